@@ -1,0 +1,9 @@
+/* placeholder until the render work lands: being written */
+#include "app/cli/cb-cli.h"
+
+int
+cb_cli_devices (int argc, char **argv)
+{
+  g_printerr ("catbrush-cli devices: not built yet\n");
+  return CB_CLI_ERROR;
+}

@@ -1,0 +1,31 @@
+/* cb-cli.h: catbrush-cli subcommands
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* exit statuses */
+enum {
+  CB_CLI_OK = 0,
+  CB_CLI_ERROR = 1, /* runtime error: a file, the device */
+  CB_CLI_USAGE = 2, /* bad command line */
+};
+
+/* Each subcommand gets argv with argv[0] = "catbrush-cli SUBCOMMAND". */
+int cb_cli_info (int argc, char **argv);
+int cb_cli_labels (int argc, char **argv);
+int cb_cli_generate (int argc, char **argv);
+int cb_cli_devices (int argc, char **argv);
+int cb_cli_bench (int argc, char **argv);
+
+/* Parses argv with entries; prints usage errors; returns FALSE on error (exit CB_CLI_USAGE). */
+gboolean cb_cli_parse (int *argc, char ***argv, const char *parameter_string, const char *summary,
+                       const GOptionEntry *entries);
+/* Prints "catbrush-cli: MESSAGE" to stderr and returns CB_CLI_ERROR. */
+int cb_cli_fail (const GError *error);
+
+G_END_DECLS

@@ -1,0 +1,54 @@
+/* cb-model.h: a model file: catbrush.config + weights (docs/FORMATS.md)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "cb-class-set.h"
+#include "cb-safetensors.h"
+
+G_BEGIN_DECLS
+
+#define CB_MODEL_MAX_BLOCKS 12
+
+typedef struct {
+  guint n_blocks;                         /* n ResNet-SPADE blocks */
+  guint channels[CB_MODEL_MAX_BLOCKS + 1]; /* n + 1 widths */
+  guint z_dim;
+  guint semantic_nc;   /* label channels, don't-care included */
+  int dontcare_channel; /* -1 when none */
+  guint spade_hidden;
+  guint width, height; /* native output size */
+  float bn_eps;
+} CbGeneratorConfig;
+
+typedef struct {
+  char *path;
+  char *sha256;         /* hex of the file's bytes */
+  CbGeneratorConfig gen;
+  CbClassSet *classes;  /* the source classes S' (in channel order, don't-care skipped) */
+  gboolean has_discriminator, has_vision_encoder, has_source_prototypes;
+  JsonNode *config;     /* the whole catbrush.config */
+  CbSafetensors *weights;
+} CbModel;
+
+CbModel *cb_model_load (const char *path, GError **error);
+void cb_model_free (CbModel *model);
+
+/* The label channel of source class index s (0..S'-1), skipping the don't-care channel. */
+guint cb_model_source_channel (const CbModel *model, guint s);
+
+/* A weight as F32 (g_free), checked against the expected shape (n_dims dims). */
+float *cb_model_get_weight (const CbModel *model, const char *name, guint n_dims, const guint64 *shape,
+                            GError **error);
+gboolean cb_model_has_tensor (const CbModel *model, const char *name);
+
+/* Parameters in G.* (generator) tensors. */
+guint64 cb_model_count_parameters (const CbModel *model, const char *prefix);
+
+/* The bundled default model's path (installed or in the source tree), or NULL. */
+char *cb_model_find_default (void);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbModel, cb_model_free)
+
+G_END_DECLS

@@ -1,0 +1,53 @@
+/* cb-backend.h: runs a CbGraph on a compute device
+ *
+ * A backend owns a device (a Vulkan physical device, or the CPU). prepare()
+ * uploads a graph's constants and records its work once; run() replays it
+ * for new inputs. The reference backend runs model/'s CPU reference (slow,
+ * exact) and exists so that everything works without Vulkan.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "model/cb-graph.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  CB_BACKEND_AUTO,      /* Vulkan on a GPU; otherwise the fastest CPU path */
+  CB_BACKEND_VULKAN,
+  CB_BACKEND_CPU,       /* the native CPU backend (performance issue); the reference until then */
+  CB_BACKEND_REFERENCE,
+} CbBackendKind;
+
+typedef struct _CbBackend CbBackend;
+typedef struct _CbPlan CbPlan;
+
+typedef struct {
+  char *op_name;
+  const char *op_kind;
+  double ms;           /* device time of the last run, when measured */
+  guint64 macs, bytes;
+} CbOpTiming;
+
+/* device: NULL (choose; CATBRUSH_DEVICE overrides), an index, or a name substring. */
+CbBackend *cb_backend_new (CbBackendKind kind, const char *device, GError **error);
+void cb_backend_free (CbBackend *backend);
+CbBackendKind cb_backend_get_kind (const CbBackend *backend);
+/* e.g. "Vulkan · llvmpipe (LLVM 15.0.6, 256 bits) — CPU device" */
+const char *cb_backend_get_description (const CbBackend *backend);
+gboolean cb_backend_is_cpu_device (const CbBackend *backend);
+
+CbPlan *cb_backend_prepare (CbBackend *backend, const CbGraph *graph, GError **error);
+void cb_plan_free (CbPlan *plan);
+/* inputs as for cb_graph_run_reference(); output must have the graph output's shape */
+gboolean cb_plan_run (CbPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTensor *output, GError **error);
+/* per-op timings of the last run (array of CbOpTiming), when profiling was asked for */
+void cb_plan_set_profiling (CbPlan *plan, gboolean enable);
+GArray *cb_plan_get_timings (CbPlan *plan);
+guint64 cb_plan_get_device_memory (const CbPlan *plan);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbBackend, cb_backend_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbPlan, cb_plan_free)
+
+G_END_DECLS
