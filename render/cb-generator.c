@@ -1,2 +1,172 @@
-/* placeholder: being written */
+/* cb-generator.c: label map + seeds (+ profile) in, image out
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "render/cb-generator.h"
+
+#include "model/cb-error.h"
+
+#include <math.h>
+
+struct _CbGenerator {
+  CbModel *model;     /* borrowed */
+  CbBackend *backend; /* borrowed */
+
+  CbClassSet *classes; /* the classes one paints with */
+  float *affinity;     /* T x S', or NULL for the identity */
+  guint n_target;
+
+  CbGraph *graph; /* built for n_target + 1 rows */
+  CbPlan *plan;
+  guint plan_rows;
+};
+
+CbGenerator *
+cb_generator_new (CbModel *model, CbBackend *backend, GError **error)
+{
+  g_autoptr (CbGenerator) gen = g_new0 (CbGenerator, 1);
+
+  g_return_val_if_fail (model != NULL, NULL);
+  g_return_val_if_fail (backend != NULL, NULL);
+
+  gen->model = model;
+  gen->backend = backend;
+  if (!cb_generator_set_profile (gen, NULL, error))
+    return NULL;
+  return g_steal_pointer (&gen);
+}
+
+void
+cb_generator_free (CbGenerator *gen)
+{
+  if (gen == NULL)
+    return;
+  g_clear_pointer (&gen->plan, cb_plan_free);
+  g_clear_pointer (&gen->graph, cb_graph_free);
+  g_clear_pointer (&gen->classes, cb_class_set_free);
+  g_free (gen->affinity);
+  g_free (gen);
+}
+
+/* The graph depends only on the number of first-layer rows: rebuild it when
+ * that changes, keep it (and its recorded plan) otherwise. */
+static gboolean
+ensure_plan (CbGenerator *gen, GError **error)
+{
+  g_autoptr (CbGraph) graph = NULL;
+  g_autoptr (CbPlan) plan = NULL;
+  guint rows = gen->n_target + 1;
+
+  if (gen->plan != NULL && gen->plan_rows == rows)
+    return TRUE;
+
+  graph = cb_oasis_build_generator (gen->model, rows, error);
+  if (graph == NULL)
+    return FALSE;
+  plan = cb_backend_prepare (gen->backend, graph, error);
+  if (plan == NULL)
+    return FALSE;
+
+  g_clear_pointer (&gen->plan, cb_plan_free);
+  g_clear_pointer (&gen->graph, cb_graph_free);
+  gen->graph = g_steal_pointer (&graph);
+  gen->plan = g_steal_pointer (&plan);
+  gen->plan_rows = rows;
+  return TRUE;
+}
+
+gboolean
+cb_generator_set_profile (CbGenerator *gen, const CbProfile *profile, GError **error)
+{
+  guint n_source = cb_class_set_get_n_classes (gen->model->classes);
+  g_autofree float *affinity = NULL;
+  g_autoptr (CbClassSet) classes = NULL;
+  guint n_target;
+
+  if (profile != NULL)
+    {
+      if (!cb_profile_check_model (profile, gen->model->sha256, error))
+        return FALSE;
+      if (profile->n_source != n_source)
+        {
+          g_set_error (error, CB_ERROR, CB_ERROR_MISMATCH,
+                       "The profile has %u source classes but the model “%s” has %u", profile->n_source,
+                       gen->model->path, n_source);
+          return FALSE;
+        }
+      n_target = cb_class_set_get_n_classes (profile->target);
+      affinity = g_memdup2 (profile->affinity, sizeof (float) * n_target * n_source);
+      classes = cb_class_set_copy (profile->target);
+    }
+  else
+    {
+      n_target = n_source;
+      classes = cb_class_set_copy (gen->model->classes);
+    }
+
+  g_clear_pointer (&gen->classes, cb_class_set_free);
+  g_clear_pointer (&gen->affinity, g_free);
+  gen->classes = g_steal_pointer (&classes);
+  gen->affinity = g_steal_pointer (&affinity);
+  gen->n_target = n_target;
+  return ensure_plan (gen, error);
+}
+
+const CbClassSet *
+cb_generator_get_classes (const CbGenerator *gen)
+{
+  return gen->classes;
+}
+
+CbTensor *
+cb_generator_run_tensor (CbGenerator *gen, const CbLabelMap *map, const CbSeeds *seeds, GError **error)
+{
+  const CbGeneratorConfig *cfg = &gen->model->gen;
+  g_autoptr (CbTensor) rows = NULL;
+  g_autoptr (CbTensor) table = NULL;
+  g_autoptr (CbTensor) out = NULL;
+  g_autoptr (CbEmbedTable) embed = NULL;
+  CbTensor *inputs[2];
+
+  if (!ensure_plan (gen, error))
+    return NULL;
+
+  rows = cb_oasis_label_rows (gen->model, map, gen->classes);
+  embed = cb_embed_table_new (gen->model, gen->affinity, gen->n_target, seeds);
+
+  /* The table input is a 1 x rows x channels tensor; hand over the buffer. */
+  table = g_new0 (CbTensor, 1);
+  table->c = 1;
+  table->h = embed->n_rows;
+  table->w = embed->n_channels;
+  table->data = g_steal_pointer (&embed->table);
+
+  out = cb_tensor_new (3, cfg->height, cfg->width);
+  inputs[0] = rows;
+  inputs[1] = table;
+  if (!cb_plan_run (gen->plan, inputs, 2, out, error))
+    return NULL;
+  return g_steal_pointer (&out);
+}
+
+CbImage *
+cb_generator_run (CbGenerator *gen, const CbLabelMap *map, const CbSeeds *seeds, GError **error)
+{
+  g_autoptr (CbTensor) out = cb_generator_run_tensor (gen, map, seeds, error);
+  CbImage *image;
+  gsize plane;
+
+  if (out == NULL)
+    return NULL;
+
+  image = cb_image_new (out->w, out->h);
+  plane = (gsize) out->w * out->h;
+  for (gsize i = 0; i < plane; i++)
+    for (guint k = 0; k < 3; k++)
+      {
+        float v = (out->data[k * plane + i] + 1.0f) * 0.5f;
+        v = CLAMP (v, 0.0f, 1.0f);
+        image->rgb[i * 3 + k] = (guint8) lrintf (v * 255.0f);
+      }
+  return image;
+}

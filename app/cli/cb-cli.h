@@ -6,6 +6,8 @@
 
 #include <glib.h>
 
+#include "render/cb-backend.h"
+
 G_BEGIN_DECLS
 
 /* exit statuses */
@@ -27,5 +29,8 @@ gboolean cb_cli_parse (int *argc, char ***argv, const char *parameter_string, co
                        const GOptionEntry *entries);
 /* Prints "catbrush-cli: MESSAGE" to stderr and returns CB_CLI_ERROR. */
 int cb_cli_fail (const GError *error);
+
+/* auto, vulkan, cpu or reference */
+gboolean cb_cli_parse_backend (const char *text, CbBackendKind *kind, GError **error);
 
 G_END_DECLS
