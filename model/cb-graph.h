@@ -12,6 +12,8 @@
 
 #include "cb-tensor.h"
 
+#include <math.h>
+
 G_BEGIN_DECLS
 
 typedef enum {
@@ -104,6 +106,17 @@ void cb_op_init (CbOp *op, CbOpKind kind, const char *name);
 guint64 cb_op_count_macs (const CbGraph *graph, const CbOp *op);
 guint64 cb_op_count_bytes (const CbGraph *graph, const CbOp *op);
 const char *cb_op_kind_to_string (CbOpKind kind);
+
+/* The PyTorch nearest source index along one axis (docs/FORMATS.md): the
+ * scale is in / out in single precision, the product is a float too. Shared
+ * here so that model/ code and backends need not depend on label-map code. */
+static inline guint
+cb_graph_nearest_index (guint dst, guint in_size, guint out_size)
+{
+  float scale = (float) in_size / (float) out_size;
+  guint src = (guint) floorf ((float) dst * scale);
+  return MIN (src, in_size - 1);
+}
 
 /* The CPU reference: plain loops, obviously right. inputs[i] is the tensor
  * for the i-th input value in value order. Returns the graph's output. */
