@@ -1,0 +1,331 @@
+#!/usr/bin/python3
+"""Train an OASIS generator (with its U-Net discriminator) on a dataset in
+the shared layout.  Resumable: ``RUN_DIR/latest.pt`` is written atomically
+every --ckpt-every iterations and on SIGTERM/SIGINT; ``--resume`` continues
+from it (the architecture comes from the checkpoint).
+
+Per iteration (OASIS losses, no VGG loss):
+  fake = G(label, z)
+  D step: N+1 cross-entropy on D(fake) (target fake) and D(real) (target
+          class+1, class-balanced) + lambda * LabelMix consistency
+  G step: class-balanced N+1 cross-entropy of D(fake) against class+1
+  EMA of G's weights; BatchNorm statistics of the EMA generator are
+  re-estimated before every sample grid and checkpoint.
+The D step reuses the fake of the G forward pass (detached), which saves one
+generator forward per iteration compared with the official loop.
+"""
+
+import argparse
+import json
+import os
+import signal
+import sys
+import time
+
+import numpy as np
+import torch
+from PIL import Image
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import common  # noqa: E402
+import data  # noqa: E402
+import labels as lbl  # noqa: E402
+import oasis  # noqa: E402
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--data", required=True, help="dataset folder")
+    p.add_argument("--split", default="train")
+    p.add_argument("--width", type=int, default=128)
+    p.add_argument("--height", type=int, default=96)
+    p.add_argument("--channels", default="256,256,192,96,48,24",
+                   help="generator widths, n+1 entries for n blocks")
+    p.add_argument("--z-dim", type=int, default=64)
+    p.add_argument("--spade-hidden", type=int, default=64)
+    p.add_argument("--d-channels", default="3,32,64,128,128,256")
+    p.add_argument("--d-head", type=int, default=32,
+                   help="width of the last decoder block of D (official 64)")
+    p.add_argument("--batch", type=int, default=4)
+    p.add_argument("--iters", type=int, default=100000)
+    p.add_argument("--lr-g", type=float, default=2e-4)
+    p.add_argument("--lr-d", type=float, default=4e-4)
+    p.add_argument("--beta1", type=float, default=0.0)
+    p.add_argument("--beta2", type=float, default=0.999)
+    p.add_argument("--lambda-labelmix", type=float, default=10.0)
+    p.add_argument("--ema-decay", type=float, default=0.999)
+    p.add_argument("--bn-batches", type=int, default=16,
+                   help="batches used to re-estimate the EMA's BN stats")
+    p.add_argument("--crop-scale", type=float, default=1.0,
+                   help=">1: random crops from images scaled by this")
+    p.add_argument("--limit", type=int, default=0,
+                   help="use only the first N images (smoke tests)")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--log-every", type=int, default=10)
+    p.add_argument("--sample-every", type=int, default=250)
+    p.add_argument("--ckpt-every", type=int, default=250)
+    p.add_argument("--snapshot-every", type=int, default=2000,
+                   help="keep a G/EMA/D copy every N iterations (0: never)")
+    p.add_argument("--out", required=True, help="run directory")
+    p.add_argument("--resume", action="store_true")
+    return p.parse_args(argv)
+
+
+def ints(text):
+    return [int(x) for x in text.split(",") if x.strip()]
+
+
+def make_config(args, ds):
+    return {
+        "format": "catbrush-model",
+        "version": 1,
+        "architecture": "oasis",
+        "generator": {
+            "channels": ints(args.channels),
+            "z_dim": args.z_dim,
+            "semantic_nc": ds.semantic_nc,
+            "dontcare_channel": ds.dontcare,
+            "spade_hidden": args.spade_hidden,
+            "width": args.width,
+            "height": args.height,
+            "bn_eps": oasis.BN_EPS,
+        },
+        "discriminator": {
+            "channels": ints(args.d_channels),
+            "num_res_blocks": len(ints(args.d_channels)) - 1,
+            "head": args.d_head,
+        },
+    }
+
+
+class Trainer:
+    def __init__(self, args):
+        self.args = args
+        os.makedirs(os.path.join(args.out, "samples"), exist_ok=True)
+        self.ckpt_path = os.path.join(args.out, "latest.pt")
+        ckpt = None
+        if args.resume and os.path.exists(self.ckpt_path):
+            ckpt = torch.load(self.ckpt_path, map_location="cpu")
+            self.config = ckpt["config"]
+            g = self.config["generator"]
+            if (g["width"], g["height"]) != (args.width, args.height):
+                print("note: resuming at the checkpoint's size %dx%d"
+                      % (g["width"], g["height"]), flush=True)
+            args.width, args.height = g["width"], g["height"]
+        common.set_threads(args.threads)
+        torch.manual_seed(args.seed)
+        self.ds = data.SegDataset(args.data, args.split, args.width,
+                                  args.height, crop_scale=args.crop_scale,
+                                  limit=args.limit or None)
+        if ckpt is None:
+            self.config = make_config(args, self.ds)
+        g = self.config["generator"]
+        self.dontcare = g["dontcare_channel"]
+        self.z_dim = g["z_dim"]
+        self.G = common.build_generator(g)
+        self.D = common.build_discriminator(self.config["discriminator"],
+                                            g["semantic_nc"])
+        oasis.init_weights(self.G)
+        oasis.init_weights(self.D)
+        self.EMA = oasis.clone(self.G)
+        betas = (args.beta1, args.beta2)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), args.lr_g,
+                                      betas=betas)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), args.lr_d,
+                                      betas=betas)
+        self.sampler = data.Sampler(len(self.ds), args.batch, args.seed)
+        self.aug_rng = np.random.default_rng(args.seed + 1)
+        self.iter = 0
+        self.train_seconds = 0.0
+        self.commands = []
+        if ckpt is not None:
+            self._load(ckpt)
+        self.commands.append(common.command_line())
+        self.stop = False
+        print("G %d params, D %d params, %d images, config %s"
+              % (oasis.count_params(self.G), oasis.count_params(self.D),
+                 len(self.ds), json.dumps(self.config)), flush=True)
+
+    # ------------------------------------------------------------ state
+    def _load(self, ck):
+        self.G.load_state_dict(ck["G"])
+        self.D.load_state_dict(ck["D"])
+        self.EMA.load_state_dict(ck["EMA"])
+        self.opt_g.load_state_dict(ck["opt_g"])
+        self.opt_d.load_state_dict(ck["opt_d"])
+        self.sampler.load(ck["sampler"])
+        self.aug_rng.bit_generator.state = ck["aug_rng"]
+        torch.set_rng_state(ck["torch_rng"])
+        self.iter = ck["iter"]
+        self.train_seconds = ck["train_seconds"]
+        self.commands = ck.get("commands", [])
+        print("resumed from %s at iteration %d (%.2f h trained)"
+              % (self.ckpt_path, self.iter, self.train_seconds / 3600),
+              flush=True)
+
+    def _state(self, full=True):
+        st = {"config": self.config, "classes": self.ds.classes,
+              "data": os.path.abspath(self.args.data),
+              "split": self.args.split, "iter": self.iter,
+              "train_seconds": self.train_seconds,
+              "commands": self.commands,
+              "batch": self.args.batch,
+              "EMA": self.EMA.state_dict(), "D": self.D.state_dict()}
+        if full:
+            st.update({"G": self.G.state_dict(),
+                       "opt_g": self.opt_g.state_dict(),
+                       "opt_d": self.opt_d.state_dict(),
+                       "sampler": self.sampler.state(),
+                       "aug_rng": self.aug_rng.bit_generator.state,
+                       "torch_rng": torch.get_rng_state()})
+        return st
+
+    def refresh_ema_bn(self):
+        """Official OASIS trick: re-estimate the EMA generator's BN stats."""
+        rng = np.random.default_rng(12345)
+        n = len(self.ds)
+        gen = torch.Generator().manual_seed(12345)
+
+        def batches():
+            for _ in range(self.args.bn_batches):
+                idx = rng.integers(0, n, self.args.batch)
+                _, label, _ = self.ds.batch(idx, rng)
+                yield label, torch.randn(len(idx), self.z_dim, generator=gen)
+
+        oasis.recompute_bn_stats(self.EMA, batches())
+
+    def save(self):
+        t = time.time()
+        state = self._state()
+        common.atomic_torch_save(state, self.ckpt_path)
+        every = self.args.snapshot_every
+        if every and self.iter % every == 0:
+            common.atomic_torch_save(
+                self._state(full=False),
+                os.path.join(self.args.out, "iter_%07d.pt" % self.iter))
+        print("checkpoint at iteration %d (%.1f s)"
+              % (self.iter, time.time() - t), flush=True)
+
+    # ------------------------------------------------------------ samples
+    @torch.no_grad()
+    def sample_grid(self):
+        n = min(6, len(self.ds))
+        idx = list(range(0, len(self.ds), max(1, len(self.ds) // n)))[:n]
+        imgs, label, ids = self.ds.batch(idx, augment=False)
+        z = common.seeded_z(range(n), self.z_dim)
+        self.EMA.eval()
+        fake = self.EMA(label, z)
+        self.EMA.train()
+        to8 = lambda t: ((t.clamp(-1, 1) + 1) * 127.5).round().byte() \
+            .permute(0, 2, 3, 1).numpy()
+        rows = []
+        for i in range(n):
+            colour = lbl.colorize(ids[i].numpy().astype(np.uint8),
+                                  self.ds.classes)
+            rows.append(np.concatenate([colour, to8(fake)[i], to8(imgs)[i]],
+                                       axis=1))
+        grid = np.concatenate(rows, axis=0)
+        path = os.path.join(self.args.out, "samples",
+                            "iter_%07d.png" % self.iter)
+        Image.fromarray(grid).save(path)
+        Image.fromarray(grid).save(os.path.join(self.args.out, "samples",
+                                                "latest.png"))
+
+    # ------------------------------------------------------------ train
+    def step(self):
+        a = self.args
+        idx = self.sampler.next()
+        real, label, _ = self.ds.batch(idx, self.aug_rng)
+        z = torch.randn(len(idx), self.z_dim)
+        fake = self.G(label, z)
+
+        # discriminator
+        self.opt_d.zero_grad(set_to_none=True)
+        fk = fake.detach()
+        d_fake = self.D(fk)
+        d_real = self.D(real)
+        loss_fake = oasis.d_loss(d_fake, label, False, self.dontcare)
+        loss_real = oasis.d_loss(d_real, label, True, self.dontcare)
+        loss_d = loss_fake + loss_real
+        loss_lm = torch.zeros(())
+        if a.lambda_labelmix > 0:
+            mixed, mask = oasis.labelmix(label, fk, real)
+            loss_lm = a.lambda_labelmix * oasis.labelmix_loss(
+                mask, self.D(mixed), d_fake, d_real)
+            loss_d = loss_d + loss_lm
+        loss_d.backward()
+        self.opt_d.step()
+
+        # generator
+        self.opt_g.zero_grad(set_to_none=True)
+        for p in self.D.parameters():
+            p.requires_grad_(False)
+        loss_g = oasis.d_loss(self.D(fake), label, True, self.dontcare)
+        loss_g.backward()
+        for p in self.D.parameters():
+            p.requires_grad_(True)
+        self.opt_g.step()
+
+        decay = min(a.ema_decay, (1 + self.iter) / (10 + self.iter))
+        oasis.ema_update(self.EMA, self.G, decay)
+        self.iter += 1
+        return [loss_g.item(), loss_fake.item(), loss_real.item(),
+                loss_lm.item()]
+
+    def run(self):
+        a = self.args
+        win_t, win_n = time.time(), 0
+        sums = np.zeros(4)
+        last = time.time()
+        while self.iter < a.iters and not self.stop:
+            sums += self.step()
+            win_n += 1
+            now = time.time()
+            self.train_seconds += now - last
+            last = now
+            if self.iter % a.log_every == 0 or self.iter == a.iters:
+                m = sums / win_n
+                print("iter %d  G %.3f  D_fake %.3f  D_real %.3f  LM %.3f  "
+                      "%.3f it/s  %.2f h"
+                      % (self.iter, m[0], m[1], m[2], m[3],
+                         win_n / (now - win_t), self.train_seconds / 3600),
+                      flush=True)
+                sums[:] = 0
+                win_t, win_n = now, 0
+            grid = self.iter % a.sample_every == 0
+            ck = self.iter % a.ckpt_every == 0 or self.iter == a.iters
+            if grid or ck:
+                self.refresh_ema_bn()
+            if grid:
+                self.sample_grid()
+            if ck:
+                self.save()
+            if grid or ck:
+                last = time.time()
+                win_t = last
+        if self.stop:
+            print("signal received: saving and stopping", flush=True)
+            self.refresh_ema_bn()
+            self.save()
+
+
+def main():
+    args = parse_args()
+    tr = Trainer(args)
+
+    def on_signal(signum, _frame):
+        print("signal %d: will stop after this iteration" % signum,
+              flush=True)
+        tr.stop = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    tr.run()
+    print("done at iteration %d" % tr.iter, flush=True)
+
+
+if __name__ == "__main__":
+    main()
