@@ -24,6 +24,9 @@ typedef struct {
   guint n_class_seeds;     /* per target class index; 0 = none */
   const gboolean *has_class_seed;
   const guint64 *class_seed;
+  /* n_class_seeds class ids: a re-rolled class uses stream id + 1 (docs/FORMATS.md);
+   * NULL = the index is the id (true of the source classes of the bundled models) */
+  const guint *class_ids;
 } CbSeeds;
 
 /* Graph inputs, in order: 0 = rows (1 x H x W), 1 = table (1 x (T+1) x C).
