@@ -30,7 +30,8 @@ typedef enum {
 } CbActivation;
 
 typedef enum {
-  /* out[c, y, x] = table[rows[y, x], c]; in: rows (1 x H x W), table (1 x R x C) */
+  /* out[c, y, x] = table[rows[y, x], c]; in: rows (1 x H x W), table (1 x R x C);
+   * a row outside [0, R) (negative, NaN, too large) reads the last row (void's) */
   CB_OP_EMBED,
   /* out = in resized to out's H x W (PyTorch nearest, docs/FORMATS.md); ×2 upsampling too */
   CB_OP_RESIZE_NEAREST,
@@ -45,7 +46,8 @@ typedef enum {
   /* out = act(in) */
   CB_OP_ACTIVATION,
   /* out (1 x H x W) = RGBA8 packed little-endian into the float's bits:
-   * byte k = round(clamp((in[k] + 1) / 2, 0, 1) * 255), alpha 255; in: 3 x H x W */
+   * byte k = round(clamp((in[k] + 1) / 2, 0, 1) * 255), alpha 255; in: 3 x H x W.
+   * round = floor(v * 255 + 0.5) in float; NaN gives 0. */
   CB_OP_TO_RGBA8,
 } CbOpKind;
 
@@ -85,7 +87,8 @@ guint cb_graph_add_input (CbGraph *graph, const char *name, guint c, guint h, gu
 /* takes ownership of data (g_malloc'd, c*h*w floats) */
 guint cb_graph_add_const (CbGraph *graph, const char *name, guint c, guint h, guint w, float *data);
 guint cb_graph_add_temp (CbGraph *graph, const char *name, guint c, guint h, guint w);
-/* appends an op; returns its index. The op's shapes are checked (g_return_val_if_fail). */
+/* appends an op (its name is copied); returns its index, or G_MAXUINT when its
+ * shapes are wrong (g_return_val_if_fail). Sets graph->output to the op's output. */
 guint cb_graph_add_op (CbGraph *graph, const CbOp *op);
 
 static inline CbValue *
@@ -99,10 +102,13 @@ cb_graph_op (const CbGraph *graph, guint index)
   return &g_array_index (graph->ops, CbOp, index);
 }
 
-/* Initialises an op with no inputs and defaults (slope 0.2, eps 1e-5). */
+/* Initialises an op with no inputs and defaults (kernel 1, no activations,
+ * slope 0.2, eps 1e-5); name is borrowed until cb_graph_add_op copies it. */
 void cb_op_init (CbOp *op, CbOpKind kind, const char *name);
 
-/* Multiply-accumulates of one op (convolutions count 1 per MAC) and bytes moved. */
+/* Multiply-accumulates of one op: convolutions Cout*Cin*k*k*H*W, SPADE norm 2 per
+ * element, the others 0. Bytes: every input read once plus the output written
+ * once (float32), the floor any backend pays. */
 guint64 cb_op_count_macs (const CbGraph *graph, const CbOp *op);
 guint64 cb_op_count_bytes (const CbGraph *graph, const CbOp *op);
 const char *cb_op_kind_to_string (CbOpKind kind);
