@@ -219,6 +219,20 @@ def init_weights(net, gain=0.02):
                 nn.init.zeros_(m.bias)
 
 
+@torch.no_grad()
+def warm_spectral_norm(net, iters=30):
+    """Run power iterations on every spectral-normalised layer so that the
+    stored ``u``/``v`` estimate sigma well before the first step (torch
+    starts them at random vectors and iterates once per forward pass)."""
+    for m in net.modules():
+        if hasattr(m, "weight_orig"):
+            w = m.weight_orig.reshape(m.weight_orig.shape[0], -1)
+            u, v = m.weight_u, m.weight_v
+            for _ in range(iters):
+                v.copy_(F.normalize(torch.mv(w.t(), u), dim=0, eps=1e-12))
+                u.copy_(F.normalize(torch.mv(w, v), dim=0, eps=1e-12))
+
+
 def count_params(net):
     return sum(p.numel() for p in net.parameters())
 

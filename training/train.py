@@ -130,6 +130,8 @@ class Trainer:
                                             g["semantic_nc"])
         oasis.init_weights(self.G)
         oasis.init_weights(self.D)
+        oasis.warm_spectral_norm(self.G)
+        oasis.warm_spectral_norm(self.D)
         self.EMA = oasis.clone(self.G)
         betas = (args.beta1, args.beta2)
         self.opt_g = torch.optim.Adam(self.G.parameters(), args.lr_g,

@@ -1,0 +1,116 @@
+#!/usr/bin/python3
+"""Export a training checkpoint as a Catbrush model file.
+
+Writes the EMA generator (spectral norm folded into the weights, BatchNorm
+running statistics included) as G.*, the discriminator as D.* (unless
+--no-discriminator), and catbrush.config with the class set and model card.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import common  # noqa: E402
+import data  # noqa: E402
+import modelfile  # noqa: E402
+import oasis  # noqa: E402
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("checkpoint", help="RUN_DIR/latest.pt or iter_*.pt")
+    p.add_argument("output", help="model file (.safetensors)")
+    p.add_argument("--f16", action="store_true", help="store tensors as F16")
+    p.add_argument("--no-discriminator", action="store_true")
+    p.add_argument("--recompute-bn", type=int, default=0, metavar="N",
+                   help="re-estimate the EMA BN statistics on N batches")
+    p.add_argument("--data", help="dataset (default: the checkpoint's)")
+    p.add_argument("--metrics", help="JSON file merged into model_card")
+    p.add_argument("--name", default="", help="model name for the card")
+    p.add_argument("--threads", type=int, default=2)
+    return p.parse_args()
+
+
+def model_card(ck, args, cfg):
+    classes = ck["classes"]
+    g = cfg["generator"]
+    hours = ck.get("train_seconds", 0.0) / 3600.0
+    src = classes.get("source", "")
+    card = {
+        "name": args.name or "OASIS %dx%d on %s" % (g["width"], g["height"],
+                                                   classes.get("name", "")),
+        "data": "%s, split '%s'%s" % (classes.get("name", ""), ck["split"],
+                                      " (%s)" % src if src else ""),
+        "licence": "Trained on %s, whose licence reads: %s. "
+                   "The model inherits it: research use only."
+                   % (classes.get("name", ""),
+                      classes.get("licence", "unknown")),
+        "training": "OASIS (Sushko et al. 2021) losses: class-balanced N+1 "
+                    "cross-entropy, LabelMix; Adam beta1 0; EMA generator "
+                    "with re-estimated batch-norm statistics; batch %d; "
+                    "%.2f h on CPU" % (ck.get("batch", 0), hours),
+        "resolution": "%dx%d" % (g["width"], g["height"]),
+        "iterations": ck["iter"],
+        "training_seconds": round(ck.get("train_seconds", 0.0), 1),
+        "metrics": {},
+        "command": " ; ".join(ck.get("commands", [])),
+        "export_command": common.command_line(),
+        "exported": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    if args.metrics:
+        with open(args.metrics) as f:
+            card["metrics"].update(json.load(f))
+    return card
+
+
+def main():
+    args = parse_args()
+    common.set_threads(args.threads)
+    ck = torch.load(args.checkpoint, map_location="cpu")
+    cfg = json.loads(json.dumps(ck["config"]))
+    g = cfg["generator"]
+    ema = common.build_generator(g)
+    ema.load_state_dict(ck["EMA"])
+    if args.recompute_bn:
+        ds = data.SegDataset(args.data or ck["data"], ck["split"],
+                             g["width"], g["height"])
+        rng = np.random.default_rng(0)
+        gen = torch.Generator().manual_seed(0)
+        batches = ((ds.batch(rng.integers(0, len(ds), 4), rng)[1],
+                    torch.randn(4, g["z_dim"], generator=gen))
+                   for _ in range(args.recompute_bn))
+        oasis.recompute_bn_stats(ema, batches)
+    disc = None
+    if not args.no_discriminator:
+        disc = common.build_discriminator(cfg["discriminator"],
+                                          g["semantic_nc"])
+        disc.load_state_dict(ck["D"])
+    ema.eval()
+    tensors = modelfile.tensors_from_nets(ema, disc)
+    cfg["classes"] = modelfile.class_set(ck["classes"])
+    cfg["model_card"] = model_card(ck, args, cfg)
+    modelfile.write_model(args.output, cfg, tensors, f16=args.f16)
+
+    # self-check: the file reproduces the spectral-norm EMA generator
+    plain, _ = modelfile.load_generator(args.output)
+    label = torch.zeros(1, g["semantic_nc"], g["height"], g["width"])
+    label[:, 0] = 1
+    z = common.seeded_z([0], g["z_dim"])
+    with torch.no_grad():
+        err = (plain(label, z) - ema(label, z)).abs().max().item()
+    n = sum(v.size for v in tensors.values())
+    print("wrote %s: %d tensors, %d values, %.2f MB, iteration %d, "
+          "max |file - checkpoint| = %.3g"
+          % (args.output, len(tensors), n,
+             os.path.getsize(args.output) / 1e6, ck["iter"], err))
+
+
+if __name__ == "__main__":
+    main()
