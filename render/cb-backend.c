@@ -1,2 +1,227 @@
-/* placeholder: being written */
+/* cb-backend.c: the backend front: Vulkan, or the CPU reference
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "render/cb-backend.h"
+
+#include "model/cb-error.h"
+#include "render/cb-vk.h"
+
+#include <string.h>
+
+struct _CbBackend
+{
+  CbBackendKind kind; /* VULKAN or REFERENCE, never AUTO */
+  CbBackendKind requested;
+  CbVkDevice *vk; /* VULKAN */
+  char *description;
+};
+
+struct _CbPlan
+{
+  CbBackend *backend;
+  const CbGraph *graph; /* borrowed */
+  CbVkPlan *vk;
+  gboolean profiling;
+  GArray *timings; /* CbOpTiming */
+};
+
+CbBackend *
+cb_backend_new (CbBackendKind kind, const char *device, GError **error)
+{
+  g_autoptr (GError) vk_error = NULL;
+  CbBackend *backend;
+  CbVkDevice *vk = NULL;
+
+  if (kind == CB_BACKEND_VULKAN || kind == CB_BACKEND_AUTO)
+    {
+      vk = cb_vk_device_new (device, &vk_error);
+      if (vk == NULL && kind == CB_BACKEND_VULKAN)
+        {
+          g_propagate_error (error, g_steal_pointer (&vk_error));
+          return NULL;
+        }
+      /* AUTO: any Vulkan device beats the reference's plain loops (a CPU
+       * Vulkan device too, until the native CPU backend exists) */
+      if (vk == NULL)
+        g_debug ("No Vulkan: %s; using the CPU", vk_error->message);
+    }
+
+  backend = g_new0 (CbBackend, 1);
+  backend->requested = kind;
+  if (vk != NULL)
+    {
+      backend->kind = CB_BACKEND_VULKAN;
+      backend->vk = vk;
+      backend->description = g_strdup (vk->description);
+    }
+  else
+    {
+      backend->kind = CB_BACKEND_REFERENCE;
+      backend->description = g_strdup ("CPU reference (single-threaded, slow)");
+    }
+  return backend;
+}
+
+void
+cb_backend_free (CbBackend *backend)
+{
+  if (backend == NULL)
+    return;
+  cb_vk_device_free (backend->vk);
+  g_free (backend->description);
+  g_free (backend);
+}
+
+CbBackendKind
+cb_backend_get_kind (const CbBackend *backend)
+{
+  return backend->kind;
+}
+
+const char *
+cb_backend_get_description (const CbBackend *backend)
+{
+  return backend->description;
+}
+
+gboolean
+cb_backend_is_cpu_device (const CbBackend *backend)
+{
+  if (backend->kind != CB_BACKEND_VULKAN)
+    return TRUE;
+  return backend->vk->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU;
+}
+
+CbPlan *
+cb_backend_prepare (CbBackend *backend, const CbGraph *graph, GError **error)
+{
+  CbPlan *plan;
+
+  g_return_val_if_fail (backend != NULL && graph != NULL, NULL);
+  if (graph->output >= graph->values->len)
+    {
+      g_set_error (error, CB_ERROR, CB_ERROR_INVALID, "The graph has no output");
+      return NULL;
+    }
+  plan = g_new0 (CbPlan, 1);
+  plan->backend = backend;
+  plan->graph = graph;
+  plan->timings = g_array_new (FALSE, TRUE, sizeof (CbOpTiming));
+  if (backend->kind == CB_BACKEND_VULKAN)
+    {
+      plan->vk = cb_vk_plan_new (backend->vk, graph, error);
+      if (plan->vk == NULL)
+        {
+          cb_plan_free (plan);
+          return NULL;
+        }
+    }
+  return plan;
+}
+
+static void
+clear_timings (CbPlan *plan)
+{
+  for (guint i = 0; i < plan->timings->len; i++)
+    g_free (g_array_index (plan->timings, CbOpTiming, i).op_name);
+  g_array_set_size (plan->timings, 0);
+}
+
+void
+cb_plan_free (CbPlan *plan)
+{
+  if (plan == NULL)
+    return;
+  cb_vk_plan_free (plan->vk);
+  clear_timings (plan);
+  g_array_unref (plan->timings);
+  g_free (plan);
+}
+
+/* The graph's inputs in value order, to check what run() is given. */
+static guint
+count_inputs (const CbGraph *graph)
+{
+  guint n = 0;
+
+  for (guint v = 0; v < graph->values->len; v++)
+    n += cb_graph_value (graph, v)->kind == CB_VALUE_INPUT;
+  return n;
+}
+
+gboolean
+cb_plan_run (CbPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTensor *output, GError **error)
+{
+  const CbGraph *graph = plan->graph;
+  const double *ms = NULL;
+
+  g_return_val_if_fail (plan != NULL && output != NULL, FALSE);
+  if (plan->vk != NULL)
+    {
+      if (!cb_vk_plan_run (plan->vk, inputs, n_inputs, output, error))
+        return FALSE;
+      ms = cb_vk_plan_get_op_ms (plan->vk);
+    }
+  else
+    {
+      const CbValue *out = cb_graph_value (graph, graph->output);
+      if (n_inputs != count_inputs (graph))
+        {
+          g_set_error (error, CB_ERROR, CB_ERROR_INVALID, "The graph takes %u inputs, %u given", count_inputs (graph),
+                       n_inputs);
+          return FALSE;
+        }
+      if (output->c != out->c || output->h != out->h || output->w != out->w)
+        {
+          g_set_error (error, CB_ERROR, CB_ERROR_MISMATCH, "The output tensor is %u×%u×%u, the graph makes %u×%u×%u",
+                       output->c, output->h, output->w, out->c, out->h, out->w);
+          return FALSE;
+        }
+      gint64 start = g_get_monotonic_time ();
+      g_autoptr (CbTensor) result = cb_graph_run_reference (graph, inputs, n_inputs, error);
+      if (result == NULL)
+        return FALSE;
+      memcpy (output->data, result->data, cb_tensor_n_elements (output) * sizeof (float));
+      /* the reference has no per-op clock: the whole run goes on the total only */
+      (void)start;
+    }
+
+  clear_timings (plan);
+  if (plan->profiling)
+    for (guint i = 0; i < graph->ops->len; i++)
+      {
+        const CbOp *op = cb_graph_op (graph, i);
+        CbOpTiming t = {
+          .op_name = g_strdup (op->name),
+          .op_kind = cb_op_kind_to_string (op->kind),
+          .ms = ms != NULL ? ms[i] : -1.0,
+          .macs = cb_op_count_macs (graph, op),
+          .bytes = cb_op_count_bytes (graph, op),
+        };
+        g_array_append_val (plan->timings, t);
+      }
+  return TRUE;
+}
+
+void
+cb_plan_set_profiling (CbPlan *plan, gboolean enable)
+{
+  g_autoptr (GError) error = NULL;
+
+  plan->profiling = enable;
+  if (plan->vk != NULL && !cb_vk_plan_set_profiling (plan->vk, enable, &error))
+    g_printerr ("catbrush: cannot profile: %s\n", error->message);
+}
+
+GArray *
+cb_plan_get_timings (CbPlan *plan)
+{
+  return plan->timings;
+}
+
+guint64
+cb_plan_get_device_memory (const CbPlan *plan)
+{
+  return plan->vk != NULL ? cb_vk_plan_get_device_memory (plan->vk) : 0;
+}

@@ -1,0 +1,193 @@
+/* cb-vk.h: the Vulkan backend's private interface (render/ only)
+ *
+ * libvulkan is opened at run time (cb-vk-loader.c), so Catbrush starts and
+ * falls back to the CPU on machines without it; every entry point goes
+ * through the dispatch table CbVkFuncs.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#define VK_NO_PROTOTYPES
+#include <vulkan/vulkan.h>
+
+#include <gmodule.h>
+
+#include "model/cb-graph.h"
+#include "render/cb-devices.h"
+
+G_BEGIN_DECLS
+
+/* clang-format off */
+#define CB_VK_GLOBAL_FUNCS(X) \
+  X (vkCreateInstance) X (vkEnumerateInstanceLayerProperties) X (vkEnumerateInstanceExtensionProperties)
+
+#define CB_VK_INSTANCE_FUNCS(X) \
+  X (vkDestroyInstance) X (vkEnumeratePhysicalDevices) X (vkGetPhysicalDeviceProperties) \
+  X (vkGetPhysicalDeviceProperties2) X (vkGetPhysicalDeviceFeatures2) X (vkGetPhysicalDeviceQueueFamilyProperties) \
+  X (vkGetPhysicalDeviceMemoryProperties) X (vkEnumerateDeviceExtensionProperties) X (vkCreateDevice) \
+  X (vkGetDeviceProcAddr)
+
+#define CB_VK_DEBUG_FUNCS(X) X (vkCreateDebugUtilsMessengerEXT) X (vkDestroyDebugUtilsMessengerEXT)
+
+#define CB_VK_DEVICE_FUNCS(X) \
+  X (vkDestroyDevice) X (vkGetDeviceQueue) X (vkDeviceWaitIdle) X (vkQueueSubmit) \
+  X (vkCreateBuffer) X (vkDestroyBuffer) X (vkGetBufferMemoryRequirements) X (vkBindBufferMemory) \
+  X (vkAllocateMemory) X (vkFreeMemory) X (vkMapMemory) X (vkUnmapMemory) \
+  X (vkFlushMappedMemoryRanges) X (vkInvalidateMappedMemoryRanges) \
+  X (vkCreateShaderModule) X (vkDestroyShaderModule) X (vkCreateDescriptorSetLayout) \
+  X (vkDestroyDescriptorSetLayout) X (vkCreatePipelineLayout) X (vkDestroyPipelineLayout) \
+  X (vkCreateComputePipelines) X (vkDestroyPipeline) X (vkCreatePipelineCache) X (vkDestroyPipelineCache) \
+  X (vkGetPipelineCacheData) X (vkCreateDescriptorPool) X (vkDestroyDescriptorPool) \
+  X (vkAllocateDescriptorSets) X (vkUpdateDescriptorSets) X (vkCreateCommandPool) X (vkDestroyCommandPool) \
+  X (vkAllocateCommandBuffers) X (vkFreeCommandBuffers) X (vkBeginCommandBuffer) X (vkEndCommandBuffer) \
+  X (vkCmdBindPipeline) X (vkCmdBindDescriptorSets) X (vkCmdPushConstants) X (vkCmdDispatch) \
+  X (vkCmdPipelineBarrier) X (vkCmdCopyBuffer) X (vkCmdWriteTimestamp) X (vkCmdResetQueryPool) \
+  X (vkCreateQueryPool) X (vkDestroyQueryPool) X (vkGetQueryPoolResults) X (vkCreateFence) \
+  X (vkDestroyFence) X (vkWaitForFences) X (vkResetFences)
+/* clang-format on */
+
+#define CB_VK_DECLARE(name) PFN_##name name;
+typedef struct
+{
+  PFN_vkGetInstanceProcAddr vkGetInstanceProcAddr;
+  CB_VK_GLOBAL_FUNCS (CB_VK_DECLARE)
+  CB_VK_INSTANCE_FUNCS (CB_VK_DECLARE)
+  CB_VK_DEBUG_FUNCS (CB_VK_DECLARE)
+  CB_VK_DEVICE_FUNCS (CB_VK_DECLARE)
+} CbVkFuncs;
+#undef CB_VK_DECLARE
+
+/* cb-vk-loader.c */
+gboolean cb_vk_load_global (CbVkFuncs *vk, GModule **module, GError **error);
+void cb_vk_load_instance (CbVkFuncs *vk, VkInstance instance);
+void cb_vk_load_device (CbVkFuncs *vk, VkDevice device);
+/* "VK_ERROR_OUT_OF_DEVICE_MEMORY" etc. */
+const char *cb_vk_result_to_string (VkResult result);
+/* Sets CB_ERROR_DEVICE "WHAT failed: VK_ERROR_..." and returns FALSE unless result is VK_SUCCESS. */
+gboolean cb_vk_check (VkResult result, const char *what, GError **error);
+
+/* A Vulkan instance with the validation messages it collected. */
+typedef struct
+{
+  GModule *module;
+  CbVkFuncs vk;
+  VkInstance instance;
+  VkDebugUtilsMessengerEXT messenger;
+  gboolean validation;
+  GMutex lock;
+  GPtrArray *messages; /* char *, under lock */
+} CbVkInstance;
+
+/* cb-vk-device.c */
+CbVkInstance *cb_vk_instance_new (GError **error);
+void cb_vk_instance_free (CbVkInstance *inst);
+/* Fails (CB_ERROR_DEVICE, every message printed to stderr) when the
+ * validation layer said anything since the last call; clears the messages. */
+gboolean cb_vk_instance_check_messages (CbVkInstance *inst, const char *during, GError **error);
+/* Describes every physical device (array of CbDeviceInfo); sets *chosen to the index one would get. */
+GArray *cb_vk_instance_list_devices (CbVkInstance *inst, const char *request, int *chosen, GError **error);
+
+typedef struct _CbVkPipelines CbVkPipelines;
+
+typedef struct
+{
+  CbVkInstance *inst;
+  CbVkFuncs *vk; /* &inst->vk */
+  VkPhysicalDevice phys;
+  VkPhysicalDeviceProperties props;
+  VkPhysicalDeviceMemoryProperties mem_props;
+  guint queue_family;
+  VkDevice device;
+  VkQueue queue;
+  VkCommandPool cmd_pool;
+  VkFence fence;
+  gboolean timestamps; /* the queue can write timestamps */
+  guint64 timestamp_mask;
+  gboolean fp16_storage, fp16_arith; /* supported by the device; not used yet */
+  VkPipelineCache pipeline_cache;
+  char *pipeline_cache_path;
+  gsize pipeline_cache_loaded_size;
+  CbVkPipelines *pipelines;
+  char *description;
+} CbVkDevice;
+
+/* request: NULL (CATBRUSH_DEVICE, else the best), an index, or a name substring. */
+CbVkDevice *cb_vk_device_new (const char *request, GError **error);
+void cb_vk_device_free (CbVkDevice *dev);
+/* Writes the pipeline cache to disk (atomically) when it grew. */
+void cb_vk_device_save_pipeline_cache (CbVkDevice *dev);
+/* Records with cb, submits and waits. */
+VkCommandBuffer cb_vk_device_begin_once (CbVkDevice *dev, GError **error);
+gboolean cb_vk_device_submit_wait (CbVkDevice *dev, VkCommandBuffer cmd, GError **error);
+
+/* cb-vk-buffer.c: a buffer with its own memory; the plan suballocates from a few big ones. */
+typedef enum
+{
+  CB_VK_MEMORY_DEVICE,   /* device-local, transfer source and destination */
+  CB_VK_MEMORY_UPLOAD,   /* host-visible, written by the host */
+  CB_VK_MEMORY_READBACK, /* host-visible, read by the host (cached when possible) */
+} CbVkMemoryUse;
+
+typedef struct
+{
+  VkBuffer buffer;
+  VkDeviceMemory memory;
+  VkDeviceSize size;
+  void *map; /* host-visible buffers: persistently mapped */
+  gboolean coherent;
+} CbVkBuffer;
+
+CbVkBuffer *cb_vk_buffer_new (CbVkDevice *dev, VkDeviceSize size, CbVkMemoryUse use, GError **error);
+void cb_vk_buffer_free (CbVkDevice *dev, CbVkBuffer *buf);
+/* After the device wrote a readback buffer: make its bytes visible to the host. */
+void cb_vk_buffer_invalidate (CbVkDevice *dev, CbVkBuffer *buf);
+/* After the host wrote an upload buffer. */
+void cb_vk_buffer_flush (CbVkDevice *dev, CbVkBuffer *buf);
+/* Copies host bytes into a device buffer through a staging buffer (at prepare). */
+gboolean cb_vk_buffer_upload (CbVkDevice *dev, CbVkBuffer *dst, VkDeviceSize offset, const void *data,
+                              VkDeviceSize size, GError **error);
+
+/* cb-vk-pipeline.c */
+#define CB_VK_BINDINGS 6 /* binding 0 = output, 1..5 = inputs */
+
+/* The specialization constants (constant_id 0..7, shaders/cb-common.glsl). */
+typedef struct
+{
+  guint32 wg_x, wg_y;
+  gint32 act, act_in;
+  float slope;
+  gint32 kernel, block;
+  VkBool32 has_bias;
+} CbVkSpec;
+
+/* The push constants (shaders/cb-common.glsl). */
+typedef struct
+{
+  guint32 c, h, w;
+  guint32 in_c, in_h, in_w;
+  guint32 n_rows;
+  float scale_y, scale_x;
+  float eps;
+} CbVkPush;
+
+CbVkPipelines *cb_vk_pipelines_new (CbVkDevice *dev, GError **error);
+void cb_vk_pipelines_free (CbVkDevice *dev, CbVkPipelines *pipes);
+VkDescriptorSetLayout cb_vk_pipelines_get_set_layout (CbVkPipelines *pipes);
+VkPipelineLayout cb_vk_pipelines_get_layout (CbVkPipelines *pipes);
+/* shader: the name in shaders/ ("conv2d"); pipelines are created once per (shader, spec). */
+VkPipeline cb_vk_pipelines_get (CbVkDevice *dev, CbVkPipelines *pipes, const char *shader, const CbVkSpec *spec,
+                                GError **error);
+
+/* cb-vk-plan.c */
+typedef struct _CbVkPlan CbVkPlan;
+
+CbVkPlan *cb_vk_plan_new (CbVkDevice *dev, const CbGraph *graph, GError **error);
+void cb_vk_plan_free (CbVkPlan *plan);
+gboolean cb_vk_plan_run (CbVkPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTensor *output, GError **error);
+gboolean cb_vk_plan_set_profiling (CbVkPlan *plan, gboolean enable, GError **error);
+/* ms per op of the last profiled run (n_ops doubles), or NULL */
+const double *cb_vk_plan_get_op_ms (CbVkPlan *plan);
+guint64 cb_vk_plan_get_device_memory (const CbVkPlan *plan);
+
+G_END_DECLS

@@ -1,0 +1,673 @@
+/* test-vk-ops.c: every op on Vulkan against the CPU reference (DESIGN §7)
+ *
+ * Runs on whatever Vulkan device is chosen (lavapipe in CI) with the
+ * validation layer on (CATBRUSH_VK_VALIDATION=1 in the test environment):
+ * any validation message makes prepare/run fail, so the test fails. Without
+ * any Vulkan device every test is skipped with the reason.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "model/cb-error.h"
+#include "model/cb-graph.h"
+#include "render/cb-backend.h"
+#include "render/cb-devices.h"
+
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#define TOLERANCE 1e-4
+
+static CbBackend *vulkan;
+static char *no_vulkan_reason;
+static char *cache_dir;
+
+static gboolean
+need_vulkan (void)
+{
+  if (vulkan != NULL)
+    return TRUE;
+  g_test_skip (no_vulkan_reason);
+  return FALSE;
+}
+
+static void
+fill_random (GRand *rand, float *data, gsize n, double lo, double hi)
+{
+  for (gsize i = 0; i < n; i++)
+    data[i] = (float)g_rand_double_range (rand, lo, hi);
+}
+
+static float *
+random_data (GRand *rand, gsize n, double lo, double hi)
+{
+  float *data = g_new (float, MAX (n, 1));
+  fill_random (rand, data, n, lo, hi);
+  return data;
+}
+
+static CbTensor *
+random_tensor (GRand *rand, guint c, guint h, guint w, double lo, double hi)
+{
+  CbTensor *t = cb_tensor_new (c, h, w);
+  fill_random (rand, t->data, cb_tensor_n_elements (t), lo, hi);
+  return t;
+}
+
+/* A one-op graph: op's inputs are graph inputs (given per run) where
+ * is_input[i], constants otherwise. Runs it on Vulkan and with
+ * cb_reference_op on the same tensors, and returns the two outputs. */
+typedef struct
+{
+  CbOp op;
+  CbTensor *in[CB_OP_MAX_INPUTS]; /* owned */
+  gboolean is_input[CB_OP_MAX_INPUTS];
+  guint out_c, out_h, out_w;
+} OpCase;
+
+static void
+op_case_clear (OpCase *oc)
+{
+  for (guint i = 0; i < CB_OP_MAX_INPUTS; i++)
+    g_clear_pointer (&oc->in[i], cb_tensor_free);
+}
+
+static void
+run_op_case (OpCase *oc, CbTensor **out_vk, CbTensor **out_ref)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CbGraph) graph = cb_graph_new ();
+  CbTensor *run_inputs[CB_OP_MAX_INPUTS];
+  guint n_run_inputs = 0;
+  CbOp op = oc->op;
+
+  /* inputs first (value order = run order), then constants */
+  for (guint i = 0; i < op.n_inputs; i++)
+    if (oc->is_input[i])
+      {
+        g_autofree char *name = g_strdup_printf ("in%u", i);
+        op.inputs[i] = cb_graph_add_input (graph, name, oc->in[i]->c, oc->in[i]->h, oc->in[i]->w);
+        run_inputs[n_run_inputs++] = oc->in[i];
+      }
+  for (guint i = 0; i < op.n_inputs; i++)
+    if (!oc->is_input[i])
+      {
+        g_autofree char *name = g_strdup_printf ("const%u", i);
+        op.inputs[i] = cb_graph_add_const (graph, name, oc->in[i]->c, oc->in[i]->h, oc->in[i]->w,
+                                           g_memdup2 (oc->in[i]->data, cb_tensor_n_elements (oc->in[i]) * 4));
+      }
+  op.output = cb_graph_add_temp (graph, "out", oc->out_c, oc->out_h, oc->out_w);
+  g_assert_cmpuint (cb_graph_add_op (graph, &op), ==, 0);
+  graph->output = op.output;
+
+  *out_ref = cb_tensor_new (oc->out_c, oc->out_h, oc->out_w);
+  cb_reference_op (graph, cb_graph_op (graph, 0), (const CbTensor *const *)oc->in, *out_ref);
+
+  g_autoptr (CbPlan) plan = cb_backend_prepare (vulkan, graph, &error);
+  g_assert_no_error (error);
+  *out_vk = cb_tensor_new (oc->out_c, oc->out_h, oc->out_w);
+  g_assert_true (cb_plan_run (plan, run_inputs, n_run_inputs, *out_vk, &error));
+  g_assert_no_error (error);
+}
+
+static void
+check_op_case (OpCase *oc, const char *what)
+{
+  g_autoptr (CbTensor) vk = NULL;
+  g_autoptr (CbTensor) ref = NULL;
+
+  run_op_case (oc, &vk, &ref);
+  double err = cb_tensor_rel_error (vk, ref);
+  if (!(err <= TOLERANCE))
+    g_error ("%s: relative error %g > %g", what, err, TOLERANCE);
+  op_case_clear (oc);
+}
+
+/* shapes (c, h, w) with odd sizes and single channels */
+static const guint shapes[][3] = {
+  { 1, 1, 1 }, { 1, 7, 5 }, { 3, 13, 11 }, { 8, 8, 8 }, { 5, 1, 9 }, { 17, 6, 3 },
+};
+
+static void
+test_embed (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (1);
+
+  if (!need_vulkan ())
+    return;
+  for (gsize s = 0; s < G_N_ELEMENTS (shapes); s++)
+    {
+      guint c = shapes[s][0], h = shapes[s][1], w = shapes[s][2], n_rows = 1 + s * 2;
+      OpCase oc = { 0 };
+      cb_op_init (&oc.op, CB_OP_EMBED, "embed");
+      oc.op.n_inputs = 2;
+      oc.in[0] = cb_tensor_new (1, h, w);
+      for (guint i = 0; i < h * w; i++)
+        oc.in[0]->data[i] = (float)g_rand_int_range (rand, 0, (gint32)n_rows);
+      /* out of range reads the last row */
+      oc.in[0]->data[0] = -1.0f;
+      if (h * w > 2)
+        {
+          oc.in[0]->data[1] = (float)n_rows;
+          oc.in[0]->data[2] = NAN;
+        }
+      oc.in[1] = random_tensor (rand, 1, n_rows, c, -1, 1);
+      oc.is_input[0] = oc.is_input[1] = TRUE;
+      oc.out_c = c, oc.out_h = h, oc.out_w = w;
+      check_op_case (&oc, "embed");
+    }
+}
+
+static void
+test_resize (void)
+{
+  static const guint sizes[][4] = {
+    /* in h, w -> out h, w */
+    { 13, 11, 7, 5 }, { 7, 5, 14, 10 }, { 5, 3, 13, 11 }, { 1, 1, 3, 3 }, { 6, 9, 6, 9 }, { 16, 16, 5, 7 },
+  };
+  g_autoptr (GRand) rand = g_rand_new_with_seed (2);
+
+  if (!need_vulkan ())
+    return;
+  for (gsize s = 0; s < G_N_ELEMENTS (sizes); s++)
+    {
+      OpCase oc = { 0 };
+      guint c = s % 2 ? 3 : 1;
+      cb_op_init (&oc.op, CB_OP_RESIZE_NEAREST, "resize");
+      oc.op.n_inputs = 1;
+      oc.in[0] = random_tensor (rand, c, sizes[s][0], sizes[s][1], -2, 2);
+      oc.is_input[0] = TRUE;
+      oc.out_c = c, oc.out_h = sizes[s][2], oc.out_w = sizes[s][3];
+      check_op_case (&oc, "resize");
+      /* nearest resize is a copy: it must be exact */
+    }
+}
+
+static void
+conv_case (GRand *rand, guint cin, guint cout, guint h, guint w, guint k, gboolean bias, CbActivation act_in,
+           CbActivation act, float slope)
+{
+  OpCase oc = { 0 };
+  double scale = 1.0 / sqrt ((double)cin * k * k);
+
+  cb_op_init (&oc.op, CB_OP_CONV2D, "conv");
+  oc.op.kernel = k;
+  oc.op.act = act;
+  oc.op.act_in = act_in;
+  oc.op.slope = slope;
+  oc.op.n_inputs = bias ? 3 : 2;
+  oc.in[0] = random_tensor (rand, cin, h, w, -1, 1);
+  oc.in[1] = random_tensor (rand, 1, cout, cin * k * k, -scale, scale);
+  oc.is_input[0] = TRUE;
+  if (bias)
+    oc.in[2] = random_tensor (rand, 1, 1, cout, -0.5, 0.5);
+  oc.out_c = cout, oc.out_h = h, oc.out_w = w;
+  g_autofree char *what
+    = g_strdup_printf ("conv %u->%u %ux%u k%u bias %d act_in %d act %d", cin, cout, h, w, k, bias, act_in, act);
+  check_op_case (&oc, what);
+}
+
+static void
+test_conv_shapes (void)
+{
+  static const guint cases[][4] = {
+    /* cin, cout, h, w */
+    { 1, 1, 1, 1 }, { 1, 3, 7, 5 }, { 3, 1, 13, 11 }, { 5, 9, 7, 5 }, { 16, 17, 6, 9 }, { 2, 8, 1, 7 }, { 7, 4, 9, 1 },
+  };
+  g_autoptr (GRand) rand = g_rand_new_with_seed (3);
+
+  if (!need_vulkan ())
+    return;
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    for (guint k = 1; k <= 3; k += 2)
+      conv_case (rand, cases[i][0], cases[i][1], cases[i][2], cases[i][3], k, i % 2 == 0, CB_ACT_NONE, CB_ACT_NONE,
+                 0.2f);
+}
+
+static void
+test_conv_activations (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (4);
+
+  if (!need_vulkan ())
+    return;
+  for (int act_in = CB_ACT_NONE; act_in <= CB_ACT_TANH; act_in++)
+    for (int act = CB_ACT_NONE; act <= CB_ACT_TANH; act++)
+      conv_case (rand, 3, 5, 7, 5, act % 2 ? 3 : 1, TRUE, act_in, act, act == CB_ACT_LEAKY_RELU ? 0.1f : 0.2f);
+}
+
+static void
+test_spade_norm (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (5);
+
+  if (!need_vulkan ())
+    return;
+  for (gsize s = 0; s < G_N_ELEMENTS (shapes); s++)
+    for (int act = CB_ACT_NONE; act <= CB_ACT_TANH; act++)
+      {
+        guint c = shapes[s][0], h = shapes[s][1], w = shapes[s][2];
+        OpCase oc = { 0 };
+        cb_op_init (&oc.op, CB_OP_SPADE_NORM, "spade");
+        oc.op.act = act;
+        oc.op.eps = s % 2 ? 1e-5f : 1e-3f;
+        oc.op.n_inputs = 5;
+        oc.in[0] = random_tensor (rand, c, h, w, -3, 3);
+        oc.in[1] = random_tensor (rand, c, h, w, -1, 1);
+        oc.in[2] = random_tensor (rand, c, h, w, -1, 1);
+        oc.in[3] = random_tensor (rand, 1, 1, c, -1, 1);
+        oc.in[4] = random_tensor (rand, 1, 1, c, 0.01, 4);
+        /* gamma and beta are computed (inputs); the statistics are weights */
+        oc.is_input[0] = oc.is_input[1] = oc.is_input[2] = TRUE;
+        oc.out_c = c, oc.out_h = h, oc.out_w = w;
+        check_op_case (&oc, "spade_norm");
+      }
+}
+
+static void
+test_add (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (6);
+
+  if (!need_vulkan ())
+    return;
+  for (gsize s = 0; s < G_N_ELEMENTS (shapes); s++)
+    {
+      guint c = shapes[s][0], h = shapes[s][1], w = shapes[s][2];
+      OpCase oc = { 0 };
+      cb_op_init (&oc.op, CB_OP_ADD, "add");
+      oc.op.act = (CbActivation)(s % 4);
+      oc.op.n_inputs = 2;
+      oc.in[0] = random_tensor (rand, c, h, w, -2, 2);
+      oc.in[1] = random_tensor (rand, c, h, w, -2, 2);
+      oc.is_input[0] = TRUE;
+      oc.is_input[1] = s % 2 == 0; /* also a constant operand */
+      oc.out_c = c, oc.out_h = h, oc.out_w = w;
+      check_op_case (&oc, "add");
+    }
+}
+
+static void
+test_activation (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (7);
+
+  if (!need_vulkan ())
+    return;
+  for (gsize s = 0; s < G_N_ELEMENTS (shapes); s++)
+    for (int act = CB_ACT_NONE; act <= CB_ACT_TANH; act++)
+      {
+        guint c = shapes[s][0], h = shapes[s][1], w = shapes[s][2];
+        OpCase oc = { 0 };
+        cb_op_init (&oc.op, CB_OP_ACTIVATION, "act");
+        oc.op.act = act;
+        oc.op.slope = 0.01f * (float)(s + 1);
+        oc.op.n_inputs = 1;
+        /* tanh out to where a naive sinh/cosh overflows */
+        oc.in[0] = random_tensor (rand, c, h, w, -100, 100);
+        if (c * h * w > 1)
+          oc.in[0]->data[1] = 0.0f;
+        oc.is_input[0] = TRUE;
+        oc.out_c = c, oc.out_h = h, oc.out_w = w;
+        check_op_case (&oc, "activation");
+      }
+}
+
+static void
+test_to_rgba8 (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (8);
+
+  if (!need_vulkan ())
+    return;
+  for (gsize s = 0; s < G_N_ELEMENTS (shapes); s++)
+    {
+      guint h = shapes[s][1], w = shapes[s][2];
+      OpCase oc = { 0 };
+      g_autoptr (CbTensor) vk = NULL;
+      g_autoptr (CbTensor) ref = NULL;
+      cb_op_init (&oc.op, CB_OP_TO_RGBA8, "rgba");
+      oc.op.n_inputs = 1;
+      oc.in[0] = random_tensor (rand, 3, h, w, -1.5, 1.5);
+      /* edges: clamping, exact ends, NaN */
+      static const float edges[] = { -1.0f, 1.0f, 0.0f, NAN, -7.0f, 3.0f, 1.0f / 255.0f - 1.0f };
+      for (guint i = 0; i < G_N_ELEMENTS (edges) && i < 3 * h * w; i++)
+        oc.in[0]->data[i] = edges[i];
+      oc.is_input[0] = TRUE;
+      oc.out_c = 1, oc.out_h = h, oc.out_w = w;
+      run_op_case (&oc, &vk, &ref);
+      /* packed bytes (often NaN patterns as floats): compare bits */
+      g_assert_cmpmem (vk->data, h * w * 4, ref->data, h * w * 4);
+      op_case_clear (&oc);
+    }
+}
+
+static guint
+add_conv (CbGraph *g, GRand *rand, const char *name, guint in, guint cin, guint cout, guint k, guint oh, guint ow,
+          CbActivation act_in, CbActivation act)
+{
+  g_autofree char *wname = g_strconcat (name, ".weight", NULL);
+  g_autofree char *bname = g_strconcat (name, ".bias", NULL);
+  CbOp op;
+
+  cb_op_init (&op, CB_OP_CONV2D, name);
+  op.kernel = k;
+  op.act_in = act_in;
+  op.act = act;
+  op.inputs[0] = in;
+  op.inputs[1]
+    = cb_graph_add_const (g, wname, 1, cout, cin * k * k, random_data (rand, (gsize)cout * cin * k * k, -0.3, 0.3));
+  op.inputs[2] = cb_graph_add_const (g, bname, 1, 1, cout, random_data (rand, cout, -0.1, 0.1));
+  op.n_inputs = 3;
+  op.output = cb_graph_add_temp (g, name, cout, oh, ow);
+  cb_graph_add_op (g, &op);
+  return op.output;
+}
+
+/* A small generator-like graph: embed, resizes, convs with fused
+ * activations, SPADE, a residual add, ×2 upsampling, tanh. */
+static CbGraph *
+small_graph (GRand *rand, guint h, guint w, guint n_rows, guint n_ch)
+{
+  CbGraph *g = cb_graph_new ();
+  CbOp op;
+  guint hidden = 6, c0 = 8, c1 = 5;
+  guint h2 = h / 2, w2 = w / 2;
+
+  guint rows = cb_graph_add_input (g, "rows", 1, h, w);
+  guint table = cb_graph_add_input (g, "table", 1, n_rows, n_ch);
+
+  cb_op_init (&op, CB_OP_EMBED, "seg");
+  op.inputs[0] = rows, op.inputs[1] = table, op.n_inputs = 2;
+  op.output = cb_graph_add_temp (g, "seg", n_ch, h, w);
+  cb_graph_add_op (g, &op);
+  guint seg = op.output;
+
+  cb_op_init (&op, CB_OP_RESIZE_NEAREST, "seg_half");
+  op.inputs[0] = seg, op.n_inputs = 1;
+  op.output = cb_graph_add_temp (g, "seg_half", n_ch, h2, w2);
+  cb_graph_add_op (g, &op);
+  guint seg_half = op.output;
+
+  guint x = add_conv (g, rand, "fc", seg_half, n_ch, c0, 3, h2, w2, CB_ACT_NONE, CB_ACT_NONE);
+  guint shared = add_conv (g, rand, "mlp_shared", seg_half, n_ch, hidden, 3, h2, w2, CB_ACT_NONE, CB_ACT_RELU);
+  guint gamma = add_conv (g, rand, "mlp_gamma", shared, hidden, c0, 3, h2, w2, CB_ACT_NONE, CB_ACT_NONE);
+  guint beta = add_conv (g, rand, "mlp_beta", shared, hidden, c0, 3, h2, w2, CB_ACT_NONE, CB_ACT_NONE);
+
+  cb_op_init (&op, CB_OP_SPADE_NORM, "norm_0");
+  op.act = CB_ACT_LEAKY_RELU;
+  op.inputs[0] = x, op.inputs[1] = gamma, op.inputs[2] = beta;
+  op.inputs[3] = cb_graph_add_const (g, "mean", 1, 1, c0, random_data (rand, c0, -0.5, 0.5));
+  op.inputs[4] = cb_graph_add_const (g, "var", 1, 1, c0, random_data (rand, c0, 0.5, 2));
+  op.n_inputs = 5;
+  op.output = cb_graph_add_temp (g, "norm_0", c0, h2, w2);
+  cb_graph_add_op (g, &op);
+  guint a0 = op.output;
+
+  guint dx = add_conv (g, rand, "conv_0", a0, c0, c1, 3, h2, w2, CB_ACT_NONE, CB_ACT_NONE);
+  guint xs = add_conv (g, rand, "conv_s", x, c0, c1, 1, h2, w2, CB_ACT_NONE, CB_ACT_NONE);
+
+  cb_op_init (&op, CB_OP_ADD, "body.0");
+  op.inputs[0] = xs, op.inputs[1] = dx, op.n_inputs = 2;
+  op.output = cb_graph_add_temp (g, "body.0", c1, h2, w2);
+  cb_graph_add_op (g, &op);
+  guint sum = op.output;
+
+  cb_op_init (&op, CB_OP_RESIZE_NEAREST, "body.0.up");
+  op.inputs[0] = sum, op.n_inputs = 1;
+  op.output = cb_graph_add_temp (g, "body.0.up", c1, h2 * 2, w2 * 2);
+  cb_graph_add_op (g, &op);
+  guint up = op.output;
+
+  guint img = add_conv (g, rand, "conv_img", up, c1, 3, 3, h2 * 2, w2 * 2, CB_ACT_LEAKY_RELU, CB_ACT_TANH);
+  g->output = img;
+  return g;
+}
+
+static void
+random_graph_inputs (GRand *rand, guint h, guint w, guint n_rows, guint n_ch, CbTensor **inputs)
+{
+  inputs[0] = cb_tensor_new (1, h, w);
+  for (guint i = 0; i < h * w; i++)
+    inputs[0]->data[i] = (float)((i / 3 + i / (w * 2)) % n_rows); /* stripes: piecewise constant */
+  inputs[1] = random_tensor (rand, 1, n_rows, n_ch, -1, 1);
+}
+
+static void
+test_graph (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (9);
+  g_autoptr (GError) error = NULL;
+  const guint h = 14, w = 10, n_rows = 4, n_ch = 7;
+  CbTensor *inputs[2], *other[2];
+
+  if (!need_vulkan ())
+    return;
+  g_autoptr (CbGraph) graph = small_graph (rand, h, w, n_rows, n_ch);
+  random_graph_inputs (rand, h, w, n_rows, n_ch, inputs);
+  random_graph_inputs (rand, h, w, n_rows, n_ch, other);
+
+  g_autoptr (CbTensor) ref = cb_graph_run_reference (graph, inputs, 2, &error);
+  g_assert_no_error (error);
+  g_autoptr (CbPlan) plan = cb_backend_prepare (vulkan, graph, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (cb_plan_get_device_memory (plan), >, 0);
+
+  g_autoptr (CbTensor) first = cb_tensor_new (3, h, w);
+  g_autoptr (CbTensor) again = cb_tensor_new (3, h, w);
+  g_autoptr (CbTensor) between = cb_tensor_new (3, h, w);
+  g_assert_true (cb_plan_run (plan, inputs, 2, first, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (cb_tensor_rel_error (first, ref), <=, TOLERANCE);
+
+  /* replays give the same bits, also after a run on other inputs */
+  g_assert_true (cb_plan_run (plan, other, 2, between, &error));
+  g_assert_true (cb_plan_run (plan, inputs, 2, again, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (first->data, 3 * h * w * 4, again->data, 3 * h * w * 4);
+  g_autoptr (CbTensor) ref_other = cb_graph_run_reference (graph, other, 2, &error);
+  g_assert_cmpfloat (cb_tensor_rel_error (between, ref_other), <=, TOLERANCE);
+
+  /* profiling: one timing per op, the same result */
+  cb_plan_set_profiling (plan, TRUE);
+  g_assert_true (cb_plan_run (plan, inputs, 2, again, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (first->data, 3 * h * w * 4, again->data, 3 * h * w * 4);
+  GArray *timings = cb_plan_get_timings (plan);
+  g_assert_cmpuint (timings->len, ==, graph->ops->len);
+  for (guint i = 0; i < timings->len; i++)
+    {
+      const CbOpTiming *t = &g_array_index (timings, CbOpTiming, i);
+      g_assert_cmpstr (t->op_name, ==, cb_graph_op (graph, i)->name);
+      g_assert_cmpfloat (t->ms, >=, 0.0);
+    }
+  cb_plan_set_profiling (plan, FALSE);
+  g_assert_true (cb_plan_run (plan, inputs, 2, again, &error));
+  g_assert_cmpmem (first->data, 3 * h * w * 4, again->data, 3 * h * w * 4);
+
+  /* wrong shapes are errors, not crashes */
+  g_autoptr (CbTensor) wrong = cb_tensor_new (3, h + 1, w);
+  g_assert_false (cb_plan_run (plan, inputs, 2, wrong, &error));
+  g_assert_error (error, CB_ERROR, CB_ERROR_MISMATCH);
+  g_clear_error (&error);
+  g_assert_false (cb_plan_run (plan, inputs, 1, again, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      cb_tensor_free (inputs[i]);
+      cb_tensor_free (other[i]);
+    }
+}
+
+static void
+test_reference_backend (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (10);
+  g_autoptr (GError) error = NULL;
+  const guint h = 6, w = 4, n_rows = 3, n_ch = 5;
+  CbTensor *inputs[2];
+
+  g_autoptr (CbBackend) backend = cb_backend_new (CB_BACKEND_REFERENCE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cb_backend_get_kind (backend), ==, CB_BACKEND_REFERENCE);
+  g_assert_true (cb_backend_is_cpu_device (backend));
+  g_autoptr (CbGraph) graph = small_graph (rand, h, w, n_rows, n_ch);
+  random_graph_inputs (rand, h, w, n_rows, n_ch, inputs);
+  g_autoptr (CbTensor) ref = cb_graph_run_reference (graph, inputs, 2, &error);
+  g_autoptr (CbPlan) plan = cb_backend_prepare (backend, graph, &error);
+  g_assert_no_error (error);
+  g_autoptr (CbTensor) out = cb_tensor_new (3, h, w);
+  cb_plan_set_profiling (plan, TRUE);
+  g_assert_true (cb_plan_run (plan, inputs, 2, out, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (out->data, 3 * h * w * 4, ref->data, 3 * h * w * 4);
+  g_assert_cmpuint (cb_plan_get_timings (plan)->len, ==, graph->ops->len);
+  cb_tensor_free (inputs[0]);
+  cb_tensor_free (inputs[1]);
+}
+
+static void
+test_devices (void)
+{
+  g_autoptr (GError) error = NULL;
+  int chosen = -1;
+
+  if (!need_vulkan ())
+    return;
+  g_assert_cmpint (cb_backend_get_kind (vulkan), ==, CB_BACKEND_VULKAN);
+  g_assert_true (g_str_has_prefix (cb_backend_get_description (vulkan), "Vulkan · "));
+
+  GArray *devices = cb_devices_list (NULL, &chosen, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (devices->len, >, 0);
+  g_assert_cmpint (chosen, >=, 0);
+  const CbDeviceInfo *info = &g_array_index (devices, CbDeviceInfo, chosen);
+  g_assert_true (info->usable);
+  g_assert_nonnull (strstr (cb_backend_get_description (vulkan), info->name));
+
+  /* by index and by a name substring (any case) */
+  g_autofree char *index = g_strdup_printf ("%d", chosen);
+  g_autoptr (CbBackend) by_index = cb_backend_new (CB_BACKEND_VULKAN, index, &error);
+  g_assert_no_error (error);
+  g_autofree char *upper = g_utf8_strup (info->name, 4);
+  g_autoptr (CbBackend) by_name = cb_backend_new (CB_BACKEND_VULKAN, upper, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cb_backend_get_description (by_name), ==, cb_backend_get_description (vulkan));
+
+  /* a device that is not there is a clear error */
+  g_assert_null (cb_backend_new (CB_BACKEND_VULKAN, "no such device 1234", &error));
+  g_assert_error (error, CB_ERROR, CB_ERROR_DEVICE);
+  g_clear_error (&error);
+  g_assert_null (cb_backend_new (CB_BACKEND_VULKAN, "999", &error));
+  g_assert_error (error, CB_ERROR, CB_ERROR_DEVICE);
+  g_clear_error (&error);
+
+  /* AUTO takes Vulkan when there is a device */
+  g_autoptr (CbBackend) automatic = cb_backend_new (CB_BACKEND_AUTO, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cb_backend_get_kind (automatic), ==, CB_BACKEND_VULKAN);
+  g_array_unref (devices);
+}
+
+static void
+test_pipeline_cache (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GRand) rand = g_rand_new_with_seed (11);
+  CbTensor *inputs[2];
+
+  if (!need_vulkan ())
+    return;
+  /* a fresh backend writes its cache when it has made pipelines */
+  {
+    g_autoptr (CbBackend) backend = cb_backend_new (CB_BACKEND_VULKAN, NULL, &error);
+    g_assert_no_error (error);
+    g_autoptr (CbGraph) graph = small_graph (rand, 4, 4, 2, 3);
+    g_autoptr (CbPlan) plan = cb_backend_prepare (backend, graph, &error);
+    g_assert_no_error (error);
+  }
+  g_autofree char *dir = g_build_filename (cache_dir, "catbrush", NULL);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, &error);
+  g_assert_no_error (error);
+  const char *name;
+  gboolean found = FALSE;
+  while ((name = g_dir_read_name (d)) != NULL)
+    found = found || (g_str_has_prefix (name, "pipelines-") && g_str_has_suffix (name, ".bin"));
+  g_assert_true (found);
+
+  /* and a second one starts from it and still computes right */
+  g_autoptr (CbBackend) backend = cb_backend_new (CB_BACKEND_VULKAN, NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (CbGraph) graph = small_graph (rand, 4, 4, 2, 3);
+  random_graph_inputs (rand, 4, 4, 2, 3, inputs);
+  g_autoptr (CbPlan) plan = cb_backend_prepare (backend, graph, &error);
+  g_assert_no_error (error);
+  g_autoptr (CbTensor) out = cb_tensor_new (3, 4, 4);
+  g_assert_true (cb_plan_run (plan, inputs, 2, out, &error));
+  g_autoptr (CbTensor) ref = cb_graph_run_reference (graph, inputs, 2, &error);
+  g_assert_cmpfloat (cb_tensor_rel_error (out, ref), <=, TOLERANCE);
+  cb_tensor_free (inputs[0]);
+  cb_tensor_free (inputs[1]);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (d != NULL)
+    while ((name = g_dir_read_name (d)) != NULL)
+      {
+        g_autofree char *child = g_build_filename (path, name, NULL);
+        remove_tree (child);
+      }
+  g_remove (path);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  int status;
+
+  /* the pipeline cache goes to a private directory, not the user's */
+  cache_dir = g_dir_make_tmp ("catbrush-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_setenv ("XDG_CACHE_HOME", cache_dir, TRUE);
+  g_test_init (&argc, &argv, NULL);
+
+  vulkan = cb_backend_new (CB_BACKEND_VULKAN, NULL, &error);
+  if (vulkan == NULL)
+    {
+      /* only a missing device is a reason to skip; anything else fails */
+      g_assert_error (error, CB_ERROR, CB_ERROR_DEVICE);
+      no_vulkan_reason = g_strdup_printf ("No Vulkan device: %s", error->message);
+      g_printerr ("%s\n", no_vulkan_reason);
+      g_clear_error (&error);
+    }
+  else
+    g_printerr ("# device: %s\n", cb_backend_get_description (vulkan));
+
+  g_test_add_func ("/render/vk/embed", test_embed);
+  g_test_add_func ("/render/vk/resize-nearest", test_resize);
+  g_test_add_func ("/render/vk/conv2d/shapes", test_conv_shapes);
+  g_test_add_func ("/render/vk/conv2d/activations", test_conv_activations);
+  g_test_add_func ("/render/vk/spade-norm", test_spade_norm);
+  g_test_add_func ("/render/vk/add", test_add);
+  g_test_add_func ("/render/vk/activation", test_activation);
+  g_test_add_func ("/render/vk/to-rgba8", test_to_rgba8);
+  g_test_add_func ("/render/vk/graph", test_graph);
+  g_test_add_func ("/render/vk/devices", test_devices);
+  g_test_add_func ("/render/vk/pipeline-cache", test_pipeline_cache);
+  g_test_add_func ("/render/reference-backend", test_reference_backend);
+  status = g_test_run ();
+
+  cb_backend_free (vulkan);
+  g_free (no_vulkan_reason);
+  remove_tree (cache_dir);
+  g_free (cache_dir);
+  return status;
+}
