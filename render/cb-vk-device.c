@@ -91,10 +91,18 @@ cb_vk_instance_new (GError **error)
     .pEngineName = "catbrush-render",
     .apiVersion = VK_API_VERSION_1_1,
   };
+  /* synchronisation validation checks the barriers the plan leaves out */
+  VkValidationFeatureEnableEXT enables[] = { VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT };
+  VkValidationFeaturesEXT features = {
+    .sType = VK_STRUCTURE_TYPE_VALIDATION_FEATURES_EXT,
+    .pNext = &messenger_info,
+    .enabledValidationFeatureCount = G_N_ELEMENTS (enables),
+    .pEnabledValidationFeatures = enables,
+  };
   VkInstanceCreateInfo info = {
     .sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
     /* catches messages of vkCreateInstance / vkDestroyInstance too */
-    .pNext = validation ? &messenger_info : NULL,
+    .pNext = validation ? &features : NULL,
     .pApplicationInfo = &app,
     .enabledLayerCount = n_layers,
     .ppEnabledLayerNames = layers,
