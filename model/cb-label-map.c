@@ -1,6 +1,6 @@
 /* cb-label-map.c: a painted semantic label map; one byte per pixel = class id, 255 = void
  *
- * Accepted PNGs (docs/FORMATS.md, "Label map PNGs"):
+ * Accepted PNGs (decided here; to be copied into docs/FORMATS.md):
  *   - indexed, 1..8 bits: index = class id; with a class set, every used id
  *     must be a class (or void) and its palette colour must be the class
  *     colour (a map painted with another class set is refused);
