@@ -90,19 +90,18 @@ ref_conv2d (const CbOp *op, const CbTensor *in, const CbTensor *weight, const Cb
           for (guint kx = 0; kx < k; kx++)
             {
               float wt = weight->data[(((gsize)co * cin + ci) * k + ky) * k + kx];
+              /* the output columns whose source column x + kx - pad is inside */
+              guint x_lo = kx < pad ? pad - kx : 0;
+              guint x_hi = MIN (w, w + pad - kx);
               for (guint y = 0; y < h; y++)
                 {
                   /* source row y + ky - pad, skipped when outside */
                   if (y + ky < pad || y + ky - pad >= h)
                     continue;
-                  guint sy = y + ky - pad;
-                  for (guint x = 0; x < w; x++)
-                    {
-                      if (x + kx < pad || x + kx - pad >= w)
-                        continue;
-                      guint sx = x + kx - pad;
-                      *at (out, co, y, x) += wt * *at (src, ci, sy, sx);
-                    }
+                  const float *srow = at (src, ci, y + ky - pad, 0);
+                  float *orow = at (out, co, y, 0);
+                  for (guint x = x_lo; x < x_hi; x++)
+                    orow[x] += wt * srow[x + kx - pad];
                 }
             }
 

@@ -21,11 +21,12 @@ fixture_path (const char *name)
   return g_build_filename (src, "tests", "fixtures", name, NULL);
 }
 
-/* The seeds: {"seed": N, "class_seeds": {"<class name or id>": N, ...}} */
+/* tiny-fixtures.json: {"seed": N, "class_seeds": {"<class name or id>": N},
+ * "class_seed_streams": {"<class>": id + 1}, "expected_shape": [3, H, W], ...} */
 static JsonObject *
 load_seeds_json (JsonParser *parser)
 {
-  const char *const candidates[] = { "tiny-expected.json", "tiny-model.json", "tiny-fixture.json", "tiny-seeds.json" };
+  const char *const candidates[] = { "tiny-fixtures.json" };
   for (gsize i = 0; i < G_N_ELEMENTS (candidates); i++)
     {
       g_autofree char *path = fixture_path (candidates[i]);
@@ -76,6 +77,11 @@ test_fixture (void)
           int s = cb_class_set_index_of_id (model->classes, c->id);
           has[s] = TRUE;
           class_seed[s] = (guint64)json_object_get_int_member (cs, key);
+          /* the stream Python used must be the one docs/FORMATS.md gives: id + 1 */
+          if (json_object_has_member (meta, "class_seed_streams"))
+            g_assert_cmpint (
+              json_object_get_int_member (json_object_get_object_member (meta, "class_seed_streams"), key), ==,
+              (gint64)c->id + 1);
         }
     }
   seeds.n_class_seeds = n_source;
@@ -101,6 +107,14 @@ test_fixture (void)
   g_assert_true (g_file_get_contents (expected_path, &raw, &len, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (len, ==, cb_tensor_n_elements (out) * sizeof (float));
+  if (json_object_has_member (meta, "expected_shape"))
+    {
+      JsonArray *shape = json_object_get_array_member (meta, "expected_shape");
+      g_assert_cmpuint (json_array_get_length (shape), ==, 3);
+      g_assert_cmpint (json_array_get_int_element (shape, 0), ==, out->c);
+      g_assert_cmpint (json_array_get_int_element (shape, 1), ==, out->h);
+      g_assert_cmpint (json_array_get_int_element (shape, 2), ==, out->w);
+    }
   g_autoptr (CbTensor) expected = cb_tensor_new (out->c, out->h, out->w);
   /* raw little-endian float32 */
   for (gsize i = 0; i < cb_tensor_n_elements (expected); i++)
