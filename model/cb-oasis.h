@@ -40,7 +40,8 @@ CbEmbedTable *cb_embed_table_new (const CbModel *model, const float *affinity, g
 void cb_embed_table_free (CbEmbedTable *table);
 
 /* Rows input: map ids to row indices (target class index, void -> T) at the
- * model's native size (nearest resize). Unknown ids are void. */
+ * model's native size (nearest resize). Unknown ids are void. target NULL =
+ * the model's source classes (rows = source class indices, for the identity table). */
 CbTensor *cb_oasis_label_rows (const CbModel *model, const CbLabelMap *map, const CbClassSet *target);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbEmbedTable, cb_embed_table_free)
