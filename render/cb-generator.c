@@ -8,7 +8,8 @@
 
 #include <math.h>
 
-struct _CbGenerator {
+struct _CbGenerator
+{
   CbModel *model;     /* borrowed */
   CbBackend *backend; /* borrowed */
 
@@ -160,13 +161,14 @@ cb_generator_run (CbGenerator *gen, const CbLabelMap *map, const CbSeeds *seeds,
     return NULL;
 
   image = cb_image_new (out->w, out->h);
-  plane = (gsize) out->w * out->h;
+  plane = (gsize)out->w * out->h;
   for (gsize i = 0; i < plane; i++)
     for (guint k = 0; k < 3; k++)
       {
+        /* the rounding of CB_OP_TO_RGBA8; NaN becomes 0 */
         float v = (out->data[k * plane + i] + 1.0f) * 0.5f;
-        v = CLAMP (v, 0.0f, 1.0f);
-        image->rgb[i * 3 + k] = (guint8) lrintf (v * 255.0f);
+        v = v > 0.0f ? MIN (v, 1.0f) : 0.0f;
+        image->rgb[i * 3 + k] = (guint8)floorf (v * 255.0f + 0.5f);
       }
   return image;
 }

@@ -25,8 +25,7 @@ cb_cli_parse_backend (const char *text, CbBackendKind *kind, GError **error)
     *kind = CB_BACKEND_REFERENCE;
   else
     {
-      g_set_error (error, CB_ERROR, CB_ERROR_INVALID,
-                   "Unknown backend “%s”: use auto, vulkan, cpu or reference", text);
+      g_set_error (error, CB_ERROR, CB_ERROR_INVALID, "Unknown backend “%s”: use auto, vulkan, cpu or reference", text);
       return FALSE;
     }
   return TRUE;
@@ -56,8 +55,8 @@ parse_size (const char *text, guint *width, guint *height)
   if (g_strv_length (parts) != 2 || !parse_u64 (parts[0], &w) || !parse_u64 (parts[1], &h) || w == 0 || h == 0
       || w > CB_LABEL_MAP_MAX_SIDE || h > CB_LABEL_MAP_MAX_SIDE)
     return FALSE;
-  *width = (guint) w;
-  *height = (guint) h;
+  *width = (guint)w;
+  *height = (guint)h;
   return TRUE;
 }
 
@@ -69,28 +68,28 @@ resize_bilinear (const CbImage *src, guint width, guint height)
 
   for (guint y = 0; y < height; y++)
     {
-      float sy = ((float) y + 0.5f) * (float) src->height / (float) height - 0.5f;
-      int y0 = (int) floorf (sy);
-      float fy = sy - (float) y0;
-      int y1 = CLAMP (y0 + 1, 0, (int) src->height - 1);
-      y0 = CLAMP (y0, 0, (int) src->height - 1);
+      float sy = ((float)y + 0.5f) * (float)src->height / (float)height - 0.5f;
+      int y0 = (int)floorf (sy);
+      float fy = sy - (float)y0;
+      int y1 = CLAMP (y0 + 1, 0, (int)src->height - 1);
+      y0 = CLAMP (y0, 0, (int)src->height - 1);
 
       for (guint x = 0; x < width; x++)
         {
-          float sx = ((float) x + 0.5f) * (float) src->width / (float) width - 0.5f;
-          int x0 = (int) floorf (sx);
-          float fx = sx - (float) x0;
-          int x1 = CLAMP (x0 + 1, 0, (int) src->width - 1);
-          x0 = CLAMP (x0, 0, (int) src->width - 1);
+          float sx = ((float)x + 0.5f) * (float)src->width / (float)width - 0.5f;
+          int x0 = (int)floorf (sx);
+          float fx = sx - (float)x0;
+          int x1 = CLAMP (x0 + 1, 0, (int)src->width - 1);
+          x0 = CLAMP (x0, 0, (int)src->width - 1);
 
           for (guint k = 0; k < 3; k++)
             {
-              float a = src->rgb[((gsize) y0 * src->width + x0) * 3 + k];
-              float b = src->rgb[((gsize) y0 * src->width + x1) * 3 + k];
-              float c = src->rgb[((gsize) y1 * src->width + x0) * 3 + k];
-              float d = src->rgb[((gsize) y1 * src->width + x1) * 3 + k];
+              float a = src->rgb[((gsize)y0 * src->width + x0) * 3 + k];
+              float b = src->rgb[((gsize)y0 * src->width + x1) * 3 + k];
+              float c = src->rgb[((gsize)y1 * src->width + x0) * 3 + k];
+              float d = src->rgb[((gsize)y1 * src->width + x1) * 3 + k];
               float v = (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy;
-              dst->rgb[((gsize) y * width + x) * 3 + k] = (guint8) lrintf (CLAMP (v, 0.0f, 255.0f));
+              dst->rgb[((gsize)y * width + x) * 3 + k] = (guint8)lrintf (CLAMP (v, 0.0f, 255.0f));
             }
         }
     }
@@ -109,18 +108,18 @@ cb_cli_generate (int argc, char **argv)
   g_autofree char *device = NULL;
   g_autofree char *output = NULL;
   g_auto (GStrv) class_seeds = NULL;
-  const GOptionEntry entries[] = {
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Model file (default: the bundled model)", "M" },
-    { "labels", 'l', 0, G_OPTION_ARG_FILENAME, &labels_path, "Label map PNG (indexed, grey or RGB)", "L.png" },
-    { "profile", 'p', 0, G_OPTION_ARG_FILENAME, &profile_path, "Target profile (paint with its classes)", "P.json" },
-    { "seed", 's', 0, G_OPTION_ARG_STRING, &seed_text, "Image seed (default 0)", "N" },
-    { "class-seed", 0, 0, G_OPTION_ARG_STRING_ARRAY, &class_seeds, "Re-roll one class alone", "NAME=N" },
-    { "size", 0, 0, G_OPTION_ARG_STRING, &size_text, "Output size (resampled; default native)", "WxH" },
-    { "backend", 'b', 0, G_OPTION_ARG_STRING, &backend_text, "auto, vulkan, cpu or reference", "B" },
-    { "device", 'd', 0, G_OPTION_ARG_STRING, &device, "Vulkan device index or name", "D" },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Output PNG", "OUT.png" },
-    { NULL }
-  };
+  const GOptionEntry entries[]
+    = { { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Model file (default: the bundled model)", "M" },
+        { "labels", 'l', 0, G_OPTION_ARG_FILENAME, &labels_path, "Label map PNG (indexed, grey or RGB)", "L.png" },
+        { "profile", 'p', 0, G_OPTION_ARG_FILENAME, &profile_path, "Target profile (paint with its classes)",
+          "P.json" },
+        { "seed", 's', 0, G_OPTION_ARG_STRING, &seed_text, "Image seed (default 0)", "N" },
+        { "class-seed", 0, 0, G_OPTION_ARG_STRING_ARRAY, &class_seeds, "Re-roll one class alone", "NAME=N" },
+        { "size", 0, 0, G_OPTION_ARG_STRING, &size_text, "Output size (resampled; default native)", "WxH" },
+        { "backend", 'b', 0, G_OPTION_ARG_STRING, &backend_text, "auto, vulkan, cpu or reference", "B" },
+        { "device", 'd', 0, G_OPTION_ARG_STRING, &device, "Vulkan device index or name", "D" },
+        { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Output PNG", "OUT.png" },
+        { NULL } };
   g_autoptr (GError) error = NULL;
   g_autoptr (CbModel) model = NULL;
   g_autoptr (CbProfile) profile = NULL;
@@ -130,6 +129,7 @@ cb_cli_generate (int argc, char **argv)
   g_autoptr (CbImage) image = NULL;
   g_autofree gboolean *has_class_seed = NULL;
   g_autofree guint64 *class_seed = NULL;
+  g_autofree guint *class_ids = NULL;
   const CbClassSet *classes;
   CbBackendKind kind;
   CbSeeds seeds = { 0 };
@@ -185,6 +185,9 @@ cb_cli_generate (int argc, char **argv)
   seeds.n_class_seeds = cb_class_set_get_n_classes (classes);
   has_class_seed = g_new0 (gboolean, seeds.n_class_seeds);
   class_seed = g_new0 (guint64, seeds.n_class_seeds);
+  class_ids = g_new0 (guint, seeds.n_class_seeds);
+  for (guint i = 0; i < seeds.n_class_seeds; i++)
+    class_ids[i] = cb_class_set_get (classes, i)->id;
   for (guint i = 0; class_seeds != NULL && class_seeds[i] != NULL; i++)
     {
       const char *eq = strrchr (class_seeds[i], '=');
@@ -207,6 +210,7 @@ cb_cli_generate (int argc, char **argv)
     }
   seeds.has_class_seed = has_class_seed;
   seeds.class_seed = class_seed;
+  seeds.class_ids = class_ids;
 
   map = cb_label_map_load (labels_path, classes, &error);
   if (map == NULL)

@@ -10,7 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-typedef struct {
+typedef struct
+{
   const char *name;
   int (*run) (int argc, char **argv);
   const char *summary;
@@ -22,11 +23,11 @@ static const CbCliCommand commands[] = {
   { "generate", cb_cli_generate, "Generate an image from a label map" },
   { "devices", cb_cli_devices, "List the compute devices" },
   { "bench", cb_cli_bench, "Time a forward pass, per op" },
+  { "import-oasis", cb_cli_import_oasis, "Import an official OASIS checkpoint (.pth)" },
 };
 
 gboolean
-cb_cli_parse (int *argc, char ***argv, const char *parameter_string, const char *summary,
-              const GOptionEntry *entries)
+cb_cli_parse (int *argc, char ***argv, const char *parameter_string, const char *summary, const GOptionEntry *entries)
 {
   g_autoptr (GOptionContext) context = g_option_context_new (parameter_string);
   g_autoptr (GError) error = NULL;
@@ -90,7 +91,7 @@ main (int argc, char **argv)
           for (int j = 2; j < argc; j++)
             g_ptr_array_add (sub_argv, argv[j]);
           g_ptr_array_add (sub_argv, NULL);
-          return commands[i].run (argc - 1, (char **) sub_argv->pdata);
+          return commands[i].run (argc - 1, (char **)sub_argv->pdata);
         }
     }
 

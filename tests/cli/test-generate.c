@@ -1,0 +1,138 @@
+/* test-generate.c: catbrush-cli generate end to end, against PyTorch's image
+ *
+ * Runs the built program ($CATBRUSH_CLI) on the tiny fixture model that
+ * training/make_fixtures.py made with PyTorch, on every backend, and
+ * compares the PNG with PyTorch's 8-bit image. PyTorch computed in float64,
+ * so a pixel may sit on the other side of a rounding boundary: ±1 allowed.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "model/cb-png.h"
+
+#include <glib/gstdio.h>
+
+#include <string.h>
+#include <sys/wait.h>
+
+static int
+run_cli (const char *const *args, char **err)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  int status = 0;
+
+  g_ptr_array_add (argv, (gpointer)g_getenv ("CATBRUSH_CLI"));
+  for (gsize i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer)args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_spawn_sync (NULL, (char **)argv->pdata, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, err, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (status));
+  return WEXITSTATUS (status);
+}
+
+static char *
+fixture (const char *name)
+{
+  return g_build_filename (g_getenv ("CB_SOURCE_DIR"), "tests", "fixtures", name, NULL);
+}
+
+static CbImage *
+generate (const char *backend, const char *seed, const char *class_seed)
+{
+  g_autofree char *model = fixture ("tiny-model.safetensors");
+  g_autofree char *labels = fixture ("tiny-labels.png");
+  g_autofree char *dir = g_dir_make_tmp ("cb-generate-XXXXXX", NULL);
+  g_autofree char *out = g_build_filename (dir, "out.png", NULL);
+  g_autofree char *err = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *args[16]
+    = { "generate", "--model", model, "--labels", labels, "--backend", backend, "--seed", seed, "-o", out };
+  guint n = 11;
+  CbImage *image;
+
+  if (class_seed != NULL)
+    {
+      args[n++] = "--class-seed";
+      args[n++] = class_seed;
+    }
+  g_assert_cmpint (run_cli (args, &err), ==, 0);
+  image = cb_image_load_png (out, &error);
+  g_assert_no_error (error);
+  g_unlink (out);
+  g_rmdir (dir);
+  return image;
+}
+
+static guint
+max_diff (const CbImage *a, const CbImage *b)
+{
+  guint worst = 0;
+
+  g_assert_cmpuint (a->width, ==, b->width);
+  g_assert_cmpuint (a->height, ==, b->height);
+  for (gsize i = 0; i < (gsize)a->width * a->height * 3; i++)
+    worst = MAX (worst, (guint)ABS ((int)a->rgb[i] - (int)b->rgb[i]));
+  return worst;
+}
+
+static void
+test_matches_pytorch (gconstpointer data)
+{
+  const char *backend = data;
+  g_autofree char *expected_path = fixture ("tiny-expected.png");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CbImage) expected = cb_image_load_png (expected_path, &error);
+  g_autoptr (CbImage) image = NULL;
+  g_autoptr (CbImage) again = NULL;
+  g_autoptr (CbImage) rerolled = NULL;
+
+  g_assert_no_error (error);
+  /* the fixture's seeds: image seed 7, class "tree" re-rolled with 1234 */
+  image = generate (backend, "7", "tree=1234");
+  g_assert_cmpuint (max_diff (image, expected), <=, 1);
+
+  again = generate (backend, "7", "tree=1234");
+  g_assert_cmpuint (max_diff (image, again), ==, 0);
+
+  rerolled = generate (backend, "7", "tree=99");
+  g_assert_cmpuint (max_diff (image, rerolled), >, 0);
+}
+
+static void
+test_bad_input (void)
+{
+  g_autofree char *model = fixture ("tiny-model.safetensors");
+  g_autofree char *labels = fixture ("tiny-labels.png");
+  g_autofree char *err = NULL;
+
+  {
+    const char *args[] = { "generate", "--model", model, NULL };
+    g_assert_cmpint (run_cli (args, NULL), ==, 2);
+  }
+  {
+    const char *args[] = { "generate", "--model", model, "--labels", labels, "--seed", "abc", "-o", "x.png", NULL };
+    g_assert_cmpint (run_cli (args, NULL), ==, 2);
+  }
+  {
+    const char *args[]
+      = { "generate", "--model", model, "--labels", labels, "--class-seed", "unicorn=3", "-o", "x.png", NULL };
+    g_assert_cmpint (run_cli (args, NULL), ==, 2);
+  }
+  {
+    const char *args[]
+      = { "generate", "--model", "/nonexistent/model.safetensors", "--labels", labels, "-o", "x.png", NULL };
+    g_assert_cmpint (run_cli (args, &err), ==, 1);
+    g_assert_nonnull (strstr (err, "/nonexistent/model.safetensors"));
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_data_func ("/cli/generate/reference", "reference", test_matches_pytorch);
+  g_test_add_data_func ("/cli/generate/vulkan", "vulkan", test_matches_pytorch);
+  g_test_add_func ("/cli/generate/bad-input", test_bad_input);
+  return g_test_run ();
+}
