@@ -1,9 +1,222 @@
-/* placeholder until the render work lands: being written */
+/* cb-cli-bench.c: catbrush-cli bench — time a generator forward pass, per op
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "app/cli/cb-cli.h"
+
+#include "model/cb-error.h"
+#include "model/cb-oasis.h"
+#include "render/cb-synthetic.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static gboolean
+parse_wxh (const char *text, guint *width, guint *height)
+{
+  guint64 w, h;
+  g_auto (GStrv) parts = g_strsplit (text, "x", 2);
+
+  if (g_strv_length (parts) != 2 || !g_ascii_string_to_unsigned (parts[0], 10, 1, 16384, &w, NULL)
+      || !g_ascii_string_to_unsigned (parts[1], 10, 1, 16384, &h, NULL))
+    return FALSE;
+  *width = (guint)w;
+  *height = (guint)h;
+  return TRUE;
+}
+
+/* Diagonal stripes of every class, 16 pixels wide: piecewise constant like a painting. */
+static CbTensor *
+striped_rows (guint width, guint height, guint n_classes)
+{
+  CbTensor *rows = cb_tensor_new (1, height, width);
+
+  for (guint y = 0; y < height; y++)
+    for (guint x = 0; x < width; x++)
+      rows->data[(gsize)y * width + x] = (float)(((x + y) / 16) % n_classes);
+  return rows;
+}
+
+static int
+compare_double (const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
 
 int
 cb_cli_bench (int argc, char **argv)
 {
-  g_printerr ("catbrush-cli bench: not built yet\n");
-  return CB_CLI_ERROR;
+  g_autofree char *model_path = NULL;
+  g_autofree char *synthetic = NULL;
+  g_autofree char *labels_path = NULL;
+  g_autofree char *size_text = NULL;
+  g_autofree char *backend_text = NULL;
+  g_autofree char *device = NULL;
+  int runs = 3;
+  gboolean no_profile = FALSE;
+  const GOptionEntry entries[] = {
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Model file (default: the bundled model)", "M" },
+    { "synthetic", 0, 0, G_OPTION_ARG_STRING, &synthetic, "A random-weight model instead: ade20k (OASIS ADE20K shape)",
+      "NAME" },
+    { "labels", 'l', 0, G_OPTION_ARG_FILENAME, &labels_path, "Label map PNG (default: synthetic stripes)", "L.png" },
+    { "size", 0, 0, G_OPTION_ARG_STRING, &size_text, "Generate at this size instead of the native one", "WxH" },
+    { "runs", 'n', 0, G_OPTION_ARG_INT, &runs, "Timed runs (default 3)", "N" },
+    { "backend", 'b', 0, G_OPTION_ARG_STRING, &backend_text, "auto, vulkan, cpu or reference", "B" },
+    { "device", 'd', 0, G_OPTION_ARG_STRING, &device, "Vulkan device index or name", "D" },
+    { "no-profile", 0, 0, G_OPTION_ARG_NONE, &no_profile, "No per-op timestamps (no serialised ops)", NULL },
+    { NULL },
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CbModel) model = NULL;
+  g_autoptr (CbBackend) backend = NULL;
+  g_autoptr (CbGraph) graph = NULL;
+  g_autoptr (CbPlan) plan = NULL;
+  g_autoptr (CbTensor) rows = NULL;
+  g_autoptr (CbTensor) table = NULL;
+  g_autoptr (CbTensor) output = NULL;
+  g_autoptr (CbEmbedTable) embed = NULL;
+  CbBackendKind kind;
+  CbSeeds seeds = { .seed = 0 };
+  guint n_classes;
+  gint64 t0;
+
+  if (!cb_cli_parse (&argc, &argv, "",
+                     "Time the generator's forward pass: per-op device times, the median total and device memory.",
+                     entries))
+    return CB_CLI_USAGE;
+  if (runs < 1)
+    {
+      g_printerr ("%s: --runs must be at least 1\n", argv[0]);
+      return CB_CLI_USAGE;
+    }
+  if (!cb_cli_parse_backend (backend_text, &kind, &error))
+    {
+      g_printerr ("%s: %s\n", argv[0], error->message);
+      return CB_CLI_USAGE;
+    }
+
+  /* the model */
+  if (synthetic != NULL)
+    {
+      CbGeneratorConfig gen;
+      if (model_path != NULL || g_ascii_strcasecmp (synthetic, "ade20k") != 0)
+        {
+          g_printerr ("%s: --synthetic takes “ade20k” and no --model\n", argv[0]);
+          return CB_CLI_USAGE;
+        }
+      cb_synthetic_ade20k_config (&gen);
+      t0 = g_get_monotonic_time ();
+      model = cb_synthetic_model_new (&gen, 1, &error);
+      if (model == NULL)
+        return cb_cli_fail (error);
+      g_print ("Model:   synthetic OASIS ADE20K shape, random weights (made in %.1f s)\n",
+               (g_get_monotonic_time () - t0) / 1e6);
+    }
+  else
+    {
+      if (model_path == NULL)
+        model_path = cb_model_find_default ();
+      if (model_path == NULL)
+        {
+          g_printerr ("%s: no --model given and no bundled model found\n", argv[0]);
+          return CB_CLI_USAGE;
+        }
+      model = cb_model_load (model_path, &error);
+      if (model == NULL)
+        return cb_cli_fail (error);
+      g_print ("Model:   %s\n", model_path);
+    }
+  if (size_text != NULL)
+    {
+      guint w, h, f = 1u << (model->gen.n_blocks - 1);
+      if (!parse_wxh (size_text, &w, &h) || w % f != 0 || h % f != 0)
+        {
+          g_printerr ("%s: --size must be WxH with both multiples of %u for this model\n", argv[0], f);
+          return CB_CLI_USAGE;
+        }
+      /* the graph is built for the model's native size: bench another one */
+      model->gen.width = w;
+      model->gen.height = h;
+    }
+  n_classes = cb_class_set_get_n_classes (model->classes);
+
+  /* the graph and its inputs: identity first layer, one z for all classes */
+  graph = cb_oasis_build_generator (model, n_classes + 1, &error);
+  if (graph == NULL)
+    return cb_cli_fail (error);
+  embed = cb_embed_table_new (model, NULL, n_classes, &seeds);
+  table = cb_tensor_new (1, embed->n_rows, embed->n_channels);
+  memcpy (table->data, embed->table, sizeof (float) * embed->n_rows * embed->n_channels);
+  if (labels_path != NULL)
+    {
+      g_autoptr (CbLabelMap) map = cb_label_map_load (labels_path, model->classes, &error);
+      if (map == NULL)
+        return cb_cli_fail (error);
+      rows = cb_oasis_label_rows (model, map, model->classes);
+    }
+  else
+    rows = striped_rows (model->gen.width, model->gen.height, n_classes);
+  CbTensor *inputs[2] = { rows, table };
+  output = cb_tensor_new (3, model->gen.height, model->gen.width);
+
+  guint64 total_macs = 0;
+  for (guint i = 0; i < graph->ops->len; i++)
+    total_macs += cb_op_count_macs (graph, cb_graph_op (graph, i));
+  g_print ("Size:    %u×%u, %.1f M parameters, %u ops, %.2f GMAC\n", model->gen.width, model->gen.height,
+           cb_model_count_parameters (model, "G.") / 1e6, graph->ops->len, total_macs / 1e9);
+
+  backend = cb_backend_new (kind, device, &error);
+  if (backend == NULL)
+    return cb_cli_fail (error);
+  g_print ("Backend: %s\n", cb_backend_get_description (backend));
+
+  t0 = g_get_monotonic_time ();
+  plan = cb_backend_prepare (backend, graph, &error);
+  if (plan == NULL)
+    return cb_cli_fail (error);
+  g_print ("Prepare: %.2f s (constants upload, pipelines, recording)\n", (g_get_monotonic_time () - t0) / 1e6);
+  cb_plan_set_profiling (plan, !no_profile);
+
+  g_autofree double *times = g_new (double, runs);
+  for (int r = 0; r < runs; r++)
+    {
+      t0 = g_get_monotonic_time ();
+      if (!cb_plan_run (plan, inputs, 2, output, &error))
+        return cb_cli_fail (error);
+      times[r] = (g_get_monotonic_time () - t0) / 1e3;
+      g_printerr ("run %d: %.1f ms\n", r + 1, times[r]);
+    }
+
+  GArray *timings = cb_plan_get_timings (plan);
+  if (!no_profile && timings->len > 0)
+    {
+      double sum_ms = 0;
+      g_print ("\n%4s  %-34s %-15s %10s %10s %9s\n", "#", "op", "kind", "MMAC", "ms", "GMAC/s");
+      for (guint i = 0; i < timings->len; i++)
+        {
+          const CbOpTiming *t = &g_array_index (timings, CbOpTiming, i);
+          if (t->ms >= 0)
+            {
+              sum_ms += t->ms;
+              g_print ("%4u  %-34s %-15s %10.1f %10.3f %9.2f\n", i, t->op_name, t->op_kind, t->macs / 1e6, t->ms,
+                       t->ms > 0 ? t->macs / 1e6 / t->ms : 0.0);
+            }
+          else
+            g_print ("%4u  %-34s %-15s %10.1f %10s %9s\n", i, t->op_name, t->op_kind, t->macs / 1e6, "-", "-");
+        }
+      if (sum_ms > 0)
+        g_print ("      %-34s %-15s %10.1f %10.3f %9.2f\n", "sum of ops", "", total_macs / 1e6, sum_ms,
+                 total_macs / 1e6 / sum_ms);
+    }
+
+  qsort (times, runs, sizeof (double), compare_double);
+  double median = runs % 2 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2;
+  g_autofree char *mem = g_format_size_full (cb_plan_get_device_memory (plan), G_FORMAT_SIZE_IEC_UNITS);
+  g_print ("\nTotal:   median %.1f ms over %d run%s (min %.1f, max %.1f), %.2f GMAC/s%s\n", median, runs,
+           runs == 1 ? "" : "s", times[0], times[runs - 1], total_macs / 1e6 / median,
+           no_profile ? "" : " (profiled: ops serialised)");
+  g_print ("Memory:  %s on the device\n", cb_plan_get_device_memory (plan) > 0 ? mem : "none");
+  return CB_CLI_OK;
 }

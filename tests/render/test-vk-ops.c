@@ -9,6 +9,7 @@
  */
 #include "model/cb-error.h"
 #include "model/cb-graph.h"
+#include "model/cb-oasis.h"
 #include "render/cb-backend.h"
 #include "render/cb-devices.h"
 
@@ -501,6 +502,44 @@ test_graph (void)
     }
 }
 
+/* The real generator builder on the tiny fixture model: Vulkan vs reference. */
+static void
+test_tiny_generator (void)
+{
+  g_autoptr (GError) error = NULL;
+  CbSeeds seeds = { .seed = 7 };
+
+  if (!need_vulkan ())
+    return;
+  g_autofree char *path = g_build_filename (g_getenv ("CB_SOURCE_DIR") ? g_getenv ("CB_SOURCE_DIR") : ".", "tests",
+                                            "fixtures", "tiny-model.safetensors", NULL);
+  g_autoptr (CbModel) model = cb_model_load (path, &error);
+  if (model == NULL)
+    {
+      g_test_skip_printf ("no fixture model: %s", error->message);
+      return;
+    }
+  guint n_classes = cb_class_set_get_n_classes (model->classes);
+  g_autoptr (CbGraph) graph = cb_oasis_build_generator (model, n_classes + 1, &error);
+  g_assert_no_error (error);
+  g_autoptr (CbEmbedTable) embed = cb_embed_table_new (model, NULL, n_classes, &seeds);
+  g_autoptr (CbTensor) table = cb_tensor_new (1, embed->n_rows, embed->n_channels);
+  memcpy (table->data, embed->table, sizeof (float) * embed->n_rows * embed->n_channels);
+  g_autoptr (CbTensor) rows = cb_tensor_new (1, model->gen.height, model->gen.width);
+  for (guint i = 0; i < model->gen.height * model->gen.width; i++)
+    rows->data[i] = (float)((i / 5 + i / model->gen.width) % (n_classes + 1)); /* void rows too */
+  CbTensor *inputs[2] = { rows, table };
+
+  g_autoptr (CbTensor) ref = cb_graph_run_reference (graph, inputs, 2, &error);
+  g_assert_no_error (error);
+  g_autoptr (CbPlan) plan = cb_backend_prepare (vulkan, graph, &error);
+  g_assert_no_error (error);
+  g_autoptr (CbTensor) out = cb_tensor_new (3, model->gen.height, model->gen.width);
+  g_assert_true (cb_plan_run (plan, inputs, 2, out, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (cb_tensor_rel_error (out, ref), <=, TOLERANCE);
+}
+
 static void
 test_reference_backend (void)
 {
@@ -660,6 +699,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/vk/activation", test_activation);
   g_test_add_func ("/render/vk/to-rgba8", test_to_rgba8);
   g_test_add_func ("/render/vk/graph", test_graph);
+  g_test_add_func ("/render/vk/tiny-generator", test_tiny_generator);
   g_test_add_func ("/render/vk/devices", test_devices);
   g_test_add_func ("/render/vk/pipeline-cache", test_pipeline_cache);
   g_test_add_func ("/render/reference-backend", test_reference_backend);
