@@ -1,0 +1,165 @@
+/* cb-application.c: the Catbrush GtkApplication
+ *
+ * `catbrush [--model FILE] [LABELS.png]`: one window per activation; a label
+ * map given on the command line is opened in it.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "app/gui/cb-application.h"
+
+#include "cb-config.h"
+#include "app/gui/cb-window.h"
+
+struct _CbApplication
+{
+  GtkApplication parent_instance;
+
+  char *model_path;
+};
+
+G_DEFINE_FINAL_TYPE (CbApplication, cb_application, GTK_TYPE_APPLICATION)
+
+static CbWindow *
+new_window (CbApplication *self)
+{
+  CbWindow *window = cb_window_new (GTK_APPLICATION (self), self->model_path);
+
+  gtk_window_present (GTK_WINDOW (window));
+  return window;
+}
+
+static void
+cb_application_activate (GApplication *app)
+{
+  new_window (CB_APPLICATION (app));
+}
+
+static void
+cb_application_open (GApplication *app, GFile **files, int n_files, const char *hint)
+{
+  for (int i = 0; i < n_files; i++)
+    cb_window_open_labels (new_window (CB_APPLICATION (app)), files[i], NULL);
+}
+
+static int
+cb_application_handle_local_options (GApplication *app, GVariantDict *options)
+{
+  CbApplication *self = CB_APPLICATION (app);
+  const char *model = NULL;
+
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("catbrush %s\n", CB_VERSION);
+      return 0;
+    }
+  if (g_variant_dict_lookup (options, "model", "^&ay", &model))
+    {
+      g_free (self->model_path);
+      self->model_path = g_canonicalize_filename (model, NULL);
+    }
+  return -1;
+}
+
+static void
+quit_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  GtkApplication *app = user_data;
+  GList *windows = gtk_application_get_windows (app);
+
+  /* close (not destroy) so that each window saves its state */
+  while (windows != NULL)
+    {
+      GList *next = windows->next;
+
+      gtk_window_close (windows->data);
+      windows = next;
+    }
+}
+
+static void
+new_window_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  new_window (CB_APPLICATION (user_data));
+}
+
+static const GActionEntry app_entries[] = {
+  { "quit", quit_activated, NULL, NULL, NULL, { 0 } },
+  { "new-window", new_window_activated, NULL, NULL, NULL, { 0 } },
+};
+
+static void
+cb_application_startup (GApplication *app)
+{
+  static const struct
+  {
+    const char *action;
+    const char *accels[4];
+  } accels[] = {
+    { "app.quit", { "<Control>q", NULL } },
+    { "app.new-window", { "<Control><Shift>n", NULL } },
+    { "win.new", { "<Control>n", NULL } },
+    { "win.open", { "<Control>o", NULL } },
+    { "win.save", { "<Control>s", NULL } },
+    { "win.save-as", { "<Control><Shift>s", NULL } },
+    { "win.export-image", { "<Control>e", NULL } },
+    { "win.export-labels", { "<Control><Shift>e", NULL } },
+    { "win.undo", { "<Control>z", NULL } },
+    { "win.redo", { "<Control><Shift>z", "<Control>y", NULL } },
+    { "win.reroll", { "<Control>r", NULL } },
+    { "win.generate", { "<Control>g", NULL } },
+    { "win.zoom-in", { "<Control>plus", "<Control>equal", NULL } },
+    { "win.zoom-out", { "<Control>minus", NULL } },
+    { "win.zoom-fit", { "<Control>0", NULL } },
+    { "win.zoom-100", { "<Control>1", NULL } },
+    { "win.show-help-overlay", { "<Control>question", NULL } },
+  };
+
+  G_APPLICATION_CLASS (cb_application_parent_class)->startup (app);
+
+  cb_gui_ensure_resources ();
+  g_action_map_add_action_entries (G_ACTION_MAP (app), app_entries, G_N_ELEMENTS (app_entries), app);
+  for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
+    gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action, accels[i].accels);
+  gtk_window_set_default_icon_name (CB_APP_ID);
+}
+
+static void
+cb_application_finalize (GObject *object)
+{
+  g_free (CB_APPLICATION (object)->model_path);
+  G_OBJECT_CLASS (cb_application_parent_class)->finalize (object);
+}
+
+static void
+cb_application_class_init (CbApplicationClass *klass)
+{
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = cb_application_finalize;
+  app_class->startup = cb_application_startup;
+  app_class->activate = cb_application_activate;
+  app_class->open = cb_application_open;
+  app_class->handle_local_options = cb_application_handle_local_options;
+}
+
+static void
+cb_application_init (CbApplication *self)
+{
+  static const GOptionEntry entries[] = {
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, NULL, "The model file (default: $CATBRUSH_MODEL or the bundled model)",
+      "FILE" },
+    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, "Print the version and exit", NULL },
+    { NULL },
+  };
+
+  g_application_add_main_option_entries (G_APPLICATION (self), entries);
+  g_application_set_option_context_parameter_string (G_APPLICATION (self), "[LABELS.png…]");
+}
+
+CbApplication *
+cb_application_new (void)
+{
+  return g_object_new (CB_TYPE_APPLICATION, "application-id", CB_APP_ID, "flags",
+                       G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE, "resource-base-path",
+                       "/org/catbrush/Catbrush", NULL);
+}

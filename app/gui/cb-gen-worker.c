@@ -1,0 +1,381 @@
+/* cb-gen-worker.c: the generator on a worker thread
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "app/gui/cb-gen-worker.h"
+
+#include "model/cb-error.h"
+#include "render/cb-generator.h"
+
+typedef struct
+{
+  guint64 serial;
+  gboolean quit;
+  CbLabelMap *map;
+  guint64 seed;
+  guint n_class_seeds;
+  gboolean *has_class_seed;
+  guint64 *class_seed;
+  guint *class_ids; /* NULL: index = id */
+} Request;
+
+struct _CbGenWorker
+{
+  gatomicrefcount ref_count;
+  /* main thread only */
+  gboolean alive;
+  gboolean ready;
+  gboolean can_generate;
+  guint64 next_serial;
+  GMainContext *context;
+  CbGenWorkerReadyFunc ready_func;
+  CbGenWorkerResultFunc result_func;
+  gpointer user_data;
+  GThread *thread;
+  /* shared */
+  GAsyncQueue *queue; /* of Request* */
+  /* worker thread only */
+  char *model_path;
+};
+
+typedef struct
+{
+  CbGenWorker *worker;
+  CbGenWorkerInfo *info; /* one of the two */
+  CbGenWorkerResult *result;
+} Delivery;
+
+static void
+request_free (Request *request)
+{
+  if (request == NULL)
+    return;
+  g_clear_pointer (&request->map, cb_label_map_free);
+  g_free (request->has_class_seed);
+  g_free (request->class_seed);
+  g_free (request->class_ids);
+  g_free (request);
+}
+
+static CbGenWorker *
+worker_ref (CbGenWorker *worker)
+{
+  g_atomic_ref_count_inc (&worker->ref_count);
+  return worker;
+}
+
+static void
+worker_unref (CbGenWorker *worker)
+{
+  Request *request;
+
+  if (!g_atomic_ref_count_dec (&worker->ref_count))
+    return;
+  while ((request = g_async_queue_try_pop (worker->queue)) != NULL)
+    request_free (request);
+  g_async_queue_unref (worker->queue);
+  g_main_context_unref (worker->context);
+  g_free (worker->model_path);
+  g_free (worker);
+}
+
+static void
+info_free (CbGenWorkerInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_clear_pointer (&info->classes, cb_class_set_free);
+  g_free (info->model_path);
+  g_free (info->model_card);
+  g_free (info->device_description);
+  g_clear_error (&info->error);
+  g_free (info);
+}
+
+static void
+result_free (CbGenWorkerResult *result)
+{
+  if (result == NULL)
+    return;
+  g_clear_pointer (&result->image, cb_image_free);
+  g_clear_error (&result->error);
+  g_free (result);
+}
+
+static void
+delivery_free (gpointer data)
+{
+  Delivery *delivery = data;
+
+  info_free (delivery->info);
+  result_free (delivery->result);
+  worker_unref (delivery->worker);
+  g_free (delivery);
+}
+
+static gboolean
+deliver_cb (gpointer data)
+{
+  Delivery *delivery = data;
+  CbGenWorker *worker = delivery->worker;
+
+  if (!worker->alive)
+    return G_SOURCE_REMOVE;
+  if (delivery->info != NULL)
+    {
+      worker->ready = TRUE;
+      worker->can_generate = delivery->info->error == NULL;
+      if (worker->ready_func)
+        worker->ready_func (delivery->info, worker->user_data);
+    }
+  else if (worker->result_func)
+    worker->result_func (delivery->result, worker->user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+post (CbGenWorker *worker, CbGenWorkerInfo *info, CbGenWorkerResult *result)
+{
+  Delivery *delivery = g_new0 (Delivery, 1);
+  g_autoptr (GSource) source = g_idle_source_new ();
+
+  delivery->worker = worker_ref (worker);
+  delivery->info = info;
+  delivery->result = result;
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, deliver_cb, delivery, delivery_free);
+  g_source_set_static_name (source, "[catbrush] generation result");
+  g_source_attach (source, worker->context);
+}
+
+static void
+append_card_value (GString *text, const char *key, JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_VALUE (node))
+    {
+      GValue value = G_VALUE_INIT;
+      g_autofree char *str = NULL;
+
+      json_node_get_value (node, &value);
+      if (G_VALUE_HOLDS_STRING (&value))
+        str = g_value_dup_string (&value);
+      else
+        {
+          GValue as_string = G_VALUE_INIT;
+
+          g_value_init (&as_string, G_TYPE_STRING);
+          if (g_value_transform (&value, &as_string))
+            str = g_value_dup_string (&as_string);
+          g_value_unset (&as_string);
+        }
+      g_value_unset (&value);
+      if (str != NULL && *str != '\0')
+        g_string_append_printf (text, "%s: %s\n", key, str);
+    }
+  else if (JSON_NODE_HOLDS_OBJECT (node) || JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_autofree char *json = json_to_string (node, FALSE);
+
+      if (g_strcmp0 (json, "{}") != 0 && g_strcmp0 (json, "[]") != 0)
+        g_string_append_printf (text, "%s: %s\n", key, json);
+    }
+}
+
+static char *
+model_card_text (const CbModel *model)
+{
+  g_autoptr (GString) text = g_string_new (NULL);
+  JsonObject *config, *card;
+
+  g_string_append_printf (text, "%u×%u, %u blocks, %" G_GUINT64_FORMAT " generator parameters\n", model->gen.width,
+                          model->gen.height, model->gen.n_blocks, cb_model_count_parameters (model, "G."));
+  if (model->classes && model->classes->name)
+    g_string_append_printf (text, "classes: %s (%u)\n", model->classes->name,
+                            cb_class_set_get_n_classes (model->classes));
+  if (model->config == NULL || !JSON_NODE_HOLDS_OBJECT (model->config))
+    return g_string_free (g_steal_pointer (&text), FALSE);
+  config = json_node_get_object (model->config);
+  if (!json_object_has_member (config, "model_card")
+      || !JSON_NODE_HOLDS_OBJECT (json_object_get_member (config, "model_card")))
+    return g_string_free (g_steal_pointer (&text), FALSE);
+  card = json_object_get_object_member (config, "model_card");
+  {
+    g_autoptr (GList) members = json_object_get_members (card);
+
+    for (GList *l = members; l != NULL; l = l->next)
+      append_card_value (text, l->data, json_object_get_member (card, l->data));
+  }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+char *
+cb_gen_worker_resolve_model (const char *model_path)
+{
+  const char *env = g_getenv ("CATBRUSH_MODEL");
+
+  if (model_path != NULL && *model_path != '\0')
+    return g_strdup (model_path);
+  if (env != NULL && *env != '\0')
+    return g_strdup (env);
+  return cb_model_find_default ();
+}
+
+static gpointer
+worker_thread (gpointer data)
+{
+  CbGenWorker *worker = data;
+  CbGenWorkerInfo *info = g_new0 (CbGenWorkerInfo, 1);
+  g_autoptr (CbModel) model = NULL;
+  g_autoptr (CbBackend) backend = NULL;
+  g_autoptr (CbGenerator) gen = NULL;
+  g_autoptr (GError) error = NULL;
+
+  info->model_path = cb_gen_worker_resolve_model (worker->model_path);
+  if (info->model_path == NULL)
+    g_set_error (&info->error, CB_ERROR, CB_ERROR_IO,
+                 "No model found: the bundled model is not installed and CATBRUSH_MODEL is not set");
+  else if ((model = cb_model_load (info->model_path, &error)) == NULL)
+    g_set_error (&info->error, CB_ERROR, CB_ERROR_IO, "The model could not be loaded: %s", error->message);
+  else
+    {
+      info->classes = cb_class_set_copy (model->classes);
+      info->native_width = model->gen.width;
+      info->native_height = model->gen.height;
+      info->model_card = model_card_text (model);
+      if ((backend = cb_backend_new (CB_BACKEND_AUTO, NULL, &error)) == NULL)
+        g_set_error (&info->error, CB_ERROR, CB_ERROR_DEVICE, "No compute device could be opened: %s", error->message);
+      else
+        {
+          info->device_description = g_strdup (cb_backend_get_description (backend));
+          info->cpu_device = cb_backend_is_cpu_device (backend);
+          if ((gen = cb_generator_new (model, backend, &error)) == NULL)
+            g_set_error (&info->error, CB_ERROR, CB_ERROR_DEVICE, "The generator could not be prepared: %s",
+                         error->message);
+          else
+            {
+              g_clear_pointer (&info->classes, cb_class_set_free);
+              info->classes = cb_class_set_copy (cb_generator_get_classes (gen));
+            }
+        }
+    }
+  g_clear_error (&error);
+  post (worker, info, NULL);
+
+  for (;;)
+    {
+      Request *request = g_async_queue_pop (worker->queue);
+      Request *newer;
+      CbGenWorkerResult *result;
+      CbSeeds seeds = { 0 };
+      gint64 start;
+
+      /* newest wins: drop everything but the last queued request */
+      while ((newer = g_async_queue_try_pop (worker->queue)) != NULL)
+        {
+          gboolean quit = request->quit || newer->quit;
+
+          request_free (request);
+          request = newer;
+          request->quit = quit;
+        }
+      if (request->quit)
+        {
+          request_free (request);
+          break;
+        }
+
+      result = g_new0 (CbGenWorkerResult, 1);
+      result->serial = request->serial;
+      result->seed = request->seed;
+      if (gen == NULL)
+        {
+          g_set_error_literal (&result->error, CB_ERROR, CB_ERROR_DEVICE, "No generator");
+          post (worker, NULL, result);
+          request_free (request);
+          continue;
+        }
+      seeds.seed = request->seed;
+      seeds.n_class_seeds = request->n_class_seeds;
+      seeds.has_class_seed = request->has_class_seed;
+      seeds.class_seed = request->class_seed;
+      seeds.class_ids = request->class_ids;
+      start = g_get_monotonic_time ();
+      result->image = cb_generator_run (gen, request->map, &seeds, &result->error);
+      result->ms = (g_get_monotonic_time () - start) / 1000.0;
+      request_free (request);
+      post (worker, NULL, result);
+    }
+
+  /* the generator before the backend and the model it borrows */
+  g_clear_pointer (&gen, cb_generator_free);
+  g_clear_pointer (&backend, cb_backend_free);
+  worker_unref (worker);
+  return NULL;
+}
+
+CbGenWorker *
+cb_gen_worker_new (const char *model_path, CbGenWorkerReadyFunc ready, CbGenWorkerResultFunc result, gpointer user_data)
+{
+  CbGenWorker *worker = g_new0 (CbGenWorker, 1);
+
+  g_atomic_ref_count_init (&worker->ref_count);
+  worker->alive = TRUE;
+  worker->context = g_main_context_ref_thread_default ();
+  worker->ready_func = ready;
+  worker->result_func = result;
+  worker->user_data = user_data;
+  worker->queue = g_async_queue_new ();
+  worker->model_path = g_strdup (model_path);
+  worker->thread = g_thread_new ("catbrush-generator", worker_thread, worker_ref (worker));
+  return worker;
+}
+
+void
+cb_gen_worker_free (CbGenWorker *worker)
+{
+  Request *quit;
+
+  if (worker == NULL)
+    return;
+  worker->alive = FALSE;
+  quit = g_new0 (Request, 1);
+  quit->quit = TRUE;
+  g_async_queue_push (worker->queue, quit);
+  g_thread_join (g_steal_pointer (&worker->thread));
+  worker_unref (worker);
+}
+
+guint64
+cb_gen_worker_request (CbGenWorker *worker, const CbLabelMap *map, const CbSeeds *seeds)
+{
+  Request *request = g_new0 (Request, 1);
+  guint n = seeds->n_class_seeds;
+
+  request->serial = ++worker->next_serial;
+  request->map = cb_label_map_copy (map);
+  request->seed = seeds->seed;
+  request->n_class_seeds = n;
+  request->has_class_seed = g_new0 (gboolean, MAX (n, 1));
+  request->class_seed = g_new0 (guint64, MAX (n, 1));
+  for (guint i = 0; i < n; i++)
+    {
+      request->has_class_seed[i] = seeds->has_class_seed[i];
+      request->class_seed[i] = seeds->class_seed[i];
+    }
+  if (seeds->class_ids != NULL)
+    request->class_ids = g_memdup2 (seeds->class_ids, sizeof (guint) * MAX (n, 1));
+  g_async_queue_push (worker->queue, request);
+  return request->serial;
+}
+
+gboolean
+cb_gen_worker_is_ready (const CbGenWorker *worker)
+{
+  return worker->ready;
+}
+
+gboolean
+cb_gen_worker_can_generate (const CbGenWorker *worker)
+{
+  return worker->can_generate;
+}

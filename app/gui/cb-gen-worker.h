@@ -1,0 +1,60 @@
+/* cb-gen-worker.h: runs the generator on its own thread; newest request wins
+ *
+ * The worker thread loads the model, opens the backend and owns its
+ * CbGenerator. The main thread posts requests (a copy of the label map and
+ * the seeds); requests that are still queued when a newer one arrives are
+ * dropped. Callbacks run on the main context of the thread that created the
+ * worker, never after cb_gen_worker_free().
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "model/cb-oasis.h"
+#include "model/cb-png.h"
+
+G_BEGIN_DECLS
+
+typedef struct _CbGenWorker CbGenWorker;
+
+typedef struct
+{
+  CbClassSet *classes; /* the classes one paints with; NULL when the model failed */
+  guint native_width, native_height;
+  char *model_path;
+  char *model_card;         /* human-readable text of the model card, may be NULL */
+  char *device_description; /* NULL when the device failed */
+  gboolean cpu_device;      /* a CPU Vulkan device (lavapipe) or a CPU backend */
+  GError *error;            /* set when the model or the device could not be loaded */
+} CbGenWorkerInfo;
+
+typedef struct
+{
+  guint64 serial; /* of the request */
+  CbImage *image; /* NULL on error */
+  double ms;      /* wall time of the generation */
+  guint64 seed;
+  GError *error;
+} CbGenWorkerResult;
+
+typedef void (*CbGenWorkerReadyFunc) (const CbGenWorkerInfo *info, gpointer user_data);
+typedef void (*CbGenWorkerResultFunc) (CbGenWorkerResult *result, gpointer user_data); /* result borrowed */
+
+/* model_path NULL: $CATBRUSH_MODEL, else the bundled model. */
+CbGenWorker *cb_gen_worker_new (const char *model_path, CbGenWorkerReadyFunc ready, CbGenWorkerResultFunc result,
+                                gpointer user_data);
+/* Stops the callbacks, waits for the current generation, frees. */
+void cb_gen_worker_free (CbGenWorker *worker);
+
+/* Copies map and seeds; returns the request's serial (increasing). */
+guint64 cb_gen_worker_request (CbGenWorker *worker, const CbLabelMap *map, const CbSeeds *seeds);
+/* Has the info been delivered (successfully or not)? */
+gboolean cb_gen_worker_is_ready (const CbGenWorker *worker);
+gboolean cb_gen_worker_can_generate (const CbGenWorker *worker);
+
+/* The model path the worker would load for model_path (NULL when none is found). */
+char *cb_gen_worker_resolve_model (const char *model_path);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbGenWorker, cb_gen_worker_free)
+
+G_END_DECLS

@@ -1,0 +1,1410 @@
+/* cb-window.c: the main window
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "app/gui/cb-window.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cb-config.h"
+#include "cb-resources.h"
+#include "app/gui/cb-gen-worker.h"
+#include "app/gui/cb-paint.h"
+#include "model/cb-error.h"
+
+#define RESOURCE_BASE "/org/catbrush/Catbrush"
+#define DEBOUNCE_MS 300
+#define DEFAULT_WIDTH 1200
+#define DEFAULT_HEIGHT 780
+/* the map size before a model says what its native size is */
+#define FALLBACK_MAP_WIDTH 512
+#define FALLBACK_MAP_HEIGHT 384
+
+struct _CbWindow
+{
+  GtkApplicationWindow parent_instance;
+
+  char *model_path;
+  CbDocument *doc;
+  CbGenWorker *worker;
+
+  /* widgets */
+  CbCanvas *canvas;
+  CbPalette *palette;
+  GtkWidget *paned;
+  gboolean paned_split;
+  GtkWidget *image_stack;
+  GtkWidget *picture;
+  GtkWidget *image_placeholder;
+  GtkWidget *spinner;
+  GtkWidget *model_banner, *model_banner_label;
+  GtkWidget *message_banner, *message_label;
+  GtkWidget *device_label, *time_label, *zoom_label, *seed_entry;
+  GtkWidget *size_spin, *opacity_box;
+
+  /* generation */
+  CbImage *image;
+  GdkTexture *texture;
+  guint n_images;
+  guint64 requested_serial, shown_serial;
+  guint debounce_id;
+  gboolean map_dirty; /* changed since the last request */
+
+  /* what the worker reported */
+  gboolean model_ready;
+  guint native_width, native_height;
+  char *model_card;
+  char *model_file;
+};
+
+G_DEFINE_FINAL_TYPE (CbWindow, cb_window, GTK_TYPE_APPLICATION_WINDOW)
+
+enum
+{
+  PROP_0,
+  PROP_MODEL_PATH,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+void
+cb_gui_ensure_resources (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done))
+    {
+      GdkDisplay *display = gdk_display_get_default ();
+
+      cb_register_resource ();
+      if (display != NULL)
+        {
+          g_autoptr (GtkCssProvider) css = gtk_css_provider_new ();
+
+          gtk_icon_theme_add_resource_path (gtk_icon_theme_get_for_display (display), RESOURCE_BASE "/icons");
+          gtk_css_provider_load_from_resource (css, RESOURCE_BASE "/css/catbrush.css");
+          gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (css),
+                                                      GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+        }
+      g_once_init_leave (&done, 1);
+    }
+}
+
+/* ------------------------------------------------------------------ window state */
+
+static char *
+state_path (void)
+{
+  return g_build_filename (g_get_user_config_dir (), "catbrush", "window.ini", NULL);
+}
+
+static void
+load_window_state (CbWindow *self)
+{
+  g_autofree char *path = state_path ();
+  g_autoptr (GKeyFile) file = g_key_file_new ();
+  int width = DEFAULT_WIDTH, height = DEFAULT_HEIGHT;
+
+  if (g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, NULL))
+    {
+      int w = g_key_file_get_integer (file, "window", "width", NULL);
+      int h = g_key_file_get_integer (file, "window", "height", NULL);
+
+      if (w >= 400 && h >= 300 && w <= 16384 && h <= 16384)
+        {
+          width = w;
+          height = h;
+        }
+      if (g_key_file_get_boolean (file, "window", "maximized", NULL))
+        gtk_window_maximize (GTK_WINDOW (self));
+    }
+  gtk_window_set_default_size (GTK_WINDOW (self), width, height);
+}
+
+static void
+save_window_state (CbWindow *self)
+{
+  g_autofree char *path = state_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr (GKeyFile) file = g_key_file_new ();
+  g_autoptr (GError) error = NULL;
+  int width, height;
+
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  g_key_file_set_integer (file, "window", "width", width);
+  g_key_file_set_integer (file, "window", "height", height);
+  g_key_file_set_boolean (file, "window", "maximized", gtk_window_is_maximized (GTK_WINDOW (self)));
+  if (g_mkdir_with_parents (dir, 0700) != 0 || !g_key_file_save_to_file (file, path, &error))
+    g_debug ("Could not save the window state to %s: %s", path, error ? error->message : g_strerror (errno));
+}
+
+/* ------------------------------------------------------------------ status */
+
+static void
+show_message (CbWindow *self, const char *text)
+{
+  gtk_label_set_text (GTK_LABEL (self->message_label), text);
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->message_banner), TRUE);
+}
+
+static void
+show_error (CbWindow *self, const char *what, const GError *error)
+{
+  g_autofree char *text = g_strdup_printf ("%s: %s", what, error->message);
+
+  show_message (self, text);
+}
+
+static void
+update_title (CbWindow *self)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *title = NULL;
+
+  if (self->doc->label_file != NULL)
+    name = g_file_get_basename (self->doc->label_file);
+  title = g_strdup_printf ("%s%s — Catbrush", self->doc->modified ? "• " : "", name ? name : "Untitled");
+  gtk_window_set_title (GTK_WINDOW (self), title);
+}
+
+static void
+update_seed_entry (CbWindow *self)
+{
+  g_autofree char *text = g_strdup_printf ("%" G_GUINT64_FORMAT, self->doc->seed);
+
+  gtk_editable_set_text (GTK_EDITABLE (self->seed_entry), text);
+  for (guint i = 0; i < self->doc->n_class_seeds; i++)
+    cb_palette_set_class_seeded (self->palette, i, self->doc->has_class_seed[i]);
+}
+
+static void
+update_actions (CbWindow *self)
+{
+  GAction *action;
+
+  action = g_action_map_lookup_action (G_ACTION_MAP (self), "undo");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), cb_undo_stack_can_undo (self->doc->undo));
+  action = g_action_map_lookup_action (G_ACTION_MAP (self), "redo");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), cb_undo_stack_can_redo (self->doc->undo));
+  action = g_action_map_lookup_action (G_ACTION_MAP (self), "export-image");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), self->image != NULL);
+  update_title (self);
+}
+
+static void
+zoom_notify_cb (CbCanvas *canvas, GParamSpec *pspec, CbWindow *self)
+{
+  g_autofree char *text = g_strdup_printf ("%.0f %%", cb_canvas_get_zoom (canvas) * 100);
+
+  gtk_label_set_text (GTK_LABEL (self->zoom_label), text);
+}
+
+/* ------------------------------------------------------------------ generation */
+
+void
+cb_window_generate (CbWindow *self)
+{
+  CbSeeds seeds;
+
+  g_clear_handle_id (&self->debounce_id, g_source_remove);
+  self->map_dirty = FALSE;
+  if (self->worker == NULL || !cb_gen_worker_can_generate (self->worker))
+    return;
+  cb_document_get_seeds (self->doc, &seeds);
+  self->requested_serial = cb_gen_worker_request (self->worker, self->doc->map, &seeds);
+  gtk_spinner_start (GTK_SPINNER (self->spinner));
+  gtk_widget_set_visible (self->spinner, TRUE);
+}
+
+static gboolean
+debounce_cb (gpointer data)
+{
+  CbWindow *self = data;
+
+  self->debounce_id = 0;
+  if (self->map_dirty)
+    cb_window_generate (self);
+  return G_SOURCE_REMOVE;
+}
+
+static GdkTexture *
+texture_from_image (const CbImage *image)
+{
+  g_autoptr (GBytes) bytes = g_bytes_new (image->rgb, (gsize)image->width * image->height * 3);
+
+  return gdk_memory_texture_new ((int)image->width, (int)image->height, GDK_MEMORY_R8G8B8, bytes,
+                                 (gsize)image->width * 3);
+}
+
+static void
+worker_result_cb (CbGenWorkerResult *result, gpointer user_data)
+{
+  CbWindow *self = user_data;
+
+  if (result->serial >= self->requested_serial)
+    {
+      gtk_spinner_stop (GTK_SPINNER (self->spinner));
+      gtk_widget_set_visible (self->spinner, FALSE);
+    }
+  if (result->serial <= self->shown_serial)
+    return;
+  self->shown_serial = result->serial;
+
+  if (result->image == NULL)
+    {
+      show_error (self, "The image could not be generated", result->error);
+      return;
+    }
+
+  g_clear_pointer (&self->image, cb_image_free);
+  g_clear_object (&self->texture);
+  self->image = g_steal_pointer (&result->image);
+  self->texture = texture_from_image (self->image);
+  self->n_images++;
+  gtk_picture_set_paintable (GTK_PICTURE (self->picture), GDK_PAINTABLE (self->texture));
+  gtk_stack_set_visible_child (GTK_STACK (self->image_stack), self->picture);
+  cb_canvas_set_image (self->canvas, self->texture);
+  {
+    g_autofree char *text = g_strdup_printf ("%.0f ms · seed %" G_GUINT64_FORMAT, result->ms, result->seed);
+
+    gtk_label_set_text (GTK_LABEL (self->time_label), text);
+  }
+  update_actions (self);
+}
+
+static gboolean
+document_untouched (CbWindow *self)
+{
+  return !self->doc->modified && self->doc->label_file == NULL && !cb_undo_stack_can_undo (self->doc->undo);
+}
+
+static void
+worker_ready_cb (const CbGenWorkerInfo *info, gpointer user_data)
+{
+  CbWindow *self = user_data;
+
+  self->model_ready = TRUE;
+  g_free (self->model_file);
+  self->model_file = g_strdup (info->model_path);
+  g_free (self->model_card);
+  self->model_card = g_strdup (info->model_card);
+
+  if (info->device_description != NULL)
+    {
+      g_autofree char *text = NULL;
+
+      if (info->cpu_device && strstr (info->device_description, "CPU") == NULL)
+        text = g_strdup_printf ("%s (CPU device)", info->device_description);
+      else
+        text = g_strdup (info->device_description);
+      gtk_label_set_text (GTK_LABEL (self->device_label), text);
+      gtk_widget_set_tooltip_text (self->device_label, info->cpu_device
+                                                         ? "Images are computed on the CPU: expect seconds per image"
+                                                         : "Images are computed on the GPU");
+    }
+  else
+    gtk_label_set_text (GTK_LABEL (self->device_label), "No generator");
+
+  if (info->error != NULL)
+    {
+      g_autofree char *text
+        = g_strdup_printf ("%s. You can still paint, open and save label maps.", info->error->message);
+
+      gtk_label_set_text (GTK_LABEL (self->model_banner_label), text);
+      gtk_revealer_set_reveal_child (GTK_REVEALER (self->model_banner), TRUE);
+    }
+
+  if (info->classes != NULL)
+    {
+      gboolean untouched = document_untouched (self);
+
+      self->native_width = info->native_width;
+      self->native_height = info->native_height;
+      cb_document_set_classes (self->doc, cb_class_set_copy (info->classes));
+      if (untouched && self->native_width > 0 && self->native_height > 0)
+        cb_document_replace_map (self->doc, cb_label_map_new (self->native_width * 2, self->native_height * 2));
+      cb_palette_set_classes (self->palette, self->doc->classes);
+      if (cb_class_set_get_n_classes (self->doc->classes) > 0)
+        cb_canvas_set_class_id (self->canvas, (guint8)cb_class_set_get (self->doc->classes, 0)->id);
+      cb_canvas_document_changed (self->canvas);
+      if (untouched)
+        cb_canvas_zoom_fit (self->canvas);
+      update_seed_entry (self);
+      update_actions (self);
+    }
+
+  if (info->error == NULL)
+    cb_window_generate (self);
+}
+
+/* ------------------------------------------------------------------ canvas and palette */
+
+static void
+map_changed_cb (CbCanvas *canvas, CbWindow *self)
+{
+  self->map_dirty = TRUE;
+  if (!self->doc->modified)
+    {
+      self->doc->modified = TRUE;
+      update_title (self);
+    }
+  /* during a long stroke, generate now and then */
+  if (cb_canvas_in_stroke (canvas) && self->debounce_id == 0)
+    self->debounce_id = g_timeout_add (DEBOUNCE_MS, debounce_cb, self);
+}
+
+static void
+stroke_finished_cb (CbCanvas *canvas, CbWindow *self)
+{
+  cb_window_generate (self);
+  update_actions (self);
+}
+
+static void
+set_tool (CbWindow *self, CbTool tool)
+{
+  g_action_group_change_action_state (G_ACTION_GROUP (self), "tool", g_variant_new_string (cb_tool_to_string (tool)));
+}
+
+static void
+class_picked_cb (CbCanvas *canvas, guint id, CbWindow *self)
+{
+  if (id == CB_VOID_ID)
+    {
+      set_tool (self, CB_TOOL_ERASER);
+      return;
+    }
+  cb_canvas_set_class_id (canvas, (guint8)id);
+  cb_palette_select_id (self->palette, id);
+  if (cb_canvas_get_tool (canvas) == CB_TOOL_EYEDROPPER || cb_canvas_get_tool (canvas) == CB_TOOL_ERASER)
+    set_tool (self, CB_TOOL_BRUSH);
+}
+
+static void
+class_selected_cb (CbPalette *palette, guint id, CbWindow *self)
+{
+  cb_canvas_set_class_id (self->canvas, (guint8)id);
+  if (cb_canvas_get_tool (self->canvas) == CB_TOOL_EYEDROPPER || cb_canvas_get_tool (self->canvas) == CB_TOOL_ERASER)
+    set_tool (self, CB_TOOL_BRUSH);
+}
+
+static void
+seed_activate_cb (GtkEntry *entry, CbWindow *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
+  g_autofree char *copy = g_strstrip (g_strdup (text));
+  guint64 seed;
+  g_autoptr (GError) error = NULL;
+
+  if (!g_ascii_string_to_unsigned (copy, 10, 0, G_MAXUINT64, &seed, &error))
+    {
+      show_error (self, "Not a seed", error);
+      update_seed_entry (self);
+      return;
+    }
+  cb_document_set_seed (self->doc, seed);
+  update_seed_entry (self);
+  cb_window_generate (self);
+}
+
+static void
+opacity_changed_cb (GtkRange *range, CbWindow *self)
+{
+  cb_canvas_set_overlay_opacity (self->canvas, gtk_range_get_value (range));
+}
+
+/* ------------------------------------------------------------------ files */
+
+void
+cb_window_new_document (CbWindow *self, guint width, guint height)
+{
+  width = CLAMP (width, 1, CB_LABEL_MAP_MAX_SIDE);
+  height = CLAMP (height, 1, CB_LABEL_MAP_MAX_SIDE);
+  cb_document_replace_map (self->doc, cb_label_map_new (width, height));
+  g_clear_object (&self->doc->label_file);
+  cb_canvas_document_changed (self->canvas);
+  cb_canvas_zoom_fit (self->canvas);
+  update_actions (self);
+  cb_window_generate (self);
+}
+
+gboolean
+cb_window_open_labels (CbWindow *self, GFile *file, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+
+  if (!cb_document_load_labels (self->doc, file, &local_error))
+    {
+      g_autofree char *name = g_file_get_parse_name (file);
+      g_autofree char *what = g_strdup_printf ("Could not open “%s”", name);
+
+      show_error (self, what, local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  cb_canvas_document_changed (self->canvas);
+  cb_canvas_zoom_fit (self->canvas);
+  update_actions (self);
+  cb_window_generate (self);
+  return TRUE;
+}
+
+gboolean
+cb_window_save_labels (CbWindow *self, GFile *file, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+
+  if (!cb_document_save_labels (self->doc, file, &local_error))
+    {
+      show_error (self, "Could not save the label map", local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  update_actions (self);
+  return TRUE;
+}
+
+gboolean
+cb_window_export_labels (CbWindow *self, GFile *file, GError **error)
+{
+  g_autofree char *path = g_file_get_path (file);
+  g_autoptr (GError) local_error = NULL;
+
+  if (path == NULL)
+    g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "Only local files can be written");
+  else
+    cb_label_map_save_rgb (self->doc->map, self->doc->classes, path, &local_error);
+  if (local_error != NULL)
+    {
+      show_error (self, "Could not export the label map", local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+cb_window_export_image (CbWindow *self, GFile *file, guint factor, GError **error)
+{
+  g_autofree char *path = g_file_get_path (file);
+  g_autoptr (GError) local_error = NULL;
+
+  if (self->image == NULL)
+    g_set_error (&local_error, CB_ERROR, CB_ERROR_INVALID, "No image has been generated yet");
+  else if (path == NULL)
+    g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "Only local files can be written");
+  else if (factor <= 1)
+    cb_image_save_png (self->image, path, &local_error);
+  else
+    {
+      g_autoptr (CbImage) big = cb_image_upscale (self->image, factor);
+
+      cb_image_save_png (big, path, &local_error);
+    }
+  if (local_error != NULL)
+    {
+      show_error (self, "Could not export the image", local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+typedef void (*FileChosenFunc) (CbWindow *self, GFile *file, GtkFileChooser *chooser);
+
+typedef struct
+{
+  FileChosenFunc func;
+} FileChosen;
+
+G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+
+static void
+file_response_cb (GtkNativeDialog *native, int response, CbWindow *self)
+{
+  FileChosen *chosen = g_object_get_data (G_OBJECT (native), "cb-func");
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
+
+      if (file != NULL)
+        chosen->func (self, file, GTK_FILE_CHOOSER (native));
+    }
+  gtk_native_dialog_destroy (native);
+  g_object_unref (native);
+}
+
+static GtkFileChooserNative *
+file_chooser_new (CbWindow *self, const char *title, GtkFileChooserAction action, const char *accept,
+                  const char *suggested_name, FileChosenFunc func)
+{
+  GtkFileChooserNative *native = gtk_file_chooser_native_new (title, GTK_WINDOW (self), action, accept, "_Cancel");
+  g_autoptr (GtkFileFilter) png = gtk_file_filter_new ();
+
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
+  gtk_file_filter_set_name (png, "PNG images");
+  gtk_file_filter_add_mime_type (png, "image/png");
+  gtk_file_filter_add_suffix (png, "png");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), png);
+  if (suggested_name != NULL)
+    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), suggested_name);
+  FileChosen *chosen = g_new (FileChosen, 1);
+
+  chosen->func = func;
+  g_object_set_data_full (G_OBJECT (native), "cb-func", chosen, g_free);
+  g_signal_connect (native, "response", G_CALLBACK (file_response_cb), self);
+  return native;
+}
+
+static void
+open_chosen (CbWindow *self, GFile *file, GtkFileChooser *chooser)
+{
+  cb_window_open_labels (self, file, NULL);
+}
+
+static void
+save_chosen (CbWindow *self, GFile *file, GtkFileChooser *chooser)
+{
+  cb_window_save_labels (self, file, NULL);
+}
+
+static void
+export_labels_chosen (CbWindow *self, GFile *file, GtkFileChooser *chooser)
+{
+  cb_window_export_labels (self, file, NULL);
+}
+
+static void
+export_image_chosen (CbWindow *self, GFile *file, GtkFileChooser *chooser)
+{
+  const char *choice = gtk_file_chooser_get_choice (chooser, "scale");
+  guint factor = choice ? (guint)atoi (choice) : 1;
+
+  cb_window_export_image (self, file, factor, NULL);
+}
+
+static void
+open_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  CbWindow *self = user_data;
+  GtkFileChooserNative *native
+    = file_chooser_new (self, "Open Label Map", GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", NULL, open_chosen);
+
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
+static void
+save_as_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  CbWindow *self = user_data;
+  g_autofree char *name = self->doc->label_file ? g_file_get_basename (self->doc->label_file) : NULL;
+  GtkFileChooserNative *native = file_chooser_new (self, "Save Label Map", GTK_FILE_CHOOSER_ACTION_SAVE, "_Save",
+                                                   name ? name : "labels.png", save_chosen);
+
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
+static void
+export_labels_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  CbWindow *self = user_data;
+  GtkFileChooserNative *native = file_chooser_new (self, "Export Label Map as Colours", GTK_FILE_CHOOSER_ACTION_SAVE,
+                                                   "_Export", "labels-rgb.png", export_labels_chosen);
+
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
+static void
+export_image_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  CbWindow *self = user_data;
+  GtkFileChooserNative *native;
+  const char *ids[] = { "1", "2", "4", NULL };
+  g_autofree char *native_label = NULL, *x2 = NULL, *x4 = NULL;
+  const char *labels[4];
+
+  if (self->image == NULL)
+    return;
+  native_label = g_strdup_printf ("Native (%u × %u)", self->image->width, self->image->height);
+  x2 = g_strdup_printf ("×2 (%u × %u)", self->image->width * 2, self->image->height * 2);
+  x4 = g_strdup_printf ("×4 (%u × %u)", self->image->width * 4, self->image->height * 4);
+  labels[0] = native_label;
+  labels[1] = x2;
+  labels[2] = x4;
+  labels[3] = NULL;
+  native = file_chooser_new (self, "Export Image", GTK_FILE_CHOOSER_ACTION_SAVE, "_Export", "image.png",
+                             export_image_chosen);
+  gtk_file_chooser_add_choice (GTK_FILE_CHOOSER (native), "scale", "Size", ids, labels);
+  gtk_file_chooser_set_choice (GTK_FILE_CHOOSER (native), "scale", "1");
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
+G_GNUC_END_IGNORE_DEPRECATIONS
+
+static void
+save_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  CbWindow *self = user_data;
+
+  if (self->doc->label_file != NULL)
+    cb_window_save_labels (self, self->doc->label_file, NULL);
+  else
+    save_as_activated (action, parameter, user_data);
+}
+
+static void
+new_create_cb (GtkButton *button, GtkWindow *dialog)
+{
+  CbWindow *self = CB_WINDOW (gtk_window_get_transient_for (dialog));
+  GtkSpinButton *width = g_object_get_data (G_OBJECT (dialog), "cb-width");
+  GtkSpinButton *height = g_object_get_data (G_OBJECT (dialog), "cb-height");
+
+  cb_window_new_document (self, (guint)gtk_spin_button_get_value_as_int (width),
+                          (guint)gtk_spin_button_get_value_as_int (height));
+  gtk_window_destroy (dialog);
+}
+
+static void
+new_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  CbWindow *self = user_data;
+  GtkWidget *dialog = gtk_window_new ();
+  GtkWidget *header = gtk_header_bar_new ();
+  GtkWidget *cancel = gtk_button_new_with_mnemonic ("_Cancel");
+  GtkWidget *create = gtk_button_new_with_mnemonic ("C_reate");
+  GtkWidget *grid = gtk_grid_new ();
+  GtkWidget *width = gtk_spin_button_new_with_range (1, CB_LABEL_MAP_MAX_SIDE, 1);
+  GtkWidget *height = gtk_spin_button_new_with_range (1, CB_LABEL_MAP_MAX_SIDE, 1);
+  g_autofree char *hint_text = NULL;
+  GtkWidget *hint;
+  guint w = self->native_width ? self->native_width * 2 : FALLBACK_MAP_WIDTH;
+  guint h = self->native_height ? self->native_height * 2 : FALLBACK_MAP_HEIGHT;
+
+  if (self->native_width)
+    hint_text = g_strdup_printf ("The model generates at %u × %u; the label map is resized to that.",
+                                 self->native_width, self->native_height);
+  else
+    hint_text = g_strdup ("No model is loaded.");
+  hint = gtk_label_new (hint_text);
+
+  gtk_window_set_title (GTK_WINDOW (dialog), "New Label Map");
+  gtk_window_set_transient_for (GTK_WINDOW (dialog), GTK_WINDOW (self));
+  gtk_window_set_modal (GTK_WINDOW (dialog), TRUE);
+  gtk_window_set_resizable (GTK_WINDOW (dialog), FALSE);
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (dialog), TRUE);
+  gtk_header_bar_set_show_title_buttons (GTK_HEADER_BAR (header), FALSE);
+  gtk_header_bar_pack_start (GTK_HEADER_BAR (header), cancel);
+  gtk_header_bar_pack_end (GTK_HEADER_BAR (header), create);
+  gtk_widget_add_css_class (create, "suggested-action");
+  gtk_window_set_titlebar (GTK_WINDOW (dialog), header);
+  gtk_window_set_default_widget (GTK_WINDOW (dialog), create);
+
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (width), w);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (height), h);
+  gtk_entry_set_activates_default (GTK_ENTRY (gtk_editable_get_delegate (GTK_EDITABLE (width))), TRUE);
+  gtk_grid_set_row_spacing (GTK_GRID (grid), 6);
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
+  gtk_widget_set_margin_start (grid, 18);
+  gtk_widget_set_margin_end (grid, 18);
+  gtk_widget_set_margin_top (grid, 18);
+  gtk_widget_set_margin_bottom (grid, 18);
+  gtk_grid_attach (GTK_GRID (grid), gtk_label_new_with_mnemonic ("_Width"), 0, 0, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), width, 1, 0, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), gtk_label_new_with_mnemonic ("_Height"), 0, 1, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), height, 1, 1, 1, 1);
+  gtk_widget_add_css_class (hint, "dim-label");
+  gtk_label_set_wrap (GTK_LABEL (hint), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (hint), 36);
+  gtk_grid_attach (GTK_GRID (grid), hint, 0, 2, 2, 1);
+  gtk_window_set_child (GTK_WINDOW (dialog), grid);
+
+  g_object_set_data (G_OBJECT (dialog), "cb-width", width);
+  g_object_set_data (G_OBJECT (dialog), "cb-height", height);
+  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (gtk_window_destroy), dialog);
+  g_signal_connect (create, "clicked", G_CALLBACK (new_create_cb), dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* ------------------------------------------------------------------ actions */
+
+static void
+after_undo_redo (CbWindow *self)
+{
+  self->doc->modified = TRUE;
+  cb_canvas_document_changed (self->canvas);
+  update_actions (self);
+  cb_window_generate (self);
+}
+
+static void
+undo_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  CbWindow *self = user_data;
+
+  if (cb_canvas_in_stroke (self->canvas))
+    return;
+  if (cb_undo_stack_undo (self->doc->undo, self->doc->map) != NULL)
+    after_undo_redo (self);
+}
+
+static void
+redo_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  CbWindow *self = user_data;
+
+  if (cb_canvas_in_stroke (self->canvas))
+    return;
+  if (cb_undo_stack_redo (self->doc->undo, self->doc->map) != NULL)
+    after_undo_redo (self);
+}
+
+static void
+zoom_in_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  cb_canvas_zoom_in (CB_WINDOW (user_data)->canvas);
+}
+
+static void
+zoom_out_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  cb_canvas_zoom_out (CB_WINDOW (user_data)->canvas);
+}
+
+static void
+zoom_fit_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  cb_canvas_zoom_fit (CB_WINDOW (user_data)->canvas);
+}
+
+static void
+zoom_100_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  cb_canvas_zoom_at (CB_WINDOW (user_data)->canvas, 1.0, -1, -1);
+}
+
+static void
+tool_changed (GSimpleAction *action, GVariant *value, gpointer user_data)
+{
+  CbWindow *self = user_data;
+  CbTool tool;
+
+  if (!cb_tool_from_string (g_variant_get_string (value, NULL), &tool))
+    return;
+  cb_canvas_set_tool (self->canvas, tool);
+  g_simple_action_set_state (action, value);
+}
+
+static void
+brush_size_step (CbWindow *self, int direction)
+{
+  guint size = cb_canvas_get_brush_size (self->canvas);
+  /* steps of about 20 %, at least 1 */
+  guint step = MAX (1u, size / 5);
+
+  if (direction < 0)
+    size = size > step ? size - step : 1;
+  else
+    size += step;
+  cb_canvas_set_brush_size (self->canvas, CLAMP (size, CB_BRUSH_MIN_SIZE, CB_BRUSH_MAX_SIZE));
+}
+
+static void
+brush_bigger_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  brush_size_step (CB_WINDOW (user_data), 1);
+}
+
+static void
+brush_smaller_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  brush_size_step (CB_WINDOW (user_data), -1);
+}
+
+static void
+reroll_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  CbWindow *self = user_data;
+
+  cb_document_reroll (self->doc);
+  update_seed_entry (self);
+  cb_window_generate (self);
+}
+
+static void
+reroll_class_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  CbWindow *self = user_data;
+  guint index = g_variant_get_uint32 (parameter);
+
+  if (index >= self->doc->n_class_seeds)
+    return;
+  cb_document_reroll_class (self->doc, index);
+  update_seed_entry (self);
+  cb_window_generate (self);
+}
+
+static void
+reset_class_seed_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  CbWindow *self = user_data;
+  guint index = g_variant_get_uint32 (parameter);
+
+  if (index >= self->doc->n_class_seeds)
+    return;
+  cb_document_reset_class_seed (self->doc, index);
+  update_seed_entry (self);
+  cb_window_generate (self);
+}
+
+static void
+overlay_changed (GSimpleAction *action, GVariant *value, gpointer user_data)
+{
+  CbWindow *self = user_data;
+  gboolean overlay = g_variant_get_boolean (value);
+
+  g_simple_action_set_state (action, value);
+  cb_canvas_set_overlay (self->canvas, overlay);
+  gtk_widget_set_visible (self->image_stack, !overlay);
+  gtk_widget_set_visible (self->opacity_box, overlay);
+}
+
+static void
+generate_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  cb_window_generate (CB_WINDOW (user_data));
+}
+
+static void
+about_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  CbWindow *self = user_data;
+  const char *authors[] = { "The Catbrush developers", NULL };
+  g_autoptr (GString) model = g_string_new (NULL);
+
+  if (self->model_file != NULL)
+    g_string_append_printf (model, "Model: %s\n\n", self->model_file);
+  if (self->model_card != NULL)
+    g_string_append (model, self->model_card);
+  if (model->len == 0)
+    g_string_append (model, "No model is loaded.");
+
+  gtk_show_about_dialog (
+    GTK_WINDOW (self), "program-name", "Catbrush", "version", CB_VERSION, "logo-icon-name", CB_APP_ID, "comments",
+    "Paint a semantic label map; a generator (OASIS, with class affinity transfer) turns it "
+    "into a photo-like image.",
+    "license-type", GTK_LICENSE_GPL_3_0, "authors", authors, "system-information", model->str, NULL);
+}
+
+static const GActionEntry win_entries[] = {
+  { "new", new_activated, NULL, NULL, NULL, { 0 } },
+  { "open", open_activated, NULL, NULL, NULL, { 0 } },
+  { "save", save_activated, NULL, NULL, NULL, { 0 } },
+  { "save-as", save_as_activated, NULL, NULL, NULL, { 0 } },
+  { "export-image", export_image_activated, NULL, NULL, NULL, { 0 } },
+  { "export-labels", export_labels_activated, NULL, NULL, NULL, { 0 } },
+  { "undo", undo_activated, NULL, NULL, NULL, { 0 } },
+  { "redo", redo_activated, NULL, NULL, NULL, { 0 } },
+  { "zoom-in", zoom_in_activated, NULL, NULL, NULL, { 0 } },
+  { "zoom-out", zoom_out_activated, NULL, NULL, NULL, { 0 } },
+  { "zoom-fit", zoom_fit_activated, NULL, NULL, NULL, { 0 } },
+  { "zoom-100", zoom_100_activated, NULL, NULL, NULL, { 0 } },
+  { "tool", NULL, "s", "'brush'", tool_changed, { 0 } },
+  { "brush-bigger", brush_bigger_activated, NULL, NULL, NULL, { 0 } },
+  { "brush-smaller", brush_smaller_activated, NULL, NULL, NULL, { 0 } },
+  { "reroll", reroll_activated, NULL, NULL, NULL, { 0 } },
+  { "reroll-class", reroll_class_activated, "u", NULL, NULL, { 0 } },
+  { "reset-class-seed", reset_class_seed_activated, "u", NULL, NULL, { 0 } },
+  { "overlay", NULL, NULL, "false", overlay_changed, { 0 } },
+  { "generate", generate_activated, NULL, NULL, NULL, { 0 } },
+  { "about", about_activated, NULL, NULL, NULL, { 0 } },
+};
+
+/* Window shortcuts (bubble phase: a focused entry keeps its own keys). */
+static const struct
+{
+  const char *trigger;
+  const char *action;
+  const char *target;
+} shortcuts[] = {
+  { "<Control>n", "win.new", NULL },
+  { "<Control>o", "win.open", NULL },
+  { "<Control>s", "win.save", NULL },
+  { "<Control><Shift>s", "win.save-as", NULL },
+  { "<Control>e", "win.export-image", NULL },
+  { "<Control><Shift>e", "win.export-labels", NULL },
+  { "<Control>z", "win.undo", NULL },
+  { "<Control><Shift>z|<Control>y", "win.redo", NULL },
+  { "<Control>plus|<Control>equal|<Control>KP_Add", "win.zoom-in", NULL },
+  { "<Control>minus|<Control>KP_Subtract", "win.zoom-out", NULL },
+  { "<Control>0|<Control>KP_0", "win.zoom-fit", NULL },
+  { "<Control>1|<Control>KP_1", "win.zoom-100", NULL },
+  { "bracketleft", "win.brush-smaller", NULL },
+  { "bracketright", "win.brush-bigger", NULL },
+  { "b", "win.tool", "brush" },
+  { "e", "win.tool", "eraser" },
+  { "f", "win.tool", "fill" },
+  { "l", "win.tool", "line" },
+  { "r", "win.tool", "rect" },
+  { "i", "win.tool", "eyedropper" },
+  { "<Control>r", "win.reroll", NULL },
+  { "<Control>g", "win.generate", NULL },
+  { "o", "win.overlay", NULL },
+};
+
+static void
+add_shortcuts (CbWindow *self)
+{
+  GtkEventController *controller = gtk_shortcut_controller_new ();
+
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_BUBBLE);
+  for (guint i = 0; i < G_N_ELEMENTS (shortcuts); i++)
+    {
+      GtkShortcutTrigger *trigger = gtk_shortcut_trigger_parse_string (shortcuts[i].trigger);
+      GtkShortcut *shortcut;
+
+      g_assert (trigger != NULL);
+      shortcut = gtk_shortcut_new (trigger, gtk_named_action_new (shortcuts[i].action));
+      if (shortcuts[i].target != NULL)
+        gtk_shortcut_set_arguments (shortcut, g_variant_new_string (shortcuts[i].target));
+      gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller), shortcut);
+    }
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+}
+
+/* ------------------------------------------------------------------ building */
+
+static GtkWidget *
+icon_button (const char *icon, const char *tooltip, const char *action, GVariant *target, gboolean toggle)
+{
+  GtkWidget *button = toggle ? gtk_toggle_button_new () : gtk_button_new ();
+
+  gtk_button_set_icon_name (GTK_BUTTON (button), icon);
+  gtk_widget_set_tooltip_text (button, tooltip);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action);
+  if (target != NULL)
+    gtk_actionable_set_action_target_value (GTK_ACTIONABLE (button), target);
+  gtk_widget_add_css_class (button, "flat");
+  return button;
+}
+
+static void
+banner_close_cb (GtkButton *button, GtkRevealer *revealer)
+{
+  gtk_revealer_set_reveal_child (revealer, FALSE);
+}
+
+static GtkWidget *
+make_banner (const char *css_class, GtkWidget **label)
+{
+  GtkWidget *revealer = gtk_revealer_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *close = gtk_button_new_from_icon_name ("window-close-symbolic");
+
+  *label = gtk_label_new (NULL);
+  gtk_label_set_wrap (GTK_LABEL (*label), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (*label), 0);
+  gtk_label_set_selectable (GTK_LABEL (*label), TRUE);
+  gtk_widget_set_hexpand (*label, TRUE);
+  gtk_widget_add_css_class (close, "flat");
+  gtk_widget_set_valign (close, GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (close, "Dismiss");
+  gtk_widget_add_css_class (box, "banner");
+  gtk_widget_add_css_class (box, css_class);
+  gtk_box_append (GTK_BOX (box), *label);
+  gtk_box_append (GTK_BOX (box), close);
+  gtk_revealer_set_child (GTK_REVEALER (revealer), box);
+  g_signal_connect (close, "clicked", G_CALLBACK (banner_close_cb), revealer);
+  return revealer;
+}
+
+static GtkWidget *
+build_toolbar (CbWindow *self)
+{
+  GtkWidget *bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 2);
+  static const struct
+  {
+    const char *icon, *tooltip, *tool;
+  } tools[] = {
+    { "catbrush-brush-symbolic", "Brush (B)", "brush" },
+    { "catbrush-eraser-symbolic", "Eraser: paints void (E)", "eraser" },
+    { "catbrush-fill-symbolic", "Flood fill (F)", "fill" },
+    { "catbrush-line-symbolic", "Line (L)", "line" },
+    { "catbrush-rect-symbolic", "Rectangle (R)", "rect" },
+    { "catbrush-eyedropper-symbolic", "Eyedropper (I, or Alt+click)", "eyedropper" },
+  };
+  GtkWidget *label, *scale;
+  GtkAdjustment *adjustment;
+
+  gtk_widget_add_css_class (bar, "toolbar");
+  for (guint i = 0; i < G_N_ELEMENTS (tools); i++)
+    gtk_box_append (GTK_BOX (bar), icon_button (tools[i].icon, tools[i].tooltip, "win.tool",
+                                                g_variant_new_string (tools[i].tool), TRUE));
+
+  gtk_box_append (GTK_BOX (bar), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
+  label = gtk_label_new_with_mnemonic ("_Size");
+  gtk_widget_set_margin_start (label, 6);
+  gtk_box_append (GTK_BOX (bar), label);
+  self->size_spin = gtk_spin_button_new_with_range (CB_BRUSH_MIN_SIZE, CB_BRUSH_MAX_SIZE, 1);
+  gtk_widget_set_tooltip_text (self->size_spin, "Brush size in label-map pixels ([ and ])");
+  gtk_label_set_mnemonic_widget (GTK_LABEL (label), self->size_spin);
+  adjustment = gtk_spin_button_get_adjustment (GTK_SPIN_BUTTON (self->size_spin));
+  g_object_bind_property (self->canvas, "brush-size", adjustment, "value",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  gtk_box_append (GTK_BOX (bar), self->size_spin);
+
+  gtk_box_append (GTK_BOX (bar), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
+  gtk_box_append (GTK_BOX (bar), icon_button ("edit-undo-symbolic", "Undo (Ctrl+Z)", "win.undo", NULL, FALSE));
+  gtk_box_append (GTK_BOX (bar), icon_button ("edit-redo-symbolic", "Redo (Ctrl+Shift+Z)", "win.redo", NULL, FALSE));
+
+  gtk_box_append (GTK_BOX (bar), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
+  gtk_box_append (GTK_BOX (bar), icon_button ("zoom-out-symbolic", "Zoom out (Ctrl+−)", "win.zoom-out", NULL, FALSE));
+  gtk_box_append (GTK_BOX (bar), icon_button ("zoom-fit-best-symbolic", "Fit (Ctrl+0)", "win.zoom-fit", NULL, FALSE));
+  gtk_box_append (GTK_BOX (bar),
+                  icon_button ("zoom-original-symbolic", "Actual size (Ctrl+1)", "win.zoom-100", NULL, FALSE));
+  gtk_box_append (GTK_BOX (bar), icon_button ("zoom-in-symbolic", "Zoom in (Ctrl++)", "win.zoom-in", NULL, FALSE));
+
+  gtk_box_append (GTK_BOX (bar), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
+  gtk_box_append (GTK_BOX (bar),
+                  icon_button ("view-dual-symbolic", "Overlay the image on the labels (O)", "win.overlay", NULL, TRUE));
+  self->opacity_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_box_append (GTK_BOX (self->opacity_box), gtk_label_new ("Opacity"));
+  scale = gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL, 0, 1, 0.05);
+  gtk_range_set_value (GTK_RANGE (scale), 0.5);
+  gtk_widget_set_size_request (scale, 140, -1);
+  gtk_widget_set_tooltip_text (scale, "Opacity of the generated image over the labels");
+  g_signal_connect (scale, "value-changed", G_CALLBACK (opacity_changed_cb), self);
+  gtk_box_append (GTK_BOX (self->opacity_box), scale);
+  gtk_widget_set_visible (self->opacity_box, FALSE);
+  gtk_box_append (GTK_BOX (bar), self->opacity_box);
+  return bar;
+}
+
+static GtkWidget *
+build_statusbar (CbWindow *self)
+{
+  GtkWidget *bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *seed_label = gtk_label_new_with_mnemonic ("S_eed");
+  GtkWidget *spacer = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+
+  gtk_widget_add_css_class (bar, "statusbar");
+  self->device_label = gtk_label_new ("Loading the model…");
+  gtk_label_set_ellipsize (GTK_LABEL (self->device_label), PANGO_ELLIPSIZE_END);
+  gtk_label_set_xalign (GTK_LABEL (self->device_label), 0);
+  self->time_label = gtk_label_new (NULL);
+  gtk_widget_add_css_class (self->time_label, "numeric");
+  gtk_widget_set_tooltip_text (self->time_label, "Time of the last generation and its seed");
+  self->zoom_label = gtk_label_new ("100 %");
+  gtk_widget_add_css_class (self->zoom_label, "numeric");
+  gtk_widget_set_hexpand (spacer, TRUE);
+  self->seed_entry = gtk_entry_new ();
+  gtk_editable_set_width_chars (GTK_EDITABLE (self->seed_entry), 12);
+  gtk_entry_set_input_purpose (GTK_ENTRY (self->seed_entry), GTK_INPUT_PURPOSE_DIGITS);
+  gtk_widget_set_tooltip_text (self->seed_entry, "The image seed: type one and press Enter");
+  gtk_label_set_mnemonic_widget (GTK_LABEL (seed_label), self->seed_entry);
+  g_signal_connect (self->seed_entry, "activate", G_CALLBACK (seed_activate_cb), self);
+
+  gtk_box_append (GTK_BOX (bar), self->device_label);
+  gtk_box_append (GTK_BOX (bar), self->time_label);
+  gtk_box_append (GTK_BOX (bar), spacer);
+  gtk_box_append (GTK_BOX (bar), self->zoom_label);
+  gtk_box_append (GTK_BOX (bar), seed_label);
+  gtk_box_append (GTK_BOX (bar), self->seed_entry);
+  return bar;
+}
+
+static void
+paned_max_position_cb (GtkPaned *paned, GParamSpec *pspec, CbWindow *self)
+{
+  int max = 0;
+
+  /* split in the middle once, when the window first has a size */
+  g_object_get (paned, "max-position", &max, NULL);
+  if (max <= 0 || self->paned_split)
+    return;
+  self->paned_split = TRUE;
+  gtk_paned_set_position (paned, max / 2);
+}
+
+static void
+build_ui (CbWindow *self)
+{
+  GtkWidget *header = gtk_header_bar_new ();
+  GtkWidget *menu_button = gtk_menu_button_new ();
+  GtkWidget *content = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *main_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget *sidebar;
+  g_autoptr (GtkBuilder) builder = gtk_builder_new_from_resource (RESOURCE_BASE "/ui/cb-menus.ui");
+
+  /* header bar */
+  gtk_header_bar_pack_start (GTK_HEADER_BAR (header),
+                             icon_button ("document-new-symbolic", "New label map (Ctrl+N)", "win.new", NULL, FALSE));
+  gtk_header_bar_pack_start (
+    GTK_HEADER_BAR (header),
+    icon_button ("document-open-symbolic", "Open a label map (Ctrl+O)", "win.open", NULL, FALSE));
+  gtk_header_bar_pack_start (
+    GTK_HEADER_BAR (header),
+    icon_button ("document-save-symbolic", "Save the label map (Ctrl+S)", "win.save", NULL, FALSE));
+  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (menu_button), "open-menu-symbolic");
+  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (menu_button),
+                                  G_MENU_MODEL (gtk_builder_get_object (builder, "primary_menu")));
+  gtk_menu_button_set_primary (GTK_MENU_BUTTON (menu_button), TRUE);
+  gtk_widget_set_tooltip_text (menu_button, "Main menu");
+  gtk_header_bar_pack_end (GTK_HEADER_BAR (header), menu_button);
+  gtk_header_bar_pack_end (
+    GTK_HEADER_BAR (header),
+    icon_button ("catbrush-dice-symbolic", "Re-roll the noise of the image (Ctrl+R)", "win.reroll", NULL, FALSE));
+  self->spinner = gtk_spinner_new ();
+  gtk_widget_set_tooltip_text (self->spinner, "Generating…");
+  gtk_widget_set_visible (self->spinner, FALSE);
+  gtk_header_bar_pack_end (GTK_HEADER_BAR (header), self->spinner);
+  gtk_window_set_titlebar (GTK_WINDOW (self), header);
+
+  /* banners */
+  self->model_banner = make_banner ("warning", &self->model_banner_label);
+  self->message_banner = make_banner ("error", &self->message_label);
+  gtk_box_append (GTK_BOX (content), self->model_banner);
+  gtk_box_append (GTK_BOX (content), self->message_banner);
+
+  /* canvas first: the tool bar binds to it */
+  self->canvas = CB_CANVAS (cb_canvas_new ());
+  gtk_box_append (GTK_BOX (content), build_toolbar (self));
+  gtk_box_append (GTK_BOX (content), gtk_separator_new (GTK_ORIENTATION_HORIZONTAL));
+
+  /* palette | canvas | image */
+  self->palette = CB_PALETTE (cb_palette_new ());
+  sidebar = GTK_WIDGET (self->palette);
+  gtk_widget_set_size_request (sidebar, 200, -1);
+  gtk_widget_add_css_class (sidebar, "sidebar-pane");
+  gtk_box_append (GTK_BOX (main_box), sidebar);
+  gtk_box_append (GTK_BOX (main_box), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
+
+  self->image_placeholder = gtk_label_new ("The generated image appears here");
+  gtk_widget_add_css_class (self->image_placeholder, "dim-label");
+  self->picture = gtk_picture_new ();
+  gtk_picture_set_can_shrink (GTK_PICTURE (self->picture), TRUE);
+  gtk_picture_set_content_fit (GTK_PICTURE (self->picture), GTK_CONTENT_FIT_CONTAIN);
+  gtk_picture_set_alternative_text (GTK_PICTURE (self->picture), "The generated image");
+  self->image_stack = gtk_stack_new ();
+  gtk_widget_add_css_class (self->image_stack, "image-view");
+  gtk_stack_add_child (GTK_STACK (self->image_stack), self->image_placeholder);
+  gtk_stack_add_child (GTK_STACK (self->image_stack), self->picture);
+  gtk_widget_set_hexpand (self->image_stack, TRUE);
+
+  self->paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
+  gtk_paned_set_start_child (GTK_PANED (self->paned), GTK_WIDGET (self->canvas));
+  gtk_paned_set_end_child (GTK_PANED (self->paned), self->image_stack);
+  gtk_paned_set_shrink_start_child (GTK_PANED (self->paned), FALSE);
+  gtk_paned_set_shrink_end_child (GTK_PANED (self->paned), FALSE);
+  gtk_paned_set_wide_handle (GTK_PANED (self->paned), TRUE);
+  gtk_widget_set_hexpand (self->paned, TRUE);
+  g_signal_connect (self->paned, "notify::max-position", G_CALLBACK (paned_max_position_cb), self);
+  gtk_widget_set_vexpand (self->paned, TRUE);
+  gtk_box_append (GTK_BOX (main_box), self->paned);
+  gtk_widget_set_vexpand (main_box, TRUE);
+  gtk_box_append (GTK_BOX (content), main_box);
+
+  gtk_box_append (GTK_BOX (content), gtk_separator_new (GTK_ORIENTATION_HORIZONTAL));
+  gtk_box_append (GTK_BOX (content), build_statusbar (self));
+  gtk_window_set_child (GTK_WINDOW (self), content);
+
+  g_signal_connect (self->canvas, "map-changed", G_CALLBACK (map_changed_cb), self);
+  g_signal_connect (self->canvas, "stroke-finished", G_CALLBACK (stroke_finished_cb), self);
+  g_signal_connect (self->canvas, "class-picked", G_CALLBACK (class_picked_cb), self);
+  g_signal_connect (self->canvas, "notify::zoom", G_CALLBACK (zoom_notify_cb), self);
+  g_signal_connect (self->palette, "class-selected", G_CALLBACK (class_selected_cb), self);
+}
+
+/* ------------------------------------------------------------------ GObject */
+
+static gboolean
+cb_window_close_request (GtkWindow *window)
+{
+  save_window_state (CB_WINDOW (window));
+  return GTK_WINDOW_CLASS (cb_window_parent_class)->close_request (window);
+}
+
+static void
+cb_window_constructed (GObject *object)
+{
+  CbWindow *self = CB_WINDOW (object);
+
+  G_OBJECT_CLASS (cb_window_parent_class)->constructed (object);
+
+  self->doc = cb_document_new (cb_document_default_classes (), FALLBACK_MAP_WIDTH, FALLBACK_MAP_HEIGHT);
+  cb_canvas_set_document (self->canvas, self->doc);
+  cb_palette_set_classes (self->palette, self->doc->classes);
+  cb_canvas_set_class_id (self->canvas, (guint8)cb_class_set_get (self->doc->classes, 0)->id);
+  update_seed_entry (self);
+  update_actions (self);
+  zoom_notify_cb (self->canvas, NULL, self);
+
+  self->worker = cb_gen_worker_new (self->model_path, worker_ready_cb, worker_result_cb, self);
+}
+
+static void
+cb_window_dispose (GObject *object)
+{
+  CbWindow *self = CB_WINDOW (object);
+
+  g_clear_handle_id (&self->debounce_id, g_source_remove);
+  g_clear_pointer (&self->worker, cb_gen_worker_free);
+  if (self->canvas != NULL)
+    cb_canvas_set_document (self->canvas, NULL);
+  G_OBJECT_CLASS (cb_window_parent_class)->dispose (object);
+}
+
+static void
+cb_window_finalize (GObject *object)
+{
+  CbWindow *self = CB_WINDOW (object);
+
+  g_clear_pointer (&self->doc, cb_document_free);
+  g_clear_pointer (&self->image, cb_image_free);
+  g_clear_object (&self->texture);
+  g_free (self->model_path);
+  g_free (self->model_card);
+  g_free (self->model_file);
+  G_OBJECT_CLASS (cb_window_parent_class)->finalize (object);
+}
+
+static void
+cb_window_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  CbWindow *self = CB_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_MODEL_PATH:
+      g_free (self->model_path);
+      self->model_path = g_value_dup_string (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cb_window_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  CbWindow *self = CB_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_MODEL_PATH:
+      g_value_set_string (value, self->model_path);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cb_window_class_init (CbWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->constructed = cb_window_constructed;
+  object_class->dispose = cb_window_dispose;
+  object_class->finalize = cb_window_finalize;
+  object_class->set_property = cb_window_set_property;
+  object_class->get_property = cb_window_get_property;
+  window_class->close_request = cb_window_close_request;
+
+  properties[PROP_MODEL_PATH] = g_param_spec_string (
+    "model-path", NULL, NULL, NULL, G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+cb_window_init (CbWindow *self)
+{
+  cb_gui_ensure_resources ();
+  gtk_window_set_icon_name (GTK_WINDOW (self), CB_APP_ID);
+  g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries), self);
+  build_ui (self);
+  add_shortcuts (self);
+  load_window_state (self);
+}
+
+/* ------------------------------------------------------------------ API */
+
+CbWindow *
+cb_window_new (GtkApplication *app, const char *model_path)
+{
+  return g_object_new (CB_TYPE_WINDOW, "application", app, "model-path", model_path, NULL);
+}
+
+CbCanvas *
+cb_window_get_canvas (CbWindow *self)
+{
+  return self->canvas;
+}
+
+CbPalette *
+cb_window_get_palette (CbWindow *self)
+{
+  return self->palette;
+}
+
+CbDocument *
+cb_window_get_document (CbWindow *self)
+{
+  return self->doc;
+}
+
+gboolean
+cb_window_is_model_ready (CbWindow *self)
+{
+  return self->model_ready;
+}
+
+gboolean
+cb_window_can_generate (CbWindow *self)
+{
+  return self->worker != NULL && cb_gen_worker_can_generate (self->worker);
+}
+
+gboolean
+cb_window_is_generating (CbWindow *self)
+{
+  return self->requested_serial > self->shown_serial;
+}
+
+guint
+cb_window_get_n_images (CbWindow *self)
+{
+  return self->n_images;
+}
+
+const CbImage *
+cb_window_get_image (CbWindow *self)
+{
+  return self->image;
+}
+
+GdkPaintable *
+cb_window_get_image_paintable (CbWindow *self)
+{
+  return gtk_picture_get_paintable (GTK_PICTURE (self->picture));
+}
+
+const char *
+cb_window_get_banner_text (CbWindow *self)
+{
+  if (!gtk_revealer_get_reveal_child (GTK_REVEALER (self->model_banner)))
+    return NULL;
+  return gtk_label_get_text (GTK_LABEL (self->model_banner_label));
+}
+
+const char *
+cb_window_get_message_text (CbWindow *self)
+{
+  if (!gtk_revealer_get_reveal_child (GTK_REVEALER (self->message_banner)))
+    return NULL;
+  return gtk_label_get_text (GTK_LABEL (self->message_label));
+}

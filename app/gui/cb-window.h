@@ -1,0 +1,55 @@
+/* cb-window.h: the main window: palette, tools, canvas, generated image, status
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "app/gui/cb-canvas.h"
+#include "app/gui/cb-document.h"
+#include "app/gui/cb-palette.h"
+#include "model/cb-png.h"
+
+G_BEGIN_DECLS
+
+#define CB_TYPE_WINDOW (cb_window_get_type ())
+G_DECLARE_FINAL_TYPE (CbWindow, cb_window, CB, WINDOW, GtkApplicationWindow)
+
+/* Registers the GResource, the icons and the CSS once (the application and the tests call it). */
+void cb_gui_ensure_resources (void);
+
+/* app may be NULL (tests); model_path NULL = $CATBRUSH_MODEL or the bundled model */
+CbWindow *cb_window_new (GtkApplication *app, const char *model_path);
+
+CbCanvas *cb_window_get_canvas (CbWindow *self);
+CbPalette *cb_window_get_palette (CbWindow *self);
+CbDocument *cb_window_get_document (CbWindow *self);
+
+/* Has the worker reported on the model and the device (successfully or not)? */
+gboolean cb_window_is_model_ready (CbWindow *self);
+/* Can images be generated (model and device loaded)? */
+gboolean cb_window_can_generate (CbWindow *self);
+/* Is a generation requested and not yet shown? */
+gboolean cb_window_is_generating (CbWindow *self);
+/* Generated images shown so far */
+guint cb_window_get_n_images (CbWindow *self);
+/* The image shown (NULL before the first) */
+const CbImage *cb_window_get_image (CbWindow *self);
+GdkPaintable *cb_window_get_image_paintable (CbWindow *self);
+/* The text of the model/device banner, NULL when hidden */
+const char *cb_window_get_banner_text (CbWindow *self);
+const char *cb_window_get_message_text (CbWindow *self);
+
+/* Asks for a generation of the current map and seeds (newest wins). */
+void cb_window_generate (CbWindow *self);
+
+/* File operations, as the dialogs do them; errors are also shown in the window. */
+void cb_window_new_document (CbWindow *self, guint width, guint height);
+gboolean cb_window_open_labels (CbWindow *self, GFile *file, GError **error);
+gboolean cb_window_save_labels (CbWindow *self, GFile *file, GError **error);
+gboolean cb_window_export_labels (CbWindow *self, GFile *file, GError **error);
+/* factor 1 = the model's native size, 2 or 4 = nearest upscale */
+gboolean cb_window_export_image (CbWindow *self, GFile *file, guint factor, GError **error);
+
+G_END_DECLS

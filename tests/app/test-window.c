@@ -1,0 +1,526 @@
+/* test-window.c: the real window under a display (xvfb-run): strokes, fills,
+ * undo, files, the model banner, and a generation when a model is at hand
+ *
+ * Strokes go through cb_canvas_stroke_begin/update/end, the functions the
+ * pointer and stylus gestures call with the pointer position in map pixels.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <gtk/gtk.h>
+#include <string.h>
+
+#include "app/gui/cb-gen-worker.h"
+#include "app/gui/cb-window.h"
+
+static char *tmp_dir;
+static char *model_path; /* NULL: no model, the generation test is skipped */
+
+static gboolean
+wait_for (gboolean (*done) (gpointer), gpointer data, double seconds)
+{
+  gint64 end = g_get_monotonic_time () + (gint64)(seconds * G_USEC_PER_SEC);
+
+  while (!done (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (2000);
+    }
+  return TRUE;
+}
+
+static gboolean
+model_ready (gpointer data)
+{
+  return cb_window_is_model_ready (data);
+}
+
+static gboolean
+mapped (gpointer data)
+{
+  return gtk_widget_get_mapped (data) && gtk_widget_get_width (GTK_WIDGET (cb_window_get_canvas (data))) > 0;
+}
+
+static gboolean
+generated (gpointer data)
+{
+  return cb_window_get_n_images (data) > 0 && !cb_window_is_generating (data);
+}
+
+static void
+spin (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (2000);
+}
+
+static CbWindow *
+open_window (const char *model)
+{
+  CbWindow *window = cb_window_new (NULL, model);
+
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_for (mapped, window, 10));
+  g_assert_true (wait_for (model_ready, window, 120));
+  return window;
+}
+
+static void
+close_window (CbWindow *window)
+{
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (50);
+}
+
+static guint
+count_id (const CbLabelMap *map, guint8 id)
+{
+  guint n = 0;
+
+  for (gsize i = 0; i < (gsize)map->width * map->height; i++)
+    n += map->ids[i] == id;
+  return n;
+}
+
+static guint8
+at (const CbLabelMap *map, guint x, guint y)
+{
+  return map->ids[(gsize)y * map->width + x];
+}
+
+static void
+set_tool (CbWindow *window, const char *tool)
+{
+  g_action_group_change_action_state (G_ACTION_GROUP (window), "tool", g_variant_new_string (tool));
+}
+
+static guint8
+class_id (CbWindow *window, guint index)
+{
+  return (guint8)cb_class_set_get (cb_window_get_document (window)->classes, index)->id;
+}
+
+static void
+save_screenshot (CbWindow *window, const char *name)
+{
+  GtkWidget *widget = GTK_WIDGET (window);
+  const char *dir = g_getenv ("CB_SCREENSHOT_DIR");
+  g_autofree char *path = g_build_filename (dir ? dir : ".", name, NULL);
+  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+
+  spin (200); /* let the last frame settle */
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+}
+
+/* A bogus model: the banner says so, and painting, undo and saving still work. */
+static void
+test_stroke_undo (void)
+{
+  CbWindow *window = open_window ("/nonexistent/model.safetensors");
+  CbCanvas *canvas = cb_window_get_canvas (window);
+  CbDocument *doc = cb_window_get_document (window);
+  guint8 id;
+
+  g_assert_nonnull (cb_window_get_banner_text (window));
+  g_assert_nonnull (strstr (cb_window_get_banner_text (window), "still paint"));
+  g_assert_false (cb_window_can_generate (window));
+
+  cb_window_new_document (window, 64, 48);
+  g_assert_cmpuint (doc->map->width, ==, 64);
+  g_assert_cmpuint (count_id (doc->map, CB_VOID_ID), ==, 64 * 48);
+  id = class_id (window, 1);
+  cb_palette_select_id (cb_window_get_palette (window), id);
+  cb_canvas_set_class_id (canvas, id);
+  set_tool (window, "brush");
+  cb_canvas_set_brush_size (canvas, 3);
+
+  /* a horizontal stroke of a 3-pixel brush from pixel (10, 10) to (20, 10) */
+  cb_canvas_stroke_begin (canvas, 10.5, 10.5, 1.0, FALSE);
+  g_assert_true (cb_canvas_in_stroke (canvas));
+  cb_canvas_stroke_update (canvas, 15.2, 10.4, 1.0);
+  cb_canvas_stroke_end (canvas, 20.5, 10.5, 1.0);
+  g_assert_false (cb_canvas_in_stroke (canvas));
+  g_assert_cmpuint (count_id (doc->map, id), ==, 13 * 3);
+  for (guint y = 9; y <= 11; y++)
+    for (guint x = 9; x <= 21; x++)
+      g_assert_cmpuint (at (doc->map, x, y), ==, id);
+  g_assert_cmpuint (at (doc->map, 8, 10), ==, CB_VOID_ID);
+  g_assert_cmpuint (at (doc->map, 22, 10), ==, CB_VOID_ID);
+  g_assert_cmpuint (at (doc->map, 15, 12), ==, CB_VOID_ID);
+  g_assert_true (doc->modified);
+
+  /* undo and redo through the window's actions (Ctrl+Z, Ctrl+Shift+Z) */
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "undo"));
+  g_action_group_activate_action (G_ACTION_GROUP (window), "undo", NULL);
+  g_assert_cmpuint (count_id (doc->map, CB_VOID_ID), ==, 64 * 48);
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "undo"));
+  g_action_group_activate_action (G_ACTION_GROUP (window), "redo", NULL);
+  g_assert_cmpuint (count_id (doc->map, id), ==, 13 * 3);
+  g_assert_cmpuint (at (doc->map, 21, 11), ==, id);
+
+  /* the eraser paints void, one pixel */
+  set_tool (window, "eraser");
+  cb_canvas_set_brush_size (canvas, 1);
+  cb_canvas_stroke_begin (canvas, 15.5, 10.5, 1.0, FALSE);
+  cb_canvas_stroke_end (canvas, 15.5, 10.5, 1.0);
+  g_assert_cmpuint (count_id (doc->map, id), ==, 13 * 3 - 1);
+  g_assert_cmpuint (at (doc->map, 15, 10), ==, CB_VOID_ID);
+
+  /* stylus pressure: half pressure on a 6-pixel brush paints a 3x3 dab */
+  set_tool (window, "brush");
+  cb_canvas_set_brush_size (canvas, 6);
+  cb_canvas_stroke_begin (canvas, 40.5, 30.5, 0.5, FALSE);
+  cb_canvas_stroke_end (canvas, 40.5, 30.5, 0.5);
+  g_assert_cmpuint (count_id (doc->map, id), ==, 13 * 3 - 1 + 9);
+
+  close_window (window);
+}
+
+static void
+test_tools (void)
+{
+  CbWindow *window = open_window ("/nonexistent/model.safetensors");
+  CbCanvas *canvas = cb_window_get_canvas (window);
+  CbDocument *doc = cb_window_get_document (window);
+  guint8 a = class_id (window, 0), b = class_id (window, 2), c = class_id (window, 3);
+
+  cb_window_new_document (window, 40, 30);
+
+  /* a rectangle outline from four 1-pixel lines */
+  cb_canvas_set_class_id (canvas, a);
+  cb_canvas_set_brush_size (canvas, 1);
+  set_tool (window, "line");
+  cb_canvas_stroke_begin (canvas, 5.5, 5.5, 1.0, FALSE);
+  cb_canvas_stroke_update (canvas, 30.5, 20.5, 1.0); /* a preview, replaced */
+  cb_canvas_stroke_end (canvas, 25.5, 5.5, 1.0);
+  g_assert_cmpuint (count_id (doc->map, a), ==, 21);
+  cb_canvas_stroke_begin (canvas, 25.5, 5.5, 1.0, FALSE);
+  cb_canvas_stroke_end (canvas, 25.5, 15.5, 1.0);
+  cb_canvas_stroke_begin (canvas, 25.5, 15.5, 1.0, FALSE);
+  cb_canvas_stroke_end (canvas, 5.5, 15.5, 1.0);
+  cb_canvas_stroke_begin (canvas, 5.5, 15.5, 1.0, FALSE);
+  cb_canvas_stroke_end (canvas, 5.5, 5.5, 1.0);
+  g_assert_cmpuint (count_id (doc->map, a), ==, 2 * 21 + 2 * 9);
+
+  /* flood fill inside: 19 x 9 pixels */
+  set_tool (window, "fill");
+  cb_canvas_set_class_id (canvas, b);
+  cb_canvas_stroke_begin (canvas, 10.2, 10.7, 1.0, FALSE);
+  cb_canvas_stroke_end (canvas, 10.2, 10.7, 1.0);
+  g_assert_cmpuint (count_id (doc->map, b), ==, 19 * 9);
+  g_assert_cmpuint (count_id (doc->map, CB_VOID_ID), ==, 40 * 30 - 21 * 11);
+
+  /* a filled rectangle, any drag direction */
+  set_tool (window, "rect");
+  cb_canvas_set_class_id (canvas, c);
+  cb_canvas_stroke_begin (canvas, 35.9, 28.1, 1.0, FALSE);
+  cb_canvas_stroke_update (canvas, 0.5, 0.5, 1.0);
+  cb_canvas_stroke_end (canvas, 32.0, 25.0, 1.0);
+  g_assert_cmpuint (count_id (doc->map, c), ==, 4 * 4);
+  g_assert_cmpuint (at (doc->map, 35, 28), ==, c);
+  g_assert_cmpuint (at (doc->map, 0, 0), ==, CB_VOID_ID);
+
+  /* Alt+click picks the class under the pointer; the eyedropper too */
+  set_tool (window, "brush");
+  cb_canvas_stroke_begin (canvas, 10.5, 10.5, 1.0, TRUE);
+  cb_canvas_stroke_end (canvas, 10.5, 10.5, 1.0);
+  g_assert_cmpuint (cb_canvas_get_class_id (canvas), ==, b);
+  g_assert_cmpuint (cb_palette_get_selected_id (cb_window_get_palette (window)), ==, b);
+  g_assert_cmpuint (count_id (doc->map, b), ==, 19 * 9); /* picking paints nothing */
+  set_tool (window, "eyedropper");
+  cb_canvas_stroke_begin (canvas, 5.5, 5.5, 1.0, FALSE);
+  g_assert_cmpuint (cb_canvas_get_class_id (canvas), ==, a);
+  g_assert_cmpint (cb_canvas_get_tool (canvas), ==, CB_TOOL_BRUSH);
+
+  /* undo the six edits of this test back to void */
+  for (guint i = 0; i < 6; i++)
+    g_action_group_activate_action (G_ACTION_GROUP (window), "undo", NULL);
+  g_assert_cmpuint (count_id (doc->map, CB_VOID_ID), ==, 40 * 30);
+
+  /* brush size keys */
+  cb_canvas_set_brush_size (canvas, 10);
+  g_action_group_activate_action (G_ACTION_GROUP (window), "brush-bigger", NULL);
+  g_assert_cmpuint (cb_canvas_get_brush_size (canvas), ==, 12);
+  g_action_group_activate_action (G_ACTION_GROUP (window), "brush-smaller", NULL);
+  g_assert_cmpuint (cb_canvas_get_brush_size (canvas), <, 12);
+
+  close_window (window);
+}
+
+static void
+test_view (void)
+{
+  CbWindow *window = open_window ("/nonexistent/model.safetensors");
+  CbCanvas *canvas = cb_window_get_canvas (window);
+  double wx, wy, mx, my;
+
+  cb_window_new_document (window, 100, 80);
+  spin (100);
+  cb_canvas_zoom_at (canvas, 4.0, 50, 60);
+  g_assert_cmpfloat (cb_canvas_get_zoom (canvas), ==, 4.0);
+  cb_canvas_map_to_widget (canvas, 12.5, 7.5, &wx, &wy);
+  cb_canvas_widget_to_map (canvas, wx, wy, &mx, &my);
+  g_assert_cmpfloat_with_epsilon (mx, 12.5, 1e-9);
+  g_assert_cmpfloat_with_epsilon (my, 7.5, 1e-9);
+  g_action_group_activate_action (G_ACTION_GROUP (window), "zoom-in", NULL);
+  g_assert_cmpfloat (cb_canvas_get_zoom (canvas), ==, 6.0);
+  g_action_group_activate_action (G_ACTION_GROUP (window), "zoom-100", NULL);
+  g_assert_cmpfloat (cb_canvas_get_zoom (canvas), ==, 1.0);
+  g_action_group_activate_action (G_ACTION_GROUP (window), "zoom-fit", NULL);
+  /* the whole map is inside the canvas */
+  cb_canvas_map_to_widget (canvas, 100, 80, &wx, &wy);
+  g_assert_cmpfloat (wx, <=, gtk_widget_get_width (GTK_WIDGET (canvas)));
+  g_assert_cmpfloat (wy, <=, gtk_widget_get_height (GTK_WIDGET (canvas)));
+  cb_canvas_map_to_widget (canvas, 0, 0, &wx, &wy);
+  g_assert_cmpfloat (wx, >=, 0);
+  g_assert_cmpfloat (wy, >=, 0);
+
+  /* overlay mode hides the image pane and shows the opacity */
+  g_action_group_change_action_state (G_ACTION_GROUP (window), "overlay", g_variant_new_boolean (TRUE));
+  spin (50);
+  g_action_group_change_action_state (G_ACTION_GROUP (window), "overlay", g_variant_new_boolean (FALSE));
+
+  /* the palette search (default CamVid classes without a model) */
+  cb_palette_set_search (cb_window_get_palette (window), "ROA");
+  g_assert_cmpuint (cb_palette_get_n_visible (cb_window_get_palette (window)), ==, 1);
+  cb_palette_set_search (cb_window_get_palette (window), "");
+  g_assert_cmpuint (cb_palette_get_n_visible (cb_window_get_palette (window)), ==,
+                    cb_class_set_get_n_classes (cb_window_get_document (window)->classes));
+
+  close_window (window);
+}
+
+static void
+test_files (void)
+{
+  CbWindow *window = open_window ("/nonexistent/model.safetensors");
+  CbCanvas *canvas = cb_window_get_canvas (window);
+  CbDocument *doc = cb_window_get_document (window);
+  g_autofree char *labels_path = g_build_filename (tmp_dir, "labels.png", NULL);
+  g_autofree char *rgb_path = g_build_filename (tmp_dir, "labels-rgb.png", NULL);
+  g_autofree char *bad_path = g_build_filename (tmp_dir, "not-a-png.png", NULL);
+  g_autoptr (GFile) labels = g_file_new_for_path (labels_path);
+  g_autoptr (GFile) rgb = g_file_new_for_path (rgb_path);
+  g_autoptr (GFile) bad = g_file_new_for_path (bad_path);
+  g_autoptr (GFile) out = g_file_new_for_path (labels_path);
+  g_autoptr (CbLabelMap) before = NULL;
+  g_autoptr (CbLabelMap) reread = NULL;
+  g_autoptr (GError) error = NULL;
+
+  cb_window_new_document (window, 50, 40);
+  cb_canvas_set_class_id (canvas, class_id (window, 4));
+  set_tool (window, "rect");
+  cb_canvas_stroke_begin (canvas, 3, 3, 1.0, FALSE);
+  cb_canvas_stroke_end (canvas, 30, 20, 1.0);
+  cb_canvas_set_class_id (canvas, class_id (window, 0));
+  cb_canvas_stroke_begin (canvas, 10, 30, 1.0, FALSE);
+  cb_canvas_stroke_end (canvas, 45, 38, 1.0);
+  before = cb_label_map_copy (doc->map);
+
+  /* save (indexed) and export (RGB), both decode to the same ids */
+  g_assert_true (cb_window_save_labels (window, labels, &error));
+  g_assert_no_error (error);
+  g_assert_false (doc->modified);
+  g_assert_true (cb_window_export_labels (window, rgb, &error));
+  g_assert_no_error (error);
+  reread = cb_label_map_load (rgb_path, doc->classes, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (reread->width, ==, 50);
+  g_assert_cmpuint (reread->height, ==, 40);
+  g_assert_cmpmem (reread->ids, 50 * 40, before->ids, 50 * 40);
+
+  /* open: replaces the map, clears the undo history */
+  cb_window_new_document (window, 8, 8);
+  g_assert_true (cb_window_open_labels (window, labels, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (doc->map->width, ==, 50);
+  g_assert_cmpmem (doc->map->ids, 50 * 40, before->ids, 50 * 40);
+  g_assert_false (cb_undo_stack_can_undo (doc->undo));
+  g_assert_true (cb_window_open_labels (window, rgb, &error));
+  g_assert_cmpmem (doc->map->ids, 50 * 40, before->ids, 50 * 40);
+
+  /* a broken file: an error shown in the window, the document untouched */
+  g_assert_true (g_file_set_contents (bad_path, "not a png", -1, NULL));
+  g_assert_false (cb_window_open_labels (window, bad, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_nonnull (cb_window_get_message_text (window));
+  g_assert_cmpmem (doc->map->ids, 50 * 40, before->ids, 50 * 40);
+
+  /* no image yet: exporting one is an error */
+  g_assert_false (cb_window_export_image (window, out, 1, &error));
+  g_assert_nonnull (error);
+
+  close_window (window);
+}
+
+static void
+test_generate (void)
+{
+  CbWindow *window;
+  CbCanvas *canvas;
+  CbDocument *doc;
+  g_autofree char *image_path = g_build_filename (tmp_dir, "image.png", NULL);
+  g_autofree char *big_path = g_build_filename (tmp_dir, "image-x2.png", NULL);
+  g_autoptr (GFile) image_file = g_file_new_for_path (image_path);
+  g_autoptr (GFile) big_file = g_file_new_for_path (big_path);
+  g_autoptr (CbImage) image = NULL;
+  g_autoptr (CbImage) big = NULL;
+  g_autoptr (GError) error = NULL;
+  GdkPaintable *shown;
+  guint native_w, native_h, n_before;
+  guint64 seed_before;
+
+  if (model_path == NULL)
+    {
+      g_test_skip ("no model: set CATBRUSH_MODEL or make tests/fixtures/tiny-model.safetensors");
+      return;
+    }
+
+  window = open_window (model_path);
+  canvas = cb_window_get_canvas (window);
+  doc = cb_window_get_document (window);
+  if (cb_window_get_banner_text (window) != NULL)
+    g_error ("the model did not load: %s", cb_window_get_banner_text (window));
+  g_assert_true (cb_window_can_generate (window));
+
+  /* an untouched document takes twice the model's native size; a generation starts at once */
+  g_assert_true (wait_for (generated, window, 300));
+  native_w = cb_window_get_image (window)->width;
+  native_h = cb_window_get_image (window)->height;
+  g_assert_cmpuint (doc->map->width, ==, native_w * 2);
+  g_assert_cmpuint (doc->map->height, ==, native_h * 2);
+
+  /* paint: half the map in one class, a blob in another; the image follows */
+  n_before = cb_window_get_n_images (window);
+  set_tool (window, "rect");
+  cb_canvas_set_class_id (canvas, class_id (window, 0));
+  cb_canvas_stroke_begin (canvas, 0, 0, 1.0, FALSE);
+  cb_canvas_stroke_end (canvas, doc->map->width, doc->map->height / 2.0, 1.0);
+  set_tool (window, "brush");
+  cb_canvas_set_brush_size (canvas, doc->map->width / 4);
+  cb_canvas_set_class_id (canvas, class_id (window, cb_class_set_get_n_classes (doc->classes) - 1));
+  cb_canvas_stroke_begin (canvas, doc->map->width / 4.0, doc->map->height * 0.7, 1.0, FALSE);
+  cb_canvas_stroke_update (canvas, doc->map->width / 2.0, doc->map->height * 0.75, 1.0);
+  cb_canvas_stroke_end (canvas, doc->map->width * 0.75, doc->map->height * 0.7, 1.0);
+  g_assert_true (cb_window_is_generating (window));
+  g_assert_true (wait_for (generated, window, 300));
+  g_assert_cmpuint (cb_window_get_n_images (window), >, n_before);
+
+  /* the image view shows it, at the native size */
+  shown = cb_window_get_image_paintable (window);
+  g_assert_nonnull (shown);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_width (shown), ==, (int)native_w);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_height (shown), ==, (int)native_h);
+
+  /* export at native size and x2 */
+  g_assert_true (cb_window_export_image (window, image_file, 1, &error));
+  g_assert_no_error (error);
+  image = cb_image_load_png (image_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (image->width, ==, native_w);
+  g_assert_cmpuint (image->height, ==, native_h);
+  g_assert_cmpmem (image->rgb, (gsize)native_w * native_h * 3, cb_window_get_image (window)->rgb,
+                   (gsize)native_w * native_h * 3);
+  g_assert_true (cb_window_export_image (window, big_file, 2, &error));
+  g_assert_no_error (error);
+  big = cb_image_load_png (big_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (big->width, ==, 2 * native_w);
+  g_assert_cmpuint (big->height, ==, 2 * native_h);
+
+  save_screenshot (window, "catbrush-window.png");
+
+  /* re-rolling gives a new seed and a new image */
+  seed_before = doc->seed;
+  n_before = cb_window_get_n_images (window);
+  g_action_group_activate_action (G_ACTION_GROUP (window), "reroll", NULL);
+  g_action_group_activate_action (G_ACTION_GROUP (window), "reroll-class", g_variant_new_uint32 (0));
+  g_assert_true (doc->has_class_seed[0]);
+  g_assert_true (doc->seed != seed_before || doc->class_seed[0] != 0);
+  g_assert_true (wait_for (generated, window, 300));
+  g_assert_cmpuint (cb_window_get_n_images (window), >, n_before);
+
+  /* the overlay draws the image over the labels */
+  g_action_group_change_action_state (G_ACTION_GROUP (window), "overlay", g_variant_new_boolean (TRUE));
+  save_screenshot (window, "catbrush-window-overlay.png");
+
+  close_window (window);
+}
+
+static void
+test_skip (void)
+{
+  g_test_skip ("no display (run under xvfb-run)");
+}
+
+int
+main (int argc, char **argv)
+{
+  const char *env_model = g_getenv ("CATBRUSH_MODEL");
+  g_autofree char *fixture = NULL;
+  int status;
+
+  /* the window keeps its size under $XDG_CONFIG_HOME: not the person's */
+  tmp_dir = g_dir_make_tmp ("catbrush-test-XXXXXX", NULL);
+  g_setenv ("XDG_CONFIG_HOME", tmp_dir, TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_setenv ("GTK_A11Y", "none", TRUE);
+
+  g_test_init (&argc, &argv, NULL);
+
+  if (!gtk_init_check ())
+    {
+      g_test_add_func ("/app/window/skip", test_skip);
+      return g_test_run ();
+    }
+
+  fixture = g_build_filename (g_getenv ("CB_SOURCE_DIR") ? g_getenv ("CB_SOURCE_DIR") : ".", "tests", "fixtures",
+                              "tiny-model.safetensors", NULL);
+  if (env_model != NULL && *env_model != '\0')
+    model_path = g_strdup (env_model);
+  else if (g_file_test (fixture, G_FILE_TEST_IS_REGULAR))
+    model_path = g_strdup (fixture);
+
+  g_test_add_func ("/app/window/stroke-undo", test_stroke_undo);
+  g_test_add_func ("/app/window/tools", test_tools);
+  g_test_add_func ("/app/window/view", test_view);
+  g_test_add_func ("/app/window/files", test_files);
+  g_test_add_func ("/app/window/generate", test_generate);
+  status = g_test_run ();
+
+  {
+    g_autoptr (GFile) dir = g_file_new_for_path (tmp_dir);
+    g_autoptr (GFileEnumerator) children = g_file_enumerate_children (dir, "standard::name", 0, NULL, NULL);
+    GFileInfo *info;
+
+    /* flat files, plus catbrush/window.ini */
+    while (children && (info = g_file_enumerator_next_file (children, NULL, NULL)) != NULL)
+      {
+        g_autoptr (GFile) child = g_file_get_child (dir, g_file_info_get_name (info));
+        g_autoptr (GFile) ini = g_file_get_child (child, "window.ini");
+
+        g_file_delete (ini, NULL, NULL);
+        g_file_delete (child, NULL, NULL);
+        g_object_unref (info);
+      }
+    g_file_delete (dir, NULL, NULL);
+  }
+  g_free (tmp_dir);
+  g_free (model_path);
+  return status;
+}
