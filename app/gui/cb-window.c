@@ -35,6 +35,7 @@ struct _CbWindow
   CbPalette *palette;
   GtkWidget *paned;
   gboolean paned_split;
+  gboolean close_confirmed;
   GtkWidget *image_stack;
   GtkWidget *picture;
   GtkWidget *image_placeholder;
@@ -587,14 +588,62 @@ export_image_chosen (CbWindow *self, GFile *file, GtkFileChooser *chooser)
   cb_window_export_image (self, file, factor, NULL);
 }
 
-static void
-open_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+typedef void (*ThenFunc) (CbWindow *self);
+
+typedef struct
 {
-  CbWindow *self = user_data;
+  ThenFunc then;
+} Then;
+
+static void
+confirm_response_cb (GtkDialog *dialog, int response, CbWindow *self)
+{
+  Then *then = g_object_get_data (G_OBJECT (dialog), "cb-then");
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    then->then (self);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+/* Runs then() now, or after the person agreed to lose unsaved changes. */
+static void
+confirm_discard (CbWindow *self, ThenFunc then)
+{
+  GtkWidget *dialog, *discard;
+  Then *holder;
+
+  if (!self->doc->modified)
+    {
+      then (self);
+      return;
+    }
+  dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "Discard the changes to the label map?");
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "They have not been saved and will be lost.");
+  gtk_dialog_add_button (GTK_DIALOG (dialog), "_Cancel", GTK_RESPONSE_CANCEL);
+  discard = gtk_dialog_add_button (GTK_DIALOG (dialog), "_Discard", GTK_RESPONSE_ACCEPT);
+  gtk_widget_add_css_class (discard, "destructive-action");
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
+  holder = g_new (Then, 1);
+  holder->then = then;
+  g_object_set_data_full (G_OBJECT (dialog), "cb-then", holder, g_free);
+  g_signal_connect (dialog, "response", G_CALLBACK (confirm_response_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+show_open_dialog (CbWindow *self)
+{
   GtkFileChooserNative *native
     = file_chooser_new (self, "Open Label Map", GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", NULL, open_chosen);
 
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
+static void
+open_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  confirm_discard (CB_WINDOW (user_data), show_open_dialog);
 }
 
 static void
@@ -669,9 +718,8 @@ new_create_cb (GtkButton *button, GtkWindow *dialog)
 }
 
 static void
-new_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+show_new_dialog (CbWindow *self)
 {
-  CbWindow *self = user_data;
   GtkWidget *dialog = gtk_window_new ();
   GtkWidget *header = gtk_header_bar_new ();
   GtkWidget *cancel = gtk_button_new_with_mnemonic ("_Cancel");
@@ -727,6 +775,12 @@ new_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
   g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (gtk_window_destroy), dialog);
   g_signal_connect (create, "clicked", G_CALLBACK (new_create_cb), dialog);
   gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+new_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  confirm_discard (CB_WINDOW (user_data), show_new_dialog);
 }
 
 /* ------------------------------------------------------------------ actions */
@@ -1220,10 +1274,24 @@ build_ui (CbWindow *self)
 
 /* ------------------------------------------------------------------ GObject */
 
+static void
+close_confirmed (CbWindow *self)
+{
+  self->close_confirmed = TRUE;
+  gtk_window_close (GTK_WINDOW (self));
+}
+
 static gboolean
 cb_window_close_request (GtkWindow *window)
 {
-  save_window_state (CB_WINDOW (window));
+  CbWindow *self = CB_WINDOW (window);
+
+  save_window_state (self);
+  if (self->doc->modified && !self->close_confirmed)
+    {
+      confirm_discard (self, close_confirmed);
+      return TRUE;
+    }
   return GTK_WINDOW_CLASS (cb_window_parent_class)->close_request (window);
 }
 

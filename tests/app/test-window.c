@@ -187,7 +187,32 @@ test_stroke_undo (void)
   cb_canvas_stroke_end (canvas, 40.5, 30.5, 0.5);
   g_assert_cmpuint (count_id (doc->map, id), ==, 13 * 3 - 1 + 9);
 
-  close_window (window);
+  /* closing with unsaved changes asks first */
+  g_object_ref (window);
+  gtk_window_close (GTK_WINDOW (window));
+  spin (50);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
+  {
+    GListModel *toplevels = gtk_window_get_toplevels (); /* transfer none */
+    GtkWidget *dialog = NULL;
+
+    for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+      {
+        g_autoptr (GtkWidget) toplevel = g_list_model_get_item (toplevels, i);
+
+        G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+        if (GTK_IS_DIALOG (toplevel) && gtk_window_get_transient_for (GTK_WINDOW (toplevel)) == GTK_WINDOW (window))
+          dialog = toplevel;
+        G_GNUC_END_IGNORE_DEPRECATIONS
+      }
+    g_assert_nonnull (dialog);
+    G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+    gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
+    G_GNUC_END_IGNORE_DEPRECATIONS
+  }
+  spin (50);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window)));
+  g_object_unref (window);
 }
 
 static void
@@ -293,6 +318,17 @@ test_view (void)
   g_action_group_change_action_state (G_ACTION_GROUP (window), "overlay", g_variant_new_boolean (TRUE));
   spin (50);
   g_action_group_change_action_state (G_ACTION_GROUP (window), "overlay", g_variant_new_boolean (FALSE));
+
+  /* the menus and the shortcuts window (Ctrl+?) build from the resources */
+  {
+    g_autoptr (GtkBuilder) menus = gtk_builder_new_from_resource ("/org/catbrush/Catbrush/ui/cb-menus.ui");
+    g_autoptr (GtkBuilder) help = gtk_builder_new_from_resource ("/org/catbrush/Catbrush/gtk/help-overlay.ui");
+    GtkWindow *overlay = GTK_WINDOW (gtk_builder_get_object (help, "help_overlay"));
+
+    g_assert_true (G_IS_MENU_MODEL (gtk_builder_get_object (menus, "primary_menu")));
+    g_assert_true (GTK_IS_SHORTCUTS_WINDOW (overlay));
+    gtk_window_destroy (overlay);
+  }
 
   /* the palette search (default CamVid classes without a model) */
   cb_palette_set_search (cb_window_get_palette (window), "ROA");
@@ -445,6 +481,28 @@ test_generate (void)
 
   save_screenshot (window, "catbrush-window.png");
 
+  /* newest wins: a burst of requests gives at most the one running plus the last */
+  n_before = cb_window_get_n_images (window);
+  for (guint i = 0; i < 6; i++)
+    cb_window_generate (window);
+  g_assert_true (wait_for (generated, window, 300));
+  g_assert_cmpuint (cb_window_get_n_images (window) - n_before, >=, 1);
+  g_assert_cmpuint (cb_window_get_n_images (window) - n_before, <=, 3);
+
+  /* a long stroke generates on the way (debounced), before it ends */
+  n_before = cb_window_get_n_images (window);
+  cb_canvas_set_brush_size (canvas, 2);
+  cb_canvas_stroke_begin (canvas, 1, 1, 1.0, FALSE);
+  for (guint i = 0; i < 20; i++)
+    {
+      cb_canvas_stroke_update (canvas, 1 + i, 1 + i / 2.0, 1.0);
+      spin (50);
+    }
+  g_assert_true (cb_canvas_in_stroke (canvas));
+  g_assert_true (cb_window_is_generating (window) || cb_window_get_n_images (window) > n_before);
+  cb_canvas_stroke_end (canvas, 21, 11, 1.0);
+  g_assert_true (wait_for (generated, window, 300));
+
   /* re-rolling gives a new seed and a new image */
   seed_before = doc->seed;
   n_before = cb_window_get_n_images (window);
@@ -454,6 +512,31 @@ test_generate (void)
   g_assert_true (doc->seed != seed_before || doc->class_seed[0] != 0);
   g_assert_true (wait_for (generated, window, 300));
   g_assert_cmpuint (cb_window_get_n_images (window), >, n_before);
+
+  /* the About dialog shows the model card */
+  g_action_group_activate_action (G_ACTION_GROUP (window), "about", NULL);
+  spin (50);
+  {
+    GListModel *toplevels = gtk_window_get_toplevels (); /* transfer none */
+    gboolean found = FALSE;
+
+    for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+      {
+        g_autoptr (GtkWidget) toplevel = g_list_model_get_item (toplevels, i);
+
+        if (GTK_IS_ABOUT_DIALOG (toplevel))
+          {
+            const char *info = gtk_about_dialog_get_system_information (GTK_ABOUT_DIALOG (toplevel));
+
+            g_assert_nonnull (strstr (info, "Model: "));
+            g_assert_nonnull (strstr (info, "generator parameters"));
+            gtk_window_destroy (GTK_WINDOW (toplevel));
+            found = TRUE;
+            break;
+          }
+      }
+    g_assert_true (found);
+  }
 
   /* the overlay draws the image over the labels */
   g_action_group_change_action_state (G_ACTION_GROUP (window), "overlay", g_variant_new_boolean (TRUE));
