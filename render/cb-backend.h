@@ -13,20 +13,22 @@
 
 G_BEGIN_DECLS
 
-typedef enum {
-  CB_BACKEND_AUTO,      /* Vulkan on a GPU; otherwise the fastest CPU path */
+typedef enum
+{
+  CB_BACKEND_AUTO, /* Vulkan on a GPU; otherwise the fastest CPU path */
   CB_BACKEND_VULKAN,
-  CB_BACKEND_CPU,       /* the native CPU backend (performance issue); the reference until then */
+  CB_BACKEND_CPU, /* the native CPU backend (performance issue); the reference until then */
   CB_BACKEND_REFERENCE,
 } CbBackendKind;
 
 typedef struct _CbBackend CbBackend;
 typedef struct _CbPlan CbPlan;
 
-typedef struct {
+typedef struct
+{
   char *op_name;
   const char *op_kind;
-  double ms;           /* device time of the last run, when measured */
+  double ms; /* device time of the last run, when measured */
   guint64 macs, bytes;
 } CbOpTiming;
 
@@ -38,11 +40,15 @@ CbBackendKind cb_backend_get_kind (const CbBackend *backend);
 const char *cb_backend_get_description (const CbBackend *backend);
 gboolean cb_backend_is_cpu_device (const CbBackend *backend);
 
+/* graph is borrowed: it must outlive the plan (the reference runs it; timings name its ops).
+ * With CATBRUSH_VK_VALIDATION=1 any validation message fails prepare and run (and is printed). */
 CbPlan *cb_backend_prepare (CbBackend *backend, const CbGraph *graph, GError **error);
 void cb_plan_free (CbPlan *plan);
 /* inputs as for cb_graph_run_reference(); output must have the graph output's shape */
 gboolean cb_plan_run (CbPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTensor *output, GError **error);
-/* per-op timings of the last run (array of CbOpTiming), when profiling was asked for */
+/* per-op timings of the last run (array of CbOpTiming, owned by the plan), when profiling was
+ * asked for; ms < 0 where the backend has no per-op clock (the reference). Profiling on
+ * Vulkan serialises the ops so that each time is its own. */
 void cb_plan_set_profiling (CbPlan *plan, gboolean enable);
 GArray *cb_plan_get_timings (CbPlan *plan);
 guint64 cb_plan_get_device_memory (const CbPlan *plan);

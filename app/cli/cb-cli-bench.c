@@ -216,7 +216,7 @@ cb_cli_bench (int argc, char **argv)
   g_autofree char *mem = g_format_size_full (cb_plan_get_device_memory (plan), G_FORMAT_SIZE_IEC_UNITS);
   g_print ("\nTotal:   median %.1f ms over %d run%s (min %.1f, max %.1f), %.2f GMAC/s%s\n", median, runs,
            runs == 1 ? "" : "s", times[0], times[runs - 1], total_macs / 1e6 / median,
-           no_profile ? "" : " (profiled: ops serialised)");
+           no_profile || cb_backend_get_kind (backend) != CB_BACKEND_VULKAN ? "" : " (profiled: ops serialised)");
   g_print ("Memory:  %s on the device\n", cb_plan_get_device_memory (plan) > 0 ? mem : "none");
   return CB_CLI_OK;
 }
