@@ -213,6 +213,15 @@ test_stroke_undo (void)
   spin (50);
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window)));
   g_object_unref (window);
+
+  /* the window remembered its size */
+  {
+    g_autofree char *ini = g_build_filename (tmp_dir, "catbrush", "window.ini", NULL);
+    g_autoptr (GKeyFile) state = g_key_file_new ();
+
+    g_assert_true (g_key_file_load_from_file (state, ini, G_KEY_FILE_NONE, NULL));
+    g_assert_cmpint (g_key_file_get_integer (state, "window", "width", NULL), >=, 400);
+  }
 }
 
 static void
@@ -396,6 +405,27 @@ test_files (void)
   g_clear_error (&error);
   g_assert_nonnull (cb_window_get_message_text (window));
   g_assert_cmpmem (doc->map->ids, 50 * 40, before->ids, 50 * 40);
+
+  /* an RGB PNG with a colour that is no class: refused, naming the colour */
+  {
+    g_autofree char *odd_path = g_build_filename (tmp_dir, "odd-colours.png", NULL);
+    g_autoptr (GFile) odd = g_file_new_for_path (odd_path);
+    g_autoptr (CbImage) odd_image = cb_image_new (4, 4);
+
+    for (guint i = 0; i < 16; i++)
+      {
+        odd_image->rgb[i * 3 + 0] = 0x12;
+        odd_image->rgb[i * 3 + 1] = 0x34;
+        odd_image->rgb[i * 3 + 2] = 0x56;
+      }
+    g_assert_true (cb_image_save_png (odd_image, odd_path, NULL));
+    g_assert_false (cb_window_open_labels (window, odd, &error));
+    g_assert_nonnull (error);
+    g_test_message ("%s", error->message);
+    g_assert_nonnull (strstr (cb_window_get_message_text (window), "123456"));
+    g_clear_error (&error);
+    g_assert_cmpmem (doc->map->ids, 50 * 40, before->ids, 50 * 40);
+  }
 
   /* no image yet: exporting one is an error */
   g_assert_false (cb_window_export_image (window, out, 1, &error));
