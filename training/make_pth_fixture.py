@@ -15,6 +15,8 @@ Tiny mode writes, into the output folder:
   To exercise the reader, some tensors are stored as float16 / bfloat16,
   some are non-contiguous views, and two biases share one storage at
   different offsets.
+- ``oasis-tiny-EMA-legacy.pth``: the same state dict in the legacy
+  (PyTorch < 1.6) format.
 - ``oasis-tiny-D.pth``: the matching discriminator ([3, 8, 16], head 8),
   saved with a DataParallel-style ``module.`` prefix.
 - ``oasis-tiny-expected.pth``: what C must reproduce: the effective
@@ -118,6 +120,11 @@ def make(out_dir, prefix, channels, z_dim, semantic_nc, hidden, width, height,
         sd["body.0.norm_1.mlp_beta.bias"] = both[:a.numel()]
         sd["body.1.conv_1.bias"] = both[a.numel():]
     torch.save(sd, os.path.join(out_dir, prefix + "-EMA.pth"))
+    if exotic:
+        # the legacy format of PyTorch < 1.6 (the official OASIS environment
+        # has PyTorch 1.0): a row of pickles, then the raw storages
+        torch.save(sd, os.path.join(out_dir, prefix + "-EMA-legacy.pth"),
+                   _use_new_zipfile_serialization=False)
 
     expected = {}
     for k, v in oasis.folded_state(gen).items():

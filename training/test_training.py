@@ -1,0 +1,177 @@
+#!/usr/bin/python3
+"""Self-tests of the Python side: /usr/bin/python3 training/test_training.py
+
+Fast (a few seconds), no dataset needed except where noted.
+"""
+
+import os
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import common  # noqa: E402
+import labels as lbl  # noqa: E402
+import modelfile  # noqa: E402
+import noise  # noqa: E402
+import oasis  # noqa: E402
+import safetensors_io as st  # noqa: E402
+
+TINY = {"channels": [8, 8, 4], "z_dim": 4, "semantic_nc": 3,
+        "dontcare_channel": 2, "spade_hidden": 4, "width": 16,
+        "height": 12, "bn_eps": 1e-5}
+
+
+class NoiseTest(unittest.TestCase):
+    def test_vector(self):
+        v = noise.noise_vector(42, 0, 64)
+        np.testing.assert_allclose(v[:4], noise.TEST_VECTOR, rtol=1e-7)
+
+    def test_odd_dim_and_streams(self):
+        a = noise.noise_vector(42, 0, 5)
+        np.testing.assert_array_equal(a, noise.noise_vector(42, 0, 6)[:5])
+        self.assertFalse(np.allclose(a, noise.noise_vector(42, 1, 5)))
+        big = noise.noise_vector(2 ** 64 - 1, 2 ** 63, 4)
+        self.assertTrue(np.all(np.isfinite(big)))
+
+    def test_statistics(self):
+        v = np.concatenate([noise.noise_vector(s, 0, 64) for s in range(200)])
+        self.assertLess(abs(v.mean()), 0.05)
+        self.assertLess(abs(v.std() - 1), 0.05)
+
+
+class SafetensorsTest(unittest.TestCase):
+    def test_round_trip(self):
+        t = {"b": np.arange(6, dtype=np.float32).reshape(2, 3),
+             "a": np.array([1.5], np.float32),
+             "c": np.zeros((0,), np.float32)}
+        with tempfile.TemporaryDirectory() as d:
+            for f16 in (False, True):
+                p = os.path.join(d, "m.safetensors")
+                st.write(p, t, config={"x": 1}, f16=f16)
+                with open(p, "rb") as f:
+                    blob = f.read()
+                n = int.from_bytes(blob[:8], "little")
+                self.assertEqual(n % 8, 0)
+                r, cfg = st.read_config(p)
+                self.assertEqual(cfg, {"x": 1})
+                for k in t:
+                    np.testing.assert_array_equal(r[k], t[k])
+                self.assertEqual(os.listdir(d), ["m.safetensors"])
+
+
+class NearestTest(unittest.TestCase):
+    def test_matches_torch(self):
+        for a, b in [(240, 96), (320, 128), (96, 6), (7, 3), (33, 129),
+                     (100, 768), (1000, 333), (6, 12)]:
+            t = torch.arange(a, dtype=torch.float32).view(1, 1, a)
+            r = F.interpolate(t, size=b, mode="nearest").view(-1).long()
+            np.testing.assert_array_equal(r.numpy(), lbl.nearest_index(a, b))
+
+    def test_channels(self):
+        self.assertEqual(lbl.class_channels([0, 1, 2], 4, 0),
+                         {0: 1, 1: 2, 2: 3})
+        lut = lbl.lookup_table([0, 1], 3, 2)
+        oh = lbl.one_hot(np.array([[0, 1, 255]], np.uint8), lut, 3)
+        np.testing.assert_array_equal(oh[:, 0], [[1, 0, 0], [0, 1, 0],
+                                                 [0, 0, 1]])
+        lut = lbl.lookup_table([0, 1], 2, -1)
+        oh = lbl.one_hot(np.array([[255]], np.uint8), lut, 2)
+        self.assertEqual(oh.sum(), 0)
+
+
+class OasisTest(unittest.TestCase):
+    def test_fold_and_file(self):
+        torch.manual_seed(0)
+        g = common.build_generator(TINY)
+        d = oasis.OASISDiscriminator([3, 4, 8], 3, head=4)
+        lab = torch.zeros(2, 3, 12, 16)
+        lab[:, 0, :6] = 1
+        lab[:, 1, 6:] = 1
+        z = torch.randn(2, 4)
+        for _ in range(3):          # train-mode steps move u, v and BN stats
+            g(lab, z)
+            d(torch.randn(2, 3, 12, 16))
+        g.eval()
+        d.eval()
+        cfg = {"generator": TINY,
+               "discriminator": {"channels": [3, 4, 8], "head": 4,
+                                 "num_res_blocks": 2},
+               "classes": {"classes": [{"id": 0, "name": "a",
+                                        "color": "#010101"},
+                                       {"id": 1, "name": "b",
+                                        "color": "#020202"}]}}
+        with tempfile.TemporaryDirectory() as tmp:
+            p = os.path.join(tmp, "m.safetensors")
+            modelfile.write_model(p, cfg, modelfile.tensors_from_nets(g, d))
+            pg, _ = modelfile.load_generator(p)
+            pd, _ = modelfile.load_discriminator(p)
+            names = st.read(p)[0].keys()
+        self.assertIn("G.body.1.conv_s.weight", names)
+        self.assertNotIn("G.body.1.conv_s.bias", names)
+        self.assertIn("G.body.0.norm_0.first_norm.running_var", names)
+        self.assertFalse(any("weight_orig" in n for n in names))
+        with torch.no_grad():
+            torch.testing.assert_close(pg(lab, z), g(lab, z))
+            x = torch.randn(1, 3, 12, 16)
+            torch.testing.assert_close(pd(x), d(x))
+
+    def test_zmap_equals_vector(self):
+        g = common.build_generator(TINY).eval()
+        lab = torch.zeros(1, 3, 12, 16)
+        lab[:, 1] = 1
+        z = torch.randn(1, 4)
+        with torch.no_grad():
+            a = g(lab, z)
+            b = g(lab, z[:, :, None, None].expand(1, 4, 12, 16))
+        torch.testing.assert_close(a, b)
+
+    def test_losses(self):
+        lab = torch.zeros(1, 3, 2, 2)
+        lab[0, 0, 0] = 1
+        lab[0, 1, 1, 0] = 1
+        lab[0, 2, 1, 1] = 1       # don't-care pixel
+        w = oasis.class_weights(lab, 2)
+        self.assertEqual(float(w[0, 1, 1]), 0.0)
+        self.assertAlmostEqual(float(w[0, 0, 0]), 12 / (2 * 3 * 2))  # numel / (present * C * n)
+        self.assertAlmostEqual(float(w[0, 1, 0]), 12 / (2 * 3 * 1))
+        t = oasis.n1_target(lab, True)
+        self.assertEqual(t.tolist(), [[[1, 1], [2, 3]]])
+        self.assertEqual(oasis.n1_target(lab, False).sum().item(), 0)
+
+    def test_labelmix_mask_constant_per_class(self):
+        lab = torch.zeros(2, 3, 4, 4)
+        lab[:, 0, :2] = 1
+        lab[:, 1, 2:] = 1
+        _, mask = oasis.labelmix(lab, torch.zeros(2, 3, 4, 4),
+                                 torch.ones(2, 3, 4, 4))
+        for b in range(2):
+            self.assertEqual(len(mask[b, 0, :2].unique()), 1)
+            self.assertEqual(len(mask[b, 0, 2:].unique()), 1)
+
+
+class FixtureTest(unittest.TestCase):
+    def test_fixture_reproduces(self):
+        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                            "tests", "fixtures")
+        path = os.path.join(root, "tiny-model.safetensors")
+        if not os.path.exists(path):
+            self.skipTest("no fixtures")
+        gen, cfg = modelfile.load_generator(path, torch.float64)
+        ids = lbl.load_label_png(os.path.join(root, "tiny-labels.png"))
+        label, zmap = modelfile.generator_inputs(cfg, ids, 7, {2: 1234})
+        with torch.no_grad():
+            y = gen(label.double(), zmap.double())[0].float().numpy()
+        ref = np.fromfile(os.path.join(root, "tiny-expected.f32"),
+                          "<f4").reshape(y.shape)
+        np.testing.assert_allclose(y, ref, atol=1e-6)
+
+
+if __name__ == "__main__":
+    torch.set_num_threads(1)
+    unittest.main()
