@@ -408,8 +408,11 @@ op_binpersid (Machine *m, GError **error)
 
   if (!pid)
     return FALSE;
-  if (pid->kind != CB_PICKLE_TUPLE || pid->items->len != 5)
-    return fail (m, error, "persistent id is not a 5-tuple ('storage', type, key, location, numel)");
+  /* zip format: 5 items; legacy format: a 6th, the view metadata (None but for torch < 0.4 views) */
+  if (pid->kind != CB_PICKLE_TUPLE || (pid->items->len != 5 && pid->items->len != 6))
+    return fail (m, error, "persistent id is not a tuple ('storage', type, key, location, numel)");
+  if (pid->items->len == 6 && ((CbPickleValue *)g_ptr_array_index (pid->items, 5))->kind != CB_PICKLE_NONE)
+    return fail (m, error, "storage views (files of PyTorch before 0.4) are not supported");
   tag = g_ptr_array_index (pid->items, 0);
   type = g_ptr_array_index (pid->items, 1);
   key = g_ptr_array_index (pid->items, 2);
@@ -810,7 +813,7 @@ step (Machine *m, gboolean *stop, GError **error)
 }
 
 CbPickle *
-cb_pickle_parse (const guint8 *data, gsize len, const char *what, GError **error)
+cb_pickle_parse_at (const guint8 *data, gsize len, gsize start, const char *what, gsize *end, GError **error)
 {
   g_autoptr (CbPickle) pickle = g_new0 (CbPickle, 1);
   Machine m = { 0 };
@@ -821,6 +824,7 @@ cb_pickle_parse (const guint8 *data, gsize len, const char *what, GError **error
   m.pickle = pickle;
   m.data = data;
   m.len = len;
+  m.pos = start;
   m.what = what ? what : "pickle";
   m.stack = g_ptr_array_new ();
   m.marks = g_array_new (FALSE, FALSE, sizeof (guint));
@@ -843,5 +847,13 @@ cb_pickle_parse (const guint8 *data, gsize len, const char *what, GError **error
   g_hash_table_unref (m.memo);
   if (!ok)
     return NULL;
+  if (end)
+    *end = m.pos;
   return g_steal_pointer (&pickle);
+}
+
+CbPickle *
+cb_pickle_parse (const guint8 *data, gsize len, const char *what, GError **error)
+{
+  return cb_pickle_parse_at (data, len, 0, what, NULL, error);
 }

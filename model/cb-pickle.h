@@ -29,7 +29,7 @@ typedef enum
   CB_PICKLE_LIST,
   CB_PICKLE_DICT,    /* dict and OrderedDict: items = key, value, key, value, ... in insertion order */
   CB_PICKLE_GLOBAL,  /* one of the allowed globals (str = "module name") */
-  CB_PICKLE_STORAGE, /* a persistent id: ('storage', type, key, location, numel) */
+  CB_PICKLE_STORAGE, /* a persistent id: ('storage', type, key, location, numel[, None]) */
   CB_PICKLE_TENSOR,  /* torch._utils._rebuild_tensor_v2 (...) */
 } CbPickleKind;
 
@@ -76,6 +76,10 @@ typedef struct _CbPickle CbPickle;
 /* Parses a whole pickle. Tensors are checked to lie inside their storage's
  * numel. what names the input in messages (a file name). */
 CbPickle *cb_pickle_parse (const guint8 *data, gsize len, const char *what, GError **error);
+/* The same from byte start of data (offsets in messages are offsets in
+ * data); *end receives the offset after STOP. For files that hold several
+ * pickles in a row (the legacy torch.save format). */
+CbPickle *cb_pickle_parse_at (const guint8 *data, gsize len, gsize start, const char *what, gsize *end, GError **error);
 void cb_pickle_free (CbPickle *pickle);
 /* The unpickled object; owned by pickle. */
 const CbPickleValue *cb_pickle_get_root (const CbPickle *pickle);

@@ -25,6 +25,10 @@ struct _CbPth
   CbPickle *pickle;
   GPtrArray *names;    /* char *, file order, "module." removed */
   GHashTable *tensors; /* name -> const CbPickleValue * (TENSOR) */
+  /* the legacy (before PyTorch 1.6) format: pickles, then the raw storages */
+  GMappedFile *mapped;
+  GBytes *file_bytes;
+  GHashTable *legacy_offsets; /* key -> guint64 * offset of the data in the file */
 };
 
 void
@@ -39,6 +43,12 @@ cb_pth_free (CbPth *pth)
   cb_pickle_free (pth->pickle);
   if (pth->names)
     g_ptr_array_unref (pth->names);
+  if (pth->legacy_offsets)
+    g_hash_table_unref (pth->legacy_offsets);
+  if (pth->file_bytes)
+    g_bytes_unref (pth->file_bytes);
+  if (pth->mapped)
+    g_mapped_file_unref (pth->mapped);
   if (pth->tensors)
     g_hash_table_unref (pth->tensors);
   g_free (pth);
@@ -129,11 +139,6 @@ open_zip (const char *path, GError **error)
       zip_error_init_with_code (&ze, zerr);
       if (zerr == ZIP_ER_OPEN || zerr == ZIP_ER_NOENT || zerr == ZIP_ER_READ)
         g_set_error (error, CB_ERROR, CB_ERROR_IO, "%s: %s", path, zip_error_strerror (&ze));
-      else if (looks_like_legacy (path))
-        g_set_error (error, CB_ERROR, CB_ERROR_UNSUPPORTED,
-                     "%s: a legacy (before PyTorch 1.6) checkpoint; re-save it with torch.save (torch.load (path), "
-                     "new_path) first",
-                     path);
       else
         g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: not a PyTorch zip checkpoint (truncated or damaged?): %s",
                      path, zip_error_strerror (&ze));
@@ -143,26 +148,21 @@ open_zip (const char *path, GError **error)
   return zip;
 }
 
-CbPth *
-cb_pth_open (const char *path, GError **error)
+/* The zip format: TOP/data.pkl and TOP/data/KEY. */
+static gboolean
+open_zip_checkpoint (CbPth *pth, GError **error)
 {
-  g_autoptr (CbPth) pth = g_new0 (CbPth, 1);
   g_autoptr (GBytes) pkl = NULL;
   g_autofree char *pkl_name = NULL;
   g_autofree char *byteorder_name = NULL;
   g_autofree char *display = NULL;
-  const CbPickleValue *root;
   zip_int64_t n_entries;
 
-  pth->path = g_strdup (path);
-  pth->names = g_ptr_array_new_with_free_func (g_free);
-  pth->tensors = g_hash_table_new (g_str_hash, g_str_equal);
-
-  pth->zip = open_zip (path, error);
+  pth->zip = open_zip (pth->path, error);
   if (!pth->zip)
-    return NULL;
+    return FALSE;
 
-  /* TOP/data.pkl: the top folder is named after the file torch.save wrote */
+  /* the top folder is named after the file torch.save wrote */
   n_entries = zip_get_num_entries (pth->zip, 0);
   for (zip_int64_t i = 0; i < n_entries; i++)
     {
@@ -172,8 +172,8 @@ cb_pth_open (const char *path, GError **error)
         {
           if (pkl_name)
             {
-              g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: more than one data.pkl in the archive", path);
-              return NULL;
+              g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: more than one data.pkl in the archive", pth->path);
+              return FALSE;
             }
           pkl_name = g_strdup (name);
           pth->top = g_strndup (name, (gsize)(slash - name) + 1);
@@ -182,8 +182,8 @@ cb_pth_open (const char *path, GError **error)
   if (!pkl_name)
     {
       g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: a zip file but not a PyTorch checkpoint (no TOP/data.pkl)",
-                   path);
-      return NULL;
+                   pth->path);
+      return FALSE;
     }
 
   /* newer torch versions record the byte order; storages are read as little-endian */
@@ -194,20 +194,155 @@ cb_pth_open (const char *path, GError **error)
       gsize n = 0;
       const char *text = bo ? g_bytes_get_data (bo, &n) : NULL;
       if (!bo)
-        return NULL;
+        return FALSE;
       if (!(n >= 6 && strncmp (text, "little", 6) == 0))
         {
-          g_set_error (error, CB_ERROR, CB_ERROR_UNSUPPORTED, "%s: big-endian checkpoints are not supported", path);
-          return NULL;
+          g_set_error (error, CB_ERROR, CB_ERROR_UNSUPPORTED, "%s: big-endian checkpoints are not supported",
+                       pth->path);
+          return FALSE;
         }
     }
 
   pkl = read_entry (pth, pkl_name, MAX_PICKLE_BYTES, error);
   if (!pkl)
-    return NULL;
-  display = g_strdup_printf ("%s: %s", path, pkl_name);
+    return FALSE;
+  display = g_strdup_printf ("%s: %s", pth->path, pkl_name);
   pth->pickle = cb_pickle_parse (g_bytes_get_data (pkl, NULL), g_bytes_get_size (pkl), display, error);
+  return pth->pickle != NULL;
+}
+
+/* The legacy format (torch.save before PyTorch 1.6, as the official OASIS
+ * environment's PyTorch 1.0 wrote): pickles of the magic number, the
+ * protocol version (1001), the system info, the object, the storage keys;
+ * then per key an int64 element count and the raw data. */
+static gboolean
+open_legacy_checkpoint (CbPth *pth, GError **error)
+{
+  /* pickle of 0x1950a86a20f9469cfc6c, protocol 2 */
+  static const guint8 magic[]
+    = { 0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, '.' };
+  g_autoptr (GError) local = NULL;
+  g_autoptr (CbPickle) version = NULL;
+  g_autoptr (CbPickle) sys_info = NULL;
+  g_autoptr (CbPickle) keys = NULL;
+  g_autoptr (GHashTable) storages = g_hash_table_new (g_str_hash, g_str_equal);
+  const CbPickleValue *root, *v;
+  const guint8 *data;
+  gsize len, pos = sizeof magic;
+  gboolean little = FALSE;
+
+  pth->mapped = g_mapped_file_new (pth->path, FALSE, &local);
+  if (!pth->mapped)
+    {
+      g_set_error (error, CB_ERROR, CB_ERROR_IO, "%s", local->message);
+      return FALSE;
+    }
+  pth->file_bytes = g_mapped_file_get_bytes (pth->mapped);
+  data = g_bytes_get_data (pth->file_bytes, &len);
+  if (len < sizeof magic || memcmp (data, magic, sizeof magic) != 0)
+    {
+      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT,
+                   "%s: not a PyTorch checkpoint (neither a zip file nor the legacy format's magic number)", pth->path);
+      return FALSE;
+    }
+  version = cb_pickle_parse_at (data, len, pos, pth->path, &pos, error);
+  if (!version)
+    return FALSE;
+  v = cb_pickle_get_root (version);
+  if (v->kind != CB_PICKLE_INT || v->i != 1001)
+    {
+      g_set_error (error, CB_ERROR, CB_ERROR_UNSUPPORTED, "%s: legacy checkpoint of an unknown protocol version",
+                   pth->path);
+      return FALSE;
+    }
+  sys_info = cb_pickle_parse_at (data, len, pos, pth->path, &pos, error);
+  if (!sys_info)
+    return FALSE;
+  root = cb_pickle_get_root (sys_info);
+  for (guint i = 0; root->kind == CB_PICKLE_DICT && i + 1 < root->items->len; i += 2)
+    {
+      const CbPickleValue *k = g_ptr_array_index (root->items, i);
+      v = g_ptr_array_index (root->items, i + 1);
+      if (k->kind == CB_PICKLE_STRING && strcmp (k->str, "little_endian") == 0)
+        little = v->kind == CB_PICKLE_BOOL && v->i;
+    }
+  if (!little)
+    {
+      g_set_error (error, CB_ERROR, CB_ERROR_UNSUPPORTED, "%s: big-endian checkpoints are not supported", pth->path);
+      return FALSE;
+    }
+  pth->pickle = cb_pickle_parse_at (data, len, pos, pth->path, &pos, error);
   if (!pth->pickle)
+    return FALSE;
+  keys = cb_pickle_parse_at (data, len, pos, pth->path, &pos, error);
+  if (!keys)
+    return FALSE;
+
+  /* the element size of each storage comes from the tensors that use it */
+  root = cb_pickle_get_root (pth->pickle);
+  for (guint i = 0; root->kind == CB_PICKLE_DICT && i + 1 < root->items->len; i += 2)
+    {
+      v = g_ptr_array_index (root->items, i + 1);
+      if (v->kind == CB_PICKLE_TENSOR)
+        g_hash_table_insert (storages, v->storage->str, (gpointer)v->storage);
+    }
+  pth->legacy_offsets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  root = cb_pickle_get_root (keys);
+  if (root->kind != CB_PICKLE_LIST)
+    {
+      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: the storage key list is missing", pth->path);
+      return FALSE;
+    }
+  for (guint i = 0; i < root->items->len; i++)
+    {
+      const CbPickleValue *key = g_ptr_array_index (root->items, i);
+      const CbPickleValue *st = key->kind == CB_PICKLE_STRING ? g_hash_table_lookup (storages, key->str) : NULL;
+      guint64 numel, n_bytes;
+
+      if (!st)
+        {
+          g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: storage %u is not used by any tensor of the state dict",
+                       pth->path, i);
+          return FALSE;
+        }
+      if (len - pos < 8)
+        {
+          g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: truncated at storage “%s”", pth->path, st->str);
+          return FALSE;
+        }
+      memcpy (&numel, data + pos, 8);
+      numel = GUINT64_FROM_LE (numel);
+      if (numel != st->numel)
+        {
+          g_set_error (error, CB_ERROR, CB_ERROR_FORMAT,
+                       "%s: storage “%s” has %" G_GUINT64_FORMAT " elements, %" G_GUINT64_FORMAT " expected", pth->path,
+                       st->str, numel, st->numel);
+          return FALSE;
+        }
+      pos += 8;
+      n_bytes = numel * cb_torch_dtype_size (st->dtype); /* numel <= 2^40: no overflow */
+      if (len - pos < n_bytes)
+        {
+          g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: truncated in storage “%s”", pth->path, st->str);
+          return FALSE;
+        }
+      g_hash_table_insert (pth->legacy_offsets, g_strdup (st->str), g_memdup2 (&pos, sizeof (guint64)));
+      pos += n_bytes;
+    }
+  return TRUE;
+}
+
+CbPth *
+cb_pth_open (const char *path, GError **error)
+{
+  g_autoptr (CbPth) pth = g_new0 (CbPth, 1);
+  const CbPickleValue *root;
+
+  pth->path = g_strdup (path);
+  pth->names = g_ptr_array_new_with_free_func (g_free);
+  pth->tensors = g_hash_table_new (g_str_hash, g_str_equal);
+
+  if (looks_like_legacy (path) ? !open_legacy_checkpoint (pth, error) : !open_zip_checkpoint (pth, error))
     return NULL;
 
   root = cb_pickle_get_root (pth->pickle);
@@ -279,9 +414,23 @@ cb_pth_lookup (const CbPth *pth, const char *name)
 static GBytes *
 get_storage (CbPth *pth, const CbPickleValue *storage, GError **error)
 {
-  g_autofree char *entry = g_strconcat (pth->top, "data/", storage->str, NULL);
-  g_autoptr (GBytes) bytes = read_entry (pth, entry, MAX_STORAGE_BYTES, error);
+  g_autofree char *entry = NULL;
+  g_autoptr (GBytes) bytes = NULL;
   guint64 need = storage->numel * cb_torch_dtype_size (storage->dtype);
+
+  if (pth->legacy_offsets)
+    {
+      const guint64 *offset = g_hash_table_lookup (pth->legacy_offsets, storage->str);
+      if (!offset)
+        {
+          g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: storage “%s” is missing", pth->path, storage->str);
+          return NULL;
+        }
+      /* the sizes were checked when the file was opened */
+      return g_bytes_new_from_bytes (pth->file_bytes, *offset, need);
+    }
+  entry = g_strconcat (pth->top, "data/", storage->str, NULL);
+  bytes = read_entry (pth, entry, MAX_STORAGE_BYTES, error);
 
   if (!bytes)
     return NULL;

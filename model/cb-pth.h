@@ -16,7 +16,8 @@ G_BEGIN_DECLS
 
 typedef struct _CbPth CbPth;
 
-/* Opens TOP/data.pkl + TOP/data/KEY (TOP is any single folder name), parses
+/* Opens a zip checkpoint, TOP/data.pkl + TOP/data/KEY (TOP is any single
+ * folder name), or the legacy (PyTorch < 1.6) format, parses
  * the pickle with the restricted reader and checks that the root is a dict
  * of name -> tensor (non-tensor entries are skipped). A leading "module."
  * (DataParallel) is removed from every name. Storages are read lazily. */

@@ -326,11 +326,37 @@ test_pth_corrupt (void)
   g_assert_true (g_file_get_contents (good, &contents, &len, NULL));
   g_assert_true (g_file_set_contents (bad, contents, (gssize)(len / 2), NULL));
   expect_open_error (bad, "not a PyTorch zip checkpoint");
-  /* not a zip at all; an empty file; a legacy (pre-1.6) pickle */
+  /* not a zip at all; a pickle that is not a checkpoint */
   g_assert_true (g_file_set_contents (bad, "hello", 5, NULL));
   expect_open_error (bad, "not a PyTorch zip checkpoint");
   g_assert_true (g_file_set_contents (bad, "\x80\x02\x8a\x0a", 4, NULL));
-  expect_open_error (bad, "legacy");
+  expect_open_error (bad, "magic number");
+  /* the legacy format, truncated anywhere: an error, never a crash */
+  {
+    g_autofree char *legacy = fixture ("oasis-tiny-EMA-legacy.pth");
+    g_autofree char *lc = NULL;
+    gsize ll = 0;
+    g_assert_true (g_file_get_contents (legacy, &lc, &ll, NULL));
+    for (gsize cut = 16; cut < ll; cut += ll / 37)
+      {
+        g_autoptr (GError) error = NULL;
+        g_autoptr (CbPth) pth = NULL;
+        g_assert_true (g_file_set_contents (bad, lc, (gssize)cut, NULL));
+        pth = cb_pth_open (bad, &error);
+        g_assert_null (pth);
+        g_assert_nonnull (error);
+      }
+    g_assert_true (g_file_set_contents (bad, lc, (gssize)(ll - 1), NULL));
+    expect_open_error (bad, "truncated in storage");
+    /* GLOBAL os system inside a legacy file is refused like in a zip */
+    {
+      static const char evil_legacy[] = "\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19."
+                                        "\x80\x02M\xe9\x03.\x80\x02}X\x0d\x00\x00\x00little_endian\x88s."
+                                        "\x80\x02\x63os\nsystem\n.";
+      g_assert_true (g_file_set_contents (bad, evil_legacy, sizeof evil_legacy - 1, NULL));
+    }
+    expect_open_error (bad, "global “os system” is not allowed");
+  }
   /* missing file */
   expect_open_error ("/nonexistent/x.pth", "x.pth");
   /* a zip with an evil pickle: GLOBAL os system is named, nothing runs */
@@ -490,9 +516,9 @@ compare_output (const char *model_path, const char *expected_path)
 }
 
 static gboolean
-import_tiny (gboolean with_d, const char *out, GError **error)
+import_tiny (gboolean with_d, gboolean legacy, const char *out, GError **error)
 {
-  g_autofree char *gpath = fixture ("oasis-tiny-EMA.pth");
+  g_autofree char *gpath = fixture (legacy ? "oasis-tiny-EMA-legacy.pth" : "oasis-tiny-EMA.pth");
   g_autofree char *dpath = fixture ("oasis-tiny-D.pth");
   g_autofree char *classes
     = g_build_filename (g_getenv ("CB_SOURCE_DIR"), "tests", "import", "tiny-classes.json", NULL);
@@ -548,18 +574,21 @@ check_config (const char *path, gboolean with_d)
     }
   card = json_object_get_object_member (cfg, "model_card");
   g_assert_nonnull (strstr (json_object_get_string_member (card, "licence"), "AGPL-3.0"));
-  g_assert_nonnull (strstr (json_object_get_string_member (card, "training"), "oasis-tiny-EMA.pth"));
+  g_assert_nonnull (strstr (json_object_get_string_member (card, "training"), "oasis-tiny-EMA"));
 }
 
+/* variant: 0 = the generator alone, 1 = with the discriminator, 2 = the
+ * generator in the legacy format */
 static void
-test_import_tiny (gconstpointer with_d_p)
+test_import_tiny (gconstpointer variant_p)
 {
-  gboolean with_d = GPOINTER_TO_INT (with_d_p);
+  int variant = GPOINTER_TO_INT (variant_p);
+  gboolean with_d = variant == 1;
   g_autofree char *out = tmp_path (with_d ? "tiny-gd.safetensors" : "tiny-g.safetensors");
   g_autofree char *expected = fixture ("oasis-tiny-expected.pth");
   g_autoptr (GError) error = NULL;
 
-  g_assert_true (import_tiny (with_d, out, &error));
+  g_assert_true (import_tiny (with_d, variant == 2, out, &error));
   g_assert_no_error (error);
   check_config (out, with_d);
   compare_weights (out, expected, with_d);
@@ -794,8 +823,9 @@ main (int argc, char **argv)
   g_test_add_func ("/import/pth/read", test_pth_read);
   g_test_add_func ("/import/pth/corrupt", test_pth_corrupt);
   g_test_add_func ("/import/classes/bundled", test_bundled_classes);
-  g_test_add_data_func ("/import/oasis/tiny-generator", GINT_TO_POINTER (FALSE), test_import_tiny);
-  g_test_add_data_func ("/import/oasis/tiny-with-discriminator", GINT_TO_POINTER (TRUE), test_import_tiny);
+  g_test_add_data_func ("/import/oasis/tiny-generator", GINT_TO_POINTER (0), test_import_tiny);
+  g_test_add_data_func ("/import/oasis/tiny-with-discriminator", GINT_TO_POINTER (1), test_import_tiny);
+  g_test_add_data_func ("/import/oasis/tiny-legacy-format", GINT_TO_POINTER (2), test_import_tiny);
   g_test_add_func ("/import/oasis/errors", test_import_errors);
   g_test_add_func ("/import/oasis/ade20k-shaped", test_import_ade20k);
   g_test_add_func ("/import/cli", test_cli);
