@@ -387,7 +387,10 @@ op_global (Machine *m, GError **error)
 
   for (gsize i = 0; i < G_N_ELEMENTS (allowed_globals); i++)
     {
-      if (strcmp (module, allowed_globals[i].module) == 0 && strcmp (name, allowed_globals[i].name) == 0)
+      /* CUDA storage types name the same data (the location says where it lived) */
+      gboolean cuda_storage = allowed_globals[i].id == GLOBAL_STORAGE && strcmp (module, "torch.cuda") == 0;
+      if ((cuda_storage || strcmp (module, allowed_globals[i].module) == 0)
+          && strcmp (name, allowed_globals[i].name) == 0)
         {
           v = new_value (m, CB_PICKLE_GLOBAL);
           v->global = allowed_globals[i].id;
