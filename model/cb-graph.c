@@ -193,6 +193,19 @@ cb_op_check (const CbGraph *graph, const CbOp *op)
       g_return_val_if_fail (in0->c == 3, FALSE);
       g_return_val_if_fail (is_shape (out, 1, in0->h, in0->w), FALSE);
       return TRUE;
+    case CB_OP_AVG_POOL2:
+      g_return_val_if_fail (op->n_inputs == 1, FALSE);
+      g_return_val_if_fail (in0->h >= 2 && in0->w >= 2, FALSE);
+      g_return_val_if_fail (is_shape (out, in0->c, in0->h / 2, in0->w / 2), FALSE);
+      return TRUE;
+    case CB_OP_CONCAT:
+      {
+        g_return_val_if_fail (op->n_inputs == 2, FALSE);
+        const CbValue *in1 = cb_graph_value (graph, op->inputs[1]);
+        g_return_val_if_fail (in1->h == in0->h && in1->w == in0->w, FALSE);
+        g_return_val_if_fail (is_shape (out, in0->c + in1->c, in0->h, in0->w), FALSE);
+        return TRUE;
+      }
     default:
       g_return_val_if_reached (FALSE);
     }
@@ -235,11 +248,15 @@ cb_op_count_macs (const CbGraph *graph, const CbOp *op)
     case CB_OP_SPADE_NORM:
       /* (x - mean) * invstd, then * (1 + gamma) + beta: two per element */
       return 2 * value_elements (out);
+    case CB_OP_AVG_POOL2:
+      /* four additions per output element */
+      return 4 * value_elements (out);
     case CB_OP_EMBED:
     case CB_OP_RESIZE_NEAREST:
     case CB_OP_ADD:
     case CB_OP_ACTIVATION:
     case CB_OP_TO_RGBA8:
+    case CB_OP_CONCAT:
     default:
       return 0;
     }
@@ -275,6 +292,10 @@ cb_op_kind_to_string (CbOpKind kind)
       return "activation";
     case CB_OP_TO_RGBA8:
       return "to_rgba8";
+    case CB_OP_AVG_POOL2:
+      return "avg_pool2";
+    case CB_OP_CONCAT:
+      return "concat";
     default:
       return "unknown";
     }

@@ -49,6 +49,12 @@ typedef enum {
    * byte k = round(clamp((in[k] + 1) / 2, 0, 1) * 255), alpha 255; in: 3 x H x W.
    * round = floor(v * 255 + 0.5) in float; NaN gives 0. */
   CB_OP_TO_RGBA8,
+  /* out = act(2x2 average, stride 2) as torch.nn.functional.avg_pool2d (in, 2): out is
+   * floor(H / 2) x floor(W / 2), an odd last row/column is dropped; sum in the order
+   * (y, x), (y, x+1), (y+1, x), (y+1, x+1), then divided by 4 */
+  CB_OP_AVG_POOL2,
+  /* out = act(channels of a, then channels of b) (torch.cat on dim 1); a, b: same H x W */
+  CB_OP_CONCAT,
 } CbOpKind;
 
 #define CB_OP_MAX_INPUTS 5
@@ -107,7 +113,7 @@ cb_graph_op (const CbGraph *graph, guint index)
 void cb_op_init (CbOp *op, CbOpKind kind, const char *name);
 
 /* Multiply-accumulates of one op: convolutions Cout*Cin*k*k*H*W, SPADE norm 2 per
- * element, the others 0. Bytes: every input read once plus the output written
+ * element, 2x2 average pooling 4 per output element, the others 0. Bytes: every input read once plus the output written
  * once (float32), the floor any backend pays. */
 guint64 cb_op_count_macs (const CbGraph *graph, const CbOp *op);
 guint64 cb_op_count_bytes (const CbGraph *graph, const CbOp *op);

@@ -172,6 +172,34 @@ ref_to_rgba8 (const CbTensor *in, CbTensor *out)
       }
 }
 
+/* As PyTorch's avg_pool2d (kernel 2, stride 2, no padding): floor sizes, the
+ * four inputs summed row by row, then divided by the kernel area. */
+static void
+ref_avg_pool2 (const CbOp *op, const CbTensor *in, CbTensor *out)
+{
+  for (guint c = 0; c < out->c; c++)
+    for (guint y = 0; y < out->h; y++)
+      for (guint x = 0; x < out->w; x++)
+        {
+          float sum = *at (in, c, 2 * y, 2 * x);
+          sum += *at (in, c, 2 * y, 2 * x + 1);
+          sum += *at (in, c, 2 * y + 1, 2 * x);
+          sum += *at (in, c, 2 * y + 1, 2 * x + 1);
+          *at (out, c, y, x) = activate (op->act, op->slope, sum / 4.0f);
+        }
+}
+
+static void
+ref_concat (const CbOp *op, const CbTensor *a, const CbTensor *b, CbTensor *out)
+{
+  gsize na = cb_tensor_n_elements (a), nb = cb_tensor_n_elements (b);
+  /* channel-major: a's channels are the first block of out, b's the second */
+  for (gsize i = 0; i < na; i++)
+    out->data[i] = activate (op->act, op->slope, a->data[i]);
+  for (gsize i = 0; i < nb; i++)
+    out->data[na + i] = activate (op->act, op->slope, b->data[i]);
+}
+
 static gboolean
 tensor_matches (const CbTensor *t, const CbValue *v)
 {
@@ -208,6 +236,12 @@ cb_reference_op (const CbGraph *graph, const CbOp *op, const CbTensor *const *in
       break;
     case CB_OP_TO_RGBA8:
       ref_to_rgba8 (in[0], out);
+      break;
+    case CB_OP_AVG_POOL2:
+      ref_avg_pool2 (op, in[0], out);
+      break;
+    case CB_OP_CONCAT:
+      ref_concat (op, in[0], in[1], out);
       break;
     default:
       g_return_if_reached ();

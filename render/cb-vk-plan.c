@@ -249,6 +249,13 @@ setup_op (CbVkPlan *plan, const CbGraph *graph, guint index, GError **error)
       d->shader = "to_rgba8";
       d->push.c = 1;
       break;
+    case CB_OP_AVG_POOL2:
+      d->shader = "avg_pool2";
+      break;
+    case CB_OP_CONCAT:
+      /* in_c (a's channels) from the first input: the split point */
+      d->shader = "concat";
+      break;
     default:
       g_set_error (error, CB_ERROR, CB_ERROR_UNSUPPORTED, "Op %s: kind %d has no Vulkan shader", op->name,
                    (int)op->kind);
