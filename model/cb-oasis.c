@@ -183,8 +183,8 @@ check_config (const CbGeneratorConfig *gen, GError **error)
   return TRUE;
 }
 
-CbGraph *
-cb_oasis_build_generator (const CbModel *model, guint n_rows, GError **error)
+static CbGraph *
+build_generator (const CbModel *model, guint n_rows, gboolean noise_map, GError **error)
 {
   g_return_val_if_fail (model != NULL, NULL);
   g_return_val_if_fail (n_rows >= 1, NULL);
@@ -208,8 +208,21 @@ cb_oasis_build_generator (const CbModel *model, guint n_rows, GError **error)
   op.inputs[0] = rows;
   op.inputs[1] = table;
   op.n_inputs = 2;
-  op.output = cb_graph_add_temp (graph, "seg", n_ch, H, W);
+  op.output = cb_graph_add_temp (graph, noise_map ? "seg_labels" : "seg", n_ch, H, W);
   guint seg = add_op (&b, &op);
+
+  if (noise_map)
+    {
+      /* a spatial z (--noise-file): the table's z part is zero and the map,
+       * zero on the label channels, is added; no per-class constancy then */
+      guint noise = cb_graph_add_input (graph, "noise", n_ch, H, W);
+      cb_op_init (&op, CB_OP_ADD, "seg");
+      op.inputs[0] = seg;
+      op.inputs[1] = noise;
+      op.n_inputs = 2;
+      op.output = cb_graph_add_temp (graph, "seg", n_ch, H, W);
+      seg = add_op (&b, &op);
+    }
 
   /* seg at the resolution of block i (start grid x 2^i), resized once from
    * the full map and shared by fc and every SPADE at that size, as each
@@ -277,6 +290,28 @@ cb_oasis_build_generator (const CbModel *model, guint n_rows, GError **error)
   return g_steal_pointer (&graph);
 }
 
+CbGraph *
+cb_oasis_build_generator (const CbModel *model, guint n_rows, GError **error)
+{
+  return build_generator (model, n_rows, FALSE, error);
+}
+
+CbGraph *
+cb_oasis_build_generator_with_noise_map (const CbModel *model, guint n_rows, GError **error)
+{
+  return build_generator (model, n_rows, TRUE, error);
+}
+
+CbTensor *
+cb_oasis_noise_input (const CbModel *model, const float *z_map)
+{
+  const CbGeneratorConfig *gen = &model->gen;
+  CbTensor *t = cb_tensor_new (gen->z_dim + gen->semantic_nc, gen->height, gen->width);
+
+  memcpy (t->data, z_map, sizeof (float) * gen->z_dim * gen->height * gen->width);
+  return t;
+}
+
 /* The number of real source classes S' (the don't-care channel excluded). */
 static guint
 n_source_classes (const CbModel *model)
@@ -301,7 +336,10 @@ cb_embed_table_new (const CbModel *model, const float *affinity, guint n_target,
   t->table = g_new0 (float, (gsize)t->n_rows * t->n_channels);
 
   g_autofree float *z_global = g_new0 (float, MAX (z_dim, 1));
-  cb_noise_vector (seeds != NULL ? seeds->seed : 0, 0, z_dim, z_global);
+  if (seeds != NULL && seeds->global_z != NULL)
+    memcpy (z_global, seeds->global_z, z_dim * sizeof (float));
+  else
+    cb_noise_vector (seeds != NULL ? seeds->seed : 0, 0, z_dim, z_global);
 
   for (guint r = 0; r < t->n_rows; r++)
     {

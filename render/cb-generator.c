@@ -7,6 +7,7 @@
 #include "model/cb-error.h"
 
 #include <math.h>
+#include <string.h>
 
 struct _CbGenerator
 {
@@ -17,9 +18,12 @@ struct _CbGenerator
   float *affinity;     /* T x S', or NULL for the identity */
   guint n_target;
 
-  CbGraph *graph; /* built for n_target + 1 rows */
+  float *noise_map; /* z_dim x H x W, or NULL: z per class from the seeds */
+
+  CbGraph *graph; /* built for n_target + 1 rows, with or without the noise input */
   CbPlan *plan;
   guint plan_rows;
+  gboolean plan_noise_map;
 };
 
 CbGenerator *
@@ -46,11 +50,13 @@ cb_generator_free (CbGenerator *gen)
   g_clear_pointer (&gen->graph, cb_graph_free);
   g_clear_pointer (&gen->classes, cb_class_set_free);
   g_free (gen->affinity);
+  g_free (gen->noise_map);
   g_free (gen);
 }
 
-/* The graph depends only on the number of first-layer rows: rebuild it when
- * that changes, keep it (and its recorded plan) otherwise. */
+/* The graph depends only on the number of first-layer rows and on whether a
+ * noise map is given: rebuild it when those change, keep it (and its
+ * recorded plan) otherwise. */
 static gboolean
 ensure_plan (CbGenerator *gen, GError **error)
 {
@@ -58,10 +64,13 @@ ensure_plan (CbGenerator *gen, GError **error)
   g_autoptr (CbPlan) plan = NULL;
   guint rows = gen->n_target + 1;
 
-  if (gen->plan != NULL && gen->plan_rows == rows)
+  gboolean noise_map = gen->noise_map != NULL;
+
+  if (gen->plan != NULL && gen->plan_rows == rows && gen->plan_noise_map == noise_map)
     return TRUE;
 
-  graph = cb_oasis_build_generator (gen->model, rows, error);
+  graph = noise_map ? cb_oasis_build_generator_with_noise_map (gen->model, rows, error)
+                    : cb_oasis_build_generator (gen->model, rows, error);
   if (graph == NULL)
     return FALSE;
   plan = cb_backend_prepare (gen->backend, graph, error);
@@ -73,7 +82,18 @@ ensure_plan (CbGenerator *gen, GError **error)
   gen->graph = g_steal_pointer (&graph);
   gen->plan = g_steal_pointer (&plan);
   gen->plan_rows = rows;
+  gen->plan_noise_map = noise_map;
   return TRUE;
+}
+
+void
+cb_generator_set_noise_map (CbGenerator *gen, const float *z_map)
+{
+  const CbGeneratorConfig *cfg = &gen->model->gen;
+
+  g_clear_pointer (&gen->noise_map, g_free);
+  if (z_map != NULL)
+    gen->noise_map = g_memdup2 (z_map, sizeof (float) * cfg->z_dim * cfg->width * cfg->height);
 }
 
 gboolean
@@ -127,13 +147,21 @@ cb_generator_run_tensor (CbGenerator *gen, const CbLabelMap *map, const CbSeeds 
   g_autoptr (CbTensor) table = NULL;
   g_autoptr (CbTensor) out = NULL;
   g_autoptr (CbEmbedTable) embed = NULL;
-  CbTensor *inputs[2];
+  g_autoptr (CbTensor) noise = NULL;
+  CbTensor *inputs[3];
 
   if (!ensure_plan (gen, error))
     return NULL;
 
   rows = cb_oasis_label_rows (gen->model, map, gen->classes);
   embed = cb_embed_table_new (gen->model, gen->affinity, gen->n_target, seeds);
+  if (gen->noise_map != NULL)
+    {
+      /* z comes from the map alone */
+      for (guint r = 0; r < embed->n_rows; r++)
+        memset (&embed->table[(gsize)r * embed->n_channels], 0, sizeof (float) * cfg->z_dim);
+      noise = cb_oasis_noise_input (gen->model, gen->noise_map);
+    }
 
   /* The table input is a 1 x rows x channels tensor; hand over the buffer. */
   table = g_new0 (CbTensor, 1);
@@ -145,7 +173,8 @@ cb_generator_run_tensor (CbGenerator *gen, const CbLabelMap *map, const CbSeeds 
   out = cb_tensor_new (3, cfg->height, cfg->width);
   inputs[0] = rows;
   inputs[1] = table;
-  if (!cb_plan_run (gen->plan, inputs, 2, out, error))
+  inputs[2] = noise;
+  if (!cb_plan_run (gen->plan, inputs, noise != NULL ? 3 : 2, out, error))
     return NULL;
   return g_steal_pointer (&out);
 }

@@ -24,6 +24,10 @@ gboolean cb_generator_set_profile (CbGenerator *gen, const CbProfile *profile, G
 /* the classes one paints with now: the profile's target classes or the model's */
 const CbClassSet *cb_generator_get_classes (const CbGenerator *gen);
 
+/* A spatial noise map (z_dim x H x W at the native size) used instead of the
+ * per-class vectors, or NULL to go back to them. Copied. */
+void cb_generator_set_noise_map (CbGenerator *gen, const float *z_map);
+
 /* Generates at the model's native size; map is resized by nearest neighbour. */
 CbImage *cb_generator_run (CbGenerator *gen, const CbLabelMap *map, const CbSeeds *seeds, GError **error);
 /* the same, returning the float output (3 x H x W in [-1, 1]) */

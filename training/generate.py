@@ -33,6 +33,8 @@ def parse_args():
     p.add_argument("--double", action="store_true",
                    help="compute in float64")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--noise-file", help="exact noise: float32 .npy of shape "
+                   "(z_dim,) for every pixel, or (z_dim, H, W)")
     return p.parse_args()
 
 
@@ -62,6 +64,11 @@ def main():
         raise SystemExit("label map uses unknown class ids %s" % bad)
     seeds = parse_class_seeds(args.class_seed, cfg["classes"])
     label, zmap = modelfile.generator_inputs(cfg, ids, args.seed, seeds)
+    if args.noise_file:
+        z = torch.from_numpy(np.load(args.noise_file).astype(np.float32))
+        if z.dim() == 1:
+            z = z.view(1, -1, 1, 1).expand_as(zmap)
+        zmap = z.reshape(zmap.shape).clone()
     with torch.no_grad():
         y = gen(label.to(dtype), zmap.to(dtype))[0].float().numpy()
     Image.fromarray(modelfile.to_uint8(y)).save(args.output)

@@ -5,6 +5,7 @@
 #include "app/cli/cb-cli.h"
 
 #include "model/cb-error.h"
+#include "model/cb-npy.h"
 #include "render/cb-generator.h"
 
 #include <errno.h>
@@ -107,6 +108,7 @@ cb_cli_generate (int argc, char **argv)
   g_autofree char *backend_text = NULL;
   g_autofree char *device = NULL;
   g_autofree char *output = NULL;
+  g_autofree char *noise_path = NULL;
   g_auto (GStrv) class_seeds = NULL;
   const GOptionEntry entries[]
     = { { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Model file (default: the bundled model)", "M" },
@@ -118,6 +120,8 @@ cb_cli_generate (int argc, char **argv)
         { "size", 0, 0, G_OPTION_ARG_STRING, &size_text, "Output size (resampled; default native)", "WxH" },
         { "backend", 'b', 0, G_OPTION_ARG_STRING, &backend_text, "auto, vulkan, cpu or reference", "B" },
         { "device", 'd', 0, G_OPTION_ARG_STRING, &device, "Vulkan device index or name", "D" },
+        { "noise-file", 0, 0, G_OPTION_ARG_FILENAME, &noise_path,
+          "Use exactly this noise: a float32 .npy of z_dim, or z_dim x H x W (native size)", "Z.npy" },
         { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Output PNG", "OUT.png" },
         { NULL } };
   g_autoptr (GError) error = NULL;
@@ -127,6 +131,7 @@ cb_cli_generate (int argc, char **argv)
   g_autoptr (CbGenerator) gen = NULL;
   g_autoptr (CbLabelMap) map = NULL;
   g_autoptr (CbImage) image = NULL;
+  g_autoptr (CbNpy) noise = NULL;
   g_autofree gboolean *has_class_seed = NULL;
   g_autofree guint64 *class_seed = NULL;
   g_autofree guint *class_ids = NULL;
@@ -211,6 +216,28 @@ cb_cli_generate (int argc, char **argv)
   seeds.has_class_seed = has_class_seed;
   seeds.class_seed = class_seed;
   seeds.class_ids = class_ids;
+
+  if (noise_path != NULL)
+    {
+      const CbGeneratorConfig *cfg = &model->gen;
+
+      noise = cb_npy_load (noise_path, &error);
+      if (noise == NULL)
+        return cb_cli_fail (error);
+      if (noise->n_dims == 1 && noise->shape[0] == cfg->z_dim)
+        seeds.global_z = noise->data; /* every class and void take this vector */
+      else if (noise->n_dims == 3 && noise->shape[0] == cfg->z_dim && noise->shape[1] == cfg->height
+               && noise->shape[2] == cfg->width)
+        cb_generator_set_noise_map (gen, noise->data);
+      else
+        {
+          g_printerr ("%s: %s: the noise must have shape (%u,) or (%u, %u, %u) for this model\n", argv[0], noise_path,
+                      cfg->z_dim, cfg->z_dim, cfg->height, cfg->width);
+          return CB_CLI_ERROR;
+        }
+      if (noise->n_dims == 1 && class_seeds != NULL)
+        g_printerr ("%s: note: --class-seed re-rolls those classes; the others use the noise file\n", argv[0]);
+    }
 
   map = cb_label_map_load (labels_path, classes, &error);
   if (map == NULL)

@@ -99,6 +99,40 @@ test_matches_pytorch (gconstpointer data)
   g_assert_cmpuint (max_diff (image, rerolled), >, 0);
 }
 
+/* --noise-file: the same noise as PyTorch (training/generate.py --noise-file
+ * --double made the expected images), a vector and a z_dim x H x W map */
+static void
+test_noise_file (gconstpointer data)
+{
+  const char *kind = data;
+  g_autofree char *model = fixture ("tiny-model.safetensors");
+  g_autofree char *labels = fixture ("tiny-labels.png");
+  g_autofree char *noise_name = g_strdup_printf ("tiny-noise-%s.npy", kind);
+  g_autofree char *expected_name = g_strdup_printf ("tiny-expected-noise-%s.png", kind);
+  g_autofree char *noise = fixture (noise_name);
+  g_autofree char *expected_path = fixture (expected_name);
+  g_autofree char *dir = g_dir_make_tmp ("cb-noise-XXXXXX", NULL);
+  g_autofree char *out = g_build_filename (dir, "out.png", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CbImage) expected = cb_image_load_png (expected_path, &error);
+  const char *backends[] = { "reference", "vulkan" };
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (backends); i++)
+    {
+      const char *args[] = { "generate", "--model",   model,       "--labels", labels, "--noise-file",
+                             noise,      "--backend", backends[i], "-o",       out,    NULL };
+      g_autoptr (CbImage) image = NULL;
+
+      g_assert_cmpint (run_cli (args, NULL), ==, 0);
+      image = cb_image_load_png (out, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (max_diff (image, expected), <=, 1);
+    }
+  g_unlink (out);
+  g_rmdir (dir);
+}
+
 static void
 test_bad_input (void)
 {
@@ -133,6 +167,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_data_func ("/cli/generate/reference", "reference", test_matches_pytorch);
   g_test_add_data_func ("/cli/generate/vulkan", "vulkan", test_matches_pytorch);
+  g_test_add_data_func ("/cli/generate/noise-vector", "vector", test_noise_file);
+  g_test_add_data_func ("/cli/generate/noise-map", "map", test_noise_file);
   g_test_add_func ("/cli/generate/bad-input", test_bad_input);
   return g_test_run ();
 }
