@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="
   build-essential meson ninja-build pkg-config clang-format
-  libglib2.0-dev libgtk-4-dev libjson-glib-dev libpng-dev libzip-dev
+  libglib2.0-dev libgtk-4-dev libjson-glib-dev libpng-dev libjpeg62-turbo-dev libzip-dev
   libvulkan-dev glslang-tools mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
   wordnet-base wordnet-dev
   xvfb xauth

@@ -24,6 +24,7 @@ static const CbCliCommand commands[] = {
   { "devices", cb_cli_devices, "List the compute devices" },
   { "bench", cb_cli_bench, "Time a forward pass, per op" },
   { "import-oasis", cb_cli_import_oasis, "Import an official OASIS checkpoint (.pth)" },
+  { "affinity", cb_cli_affinity, "Estimate a target profile (class affinity), or show one" },
 };
 
 gboolean

@@ -1,0 +1,253 @@
+/* affinity-test-util.h: helpers shared by the affinity tests (header-only)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "model/cb-affinity.h"
+#include "model/cb-error.h"
+#include "model/cb-label-map.h"
+#include "model/cb-model.h"
+#include "model/cb-safetensors.h"
+#include "render/cb-backend.h"
+
+#include <glib/gstdio.h>
+#include <jpeglib.h>
+#include <stdio.h>
+#include <string.h>
+
+G_GNUC_UNUSED static char *
+fixture (const char *name)
+{
+  return g_build_filename (g_getenv ("CB_SOURCE_DIR"), "tests", "fixtures", name, NULL);
+}
+
+G_GNUC_UNUSED static void
+remove_tree (const char *path)
+{
+  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (d != NULL)
+    while ((name = g_dir_read_name (d)) != NULL)
+      {
+        g_autofree char *child = g_build_filename (path, name, NULL);
+        remove_tree (child);
+      }
+  g_remove (path);
+}
+
+/* float32 little-endian CHW file */
+G_GNUC_UNUSED static CbTensor *
+load_f32 (const char *path, guint c, guint h, guint w)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_file_get_contents (path, &data, &len, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (len, ==, (gsize)c * h * w * 4);
+  CbTensor *t = cb_tensor_new (c, h, w);
+  for (gsize i = 0; i < (gsize)c * h * w; i++)
+    {
+      guint32 u;
+      memcpy (&u, data + i * 4, 4);
+      u = GUINT32_FROM_LE (u);
+      memcpy (&t->data[i], &u, 4);
+    }
+  return t;
+}
+
+/* --------------------------------------------------- backend as a runner */
+
+static gpointer
+test_backend_prepare (gpointer user_data, const CbGraph *graph, GError **error)
+{
+  return cb_backend_prepare (user_data, graph, error);
+}
+
+static gboolean
+test_backend_run (gpointer plan, CbTensor *const *inputs, guint n_inputs, CbTensor *output, GError **error)
+{
+  return cb_plan_run (plan, inputs, n_inputs, output, error);
+}
+
+static void
+test_backend_free_plan (gpointer plan)
+{
+  cb_plan_free (plan);
+}
+
+G_GNUC_UNUSED static CbGraphRunner
+backend_runner (CbBackend *backend)
+{
+  return (CbGraphRunner){
+    .prepare = test_backend_prepare,
+    .run = test_backend_run,
+    .free_plan = test_backend_free_plan,
+    .user_data = backend,
+    .description = cb_backend_get_description (backend),
+  };
+}
+
+/* A Vulkan backend, or NULL with the reason in *why (only a missing device is a reason). */
+G_GNUC_UNUSED static CbBackend *
+vulkan_or_reason (char **why)
+{
+  g_autoptr (GError) error = NULL;
+  CbBackend *vk = cb_backend_new (CB_BACKEND_VULKAN, NULL, &error);
+  if (vk == NULL)
+    {
+      g_assert_error (error, CB_ERROR, CB_ERROR_DEVICE);
+      *why = g_strdup_printf ("No Vulkan device: %s", error->message);
+    }
+  return vk;
+}
+
+/* ------------------------------------------------------------ model files */
+
+/* A copy of the tiny model without its D.* tensors (an imported generator alone). */
+G_GNUC_UNUSED static void
+write_model_without_d (const char *path)
+{
+  g_autofree char *src = fixture ("tiny-model.safetensors");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CbSafetensors) st = cb_safetensors_open (src, &error);
+  g_assert_no_error (error);
+  g_autoptr (CbSafetensorsWriter) w = cb_safetensors_writer_new ();
+  for (guint i = 0; i < cb_safetensors_get_n_tensors (st); i++)
+    {
+      const CbSafetensorsEntry *e = cb_safetensors_get_entry (st, i);
+      if (g_str_has_prefix (e->name, "D."))
+        continue;
+      g_autofree float *data = cb_safetensors_entry_to_f32 (e);
+      cb_safetensors_writer_add (w, e->name, CB_DTYPE_F32, e->n_dims, e->shape, data);
+    }
+  g_autoptr (JsonNode) config = json_from_string (cb_safetensors_get_metadata (st, "catbrush.config"), &error);
+  g_assert_no_error (error);
+  JsonObject *o = json_node_get_object (config);
+  json_object_remove_member (o, "discriminator");
+  json_object_set_boolean_member (json_object_get_object_member (o, "tensors"), "discriminator", FALSE);
+  g_autofree char *text = json_to_string (config, FALSE);
+  cb_safetensors_writer_set_metadata (w, "catbrush.config", text);
+  g_assert_true (cb_safetensors_writer_write (w, path, &error));
+  g_assert_no_error (error);
+}
+
+/* ------------------------------------------------------- example datasets */
+
+G_GNUC_UNUSED static void
+save_jpeg (const CbImage *image, const char *path, int quality)
+{
+  struct jpeg_compress_struct cinfo;
+  struct jpeg_error_mgr jerr;
+  FILE *f = fopen (path, "wb");
+  g_assert_nonnull (f);
+  cinfo.err = jpeg_std_error (&jerr);
+  jpeg_create_compress (&cinfo);
+  jpeg_stdio_dest (&cinfo, f);
+  cinfo.image_width = image->width;
+  cinfo.image_height = image->height;
+  cinfo.input_components = 3;
+  cinfo.in_color_space = JCS_RGB;
+  jpeg_set_defaults (&cinfo);
+  jpeg_set_quality (&cinfo, quality, TRUE);
+  /* no chroma subsampling, as the shared datasets */
+  for (int c = 0; c < 3; c++)
+    cinfo.comp_info[c].h_samp_factor = cinfo.comp_info[c].v_samp_factor = 1;
+  jpeg_start_compress (&cinfo, TRUE);
+  while (cinfo.next_scanline < cinfo.image_height)
+    {
+      JSAMPROW row = (JSAMPROW)(image->rgb + (gsize)cinfo.next_scanline * image->width * 3);
+      jpeg_write_scanlines (&cinfo, &row, 1);
+    }
+  jpeg_finish_compress (&cinfo);
+  jpeg_destroy_compress (&cinfo);
+  fclose (f);
+}
+
+/* The toy target classes of the synthetic examples: sky (id 0), ground (id 3), plant (id 7). */
+G_GNUC_UNUSED static CbClassSet *
+toy_classes (void)
+{
+  g_autoptr (GError) error = NULL;
+  CbClassSet *set = cb_class_set_new ("toy");
+  const char *const plant_syn[] = { "vegetation", NULL };
+  g_assert_true (cb_class_set_add (set, 0, "sky", 0x4080ff, NULL, &error));
+  g_assert_true (cb_class_set_add (set, 3, "ground", 0x808080, NULL, &error));
+  g_assert_true (cb_class_set_add (set, 7, "plant", 0x20a020, plant_syn, &error));
+  g_assert_no_error (error);
+  return set;
+}
+
+/* Synthetic example i at w x h: sky above, ground below, a plant square; a
+ * void stripe on the left; per-pixel texture so that the photos differ. */
+G_GNUC_UNUSED static void
+toy_example (guint i, guint w, guint h, CbImage **photo, CbLabelMap **labels)
+{
+  CbImage *im = cb_image_new (w, h);
+  CbLabelMap *map = cb_label_map_new (w, h);
+  guint horizon = h / 2 + i % 3;
+  for (guint y = 0; y < h; y++)
+    for (guint x = 0; x < w; x++)
+      {
+        guint8 *px = im->rgb + ((gsize)y * w + x) * 3;
+        guint8 id;
+        guint n = (x * 7 + y * 13 + i * 31) % 23;
+        if (x >= w / 2 + i % 4 && x < w / 2 + i % 4 + w / 4 && y >= horizon - 2 && y < horizon + h / 4)
+          id = 7, px[0] = 30 + n, px[1] = 140 + n, px[2] = 40;
+        else if (y < horizon)
+          id = 0, px[0] = 90 + n, px[1] = 150 + n, px[2] = 240 - n;
+        else
+          id = 3, px[0] = 110 + n, px[1] = 105 + n, px[2] = 100 + n;
+        if (x < 2)
+          id = CB_VOID_ID;
+        map->ids[(gsize)y * w + x] = id;
+      }
+  *photo = im;
+  *labels = map;
+}
+
+/* A dataset folder: classes.json, images/, labels/, train.txt (n_train) and test.txt (2).
+ * Photos alternate JPEG and PNG, at w x h. */
+G_GNUC_UNUSED static char *
+make_toy_dataset (guint n_train, guint w, guint h)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("cb-affinity-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree char *images = g_build_filename (dir, "images", NULL);
+  g_autofree char *labels = g_build_filename (dir, "labels", NULL);
+  g_assert_cmpint (g_mkdir (images, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir (labels, 0755), ==, 0);
+  g_autoptr (CbClassSet) classes = toy_classes ();
+  g_autofree char *classes_path = g_build_filename (dir, "classes.json", NULL);
+  g_assert_true (cb_class_set_save (classes, classes_path, &error));
+  g_assert_no_error (error);
+
+  g_autoptr (GString) train = g_string_new (NULL);
+  g_autoptr (GString) test = g_string_new (NULL);
+  for (guint i = 0; i < n_train + 2; i++)
+    {
+      g_autofree char *stem = g_strdup_printf ("toy%02u", i);
+      g_autoptr (CbImage) photo = NULL;
+      g_autoptr (CbLabelMap) map = NULL;
+      toy_example (i, w, h, &photo, &map);
+      g_autofree char *photo_name = g_strconcat (stem, i % 2 ? ".png" : ".jpg", NULL);
+      g_autofree char *photo_path = g_build_filename (images, photo_name, NULL);
+      g_autofree char *label_name = g_strconcat (stem, ".png", NULL);
+      g_autofree char *label_path = g_build_filename (labels, label_name, NULL);
+      if (i % 2)
+        g_assert_true (cb_image_save_png (photo, photo_path, &error));
+      else
+        save_jpeg (photo, photo_path, 95);
+      g_assert_true (cb_label_map_save (map, classes, label_path, &error));
+      g_assert_no_error (error);
+      g_string_append_printf (i < n_train ? train : test, "%s\n", stem);
+    }
+  g_autofree char *train_path = g_build_filename (dir, "train.txt", NULL);
+  g_autofree char *test_path = g_build_filename (dir, "test.txt", NULL);
+  g_assert_true (g_file_set_contents (train_path, train->str, -1, &error));
+  g_assert_true (g_file_set_contents (test_path, test->str, -1, &error));
+  return g_steal_pointer (&dir);
+}
