@@ -1,17 +1,18 @@
-/* cb-backend.c: the backend front: Vulkan, or the CPU reference
+/* cb-backend.c: the backend front: Vulkan, the native CPU backend, or the CPU reference
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "render/cb-backend.h"
 
 #include "model/cb-error.h"
+#include "render/cb-cpu-backend.h"
 #include "render/cb-vk.h"
 
 #include <string.h>
 
 struct _CbBackend
 {
-  CbBackendKind kind; /* VULKAN or REFERENCE, never AUTO */
+  CbBackendKind kind; /* VULKAN, CPU or REFERENCE, never AUTO */
   CbBackendKind requested;
   CbVkDevice *vk; /* VULKAN */
   char *description;
@@ -22,6 +23,7 @@ struct _CbPlan
   CbBackend *backend;
   const CbGraph *graph; /* borrowed */
   CbVkPlan *vk;
+  CbCpuPlan *cpu;
   gboolean profiling;
   GArray *timings; /* CbOpTiming */
 };
@@ -41,10 +43,14 @@ cb_backend_new (CbBackendKind kind, const char *device, GError **error)
           g_propagate_error (error, g_steal_pointer (&vk_error));
           return NULL;
         }
-      /* AUTO: any Vulkan device beats the reference's plain loops (a CPU
-       * Vulkan device too, until the native CPU backend exists) */
       if (vk == NULL)
         g_debug ("No Vulkan: %s; using the CPU", vk_error->message);
+      /* AUTO: a CPU Vulkan device (lavapipe) is far slower than the native CPU backend */
+      else if (kind == CB_BACKEND_AUTO && vk->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU)
+        {
+          g_debug ("Vulkan device %s is a CPU; using the CPU backend", vk->description);
+          g_clear_pointer (&vk, cb_vk_device_free);
+        }
     }
 
   backend = g_new0 (CbBackend, 1);
@@ -55,10 +61,15 @@ cb_backend_new (CbBackendKind kind, const char *device, GError **error)
       backend->vk = vk;
       backend->description = g_strdup (vk->description);
     }
-  else
+  else if (kind == CB_BACKEND_REFERENCE)
     {
       backend->kind = CB_BACKEND_REFERENCE;
       backend->description = g_strdup ("CPU reference (single-threaded, slow)");
+    }
+  else
+    {
+      backend->kind = CB_BACKEND_CPU;
+      backend->description = cb_cpu_describe (0);
     }
   return backend;
 }
@@ -117,6 +128,15 @@ cb_backend_prepare (CbBackend *backend, const CbGraph *graph, GError **error)
           return NULL;
         }
     }
+  else if (backend->kind == CB_BACKEND_CPU)
+    {
+      plan->cpu = cb_cpu_plan_new (graph, NULL, error);
+      if (plan->cpu == NULL)
+        {
+          cb_plan_free (plan);
+          return NULL;
+        }
+    }
   return plan;
 }
 
@@ -134,6 +154,7 @@ cb_plan_free (CbPlan *plan)
   if (plan == NULL)
     return;
   cb_vk_plan_free (plan->vk);
+  cb_cpu_plan_free (plan->cpu);
   clear_timings (plan);
   g_array_unref (plan->timings);
   g_free (plan);
@@ -162,6 +183,12 @@ cb_plan_run (CbPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTensor *ou
       if (!cb_vk_plan_run (plan->vk, inputs, n_inputs, output, error))
         return FALSE;
       ms = cb_vk_plan_get_op_ms (plan->vk);
+    }
+  else if (plan->cpu != NULL)
+    {
+      if (!cb_cpu_plan_run (plan->cpu, inputs, n_inputs, output, error))
+        return FALSE;
+      ms = cb_cpu_plan_get_op_ms (plan->cpu);
     }
   else
     {
@@ -223,5 +250,7 @@ cb_plan_get_timings (CbPlan *plan)
 guint64
 cb_plan_get_device_memory (const CbPlan *plan)
 {
+  if (plan->cpu != NULL)
+    return cb_cpu_plan_get_memory (plan->cpu);
   return plan->vk != NULL ? cb_vk_plan_get_device_memory (plan->vk) : 0;
 }

@@ -17,7 +17,7 @@ typedef enum
 {
   CB_BACKEND_AUTO, /* Vulkan on a GPU; otherwise the fastest CPU path */
   CB_BACKEND_VULKAN,
-  CB_BACKEND_CPU, /* the native CPU backend (performance issue); the reference until then */
+  CB_BACKEND_CPU, /* the native CPU backend (render/cb-cpu-*.c) */
   CB_BACKEND_REFERENCE,
 } CbBackendKind;
 

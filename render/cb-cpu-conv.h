@@ -1,0 +1,97 @@
+/* cb-cpu-conv.h: the CPU backend's kernels (DESIGN §6)
+ *
+ * Dense convolutions are an implicit GEMM over a zero-padded copy of the
+ * input, flattened per channel: output position q of a tile reads position
+ * q + (ky - pad) * wp + (kx - pad) of every input plane, so a tile of
+ * CB_CPU_NR consecutive flat positions is CB_CPU_NR consecutive floats per
+ * tap. A register-blocked micro-kernel computes CB_CPU_MR output channels ×
+ * CB_CPU_NR positions with the weights packed per panel of CB_CPU_MR output
+ * channels at prepare; the epilogue adds nothing more (bias is the start
+ * value), activates and stores only the positions inside the image.
+ *
+ * Convolutions over the label map (an EMBED of table rows, resized) are
+ * gathers: per tap and table row the vector W_tap · row is precomputed, and
+ * each output pixel sums the vectors of its 9 neighbours' rows.
+ *
+ * Every kernel has an AVX2+FMA variant and a portable one, chosen at run time.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "model/cb-graph.h"
+
+G_BEGIN_DECLS
+
+#define CB_CPU_MR 6
+#define CB_CPU_NR 16
+#define CB_CPU_VEC 8 /* gather tables are padded to a multiple of this */
+
+/* "avx2" or "generic"; CATBRUSH_CPU_ISA=generic forces the portable code */
+const char *cb_cpu_isa (void);
+
+/* Weights packed for the micro-kernel: panel p holds output channels
+ * p*MR .. p*MR+MR-1 as [ci][tap][MR] (zeros past cout). */
+typedef struct
+{
+  guint cout, cin, k, n_panels;
+  float *packed;
+  float *bias; /* n_panels * MR, zeros where there is no bias */
+} CbCpuConvWeights;
+
+void cb_cpu_conv_weights_init (CbCpuConvWeights *cw, const float *weight, const float *bias, guint cout, guint cin,
+                               guint k);
+void cb_cpu_conv_weights_clear (CbCpuConvWeights *cw);
+
+/* A padded plane geometry for an h x w image and padding pad. */
+typedef struct
+{
+  guint h, w, pad, wp, hp;
+  gsize plane;   /* floats per padded plane */
+  gsize slack;   /* floats after the last plane that tiles may read */
+  guint q0;      /* flat index of the first image pixel */
+  guint n_tiles; /* tiles of NR positions from q0 covering the image */
+  gint32 *dst;   /* flat q (0 .. q0 + n_tiles * NR) -> y * w + x, or -1 on padding */
+} CbCpuGeom;
+
+void cb_cpu_geom_init (CbCpuGeom *g, guint h, guint w, guint pad);
+void cb_cpu_geom_clear (CbCpuGeom *g);
+gsize cb_cpu_geom_floats (const CbCpuGeom *g, guint channels);
+
+/* planes [c0, c1) of in (C x h x w) into the padded layout, act applied, borders zeroed */
+void cb_cpu_pad_planes (const CbCpuGeom *g, const float *in, guint c0, guint c1, float *padded, CbActivation act,
+                        float slope);
+
+/* Output channels of panel `panel` for tiles tiles[t0..t1) (tile indices; NULL = t0..t1 themselves):
+ * out (cout x h x w) = act(conv). */
+void cb_cpu_conv_tiles (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *padded, guint panel,
+                        const guint *tiles, guint t0, guint t1, float *out, CbActivation act, float slope);
+
+/* A convolution over EMBED(rows, table) as per-row, per-tap tables. */
+typedef struct
+{
+  guint cout, cout_pad, cin, k, n_rows; /* n_rows = table rows R; row R of the tables is zero (padding) */
+  float *wt;                            /* [tap][ci][cout_pad] */
+  float *bias;                          /* cout_pad */
+  float *tables;                        /* [tap][R + 1][cout_pad] */
+  CbActivation act_in;
+  float slope;
+} CbCpuGather;
+
+void cb_cpu_gather_init (CbCpuGather *gt, const float *weight, const float *bias, guint cout, guint cin, guint k,
+                         guint n_rows, CbActivation act_in, float slope);
+void cb_cpu_gather_clear (CbCpuGather *gt);
+/* tables[.][r] from the table row (cin floats) */
+void cb_cpu_gather_set_row (CbCpuGather *gt, guint r, const float *table_row);
+/* Rows [y0, y1) of the output: rowmap is (h + 2) x (w + 2) row indices with
+ * a border of n_rows. out[co * out_plane + (y + out_pad) * out_wp + x + out_pad].
+ * scratch: CB_CPU_VEC * cout_pad floats. */
+void cb_cpu_gather_rows (const CbCpuGather *gt, const gint32 *rowmap, guint h, guint w, guint y0, guint y1, float *out,
+                         gsize out_plane, guint out_wp, guint out_pad, CbActivation act, float slope, float *scratch);
+/* the output at a pixel whose whole neighbourhood has row r, before act: cout_pad floats */
+void cb_cpu_gather_constant (const CbCpuGather *gt, guint r, float *out);
+
+/* y[co] = bias[co] + sum_ci wt[ci][co] * x[ci]: wt is cin x cout_pad (cout_pad % VEC == 0) */
+void cb_cpu_matvec (const float *wt, const float *bias, const float *x, guint cin, guint cout_pad, float *y);
+
+G_END_DECLS

@@ -1,0 +1,566 @@
+/* test-cpu-ops.c: the native CPU backend against the CPU reference (DESIGN §7)
+ *
+ * Every op on random data and odd shapes; the label-map gathers and the
+ * SPADE constant regions against the dense paths and the reference, on
+ * label maps with many boundaries and with large regions; the tiny fixture
+ * generator; repeated runs and thread counts give identical bits. Run once
+ * with the AVX2 kernels (where the CPU has them) and once with
+ * CATBRUSH_CPU_ISA=generic.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "model/cb-error.h"
+#include "model/cb-graph.h"
+#include "model/cb-oasis.h"
+#include "render/cb-backend.h"
+#include "render/cb-cpu-backend.h"
+#include "render/cb-cpu-conv.h"
+
+#include <math.h>
+#include <string.h>
+
+#define TOLERANCE 1e-4
+
+static void
+fill_random (GRand *rand, float *data, gsize n, double lo, double hi)
+{
+  for (gsize i = 0; i < n; i++)
+    data[i] = (float)g_rand_double_range (rand, lo, hi);
+}
+
+static float *
+random_data (GRand *rand, gsize n, double lo, double hi)
+{
+  float *data = g_new (float, MAX (n, 1));
+  fill_random (rand, data, n, lo, hi);
+  return data;
+}
+
+static CbTensor *
+random_tensor (GRand *rand, guint c, guint h, guint w, double lo, double hi)
+{
+  CbTensor *t = cb_tensor_new (c, h, w);
+  fill_random (rand, t->data, cb_tensor_n_elements (t), lo, hi);
+  return t;
+}
+
+/* Runs graph on the CPU backend with the options, n_threads 1 and 2, twice
+ * each: all four results must be the same bits. Returns the result. */
+static CbTensor *
+run_cpu (const CbGraph *graph, CbTensor **inputs, guint n_inputs, const CbCpuOptions *base, guint *n_gathers,
+         guint *n_fused)
+{
+  const CbValue *ov = cb_graph_value (graph, graph->output);
+  CbTensor *first = NULL;
+
+  for (guint threads = 1; threads <= 2; threads++)
+    {
+      g_autoptr (GError) error = NULL;
+      CbCpuOptions options = *base;
+      options.n_threads = threads;
+      g_autoptr (CbCpuPlan) plan = cb_cpu_plan_new (graph, &options, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (plan);
+      g_assert_cmpuint (cb_cpu_plan_get_n_threads (plan), ==, threads);
+      if (threads == 1)
+        cb_cpu_plan_get_stats (plan, n_gathers, n_fused);
+      for (guint r = 0; r < 2; r++)
+        {
+          g_autoptr (CbTensor) out = cb_tensor_new (ov->c, ov->h, ov->w);
+          /* garbage in the output must not matter */
+          for (gsize i = 0; i < cb_tensor_n_elements (out); i++)
+            out->data[i] = NAN;
+          g_assert_true (cb_cpu_plan_run (plan, inputs, n_inputs, out, &error));
+          g_assert_no_error (error);
+          if (first == NULL)
+            first = g_steal_pointer (&out);
+          else
+            g_assert_cmpmem (out->data, cb_tensor_n_elements (out) * 4, first->data, cb_tensor_n_elements (first) * 4);
+        }
+    }
+  return first;
+}
+
+static void
+check_close (const CbTensor *got, const CbTensor *ref, const char *what)
+{
+  double err = cb_tensor_rel_error (got, ref);
+  if (!(err <= TOLERANCE))
+    g_error ("%s: relative error %g > %g", what, err, TOLERANCE);
+}
+
+/* One op: inputs[i] is a graph input where is_input[i], else a constant. */
+typedef struct
+{
+  CbOp op;
+  CbTensor *in[CB_OP_MAX_INPUTS]; /* owned */
+  gboolean is_input[CB_OP_MAX_INPUTS];
+  guint out_c, out_h, out_w;
+} OpCase;
+
+static void
+check_op_case (OpCase *oc, const char *what)
+{
+  g_autoptr (CbGraph) graph = cb_graph_new ();
+  CbTensor *run_inputs[CB_OP_MAX_INPUTS];
+  guint n_run_inputs = 0;
+  CbOp op = oc->op;
+  CbCpuOptions options = { 0 };
+
+  for (guint i = 0; i < op.n_inputs; i++)
+    if (oc->is_input[i])
+      {
+        g_autofree char *name = g_strdup_printf ("in%u", i);
+        op.inputs[i] = cb_graph_add_input (graph, name, oc->in[i]->c, oc->in[i]->h, oc->in[i]->w);
+        run_inputs[n_run_inputs++] = oc->in[i];
+      }
+  for (guint i = 0; i < op.n_inputs; i++)
+    if (!oc->is_input[i])
+      {
+        g_autofree char *name = g_strdup_printf ("const%u", i);
+        op.inputs[i] = cb_graph_add_const (graph, name, oc->in[i]->c, oc->in[i]->h, oc->in[i]->w,
+                                           g_memdup2 (oc->in[i]->data, cb_tensor_n_elements (oc->in[i]) * 4));
+      }
+  op.output = cb_graph_add_temp (graph, "out", oc->out_c, oc->out_h, oc->out_w);
+  g_assert_cmpuint (cb_graph_add_op (graph, &op), ==, 0);
+
+  g_autoptr (CbTensor) ref = cb_tensor_new (oc->out_c, oc->out_h, oc->out_w);
+  cb_reference_op (graph, cb_graph_op (graph, 0), (const CbTensor *const *)oc->in, ref);
+  g_autoptr (CbTensor) got = run_cpu (graph, run_inputs, n_run_inputs, &options, NULL, NULL);
+  if (op.kind == CB_OP_TO_RGBA8 || op.kind == CB_OP_EMBED || op.kind == CB_OP_RESIZE_NEAREST)
+    g_assert_cmpmem (got->data, cb_tensor_n_elements (got) * 4, ref->data, cb_tensor_n_elements (ref) * 4);
+  else
+    check_close (got, ref, what);
+  for (guint i = 0; i < CB_OP_MAX_INPUTS; i++)
+    g_clear_pointer (&oc->in[i], cb_tensor_free);
+}
+
+static const guint shapes[][3] = {
+  { 1, 1, 1 }, { 1, 7, 5 }, { 3, 13, 11 }, { 8, 8, 8 }, { 5, 1, 9 }, { 17, 6, 3 }, { 2, 5, 33 },
+};
+
+static void
+test_embed (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (1);
+  for (gsize s = 0; s < G_N_ELEMENTS (shapes); s++)
+    {
+      guint c = shapes[s][0], h = shapes[s][1], w = shapes[s][2], n_rows = 1 + s * 2;
+      OpCase oc = { 0 };
+      cb_op_init (&oc.op, CB_OP_EMBED, "embed");
+      oc.op.n_inputs = 2;
+      oc.in[0] = cb_tensor_new (1, h, w);
+      for (guint i = 0; i < h * w; i++)
+        oc.in[0]->data[i] = (float)g_rand_int_range (rand, 0, (gint32)n_rows);
+      oc.in[0]->data[0] = -1.0f;
+      if (h * w > 2)
+        {
+          oc.in[0]->data[1] = (float)n_rows;
+          oc.in[0]->data[2] = NAN;
+        }
+      oc.in[1] = random_tensor (rand, 1, n_rows, c, -1, 1);
+      oc.is_input[0] = oc.is_input[1] = TRUE;
+      oc.out_c = c, oc.out_h = h, oc.out_w = w;
+      check_op_case (&oc, "embed");
+    }
+}
+
+static void
+test_resize (void)
+{
+  static const guint sizes[][4] = {
+    { 13, 11, 7, 5 }, { 7, 5, 14, 10 }, { 5, 3, 13, 11 }, { 1, 1, 3, 3 }, { 6, 9, 6, 9 }, { 16, 16, 5, 7 },
+  };
+  g_autoptr (GRand) rand = g_rand_new_with_seed (2);
+  for (gsize s = 0; s < G_N_ELEMENTS (sizes); s++)
+    {
+      OpCase oc = { 0 };
+      guint c = s % 2 ? 3 : 1;
+      cb_op_init (&oc.op, CB_OP_RESIZE_NEAREST, "resize");
+      oc.op.n_inputs = 1;
+      oc.in[0] = random_tensor (rand, c, sizes[s][0], sizes[s][1], -2, 2);
+      oc.is_input[0] = TRUE;
+      oc.out_c = c, oc.out_h = sizes[s][2], oc.out_w = sizes[s][3];
+      check_op_case (&oc, "resize");
+    }
+}
+
+static void
+conv_case (GRand *rand, guint cin, guint cout, guint h, guint w, guint k, gboolean bias, CbActivation act_in,
+           CbActivation act, float slope)
+{
+  OpCase oc = { 0 };
+  double scale = 1.0 / sqrt ((double)cin * k * k);
+
+  cb_op_init (&oc.op, CB_OP_CONV2D, "conv");
+  oc.op.kernel = k;
+  oc.op.act = act;
+  oc.op.act_in = act_in;
+  oc.op.slope = slope;
+  oc.op.n_inputs = bias ? 3 : 2;
+  oc.in[0] = random_tensor (rand, cin, h, w, -1, 1);
+  oc.in[1] = random_tensor (rand, 1, cout, cin * k * k, -scale, scale);
+  oc.is_input[0] = TRUE;
+  if (bias)
+    oc.in[2] = random_tensor (rand, 1, 1, cout, -0.5, 0.5);
+  oc.out_c = cout, oc.out_h = h, oc.out_w = w;
+  g_autofree char *what
+    = g_strdup_printf ("conv %u->%u %ux%u k%u bias %d act_in %d act %d", cin, cout, h, w, k, bias, act_in, act);
+  check_op_case (&oc, what);
+}
+
+static void
+test_conv_shapes (void)
+{
+  static const guint cases[][4] = {
+    /* cin, cout, h, w: single channels, panel tails (cout % 6), tile tails, rows shorter and longer than a tile */
+    { 1, 1, 1, 1 }, { 1, 3, 7, 5 },  { 3, 1, 13, 11 },  { 5, 9, 7, 5 },   { 16, 17, 6, 9 }, { 2, 8, 1, 7 },
+    { 7, 4, 9, 1 }, { 4, 6, 3, 40 }, { 9, 13, 17, 16 }, { 32, 12, 8, 8 }, { 3, 7, 2, 2 },   { 6, 25, 11, 23 },
+  };
+  g_autoptr (GRand) rand = g_rand_new_with_seed (3);
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    for (guint k = 1; k <= 3; k += 2)
+      conv_case (rand, cases[i][0], cases[i][1], cases[i][2], cases[i][3], k, i % 2 == 0, CB_ACT_NONE, CB_ACT_NONE,
+                 0.2f);
+}
+
+static void
+test_conv_activations (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (4);
+  for (int act_in = CB_ACT_NONE; act_in <= CB_ACT_TANH; act_in++)
+    for (int act = CB_ACT_NONE; act <= CB_ACT_TANH; act++)
+      for (guint k = 1; k <= 3; k += 2)
+        conv_case (rand, 3, 5, 7, 19, k, TRUE, act_in, act, act == CB_ACT_LEAKY_RELU ? 0.1f : 0.2f);
+}
+
+static void
+test_spade_norm (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (5);
+  for (gsize s = 0; s < G_N_ELEMENTS (shapes); s++)
+    for (int act = CB_ACT_NONE; act <= CB_ACT_TANH; act++)
+      {
+        guint c = shapes[s][0], h = shapes[s][1], w = shapes[s][2];
+        OpCase oc = { 0 };
+        cb_op_init (&oc.op, CB_OP_SPADE_NORM, "spade");
+        oc.op.act = act;
+        oc.op.eps = s % 2 ? 1e-5f : 1e-3f;
+        oc.op.n_inputs = 5;
+        oc.in[0] = random_tensor (rand, c, h, w, -3, 3);
+        oc.in[1] = random_tensor (rand, c, h, w, -1, 1);
+        oc.in[2] = random_tensor (rand, c, h, w, -1, 1);
+        oc.in[3] = random_tensor (rand, 1, 1, c, -1, 1);
+        oc.in[4] = random_tensor (rand, 1, 1, c, 0.01, 4);
+        oc.is_input[0] = oc.is_input[1] = oc.is_input[2] = TRUE;
+        oc.out_c = c, oc.out_h = h, oc.out_w = w;
+        check_op_case (&oc, "spade_norm");
+      }
+}
+
+static void
+test_add_activation (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (6);
+  for (gsize s = 0; s < G_N_ELEMENTS (shapes); s++)
+    for (int act = CB_ACT_NONE; act <= CB_ACT_TANH; act++)
+      {
+        guint c = shapes[s][0], h = shapes[s][1], w = shapes[s][2];
+        OpCase oc = { 0 };
+        cb_op_init (&oc.op, CB_OP_ADD, "add");
+        oc.op.act = act;
+        oc.op.n_inputs = 2;
+        oc.in[0] = random_tensor (rand, c, h, w, -2, 2);
+        oc.in[1] = random_tensor (rand, c, h, w, -2, 2);
+        oc.is_input[0] = TRUE;
+        oc.is_input[1] = s % 2 == 0;
+        oc.out_c = c, oc.out_h = h, oc.out_w = w;
+        check_op_case (&oc, "add");
+
+        cb_op_init (&oc.op, CB_OP_ACTIVATION, "act");
+        oc.op.act = act;
+        oc.op.slope = 0.01f * (float)(s + 1);
+        oc.op.n_inputs = 1;
+        oc.in[0] = random_tensor (rand, c, h, w, -100, 100);
+        oc.is_input[0] = TRUE;
+        check_op_case (&oc, "activation");
+      }
+}
+
+static void
+test_to_rgba8 (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (8);
+  for (gsize s = 0; s < G_N_ELEMENTS (shapes); s++)
+    {
+      guint h = shapes[s][1], w = shapes[s][2];
+      OpCase oc = { 0 };
+      cb_op_init (&oc.op, CB_OP_TO_RGBA8, "rgba");
+      oc.op.n_inputs = 1;
+      oc.in[0] = random_tensor (rand, 3, h, w, -1.5, 1.5);
+      static const float edges[] = { -1.0f, 1.0f, 0.0f, NAN, -7.0f, 3.0f, 1.0f / 255.0f - 1.0f };
+      for (guint i = 0; i < G_N_ELEMENTS (edges) && i < 3 * h * w; i++)
+        oc.in[0]->data[i] = edges[i];
+      oc.is_input[0] = TRUE;
+      oc.out_c = 1, oc.out_h = h, oc.out_w = w;
+      check_op_case (&oc, "to_rgba8");
+    }
+}
+
+/* ---- the label-map paths ---- */
+
+static guint
+add_conv (CbGraph *g, GRand *rand, const char *name, guint in, guint cin, guint cout, guint k, CbActivation act_in,
+          CbActivation act)
+{
+  const CbValue *x = cb_graph_value (g, in);
+  guint h = x->h, w = x->w;
+  g_autofree char *wname = g_strconcat (name, ".weight", NULL);
+  g_autofree char *bname = g_strconcat (name, ".bias", NULL);
+  double a = 1.0 / sqrt ((double)cin * k * k);
+  CbOp op;
+
+  cb_op_init (&op, CB_OP_CONV2D, name);
+  op.kernel = k;
+  op.act_in = act_in;
+  op.act = act;
+  op.inputs[0] = in;
+  op.inputs[1]
+    = cb_graph_add_const (g, wname, 1, cout, cin * k * k, random_data (rand, (gsize)cout * cin * k * k, -a, a));
+  op.inputs[2] = cb_graph_add_const (g, bname, 1, 1, cout, random_data (rand, cout, -0.1, 0.1));
+  op.n_inputs = 3;
+  op.output = cb_graph_add_temp (g, name, cout, h, w);
+  cb_graph_add_op (g, &op);
+  return op.output;
+}
+
+/* Label maps: regions (rectangles of a few rows, so there are constant
+ * interiors) or noise (a boundary at nearly every pixel), out-of-range rows too. */
+static CbTensor *
+label_rows (GRand *rand, guint h, guint w, guint n_rows, gboolean noise)
+{
+  CbTensor *rows = cb_tensor_new (1, h, w);
+  for (guint y = 0; y < h; y++)
+    for (guint x = 0; x < w; x++)
+      rows->data[y * w + x] = noise ? (float)g_rand_int_range (rand, 0, (gint32)n_rows)
+                                    : (float)(((x / 13) + 2 * (y / 11) + (x > y ? 1 : 0)) % (n_rows - 1));
+  if (!noise)
+    for (guint i = 0; i < 3; i++)
+      {
+        guint y0 = g_rand_int_range (rand, 0, (gint32)h), x0 = g_rand_int_range (rand, 0, (gint32)w);
+        for (guint y = y0; y < MIN (h, y0 + 9); y++)
+          for (guint x = x0; x < MIN (w, x0 + 7); x++)
+            rows->data[y * w + x] = i == 0 ? (float)n_rows + 3 : (i == 1 ? -1.0f : NAN);
+      }
+  return rows;
+}
+
+/* EMBED, a resize, fc (k = 3 and k = 1) and a full SPADE over the label map on x = fc. */
+static CbGraph *
+label_graph (GRand *rand, guint h, guint w, guint sh, guint sw, guint n_rows, guint n_ch, guint c, guint hidden,
+             CbActivation act)
+{
+  CbGraph *g = cb_graph_new ();
+  CbOp op;
+
+  guint rows = cb_graph_add_input (g, "rows", 1, h, w);
+  guint table = cb_graph_add_input (g, "table", 1, n_rows, n_ch);
+  cb_op_init (&op, CB_OP_EMBED, "seg");
+  op.inputs[0] = rows, op.inputs[1] = table, op.n_inputs = 2;
+  op.output = cb_graph_add_temp (g, "seg", n_ch, h, w);
+  cb_graph_add_op (g, &op);
+  guint seg = op.output;
+  if (sh != h || sw != w)
+    {
+      cb_op_init (&op, CB_OP_RESIZE_NEAREST, "seg_small");
+      op.inputs[0] = seg, op.n_inputs = 1;
+      op.output = cb_graph_add_temp (g, "seg_small", n_ch, sh, sw);
+      cb_graph_add_op (g, &op);
+      seg = op.output;
+    }
+  guint x = add_conv (g, rand, "fc", seg, n_ch, c, 3, CB_ACT_NONE, CB_ACT_NONE);
+  guint x1 = add_conv (g, rand, "fc1", seg, n_ch, c, 1, CB_ACT_LEAKY_RELU, CB_ACT_TANH);
+  cb_op_init (&op, CB_OP_ADD, "x");
+  op.inputs[0] = x, op.inputs[1] = x1, op.n_inputs = 2;
+  op.output = cb_graph_add_temp (g, "x", c, sh, sw);
+  cb_graph_add_op (g, &op);
+  x = op.output;
+
+  guint shared = add_conv (g, rand, "mlp_shared", seg, n_ch, hidden, 3, CB_ACT_NONE, CB_ACT_RELU);
+  guint gamma = add_conv (g, rand, "mlp_gamma", shared, hidden, c, 3, CB_ACT_NONE, CB_ACT_NONE);
+  guint beta = add_conv (g, rand, "mlp_beta", shared, hidden, c, 3, CB_ACT_NONE, CB_ACT_NONE);
+  cb_op_init (&op, CB_OP_SPADE_NORM, "norm");
+  op.act = act;
+  op.inputs[0] = x, op.inputs[1] = gamma, op.inputs[2] = beta;
+  op.inputs[3] = cb_graph_add_const (g, "mean", 1, 1, c, random_data (rand, c, -0.5, 0.5));
+  op.inputs[4] = cb_graph_add_const (g, "var", 1, 1, c, random_data (rand, c, 0.5, 2));
+  op.n_inputs = 5;
+  op.output = cb_graph_add_temp (g, "norm", c, sh, sw);
+  cb_graph_add_op (g, &op);
+  g->output = op.output;
+  return g;
+}
+
+static void
+check_paths (const CbGraph *graph, CbTensor **inputs, guint expect_gathers, guint expect_fused, const char *what)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CbTensor) ref = cb_graph_run_reference (graph, inputs, 2, &error);
+  g_assert_no_error (error);
+
+  CbCpuOptions dense = { .no_gather = TRUE }, gather = { .no_spade_const = TRUE }, all = { 0 };
+  guint n_gathers = 0, n_fused = 0;
+  g_autoptr (CbTensor) d = run_cpu (graph, inputs, 2, &dense, &n_gathers, &n_fused);
+  g_assert_cmpuint (n_gathers, ==, 0);
+  g_assert_cmpuint (n_fused, ==, 0);
+  g_autoptr (CbTensor) gt = run_cpu (graph, inputs, 2, &gather, &n_gathers, &n_fused);
+  g_assert_cmpuint (n_gathers, ==, expect_gathers);
+  g_assert_cmpuint (n_fused, ==, 0);
+  g_autoptr (CbTensor) a = run_cpu (graph, inputs, 2, &all, &n_gathers, &n_fused);
+  g_assert_cmpuint (n_gathers, ==, expect_gathers);
+  g_assert_cmpuint (n_fused, ==, expect_fused);
+
+  g_autofree char *w1 = g_strdup_printf ("%s: dense", what);
+  g_autofree char *w2 = g_strdup_printf ("%s: gather", what);
+  g_autofree char *w3 = g_strdup_printf ("%s: gather + SPADE constants", what);
+  check_close (d, ref, w1);
+  check_close (gt, ref, w2);
+  check_close (a, ref, w3);
+  check_close (a, d, w3);
+}
+
+static void
+test_label_paths (void)
+{
+  static const guint cases[][6] = {
+    /* h, w, resized h, w, table rows, channels */
+    { 40, 48, 40, 48, 6, 9 }, { 64, 64, 32, 32, 5, 7 }, { 37, 29, 37, 29, 4, 3 },
+    { 30, 30, 7, 9, 9, 12 },  { 5, 3, 5, 3, 3, 2 },     { 1, 1, 1, 1, 2, 1 },
+  };
+  g_autoptr (GRand) rand = g_rand_new_with_seed (9);
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    for (int noise = 0; noise <= 1; noise++)
+      {
+        const guint *cs = cases[i];
+        CbActivation act = (CbActivation)(i % 4);
+        g_autoptr (CbGraph) graph = label_graph (rand, cs[0], cs[1], cs[2], cs[3], cs[4], cs[5], 5 + i, 3 + i, act);
+        g_autoptr (CbTensor) rows = label_rows (rand, cs[0], cs[1], cs[4], noise);
+        g_autoptr (CbTensor) table = random_tensor (rand, 1, cs[4], cs[5], -1, 1);
+        /* one-hot label channels as the real table has them */
+        for (guint r = 0; r < cs[4]; r++)
+          for (guint ch = cs[5] / 2; ch < cs[5]; ch++)
+            table->data[r * cs[5] + ch] = ch - cs[5] / 2 == r % (cs[5] - cs[5] / 2) ? 1.0f : 0.0f;
+        CbTensor *inputs[] = { rows, table };
+        g_autofree char *what = g_strdup_printf ("label case %zu noise %d", i, noise);
+        check_paths (graph, inputs, 3, 1, what);
+      }
+}
+
+/* A new table (other seeds) must refresh the cached row tables. */
+static void
+test_table_change (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (10);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CbGraph) graph = label_graph (rand, 48, 40, 24, 20, 5, 6, 7, 8, CB_ACT_LEAKY_RELU);
+  g_autoptr (CbTensor) rows = label_rows (rand, 48, 40, 5, FALSE);
+  g_autoptr (CbCpuPlan) plan = cb_cpu_plan_new (graph, NULL, &error);
+  g_assert_no_error (error);
+  for (guint r = 0; r < 3; r++)
+    {
+      g_autoptr (CbTensor) table = random_tensor (rand, 1, 5, 6, -1, 1);
+      CbTensor *inputs[] = { rows, table };
+      g_autoptr (CbTensor) ref = cb_graph_run_reference (graph, inputs, 2, &error);
+      g_autoptr (CbTensor) out = cb_tensor_new (ref->c, ref->h, ref->w);
+      g_assert_true (cb_cpu_plan_run (plan, inputs, 2, out, &error));
+      check_close (out, ref, "table change");
+      /* and a new label map with the same table */
+      g_autoptr (CbTensor) rows2 = label_rows (rand, 48, 40, 5, r % 2 == 0);
+      inputs[0] = rows2;
+      g_autoptr (CbTensor) ref2 = cb_graph_run_reference (graph, inputs, 2, &error);
+      g_assert_true (cb_cpu_plan_run (plan, inputs, 2, out, &error));
+      check_close (out, ref2, "label map change");
+    }
+}
+
+static char *
+fixture_path (const char *name)
+{
+  const char *src = g_getenv ("CB_SOURCE_DIR");
+  g_assert_nonnull (src);
+  return g_build_filename (src, "tests", "fixtures", name, NULL);
+}
+
+/* The tiny fixture generator: every path against the reference, on the
+ * fixture's label map and on a noisy one. */
+static void
+test_tiny_generator (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *model_path = fixture_path ("tiny-model.safetensors");
+  g_autofree char *labels_path = fixture_path ("tiny-labels.png");
+  if (!g_file_test (model_path, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("no tiny fixture model");
+      return;
+    }
+  g_autoptr (CbModel) model = cb_model_load (model_path, &error);
+  g_assert_no_error (error);
+  guint n_source = cb_class_set_get_n_classes (model->classes);
+  g_autoptr (CbLabelMap) map = cb_label_map_load (labels_path, model->classes, &error);
+  g_assert_no_error (error);
+  g_autoptr (CbGraph) graph = cb_oasis_build_generator (model, n_source + 1, &error);
+  g_assert_no_error (error);
+  CbSeeds seeds = { .seed = 7 };
+  g_autoptr (CbEmbedTable) embed = cb_embed_table_new (model, NULL, n_source, &seeds);
+  g_autoptr (CbTensor) table = cb_tensor_new (1, embed->n_rows, embed->n_channels);
+  memcpy (table->data, embed->table, cb_tensor_n_elements (table) * sizeof (float));
+  g_autoptr (CbTensor) rows = cb_oasis_label_rows (model, map, NULL);
+  CbTensor *inputs[] = { rows, table };
+
+  /* fc + one mlp_shared per SPADE; every SPADE fused */
+  guint n_spade = 0;
+  for (guint i = 0; i < graph->ops->len; i++)
+    n_spade += cb_graph_op (graph, i)->kind == CB_OP_SPADE_NORM;
+  check_paths (graph, inputs, n_spade + 1, n_spade, "tiny generator");
+
+  g_autoptr (GRand) rand = g_rand_new_with_seed (11);
+  g_autoptr (CbTensor) noisy = label_rows (rand, rows->h, rows->w, n_source + 1, TRUE);
+  inputs[0] = noisy;
+  check_paths (graph, inputs, n_spade + 1, n_spade, "tiny generator, noisy labels");
+
+  /* through the backend front too */
+  g_autoptr (CbBackend) backend = cb_backend_new (CB_BACKEND_CPU, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cb_backend_get_kind (backend), ==, CB_BACKEND_CPU);
+  g_autoptr (CbPlan) plan = cb_backend_prepare (backend, graph, &error);
+  g_assert_no_error (error);
+  cb_plan_set_profiling (plan, TRUE);
+  g_autoptr (CbTensor) out = cb_tensor_new (3, rows->h, rows->w);
+  inputs[0] = rows;
+  g_assert_true (cb_plan_run (plan, inputs, 2, out, &error));
+  g_autoptr (CbTensor) ref = cb_graph_run_reference (graph, inputs, 2, &error);
+  check_close (out, ref, "tiny generator via cb_backend");
+  GArray *timings = cb_plan_get_timings (plan);
+  g_assert_cmpuint (timings->len, ==, graph->ops->len);
+  for (guint i = 0; i < timings->len; i++)
+    g_assert_cmpfloat (g_array_index (timings, CbOpTiming, i).ms, >=, 0.0);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_message ("kernels: %s", cb_cpu_isa ());
+  g_test_add_func ("/cpu/embed", test_embed);
+  g_test_add_func ("/cpu/resize", test_resize);
+  g_test_add_func ("/cpu/conv-shapes", test_conv_shapes);
+  g_test_add_func ("/cpu/conv-activations", test_conv_activations);
+  g_test_add_func ("/cpu/spade-norm", test_spade_norm);
+  g_test_add_func ("/cpu/add-activation", test_add_activation);
+  g_test_add_func ("/cpu/to-rgba8", test_to_rgba8);
+  g_test_add_func ("/cpu/label-paths", test_label_paths);
+  g_test_add_func ("/cpu/table-change", test_table_change);
+  g_test_add_func ("/cpu/tiny-generator", test_tiny_generator);
+  return g_test_run ();
+}
