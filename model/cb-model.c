@@ -274,18 +274,15 @@ parse_config (CbModel *m, const char *text, GError **error)
   return TRUE;
 }
 
-CbModel *
-cb_model_load (const char *path, GError **error)
+/* Takes weights; reads catbrush.config. */
+static CbModel *
+model_from_weights (const char *path, CbSafetensors *weights, GError **error)
 {
   g_autoptr (CbModel) m = g_new0 (CbModel, 1);
   const char *text;
 
-  g_return_val_if_fail (path != NULL, NULL);
-
   m->path = g_strdup (path);
-  m->weights = cb_safetensors_open (path, error);
-  if (m->weights == NULL)
-    return NULL;
+  m->weights = weights;
   text = cb_safetensors_get_metadata (m->weights, "catbrush.config");
   if (text == NULL)
     {
@@ -297,10 +294,47 @@ cb_model_load (const char *path, GError **error)
     }
   if (!parse_config (m, text, error))
     return NULL;
+  return g_steal_pointer (&m);
+}
+
+CbModel *
+cb_model_load (const char *path, GError **error)
+{
+  g_autoptr (CbModel) m = NULL;
+  CbSafetensors *weights;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  weights = cb_safetensors_open (path, error);
+  if (weights == NULL)
+    return NULL;
+  m = model_from_weights (path, weights, error);
+  if (m == NULL)
+    return NULL;
   /* the identity a profile is tied to (DESIGN §3) */
   m->sha256 = cb_file_sha256 (path, error);
   if (m->sha256 == NULL)
     return NULL;
+  return g_steal_pointer (&m);
+}
+
+CbModel *
+cb_model_load_from_bytes (GBytes *bytes, const char *display_name, GError **error)
+{
+  g_autoptr (CbModel) m = NULL;
+  CbSafetensors *weights;
+
+  g_return_val_if_fail (bytes != NULL, NULL);
+
+  if (display_name == NULL)
+    display_name = "(memory)";
+  weights = cb_safetensors_new_from_bytes (bytes, display_name, error);
+  if (weights == NULL)
+    return NULL;
+  m = model_from_weights (display_name, weights, error);
+  if (m == NULL)
+    return NULL;
+  m->sha256 = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
   return g_steal_pointer (&m);
 }
 

@@ -33,6 +33,8 @@ typedef struct {
 } CbModel;
 
 CbModel *cb_model_load (const char *path, GError **error);
+/* The same on bytes in memory (fuzzing, tests); bytes are referenced. */
+CbModel *cb_model_load_from_bytes (GBytes *bytes, const char *display_name, GError **error);
 void cb_model_free (CbModel *model);
 
 /* The label channel of source class index s (0..S'-1), skipping the don't-care channel. */

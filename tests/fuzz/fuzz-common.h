@@ -1,0 +1,35 @@
+/* fuzz-common.h: what every libFuzzer target shares (docs/RELIABILITY.md)
+ *
+ * Each fuzz-*.c defines LLVMFuzzerTestOneInput. Built with -Dfuzzing=true
+ * and clang it links libFuzzer's main; in every build it also links
+ * replay.c, whose main runs the entry point over the seed corpus and the
+ * regression inputs, so `meson test` replays them with any compiler.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "cb-config.h"
+
+#include <glib.h>
+#include <stddef.h>
+#include <stdint.h>
+
+G_BEGIN_DECLS
+
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+
+/* A loader that fails must say why: a GError with a message (printed when
+ * CB_FUZZ_VERBOSE is set, to see what the seeds reach). */
+void cb_fuzz_check_error (const GError *error);
+#define CB_FUZZ_CHECK_ERROR(err) cb_fuzz_check_error (err)
+
+/* Once per process: criticals (a g_return_if_fail hit) are bugs, so fatal. */
+void cb_fuzz_init (void);
+
+/* A file descriptor holding data, as the path /proc/self/fd/N, for loaders
+ * that only take paths. Close it with cb_fuzz_memfd_close. */
+int cb_fuzz_memfd (const uint8_t *data, size_t size, char path[64]);
+void cb_fuzz_memfd_close (int fd);
+
+G_END_DECLS
