@@ -130,11 +130,19 @@ cb_backend_prepare (CbBackend *backend, const CbGraph *graph, GError **error)
     }
   else if (backend->kind == CB_BACKEND_CPU)
     {
-      plan->cpu = cb_cpu_plan_new (graph, NULL, error);
+      g_autoptr (GError) cpu_error = NULL;
+      plan->cpu = cb_cpu_plan_new (graph, NULL, &cpu_error);
       if (plan->cpu == NULL)
         {
-          cb_plan_free (plan);
-          return NULL;
+          /* a graph with ops the CPU backend has no kernel for (the discriminator's
+           * avg_pool2 and concat) runs on the reference: slower, but it runs */
+          if (!g_error_matches (cpu_error, CB_ERROR, CB_ERROR_UNSUPPORTED))
+            {
+              g_propagate_error (error, g_steal_pointer (&cpu_error));
+              cb_plan_free (plan);
+              return NULL;
+            }
+          g_debug ("CPU backend: %s; this graph runs on the CPU reference", cpu_error->message);
         }
     }
   return plan;
