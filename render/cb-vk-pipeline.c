@@ -148,9 +148,9 @@ get_module (CbVkDevice *dev, CbVkPipelines *pipes, const char *shader, GError **
 VkPipeline
 cb_vk_pipelines_get (CbVkDevice *dev, CbVkPipelines *pipes, const char *shader, const CbVkSpec *spec, GError **error)
 {
-  g_autofree char *key
-    = g_strdup_printf ("%s/%u,%u/%d,%d,%a/%d,%d,%u", shader, spec->wg_x, spec->wg_y, spec->act, spec->act_in,
-                       (double)spec->slope, spec->kernel, spec->block, (guint)spec->has_bias);
+  g_autofree char *key = g_strdup_printf ("%s/%u,%u/%d,%d,%a/%d,%d,%u/%d,%d,%d,%d,%d", shader, spec->wg_x, spec->wg_y,
+                                          spec->act, spec->act_in, (double)spec->slope, spec->kernel, spec->block,
+                                          (guint)spec->has_bias, spec->tm, spec->tn, spec->rm, spec->rn, spec->tk);
   VkPipeline *pipeline = g_hash_table_lookup (pipes->pipelines, key);
   VkShaderModule module;
 
@@ -165,8 +165,9 @@ cb_vk_pipelines_get (CbVkDevice *dev, CbVkPipelines *pipes, const char *shader, 
     id, offsetof (CbVkSpec, field), sizeof (((CbVkSpec *)0)->field)                                                    \
   }
   static const VkSpecializationMapEntry entries[] = {
-    CB_ENTRY (0, wg_x),  CB_ENTRY (1, wg_y),   CB_ENTRY (2, act),   CB_ENTRY (3, act_in),
-    CB_ENTRY (4, slope), CB_ENTRY (5, kernel), CB_ENTRY (6, block), CB_ENTRY (7, has_bias),
+    CB_ENTRY (0, wg_x),   CB_ENTRY (1, wg_y),  CB_ENTRY (2, act),      CB_ENTRY (3, act_in), CB_ENTRY (4, slope),
+    CB_ENTRY (5, kernel), CB_ENTRY (6, block), CB_ENTRY (7, has_bias), CB_ENTRY (8, tm),     CB_ENTRY (9, tn),
+    CB_ENTRY (10, rm),    CB_ENTRY (11, rn),   CB_ENTRY (12, tk),
   };
 #undef CB_ENTRY
   VkSpecializationInfo spec_info = {

@@ -61,6 +61,7 @@ struct _CbVkPlan
   VkDescriptorSet *sets;
   VkCommandBuffer cmd;
   VkQueryPool queries;
+  gboolean conv_tiled; /* conv2d_tiled.comp; CATBRUSH_VK_CONV=simple: conv2d.comp */
   gboolean profiling;
   gboolean have_timings;
   double *op_ms;
@@ -174,6 +175,37 @@ place_activations (const CbGraph *graph, CbVkSlot *slots, VkDeviceSize align)
 
 /* ----------------------------------------------------------------- setup */
 
+/* The tile of conv2d_tiled.comp for a Cout x hw output (see the shader).
+ * 64x64 tiles of 8x8 outputs per invocation for big images; on a GPU, for
+ * the start grid (4-64 pixels), 16-pixel tiles, so the work is split over
+ * output channels into enough workgroups to fill the device (a CPU device
+ * has a few threads and prefers the big tile's reuse); 4-channel tiles for
+ * conv_img (3 outputs). FALSE when the device cannot run the tile. */
+static gboolean
+choose_conv_tile (guint cout, guint hw, gboolean cpu_device, const VkPhysicalDeviceLimits *limits, CbVkSpec *spec)
+{
+  gint32 tm, tn, rm, rn, tk = 16;
+
+  if (cout <= 8)
+    tm = 4, rm = 4, tn = 128, rn = 4;
+  else if (hw < (cpu_device ? 64u : 256u))
+    tm = 32, rm = 4, tn = 16, rn = 4;
+  else if (cout <= 32)
+    tm = 32, rm = 4, tn = 64, rn = 8;
+  else
+    tm = 64, rm = 8, tn = 64, rn = 8;
+
+  guint nx = (guint)(tn / rn), ny = (guint)(tm / rm), nt = nx * ny;
+  guint shared = (guint)(tk * (tn + tm + 4)) * 4u;
+  if (nt > limits->maxComputeWorkGroupInvocations || nx > limits->maxComputeWorkGroupSize[0]
+      || ny > limits->maxComputeWorkGroupSize[1] || shared > limits->maxComputeSharedMemorySize)
+    return FALSE;
+  spec->wg_x = nx;
+  spec->wg_y = ny;
+  spec->tm = tm, spec->tn = tn, spec->rm = rm, spec->rn = rn, spec->tk = tk;
+  return TRUE;
+}
+
 static gboolean
 setup_op (CbVkPlan *plan, const CbGraph *graph, guint index, GError **error)
 {
@@ -182,7 +214,7 @@ setup_op (CbVkPlan *plan, const CbGraph *graph, guint index, GError **error)
   const CbValue *in0 = op->n_inputs > 0 && op->inputs[0] != CB_NO_VALUE ? cb_graph_value (graph, op->inputs[0]) : NULL;
   CbVkOpDispatch *d = &plan->ops[index];
   const VkPhysicalDeviceLimits *limits = &plan->dev->props.limits;
-  guint channels_per_y = 1;
+  guint channels_per_y = 1, tile_pixels = CB_WG_X;
 
   for (guint b = 0; b < CB_VK_BINDINGS; b++)
     d->bindings[b] = CB_NO_VALUE;
@@ -222,17 +254,28 @@ setup_op (CbVkPlan *plan, const CbGraph *graph, guint index, GError **error)
       d->push.scale_x = (float)in0->w / (float)out->w;
       break;
     case CB_OP_CONV2D:
-      d->shader = "conv2d";
       d->spec.kernel = (gint32)op->kernel;
-      /* a block of output channels per invocation reuses each input load */
-      d->spec.block = out->c >= 8 ? 8 : out->c >= 4 ? 4 : 1;
       d->spec.has_bias = op->n_inputs > 2 && op->inputs[2] != CB_NO_VALUE;
-      channels_per_y = (guint)d->spec.block;
       if (op->kernel != 1 && op->kernel != 3)
         {
           g_set_error (error, CB_ERROR, CB_ERROR_UNSUPPORTED, "Op %s: %ux%u convolutions are not supported", op->name,
                        op->kernel, op->kernel);
           return FALSE;
+        }
+      if (plan->conv_tiled
+          && choose_conv_tile (out->c, out->h * out->w, plan->dev->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU,
+                               limits, &d->spec))
+        {
+          d->shader = "conv2d_tiled";
+          tile_pixels = (guint)d->spec.tn;
+          channels_per_y = (guint)d->spec.tm;
+        }
+      else
+        {
+          d->shader = "conv2d";
+          /* a block of output channels per invocation reuses each input load */
+          d->spec.block = out->c >= 8 ? 8 : out->c >= 4 ? 4 : 1;
+          channels_per_y = (guint)d->spec.block;
         }
       break;
     case CB_OP_SPADE_NORM:
@@ -262,7 +305,7 @@ setup_op (CbVkPlan *plan, const CbGraph *graph, guint index, GError **error)
       return FALSE;
     }
 
-  d->groups_x = (out->h * out->w + CB_WG_X - 1) / CB_WG_X;
+  d->groups_x = (out->h * out->w + tile_pixels - 1) / tile_pixels;
   d->groups_y = (d->push.c + channels_per_y - 1) / channels_per_y;
   if (d->groups_x > limits->maxComputeWorkGroupCount[0] || d->groups_y > limits->maxComputeWorkGroupCount[1])
     {
@@ -617,6 +660,7 @@ cb_vk_plan_new (CbVkDevice *dev, const CbGraph *graph, GError **error)
   plan->pipelines = g_new0 (VkPipeline, plan->n_ops);
   plan->op_ms = g_new0 (double, plan->n_ops);
   plan->inputs = g_array_new (FALSE, FALSE, sizeof (guint));
+  plan->conv_tiled = g_strcmp0 (g_getenv ("CATBRUSH_VK_CONV"), "simple") != 0;
 
   for (guint v = 0; v < plan->n_values; v++)
     {

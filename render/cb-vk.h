@@ -151,7 +151,9 @@ gboolean cb_vk_buffer_upload (CbVkDevice *dev, CbVkBuffer *dst, VkDeviceSize off
 /* cb-vk-pipeline.c */
 #define CB_VK_BINDINGS 6 /* binding 0 = output, 1..5 = inputs */
 
-/* The specialization constants (constant_id 0..7, shaders/cb-common.glsl). */
+/* The specialization constants (constant_id 0..7, shaders/cb-common.glsl;
+ * 8..12, the tile of shaders/conv2d_tiled.comp). Zero-initialise: every
+ * field is part of the pipeline key. */
 typedef struct
 {
   guint32 wg_x, wg_y;
@@ -159,6 +161,7 @@ typedef struct
   float slope;
   gint32 kernel, block;
   VkBool32 has_bias;
+  gint32 tm, tn, rm, rn, tk;
 } CbVkSpec;
 
 /* The push constants (shaders/cb-common.glsl). */

@@ -7,7 +7,19 @@
 // so the driver can unroll and drop branches. Keep in sync with
 // render/cb-vk-pipeline.c (CbVkSpec, CbVkPush).
 //
+// Storage type: shaders are built twice, as NAME.spv (float) and, with
+// -DCB_FP16, as NAME_f16.spv: activations and weights stored as float16
+// (VK_KHR_16bit_storage), loaded into float and accumulated in float. CB_T
+// is the stored type; convert with float(v) and CB_T(v).
+//
 // SPDX-License-Identifier: GPL-3.0-or-later
+
+#ifdef CB_FP16
+#extension GL_EXT_shader_16bit_storage : require
+#define CB_T float16_t
+#else
+#define CB_T float
+#endif
 
 layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z = 1) in;
 
@@ -17,6 +29,7 @@ layout(constant_id = 4) const float SLOPE = 0.2; // leaky ReLU slope
 layout(constant_id = 5) const int KERNEL = 3;   // conv kernel size (1 or 3)
 layout(constant_id = 6) const int BLOCK = 4;    // output channels per invocation
 layout(constant_id = 7) const bool HAS_BIAS = true;
+// constant ids 8..12: conv2d_tiled's tile sizes (declared there)
 
 layout(push_constant) uniform CbPush
 {

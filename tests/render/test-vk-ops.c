@@ -237,6 +237,52 @@ test_conv_activations (void)
       conv_case (rand, 3, 5, 7, 5, act % 2 ? 3 : 1, TRUE, act_in, act, act == CB_ACT_LEAKY_RELU ? 0.1f : 0.2f);
 }
 
+/* Every tile of conv2d_tiled.comp (render/cb-vk-plan.c picks it by shape):
+ * 64x64 tiles (Cout > 32, big images), 32-channel tiles (Cout <= 32), 4-channel
+ * tiles (Cout <= 8), the 16-pixel channel-split tiles of the start grid, each
+ * with ragged edges in channels, pixels and k (Cin*k*k not a multiple of the
+ * step), k = 1 and 3, every activation; then the same on the simple shader
+ * (CATBRUSH_VK_CONV=simple), the fallback. */
+static void
+conv_tile_cases (guint seed)
+{
+  static const guint cases[][4] = {
+    /* cin, cout, h, w */
+    { 19, 65, 15, 20 }, /* 64x64 tiles: two channel tiles, 5 pixel tiles */
+    { 7, 20, 17, 19 },  /* 32-channel tiles */
+    { 33, 3, 16, 21 },  /* conv_img-like: 4-channel tiles */
+    { 40, 70, 4, 4 },   /* 4x4 start grid: split over channels */
+    { 1, 40, 8, 8 },    /* 8x8 start grid (channel split on GPUs), one input channel */
+    { 24, 1, 5, 7 },    /* one output channel */
+    { 5, 36, 3, 1 },    /* a column */
+  };
+  g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    for (guint k = 1; k <= 3; k += 2)
+      conv_case (rand, cases[i][0], cases[i][1], cases[i][2], cases[i][3], k, (i + k) % 3 != 0,
+                 (CbActivation)((i + k) % 4), (CbActivation)((i + 2 * k) % 4), 0.2f);
+}
+
+static void
+test_conv_tiles (void)
+{
+  if (!need_vulkan ())
+    return;
+  conv_tile_cases (12);
+}
+
+static void
+test_conv_simple (void)
+{
+  if (!need_vulkan ())
+    return;
+  /* read when a plan is made */
+  g_setenv ("CATBRUSH_VK_CONV", "simple", TRUE);
+  conv_tile_cases (13);
+  g_unsetenv ("CATBRUSH_VK_CONV");
+}
+
 static void
 test_spade_norm (void)
 {
@@ -603,10 +649,11 @@ test_devices (void)
   g_assert_error (error, CB_ERROR, CB_ERROR_DEVICE);
   g_clear_error (&error);
 
-  /* AUTO takes Vulkan when there is a device */
+  /* AUTO takes Vulkan on a GPU; with only a CPU Vulkan device (lavapipe), the CPU backend */
   g_autoptr (CbBackend) automatic = cb_backend_new (CB_BACKEND_AUTO, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (cb_backend_get_kind (automatic), ==, CB_BACKEND_VULKAN);
+  g_assert_cmpint (cb_backend_get_kind (automatic), ==,
+                   info->type == CB_DEVICE_CPU ? CB_BACKEND_CPU : CB_BACKEND_VULKAN);
   g_array_unref (devices);
 }
 
@@ -694,6 +741,8 @@ main (int argc, char **argv)
   g_test_add_func ("/render/vk/resize-nearest", test_resize);
   g_test_add_func ("/render/vk/conv2d/shapes", test_conv_shapes);
   g_test_add_func ("/render/vk/conv2d/activations", test_conv_activations);
+  g_test_add_func ("/render/vk/conv2d/tiles", test_conv_tiles);
+  g_test_add_func ("/render/vk/conv2d/simple", test_conv_simple);
   g_test_add_func ("/render/vk/spade-norm", test_spade_norm);
   g_test_add_func ("/render/vk/add", test_add);
   g_test_add_func ("/render/vk/activation", test_activation);
