@@ -491,8 +491,7 @@ rebuild_tensor (Machine *m, const CbPickleValue *args, GError **error)
   /* every element must lie inside the storage */
   for (guint i = 0; i < n_size; i++)
     {
-      count *= size[i];
-      if (count > MAX_ELEMENTS)
+      if (!g_uint64_checked_mul (&count, count, size[i]) || count > MAX_ELEMENTS)
         {
           fail (m, error, "_rebuild_tensor_v2: tensor too large");
           return NULL;

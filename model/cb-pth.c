@@ -523,12 +523,22 @@ cb_pth_read_f32 (CbPth *pth, const char *name, guint n_dims, const guint64 *shap
                    pth->path, name, cb_torch_dtype_name (t->dtype));
       return NULL;
     }
+  for (guint i = 0; i < t->n_dims; i++)
+    count *= t->shape[i]; /* the pickle reader checked that this does not overflow */
+  /* A view with more elements than its storage (stride 0, as expand() makes)
+   * would need memory out of proportion to the file: a state dict has none. */
+  if (count > t->storage->numel)
+    {
+      g_set_error (error, CB_ERROR, CB_ERROR_LIMIT,
+                   "%s: tensor “%s” has %" G_GUINT64_FORMAT " elements over a storage of %" G_GUINT64_FORMAT
+                   " (a broadcast view, not a weight)",
+                   pth->path, name, count, t->storage->numel);
+      return NULL;
+    }
   bytes = get_storage (pth, t->storage, error);
   if (!bytes)
     return NULL;
   base = g_bytes_get_data (bytes, NULL);
-  for (guint i = 0; i < t->n_dims; i++)
-    count *= t->shape[i];
   out = g_new (float, count ? count : 1);
   /* walk the index space in row-major order; the pickle reader checked bounds */
   for (guint64 e = 0; e < count; e++)
