@@ -35,6 +35,29 @@ backend_free_plan (gpointer plan)
 
 /* ------------------------------------------------------------------ show */
 
+static gboolean
+is_number (JsonNode *n)
+{
+  return n != NULL && JSON_NODE_HOLDS_VALUE (n)
+         && (json_node_get_value_type (n) == G_TYPE_DOUBLE || json_node_get_value_type (n) == G_TYPE_INT64);
+}
+
+static JsonArray *
+member_array (JsonObject *o, const char *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  return n != NULL && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
+}
+
+static const char *
+member_string (JsonObject *o, const char *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  return n != NULL && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
+           ? json_node_get_string (n)
+           : NULL;
+}
+
 static void
 print_profile (const CbProfile *p, FILE *out)
 {
@@ -51,28 +74,31 @@ print_profile (const CbProfile *p, FILE *out)
            S);
   if (p->estimation != NULL && JSON_NODE_HOLDS_OBJECT (p->estimation))
     {
+      /* estimation is kept verbatim from any file: read it defensively */
       JsonObject *e = json_node_get_object (p->estimation);
-      JsonArray *methods = json_object_has_member (e, "methods") ? json_object_get_array_member (e, "methods") : NULL;
-      JsonArray *weights = json_object_has_member (e, "weights") ? json_object_get_array_member (e, "weights") : NULL;
-      JsonArray *examples
-        = json_object_has_member (e, "examples") ? json_object_get_array_member (e, "examples") : NULL;
+      JsonArray *methods = member_array (e, "methods");
+      JsonArray *weights = member_array (e, "weights");
+      JsonArray *examples = member_array (e, "examples");
+      const char *split = member_string (e, "example_split");
       g_autoptr (GString) line = g_string_new ("Estimated with");
       for (guint i = 0; methods != NULL && i < json_array_get_length (methods); i++)
         {
-          g_string_append_printf (line, "%s %s", i == 0 ? "" : ",", json_array_get_string_element (methods, i));
-          if (weights != NULL && i < json_array_get_length (weights))
-            g_string_append_printf (line, " (weight %g)", json_array_get_double_element (weights, i));
+          JsonNode *m = json_array_get_element (methods, i);
+          JsonNode *w
+            = weights != NULL && i < json_array_get_length (weights) ? json_array_get_element (weights, i) : NULL;
+          g_string_append_printf (line, "%s %s", i == 0 ? "" : ",",
+                                  JSON_NODE_HOLDS_VALUE (m) && json_node_get_value_type (m) == G_TYPE_STRING
+                                    ? json_node_get_string (m)
+                                    : "?");
+          if (is_number (w))
+            g_string_append_printf (line, " (weight %g)", json_node_get_double (w));
         }
-      if (json_object_has_member (e, "temperature"))
+      if (is_number (json_object_get_member (e, "temperature")))
         g_string_append_printf (line, "; temperature %g", json_object_get_double_member (e, "temperature"));
-      if (json_object_has_member (e, "top_k"))
-        g_string_append_printf (line, "; top-k %" G_GINT64_FORMAT, json_object_get_int_member (e, "top_k"));
+      if (is_number (json_object_get_member (e, "top_k")))
+        g_string_append_printf (line, "; top-k %g", json_object_get_double_member (e, "top_k"));
       if (examples != NULL && json_array_get_length (examples) > 0)
         {
-          const char *split
-            = json_object_has_member (e, "example_split") && !json_object_get_null_member (e, "example_split")
-                ? json_object_get_string_member (e, "example_split")
-                : NULL;
           g_string_append_printf (line, "; %u example photos", json_array_get_length (examples));
           if (split != NULL)
             g_string_append_printf (line, " (split “%s”)", split);

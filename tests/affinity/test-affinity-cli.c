@@ -128,6 +128,20 @@ test_round_trip_and_mismatch (void)
   g_assert_cmpstr (p->model_sha256, ==, q->model_sha256);
   g_assert_true (json_node_equal (p->estimation, q->estimation));
 
+  /* --show reads any estimation record (it is kept verbatim) without tripping over it */
+  g_autofree char *odd = tmp_path ("p2-odd.json");
+  json_node_unref (q->estimation);
+  q->estimation = json_from_string ("{\"methods\": [1, null], \"weights\": \"x\", \"temperature\": \"hot\", "
+                                    "\"examples\": [\"a\"], \"example_split\": 3}",
+                                    &error);
+  g_assert_no_error (error);
+  g_assert_true (cb_profile_save (q, odd, &error));
+  const char *show_odd[] = { "affinity", "--show", odd, NULL };
+  g_autofree char *o1 = NULL;
+  g_autofree char *e1 = NULL;
+  g_assert_cmpint (run_cli (show_odd, &o1, &e1), ==, 0);
+  g_assert_nonnull (strstr (o1, "Estimated with ?, ?; 1 example photos\n"));
+
   /* a profile made for another model file is refused, naming both hashes */
   g_autoptr (CbModel) other = cb_model_load (g_only, &error);
   g_assert_no_error (error);
