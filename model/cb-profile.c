@@ -14,9 +14,11 @@
 #include "cb-fileutil.h"
 
 #include <math.h>
+#include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
-#define MAX_FILE_BYTES (64u * 1024u * 1024u)
+#define MAX_FILE_BYTES (4u * 1024u * 1024u) /* 255 x 255 affinities are ~1.5 MB; JSON costs ~40x in memory */
 
 CbProfile *
 cb_profile_new (const CbClassSet *target, guint n_source, const char *const *source_names, const char *model_sha256)
@@ -211,7 +213,16 @@ cb_profile_load (const char *path, GError **error)
   g_autoptr (JsonParser) parser = json_parser_new_immutable ();
   g_autofree char *text = NULL;
   gsize len;
+  GStatBuf sb;
 
+  /* refuse a huge file before reading it */
+  if (g_stat (path, &sb) == 0 && S_ISREG (sb.st_mode) && (guint64)sb.st_size > MAX_FILE_BYTES)
+    {
+      g_set_error (error, CB_ERROR, CB_ERROR_LIMIT,
+                   "%s: %" G_GUINT64_FORMAT " bytes is too large for a %s (at most %u)", path, (guint64)sb.st_size,
+                   "profile", MAX_FILE_BYTES);
+      return NULL;
+    }
   if (!g_file_get_contents (path, &text, &len, &local))
     {
       g_set_error (error, CB_ERROR, CB_ERROR_IO, "%s", local->message);
