@@ -14,6 +14,10 @@
 /* tiles per job of a dense convolution: 512 positions, so the input a job
  * reads stays in the caches while its panels sweep over it */
 #define TILE_CHUNK 32
+/* pixel groups of NR per job of a boundary GEMM: the packed inputs
+ * (hidden * 9 * NR * 4 floats, 288 KiB for hidden 128) stay in L2 while
+ * every weight panel passes over them */
+#define GEMM_GROUPS 4
 
 typedef enum
 {
@@ -74,9 +78,9 @@ typedef struct
   float *gb_bias; /* gb_pad */
   float *rowtab;  /* n_rows x gb_pad: γ | β of a region of one row */
   guint *rowtab_gen;
-  guint *tiles; /* the dense tiles of this run */
-  guint n_dense;
-  guint8 *need_row; /* h: rows of a the dense tiles read */
+  gint32 *bpix; /* the pixels not interior this run (h * w + NR) */
+  guint n_bpix;
+  guint8 *need_row; /* h: rows of a the boundary pixels read */
   guint *a_rows;    /* the needed rows, listed */
   guint n_a_rows;
   const float *mean, *var;
@@ -104,8 +108,9 @@ struct _CbCpuPlan
   TableCache *tables;
   guint n_tables;
 
-  float *pad; /* padded input of the current convolution */
-  float *gb;  /* γ | β of the dense tiles of the current SPADE */
+  float *pad;          /* padded input of the current convolution */
+  float *gb;           /* γ | β of the boundary pixels of the current SPADE */
+  float **thread_pack; /* per thread: GEMM_GROUPS packed pixel groups */
   float **thread_scratch;
   float *hidden_vec; /* one hidden vector (main thread) */
 
@@ -343,7 +348,7 @@ try_fuse_spade (CbCpuPlan *plan, guint index)
   guint n_rows = plan->labels[label].n_rows;
   s->rowtab = g_new0 (float, (gsize)n_rows * s->gb_pad);
   s->rowtab_gen = g_new0 (guint, n_rows);
-  s->tiles = g_new (guint, s->geom.n_tiles);
+  s->bpix = g_new (gint32, (gsize)xv->h * xv->w + CB_CPU_NR);
   s->need_row = g_new0 (guint8, xv->h);
   s->a_rows = g_new (guint, xv->h);
   s->mean = const_data (graph, op->inputs[3]);
@@ -369,7 +374,7 @@ step_clear (Step *s)
   g_free (s->gb_bias);
   g_free (s->rowtab);
   g_free (s->rowtab_gen);
-  g_free (s->tiles);
+  g_free (s->bpix);
   g_free (s->need_row);
   g_free (s->a_rows);
   g_free (s->sy);
@@ -404,10 +409,15 @@ cb_cpu_plan_free (CbCpuPlan *plan)
   g_free (plan->tables);
   g_free (plan->pad);
   g_free (plan->gb);
-  if (plan->thread_scratch != NULL)
-    for (guint i = 0; i < cb_cpu_pool_get_n_threads (plan->pool); i++)
-      g_free (plan->thread_scratch[i]);
+  for (guint i = 0; i < cb_cpu_pool_get_n_threads (plan->pool); i++)
+    {
+      if (plan->thread_scratch != NULL)
+        g_free (plan->thread_scratch[i]);
+      if (plan->thread_pack != NULL)
+        g_free (plan->thread_pack[i]);
+    }
   g_free (plan->thread_scratch);
+  g_free (plan->thread_pack);
   g_free (plan->hidden_vec);
   g_free (plan->op_ms);
   cb_cpu_pool_free (plan->pool);
@@ -440,7 +450,7 @@ cb_cpu_plan_new (const CbGraph *graph, const CbCpuOptions *options, GError **err
 {
   g_autoptr (CbCpuPlan) plan = g_new0 (CbCpuPlan, 1);
   guint n_values = graph->values->len, n_ops = graph->ops->len;
-  gsize pad_floats = 0, gb_floats = 0, scratch_floats = CB_CPU_VEC, hidden_floats = CB_CPU_VEC;
+  gsize pad_floats = 0, gb_floats = 0, scratch_floats = CB_CPU_VEC, hidden_floats = CB_CPU_VEC, pack_floats = 0;
 
   g_return_val_if_fail (graph != NULL, NULL);
   if (graph->output >= n_values)
@@ -574,6 +584,7 @@ cb_cpu_plan_new (const CbGraph *graph, const CbCpuOptions *options, GError **err
           gb_floats = MAX (gb_floats, (gsize)2 * s->c * out->h * out->w);
           scratch_floats = MAX (scratch_floats, (gsize)CB_CPU_VEC * s->gt.cout_pad);
           hidden_floats = MAX (hidden_floats, s->gt.cout_pad);
+          pack_floats = MAX (pack_floats, (gsize)s->hidden * 9 * CB_CPU_NR * GEMM_GROUPS);
         }
       else if (s->kind == STEP_GATHER)
         scratch_floats = MAX (scratch_floats, (gsize)CB_CPU_VEC * s->gt.cout_pad);
@@ -592,9 +603,13 @@ cb_cpu_plan_new (const CbGraph *graph, const CbCpuOptions *options, GError **err
   plan->gb = g_new0 (float, MAX (gb_floats, 1));
   plan->hidden_vec = g_new0 (float, hidden_floats);
   plan->thread_scratch = g_new0 (float *, n_threads);
+  plan->thread_pack = g_new0 (float *, n_threads);
   for (guint t = 0; t < n_threads; t++)
-    plan->thread_scratch[t] = g_new0 (float, scratch_floats);
-  plan->memory += (pad_floats + gb_floats + hidden_floats + scratch_floats * n_threads) * 4;
+    {
+      plan->thread_scratch[t] = g_new0 (float, scratch_floats);
+      plan->thread_pack[t] = g_new0 (float, MAX (pack_floats, 1));
+    }
+  plan->memory += (pad_floats + gb_floats + hidden_floats + (scratch_floats + pack_floats) * n_threads) * 4;
 
   /* temporaries: an arena slot from the value's first write to its last read */
   g_autofree guint *last_use = g_new0 (guint, n_values);
@@ -864,13 +879,18 @@ spade_a_job (gpointer data, guint job, guint thread)
 }
 
 static void
-spade_tiles_job (gpointer data, guint job, guint thread)
+spade_gemm_job (gpointer data, guint job, guint thread)
 {
   Job *j = data;
   const Step *s = j->s;
-  guint chunk = job / s->gb_cw.n_panels, panel = job % s->gb_cw.n_panels;
-  guint t0 = chunk * TILE_CHUNK, t1 = MIN (s->n_dense, t0 + TILE_CHUNK);
-  cb_cpu_conv_tiles (&s->gb_cw, &s->geom, j->plan->pad, panel, s->tiles, t0, t1, j->plan->gb, CB_ACT_NONE, 0.0f);
+  guint n_groups = (s->n_bpix + CB_CPU_NR - 1) / CB_CPU_NR;
+  guint g0 = job * GEMM_GROUPS, g1 = MIN (n_groups, g0 + GEMM_GROUPS);
+  const gint32 *pix = s->bpix + (gsize)g0 * CB_CPU_NR;
+  float *pack = j->plan->thread_pack[thread];
+  cb_cpu_pack_pixels (&s->geom, j->plan->pad, s->hidden, pix, g1 - g0, pack);
+  for (guint panel = 0; panel < s->gb_cw.n_panels; panel++)
+    cb_cpu_gemm_groups (&s->gb_cw, pack, g1 - g0, panel, pix, j->plan->gb, (gsize)s->geom.h * s->geom.w, CB_ACT_NONE,
+                        0.0f);
 }
 
 static void
@@ -926,29 +946,30 @@ run_spade_fused (CbCpuPlan *plan, Step *s, const float *x, float *out)
   label_interior (ls);
   update_gather_tables (plan, s, ls->present);
 
-  /* dense tiles: any pixel not interior */
-  s->n_dense = 0;
+  /* boundary pixels: not interior; a is read on their rows and the ones around */
+  s->n_bpix = 0;
   memset (s->need_row, 0, h);
-  for (guint t = 0; t < g->n_tiles; t++)
-    {
-      gsize q = g->q0 + (gsize)t * CB_CPU_NR;
-      gboolean dense = FALSE;
-      for (guint k = 0; k < CB_CPU_NR && !dense; k++)
-        dense = g->dst[q + k] >= 0 && !ls->interior[g->dst[q + k]];
-      if (!dense)
-        continue;
-      s->tiles[s->n_dense++] = t;
-      /* padded rows q / wp - 1 .. (q + NR - 1) / wp + 1 are read; image row = padded - 1 */
-      gint64 r0 = (gint64)(q / wp) - 2, r1 = (gint64)((q + CB_CPU_NR - 1) / wp);
-      for (gint64 r = MAX (r0, 0); r <= r1 && r < h; r++)
-        s->need_row[r] = 1;
-    }
+  for (guint y = 0; y < h; y++)
+    for (guint i = 0; i < w; i++)
+      if (!ls->interior[(gsize)y * w + i])
+        {
+          s->bpix[s->n_bpix++] = (gint32)((gsize)y * w + i);
+          s->need_row[y] = 1;
+          if (y > 0)
+            s->need_row[y - 1] = 1;
+          if (y + 1 < h)
+            s->need_row[y + 1] = 1;
+        }
+  /* fill the last group with its last pixel (computed twice, same value) */
+  guint n_groups = (s->n_bpix + CB_CPU_NR - 1) / CB_CPU_NR;
+  for (guint k = s->n_bpix; k < n_groups * CB_CPU_NR; k++)
+    s->bpix[k] = s->bpix[s->n_bpix - 1];
   s->n_a_rows = 0;
   for (guint y = 0; y < h; y++)
     if (s->need_row[y])
       s->a_rows[s->n_a_rows++] = y;
 
-  /* a on those rows, in the padded layout the tiles read; borders zero */
+  /* a on those rows, in the padded layout the packing reads; borders zero */
   float *pad = plan->pad;
   for (guint c = 0; c < s->hidden; c++)
     {
@@ -962,9 +983,8 @@ run_spade_fused (CbCpuPlan *plan, Step *s, const float *x, float *out)
   guint n = split (s->n_a_rows, n_threads, 1, &j.per_job);
   cb_cpu_pool_run (plan->pool, n, spade_a_job, &j);
 
-  /* [γ; β] on the dense tiles */
-  guint chunks = (s->n_dense + TILE_CHUNK - 1) / TILE_CHUNK;
-  cb_cpu_pool_run (plan->pool, chunks * s->gb_cw.n_panels, spade_tiles_job, &j);
+  /* [γ; β] at the boundary pixels */
+  cb_cpu_pool_run (plan->pool, (n_groups + GEMM_GROUPS - 1) / GEMM_GROUPS, spade_gemm_job, &j);
 
   /* per-row constants of the rows with interior pixels */
   guint gen = plan->tables[ls->table_cache].gen;

@@ -185,7 +185,8 @@ cb_cpu_pad_planes (const CbCpuGeom *g, const float *in, guint c0, guint c1, floa
 
 /* ---- the dense micro-kernel: MR output channels x NR flat positions ---- */
 
-#define BCAST(x) ((v8){ 0 } + (x))
+/* the brace form compiles to one vbroadcastss from memory */
+#define BCAST(x) ((v8){ (x), (x), (x), (x), (x), (x), (x), (x) })
 #define LD(p) (*(const v8u *)(p))
 #define ST(p, v) (*(v8u *)(p) = (v))
 
@@ -292,6 +293,66 @@ conv_tiles_body (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *pa
             for (guint m = 0; m < n_co; m++)
               out[(co0 + m) * hw + d] = tile[m * NR + j];
           }
+    }
+}
+
+CB_BODY void
+gemm_groups_body (const CbCpuConvWeights *cw, const float *packed, guint n_groups, guint panel, const gint32 *pix,
+                  float *out, gsize out_plane, CbActivation act, float slope)
+{
+  guint kk = cw->cin * cw->k * cw->k;
+  const float *wpanel = cw->packed + (gsize)panel * kk * MR;
+  const float *bias = cw->bias + (gsize)panel * MR;
+  guint co0 = panel * MR, n_co = MIN (MR, cw->cout - co0);
+  float tile[MR * NR] __attribute__ ((aligned (32)));
+
+  for (guint gi = 0; gi < n_groups; gi++)
+    {
+      /* the packed rows are NR apart: a 1-tap "convolution" over K channels */
+      conv_micro (packed + (gsize)gi * kk * NR, NR, 0, 1, kk, wpanel, bias, tile);
+      activate_n (act, slope, tile, (gsize)n_co * NR);
+      const gint32 *p = pix + (gsize)gi * NR;
+      for (guint m = 0; m < n_co; m++)
+        {
+          float *o = out + (co0 + m) * out_plane;
+          for (guint j = 0; j < NR; j++)
+            o[p[j]] = tile[m * NR + j];
+        }
+    }
+}
+
+void
+cb_cpu_pack_pixels (const CbCpuGeom *g, const float *padded, guint cin, const gint32 *pix, guint n_groups,
+                    float *packed)
+{
+  guint w = g->w, wp = g->wp;
+  gsize kk = (gsize)cin * 9;
+
+  for (guint gi = 0; gi < n_groups; gi++)
+    {
+      const gint32 *p = pix + (gsize)gi * NR;
+      float *dst = packed + gi * kk * NR;
+      /* top-left tap of each pixel in the padded plane: (y + 1 - 1) * wp + (x + 1 - 1) */
+      gsize base[NR];
+      gboolean run = TRUE;
+      for (guint j = 0; j < NR; j++)
+        {
+          base[j] = (gsize)(p[j] / w) * wp + p[j] % w;
+          run = run && base[j] == base[0] + j;
+        }
+      for (guint ci = 0; ci < cin; ci++)
+        {
+          const float *src = padded + ci * g->plane;
+          for (guint t = 0; t < 9; t++, dst += NR)
+            {
+              gsize off = (t / 3) * wp + t % 3;
+              if (run)
+                memcpy (dst, src + base[0] + off, sizeof (float) * NR);
+              else
+                for (guint j = 0; j < NR; j++)
+                  dst[j] = src[base[j] + off];
+            }
+        }
     }
 }
 
@@ -414,6 +475,10 @@ CB_VARIANTS (conv_tiles,
              (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *padded, guint panel, const guint *tiles,
               guint t0, guint t1, float *out, CbActivation act, float slope),
              (cw, g, padded, panel, tiles, t0, t1, out, act, slope))
+CB_VARIANTS (gemm_groups,
+             (const CbCpuConvWeights *cw, const float *packed, guint n_groups, guint panel, const gint32 *pix,
+              float *out, gsize out_plane, CbActivation act, float slope),
+             (cw, packed, n_groups, panel, pix, out, out_plane, act, slope))
 CB_VARIANTS (gather_rows,
              (const CbCpuGather *gt, const gint32 *rowmap, guint h, guint w, guint y0, guint y1, float *out,
               gsize out_plane, guint out_wp, guint out_pad, CbActivation act, float slope, float *scratch),
@@ -428,6 +493,13 @@ cb_cpu_conv_tiles (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *
                    guint t0, guint t1, float *out, CbActivation act, float slope)
 {
   CB_CALL (conv_tiles, (cw, g, padded, panel, tiles, t0, t1, out, act, slope));
+}
+
+void
+cb_cpu_gemm_groups (const CbCpuConvWeights *cw, const float *packed, guint n_groups, guint panel, const gint32 *pix,
+                    float *out, gsize out_plane, CbActivation act, float slope)
+{
+  CB_CALL (gemm_groups, (cw, packed, n_groups, panel, pix, out, out_plane, act, slope));
 }
 
 void

@@ -67,6 +67,16 @@ void cb_cpu_pad_planes (const CbCpuGeom *g, const float *in, guint c0, guint c1,
 void cb_cpu_conv_tiles (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *padded, guint panel,
                         const guint *tiles, guint t0, guint t1, float *out, CbActivation act, float slope);
 
+/* A 3 x 3 convolution at a list of pixels (an im2col GEMM): pack the
+ * inputs of NR pixels per group as [ci][tap][NR] (K = cin * 9 rows), then
+ * multiply with the packed weights. pix: image pixel indices y * w + x,
+ * n_groups * NR of them (repeat the last to fill a group). */
+void cb_cpu_pack_pixels (const CbCpuGeom *g, const float *padded, guint cin, const gint32 *pix, guint n_groups,
+                         float *packed);
+/* out[co * out_plane + pix[j]] = act(conv) for panel `panel` and the packed groups */
+void cb_cpu_gemm_groups (const CbCpuConvWeights *cw, const float *packed, guint n_groups, guint panel,
+                         const gint32 *pix, float *out, gsize out_plane, CbActivation act, float slope);
+
 /* A convolution over EMBED(rows, table) as per-row, per-tap tables. */
 typedef struct
 {

@@ -33,6 +33,33 @@ cb_synthetic_ade20k_config (CbGeneratorConfig *gen)
   gen->bn_eps = 1e-5f;
 }
 
+gboolean
+cb_synthetic_config (const char *name, CbGeneratorConfig *gen)
+{
+  static const guint camvid[] = { 256, 256, 192, 96, 48, 24 };
+
+  if (g_ascii_strcasecmp (name, "ade20k") == 0)
+    {
+      cb_synthetic_ade20k_config (gen);
+      return TRUE;
+    }
+  if (g_ascii_strcasecmp (name, "camvid128") == 0)
+    {
+      memset (gen, 0, sizeof *gen);
+      gen->n_blocks = G_N_ELEMENTS (camvid) - 1;
+      memcpy (gen->channels, camvid, sizeof camvid);
+      gen->z_dim = 64;
+      gen->semantic_nc = 12;
+      gen->dontcare_channel = 11;
+      gen->spade_hidden = 64;
+      gen->width = 128;
+      gen->height = 96;
+      gen->bn_eps = 1e-5f;
+      return TRUE;
+    }
+  return FALSE;
+}
+
 typedef struct
 {
   CbSafetensorsWriter *writer;
@@ -172,8 +199,9 @@ config_json (const CbGeneratorConfig *gen)
   return json_to_string (root, FALSE);
 }
 
-CbModel *
-cb_synthetic_model_new (const CbGeneratorConfig *gen, guint64 seed, GError **error)
+/* keep_path: write there and keep the file; NULL: a temporary file */
+static CbModel *
+synthetic_model_new (const CbGeneratorConfig *gen, guint64 seed, const char *keep_path, GError **error)
 {
   Weights w = { cb_safetensors_writer_new (), seed };
   guint n = gen->n_blocks;
@@ -208,6 +236,13 @@ cb_synthetic_model_new (const CbGeneratorConfig *gen, guint64 seed, GError **err
 
   config = config_json (gen);
   cb_safetensors_writer_set_metadata (w.writer, "catbrush.config", config);
+  if (keep_path != NULL)
+    {
+      if (cb_safetensors_writer_write (w.writer, keep_path, error))
+        model = cb_model_load (keep_path, error);
+      cb_safetensors_writer_free (w.writer);
+      return model;
+    }
   fd = g_file_open_tmp ("catbrush-synthetic-XXXXXX.safetensors", &path, error);
   if (fd >= 0)
     {
@@ -219,4 +254,17 @@ cb_synthetic_model_new (const CbGeneratorConfig *gen, guint64 seed, GError **err
     }
   cb_safetensors_writer_free (w.writer);
   return model;
+}
+
+CbModel *
+cb_synthetic_model_new (const CbGeneratorConfig *gen, guint64 seed, GError **error)
+{
+  return synthetic_model_new (gen, seed, NULL, error);
+}
+
+CbModel *
+cb_synthetic_model_new_file (const CbGeneratorConfig *gen, guint64 seed, const char *path, GError **error)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+  return synthetic_model_new (gen, seed, path, error);
 }

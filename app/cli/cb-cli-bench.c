@@ -50,6 +50,7 @@ cb_cli_bench (int argc, char **argv)
 {
   g_autofree char *model_path = NULL;
   g_autofree char *synthetic = NULL;
+  g_autofree char *save_synthetic = NULL;
   g_autofree char *labels_path = NULL;
   g_autofree char *size_text = NULL;
   g_autofree char *backend_text = NULL;
@@ -58,8 +59,10 @@ cb_cli_bench (int argc, char **argv)
   gboolean no_profile = FALSE;
   const GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Model file (default: the bundled model)", "M" },
-    { "synthetic", 0, 0, G_OPTION_ARG_STRING, &synthetic, "A random-weight model instead: ade20k (OASIS ADE20K shape)",
-      "NAME" },
+    { "synthetic", 0, 0, G_OPTION_ARG_STRING, &synthetic,
+      "A random-weight model instead: ade20k (OASIS ADE20K shape) or camvid128", "NAME" },
+    { "save-synthetic", 0, 0, G_OPTION_ARG_FILENAME, &save_synthetic,
+      "With --synthetic: keep the model file at PATH (for training/bench_torch.py)", "PATH" },
     { "labels", 'l', 0, G_OPTION_ARG_FILENAME, &labels_path, "Label map PNG (default: synthetic stripes)", "L.png" },
     { "size", 0, 0, G_OPTION_ARG_STRING, &size_text, "Generate at this size instead of the native one", "WxH" },
     { "runs", 'n', 0, G_OPTION_ARG_INT, &runs, "Timed runs (default 3)", "N" },
@@ -101,21 +104,26 @@ cb_cli_bench (int argc, char **argv)
   if (synthetic != NULL)
     {
       CbGeneratorConfig gen;
-      if (model_path != NULL || g_ascii_strcasecmp (synthetic, "ade20k") != 0)
+      if (model_path != NULL || !cb_synthetic_config (synthetic, &gen))
         {
-          g_printerr ("%s: --synthetic takes “ade20k” and no --model\n", argv[0]);
+          g_printerr ("%s: --synthetic takes “ade20k” or “camvid128” and no --model\n", argv[0]);
           return CB_CLI_USAGE;
         }
-      cb_synthetic_ade20k_config (&gen);
       t0 = g_get_monotonic_time ();
-      model = cb_synthetic_model_new (&gen, 1, &error);
+      model = save_synthetic != NULL ? cb_synthetic_model_new_file (&gen, 1, save_synthetic, &error)
+                                     : cb_synthetic_model_new (&gen, 1, &error);
       if (model == NULL)
         return cb_cli_fail (error);
-      g_print ("Model:   synthetic OASIS ADE20K shape, random weights (made in %.1f s)\n",
+      g_print ("Model:   synthetic %s shape, random weights (made in %.1f s)\n", synthetic,
                (g_get_monotonic_time () - t0) / 1e6);
     }
   else
     {
+      if (save_synthetic != NULL)
+        {
+          g_printerr ("%s: --save-synthetic needs --synthetic\n", argv[0]);
+          return CB_CLI_USAGE;
+        }
       if (model_path == NULL)
         model_path = cb_model_find_default ();
       if (model_path == NULL)
@@ -151,7 +159,8 @@ cb_cli_bench (int argc, char **argv)
   memcpy (table->data, embed->table, sizeof (float) * embed->n_rows * embed->n_channels);
   if (labels_path != NULL)
     {
-      g_autoptr (CbLabelMap) map = cb_label_map_load (labels_path, model->classes, &error);
+      /* a synthetic model's made-up colours match no real map: read ids only */
+      g_autoptr (CbLabelMap) map = cb_label_map_load (labels_path, synthetic != NULL ? NULL : model->classes, &error);
       if (map == NULL)
         return cb_cli_fail (error);
       rows = cb_oasis_label_rows (model, map, model->classes);
