@@ -68,7 +68,7 @@ class SafetensorsTest(unittest.TestCase):
 class NearestTest(unittest.TestCase):
     def test_matches_torch(self):
         for a, b in [(240, 96), (320, 128), (96, 6), (7, 3), (33, 129),
-                     (100, 768), (1000, 333), (6, 12)]:
+                     (100, 768), (1000, 333), (6, 12), (2, 82), (2, 94)]:
             t = torch.arange(a, dtype=torch.float32).view(1, 1, a)
             r = F.interpolate(t, size=b, mode="nearest").view(-1).long()
             np.testing.assert_array_equal(r.numpy(), lbl.nearest_index(a, b))
