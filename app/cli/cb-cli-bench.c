@@ -202,22 +202,25 @@ cb_cli_bench (int argc, char **argv)
   if (!no_profile && timings->len > 0)
     {
       double sum_ms = 0;
-      g_print ("\n%4s  %-34s %-15s %10s %10s %9s\n", "#", "op", "kind", "MMAC", "ms", "GMAC/s");
+      guint64 total_bytes = 0;
+      g_print ("\n%4s  %-34s %-15s %10s %9s %10s %9s\n", "#", "op", "kind", "MMAC", "MB", "ms", "GMAC/s");
       for (guint i = 0; i < timings->len; i++)
         {
           const CbOpTiming *t = &g_array_index (timings, CbOpTiming, i);
+          total_bytes += t->bytes;
           if (t->ms >= 0)
             {
               sum_ms += t->ms;
-              g_print ("%4u  %-34s %-15s %10.1f %10.3f %9.2f\n", i, t->op_name, t->op_kind, t->macs / 1e6, t->ms,
-                       t->ms > 0 ? t->macs / 1e6 / t->ms : 0.0);
+              g_print ("%4u  %-34s %-15s %10.1f %9.2f %10.3f %9.2f\n", i, t->op_name, t->op_kind, t->macs / 1e6,
+                       t->bytes / 1e6, t->ms, t->ms > 0 ? t->macs / 1e6 / t->ms : 0.0);
             }
           else
-            g_print ("%4u  %-34s %-15s %10.1f %10s %9s\n", i, t->op_name, t->op_kind, t->macs / 1e6, "-", "-");
+            g_print ("%4u  %-34s %-15s %10.1f %9.2f %10s %9s\n", i, t->op_name, t->op_kind, t->macs / 1e6,
+                     t->bytes / 1e6, "-", "-");
         }
       if (sum_ms > 0)
-        g_print ("      %-34s %-15s %10.1f %10.3f %9.2f\n", "sum of ops", "", total_macs / 1e6, sum_ms,
-                 total_macs / 1e6 / sum_ms);
+        g_print ("      %-34s %-15s %10.1f %9.2f %10.3f %9.2f\n", "sum of ops", "", total_macs / 1e6, total_bytes / 1e6,
+                 sum_ms, total_macs / 1e6 / sum_ms);
     }
 
   qsort (times, runs, sizeof (double), compare_double);
