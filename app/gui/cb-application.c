@@ -7,6 +7,9 @@
  */
 #include "app/gui/cb-application.h"
 
+#include <glib-unix.h>
+#include <signal.h>
+
 #include "cb-config.h"
 #include "app/gui/cb-window.h"
 
@@ -38,7 +41,7 @@ static void
 cb_application_open (GApplication *app, GFile **files, int n_files, const char *hint)
 {
   for (int i = 0; i < n_files; i++)
-    cb_window_open_labels (new_window (CB_APPLICATION (app)), files[i], NULL);
+    cb_window_open_file (new_window (CB_APPLICATION (app)), files[i], NULL);
 }
 
 static int
@@ -82,6 +85,26 @@ new_window_activated (GSimpleAction *action, GVariant *parameter, gpointer user_
   new_window (CB_APPLICATION (user_data));
 }
 
+/* SIGTERM (session end, kill), SIGINT, SIGHUP: autosave every painting, then
+ * quit without closing the windows, so that the autosaves stay and the next
+ * start offers them. */
+static gboolean
+terminate_cb (gpointer user_data)
+{
+  GtkApplication *app = user_data;
+
+  for (GList *l = gtk_application_get_windows (app); l != NULL; l = l->next)
+    if (CB_IS_WINDOW (l->data) && cb_window_get_document (l->data)->modified)
+      {
+        g_autoptr (GError) error = NULL;
+
+        if (!cb_window_autosave (l->data, &error))
+          g_warning ("Could not autosave: %s", error->message);
+      }
+  g_application_quit (G_APPLICATION (app));
+  return G_SOURCE_CONTINUE;
+}
+
 static const GActionEntry app_entries[] = {
   { "quit", quit_activated, NULL, NULL, NULL, { 0 } },
   { "new-window", new_window_activated, NULL, NULL, NULL, { 0 } },
@@ -121,6 +144,9 @@ cb_application_startup (GApplication *app)
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action, accels[i].accels);
   gtk_window_set_default_icon_name (CB_APP_ID);
+  g_unix_signal_add (SIGTERM, terminate_cb, app);
+  g_unix_signal_add (SIGINT, terminate_cb, app);
+  g_unix_signal_add (SIGHUP, terminate_cb, app);
 }
 
 static void

@@ -47,11 +47,13 @@ cb_document_free (CbDocument *doc)
     return;
   g_clear_pointer (&doc->map, cb_label_map_free);
   g_clear_pointer (&doc->classes, cb_class_set_free);
+  g_clear_pointer (&doc->profile, cb_profile_free);
   g_clear_pointer (&doc->undo, cb_undo_stack_free);
   g_free (doc->has_class_seed);
   g_free (doc->class_seed);
   g_free (doc->class_ids);
   g_clear_object (&doc->label_file);
+  g_clear_object (&doc->project_file);
   g_free (doc);
 }
 
@@ -160,6 +162,83 @@ cb_document_save_labels (CbDocument *doc, GFile *file, GError **error)
     return FALSE;
   g_set_object (&doc->label_file, file);
   doc->modified = FALSE;
+  return TRUE;
+}
+
+CbProject *
+cb_document_to_project (const CbDocument *doc, const char *model_path, const char *model_sha256, const CbImage *image)
+{
+  CbProject *project = cb_project_new ();
+
+  project->model_path = g_strdup (model_path);
+  project->model_sha256 = g_strdup (model_sha256);
+  project->seed = doc->seed;
+  for (guint i = 0; i < doc->n_class_seeds; i++)
+    if (doc->has_class_seed[i])
+      {
+        CbClassSeed cs = { doc->class_ids[i], doc->class_seed[i] };
+
+        g_array_append_val (project->class_seeds, cs);
+      }
+  project->classes = cb_class_set_copy (doc->classes);
+  project->profile = doc->profile ? cb_project_copy_profile (doc->profile) : NULL;
+  project->labels = cb_label_map_copy (doc->map);
+  if (image != NULL)
+    {
+      project->image = cb_image_new (image->width, image->height);
+      memcpy (project->image->rgb, image->rgb, (gsize)image->width * image->height * 3);
+    }
+  return project;
+}
+
+void
+cb_document_take_project (CbDocument *doc, CbProject *project)
+{
+  g_clear_pointer (&doc->classes, cb_class_set_free);
+  g_clear_pointer (&doc->profile, cb_profile_free);
+  doc->classes = g_steal_pointer (&project->classes);
+  doc->profile = g_steal_pointer (&project->profile);
+  reset_class_seeds (doc);
+  doc->seed = project->seed;
+  for (guint k = 0; k < project->class_seeds->len; k++)
+    {
+      const CbClassSeed *cs = &g_array_index (project->class_seeds, CbClassSeed, k);
+      int index = cb_class_set_index_of_id (doc->classes, cs->id);
+
+      if (index < 0)
+        continue;
+      doc->has_class_seed[index] = TRUE;
+      doc->class_seed[index] = cs->seed;
+    }
+  cb_document_replace_map (doc, g_steal_pointer (&project->labels));
+}
+
+void
+cb_document_set_profile (CbDocument *doc, CbProfile *profile, CbClassSet *classes, const guint8 *table)
+{
+  g_clear_pointer (&doc->profile, cb_profile_free);
+  doc->profile = profile;
+  if (profile != NULL)
+    {
+      g_clear_pointer (&classes, cb_class_set_free);
+      classes = cb_class_set_copy (profile->target);
+    }
+  g_clear_pointer (&doc->classes, cb_class_set_free);
+  doc->classes = classes;
+  reset_class_seeds (doc);
+  if (table != NULL)
+    cb_label_map_apply_remap (doc->map, table);
+  else
+    memset (doc->map->ids, CB_VOID_ID, (gsize)doc->map->width * doc->map->height);
+  cb_undo_stack_clear (doc->undo);
+}
+
+gboolean
+cb_document_is_blank (const CbDocument *doc)
+{
+  for (gsize i = 0; i < (gsize)doc->map->width * doc->map->height; i++)
+    if (doc->map->ids[i] != CB_VOID_ID)
+      return FALSE;
   return TRUE;
 }
 

@@ -1,8 +1,10 @@
 /* cb-document.h: what the person is working on: the label map, its classes, undo, seeds
  *
- * Plain C. A project file (.catbrush, DESIGN §3: project.json with the model,
- * seeds, classes and profile, labels.png, image.png) will serialise exactly
- * this struct; cb_document_load_labels()/save_labels() are its label-map half.
+ * Plain C. A project file (.catbrush, DESIGN §3, cb-project.h: project.json
+ * with the model, seeds, classes and profile, labels.png, image.png) holds
+ * exactly this struct (less the undo history); cb_document_to_project() and
+ * cb_document_take_project() convert, cb_document_load_labels()/save_labels()
+ * are its label-map half.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -10,6 +12,7 @@
 
 #include <gio/gio.h>
 
+#include "app/gui/cb-project.h"
 #include "app/gui/cb-undo.h"
 #include "model/cb-oasis.h"
 
@@ -19,6 +22,7 @@ typedef struct
 {
   CbLabelMap *map;
   CbClassSet *classes;
+  CbProfile *profile; /* NULL: the model's own classes; else classes = its target classes */
   CbUndoStack *undo;
 
   guint64 seed;             /* the image seed (global noise vector) */
@@ -27,7 +31,8 @@ typedef struct
   guint64 *class_seed;
   guint *class_ids; /* per class index: its id (re-rolled noise stream = id + 1) */
 
-  GFile *label_file; /* where the label map was opened from or saved to; NULL = untitled */
+  GFile *label_file;   /* where the label map was opened from or saved to; NULL = untitled */
+  GFile *project_file; /* where the project was opened from or saved to; NULL = none */
   gboolean modified;
 } CbDocument;
 
@@ -53,6 +58,17 @@ void cb_document_reset_class_seed (CbDocument *doc, guint index);
 gboolean cb_document_load_labels (CbDocument *doc, GFile *file, GError **error);
 /* Indexed PNG, palette = class colours */
 gboolean cb_document_save_labels (CbDocument *doc, GFile *file, GError **error);
+
+/* The painting as a project (copies; image may be NULL). */
+CbProject *cb_document_to_project (const CbDocument *doc, const char *model_path, const char *model_sha256,
+                                   const CbImage *image);
+/* Takes the project's classes, profile, label map and seeds (the project is
+ * left without them); clears the undo history. */
+void cb_document_take_project (CbDocument *doc, CbProject *project);
+/* Takes profile (NULL: back to classes, taken too); the map is remapped with
+ * table (cb_class_remap_by_name()) or cleared when table is NULL; seeds reset. */
+void cb_document_set_profile (CbDocument *doc, CbProfile *profile, CbClassSet *classes, const guint8 *table);
+gboolean cb_document_is_blank (const CbDocument *doc);
 
 /* The CamVid classes of the bundled model, for painting before (or without) a model. */
 CbClassSet *cb_document_default_classes (void);

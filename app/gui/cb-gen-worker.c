@@ -4,6 +4,7 @@
  */
 #include "app/gui/cb-gen-worker.h"
 
+#include "app/gui/cb-project.h"
 #include "model/cb-error.h"
 #include "render/cb-generator.h"
 
@@ -11,6 +12,8 @@ typedef struct
 {
   guint64 serial;
   gboolean quit;
+  gboolean is_profile; /* set the first layer to profile (NULL = the model's classes) */
+  CbProfile *profile;
   CbLabelMap *map;
   guint64 seed;
   guint n_class_seeds;
@@ -30,6 +33,7 @@ struct _CbGenWorker
   GMainContext *context;
   CbGenWorkerReadyFunc ready_func;
   CbGenWorkerResultFunc result_func;
+  CbGenWorkerProfileFunc profile_func;
   gpointer user_data;
   GThread *thread;
   /* shared */
@@ -41,8 +45,9 @@ struct _CbGenWorker
 typedef struct
 {
   CbGenWorker *worker;
-  CbGenWorkerInfo *info; /* one of the two */
+  CbGenWorkerInfo *info; /* one of the three */
   CbGenWorkerResult *result;
+  CbGenWorkerProfileResult *profile;
 } Delivery;
 
 static void
@@ -51,6 +56,7 @@ request_free (Request *request)
   if (request == NULL)
     return;
   g_clear_pointer (&request->map, cb_label_map_free);
+  g_clear_pointer (&request->profile, cb_profile_free);
   g_free (request->has_class_seed);
   g_free (request->class_seed);
   g_free (request->class_ids);
@@ -86,6 +92,7 @@ info_free (CbGenWorkerInfo *info)
     return;
   g_clear_pointer (&info->classes, cb_class_set_free);
   g_free (info->model_path);
+  g_free (info->model_sha256);
   g_free (info->model_card);
   g_free (info->device_description);
   g_clear_error (&info->error);
@@ -103,12 +110,23 @@ result_free (CbGenWorkerResult *result)
 }
 
 static void
+profile_result_free (CbGenWorkerProfileResult *result)
+{
+  if (result == NULL)
+    return;
+  g_clear_pointer (&result->classes, cb_class_set_free);
+  g_clear_error (&result->error);
+  g_free (result);
+}
+
+static void
 delivery_free (gpointer data)
 {
   Delivery *delivery = data;
 
   info_free (delivery->info);
   result_free (delivery->result);
+  profile_result_free (delivery->profile);
   worker_unref (delivery->worker);
   g_free (delivery);
 }
@@ -128,13 +146,18 @@ deliver_cb (gpointer data)
       if (worker->ready_func)
         worker->ready_func (delivery->info, worker->user_data);
     }
+  else if (delivery->profile != NULL)
+    {
+      if (worker->profile_func)
+        worker->profile_func (delivery->profile, worker->user_data);
+    }
   else if (worker->result_func)
     worker->result_func (delivery->result, worker->user_data);
   return G_SOURCE_REMOVE;
 }
 
 static void
-post (CbGenWorker *worker, CbGenWorkerInfo *info, CbGenWorkerResult *result)
+post_delivery (CbGenWorker *worker, CbGenWorkerInfo *info, CbGenWorkerResult *result, CbGenWorkerProfileResult *profile)
 {
   Delivery *delivery = g_new0 (Delivery, 1);
   g_autoptr (GSource) source = g_idle_source_new ();
@@ -142,10 +165,30 @@ post (CbGenWorker *worker, CbGenWorkerInfo *info, CbGenWorkerResult *result)
   delivery->worker = worker_ref (worker);
   delivery->info = info;
   delivery->result = result;
+  delivery->profile = profile;
   g_source_set_priority (source, G_PRIORITY_DEFAULT);
   g_source_set_callback (source, deliver_cb, delivery, delivery_free);
   g_source_set_static_name (source, "[catbrush] generation result");
   g_source_attach (source, worker->context);
+}
+
+static void
+post (CbGenWorker *worker, CbGenWorkerInfo *info, CbGenWorkerResult *result)
+{
+  post_delivery (worker, info, result, NULL);
+}
+
+static void
+apply_profile (CbGenWorker *worker, CbGenerator *gen, Request *request)
+{
+  CbGenWorkerProfileResult *result = g_new0 (CbGenWorkerProfileResult, 1);
+
+  result->serial = request->serial;
+  if (gen == NULL)
+    g_set_error_literal (&result->error, CB_ERROR, CB_ERROR_DEVICE, "No generator");
+  else if (cb_generator_set_profile (gen, request->profile, &result->error))
+    result->classes = cb_class_set_copy (cb_generator_get_classes (gen));
+  post_delivery (worker, NULL, NULL, result);
 }
 
 static void
@@ -242,6 +285,7 @@ worker_thread (gpointer data)
       info->native_width = model->gen.width;
       info->native_height = model->gen.height;
       info->model_card = model_card_text (model);
+      info->model_sha256 = g_strdup (model->sha256);
       if ((backend = cb_backend_new (CB_BACKEND_AUTO, NULL, &error)) == NULL)
         g_set_error (&info->error, CB_ERROR, CB_ERROR_DEVICE, "No compute device could be opened: %s", error->message);
       else
@@ -263,26 +307,37 @@ worker_thread (gpointer data)
 
   for (;;)
     {
-      Request *request = g_async_queue_pop (worker->queue);
-      Request *newer;
+      Request *request = NULL;
+      gboolean quit = FALSE;
       CbGenWorkerResult *result;
       CbSeeds seeds = { 0 };
       gint64 start;
 
-      /* newest wins: drop everything but the last queued request */
-      while ((newer = g_async_queue_try_pop (worker->queue)) != NULL)
+      /* Profiles apply in order and drop the generations queued before them;
+       * of the generations, the newest wins. */
+      for (Request *r = g_async_queue_pop (worker->queue); r != NULL; r = g_async_queue_try_pop (worker->queue))
         {
-          gboolean quit = request->quit || newer->quit;
-
-          request_free (request);
-          request = newer;
-          request->quit = quit;
+          if (r->quit)
+            quit = TRUE;
+          else if (r->is_profile)
+            {
+              apply_profile (worker, gen, r);
+              g_clear_pointer (&request, request_free);
+            }
+          else
+            {
+              request_free (request);
+              request = g_steal_pointer (&r);
+            }
+          request_free (r);
         }
-      if (request->quit)
+      if (quit)
         {
           request_free (request);
           break;
         }
+      if (request == NULL)
+        continue;
 
       result = g_new0 (CbGenWorkerResult, 1);
       result->serial = request->serial;
@@ -350,6 +405,7 @@ cb_gen_worker_request (CbGenWorker *worker, const CbLabelMap *map, const CbSeeds
 {
   Request *request = g_new0 (Request, 1);
   guint n = seeds->n_class_seeds;
+  guint64 serial;
 
   request->serial = ++worker->next_serial;
   request->map = cb_label_map_copy (map);
@@ -364,8 +420,30 @@ cb_gen_worker_request (CbGenWorker *worker, const CbLabelMap *map, const CbSeeds
     }
   if (seeds->class_ids != NULL)
     request->class_ids = g_memdup2 (seeds->class_ids, sizeof (guint) * MAX (n, 1));
+  serial = request->serial;
+  /* the worker may take and free the request at once: no access after the push */
   g_async_queue_push (worker->queue, request);
-  return request->serial;
+  return serial;
+}
+
+guint64
+cb_gen_worker_set_profile (CbGenWorker *worker, const CbProfile *profile)
+{
+  Request *request = g_new0 (Request, 1);
+  guint64 serial;
+
+  request->serial = ++worker->next_serial;
+  request->is_profile = TRUE;
+  request->profile = profile ? cb_project_copy_profile (profile) : NULL;
+  serial = request->serial;
+  g_async_queue_push (worker->queue, request);
+  return serial;
+}
+
+void
+cb_gen_worker_set_profile_func (CbGenWorker *worker, CbGenWorkerProfileFunc func)
+{
+  worker->profile_func = func;
 }
 
 gboolean

@@ -22,6 +22,7 @@ typedef struct
   CbClassSet *classes; /* the classes one paints with; NULL when the model failed */
   guint native_width, native_height;
   char *model_path;
+  char *model_sha256;       /* of the model file's bytes (hex); NULL when it could not be read */
   char *model_card;         /* human-readable text of the model card, may be NULL */
   char *device_description; /* NULL when the device failed */
   gboolean cpu_device;      /* a CPU Vulkan device (lavapipe) or a CPU backend */
@@ -37,8 +38,17 @@ typedef struct
   GError *error;
 } CbGenWorkerResult;
 
+typedef struct
+{
+  guint64 serial;      /* of the request */
+  CbClassSet *classes; /* the classes one paints with now; NULL on error */
+  GError *error;       /* the profile was refused (another model, wrong size); the old one stays */
+} CbGenWorkerProfileResult;
+
 typedef void (*CbGenWorkerReadyFunc) (const CbGenWorkerInfo *info, gpointer user_data);
 typedef void (*CbGenWorkerResultFunc) (CbGenWorkerResult *result, gpointer user_data); /* result borrowed */
+
+typedef void (*CbGenWorkerProfileFunc) (CbGenWorkerProfileResult *result, gpointer user_data); /* borrowed */
 
 /* model_path NULL: $CATBRUSH_MODEL, else the bundled model. */
 CbGenWorker *cb_gen_worker_new (const char *model_path, CbGenWorkerReadyFunc ready, CbGenWorkerResultFunc result,
@@ -48,6 +58,13 @@ void cb_gen_worker_free (CbGenWorker *worker);
 
 /* Copies map and seeds; returns the request's serial (increasing). */
 guint64 cb_gen_worker_request (CbGenWorker *worker, const CbLabelMap *map, const CbSeeds *seeds);
+/* Replaces the generator's first layer (DESIGN §2): profile copied, NULL =
+ * the model's own classes. Requests are applied in order (never dropped);
+ * generations queued before it are dropped (their ids meant other classes).
+ * The result goes to the profile callback. Returns the request's serial. */
+guint64 cb_gen_worker_set_profile (CbGenWorker *worker, const CbProfile *profile);
+void cb_gen_worker_set_profile_func (CbGenWorker *worker, CbGenWorkerProfileFunc func);
+
 /* Has the info been delivered (successfully or not)? */
 gboolean cb_gen_worker_is_ready (const CbGenWorker *worker);
 gboolean cb_gen_worker_can_generate (const CbGenWorker *worker);

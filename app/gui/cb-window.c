@@ -10,6 +10,7 @@
 
 #include "cb-config.h"
 #include "cb-resources.h"
+#include "app/gui/cb-autosave.h"
 #include "app/gui/cb-gen-worker.h"
 #include "app/gui/cb-paint.h"
 #include "model/cb-error.h"
@@ -58,6 +59,19 @@ struct _CbWindow
   guint native_width, native_height;
   char *model_card;
   char *model_file;
+  char *model_sha256;
+  CbClassSet *source_classes; /* the model's own classes */
+
+  /* never lose work (cb-autosave.h) */
+  CbAutosave *autosave;
+  guint autosave_id;
+  gboolean autosave_dirty;  /* changed since the last autosave */
+  gboolean restore_pending; /* the restore question is open: do not overwrite the autosave */
+  gboolean close_after_save;
+
+  /* target classes */
+  guint64 profile_serial;
+  GtkWidget *affinity_dialog;
 };
 
 G_DEFINE_FINAL_TYPE (CbWindow, cb_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -93,6 +107,8 @@ cb_gui_ensure_resources (void)
       g_once_init_leave (&done, 1);
     }
 }
+
+static void offer_restore (CbWindow *self);
 
 /* ------------------------------------------------------------------ window state */
 
@@ -165,7 +181,9 @@ update_title (CbWindow *self)
   g_autofree char *name = NULL;
   g_autofree char *title = NULL;
 
-  if (self->doc->label_file != NULL)
+  if (self->doc->project_file != NULL)
+    name = g_file_get_basename (self->doc->project_file);
+  else if (self->doc->label_file != NULL)
     name = g_file_get_basename (self->doc->label_file);
   title = g_strdup_printf ("%s%s — Catbrush", self->doc->modified ? "• " : "", name ? name : "Untitled");
   gtk_window_set_title (GTK_WINDOW (self), title);
@@ -201,6 +219,18 @@ zoom_notify_cb (CbCanvas *canvas, GParamSpec *pspec, CbWindow *self)
   g_autofree char *text = g_strdup_printf ("%.0f %%", cb_canvas_get_zoom (canvas) * 100);
 
   gtk_label_set_text (GTK_LABEL (self->zoom_label), text);
+}
+
+/* Something a project saves changed: the title, the autosave. */
+static void
+mark_changed (CbWindow *self)
+{
+  self->autosave_dirty = TRUE;
+  if (!self->doc->modified)
+    {
+      self->doc->modified = TRUE;
+      update_title (self);
+    }
 }
 
 /* ------------------------------------------------------------------ generation */
@@ -279,7 +309,8 @@ worker_result_cb (CbGenWorkerResult *result, gpointer user_data)
 static gboolean
 document_untouched (CbWindow *self)
 {
-  return !self->doc->modified && self->doc->label_file == NULL && !cb_undo_stack_can_undo (self->doc->undo);
+  return !self->doc->modified && self->doc->label_file == NULL && self->doc->project_file == NULL
+         && !cb_undo_stack_can_undo (self->doc->undo);
 }
 
 static void
@@ -290,6 +321,11 @@ worker_ready_cb (const CbGenWorkerInfo *info, gpointer user_data)
   self->model_ready = TRUE;
   g_free (self->model_file);
   self->model_file = g_strdup (info->model_path);
+  g_free (self->model_sha256);
+  self->model_sha256 = g_strdup (info->model_sha256);
+  g_clear_pointer (&self->source_classes, cb_class_set_free);
+  if (info->classes != NULL)
+    self->source_classes = cb_class_set_copy (info->classes);
   g_free (self->model_card);
   self->model_card = g_strdup (info->model_card);
 
@@ -324,7 +360,9 @@ worker_ready_cb (const CbGenWorkerInfo *info, gpointer user_data)
 
       self->native_width = info->native_width;
       self->native_height = info->native_height;
-      cb_document_set_classes (self->doc, cb_class_set_copy (info->classes));
+      /* a project opened before the model was ready keeps its target classes (the worker applies them) */
+      if (self->doc->profile == NULL)
+        cb_document_set_classes (self->doc, cb_class_set_copy (info->classes));
       if (untouched && self->native_width > 0 && self->native_height > 0)
         cb_document_replace_map (self->doc, cb_label_map_new (self->native_width * 2, self->native_height * 2));
       cb_palette_set_classes (self->palette, self->doc->classes);
@@ -339,6 +377,20 @@ worker_ready_cb (const CbGenWorkerInfo *info, gpointer user_data)
 
   if (info->error == NULL)
     cb_window_generate (self);
+
+  offer_restore (self);
+}
+
+static void
+worker_profile_cb (CbGenWorkerProfileResult *result, gpointer user_data)
+{
+  CbWindow *self = user_data;
+
+  if (result->error != NULL)
+    show_error (self, "The classes could not be set", result->error);
+  /* generations queued before the profile were dropped */
+  if (result->serial == self->profile_serial)
+    cb_window_generate (self);
 }
 
 /* ------------------------------------------------------------------ canvas and palette */
@@ -347,11 +399,7 @@ static void
 map_changed_cb (CbCanvas *canvas, CbWindow *self)
 {
   self->map_dirty = TRUE;
-  if (!self->doc->modified)
-    {
-      self->doc->modified = TRUE;
-      update_title (self);
-    }
+  mark_changed (self);
   /* during a long stroke, generate now and then */
   if (cb_canvas_in_stroke (canvas) && self->debounce_id == 0)
     self->debounce_id = g_timeout_add (DEBOUNCE_MS, debounce_cb, self);
@@ -406,6 +454,8 @@ seed_activate_cb (GtkEntry *entry, CbWindow *self)
       update_seed_entry (self);
       return;
     }
+  if (seed != self->doc->seed)
+    mark_changed (self);
   cb_document_set_seed (self->doc, seed);
   update_seed_entry (self);
   cb_window_generate (self);
@@ -426,6 +476,7 @@ cb_window_new_document (CbWindow *self, guint width, guint height)
   height = CLAMP (height, 1, CB_LABEL_MAP_MAX_SIDE);
   cb_document_replace_map (self->doc, cb_label_map_new (width, height));
   g_clear_object (&self->doc->label_file);
+  g_clear_object (&self->doc->project_file);
   cb_canvas_document_changed (self->canvas);
   cb_canvas_zoom_fit (self->canvas);
   update_actions (self);
@@ -514,12 +565,304 @@ cb_window_export_image (CbWindow *self, GFile *file, guint factor, GError **erro
   return TRUE;
 }
 
+/* ------------------------------------------------------------------ projects */
+
+static void
+show_image (CbWindow *self, CbImage *image)
+{
+  g_clear_pointer (&self->image, cb_image_free);
+  g_clear_object (&self->texture);
+  self->image = image;
+  if (image != NULL)
+    {
+      self->texture = texture_from_image (self->image);
+      gtk_picture_set_paintable (GTK_PICTURE (self->picture), GDK_PAINTABLE (self->texture));
+      gtk_stack_set_visible_child (GTK_STACK (self->image_stack), self->picture);
+    }
+  else
+    {
+      gtk_picture_set_paintable (GTK_PICTURE (self->picture), NULL);
+      gtk_stack_set_visible_child (GTK_STACK (self->image_stack), self->image_placeholder);
+    }
+  cb_canvas_set_image (self->canvas, self->texture);
+}
+
+/* The document's classes changed (a project, a profile): palette, canvas, seeds, generator. */
+static void
+classes_changed (CbWindow *self)
+{
+  cb_palette_set_classes (self->palette, self->doc->classes);
+  if (cb_class_set_get_n_classes (self->doc->classes) > 0)
+    cb_canvas_set_class_id (self->canvas, (guint8)cb_class_set_get (self->doc->classes, 0)->id);
+  cb_canvas_document_changed (self->canvas);
+  update_seed_entry (self);
+  update_actions (self);
+  if (self->worker != NULL)
+    self->profile_serial = cb_gen_worker_set_profile (self->worker, self->doc->profile);
+  if (self->affinity_dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->affinity_dialog));
+}
+
+static gboolean
+model_differs (CbWindow *self, const char *sha256)
+{
+  return sha256 != NULL && self->model_sha256 != NULL && g_ascii_strcasecmp (sha256, self->model_sha256) != 0;
+}
+
+static char *
+short_sha (const char *sha256)
+{
+  return g_strndup (sha256 ? sha256 : "unknown", 12);
+}
+
+/* Puts an opened project in the document; with another model, keeps what the current model can paint. */
+static void
+apply_project (CbWindow *self, CbProject *project)
+{
+  g_autofree char *note = NULL;
+  gboolean other_model = model_differs (self, project->model_sha256);
+  CbImage *image = g_steal_pointer (&project->image);
+
+  if (!other_model && project->profile != NULL && self->source_classes != NULL
+      && project->profile->n_source != cb_class_set_get_n_classes (self->source_classes))
+    other_model = TRUE;
+  cb_document_take_project (self->doc, project);
+  if (other_model && self->source_classes != NULL)
+    {
+      guint8 table[256];
+      guint missing = cb_class_remap_by_name (self->doc->classes, self->source_classes, table);
+      gboolean had_profile = self->doc->profile != NULL;
+      guint64 cleared;
+
+      g_autoptr (CbLabelMap) before = cb_label_map_copy (self->doc->map);
+      cb_document_set_profile (self->doc, NULL, cb_class_set_copy (self->source_classes), table);
+      cleared = 0;
+      for (gsize i = 0; i < (gsize)before->width * before->height; i++)
+        cleared += before->ids[i] != CB_VOID_ID && self->doc->map->ids[i] == CB_VOID_ID;
+      note = g_strdup_printf (
+        "The project was made with another model: it is shown with the current one. "
+        "%u of its classes are not among this model's classes; %" G_GUINT64_FORMAT " pixels of them were cleared.%s",
+        missing, cleared, had_profile ? " Its target profile belongs to the other model and was left out." : "");
+      self->doc->modified = TRUE;
+      g_clear_pointer (&image, cb_image_free); /* made by the other model */
+    }
+  show_image (self, image);
+  classes_changed (self);
+  cb_canvas_zoom_fit (self->canvas);
+  if (note != NULL)
+    show_message (self, note);
+  update_actions (self);
+  cb_window_generate (self);
+}
+
+gboolean
+cb_window_open_project (CbWindow *self, GFile *file, gboolean any_model, GError **error)
+{
+  g_autofree char *path = g_file_get_path (file);
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (CbProject) project = NULL;
+
+  if (path == NULL)
+    g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "Only local files can be opened");
+  else
+    project = cb_project_load (path, &local_error);
+  if (project == NULL)
+    {
+      g_autofree char *name = g_file_get_parse_name (file);
+      g_autofree char *what = g_strdup_printf ("Could not open “%s”", name);
+
+      show_error (self, what, local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (!any_model && model_differs (self, project->model_sha256))
+    {
+      g_autofree char *name = g_file_get_basename (file);
+      g_autofree char *theirs = short_sha (project->model_sha256);
+      g_autofree char *ours = short_sha (self->model_sha256);
+      g_autofree char *their_model = project->model_path ? g_path_get_basename (project->model_path) : NULL;
+      g_autofree char *our_model = self->model_file ? g_path_get_basename (self->model_file) : NULL;
+
+      g_set_error (error, CB_ERROR, CB_ERROR_MISMATCH,
+                   "“%s” was made with another model (%s, SHA-256 %s…); the current model is %s (SHA-256 %s…)", name,
+                   their_model ? their_model : "unknown", theirs, our_model ? our_model : "unknown", ours);
+      return FALSE;
+    }
+  apply_project (self, project);
+  g_set_object (&self->doc->project_file, file);
+  g_clear_object (&self->doc->label_file);
+  update_title (self);
+  return TRUE;
+}
+
+gboolean
+cb_window_save_project (CbWindow *self, GFile *file, GError **error)
+{
+  g_autofree char *path = g_file_get_path (file);
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (CbProject) project = NULL;
+
+  if (path == NULL)
+    g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "Only local files can be written");
+  else
+    {
+      project = cb_document_to_project (self->doc, self->model_file, self->model_sha256, self->image);
+      cb_project_save (project, path, &local_error);
+    }
+  if (local_error != NULL)
+    {
+      show_error (self, "Could not save the project", local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  g_set_object (&self->doc->project_file, file);
+  self->doc->modified = FALSE;
+  /* the work is safe in the project now */
+  self->autosave_dirty = FALSE;
+  if (self->autosave != NULL)
+    cb_autosave_remove (self->autosave);
+  update_actions (self);
+  return TRUE;
+}
+
+gboolean
+cb_window_open_file (CbWindow *self, GFile *file, GError **error)
+{
+  g_autofree char *name = g_file_get_basename (file);
+
+  if (name != NULL && g_str_has_suffix (name, CB_PROJECT_SUFFIX))
+    return cb_window_open_project (self, file, FALSE, error);
+  return cb_window_open_labels (self, file, error);
+}
+
+/* ------------------------------------------------------------------ autosave */
+
+gboolean
+cb_window_autosave (CbWindow *self, GError **error)
+{
+  g_autoptr (CbProject) project = NULL;
+
+  if (self->autosave == NULL)
+    {
+      g_set_error_literal (error, CB_ERROR, CB_ERROR_IO, "No autosave slot");
+      return FALSE;
+    }
+  project = cb_document_to_project (self->doc, self->model_file, self->model_sha256, self->image);
+  if (!cb_project_save (project, cb_autosave_get_path (self->autosave), error))
+    return FALSE;
+  self->autosave_dirty = FALSE;
+  return TRUE;
+}
+
+const char *
+cb_window_get_autosave_path (CbWindow *self)
+{
+  return self->autosave ? cb_autosave_get_path (self->autosave) : NULL;
+}
+
+static gboolean
+autosave_tick_cb (gpointer data)
+{
+  CbWindow *self = data;
+  g_autoptr (GError) error = NULL;
+
+  if (!self->autosave_dirty || self->restore_pending || !self->doc->modified)
+    return G_SOURCE_CONTINUE;
+  if (!cb_window_autosave (self, &error))
+    {
+      show_error (self, "Could not autosave", error);
+      self->autosave_dirty = FALSE; /* say it once per change, not every 30 s */
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+restore_response_cb (GtkDialog *dialog, int response, CbWindow *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  self->restore_pending = FALSE;
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (CbProject) project = cb_project_load (cb_autosave_get_path (self->autosave), &error);
+
+      if (project == NULL)
+        {
+          show_error (self, "The autosaved painting could not be restored", error);
+          return;
+        }
+      apply_project (self, project);
+      /* restored work is unsaved work: untitled, modified, and autosaved again */
+      g_clear_object (&self->doc->project_file);
+      g_clear_object (&self->doc->label_file);
+      self->doc->modified = TRUE;
+      self->autosave_dirty = TRUE;
+      update_title (self);
+    }
+  else if (response == GTK_RESPONSE_REJECT)
+    cb_autosave_remove (self->autosave);
+}
+
+/* After a crash or a kill the autosave is still there: ask. */
+static void
+offer_restore (CbWindow *self)
+{
+  GtkWidget *dialog, *discard, *restore;
+  g_autoptr (GFile) file = NULL;
+  g_autoptr (GFileInfo) info = NULL;
+  g_autofree char *when = NULL;
+
+  if (self->autosave == NULL || !cb_autosave_exists (self->autosave) || self->restore_pending)
+    return;
+  file = g_file_new_for_path (cb_autosave_get_path (self->autosave));
+  info = g_file_query_info (file, G_FILE_ATTRIBUTE_TIME_MODIFIED, G_FILE_QUERY_INFO_NONE, NULL, NULL);
+  if (info != NULL)
+    {
+      g_autoptr (GDateTime) time = g_file_info_get_modification_date_time (info);
+      g_autoptr (GDateTime) local = time ? g_date_time_to_local (time) : NULL;
+
+      if (local != NULL)
+        when = g_date_time_format (local, "%x %X");
+    }
+  self->restore_pending = TRUE;
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "Restore the unsaved painting?");
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog),
+                                            "Catbrush did not close normally. A painting autosaved %s%s can be "
+                                            "restored; discarding it deletes it.",
+                                            when ? "on " : "", when ? when : "before");
+  discard = gtk_dialog_add_button (GTK_DIALOG (dialog), "_Discard", GTK_RESPONSE_REJECT);
+  gtk_widget_add_css_class (discard, "destructive-action");
+  restore = gtk_dialog_add_button (GTK_DIALOG (dialog), "_Restore", GTK_RESPONSE_ACCEPT);
+  gtk_widget_add_css_class (restore, "suggested-action");
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  g_object_set_data (G_OBJECT (dialog), "cb-restore", GINT_TO_POINTER (1));
+  g_signal_connect (dialog, "response", G_CALLBACK (restore_response_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 typedef void (*FileChosenFunc) (CbWindow *self, GFile *file, GtkFileChooser *chooser);
+typedef void (*ThenFunc) (CbWindow *self);
 
 typedef struct
 {
   FileChosenFunc func;
 } FileChosen;
+
+typedef struct
+{
+  ThenFunc then;
+} Then;
+
+enum
+{
+  FILTER_PNG = 1 << 0,
+  FILTER_PROJECT = 1 << 1,
+  FILTER_JSON = 1 << 2,
+};
 
 G_GNUC_BEGIN_IGNORE_DEPRECATIONS
 
@@ -539,22 +882,46 @@ file_response_cb (GtkNativeDialog *native, int response, CbWindow *self)
   g_object_unref (native);
 }
 
+static void
+add_filter (GtkFileChooser *chooser, const char *name, const char *mime_type, const char *suffix)
+{
+  g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, name);
+  if (mime_type != NULL)
+    gtk_file_filter_add_mime_type (filter, mime_type);
+  gtk_file_filter_add_suffix (filter, suffix);
+  gtk_file_chooser_add_filter (chooser, filter);
+}
+
 static GtkFileChooserNative *
 file_chooser_new (CbWindow *self, const char *title, GtkFileChooserAction action, const char *accept,
-                  const char *suggested_name, FileChosenFunc func)
+                  const char *suggested_name, guint filters, FileChosenFunc func)
 {
   GtkFileChooserNative *native = gtk_file_chooser_native_new (title, GTK_WINDOW (self), action, accept, "_Cancel");
-  g_autoptr (GtkFileFilter) png = gtk_file_filter_new ();
+  GtkFileChooser *chooser = GTK_FILE_CHOOSER (native);
+  FileChosen *chosen;
 
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
-  gtk_file_filter_set_name (png, "PNG images");
-  gtk_file_filter_add_mime_type (png, "image/png");
-  gtk_file_filter_add_suffix (png, "png");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), png);
-  if (suggested_name != NULL)
-    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), suggested_name);
-  FileChosen *chosen = g_new (FileChosen, 1);
+  if ((filters & FILTER_PNG) && (filters & FILTER_PROJECT))
+    {
+      g_autoptr (GtkFileFilter) all = gtk_file_filter_new ();
 
+      gtk_file_filter_set_name (all, "Projects and label maps");
+      gtk_file_filter_add_suffix (all, "catbrush");
+      gtk_file_filter_add_mime_type (all, "image/png");
+      gtk_file_filter_add_suffix (all, "png");
+      gtk_file_chooser_add_filter (chooser, all);
+    }
+  if (filters & FILTER_PROJECT)
+    add_filter (chooser, "Catbrush projects", NULL, "catbrush");
+  if (filters & FILTER_PNG)
+    add_filter (chooser, "PNG images", "image/png", "png");
+  if (filters & FILTER_JSON)
+    add_filter (chooser, "Target profiles (JSON)", "application/json", "json");
+  if (suggested_name != NULL)
+    gtk_file_chooser_set_current_name (chooser, suggested_name);
+  chosen = g_new (FileChosen, 1);
   chosen->func = func;
   g_object_set_data_full (G_OBJECT (native), "cb-func", chosen, g_free);
   g_signal_connect (native, "response", G_CALLBACK (file_response_cb), self);
@@ -562,15 +929,54 @@ file_chooser_new (CbWindow *self, const char *title, GtkFileChooserAction action
 }
 
 static void
-open_chosen (CbWindow *self, GFile *file, GtkFileChooser *chooser)
+open_mismatch_response_cb (GtkDialog *dialog, int response, CbWindow *self)
 {
-  cb_window_open_labels (self, file, NULL);
+  GFile *file = g_object_get_data (G_OBJECT (dialog), "cb-file");
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    cb_window_open_project (self, file, TRUE, NULL);
+  gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
 static void
-save_chosen (CbWindow *self, GFile *file, GtkFileChooser *chooser)
+open_chosen (CbWindow *self, GFile *file, GtkFileChooser *chooser)
+{
+  g_autoptr (GError) error = NULL;
+  GtkWidget *dialog, *button;
+
+  if (cb_window_open_file (self, file, &error) || !g_error_matches (error, CB_ERROR, CB_ERROR_MISMATCH))
+    return;
+  if (!g_str_has_suffix (g_file_peek_path (file) ? g_file_peek_path (file) : "", CB_PROJECT_SUFFIX))
+    return;
+  /* a project made with another model: say so, offer to go on with this one */
+  dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                   GTK_MESSAGE_WARNING, GTK_BUTTONS_NONE, "This project was made with another model");
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog),
+                                            "%s.\n\nWith the current model, classes it does not know are cleared, a "
+                                            "target profile is left out, and the images will differ.",
+                                            error->message);
+  gtk_dialog_add_button (GTK_DIALOG (dialog), "_Cancel", GTK_RESPONSE_CANCEL);
+  button = gtk_dialog_add_button (GTK_DIALOG (dialog), "C_ontinue with the Current Model", GTK_RESPONSE_ACCEPT);
+  gtk_widget_add_css_class (button, "suggested-action");
+  g_object_set_data_full (G_OBJECT (dialog), "cb-file", g_object_ref (file), g_object_unref);
+  g_signal_connect (dialog, "response", G_CALLBACK (open_mismatch_response_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+save_labels_chosen (CbWindow *self, GFile *file, GtkFileChooser *chooser)
 {
   cb_window_save_labels (self, file, NULL);
+}
+
+static void
+save_project_chosen (CbWindow *self, GFile *file, GtkFileChooser *chooser)
+{
+  /* what to do once a save asked for by the close/replace question has succeeded */
+  Then *then = g_object_get_data (G_OBJECT (chooser), "cb-then");
+
+  if (cb_window_save_project (self, file, NULL) && then != NULL)
+    then->then (self);
 }
 
 static void
@@ -588,28 +994,68 @@ export_image_chosen (CbWindow *self, GFile *file, GtkFileChooser *chooser)
   cb_window_export_image (self, file, factor, NULL);
 }
 
-typedef void (*ThenFunc) (CbWindow *self);
-
-typedef struct
+static char *
+suggested_project_name (CbWindow *self)
 {
-  ThenFunc then;
-} Then;
+  g_autofree char *base = NULL;
+  char *dot;
+
+  if (self->doc->project_file != NULL)
+    return g_file_get_basename (self->doc->project_file);
+  if (self->doc->label_file == NULL)
+    return g_strdup ("Untitled" CB_PROJECT_SUFFIX);
+  base = g_file_get_basename (self->doc->label_file);
+  if ((dot = strrchr (base, '.')) != NULL)
+    *dot = '\0';
+  return g_strconcat (base, CB_PROJECT_SUFFIX, NULL);
+}
+
+static void
+show_save_project_dialog (CbWindow *self, ThenFunc then)
+{
+  g_autofree char *name = suggested_project_name (self);
+  GtkFileChooserNative *native = file_chooser_new (self, "Save Project", GTK_FILE_CHOOSER_ACTION_SAVE, "_Save", name,
+                                                   FILTER_PROJECT, save_project_chosen);
+
+  if (then != NULL)
+    {
+      Then *holder = g_new (Then, 1);
+
+      holder->then = then;
+      g_object_set_data_full (G_OBJECT (native), "cb-then", holder, g_free);
+    }
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
 
 static void
 confirm_response_cb (GtkDialog *dialog, int response, CbWindow *self)
 {
   Then *then = g_object_get_data (G_OBJECT (dialog), "cb-then");
+  ThenFunc func = then->then;
 
-  if (response == GTK_RESPONSE_ACCEPT)
-    then->then (self);
+  /* func may close and finalize the window: the dialog must not point at it any more */
+  gtk_window_set_transient_for (GTK_WINDOW (dialog), NULL);
   gtk_window_destroy (GTK_WINDOW (dialog));
+  if (response == GTK_RESPONSE_ACCEPT)
+    func (self);
+  else if (response == GTK_RESPONSE_APPLY)
+    {
+      if (self->doc->project_file != NULL)
+        {
+          if (cb_window_save_project (self, self->doc->project_file, NULL))
+            func (self);
+        }
+      else
+        show_save_project_dialog (self, func);
+    }
 }
 
-/* Runs then() now, or after the person agreed to lose unsaved changes. */
+/* Runs then() now, or after the person saved or agreed to lose unsaved changes. */
 static void
 confirm_discard (CbWindow *self, ThenFunc then)
 {
-  GtkWidget *dialog, *discard;
+  GtkWidget *dialog, *discard, *save;
+  g_autofree char *name = NULL;
   Then *holder;
 
   if (!self->doc->modified)
@@ -617,13 +1063,23 @@ confirm_discard (CbWindow *self, ThenFunc then)
       then (self);
       return;
     }
+  if (self->doc->project_file != NULL)
+    name = g_file_get_basename (self->doc->project_file);
+  else if (self->doc->label_file != NULL)
+    name = g_file_get_basename (self->doc->label_file);
   dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
-                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "Discard the changes to the label map?");
-  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "They have not been saved and will be lost.");
+                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "Save the changes to “%s”?",
+                                   name ? name : "Untitled");
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog),
+                                            "The painting has unsaved changes (label map, classes, seeds). If you "
+                                            "don't save, they will be lost.");
   gtk_dialog_add_button (GTK_DIALOG (dialog), "_Cancel", GTK_RESPONSE_CANCEL);
   discard = gtk_dialog_add_button (GTK_DIALOG (dialog), "_Discard", GTK_RESPONSE_ACCEPT);
   gtk_widget_add_css_class (discard, "destructive-action");
-  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
+  save
+    = gtk_dialog_add_button (GTK_DIALOG (dialog), self->doc->project_file ? "_Save" : "_Save As…", GTK_RESPONSE_APPLY);
+  gtk_widget_add_css_class (save, "suggested-action");
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_APPLY);
   holder = g_new (Then, 1);
   holder->then = then;
   g_object_set_data_full (G_OBJECT (dialog), "cb-then", holder, g_free);
@@ -634,8 +1090,8 @@ confirm_discard (CbWindow *self, ThenFunc then)
 static void
 show_open_dialog (CbWindow *self)
 {
-  GtkFileChooserNative *native
-    = file_chooser_new (self, "Open Label Map", GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", NULL, open_chosen);
+  GtkFileChooserNative *native = file_chooser_new (self, "Open Project or Label Map", GTK_FILE_CHOOSER_ACTION_OPEN,
+                                                   "_Open", NULL, FILTER_PROJECT | FILTER_PNG, open_chosen);
 
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
 }
@@ -649,10 +1105,16 @@ open_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 static void
 save_as_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
+  show_save_project_dialog (CB_WINDOW (user_data), NULL);
+}
+
+static void
+save_labels_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
   CbWindow *self = user_data;
   g_autofree char *name = self->doc->label_file ? g_file_get_basename (self->doc->label_file) : NULL;
   GtkFileChooserNative *native = file_chooser_new (self, "Save Label Map", GTK_FILE_CHOOSER_ACTION_SAVE, "_Save",
-                                                   name ? name : "labels.png", save_chosen);
+                                                   name ? name : "labels.png", FILTER_PNG, save_labels_chosen);
 
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
 }
@@ -662,7 +1124,7 @@ export_labels_activated (GSimpleAction *action, GVariant *parameter, gpointer us
 {
   CbWindow *self = user_data;
   GtkFileChooserNative *native = file_chooser_new (self, "Export Label Map as Colours", GTK_FILE_CHOOSER_ACTION_SAVE,
-                                                   "_Export", "labels-rgb.png", export_labels_chosen);
+                                                   "_Export", "labels-rgb.png", FILTER_PNG, export_labels_chosen);
 
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
 }
@@ -685,7 +1147,7 @@ export_image_activated (GSimpleAction *action, GVariant *parameter, gpointer use
   labels[1] = x2;
   labels[2] = x4;
   labels[3] = NULL;
-  native = file_chooser_new (self, "Export Image", GTK_FILE_CHOOSER_ACTION_SAVE, "_Export", "image.png",
+  native = file_chooser_new (self, "Export Image", GTK_FILE_CHOOSER_ACTION_SAVE, "_Export", "image.png", FILTER_PNG,
                              export_image_chosen);
   gtk_file_chooser_add_choice (GTK_FILE_CHOOSER (native), "scale", "Size", ids, labels);
   gtk_file_chooser_set_choice (GTK_FILE_CHOOSER (native), "scale", "1");
@@ -699,10 +1161,10 @@ save_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   CbWindow *self = user_data;
 
-  if (self->doc->label_file != NULL)
-    cb_window_save_labels (self, self->doc->label_file, NULL);
+  if (self->doc->project_file != NULL)
+    cb_window_save_project (self, self->doc->project_file, NULL);
   else
-    save_as_activated (action, parameter, user_data);
+    show_save_project_dialog (self, NULL);
 }
 
 static void
@@ -788,7 +1250,7 @@ new_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 static void
 after_undo_redo (CbWindow *self)
 {
-  self->doc->modified = TRUE;
+  mark_changed (self);
   cb_canvas_document_changed (self->canvas);
   update_actions (self);
   cb_window_generate (self);
@@ -884,6 +1346,7 @@ reroll_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data
   CbWindow *self = user_data;
 
   cb_document_reroll (self->doc);
+  mark_changed (self);
   update_seed_entry (self);
   cb_window_generate (self);
 }
@@ -897,6 +1360,7 @@ reroll_class_activated (GSimpleAction *action, GVariant *parameter, gpointer use
   if (index >= self->doc->n_class_seeds)
     return;
   cb_document_reroll_class (self->doc, index);
+  mark_changed (self);
   update_seed_entry (self);
   cb_window_generate (self);
 }
@@ -910,6 +1374,7 @@ reset_class_seed_activated (GSimpleAction *action, GVariant *parameter, gpointer
   if (index >= self->doc->n_class_seeds)
     return;
   cb_document_reset_class_seed (self->doc, index);
+  mark_changed (self);
   update_seed_entry (self);
   cb_window_generate (self);
 }
@@ -958,6 +1423,7 @@ static const GActionEntry win_entries[] = {
   { "open", open_activated, NULL, NULL, NULL, { 0 } },
   { "save", save_activated, NULL, NULL, NULL, { 0 } },
   { "save-as", save_as_activated, NULL, NULL, NULL, { 0 } },
+  { "save-labels", save_labels_activated, NULL, NULL, NULL, { 0 } },
   { "export-image", export_image_activated, NULL, NULL, NULL, { 0 } },
   { "export-labels", export_labels_activated, NULL, NULL, NULL, { 0 } },
   { "undo", undo_activated, NULL, NULL, NULL, { 0 } },
@@ -1195,13 +1661,13 @@ build_ui (CbWindow *self)
 
   /* header bar */
   gtk_header_bar_pack_start (GTK_HEADER_BAR (header),
-                             icon_button ("document-new-symbolic", "New label map (Ctrl+N)", "win.new", NULL, FALSE));
+                             icon_button ("document-new-symbolic", "New painting (Ctrl+N)", "win.new", NULL, FALSE));
   gtk_header_bar_pack_start (
     GTK_HEADER_BAR (header),
-    icon_button ("document-open-symbolic", "Open a label map (Ctrl+O)", "win.open", NULL, FALSE));
+    icon_button ("document-open-symbolic", "Open a project or a label map (Ctrl+O)", "win.open", NULL, FALSE));
   gtk_header_bar_pack_start (
     GTK_HEADER_BAR (header),
-    icon_button ("document-save-symbolic", "Save the label map (Ctrl+S)", "win.save", NULL, FALSE));
+    icon_button ("document-save-symbolic", "Save the project (Ctrl+S)", "win.save", NULL, FALSE));
   gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (menu_button), "open-menu-symbolic");
   gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (menu_button),
                                   G_MENU_MODEL (gtk_builder_get_object (builder, "primary_menu")));
@@ -1289,9 +1755,15 @@ cb_window_close_request (GtkWindow *window)
   save_window_state (self);
   if (self->doc->modified && !self->close_confirmed)
     {
+      /* safe on disk while the question is open (the session may end meanwhile) */
+      if (self->autosave_dirty && !self->restore_pending)
+        cb_window_autosave (self, NULL);
       confirm_discard (self, close_confirmed);
       return TRUE;
     }
+  /* a normal close: saved, unchanged, or discarded on purpose */
+  if (self->autosave != NULL && !self->restore_pending)
+    cb_autosave_remove (self->autosave);
   return GTK_WINDOW_CLASS (cb_window_parent_class)->close_request (window);
 }
 
@@ -1311,6 +1783,21 @@ cb_window_constructed (GObject *object)
   zoom_notify_cb (self->canvas, NULL, self);
 
   self->worker = cb_gen_worker_new (self->model_path, worker_ready_cb, worker_result_cb, self);
+  cb_gen_worker_set_profile_func (self->worker, worker_profile_cb);
+
+  {
+    g_autoptr (GError) error = NULL;
+    const char *interval = g_getenv ("CATBRUSH_AUTOSAVE_INTERVAL");
+    guint64 seconds = CB_AUTOSAVE_INTERVAL_S;
+
+    self->autosave = cb_autosave_claim (&error);
+    if (self->autosave == NULL)
+      show_error (self, "Paintings will not be autosaved", error);
+    if (interval != NULL && !g_ascii_string_to_unsigned (interval, 10, 0, 24 * 3600, &seconds, NULL))
+      seconds = CB_AUTOSAVE_INTERVAL_S;
+    if (seconds > 0)
+      self->autosave_id = g_timeout_add_seconds ((guint)seconds, autosave_tick_cb, self);
+  }
 }
 
 static void
@@ -1319,7 +1806,12 @@ cb_window_dispose (GObject *object)
   CbWindow *self = CB_WINDOW (object);
 
   g_clear_handle_id (&self->debounce_id, g_source_remove);
+  g_clear_handle_id (&self->autosave_id, g_source_remove);
   g_clear_pointer (&self->worker, cb_gen_worker_free);
+  /* the autosave file stays: a window destroyed without closing looks like a crash */
+  g_clear_pointer (&self->autosave, cb_autosave_release);
+  if (self->affinity_dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->affinity_dialog));
   if (self->canvas != NULL)
     cb_canvas_set_document (self->canvas, NULL);
   G_OBJECT_CLASS (cb_window_parent_class)->dispose (object);
@@ -1336,6 +1828,8 @@ cb_window_finalize (GObject *object)
   g_free (self->model_path);
   g_free (self->model_card);
   g_free (self->model_file);
+  g_free (self->model_sha256);
+  g_clear_pointer (&self->source_classes, cb_class_set_free);
   G_OBJECT_CLASS (cb_window_parent_class)->finalize (object);
 }
 

@@ -49,6 +49,19 @@ void cb_window_new_document (CbWindow *self, guint width, guint height);
 gboolean cb_window_open_labels (CbWindow *self, GFile *file, GError **error);
 gboolean cb_window_save_labels (CbWindow *self, GFile *file, GError **error);
 gboolean cb_window_export_labels (CbWindow *self, GFile *file, GError **error);
+/* Projects (.catbrush). A project made with another model (SHA-256) is
+ * CB_ERROR_MISMATCH unless any_model; with any_model its classes are matched
+ * to the current model's by name, the rest cleared, its profile left out. */
+gboolean cb_window_open_project (CbWindow *self, GFile *file, gboolean any_model, GError **error);
+gboolean cb_window_save_project (CbWindow *self, GFile *file, GError **error);
+/* a project by its suffix, else a label map */
+gboolean cb_window_open_file (CbWindow *self, GFile *file, GError **error);
+
+/* Never lose work: writes the painting as a project into this window's
+ * autosave slot now (the timer does it every 30 s when something changed). */
+gboolean cb_window_autosave (CbWindow *self, GError **error);
+const char *cb_window_get_autosave_path (CbWindow *self);
+
 /* factor 1 = the model's native size, 2 or 4 = nearest upscale */
 gboolean cb_window_export_image (CbWindow *self, GFile *file, guint factor, GError **error);
 
