@@ -65,6 +65,7 @@ typedef struct
   /* STEP_CONV */
   CbCpuConvWeights cw;
   CbCpuGeom geom;
+  gboolean chunked; /* large image: jobs are tile chunks over all panels, channels blocked */
 
   /* STEP_GATHER, and mlp_shared of STEP_SPADE_FUSED */
   CbCpuGather gt;
@@ -110,7 +111,7 @@ struct _CbCpuPlan
 
   float *pad;          /* padded input of the current convolution */
   float *gb;           /* γ | β of the boundary pixels of the current SPADE */
-  float **thread_pack; /* per thread: GEMM_GROUPS packed pixel groups */
+  float **thread_pack; /* per thread: GEMM_GROUPS packed pixel groups, or a chunk's partial sums */
   float **thread_scratch;
   float *hidden_vec; /* one hidden vector (main thread) */
 
@@ -576,6 +577,11 @@ cb_cpu_plan_new (const CbGraph *graph, const CbCpuOptions *options, GError **err
                                     op->kernel);
           cb_cpu_geom_init (&s->geom, in->h, in->w, op->kernel / 2);
           pad_floats = MAX (pad_floats, cb_cpu_geom_floats (&s->geom, in->c));
+          /* enough chunks for every thread, and enough channels to block */
+          guint chunks = (s->geom.n_tiles + TILE_CHUNK - 1) / TILE_CHUNK;
+          s->chunked = chunks >= 4 * n_threads && in->c > CB_CPU_KB && s->cw.n_panels <= 64;
+          if (s->chunked)
+            pack_floats = MAX (pack_floats, (gsize)s->cw.n_panels * TILE_CHUNK * CB_CPU_MR * CB_CPU_NR);
           plan->memory += (gsize)s->cw.n_panels * CB_CPU_MR * (in->c * op->kernel * op->kernel + 1) * 4;
         }
       else if (s->kind == STEP_SPADE_FUSED)
@@ -831,6 +837,16 @@ conv_job (gpointer data, guint job, guint thread)
 }
 
 static void
+conv_chunk_job (gpointer data, guint job, guint thread)
+{
+  Job *j = data;
+  const Step *s = j->s;
+  guint t0 = job * TILE_CHUNK, t1 = MIN (s->geom.n_tiles, t0 + TILE_CHUNK);
+  cb_cpu_conv_chunk (&s->cw, &s->geom, j->plan->pad, t0, t1, j->out, s->op->act, s->op->slope,
+                     j->plan->thread_pack[thread]);
+}
+
+static void
 run_conv (CbCpuPlan *plan, Step *s, const float *in, float *out)
 {
   guint n_threads = cb_cpu_pool_get_n_threads (plan->pool);
@@ -838,7 +854,10 @@ run_conv (CbCpuPlan *plan, Step *s, const float *in, float *out)
   guint n = split (s->cw.cin, n_threads, 1, &j.per_job);
   cb_cpu_pool_run (plan->pool, n, pad_job, &j);
   guint chunks = (s->geom.n_tiles + TILE_CHUNK - 1) / TILE_CHUNK;
-  cb_cpu_pool_run (plan->pool, chunks * s->cw.n_panels, conv_job, &j);
+  if (s->chunked)
+    cb_cpu_pool_run (plan->pool, chunks, conv_chunk_job, &j);
+  else
+    cb_cpu_pool_run (plan->pool, chunks * s->cw.n_panels, conv_job, &j);
 }
 
 static void

@@ -191,15 +191,29 @@ cb_cpu_pad_planes (const CbCpuGeom *g, const float *in, guint c0, guint c1, floa
 #define ST(p, v) (*(v8u *)(p) = (v))
 
 CB_BODY void
-conv_micro (const float *restrict in, gsize plane, guint wp, guint k, guint cin, const float *restrict w,
-            const float *restrict bias, float *restrict tile)
+conv_micro_acc (const float *restrict in, gsize plane, guint wp, guint k, guint cin, const float *restrict w,
+                const float *restrict bias, gboolean accumulate, float *restrict tile)
 {
-  v8 c00 = BCAST (bias[0]), c01 = c00;
-  v8 c10 = BCAST (bias[1]), c11 = c10;
-  v8 c20 = BCAST (bias[2]), c21 = c20;
-  v8 c30 = BCAST (bias[3]), c31 = c30;
-  v8 c40 = BCAST (bias[4]), c41 = c40;
-  v8 c50 = BCAST (bias[5]), c51 = c50;
+  v8 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+  if (accumulate)
+    {
+      /* a later block of input channels: go on from the partial sums in tile */
+      c00 = LD (tile + 0 * NR), c01 = LD (tile + 0 * NR + 8);
+      c10 = LD (tile + 1 * NR), c11 = LD (tile + 1 * NR + 8);
+      c20 = LD (tile + 2 * NR), c21 = LD (tile + 2 * NR + 8);
+      c30 = LD (tile + 3 * NR), c31 = LD (tile + 3 * NR + 8);
+      c40 = LD (tile + 4 * NR), c41 = LD (tile + 4 * NR + 8);
+      c50 = LD (tile + 5 * NR), c51 = LD (tile + 5 * NR + 8);
+    }
+  else
+    {
+      c00 = BCAST (bias[0]), c01 = c00;
+      c10 = BCAST (bias[1]), c11 = c10;
+      c20 = BCAST (bias[2]), c21 = c20;
+      c30 = BCAST (bias[3]), c31 = c30;
+      c40 = BCAST (bias[4]), c41 = c40;
+      c50 = BCAST (bias[5]), c51 = c50;
+    }
 
 #define STEP(p)                                                                                                        \
   do                                                                                                                   \
@@ -260,6 +274,60 @@ conv_micro (const float *restrict in, gsize plane, guint wp, guint k, guint cin,
   ST (tile + 4 * NR + 8, c41);
   ST (tile + 5 * NR, c50);
   ST (tile + 5 * NR + 8, c51);
+}
+
+CB_BODY void
+conv_micro (const float *restrict in, gsize plane, guint wp, guint k, guint cin, const float *restrict w,
+            const float *restrict bias, float *restrict tile)
+{
+  conv_micro_acc (in, plane, wp, k, cin, w, bias, FALSE, tile);
+}
+
+CB_BODY void
+store_tile (const CbCpuGeom *g, gsize q, float *tile, guint co0, guint n_co, float *out, CbActivation act, float slope)
+{
+  gsize hw = (gsize)g->h * g->w;
+  activate_n (act, slope, tile, (gsize)n_co * NR);
+  gint32 d0 = g->dst[q], dl = g->dst[q + NR - 1];
+  if (d0 >= 0 && dl == d0 + NR - 1)
+    for (guint m = 0; m < n_co; m++)
+      memcpy (out + (co0 + m) * hw + d0, tile + m * NR, sizeof (float) * NR);
+  else
+    for (guint j = 0; j < NR; j++)
+      {
+        gint32 d = g->dst[q + j];
+        if (d < 0)
+          continue;
+        for (guint m = 0; m < n_co; m++)
+          out[(co0 + m) * hw + d] = tile[m * NR + j];
+      }
+}
+
+/* Tiles t0..t1 for every panel, input channels in blocks of CB_CPU_KB: each
+ * block's input rows and weights stay in L2 while all panels pass over them. */
+CB_BODY void
+conv_chunk_body (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *padded, guint t0, guint t1, float *out,
+                 CbActivation act, float slope, float *acc)
+{
+  guint taps = cw->k * cw->k, nt = t1 - t0;
+  for (guint kb = 0; kb < cw->cin; kb += CB_CPU_KB)
+    {
+      guint kn = MIN (CB_CPU_KB, cw->cin - kb);
+      for (guint p = 0; p < cw->n_panels; p++)
+        {
+          const float *wpanel = cw->packed + ((gsize)p * cw->cin + kb) * taps * MR;
+          for (guint t = t0; t < t1; t++)
+            {
+              gsize q = g->q0 + (gsize)t * NR;
+              conv_micro_acc (padded + kb * g->plane + q, g->plane, g->wp, cw->k, kn, wpanel, cw->bias + p * MR,
+                              kb > 0, acc + ((gsize)p * nt + (t - t0)) * MR * NR);
+            }
+        }
+    }
+  for (guint p = 0; p < cw->n_panels; p++)
+    for (guint t = t0; t < t1; t++)
+      store_tile (g, g->q0 + (gsize)t * NR, acc + ((gsize)p * nt + (t - t0)) * MR * NR, p * MR,
+                  MIN (MR, cw->cout - p * MR), out, act, slope);
 }
 
 CB_BODY void
@@ -475,6 +543,10 @@ CB_VARIANTS (conv_tiles,
              (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *padded, guint panel, const guint *tiles,
               guint t0, guint t1, float *out, CbActivation act, float slope),
              (cw, g, padded, panel, tiles, t0, t1, out, act, slope))
+CB_VARIANTS (conv_chunk,
+             (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *padded, guint t0, guint t1, float *out,
+              CbActivation act, float slope, float *acc),
+             (cw, g, padded, t0, t1, out, act, slope, acc))
 CB_VARIANTS (gemm_groups,
              (const CbCpuConvWeights *cw, const float *packed, guint n_groups, guint panel, const gint32 *pix,
               float *out, gsize out_plane, CbActivation act, float slope),
@@ -493,6 +565,13 @@ cb_cpu_conv_tiles (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *
                    guint t0, guint t1, float *out, CbActivation act, float slope)
 {
   CB_CALL (conv_tiles, (cw, g, padded, panel, tiles, t0, t1, out, act, slope));
+}
+
+void
+cb_cpu_conv_chunk (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *padded, guint t0, guint t1, float *out,
+                   CbActivation act, float slope, float *acc)
+{
+  CB_CALL (conv_chunk, (cw, g, padded, t0, t1, out, act, slope, acc));
 }
 
 void

@@ -26,6 +26,7 @@ G_BEGIN_DECLS
 #define CB_CPU_MR 6
 #define CB_CPU_NR 16
 #define CB_CPU_VEC 8 /* gather tables are padded to a multiple of this */
+#define CB_CPU_KB 32 /* input channels per block of cb_cpu_conv_chunk() */
 
 /* "avx2" or "generic"; CATBRUSH_CPU_ISA=generic forces the portable code */
 const char *cb_cpu_isa (void);
@@ -76,6 +77,12 @@ void cb_cpu_pack_pixels (const CbCpuGeom *g, const float *padded, guint cin, con
 /* out[co * out_plane + pix[j]] = act(conv) for panel `panel` and the packed groups */
 void cb_cpu_gemm_groups (const CbCpuConvWeights *cw, const float *packed, guint n_groups, guint panel,
                          const gint32 *pix, float *out, gsize out_plane, CbActivation act, float slope);
+
+/* Tiles [t0, t1) for every output channel, the input channels in blocks
+ * (for large images, where a tile's input rows of every channel would not stay
+ * in the cache). acc: n_panels * (t1 - t0) * MR * NR floats. */
+void cb_cpu_conv_chunk (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *padded, guint t0, guint t1,
+                        float *out, CbActivation act, float slope, float *acc);
 
 /* A convolution over EMBED(rows, table) as per-row, per-tap tables. */
 typedef struct

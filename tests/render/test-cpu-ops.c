@@ -214,8 +214,21 @@ test_conv_shapes (void)
 {
   static const guint cases[][4] = {
     /* cin, cout, h, w: single channels, panel tails (cout % 6), tile tails, rows shorter and longer than a tile */
-    { 1, 1, 1, 1 }, { 1, 3, 7, 5 },  { 3, 1, 13, 11 },  { 5, 9, 7, 5 },   { 16, 17, 6, 9 }, { 2, 8, 1, 7 },
-    { 7, 4, 9, 1 }, { 4, 6, 3, 40 }, { 9, 13, 17, 16 }, { 32, 12, 8, 8 }, { 3, 7, 2, 2 },   { 6, 25, 11, 23 },
+    { 1, 1, 1, 1 },
+    { 1, 3, 7, 5 },
+    { 3, 1, 13, 11 },
+    { 5, 9, 7, 5 },
+    { 16, 17, 6, 9 },
+    { 2, 8, 1, 7 },
+    { 7, 4, 9, 1 },
+    { 4, 6, 3, 40 },
+    { 9, 13, 17, 16 },
+    { 32, 12, 8, 8 },
+    { 3, 7, 2, 2 },
+    { 6, 25, 11, 23 },
+    /* large enough for input-channel blocks (cb_cpu_conv_chunk) */
+    { 40, 7, 64, 64 },
+    { 70, 13, 50, 47 },
   };
   g_autoptr (GRand) rand = g_rand_new_with_seed (3);
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
