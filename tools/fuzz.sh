@@ -12,6 +12,7 @@
 # Environment: FUZZ_JOBS (parallel targets, default 1), FUZZ_BUILD (the build
 # folder, default build-fuzz). See docs/RELIABILITY.md.
 set -eu
+"$(dirname "$0")/setup.sh"
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 [ $# -gt 0 ] && shift
@@ -40,13 +41,13 @@ max_len () {
 }
 
 export ASAN_OPTIONS="detect_leaks=1:fast_unwind_on_malloc=0:allocator_may_return_null=1:symbolize=1"
-export LSAN_OPTIONS="suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0"
+root="$(pwd)"
+export LSAN_OPTIONS="suppressions=$root/tests/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 export G_SLICE=always-malloc
 export G_DEBUG=gc-friendly
 
 status=0
-results=""
 run_one () {
   t="$1"
   work="$build/fuzz-work/$t"
@@ -77,13 +78,23 @@ run_one () {
 
 mkdir -p "$build"
 if [ "$jobs" -gt 1 ]; then
-  pids=""
-  for t in $targets; do
-    run_one "$t" >"$build/fuzz-$t.summary" 2>&1 &
-    pids="$pids $!"
+  # batches of $jobs targets at a time
+  # shellcheck disable=SC2086
+  set -- $targets
+  while [ $# -gt 0 ]; do
+    pids=""
+    batch=""
+    n=0
+    while [ $# -gt 0 ] && [ "$n" -lt "$jobs" ]; do
+      run_one "$1" >"$build/fuzz-$1.summary" 2>&1 &
+      pids="$pids $!"
+      batch="$batch $1"
+      n=$((n + 1))
+      shift
+    done
+    for p in $pids; do wait "$p" || status=1; done
+    for t in $batch; do cat "$build/fuzz-$t.summary"; done
   done
-  for p in $pids; do wait "$p" || status=1; done
-  for t in $targets; do cat "$build/fuzz-$t.summary"; done
 else
   for t in $targets; do run_one "$t" || status=1; done
 fi

@@ -9,6 +9,7 @@ PACKAGES="
   libvulkan-dev glslang-tools mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
   wordnet-base wordnet-dev
   xvfb xauth
+  clang libclang-rt-14-dev zlib1g-dev
   python3 python3-torch python3-numpy python3-pil
 "
 
