@@ -86,6 +86,16 @@ read_entry (CbPth *pth, const char *name, guint64 limit, GError **error)
                    (guint64)st.size, limit);
       return NULL;
     }
+  /* Deflate expands at most 1032:1; more would only be a bomb. The buffer is
+   * allocated at the stated size, so bound it by the bytes in the file. */
+  if ((st.valid & ZIP_STAT_COMP_SIZE) && st.size / 1032 > st.comp_size + 1024)
+    {
+      g_set_error (error, CB_ERROR, CB_ERROR_LIMIT,
+                   "%s: entry “%s” claims %" G_GUINT64_FORMAT " bytes from %" G_GUINT64_FORMAT
+                   " compressed (damaged, or a zip bomb)",
+                   pth->path, name, (guint64)st.size, (guint64)st.comp_size);
+      return NULL;
+    }
   f = zip_fopen (pth->zip, name, 0);
   if (!f)
     {

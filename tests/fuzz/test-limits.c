@@ -77,8 +77,8 @@ static void
 test_safetensors_absurd_shapes (void)
 {
   const char *shapes[] = {
-    "[1099511627776, 1099511627776, 1099511627776]",         /* (2^40)^3 overflows 64 bits */
-    "[4611686018427387904, 4]",                              /* 2^62 elements, 2^64 bytes */
+    "[1099511627776, 1099511627776, 1099511627776]", /* (2^40)^3 overflows 64 bits */
+    "[4611686018427387904, 4]",                      /* 2^62 elements, 2^64 bytes */
   };
   for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
     {
@@ -293,6 +293,23 @@ test_pth_broadcast_view (void)
   g_assert_error (error, CB_ERROR, CB_ERROR_LIMIT);
 }
 
+/* a 499-byte checkpoint whose deflated storage entry claims 3.75 GB */
+static void
+test_pth_zip_bomb (void)
+{
+  g_autofree char *path
+    = g_build_filename (CB_SOURCE_DIR, "tests", "fuzz", "regressions", "pth", "zip-bomb-size.pth", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CbPth) pth = cb_pth_open (path, &error);
+  g_autofree float *w = NULL;
+
+  g_assert_no_error (error);
+  w = cb_pth_read_f32 (pth, "w", 0, NULL, &error);
+  g_assert_null (w);
+  g_assert_error (error, CB_ERROR, CB_ERROR_LIMIT);
+  g_assert_nonnull (strstr (error->message, "zip bomb"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -310,6 +327,7 @@ main (int argc, char **argv)
   g_test_add_func ("/limits/profile/huge", test_profile_huge);
   g_test_add_func ("/limits/profile/too-many-sources", test_profile_too_many_sources);
   g_test_add_func ("/limits/pth/broadcast-view", test_pth_broadcast_view);
+  g_test_add_func ("/limits/pth/zip-bomb", test_pth_zip_bomb);
   status = g_test_run ();
   g_rmdir (tmpdir);
   g_free (tmpdir);
