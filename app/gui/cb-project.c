@@ -5,6 +5,7 @@
 #include "app/gui/cb-project.h"
 
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 #include <zip.h>
 
@@ -57,6 +58,52 @@ cb_project_copy_profile (const CbProfile *profile)
   if (profile->estimation != NULL)
     copy->estimation = json_node_copy (profile->estimation);
   return copy;
+}
+
+void
+cb_affinity_set_weight (CbProfile *profile, guint row, guint column, double value)
+{
+  guint n = profile->n_source;
+  float *a;
+  double rest = 0;
+
+  g_return_if_fail (row < cb_class_set_get_n_classes (profile->target) && column < n);
+
+  a = profile->affinity + (gsize)row * n;
+  value = CLAMP (isfinite (value) ? value : 0.0, 0.0, 1.0);
+  if (n == 1)
+    value = 1.0;
+  for (guint j = 0; j < n; j++)
+    if (j != column)
+      rest += a[j];
+  for (guint j = 0; j < n; j++)
+    if (j != column)
+      a[j] = rest > 1e-12 ? (float)(a[j] * (1.0 - value) / rest) : (float)((1.0 - value) / (n - 1));
+  a[column] = (float)value;
+}
+
+guint
+cb_affinity_top_columns (const CbProfile *profile, guint row, guint k, guint *columns)
+{
+  const float *a = profile->affinity + (gsize)row * profile->n_source;
+  guint n = 0;
+
+  k = MIN (k, profile->n_source);
+  /* k is small: insertion into a sorted list of k */
+  for (guint j = 0; j < profile->n_source; j++)
+    {
+      guint at = n;
+
+      while (at > 0 && a[columns[at - 1]] < a[j])
+        at--;
+      if (at >= k)
+        continue;
+      for (guint m = MIN (n, k - 1); m > at; m--)
+        columns[m] = columns[m - 1];
+      columns[at] = j;
+      n = MIN (n + 1, k);
+    }
+  return n;
 }
 
 /* ------------------------------------------------------------------ remapping */

@@ -61,6 +61,13 @@ CbProject *cb_project_load_from_bytes (GBytes *bytes, const char *display_name, 
 /* A deep copy (model/ has none yet). */
 CbProfile *cb_project_copy_profile (const CbProfile *profile);
 
+/* Sets A[row, column] = value (clamped to [0, 1]) and rescales the other
+ * entries of the row to sum 1 - value (spread evenly when they were all 0),
+ * so the row stays stochastic and the edited entry keeps its value. */
+void cb_affinity_set_weight (CbProfile *profile, guint row, guint column, double value);
+/* The k largest entries of a row, largest first; returns how many (≤ k, ≤ S'). */
+guint cb_affinity_top_columns (const CbProfile *profile, guint row, guint k, guint *columns);
+
 /* table[old id] = the id in to of the class with the same name (case-insensitive)
  * in from, or void; void stays void. Returns the number of classes of from
  * without a namesake in to. */

@@ -10,6 +10,7 @@
 
 #include "cb-config.h"
 #include "cb-resources.h"
+#include "app/gui/cb-affinity-dialog.h"
 #include "app/gui/cb-autosave.h"
 #include "app/gui/cb-gen-worker.h"
 #include "app/gui/cb-paint.h"
@@ -210,6 +211,12 @@ update_actions (CbWindow *self)
   g_simple_action_set_enabled (G_SIMPLE_ACTION (action), cb_undo_stack_can_redo (self->doc->undo));
   action = g_action_map_lookup_action (G_ACTION_MAP (self), "export-image");
   g_simple_action_set_enabled (G_SIMPLE_ACTION (action), self->image != NULL);
+  action = g_action_map_lookup_action (G_ACTION_MAP (self), "load-profile");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), self->source_classes != NULL);
+  action = g_action_map_lookup_action (G_ACTION_MAP (self), "reset-classes");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), self->doc->profile != NULL && self->source_classes != NULL);
+  action = g_action_map_lookup_action (G_ACTION_MAP (self), "affinity");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), self->doc->profile != NULL);
   update_title (self);
 }
 
@@ -587,6 +594,22 @@ show_image (CbWindow *self, CbImage *image)
   cb_canvas_set_image (self->canvas, self->texture);
 }
 
+/* The generator's first layer follows the document's profile; a generation
+ * follows (worker_profile_cb), so the window counts as generating already. */
+static void
+send_profile (CbWindow *self)
+{
+  if (self->worker == NULL)
+    return;
+  self->profile_serial = cb_gen_worker_set_profile (self->worker, self->doc->profile);
+  if (cb_gen_worker_can_generate (self->worker))
+    {
+      self->requested_serial = self->profile_serial;
+      gtk_spinner_start (GTK_SPINNER (self->spinner));
+      gtk_widget_set_visible (self->spinner, TRUE);
+    }
+}
+
 /* The document's classes changed (a project, a profile): palette, canvas, seeds, generator. */
 static void
 classes_changed (CbWindow *self)
@@ -597,8 +620,7 @@ classes_changed (CbWindow *self)
   cb_canvas_document_changed (self->canvas);
   update_seed_entry (self);
   update_actions (self);
-  if (self->worker != NULL)
-    self->profile_serial = cb_gen_worker_set_profile (self->worker, self->doc->profile);
+  send_profile (self);
   if (self->affinity_dialog != NULL)
     gtk_window_destroy (GTK_WINDOW (self->affinity_dialog));
 }
@@ -842,6 +864,150 @@ offer_restore (CbWindow *self)
   g_object_set_data (G_OBJECT (dialog), "cb-restore", GINT_TO_POINTER (1));
   g_signal_connect (dialog, "response", G_CALLBACK (restore_response_cb), self);
   gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* ------------------------------------------------------------------ target classes */
+
+static gboolean
+check_profile (CbWindow *self, const CbProfile *profile, GError **error)
+{
+  if (self->source_classes == NULL || self->model_sha256 == NULL)
+    {
+      g_set_error_literal (error, CB_ERROR, CB_ERROR_INVALID,
+                           "No model is loaded: a target profile needs the model it was made for");
+      return FALSE;
+    }
+  if (!cb_profile_check_model (profile, self->model_sha256, error))
+    {
+      g_prefix_error (error, "Made for another model: ");
+      return FALSE;
+    }
+  if (profile->n_source != cb_class_set_get_n_classes (self->source_classes))
+    {
+      g_set_error (error, CB_ERROR, CB_ERROR_MISMATCH, "The profile has %u source classes but the model has %u",
+                   profile->n_source, cb_class_set_get_n_classes (self->source_classes));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Switches the painting to other classes: the map's ids mean other classes now. */
+static void
+switch_classes (CbWindow *self, CbProfile *profile, CbRemap remap)
+{
+  const CbClassSet *to = profile ? profile->target : self->source_classes;
+  guint8 table[256];
+  guint64 before = 0, after = 0;
+
+  if (remap == CB_REMAP_BY_NAME)
+    cb_class_remap_by_name (self->doc->classes, to, table);
+  for (gsize i = 0; i < (gsize)self->doc->map->width * self->doc->map->height; i++)
+    before += self->doc->map->ids[i] != CB_VOID_ID;
+  cb_document_set_profile (self->doc, profile, profile ? NULL : cb_class_set_copy (self->source_classes),
+                           remap == CB_REMAP_BY_NAME ? table : NULL);
+  for (gsize i = 0; i < (gsize)self->doc->map->width * self->doc->map->height; i++)
+    after += self->doc->map->ids[i] != CB_VOID_ID;
+  if (remap == CB_REMAP_BY_NAME && after < before)
+    {
+      g_autofree char *text = g_strdup_printf ("%" G_GUINT64_FORMAT " painted pixels were of classes that “%s” does "
+                                               "not have by name, and were cleared.",
+                                               before - after, to->name ? to->name : "the new class set");
+
+      show_message (self, text);
+    }
+  mark_changed (self);
+  self->map_dirty = TRUE;
+  classes_changed (self);
+}
+
+gboolean
+cb_window_set_profile (CbWindow *self, const CbProfile *profile, CbRemap remap, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+
+  if (!check_profile (self, profile, &local_error))
+    {
+      show_error (self, "The target profile cannot be used", local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  switch_classes (self, cb_project_copy_profile (profile), remap);
+  return TRUE;
+}
+
+gboolean
+cb_window_load_profile (CbWindow *self, GFile *file, CbRemap remap, GError **error)
+{
+  g_autofree char *path = g_file_get_path (file);
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (CbProfile) profile = NULL;
+
+  if (path == NULL)
+    g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "Only local files can be opened");
+  else
+    profile = cb_profile_load (path, &local_error);
+  if (profile == NULL)
+    {
+      show_error (self, "Could not load the target profile", local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return cb_window_set_profile (self, profile, remap, error);
+}
+
+void
+cb_window_reset_classes (CbWindow *self, CbRemap remap)
+{
+  if (self->doc->profile == NULL || self->source_classes == NULL)
+    return;
+  switch_classes (self, NULL, remap);
+}
+
+const CbProfile *
+cb_window_get_profile (CbWindow *self)
+{
+  return self->doc->profile;
+}
+
+static void
+affinity_changed_cb (CbAffinityDialog *dialog, CbWindow *self)
+{
+  const CbProfile *edited = cb_affinity_dialog_get_profile (dialog);
+  CbProfile *profile = self->doc->profile;
+
+  if (profile == NULL || profile->n_source != edited->n_source
+      || cb_class_set_get_n_classes (profile->target) != cb_class_set_get_n_classes (edited->target))
+    return;
+  memcpy (profile->affinity, edited->affinity,
+          sizeof (float) * cb_class_set_get_n_classes (profile->target) * profile->n_source);
+  g_clear_pointer (&profile->estimation, json_node_unref);
+  if (edited->estimation != NULL)
+    profile->estimation = json_node_copy (edited->estimation);
+  mark_changed (self);
+  /* the classes stay: only the first layer changes, then a generation */
+  send_profile (self);
+}
+
+static void
+affinity_destroy_cb (GtkWidget *dialog, CbWindow *self)
+{
+  if (self->affinity_dialog == dialog)
+    self->affinity_dialog = NULL;
+}
+
+GtkWidget *
+cb_window_show_affinity (CbWindow *self)
+{
+  if (self->doc->profile == NULL)
+    return NULL;
+  if (self->affinity_dialog == NULL)
+    {
+      self->affinity_dialog = cb_affinity_dialog_new (GTK_WINDOW (self), self->doc->profile);
+      g_signal_connect (self->affinity_dialog, "changed", G_CALLBACK (affinity_changed_cb), self);
+      g_signal_connect (self->affinity_dialog, "destroy", G_CALLBACK (affinity_destroy_cb), self);
+    }
+  gtk_window_present (GTK_WINDOW (self->affinity_dialog));
+  return self->affinity_dialog;
 }
 
 typedef void (*FileChosenFunc) (CbWindow *self, GFile *file, GtkFileChooser *chooser);
@@ -1167,6 +1333,112 @@ save_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
     show_save_project_dialog (self, NULL);
 }
 
+/* What the painting becomes when the classes change: asked unless it is blank. */
+static void
+remap_response_cb (GtkDialog *dialog, int response, CbWindow *self)
+{
+  CbProfile *profile = g_object_get_data (G_OBJECT (dialog), "cb-profile");
+  gboolean reset = g_object_get_data (G_OBJECT (dialog), "cb-reset") != NULL;
+  CbRemap remap = response == GTK_RESPONSE_ACCEPT ? CB_REMAP_BY_NAME : CB_REMAP_CLEAR;
+
+  if (response == GTK_RESPONSE_ACCEPT || response == GTK_RESPONSE_REJECT)
+    {
+      if (reset)
+        cb_window_reset_classes (self, remap);
+      else if (profile != NULL)
+        cb_window_set_profile (self, profile, remap, NULL);
+    }
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+static void
+ask_remap (CbWindow *self, CbProfile *profile, gboolean reset)
+{
+  GtkWidget *dialog, *keep;
+  const CbClassSet *to = profile ? profile->target : self->source_classes;
+
+  if (cb_document_is_blank (self->doc))
+    {
+      if (reset)
+        cb_window_reset_classes (self, CB_REMAP_CLEAR);
+      else
+        cb_window_set_profile (self, profile, CB_REMAP_CLEAR, NULL);
+      cb_profile_free (profile);
+      return;
+    }
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "Paint with the classes of “%s”?",
+                                   to->name ? to->name : "the new class set");
+  gtk_message_dialog_format_secondary_text (
+    GTK_MESSAGE_DIALOG (dialog), "The label map's ids will mean other classes. Catbrush can keep the pixels of the "
+                                 "classes that have the same name in the new classes and clear the others, or clear "
+                                 "the whole painting.");
+  gtk_dialog_add_button (GTK_DIALOG (dialog), "_Cancel", GTK_RESPONSE_CANCEL);
+  gtk_dialog_add_button (GTK_DIALOG (dialog), "C_lear Painting", GTK_RESPONSE_REJECT);
+  keep = gtk_dialog_add_button (GTK_DIALOG (dialog), "_Keep Matching Classes", GTK_RESPONSE_ACCEPT);
+  gtk_widget_add_css_class (keep, "suggested-action");
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  if (profile != NULL)
+    g_object_set_data_full (G_OBJECT (dialog), "cb-profile", profile, (GDestroyNotify)cb_profile_free);
+  if (reset)
+    g_object_set_data (G_OBJECT (dialog), "cb-reset", GINT_TO_POINTER (1));
+  g_signal_connect (dialog, "response", G_CALLBACK (remap_response_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+profile_chosen (CbWindow *self, GFile *file, GtkFileChooser *chooser)
+{
+  g_autofree char *path = g_file_get_path (file);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CbProfile) profile = path ? cb_profile_load (path, &error) : NULL;
+
+  if (profile == NULL)
+    {
+      if (error == NULL)
+        g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "Only local files can be opened");
+      show_error (self, "Could not load the target profile", error);
+      return;
+    }
+  /* refuse a profile of another model before asking anything */
+  if (!check_profile (self, profile, &error))
+    {
+      show_error (self, "The target profile cannot be used", error);
+      return;
+    }
+  ask_remap (self, g_steal_pointer (&profile), FALSE);
+}
+
+static void
+load_profile_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  CbWindow *self = user_data;
+  GtkFileChooserNative *native;
+
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  native = file_chooser_new (self, "Load Target Profile", GTK_FILE_CHOOSER_ACTION_OPEN, "_Load", NULL, FILTER_JSON,
+                             profile_chosen);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+  G_GNUC_END_IGNORE_DEPRECATIONS
+}
+
+static void
+reset_classes_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  CbWindow *self = user_data;
+
+  if (self->doc->profile != NULL)
+    ask_remap (self, NULL, TRUE);
+}
+
+static void
+affinity_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  cb_window_show_affinity (CB_WINDOW (user_data));
+}
+
 static void
 new_create_cb (GtkButton *button, GtkWindow *dialog)
 {
@@ -1424,6 +1696,9 @@ static const GActionEntry win_entries[] = {
   { "save", save_activated, NULL, NULL, NULL, { 0 } },
   { "save-as", save_as_activated, NULL, NULL, NULL, { 0 } },
   { "save-labels", save_labels_activated, NULL, NULL, NULL, { 0 } },
+  { "load-profile", load_profile_activated, NULL, NULL, NULL, { 0 } },
+  { "reset-classes", reset_classes_activated, NULL, NULL, NULL, { 0 } },
+  { "affinity", affinity_activated, NULL, NULL, NULL, { 0 } },
   { "export-image", export_image_activated, NULL, NULL, NULL, { 0 } },
   { "export-labels", export_labels_activated, NULL, NULL, NULL, { 0 } },
   { "undo", undo_activated, NULL, NULL, NULL, { 0 } },

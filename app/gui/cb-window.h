@@ -62,6 +62,26 @@ gboolean cb_window_open_file (CbWindow *self, GFile *file, GError **error);
 gboolean cb_window_autosave (CbWindow *self, GError **error);
 const char *cb_window_get_autosave_path (CbWindow *self);
 
+/* Target classes (DESIGN §2: the affinity first layer). When the classes
+ * change the label map's ids mean other classes: CB_REMAP_BY_NAME keeps the
+ * pixels of classes with the same name in the new set (case-insensitive),
+ * clearing the rest; CB_REMAP_CLEAR clears the painting. A profile made for
+ * another model (SHA-256) or with another number of source classes is
+ * refused with CB_ERROR_MISMATCH, shown in the window too. */
+typedef enum
+{
+  CB_REMAP_BY_NAME,
+  CB_REMAP_CLEAR,
+} CbRemap;
+
+gboolean cb_window_load_profile (CbWindow *self, GFile *file, CbRemap remap, GError **error);
+gboolean cb_window_set_profile (CbWindow *self, const CbProfile *profile, CbRemap remap, GError **error);
+/* back to the model's own classes */
+void cb_window_reset_classes (CbWindow *self, CbRemap remap);
+const CbProfile *cb_window_get_profile (CbWindow *self);
+/* The Affinity dialog (a CbAffinityDialog), NULL without a profile; its edits apply at once. */
+GtkWidget *cb_window_show_affinity (CbWindow *self);
+
 /* factor 1 = the model's native size, 2 or 4 = nearest upscale */
 gboolean cb_window_export_image (CbWindow *self, GFile *file, guint factor, GError **error);
 

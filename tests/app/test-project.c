@@ -5,6 +5,7 @@
 #include "app/gui/cb-project.h"
 
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 #include <zip.h>
 
@@ -368,6 +369,57 @@ test_remap (void)
   g_assert_cmpuint (map->ids[3], ==, CB_VOID_ID);
 }
 
+static void
+test_affinity_edit (void)
+{
+  static const char *const source[] = { "sky", "road", "tree", "car" };
+  static const char *const target[] = { "door", "lawn" };
+  g_autoptr (CbClassSet) t = make_classes ("t", target, 2);
+  g_autoptr (CbProfile) p = cb_profile_new (t, 4, source, NULL);
+  guint top[5];
+
+  /* row 0: 0.1 0.6 0.3 0 */
+  p->affinity[0] = 0.1f;
+  p->affinity[1] = 0.6f;
+  p->affinity[2] = 0.3f;
+  p->affinity[3] = 0.0f;
+  g_assert_cmpuint (cb_affinity_top_columns (p, 0, 5, top), ==, 4);
+  g_assert_cmpuint (top[0], ==, 1);
+  g_assert_cmpuint (top[1], ==, 2);
+  g_assert_cmpuint (top[2], ==, 0);
+  g_assert_cmpuint (cb_affinity_top_columns (p, 0, 2, top), ==, 2);
+  g_assert_cmpuint (top[0], ==, 1);
+  g_assert_cmpuint (top[1], ==, 2);
+
+  /* road to 0.2: the others share 0.8 in their old proportions (0.1 : 0.3 : 0) */
+  cb_affinity_set_weight (p, 0, 1, 0.2);
+  g_assert_cmpfloat_with_epsilon (p->affinity[1], 0.2, 1e-6);
+  g_assert_cmpfloat_with_epsilon (p->affinity[0], 0.2, 1e-6);
+  g_assert_cmpfloat_with_epsilon (p->affinity[2], 0.6, 1e-6);
+  g_assert_cmpfloat_with_epsilon (p->affinity[3], 0.0, 1e-6);
+  /* all on one, then off it: the rest was zero, so it is spread evenly */
+  cb_affinity_set_weight (p, 0, 3, 1.0);
+  g_assert_cmpfloat_with_epsilon (p->affinity[3], 1.0, 1e-6);
+  g_assert_cmpfloat_with_epsilon (p->affinity[0] + p->affinity[1] + p->affinity[2], 0.0, 1e-6);
+  cb_affinity_set_weight (p, 0, 3, 0.4);
+  for (guint j = 0; j < 3; j++)
+    g_assert_cmpfloat_with_epsilon (p->affinity[j], 0.2, 1e-6);
+  /* out of range and NaN are clamped */
+  cb_affinity_set_weight (p, 0, 0, 7.0);
+  g_assert_cmpfloat (p->affinity[0], ==, 1.0f);
+  cb_affinity_set_weight (p, 0, 0, NAN);
+  g_assert_cmpfloat (p->affinity[0], ==, 0.0f);
+  {
+    double sum = 0;
+
+    for (guint j = 0; j < 4; j++)
+      sum += p->affinity[j];
+    g_assert_cmpfloat_with_epsilon (sum, 1.0, 1e-6);
+  }
+  /* the other row is untouched (uniform) */
+  g_assert_cmpfloat_with_epsilon (p->affinity[4], 0.25, 1e-6);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -378,6 +430,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/project/round-trip", test_round_trip);
   g_test_add_func ("/app/project/bad-input", test_bad_input);
   g_test_add_func ("/app/project/remap", test_remap);
+  g_test_add_func ("/app/project/affinity-edit", test_affinity_edit);
   status = g_test_run ();
   {
     g_autofree char *dir = g_build_filename (tmp_dir, "round-trip", NULL);

@@ -7,10 +7,12 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <gtk/gtk.h>
+#include <math.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
 
+#include "app/gui/cb-affinity-dialog.h"
 #include "app/gui/cb-gen-worker.h"
 #include "app/gui/cb-window.h"
 #include "model/cb-error.h"
@@ -109,25 +111,35 @@ class_id (CbWindow *window, guint index)
 }
 
 static void
-save_screenshot (CbWindow *window, const char *name)
+save_screenshot_of (GtkWidget *widget, const char *name)
 {
-  GtkWidget *widget = GTK_WIDGET (window);
   const char *dir = g_getenv ("CB_SCREENSHOT_DIR");
   g_autofree char *path = g_build_filename (dir ? dir : ".", name, NULL);
-  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
+  g_autoptr (GdkPaintable) paintable = NULL;
+  GtkSnapshot *snapshot;
+  int width, height;
   g_autoptr (GskRenderNode) node = NULL;
   g_autoptr (GdkTexture) texture = NULL;
 
-  spin (200); /* let the last frame settle */
+  /* let the last layout and frame settle: a widget that still needs an allocation paints nothing */
+  spin (200);
+  paintable = gtk_widget_paintable_new (widget);
+  width = gtk_widget_get_width (widget);
+  height = gtk_widget_get_height (widget);
+  snapshot = gtk_snapshot_new ();
   gdk_paintable_snapshot (paintable, snapshot, width, height);
   node = gtk_snapshot_free_to_node (snapshot);
   g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
                                          &GRAPHENE_RECT_INIT (0, 0, width, height));
   g_assert_true (gdk_texture_save_to_png (texture, path));
   g_test_message ("screenshot: %s", path);
+}
+
+static void
+save_screenshot (CbWindow *window, const char *name)
+{
+  save_screenshot_of (GTK_WIDGET (window), name);
 }
 
 /* A bogus model: the banner says so, and painting, undo and saving still work. */
@@ -803,6 +815,248 @@ test_autosave (void)
   g_assert_false (g_file_test (autosave, G_FILE_TEST_EXISTS));
 }
 
+static gboolean
+images_differ (const CbImage *a, const CbImage *b)
+{
+  return a->width != b->width || a->height != b->height
+         || memcmp (a->rgb, b->rgb, (gsize)a->width * a->height * 3) != 0;
+}
+
+static CbImage *
+image_copy (const CbImage *image)
+{
+  CbImage *copy = cb_image_new (image->width, image->height);
+
+  memcpy (copy->rgb, image->rgb, (gsize)image->width * image->height * 3);
+  return copy;
+}
+
+static void
+fill_with (CbWindow *window, guint8 id)
+{
+  CbDocument *doc = cb_window_get_document (window);
+  CbCanvas *canvas = cb_window_get_canvas (window);
+
+  set_tool (window, "rect");
+  cb_canvas_set_class_id (canvas, id);
+  cb_canvas_stroke_begin (canvas, 0, 0, 1.0, FALSE);
+  cb_canvas_stroke_end (canvas, doc->map->width, doc->map->height, 1.0);
+}
+
+/* Waits for the generation of what is on the canvas now. */
+static void
+wait_generated_after (CbWindow *window, guint n_before)
+{
+  g_assert_true (wait_for (generated, window, 300));
+  g_assert_cmpuint (cb_window_get_n_images (window), >, n_before);
+}
+
+static gboolean
+row_stochastic (const CbProfile *profile)
+{
+  for (guint t = 0; t < cb_class_set_get_n_classes (profile->target); t++)
+    {
+      double sum = 0;
+
+      for (guint s = 0; s < profile->n_source; s++)
+        {
+          float v = profile->affinity[t * profile->n_source + s];
+
+          if (v < 0 || v > 1)
+            return FALSE;
+          sum += v;
+        }
+      if (fabs (sum - 1.0) > 1e-5)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Target classes: a profile for the tiny model (source classes sky/road/tree). */
+static void
+test_profile (void)
+{
+  static const char *const source[] = { "sky", "road", "tree" };
+  CbWindow *window;
+  CbDocument *doc;
+  g_autofree char *sha = NULL;
+  g_autofree char *profile_path = g_build_filename (tmp_dir, "facades.json", NULL);
+  g_autofree char *other_path = g_build_filename (tmp_dir, "other-model.json", NULL);
+  g_autofree char *project_path = g_build_filename (tmp_dir, "with-profile.catbrush", NULL);
+  g_autoptr (GFile) profile_file = g_file_new_for_path (profile_path);
+  g_autoptr (GFile) other_file = g_file_new_for_path (other_path);
+  g_autoptr (GFile) project_file = g_file_new_for_path (project_path);
+  g_autoptr (CbClassSet) target = cb_class_set_new ("facades");
+  g_autoptr (CbProfile) profile = NULL;
+  g_autoptr (CbImage) identity = NULL;
+  g_autoptr (CbImage) through = NULL;
+  g_autoptr (GError) error = NULL;
+  CbAffinityDialog *dialog;
+  guint n_before, road_column = 0;
+  guint8 sky, tree;
+  gsize half;
+
+  if (model_path == NULL)
+    {
+      g_test_skip ("no model: make tests/fixtures/tiny-model.safetensors");
+      return;
+    }
+  sha = cb_file_sha256 (model_path, &error);
+  g_assert_no_error (error);
+
+  /* heaven looks like road (not like sky), Tree is tree, door is half sky half road */
+  g_assert_true (cb_class_set_add (target, 0, "heaven", 0x3366cc, NULL, NULL));
+  g_assert_true (cb_class_set_add (target, 7, "door", 0xcc3333, NULL, NULL));
+  g_assert_true (cb_class_set_add (target, 9, "Tree", 0x33aa33, NULL, NULL));
+  profile = cb_profile_new (target, 3, source, sha);
+  memset (profile->affinity, 0, sizeof (float) * 9);
+  profile->affinity[0 * 3 + 1] = 1;   /* heaven → road */
+  profile->affinity[1 * 3 + 0] = 0.5; /* door → sky, road */
+  profile->affinity[1 * 3 + 1] = 0.5;
+  profile->affinity[2 * 3 + 2] = 1; /* Tree → tree */
+  g_assert_true (cb_profile_save (profile, profile_path, &error));
+  g_assert_no_error (error);
+  g_free (profile->model_sha256);
+  profile->model_sha256 = g_strnfill (64, 'f');
+  g_assert_true (cb_profile_save (profile, other_path, &error));
+
+  window = open_window (model_path);
+  doc = cb_window_get_document (window);
+  g_assert_true (wait_for (generated, window, 300));
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "affinity"));
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "load-profile"));
+  sky = (guint8)cb_class_set_lookup_name (doc->classes, "sky")->id;
+  tree = (guint8)cb_class_set_lookup_name (doc->classes, "tree")->id;
+  g_assert_cmpuint (sky, ==, 0);
+
+  /* identity: all sky (id 0), then a band of tree at the bottom */
+  n_before = cb_window_get_n_images (window);
+  fill_with (window, sky);
+  wait_generated_after (window, n_before);
+  identity = image_copy (cb_window_get_image (window));
+  set_tool (window, "rect");
+  cb_canvas_set_class_id (cb_window_get_canvas (window), tree);
+  cb_canvas_stroke_begin (cb_window_get_canvas (window), 0, doc->map->height - 4, 1.0, FALSE);
+  cb_canvas_stroke_end (cb_window_get_canvas (window), doc->map->width, doc->map->height, 1.0);
+  half = (gsize)doc->map->width * (doc->map->height - 4);
+
+  /* a profile made for another model: refused, clearly, nothing changes */
+  g_assert_false (cb_window_load_profile (window, other_file, CB_REMAP_BY_NAME, &error));
+  g_assert_error (error, CB_ERROR, CB_ERROR_MISMATCH);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "another model"));
+  g_assert_nonnull (strstr (error->message, "ffffffffffff"));
+  g_assert_nonnull (strstr (error->message, sha));
+  g_assert_nonnull (strstr (cb_window_get_message_text (window), "another model"));
+  g_clear_error (&error);
+  g_assert_null (cb_window_get_profile (window));
+  g_assert_nonnull (cb_class_set_lookup_name (doc->classes, "sky"));
+
+  /* load it: the palette shows the target classes; sky pixels (no namesake) cleared, tree kept as Tree */
+  n_before = cb_window_get_n_images (window);
+  g_assert_true (cb_window_load_profile (window, profile_file, CB_REMAP_BY_NAME, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (cb_window_get_profile (window));
+  g_assert_cmpuint (cb_class_set_get_n_classes (doc->classes), ==, 3);
+  g_assert_nonnull (cb_class_set_lookup_name (doc->classes, "heaven"));
+  g_assert_null (cb_class_set_lookup_name (doc->classes, "road"));
+  cb_palette_set_search (cb_window_get_palette (window), "");
+  g_assert_cmpuint (cb_palette_get_n_visible (cb_window_get_palette (window)), ==, 3);
+  cb_palette_set_search (cb_window_get_palette (window), "door");
+  g_assert_cmpuint (cb_palette_get_n_visible (cb_window_get_palette (window)), ==, 1);
+  cb_palette_set_search (cb_window_get_palette (window), "");
+  g_assert_cmpuint (count_id (doc->map, CB_VOID_ID), ==, half);
+  g_assert_cmpuint (count_id (doc->map, 9), ==, doc->map->width * 4);
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "affinity"));
+
+  /* a generation through the matrix: all "heaven" (id 0, = road) differs from all sky (id 0 before) */
+  fill_with (window, 0);
+  wait_generated_after (window, n_before);
+  through = image_copy (cb_window_get_image (window));
+  g_assert_true (images_differ (identity, through));
+  save_screenshot (window, "catbrush-window-profile.png");
+
+  /* the Affinity dialog: heat map with names on hover, a row edit keeps the matrix row-stochastic */
+  dialog = CB_AFFINITY_DIALOG (cb_window_show_affinity (window));
+  g_assert_nonnull (dialog);
+  spin (100);
+  {
+    CbAffinityView *view = cb_affinity_dialog_get_view (dialog);
+    g_autofree char *text = NULL;
+    double x, y;
+
+    cb_affinity_view_cell_center (view, 0, 1, &x, &y);
+    text = cb_affinity_view_describe_at (view, x, y);
+    g_assert_cmpstr (text, ==, "heaven → road 1.00");
+    g_clear_pointer (&text, g_free);
+    cb_affinity_view_cell_center (view, 1, 0, &x, &y);
+    text = cb_affinity_view_describe_at (view, x, y);
+    g_assert_cmpstr (text, ==, "door → sky 0.50");
+    g_assert_null (cb_affinity_view_describe_at (view, -5, -5));
+  }
+  cb_affinity_dialog_select_row (dialog, 0);
+  g_assert_cmpuint (cb_affinity_dialog_get_n_sliders (dialog), ==, 3);
+  g_assert_cmpuint (cb_affinity_dialog_get_slider_column (dialog, 0), ==, 1); /* road first */
+  for (guint k = 0; k < 3; k++)
+    if (cb_affinity_dialog_get_slider_column (dialog, k) == 0)
+      road_column = k; /* the slider of sky */
+  n_before = cb_window_get_n_images (window);
+  cb_affinity_dialog_set_slider (dialog, road_column, 0.7); /* heaven: 0.7 sky, 0.3 road */
+  {
+    const CbProfile *now = cb_window_get_profile (window);
+
+    g_assert_cmpfloat_with_epsilon (now->affinity[0], 0.7, 1e-6);
+    g_assert_cmpfloat_with_epsilon (now->affinity[1], 0.3, 1e-6);
+    g_assert_cmpfloat_with_epsilon (now->affinity[2], 0.0, 1e-6);
+    g_assert_true (row_stochastic (now));
+    g_assert_true (row_stochastic (cb_affinity_dialog_get_profile (dialog)));
+  }
+  wait_generated_after (window, n_before);
+  g_assert_true (images_differ (through, cb_window_get_image (window)));
+  save_screenshot_of (GTK_WIDGET (dialog), "catbrush-affinity.png");
+  {
+    g_autofree char *edited_path = g_build_filename (tmp_dir, "edited.json", NULL);
+    g_autoptr (CbProfile) edited = NULL;
+
+    g_assert_true (cb_affinity_dialog_save (dialog, edited_path, &error));
+    g_assert_no_error (error);
+    edited = cb_profile_load (edited_path, &error);
+    g_assert_no_error (error);
+    g_assert_cmpfloat_with_epsilon (edited->affinity[0], 0.7, 1e-6);
+    g_assert_nonnull (strstr (json_to_string (edited->estimation, FALSE), "heaven"));
+  }
+  cb_affinity_dialog_reset_row (dialog);
+  g_assert_cmpfloat (cb_window_get_profile (window)->affinity[1], ==, 1.0f);
+  g_assert_true (row_stochastic (cb_window_get_profile (window)));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  /* the project keeps the profile */
+  g_assert_true (cb_window_save_project (window, project_file, &error));
+  g_assert_no_error (error);
+
+  /* back to the source classes: Tree pixels become tree again, heaven ones void */
+  set_tool (window, "rect");
+  cb_canvas_set_class_id (cb_window_get_canvas (window), 9);
+  cb_canvas_stroke_begin (cb_window_get_canvas (window), 0, 0, 1.0, FALSE);
+  cb_canvas_stroke_end (cb_window_get_canvas (window), doc->map->width, 3, 1.0); /* rows 0..3 */
+  cb_window_reset_classes (window, CB_REMAP_BY_NAME);
+  g_assert_null (cb_window_get_profile (window));
+  g_assert_nonnull (cb_class_set_lookup_name (doc->classes, "road"));
+  g_assert_cmpuint (count_id (doc->map, tree), ==, doc->map->width * 4);
+
+  /* reopen the project: target classes and matrix come back */
+  g_assert_true (cb_window_open_project (window, project_file, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (cb_window_get_profile (window));
+  g_assert_nonnull (cb_class_set_lookup_name (doc->classes, "door"));
+  g_assert_cmpuint (count_id (doc->map, 0), ==, doc->map->width * doc->map->height);
+  n_before = cb_window_get_n_images (window);
+  wait_generated_after (window, n_before);
+  g_assert_false (images_differ (through, cb_window_get_image (window)));
+
+  close_window (window);
+}
+
 static void
 test_skip (void)
 {
@@ -867,6 +1121,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/window/generate", test_generate);
   g_test_add_func ("/app/window/project", test_project);
   g_test_add_func ("/app/window/autosave", test_autosave);
+  g_test_add_func ("/app/window/profile", test_profile);
   status = g_test_run ();
 
   remove_tree (tmp_dir);

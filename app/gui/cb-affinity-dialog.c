@@ -1,0 +1,336 @@
+/* cb-affinity-dialog.c: the "Affinity" dialog: heat map, row sliders, reset, save
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "app/gui/cb-affinity-dialog.h"
+
+#include <string.h>
+
+#include "app/gui/cb-project.h"
+
+struct _CbAffinityDialog
+{
+  GtkWindow parent_instance;
+
+  CbProfile *profile; /* the edited copy */
+  float *original;    /* the matrix as it came, for Reset Row */
+  gboolean *edited;   /* per row */
+  CbAffinityView *view;
+  GtkWidget *row_label;
+  GtkWidget *grid;
+  GtkWidget *reset_button;
+  GtkWidget *names[CB_AFFINITY_DIALOG_MAX_SLIDERS];
+  GtkWidget *scales[CB_AFFINITY_DIALOG_MAX_SLIDERS];
+  guint columns[CB_AFFINITY_DIALOG_MAX_SLIDERS];
+  guint n_sliders;
+  int row;
+  gboolean updating;
+};
+
+G_DEFINE_FINAL_TYPE (CbAffinityDialog, cb_affinity_dialog, GTK_TYPE_WINDOW)
+
+enum
+{
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static float *
+row_values (CbAffinityDialog *self, int row)
+{
+  return self->profile->affinity + (gsize)row * self->profile->n_source;
+}
+
+static void
+sync_sliders (CbAffinityDialog *self)
+{
+  self->updating = TRUE;
+  for (guint k = 0; k < self->n_sliders; k++)
+    gtk_range_set_value (GTK_RANGE (self->scales[k]), row_values (self, self->row)[self->columns[k]]);
+  self->updating = FALSE;
+}
+
+/* the profile's "estimation" says which rows were edited by hand */
+static void
+record_edits (CbAffinityDialog *self)
+{
+  JsonObject *estimation;
+  JsonArray *rows = json_array_new ();
+
+  if (self->profile->estimation == NULL || !JSON_NODE_HOLDS_OBJECT (self->profile->estimation))
+    {
+      g_clear_pointer (&self->profile->estimation, json_node_unref);
+      self->profile->estimation = json_node_init_object (json_node_alloc (), json_object_new ());
+    }
+  estimation = json_node_get_object (self->profile->estimation);
+  for (guint r = 0; r < cb_class_set_get_n_classes (self->profile->target); r++)
+    if (self->edited[r])
+      json_array_add_string_element (rows, cb_class_set_get (self->profile->target, r)->name);
+  json_object_set_array_member (estimation, "edited_rows", rows);
+}
+
+static void
+emit_changed (CbAffinityDialog *self)
+{
+  record_edits (self);
+  cb_affinity_view_changed (self->view);
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+static void
+scale_changed_cb (GtkRange *range, CbAffinityDialog *self)
+{
+  for (guint k = 0; k < self->n_sliders; k++)
+    if (GTK_WIDGET (range) == self->scales[k] && !self->updating)
+      cb_affinity_dialog_set_slider (self, k, gtk_range_get_value (range));
+}
+
+static void
+row_selected_cb (CbAffinityView *view, int row, CbAffinityDialog *self)
+{
+  cb_affinity_dialog_select_row (self, row);
+}
+
+static void
+reset_clicked_cb (GtkButton *button, CbAffinityDialog *self)
+{
+  cb_affinity_dialog_reset_row (self);
+}
+
+G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+
+static void
+save_response_cb (GtkNativeDialog *native, int response, CbAffinityDialog *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+      g_autoptr (GError) error = NULL;
+
+      if (path != NULL && !cb_affinity_dialog_save (self, path, &error))
+        {
+          GtkWidget *alert
+            = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                      GTK_MESSAGE_ERROR, GTK_BUTTONS_CLOSE, "The profile could not be saved");
+
+          gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (alert), "%s", error->message);
+          g_signal_connect (alert, "response", G_CALLBACK (gtk_window_destroy), NULL);
+          gtk_window_present (GTK_WINDOW (alert));
+        }
+    }
+  gtk_native_dialog_destroy (native);
+  g_object_unref (native);
+}
+
+static void
+save_clicked_cb (GtkButton *button, CbAffinityDialog *self)
+{
+  GtkFileChooserNative *native = gtk_file_chooser_native_new ("Save Target Profile", GTK_WINDOW (self),
+                                                              GTK_FILE_CHOOSER_ACTION_SAVE, "_Save", "_Cancel");
+  g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
+  g_autofree char *name
+    = g_strdup_printf ("%s.json", self->profile->target->name ? self->profile->target->name : "profile");
+
+  gtk_file_filter_set_name (filter, "Target profiles (JSON)");
+  gtk_file_filter_add_suffix (filter, "json");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), name);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
+  g_signal_connect (native, "response", G_CALLBACK (save_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
+G_GNUC_END_IGNORE_DEPRECATIONS
+
+static void
+cb_affinity_dialog_finalize (GObject *object)
+{
+  CbAffinityDialog *self = CB_AFFINITY_DIALOG (object);
+
+  g_clear_pointer (&self->profile, cb_profile_free);
+  g_free (self->original);
+  g_free (self->edited);
+  G_OBJECT_CLASS (cb_affinity_dialog_parent_class)->finalize (object);
+}
+
+static void
+cb_affinity_dialog_class_init (CbAffinityDialogClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = cb_affinity_dialog_finalize;
+  signals[CHANGED]
+    = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+cb_affinity_dialog_init (CbAffinityDialog *self)
+{
+  GtkWidget *header = gtk_header_bar_new ();
+  GtkWidget *save = gtk_button_new_with_mnemonic ("_Save Profile…");
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
+  GtkWidget *hint = gtk_label_new ("Rows are the target classes, columns the model's classes: each row says what a "
+                                   "target class is made of. Click a row to edit it.");
+  GtkWidget *row_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+
+  self->row = -1;
+  gtk_window_set_title (GTK_WINDOW (self), "Class Affinity");
+  gtk_window_set_default_size (GTK_WINDOW (self), 720, 620);
+  gtk_header_bar_pack_end (GTK_HEADER_BAR (header), save);
+  gtk_widget_set_tooltip_text (save, "Save the edited target profile as JSON");
+  g_signal_connect (save, "clicked", G_CALLBACK (save_clicked_cb), self);
+  gtk_window_set_titlebar (GTK_WINDOW (self), header);
+
+  gtk_widget_set_margin_start (box, 18);
+  gtk_widget_set_margin_end (box, 18);
+  gtk_widget_set_margin_top (box, 12);
+  gtk_widget_set_margin_bottom (box, 18);
+  gtk_label_set_wrap (GTK_LABEL (hint), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (hint), 0);
+  gtk_widget_add_css_class (hint, "dim-label");
+  gtk_box_append (GTK_BOX (box), hint);
+
+  self->view = CB_AFFINITY_VIEW (cb_affinity_view_new ());
+  gtk_widget_set_halign (GTK_WIDGET (self->view), GTK_ALIGN_START);
+  gtk_widget_set_valign (GTK_WIDGET (self->view), GTK_ALIGN_START);
+  g_signal_connect (self->view, "row-selected", G_CALLBACK (row_selected_cb), self);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), GTK_WIDGET (self->view));
+  gtk_widget_set_vexpand (scrolled, TRUE);
+  gtk_box_append (GTK_BOX (box), scrolled);
+
+  self->row_label = gtk_label_new ("No row selected");
+  gtk_widget_add_css_class (self->row_label, "heading");
+  gtk_label_set_xalign (GTK_LABEL (self->row_label), 0);
+  gtk_widget_set_hexpand (self->row_label, TRUE);
+  self->reset_button = gtk_button_new_with_mnemonic ("_Reset Row");
+  gtk_widget_set_tooltip_text (self->reset_button, "Put back the row as the profile had it");
+  gtk_widget_set_sensitive (self->reset_button, FALSE);
+  g_signal_connect (self->reset_button, "clicked", G_CALLBACK (reset_clicked_cb), self);
+  gtk_box_append (GTK_BOX (row_box), self->row_label);
+  gtk_box_append (GTK_BOX (row_box), self->reset_button);
+  gtk_box_append (GTK_BOX (box), row_box);
+
+  self->grid = gtk_grid_new ();
+  gtk_grid_set_row_spacing (GTK_GRID (self->grid), 6);
+  gtk_grid_set_column_spacing (GTK_GRID (self->grid), 12);
+  for (guint k = 0; k < CB_AFFINITY_DIALOG_MAX_SLIDERS; k++)
+    {
+      self->names[k] = gtk_label_new (NULL);
+      gtk_label_set_xalign (GTK_LABEL (self->names[k]), 1);
+      self->scales[k] = gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL, 0, 1, 0.01);
+      gtk_scale_set_draw_value (GTK_SCALE (self->scales[k]), TRUE);
+      gtk_scale_set_digits (GTK_SCALE (self->scales[k]), 2);
+      gtk_scale_set_value_pos (GTK_SCALE (self->scales[k]), GTK_POS_RIGHT);
+      gtk_widget_set_hexpand (self->scales[k], TRUE);
+      gtk_label_set_mnemonic_widget (GTK_LABEL (self->names[k]), self->scales[k]);
+      g_signal_connect (self->scales[k], "value-changed", G_CALLBACK (scale_changed_cb), self);
+      gtk_grid_attach (GTK_GRID (self->grid), self->names[k], 0, (int)k, 1, 1);
+      gtk_grid_attach (GTK_GRID (self->grid), self->scales[k], 1, (int)k, 1, 1);
+      gtk_widget_set_visible (self->names[k], FALSE);
+      gtk_widget_set_visible (self->scales[k], FALSE);
+    }
+  gtk_box_append (GTK_BOX (box), self->grid);
+  gtk_window_set_child (GTK_WINDOW (self), box);
+}
+
+GtkWidget *
+cb_affinity_dialog_new (GtkWindow *parent, const CbProfile *profile)
+{
+  CbAffinityDialog *self
+    = g_object_new (CB_TYPE_AFFINITY_DIALOG, "transient-for", parent, "destroy-with-parent", TRUE, NULL);
+  guint t = cb_class_set_get_n_classes (profile->target);
+
+  self->profile = cb_project_copy_profile (profile);
+  self->original = g_memdup2 (profile->affinity, sizeof (float) * MAX ((gsize)t * profile->n_source, 1));
+  self->edited = g_new0 (gboolean, MAX (t, 1));
+  cb_affinity_view_set_profile (self->view, self->profile);
+  if (t > 0)
+    cb_affinity_dialog_select_row (self, 0);
+  return GTK_WIDGET (self);
+}
+
+const CbProfile *
+cb_affinity_dialog_get_profile (CbAffinityDialog *self)
+{
+  return self->profile;
+}
+
+CbAffinityView *
+cb_affinity_dialog_get_view (CbAffinityDialog *self)
+{
+  return self->view;
+}
+
+void
+cb_affinity_dialog_select_row (CbAffinityDialog *self, int row)
+{
+  g_autofree char *title = NULL;
+
+  if (row < 0 || row >= (int)cb_class_set_get_n_classes (self->profile->target))
+    row = -1;
+  self->row = row;
+  cb_affinity_view_select_row (self->view, row); /* emits row-selected back: same row, no-op */
+  self->n_sliders
+    = row < 0 ? 0 : cb_affinity_top_columns (self->profile, (guint)row, CB_AFFINITY_DIALOG_MAX_SLIDERS, self->columns);
+  for (guint k = 0; k < CB_AFFINITY_DIALOG_MAX_SLIDERS; k++)
+    {
+      gboolean shown = k < self->n_sliders;
+
+      gtk_widget_set_visible (self->names[k], shown);
+      gtk_widget_set_visible (self->scales[k], shown);
+      if (shown)
+        gtk_label_set_text (GTK_LABEL (self->names[k]), self->profile->source_names[self->columns[k]]);
+    }
+  if (row >= 0)
+    title = g_strdup_printf ("“%s” is made of", cb_class_set_get (self->profile->target, (guint)row)->name);
+  gtk_label_set_text (GTK_LABEL (self->row_label), title ? title : "No row selected");
+  gtk_widget_set_sensitive (self->reset_button, row >= 0);
+  if (row >= 0)
+    sync_sliders (self);
+}
+
+guint
+cb_affinity_dialog_get_n_sliders (CbAffinityDialog *self)
+{
+  return self->n_sliders;
+}
+
+guint
+cb_affinity_dialog_get_slider_column (CbAffinityDialog *self, guint k)
+{
+  g_return_val_if_fail (k < self->n_sliders, 0);
+  return self->columns[k];
+}
+
+void
+cb_affinity_dialog_set_slider (CbAffinityDialog *self, guint k, double value)
+{
+  g_return_if_fail (k < self->n_sliders && self->row >= 0);
+
+  cb_affinity_set_weight (self->profile, (guint)self->row, self->columns[k], value);
+  self->edited[self->row] = TRUE;
+  sync_sliders (self);
+  emit_changed (self);
+}
+
+void
+cb_affinity_dialog_reset_row (CbAffinityDialog *self)
+{
+  gsize n = self->profile->n_source;
+
+  if (self->row < 0)
+    return;
+  memcpy (row_values (self, self->row), self->original + (gsize)self->row * n, sizeof (float) * n);
+  self->edited[self->row] = FALSE;
+  sync_sliders (self);
+  emit_changed (self);
+}
+
+gboolean
+cb_affinity_dialog_save (CbAffinityDialog *self, const char *path, GError **error)
+{
+  record_edits (self);
+  return cb_profile_save (self->profile, path, error);
+}
