@@ -558,7 +558,8 @@ cb_vk_device_new (const char *request, GError **error)
   dev->timestamps = dev->timestamps && dev->props.limits.timestampPeriod > 0;
   dev->fp16_storage = info->storage_16bit;
   dev->fp16_arith = info->shader_float16;
-  dev->description = g_strdup_printf ("Vulkan · %s — %s", info->name, cb_device_type_to_string (info->type));
+  dev->description = g_strdup_printf ("Vulkan · %s — %s%s", info->name, cb_device_type_to_string (info->type),
+                                      cb_vk_plan_default_fp16 (dev) ? " · fp16 storage" : "");
   {
     guint32 n = 0;
     dev->vk->vkGetPhysicalDeviceQueueFamilyProperties (dev->phys, &n, NULL);

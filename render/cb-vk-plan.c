@@ -8,11 +8,19 @@
  * unsynchronised op wrote (or read, for reused memory), output copy.
  * run: write the inputs into the upload buffer, submit, wait, read back.
  *
+ * fp16 storage (DESIGN §6): where the device has 16-bit storage, values are
+ * stored as float16 and every shader (NAME_f16.spv) loads them into float
+ * and accumulates in float. Label rows (exact integers) and packed RGBA8
+ * stay 32-bit; the host converts inputs, constants and the output.
+ * CATBRUSH_FP16=0/1 overrides the default: fp16 on GPUs that support it,
+ * fp32 on CPU devices (lavapipe: no gain, it converts in software).
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "render/cb-vk.h"
 
 #include "model/cb-error.h"
+#include "model/cb-safetensors.h" /* cb_f32_to_f16, cb_f16_to_f32 */
 
 #include <string.h>
 
@@ -62,6 +70,8 @@ struct _CbVkPlan
   VkCommandBuffer cmd;
   VkQueryPool queries;
   gboolean conv_tiled; /* conv2d_tiled.comp; CATBRUSH_VK_CONV=simple: conv2d.comp */
+  gboolean fp16;       /* float16 storage, the NAME_f16 shaders */
+  guint8 *elem;        /* per value: bytes per element on the device */
   gboolean profiling;
   gboolean have_timings;
   double *op_ms;
@@ -74,10 +84,45 @@ align_up (VkDeviceSize v, VkDeviceSize a)
   return (v + a - 1) / a * a;
 }
 
+/* bytes of value v as stored on the device (elem[v]: 2 or 4 per element) */
 static VkDeviceSize
-value_bytes (const CbValue *v)
+value_bytes (const CbValue *v, const guint8 *elem, guint id)
 {
-  return (VkDeviceSize)v->c * v->h * v->w * sizeof (float);
+  return (VkDeviceSize)v->c * v->h * v->w * elem[id];
+}
+
+/* Per value: 4 bytes, or 2 in fp16 mode except label rows (embed's first
+ * input: exact integers) and packed RGBA8 (to_rgba8's output). */
+static guint8 *
+element_sizes (const CbGraph *graph, gboolean fp16)
+{
+  guint n = graph->values->len;
+  guint8 *elem = g_new (guint8, MAX (n, 1));
+
+  memset (elem, fp16 ? 2 : 4, MAX (n, 1));
+  for (guint i = 0; fp16 && i < graph->ops->len; i++)
+    {
+      const CbOp *op = cb_graph_op (graph, i);
+      if (op->kind == CB_OP_EMBED && op->n_inputs > 0)
+        elem[op->inputs[0]] = 4;
+      if (op->kind == CB_OP_TO_RGBA8)
+        elem[op->output] = 4;
+    }
+  return elem;
+}
+
+/* n floats to storage of elem bytes each */
+static void
+store_floats (void *dst, const float *src, gsize n, guint elem)
+{
+  if (elem == 4)
+    {
+      memcpy (dst, src, n * 4);
+      return;
+    }
+  guint16 *h = dst;
+  for (gsize i = 0; i < n; i++)
+    h[i] = cb_f32_to_f16 (src[i]);
 }
 
 /* ------------------------------------------------------------- placement */
@@ -111,7 +156,7 @@ compare_slot_offset (gconstpointer a, gconstpointer b, gpointer user_data)
 /* Places inputs and temporaries in one buffer; values whose lifetimes do not
  * overlap share memory (largest first, lowest fitting offset). Returns the size. */
 static VkDeviceSize
-place_activations (const CbGraph *graph, CbVkSlot *slots, VkDeviceSize align)
+place_activations (const CbGraph *graph, const guint8 *elem, CbVkSlot *slots, VkDeviceSize align)
 {
   guint n_values = graph->values->len, n_ops = graph->ops->len;
   g_autofree int *def = g_new (int, n_values);
@@ -141,7 +186,7 @@ place_activations (const CbGraph *graph, CbVkSlot *slots, VkDeviceSize align)
         continue;
       if (def[v] == G_MAXINT)
         def[v] = -1; /* never written: treat as live from the start */
-      CbLive live = { v, def[v], MAX (last[v], def[v]), align_up (MAX (value_bytes (value), 4), align) };
+      CbLive live = { v, def[v], MAX (last[v], def[v]), align_up (MAX (value_bytes (value, elem, v), 4), align) };
       g_array_append_val (lives, live);
     }
   g_array_sort (lives, compare_live_size);
@@ -330,7 +375,7 @@ place_constants (CbVkPlan *plan, const CbGraph *graph, VkDeviceSize align, GErro
       VkDeviceSize size;
       if (value->kind != CB_VALUE_CONST)
         continue;
-      size = align_up (MAX (value_bytes (value), 4), align);
+      size = align_up (MAX (value_bytes (value, plan->elem, v), 4), align);
       if (block == 0 || block_size + size > CB_CONST_BLOCK)
         {
           if (block != 0)
@@ -407,14 +452,16 @@ upload_constants (CbVkPlan *plan, const CbGraph *graph, GError **error)
 
       if (value->kind != CB_VALUE_CONST)
         continue;
-      bytes = value_bytes (value);
+      guint elem = plan->elem[v];
+      bytes = value_bytes (value, plan->elem, v);
       while (ok && done < bytes)
         {
           if (up.fill + 16 > up.staging->size)
             ok = upload_flush (&up, error);
           VkDeviceSize n = MIN (bytes - done, up.staging->size - up.fill);
           VkBufferCopy region = { up.fill, plan->slots[v].offset + done, n };
-          memcpy ((char *)up.staging->map + up.fill, (const char *)value->data + done, n);
+          /* n is a multiple of elem: the staging size and fill are multiples of 16 */
+          store_floats ((char *)up.staging->map + up.fill, value->data + done / elem, n / elem, elem);
           g_array_append_val (up.regions, region);
           g_array_append_val (up.dsts, plan->slots[v].buffer);
           up.fill = align_up (up.fill + n, 16);
@@ -627,7 +674,8 @@ record (CbVkPlan *plan, GError **error)
     }
 
   memory_barrier (plan, cs, sw, tr, trd);
-  VkBufferCopy region = { out->offset, 0, (VkDeviceSize)plan->out_c * plan->out_h * plan->out_w * sizeof (float) };
+  VkBufferCopy region
+    = { out->offset, 0, (VkDeviceSize)plan->out_c * plan->out_h * plan->out_w * plan->elem[plan->output] };
   vk->vkCmdCopyBuffer (plan->cmd, ((CbVkBuffer *)plan->buffers->pdata[out->buffer])->buffer, plan->readback->buffer, 1,
                        &region);
   memory_barrier (plan, tr, tw, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
@@ -635,6 +683,24 @@ record (CbVkPlan *plan, GError **error)
 }
 
 /* ------------------------------------------------------------------- API */
+
+gboolean
+cb_vk_plan_default_fp16 (const CbVkDevice *dev)
+{
+  const char *env = g_getenv ("CATBRUSH_FP16");
+
+  if (!dev->fp16_storage)
+    return FALSE;
+  if (env != NULL && *env != '\0')
+    return g_strcmp0 (env, "0") != 0;
+  return dev->props.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU;
+}
+
+gboolean
+cb_vk_plan_is_fp16 (const CbVkPlan *plan)
+{
+  return plan->fp16;
+}
 
 CbVkPlan *
 cb_vk_plan_new (CbVkDevice *dev, const CbGraph *graph, GError **error)
@@ -661,11 +727,13 @@ cb_vk_plan_new (CbVkDevice *dev, const CbGraph *graph, GError **error)
   plan->op_ms = g_new0 (double, plan->n_ops);
   plan->inputs = g_array_new (FALSE, FALSE, sizeof (guint));
   plan->conv_tiled = g_strcmp0 (g_getenv ("CATBRUSH_VK_CONV"), "simple") != 0;
+  plan->fp16 = cb_vk_plan_default_fp16 (dev);
+  plan->elem = element_sizes (graph, plan->fp16);
 
   for (guint v = 0; v < plan->n_values; v++)
     {
       const CbValue *value = cb_graph_value (graph, v);
-      if (value_bytes (value) > limits->maxStorageBufferRange)
+      if (value_bytes (value, plan->elem, v) > limits->maxStorageBufferRange)
         {
           g_set_error (&local, CB_ERROR, CB_ERROR_LIMIT,
                        "%s (%u×%u×%u) is larger than this device can bind (%u MiB): use a smaller size", value->name,
@@ -683,13 +751,13 @@ cb_vk_plan_new (CbVkDevice *dev, const CbGraph *graph, GError **error)
     {
       const CbValue *value = cb_graph_value (graph, g_array_index (plan->inputs, guint, i));
       plan->input_staging[i] = upload_size;
-      plan->input_bytes[i] = value_bytes (value);
+      plan->input_bytes[i] = value_bytes (value, plan->elem, g_array_index (plan->inputs, guint, i));
       plan->input_shape[i] = (CbShape){ value->c, value->h, value->w };
       upload_size = align_up (upload_size + plan->input_bytes[i], 16);
     }
 
   /* activations first (buffers[0]), then the constant blocks */
-  act_size = place_activations (graph, plan->slots, align);
+  act_size = place_activations (graph, plan->elem, plan->slots, align);
   CbVkBuffer *acts = cb_vk_buffer_new (dev, MAX (act_size, 16), CB_VK_MEMORY_DEVICE, &local);
   if (acts == NULL)
     goto fail;
@@ -701,7 +769,8 @@ cb_vk_plan_new (CbVkDevice *dev, const CbGraph *graph, GError **error)
   plan->upload = cb_vk_buffer_new (dev, MAX (upload_size, 16), CB_VK_MEMORY_UPLOAD, &local);
   if (plan->upload == NULL)
     goto fail;
-  plan->readback = cb_vk_buffer_new (dev, MAX (value_bytes (out), 16), CB_VK_MEMORY_READBACK, &local);
+  plan->readback
+    = cb_vk_buffer_new (dev, MAX (value_bytes (out, plan->elem, plan->output), 16), CB_VK_MEMORY_READBACK, &local);
   if (plan->readback == NULL)
     goto fail;
   plan->device_memory += plan->upload->size + plan->readback->size;
@@ -710,7 +779,8 @@ cb_vk_plan_new (CbVkDevice *dev, const CbGraph *graph, GError **error)
     {
       if (!setup_op (plan, graph, i, &local))
         goto fail;
-      plan->pipelines[i] = cb_vk_pipelines_get (dev, dev->pipelines, plan->ops[i].shader, &plan->ops[i].spec, &local);
+      g_autofree char *shader = g_strconcat (plan->ops[i].shader, plan->fp16 ? "_f16" : "", NULL);
+      plan->pipelines[i] = cb_vk_pipelines_get (dev, dev->pipelines, shader, &plan->ops[i].spec, &local);
       if (plan->pipelines[i] == VK_NULL_HANDLE)
         goto fail;
     }
@@ -753,6 +823,7 @@ cb_vk_plan_free (CbVkPlan *plan)
   g_free (plan->input_staging);
   g_free (plan->input_bytes);
   g_free (plan->input_shape);
+  g_free (plan->elem);
   g_free (plan->sets);
   g_free (plan->slots);
   g_free (plan->ops);
@@ -792,7 +863,8 @@ cb_vk_plan_run (CbVkPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTenso
     }
 
   for (guint i = 0; i < n_inputs; i++)
-    memcpy ((char *)plan->upload->map + plan->input_staging[i], inputs[i]->data, plan->input_bytes[i]);
+    store_floats ((char *)plan->upload->map + plan->input_staging[i], inputs[i]->data, cb_tensor_n_elements (inputs[i]),
+                  plan->elem[g_array_index (plan->inputs, guint, i)]);
   cb_vk_buffer_flush (dev, plan->upload);
 
   VkSubmitInfo submit = {
@@ -807,7 +879,15 @@ cb_vk_plan_run (CbVkPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTenso
   if (ok)
     {
       cb_vk_buffer_invalidate (dev, plan->readback);
-      memcpy (output->data, plan->readback->map, cb_tensor_n_elements (output) * sizeof (float));
+      gsize n = cb_tensor_n_elements (output);
+      if (plan->elem[plan->output] == 2)
+        {
+          const guint16 *h = plan->readback->map;
+          for (gsize i = 0; i < n; i++)
+            output->data[i] = cb_f16_to_f32 (h[i]);
+        }
+      else
+        memcpy (output->data, plan->readback->map, n * sizeof (float));
     }
   plan->have_timings = FALSE;
   if (ok && plan->profiling && plan->queries != VK_NULL_HANDLE)

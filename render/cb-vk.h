@@ -104,7 +104,7 @@ typedef struct
   VkFence fence;
   gboolean timestamps; /* the queue can write timestamps */
   guint64 timestamp_mask;
-  gboolean fp16_storage, fp16_arith; /* supported by the device; not used yet */
+  gboolean fp16_storage, fp16_arith; /* supported by the device; plans use 16-bit storage */
   VkPipelineCache pipeline_cache;
   char *pipeline_cache_path;
   gsize pipeline_cache_loaded_size;
@@ -192,5 +192,9 @@ gboolean cb_vk_plan_set_profiling (CbVkPlan *plan, gboolean enable, GError **err
 /* ms per op of the last profiled run (n_ops doubles), or NULL */
 const double *cb_vk_plan_get_op_ms (CbVkPlan *plan);
 guint64 cb_vk_plan_get_device_memory (const CbVkPlan *plan);
+/* fp16 storage: only with 16-bit storage; CATBRUSH_FP16=0/1 overrides the
+ * default (fp16 on GPUs, fp32 on CPU devices). Read when a plan is made. */
+gboolean cb_vk_plan_default_fp16 (const CbVkDevice *dev);
+gboolean cb_vk_plan_is_fp16 (const CbVkPlan *plan);
 
 G_END_DECLS

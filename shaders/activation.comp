@@ -4,8 +4,8 @@
 #extension GL_GOOGLE_include_directive : require
 #include "cb-common.glsl"
 
-layout(std430, set = 0, binding = 0) writeonly buffer Out { float y[]; };
-layout(std430, set = 0, binding = 1) readonly buffer In { float x[]; };
+layout(std430, set = 0, binding = 0) writeonly buffer Out { CB_T y[]; };
+layout(std430, set = 0, binding = 1) readonly buffer In { CB_T x[]; };
 
 void
 main ()
@@ -15,5 +15,5 @@ main ()
   if (pix >= hw || c >= p.c)
     return;
   uint i = c * hw + pix;
-  y[i] = cb_act (x[i], ACT);
+  y[i] = CB_T (cb_act (float (x[i]), ACT));
 }

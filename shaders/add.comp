@@ -4,9 +4,9 @@
 #extension GL_GOOGLE_include_directive : require
 #include "cb-common.glsl"
 
-layout(std430, set = 0, binding = 0) writeonly buffer Out { float y[]; };
-layout(std430, set = 0, binding = 1) readonly buffer A { float a[]; };
-layout(std430, set = 0, binding = 2) readonly buffer B { float b[]; };
+layout(std430, set = 0, binding = 0) writeonly buffer Out { CB_T y[]; };
+layout(std430, set = 0, binding = 1) readonly buffer A { CB_T a[]; };
+layout(std430, set = 0, binding = 2) readonly buffer B { CB_T b[]; };
 
 void
 main ()
@@ -16,5 +16,5 @@ main ()
   if (pix >= hw || c >= p.c)
     return;
   uint i = c * hw + pix;
-  y[i] = cb_act (a[i] + b[i], ACT);
+  y[i] = CB_T (cb_act (float (a[i]) + float (b[i]), ACT));
 }

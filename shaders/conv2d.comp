@@ -9,10 +9,10 @@
 #extension GL_GOOGLE_include_directive : require
 #include "cb-common.glsl"
 
-layout(std430, set = 0, binding = 0) writeonly buffer Out { float y[]; };
-layout(std430, set = 0, binding = 1) readonly buffer In { float x[]; };
-layout(std430, set = 0, binding = 2) readonly buffer Weight { float wt[]; };
-layout(std430, set = 0, binding = 3) readonly buffer Bias { float bias[]; };
+layout(std430, set = 0, binding = 0) writeonly buffer Out { CB_T y[]; };
+layout(std430, set = 0, binding = 1) readonly buffer In { CB_T x[]; };
+layout(std430, set = 0, binding = 2) readonly buffer Weight { CB_T wt[]; };
+layout(std430, set = 0, binding = 3) readonly buffer Bias { CB_T bias[]; };
 
 void
 main ()
@@ -36,7 +36,7 @@ main ()
       uint co = min (co0 + uint (j), p.c - 1u);
       wrow[j] = co * wstride;
       // the reference's order: bias first, then (ci, ky, kx)
-      acc[j] = HAS_BIAS ? bias[co] : 0.0;
+      acc[j] = HAS_BIAS ? float (bias[co]) : 0.0;
     }
 
   for (uint ci = 0u; ci < p.in_c; ci++)
@@ -53,10 +53,10 @@ main ()
               int ix = ox + kx - R;
               if (ix < 0 || ix >= w)
                 continue;
-              float v = cb_act (x[xbase + uint (iy * w + ix)], ACT_IN);
+              float v = cb_act (float (x[xbase + uint (iy * w + ix)]), ACT_IN);
               uint wi = wbase + uint (ky * KERNEL + kx);
               for (int j = 0; j < BLOCK; j++)
-                acc[j] += v * wt[wrow[j] + wi];
+                acc[j] += v * float (wt[wrow[j] + wi]);
             }
         }
     }
@@ -66,7 +66,7 @@ main ()
       uint co = co0 + uint (j);
       if (co < p.c)
         {
-          y[co * hw + pix] = cb_act (acc[j], ACT);
+          y[co * hw + pix] = CB_T (cb_act (acc[j], ACT));
         }
     }
 }

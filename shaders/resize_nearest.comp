@@ -5,8 +5,8 @@
 #extension GL_GOOGLE_include_directive : require
 #include "cb-common.glsl"
 
-layout(std430, set = 0, binding = 0) writeonly buffer Out { float y[]; };
-layout(std430, set = 0, binding = 1) readonly buffer In { float x[]; };
+layout(std430, set = 0, binding = 0) writeonly buffer Out { CB_T y[]; };
+layout(std430, set = 0, binding = 1) readonly buffer In { CB_T x[]; };
 
 void
 main ()
@@ -20,5 +20,5 @@ main ()
   precise float fx = float (ox) * p.scale_x;
   uint sy = min (uint (floor (fy)), p.in_h - 1u);
   uint sx = min (uint (floor (fx)), p.in_w - 1u);
-  y[c * p.h * p.w + pix] = cb_act (x[(c * p.in_h + sy) * p.in_w + sx], ACT);
+  y[c * p.h * p.w + pix] = CB_T (cb_act (float (x[(c * p.in_h + sy) * p.in_w + sx]), ACT));
 }

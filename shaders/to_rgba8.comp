@@ -6,7 +6,7 @@
 #include "cb-common.glsl"
 
 layout(std430, set = 0, binding = 0) writeonly buffer Out { uint y[]; };
-layout(std430, set = 0, binding = 1) readonly buffer In { float x[]; };
+layout(std430, set = 0, binding = 1) readonly buffer In { CB_T x[]; };
 
 // floor(clamp((v + 1) / 2, 0, 1) * 255 + 0.5), NaN gives 0: the reference's
 // steps, precise so no fma changes a rounding
@@ -26,6 +26,6 @@ main ()
   uint pix = CB_PIXEL;
   if (pix >= hw || CB_CHANNEL != 0u)
     return;
-  uint r = cb_byte (x[pix]), g = cb_byte (x[hw + pix]), b = cb_byte (x[2u * hw + pix]);
+  uint r = cb_byte (float (x[pix])), g = cb_byte (float (x[hw + pix])), b = cb_byte (float (x[2u * hw + pix]));
   y[pix] = r | (g << 8) | (b << 16) | (255u << 24);
 }
