@@ -13,6 +13,7 @@
 #include "app/gui/cb-affinity-dialog.h"
 #include "app/gui/cb-autosave.h"
 #include "app/gui/cb-gen-worker.h"
+#include "app/gui/cb-import-dialog.h"
 #include "app/gui/cb-paint.h"
 #include "model/cb-error.h"
 
@@ -73,6 +74,7 @@ struct _CbWindow
   /* target classes */
   guint64 profile_serial;
   GtkWidget *affinity_dialog;
+  GtkWidget *import_dialog;
 };
 
 G_DEFINE_FINAL_TYPE (CbWindow, cb_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -213,6 +215,8 @@ update_actions (CbWindow *self)
   g_simple_action_set_enabled (G_SIMPLE_ACTION (action), self->image != NULL);
   action = g_action_map_lookup_action (G_ACTION_MAP (self), "load-profile");
   g_simple_action_set_enabled (G_SIMPLE_ACTION (action), self->source_classes != NULL);
+  action = g_action_map_lookup_action (G_ACTION_MAP (self), "import-classes");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), self->source_classes != NULL && self->model_file != NULL);
   action = g_action_map_lookup_action (G_ACTION_MAP (self), "reset-classes");
   g_simple_action_set_enabled (G_SIMPLE_ACTION (action), self->doc->profile != NULL && self->source_classes != NULL);
   action = g_action_map_lookup_action (G_ACTION_MAP (self), "affinity");
@@ -1440,6 +1444,53 @@ affinity_activated (GSimpleAction *action, GVariant *parameter, gpointer user_da
 }
 
 static void
+import_apply_cb (CbImportDialog *dialog, const CbProfile *profile, CbWindow *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!check_profile (self, profile, &error))
+    {
+      show_error (self, "The target profile cannot be used", error);
+      return;
+    }
+  ask_remap (self, cb_project_copy_profile (profile), FALSE);
+}
+
+static void
+import_destroy_cb (GtkWidget *dialog, CbWindow *self)
+{
+  if (self->import_dialog == dialog)
+    self->import_dialog = NULL;
+}
+
+GtkWidget *
+cb_window_show_import (CbWindow *self)
+{
+  if (self->import_dialog == NULL)
+    {
+      g_autoptr (GError) error = NULL;
+      CbImportDialog *dialog = cb_import_dialog_new (GTK_WINDOW (self), self->model_file, &error);
+
+      if (dialog == NULL)
+        {
+          show_error (self, "Target classes cannot be imported", error);
+          return NULL;
+        }
+      self->import_dialog = GTK_WIDGET (dialog);
+      g_signal_connect (dialog, "apply", G_CALLBACK (import_apply_cb), self);
+      g_signal_connect (dialog, "destroy", G_CALLBACK (import_destroy_cb), self);
+    }
+  gtk_window_present (GTK_WINDOW (self->import_dialog));
+  return self->import_dialog;
+}
+
+static void
+import_classes_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  cb_window_show_import (CB_WINDOW (user_data));
+}
+
+static void
 new_create_cb (GtkButton *button, GtkWindow *dialog)
 {
   CbWindow *self = CB_WINDOW (gtk_window_get_transient_for (dialog));
@@ -1699,6 +1750,7 @@ static const GActionEntry win_entries[] = {
   { "load-profile", load_profile_activated, NULL, NULL, NULL, { 0 } },
   { "reset-classes", reset_classes_activated, NULL, NULL, NULL, { 0 } },
   { "affinity", affinity_activated, NULL, NULL, NULL, { 0 } },
+  { "import-classes", import_classes_activated, NULL, NULL, NULL, { 0 } },
   { "export-image", export_image_activated, NULL, NULL, NULL, { 0 } },
   { "export-labels", export_labels_activated, NULL, NULL, NULL, { 0 } },
   { "undo", undo_activated, NULL, NULL, NULL, { 0 } },
@@ -2087,6 +2139,8 @@ cb_window_dispose (GObject *object)
   g_clear_pointer (&self->autosave, cb_autosave_release);
   if (self->affinity_dialog != NULL)
     gtk_window_destroy (GTK_WINDOW (self->affinity_dialog));
+  if (self->import_dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->import_dialog));
   if (self->canvas != NULL)
     cb_canvas_set_document (self->canvas, NULL);
   G_OBJECT_CLASS (cb_window_parent_class)->dispose (object);

@@ -81,6 +81,8 @@ void cb_window_reset_classes (CbWindow *self, CbRemap remap);
 const CbProfile *cb_window_get_profile (CbWindow *self);
 /* The Affinity dialog (a CbAffinityDialog), NULL without a profile; its edits apply at once. */
 GtkWidget *cb_window_show_affinity (CbWindow *self);
+/* The Import Target Classes dialog (a CbImportDialog); its Apply sets the profile. NULL without a model. */
+GtkWidget *cb_window_show_import (CbWindow *self);
 
 /* factor 1 = the model's native size, 2 or 4 = nearest upscale */
 gboolean cb_window_export_image (CbWindow *self, GFile *file, guint factor, GError **error);

@@ -14,6 +14,7 @@
 
 #include "app/gui/cb-affinity-dialog.h"
 #include "app/gui/cb-gen-worker.h"
+#include "app/gui/cb-import-dialog.h"
 #include "app/gui/cb-window.h"
 #include "model/cb-error.h"
 #include "model/cb-fileutil.h"
@@ -1057,6 +1058,147 @@ test_profile (void)
   close_window (window);
 }
 
+static gboolean
+not_computing (gpointer data)
+{
+  return !cb_import_dialog_is_computing (data);
+}
+
+/* A dataset folder in the shared layout, at the tiny model's size: classes.json, images/, labels/, train.txt. */
+static char *
+make_dataset (guint width, guint height)
+{
+  static const char *const names[] = { "heaven", "street", "plant" };
+  static const guint32 colors[] = { 0x3366cc, 0xcc3333, 0x33aa33 };
+  g_autofree char *dir = g_build_filename (tmp_dir, "facades", NULL);
+  g_autofree char *images = g_build_filename (dir, "images", NULL);
+  g_autofree char *labels = g_build_filename (dir, "labels", NULL);
+  g_autofree char *classes_path = g_build_filename (dir, "classes.json", NULL);
+  g_autofree char *train = g_build_filename (dir, "train.txt", NULL);
+  g_autoptr (CbClassSet) classes = cb_class_set_new ("facades");
+
+  g_assert_cmpint (g_mkdir_with_parents (images, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (labels, 0700), ==, 0);
+  for (guint i = 0; i < 3; i++)
+    g_assert_true (cb_class_set_add (classes, i, names[i], colors[i], NULL, NULL));
+  g_assert_true (cb_class_set_save (classes, classes_path, NULL));
+  for (guint k = 0; k < 2; k++)
+    {
+      g_autofree char *stem = g_strdup_printf ("photo%u", k);
+      g_autofree char *png = g_strconcat (stem, ".png", NULL);
+      g_autofree char *image_path = g_build_filename (images, png, NULL);
+      g_autofree char *label_path = g_build_filename (labels, png, NULL);
+      g_autoptr (CbImage) photo = cb_image_new (width, height);
+      g_autoptr (CbLabelMap) map = cb_label_map_new (width, height);
+
+      /* heaven on top (blue), street at the bottom (grey), a plant on the left (green) */
+      for (guint y = 0; y < height; y++)
+        for (guint x = 0; x < width; x++)
+          {
+            guint8 id = y < height / 3 ? 0 : x < width / 4 ? 2 : 1;
+            guint8 *rgb = photo->rgb + ((gsize)y * width + x) * 3;
+
+            map->ids[(gsize)y * width + x] = id;
+            rgb[0] = id == 0 ? 90 : id == 1 ? 110 : 40;
+            rgb[1] = id == 0 ? 140 : id == 1 ? 110 : 130 + (guint8)(k * 10);
+            rgb[2] = id == 0 ? 220 : id == 1 ? 115 : 50;
+          }
+      g_assert_true (cb_image_save_png (photo, image_path, NULL));
+      g_assert_true (cb_label_map_save (map, classes, label_path, NULL));
+    }
+  g_assert_true (g_file_set_contents (train, "photo0\nphoto1\n", -1, NULL));
+  return g_steal_pointer (&dir);
+}
+
+/* Import Target Classes: a dataset folder, priors computed off the main thread, Apply. */
+static void
+test_import (void)
+{
+  CbWindow *window;
+  CbDocument *doc;
+  CbImportDialog *dialog;
+  g_autofree char *dataset = NULL;
+  g_autofree char *classes_json = NULL;
+  g_autofree char *why = NULL;
+  g_autoptr (GError) error = NULL;
+  gboolean have_text;
+  const CbProfile *profile;
+
+  if (model_path == NULL)
+    {
+      g_test_skip ("no model: make tests/fixtures/tiny-model.safetensors");
+      return;
+    }
+  window = open_window (model_path);
+  doc = cb_window_get_document (window);
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "import-classes"));
+  dataset = make_dataset (cb_window_get_image (window) ? cb_window_get_image (window)->width : 32,
+                          cb_window_get_image (window) ? cb_window_get_image (window)->height : 24);
+  classes_json = g_build_filename (dataset, "classes.json", NULL);
+
+  dialog = CB_IMPORT_DIALOG (cb_window_show_import (window));
+  g_assert_nonnull (dialog);
+  have_text = cb_import_dialog_method_available (dialog, CB_AFFINITY_TEXT, NULL);
+
+  /* a class set alone: the priors that need photos are disabled, and say why */
+  g_assert_true (cb_import_dialog_load_class_set (dialog, classes_json, &error));
+  g_assert_no_error (error);
+  g_assert_false (cb_import_dialog_method_available (dialog, CB_AFFINITY_SEG, &why));
+  g_test_message ("%s", why);
+  g_assert_nonnull (strstr (why, "example photos"));
+  g_clear_pointer (&why, g_free);
+
+  /* the dataset folder: its examples feed the segmentation prior */
+  g_assert_true (cb_import_dialog_load_dataset (dialog, dataset, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (cb_import_dialog_method_available (dialog, CB_AFFINITY_SEG, NULL));
+  cb_import_dialog_set_method (dialog, CB_AFFINITY_SEG, TRUE, 1.0);
+  cb_import_dialog_set_method (dialog, CB_AFFINITY_TEXT, have_text, 1.0);
+  cb_import_dialog_set_method (dialog, CB_AFFINITY_VISION, FALSE, 1.0);
+  cb_import_dialog_set_temperature (dialog, 0.5);
+
+  /* cancelled at once: no result, not computing */
+  cb_import_dialog_compute (dialog);
+  g_assert_true (cb_import_dialog_is_computing (dialog));
+  cb_import_dialog_cancel (dialog);
+  g_assert_true (wait_for (not_computing, dialog, 120));
+  g_test_message ("after cancel: %s", cb_import_dialog_get_status (dialog));
+
+  /* computed in a thread while the main loop runs */
+  cb_import_dialog_compute (dialog);
+  g_assert_true (cb_import_dialog_is_computing (dialog));
+  g_assert_true (wait_for (not_computing, dialog, 300));
+  g_test_message ("%s", cb_import_dialog_get_status (dialog));
+  profile = cb_import_dialog_get_profile (dialog);
+  g_assert_nonnull (profile);
+  g_assert_cmpuint (cb_class_set_get_n_classes (profile->target), ==, 3);
+  g_assert_cmpuint (profile->n_source, ==, 3);
+  g_assert_true (row_stochastic (profile));
+  {
+    CbAffinityView *view = cb_import_dialog_get_view (dialog);
+    g_autofree char *text = NULL;
+    double x, y;
+
+    spin (100);
+    cb_affinity_view_cell_center (view, 1, 1, &x, &y);
+    text = cb_affinity_view_describe_at (view, x, y);
+    g_assert_nonnull (text);
+    g_assert_true (g_str_has_prefix (text, "street → road "));
+  }
+  save_screenshot_of (GTK_WIDGET (dialog), "catbrush-import.png");
+
+  /* Apply on a blank painting: the palette shows the target classes */
+  cb_window_new_document (window, 40, 30);
+  cb_import_dialog_apply (dialog);
+  spin (50);
+  g_assert_nonnull (cb_window_get_profile (window));
+  g_assert_nonnull (cb_class_set_lookup_name (doc->classes, "street"));
+  cb_palette_set_search (cb_window_get_palette (window), "");
+  g_assert_cmpuint (cb_palette_get_n_visible (cb_window_get_palette (window)), ==, 3);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  close_window (window);
+}
+
 static void
 test_skip (void)
 {
@@ -1122,6 +1264,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/window/project", test_project);
   g_test_add_func ("/app/window/autosave", test_autosave);
   g_test_add_func ("/app/window/profile", test_profile);
+  g_test_add_func ("/app/window/import", test_import);
   status = g_test_run ();
 
   remove_tree (tmp_dir);

@@ -1,0 +1,783 @@
+/* cb-import-dialog.c: import target classes, estimate their affinity off the main thread
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "app/gui/cb-import-dialog.h"
+
+#include <string.h>
+
+#include "model/cb-discriminator.h"
+#include "model/cb-error.h"
+#include "model/cb-wordnet.h"
+#include "render/cb-backend.h"
+
+struct _CbImportDialog
+{
+  GtkWindow parent_instance;
+
+  CbModel *model;
+  CbWordNet *wordnet; /* NULL when WordNet is missing */
+  char *wordnet_why;
+  CbClassSet *target;
+  char *examples_dir; /* a dataset folder, or NULL */
+  char *split;
+  guint n_listed; /* stems in the split file (an estimate before loading) */
+  gboolean use[CB_AFFINITY_N_METHODS];
+  double weights[CB_AFFINITY_N_METHODS];
+  CbProfile *profile;
+  GCancellable *cancellable; /* of the running computation */
+
+  GtkWidget *classes_label, *examples_label;
+  GtkWidget *checks[CB_AFFINITY_N_METHODS], *weight_spins[CB_AFFINITY_N_METHODS], *why_labels[CB_AFFINITY_N_METHODS];
+  GtkWidget *temperature_spin, *top_k_spin;
+  GtkWidget *compute_button, *cancel_button, *apply_button;
+  GtkWidget *progress, *status;
+  CbAffinityView *view;
+};
+
+G_DEFINE_FINAL_TYPE (CbImportDialog, cb_import_dialog, GTK_TYPE_WINDOW)
+
+enum
+{
+  APPLY,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static const char *const method_labels[CB_AFFINITY_N_METHODS] = {
+  [CB_AFFINITY_SEG] = "_Segmentation (the model's discriminator on the examples)",
+  [CB_AFFINITY_TEXT] = "_Text (WordNet: names, synonyms, part-of)",
+  [CB_AFFINITY_VISION] = "_Vision features (class prototypes)",
+};
+
+/* ------------------------------------------------------------------ state */
+
+static void
+set_status (CbImportDialog *self, const char *text)
+{
+  gtk_label_set_text (GTK_LABEL (self->status), text);
+}
+
+gboolean
+cb_import_dialog_method_available (CbImportDialog *self, CbAffinityMethod method, char **why)
+{
+  g_autoptr (GError) error = NULL;
+  CbDiscriminatorConfig config;
+
+  if (method == CB_AFFINITY_TEXT)
+    {
+      if (self->wordnet == NULL)
+        {
+          if (why)
+            *why = g_strdup (self->wordnet_why);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  if (!cb_discriminator_get_config (self->model, &config, &error))
+    {
+      if (why)
+        *why = g_strdup_printf ("The model has no discriminator: %s", error->message);
+      return FALSE;
+    }
+  if (self->examples_dir == NULL)
+    {
+      if (why)
+        *why = g_strdup ("Needs example photos with label maps: import a dataset folder");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+update_sensitivity (CbImportDialog *self)
+{
+  gboolean computing = self->cancellable != NULL;
+  gboolean any = FALSE;
+
+  for (guint m = 0; m < CB_AFFINITY_N_METHODS; m++)
+    {
+      g_autofree char *why = NULL;
+      gboolean available = cb_import_dialog_method_available (self, m, &why);
+
+      gtk_widget_set_sensitive (self->checks[m], available && !computing);
+      gtk_widget_set_sensitive (self->weight_spins[m], available && self->use[m] && !computing);
+      gtk_label_set_text (GTK_LABEL (self->why_labels[m]), why ? why : "");
+      gtk_widget_set_visible (self->why_labels[m], why != NULL);
+      gtk_widget_set_tooltip_text (self->checks[m], why);
+      any |= available && self->use[m] && self->weights[m] > 0;
+    }
+  gtk_widget_set_sensitive (self->compute_button, !computing && self->target != NULL && any);
+  gtk_widget_set_visible (self->cancel_button, computing);
+  gtk_widget_set_visible (self->progress, computing);
+  gtk_widget_set_sensitive (self->apply_button, !computing && self->profile != NULL);
+}
+
+static void
+sync_method_widgets (CbImportDialog *self)
+{
+  for (guint m = 0; m < CB_AFFINITY_N_METHODS; m++)
+    {
+      gtk_check_button_set_active (GTK_CHECK_BUTTON (self->checks[m]), self->use[m]);
+      gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->weight_spins[m]), self->weights[m]);
+    }
+}
+
+static void
+clear_result (CbImportDialog *self)
+{
+  cb_affinity_view_set_profile (self->view, NULL);
+  g_clear_pointer (&self->profile, cb_profile_free);
+}
+
+static void
+show_classes (CbImportDialog *self)
+{
+  g_autoptr (GString) text = g_string_new (NULL);
+  guint n = cb_class_set_get_n_classes (self->target);
+
+  g_string_append_printf (text, "%s: %u classes (", self->target->name ? self->target->name : "Untitled", n);
+  for (guint i = 0; i < n && i < 8; i++)
+    g_string_append_printf (text, "%s%s", i ? ", " : "", cb_class_set_get (self->target, i)->name);
+  g_string_append (text, n > 8 ? ", …)" : ")");
+  gtk_label_set_text (GTK_LABEL (self->classes_label), text->str);
+}
+
+gboolean
+cb_import_dialog_load_class_set (CbImportDialog *self, const char *path, GError **error)
+{
+  CbClassSet *set = cb_class_set_load (path, error);
+
+  if (set == NULL)
+    return FALSE;
+  g_clear_pointer (&self->target, cb_class_set_free);
+  self->target = set;
+  g_clear_pointer (&self->examples_dir, g_free);
+  gtk_label_set_text (GTK_LABEL (self->examples_label), "None: only the text prior can run");
+  show_classes (self);
+  clear_result (self);
+  /* what can run now: text only */
+  for (guint m = 0; m < CB_AFFINITY_N_METHODS; m++)
+    self->use[m] = cb_import_dialog_method_available (self, m, NULL);
+  sync_method_widgets (self);
+  update_sensitivity (self);
+  return TRUE;
+}
+
+static guint
+count_lines (const char *path)
+{
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+  guint n = 0;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return 0;
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    n += *g_strstrip (lines[i]) != '\0';
+  return n;
+}
+
+gboolean
+cb_import_dialog_load_dataset (CbImportDialog *self, const char *dir, const char *split, GError **error)
+{
+  g_autofree char *classes = g_build_filename (dir, "classes.json", NULL);
+  g_autofree char *split_file = NULL;
+  g_autofree char *text = NULL;
+
+  if (!cb_import_dialog_load_class_set (self, classes, error))
+    return FALSE;
+  self->examples_dir = g_strdup (dir);
+  g_free (self->split);
+  self->split = g_strdup (split ? split : "train");
+  split_file = g_strdup_printf ("%s/%s.txt", dir, self->split);
+  self->n_listed = count_lines (split_file);
+  if (g_file_test (split_file, G_FILE_TEST_IS_REGULAR))
+    text = g_strdup_printf ("%s, split “%s”: %u photos listed", dir, self->split, self->n_listed);
+  else
+    text = g_strdup_printf ("%s: every labelled photo (no %s.txt)", dir, self->split);
+  gtk_label_set_text (GTK_LABEL (self->examples_label), text);
+  for (guint m = 0; m < CB_AFFINITY_N_METHODS; m++)
+    self->use[m] = cb_import_dialog_method_available (self, m, NULL);
+  sync_method_widgets (self);
+  update_sensitivity (self);
+  return TRUE;
+}
+
+void
+cb_import_dialog_set_method (CbImportDialog *self, CbAffinityMethod method, gboolean use, double weight)
+{
+  g_return_if_fail (method < CB_AFFINITY_N_METHODS);
+  self->use[method] = use;
+  self->weights[method] = MAX (weight, 0.0);
+  sync_method_widgets (self);
+  update_sensitivity (self);
+}
+
+void
+cb_import_dialog_set_temperature (CbImportDialog *self, double temperature)
+{
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->temperature_spin), temperature);
+}
+
+void
+cb_import_dialog_set_top_k (CbImportDialog *self, guint k)
+{
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->top_k_spin), k);
+}
+
+/* ------------------------------------------------------------------ computing */
+
+typedef struct
+{
+  CbModel *model;     /* borrowed from the dialog, which the task keeps alive */
+  CbWordNet *wordnet; /* borrowed likewise */
+  CbClassSet *target;
+  char *examples_dir;
+  char *split;
+  gboolean use[CB_AFFINITY_N_METHODS];
+  float weights[CB_AFFINITY_N_METHODS];
+  float temperature;
+  guint top_k;
+  CbImportDialog *dialog; /* for progress; only touched on the main thread */
+} Job;
+
+static void
+job_free (Job *job)
+{
+  cb_class_set_free (job->target);
+  g_free (job->examples_dir);
+  g_free (job->split);
+  g_free (job);
+}
+
+typedef struct
+{
+  CbImportDialog *dialog;
+  double fraction;
+  char *text;
+} Progress;
+
+static gboolean
+progress_idle_cb (gpointer data)
+{
+  Progress *p = data;
+
+  if (p->dialog->cancellable != NULL)
+    {
+      gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (p->dialog->progress), CLAMP (p->fraction, 0.0, 1.0));
+      if (p->text != NULL)
+        set_status (p->dialog, p->text);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+progress_free (gpointer data)
+{
+  Progress *p = data;
+
+  g_object_unref (p->dialog);
+  g_free (p->text);
+  g_free (p);
+}
+
+static void
+post_progress (CbImportDialog *dialog, double fraction, const char *text)
+{
+  Progress *p = g_new0 (Progress, 1);
+
+  p->dialog = g_object_ref (dialog);
+  p->fraction = fraction;
+  p->text = g_strdup (text);
+  g_idle_add_full (G_PRIORITY_DEFAULT, progress_idle_cb, p, progress_free);
+}
+
+static void
+estimate_progress_cb (double fraction, gpointer user_data)
+{
+  /* the photos are most of the work: 10 % .. 100 % */
+  post_progress (user_data, 0.1 + 0.9 * fraction, NULL);
+}
+
+static gpointer
+backend_prepare (gpointer user_data, const CbGraph *graph, GError **error)
+{
+  return cb_backend_prepare (user_data, graph, error);
+}
+
+static gboolean
+backend_run (gpointer plan, CbTensor *const *inputs, guint n_inputs, CbTensor *output, GError **error)
+{
+  return cb_plan_run (plan, inputs, n_inputs, output, error);
+}
+
+static void
+backend_free_plan (gpointer plan)
+{
+  cb_plan_free (plan);
+}
+
+static void
+compute_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  Job *job = task_data;
+  g_autoptr (CbExampleSet) examples = NULL;
+  g_autoptr (CbBackend) backend = NULL;
+  g_autoptr (GError) error = NULL;
+  CbGraphRunner runner = { 0 };
+  CbAffinityOptions options;
+  CbProfile *profile;
+  gboolean photos = job->use[CB_AFFINITY_SEG] || job->use[CB_AFFINITY_VISION];
+
+  cb_affinity_options_init (&options);
+  for (guint m = 0; m < CB_AFFINITY_N_METHODS; m++)
+    {
+      options.use[m] = job->use[m];
+      options.weights[m] = job->weights[m];
+    }
+  options.temperature = job->temperature;
+  options.top_k = job->top_k;
+  options.wordnet = job->wordnet;
+  options.cancellable = cancellable;
+  options.progress = estimate_progress_cb;
+  options.progress_data = job->dialog;
+
+  if (photos)
+    {
+      post_progress (job->dialog, 0.02, "Loading the example photos…");
+      examples = cb_example_set_load (job->examples_dir, job->split, job->target, job->model->gen.width,
+                                      job->model->gen.height, FALSE, &error);
+      if (examples == NULL)
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      options.examples = examples;
+      backend = cb_backend_new (CB_BACKEND_AUTO, NULL, &error);
+      if (backend != NULL)
+        {
+          runner = (CbGraphRunner){
+            .prepare = backend_prepare,
+            .run = backend_run,
+            .free_plan = backend_free_plan,
+            .user_data = backend,
+            .description = cb_backend_get_description (backend),
+          };
+          options.runner = &runner;
+        }
+      /* no device: the CPU reference (options.runner NULL) */
+      g_clear_error (&error);
+    }
+  for (guint m = 0; m < CB_AFFINITY_N_METHODS; m++)
+    if (options.use[m] && !cb_affinity_can_run (job->model, m, &options, &error))
+      {
+        g_task_return_error (task, g_steal_pointer (&error));
+        return;
+      }
+  if (g_cancellable_set_error_if_cancelled (cancellable, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  {
+    g_autofree char *text
+      = g_strdup_printf ("Estimating with %u example photos…", examples ? examples->examples->len : 0);
+
+    post_progress (job->dialog, 0.1, text);
+  }
+  profile = cb_affinity_estimate (job->model, job->target, &options, &error);
+  if (profile == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, profile, (GDestroyNotify)cb_profile_free);
+}
+
+static void
+compute_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  CbImportDialog *self = CB_IMPORT_DIALOG (source);
+  g_autoptr (GError) error = NULL;
+  CbProfile *profile = g_task_propagate_pointer (G_TASK (result), &error);
+
+  g_clear_object (&self->cancellable);
+  if (profile == NULL)
+    {
+      g_autofree char *text = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        text = g_strdup ("Cancelled.");
+      else
+        text = g_strdup_printf ("The affinity could not be estimated: %s", error->message);
+      set_status (self, text);
+    }
+  else
+    {
+      g_autofree char *text = NULL;
+
+      g_clear_pointer (&self->profile, cb_profile_free);
+      self->profile = profile;
+      cb_affinity_view_set_profile (self->view, self->profile);
+      text = g_strdup_printf ("Done: %u target classes × %u model classes. Hover a cell for its value; Apply to "
+                              "paint with these classes.",
+                              cb_class_set_get_n_classes (profile->target), profile->n_source);
+      set_status (self, text);
+    }
+  update_sensitivity (self);
+}
+
+void
+cb_import_dialog_compute (CbImportDialog *self)
+{
+  g_autoptr (GTask) task = NULL;
+  Job *job;
+
+  if (self->cancellable != NULL || self->target == NULL)
+    return;
+  job = g_new0 (Job, 1);
+  job->model = self->model;
+  job->wordnet = self->wordnet;
+  job->target = cb_class_set_copy (self->target);
+  job->examples_dir = g_strdup (self->examples_dir);
+  job->split = g_strdup (self->split);
+  for (guint m = 0; m < CB_AFFINITY_N_METHODS; m++)
+    {
+      job->use[m] = self->use[m] && self->weights[m] > 0 && cb_import_dialog_method_available (self, m, NULL);
+      job->weights[m] = (float)self->weights[m];
+    }
+  job->temperature = (float)gtk_spin_button_get_value (GTK_SPIN_BUTTON (self->temperature_spin));
+  job->top_k = (guint)gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (self->top_k_spin));
+  job->dialog = self;
+
+  self->cancellable = g_cancellable_new ();
+  gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress), 0);
+  set_status (self, "Starting…");
+  update_sensitivity (self);
+  task = g_task_new (self, self->cancellable, compute_done_cb, NULL);
+  g_task_set_task_data (task, job, (GDestroyNotify)job_free);
+  g_task_run_in_thread (task, compute_thread);
+}
+
+void
+cb_import_dialog_cancel (CbImportDialog *self)
+{
+  if (self->cancellable != NULL)
+    {
+      g_cancellable_cancel (self->cancellable);
+      set_status (self, "Cancelling…");
+    }
+}
+
+gboolean
+cb_import_dialog_is_computing (CbImportDialog *self)
+{
+  return self->cancellable != NULL;
+}
+
+const CbProfile *
+cb_import_dialog_get_profile (CbImportDialog *self)
+{
+  return self->profile;
+}
+
+const char *
+cb_import_dialog_get_status (CbImportDialog *self)
+{
+  return gtk_label_get_text (GTK_LABEL (self->status));
+}
+
+CbAffinityView *
+cb_import_dialog_get_view (CbImportDialog *self)
+{
+  return self->view;
+}
+
+void
+cb_import_dialog_apply (CbImportDialog *self)
+{
+  if (self->profile != NULL && self->cancellable == NULL)
+    g_signal_emit (self, signals[APPLY], 0, self->profile);
+}
+
+/* ------------------------------------------------------------------ widgets */
+
+G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+
+static void
+chooser_response_cb (GtkNativeDialog *native, int response, CbImportDialog *self)
+{
+  gboolean folder = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (native), "cb-folder"));
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+      g_autoptr (GError) error = NULL;
+
+      if (path != NULL
+          && !(folder ? cb_import_dialog_load_dataset (self, path, NULL, &error)
+                      : cb_import_dialog_load_class_set (self, path, &error)))
+        {
+          g_autofree char *text = g_strdup_printf ("Could not import: %s", error->message);
+
+          set_status (self, text);
+        }
+    }
+  gtk_native_dialog_destroy (native);
+  g_object_unref (native);
+}
+
+static void
+choose (CbImportDialog *self, gboolean folder)
+{
+  GtkFileChooserNative *native = gtk_file_chooser_native_new (
+    folder ? "Import a Dataset Folder" : "Import a Class Set", GTK_WINDOW (self),
+    folder ? GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER : GTK_FILE_CHOOSER_ACTION_OPEN, "_Import", "_Cancel");
+
+  if (!folder)
+    {
+      g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
+
+      gtk_file_filter_set_name (filter, "Class sets (JSON)");
+      gtk_file_filter_add_suffix (filter, "json");
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
+    }
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
+  g_object_set_data (G_OBJECT (native), "cb-folder", GINT_TO_POINTER (folder));
+  g_signal_connect (native, "response", G_CALLBACK (chooser_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
+G_GNUC_END_IGNORE_DEPRECATIONS
+
+static void
+class_set_clicked_cb (GtkButton *button, CbImportDialog *self)
+{
+  choose (self, FALSE);
+}
+
+static void
+dataset_clicked_cb (GtkButton *button, CbImportDialog *self)
+{
+  choose (self, TRUE);
+}
+
+static void
+method_toggled_cb (GtkCheckButton *check, CbImportDialog *self)
+{
+  for (guint m = 0; m < CB_AFFINITY_N_METHODS; m++)
+    if (GTK_WIDGET (check) == self->checks[m])
+      self->use[m] = gtk_check_button_get_active (check);
+  update_sensitivity (self);
+}
+
+static void
+weight_changed_cb (GtkSpinButton *spin, CbImportDialog *self)
+{
+  for (guint m = 0; m < CB_AFFINITY_N_METHODS; m++)
+    if (GTK_WIDGET (spin) == self->weight_spins[m])
+      self->weights[m] = gtk_spin_button_get_value (spin);
+  update_sensitivity (self);
+}
+
+static void
+compute_clicked_cb (GtkButton *button, CbImportDialog *self)
+{
+  cb_import_dialog_compute (self);
+}
+
+static void
+cancel_clicked_cb (GtkButton *button, CbImportDialog *self)
+{
+  cb_import_dialog_cancel (self);
+}
+
+static void
+apply_clicked_cb (GtkButton *button, CbImportDialog *self)
+{
+  cb_import_dialog_apply (self);
+}
+
+static GtkWidget *
+heading (const char *text)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_widget_add_css_class (label, "heading");
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  return label;
+}
+
+static GtkWidget *
+wrapped_label (const char *text, gboolean dim)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_set_hexpand (label, TRUE);
+  if (dim)
+    gtk_widget_add_css_class (label, "dim-label");
+  return label;
+}
+
+static void
+cb_import_dialog_dispose (GObject *object)
+{
+  CbImportDialog *self = CB_IMPORT_DIALOG (object);
+
+  /* the task holds a reference until the thread ends; tell it to stop */
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  G_OBJECT_CLASS (cb_import_dialog_parent_class)->dispose (object);
+}
+
+static void
+cb_import_dialog_finalize (GObject *object)
+{
+  CbImportDialog *self = CB_IMPORT_DIALOG (object);
+
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->profile, cb_profile_free);
+  g_clear_pointer (&self->target, cb_class_set_free);
+  g_clear_pointer (&self->wordnet, cb_wordnet_free);
+  g_clear_pointer (&self->model, cb_model_free);
+  g_free (self->wordnet_why);
+  g_free (self->examples_dir);
+  g_free (self->split);
+  G_OBJECT_CLASS (cb_import_dialog_parent_class)->finalize (object);
+}
+
+static void
+cb_import_dialog_class_init (CbImportDialogClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = cb_import_dialog_dispose;
+  G_OBJECT_CLASS (klass)->finalize = cb_import_dialog_finalize;
+  signals[APPLY] = g_signal_new ("apply", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                 G_TYPE_NONE, 1, G_TYPE_POINTER);
+}
+
+static void
+cb_import_dialog_init (CbImportDialog *self)
+{
+  GtkWidget *header = gtk_header_bar_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *class_set = gtk_button_new_with_mnemonic ("Class _Set…");
+  GtkWidget *dataset = gtk_button_new_with_mnemonic ("_Dataset Folder…");
+  GtkWidget *grid = gtk_grid_new ();
+  GtkWidget *params = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *run = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
+  GtkWidget *label;
+
+  gtk_window_set_title (GTK_WINDOW (self), "Import Target Classes");
+  gtk_window_set_default_size (GTK_WINDOW (self), 760, 720);
+  self->apply_button = gtk_button_new_with_mnemonic ("_Apply");
+  gtk_widget_add_css_class (self->apply_button, "suggested-action");
+  gtk_widget_set_tooltip_text (self->apply_button, "Paint with the target classes through this matrix");
+  g_signal_connect (self->apply_button, "clicked", G_CALLBACK (apply_clicked_cb), self);
+  gtk_header_bar_pack_end (GTK_HEADER_BAR (header), self->apply_button);
+  gtk_window_set_titlebar (GTK_WINDOW (self), header);
+
+  gtk_widget_set_margin_start (box, 18);
+  gtk_widget_set_margin_end (box, 18);
+  gtk_widget_set_margin_top (box, 12);
+  gtk_widget_set_margin_bottom (box, 18);
+
+  gtk_box_append (GTK_BOX (box), heading ("Target classes"));
+  gtk_widget_set_tooltip_text (class_set, "A class-set JSON (name, colour, synonyms of each class)");
+  gtk_widget_set_tooltip_text (dataset, "A folder with classes.json, images/, labels/ and split files (train.txt)");
+  g_signal_connect (class_set, "clicked", G_CALLBACK (class_set_clicked_cb), self);
+  g_signal_connect (dataset, "clicked", G_CALLBACK (dataset_clicked_cb), self);
+  gtk_box_append (GTK_BOX (buttons), class_set);
+  gtk_box_append (GTK_BOX (buttons), dataset);
+  gtk_box_append (GTK_BOX (box), buttons);
+  self->classes_label = wrapped_label ("None yet", FALSE);
+  self->examples_label = wrapped_label ("No example photos", TRUE);
+  gtk_box_append (GTK_BOX (box), self->classes_label);
+  gtk_box_append (GTK_BOX (box), self->examples_label);
+
+  gtk_box_append (GTK_BOX (box), heading ("Priors"));
+  gtk_grid_set_row_spacing (GTK_GRID (grid), 4);
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
+  for (guint m = 0; m < CB_AFFINITY_N_METHODS; m++)
+    {
+      self->weights[m] = 1.0;
+      self->checks[m] = gtk_check_button_new_with_mnemonic (method_labels[m]);
+      g_signal_connect (self->checks[m], "toggled", G_CALLBACK (method_toggled_cb), self);
+      self->weight_spins[m] = gtk_spin_button_new_with_range (0, 10, 0.1);
+      gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->weight_spins[m]), 1.0);
+      gtk_widget_set_tooltip_text (self->weight_spins[m], "Weight in the combination");
+      g_signal_connect (self->weight_spins[m], "value-changed", G_CALLBACK (weight_changed_cb), self);
+      self->why_labels[m] = wrapped_label (NULL, TRUE);
+      gtk_widget_set_margin_start (self->why_labels[m], 28);
+      gtk_grid_attach (GTK_GRID (grid), self->checks[m], 0, (int)(2 * m), 1, 1);
+      gtk_grid_attach (GTK_GRID (grid), self->weight_spins[m], 1, (int)(2 * m), 1, 1);
+      gtk_grid_attach (GTK_GRID (grid), self->why_labels[m], 0, (int)(2 * m + 1), 2, 1);
+    }
+  gtk_box_append (GTK_BOX (box), grid);
+
+  label = gtk_label_new_with_mnemonic ("_Temperature");
+  self->temperature_spin = gtk_spin_button_new_with_range (0.05, 5, 0.05);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->temperature_spin), 1.0);
+  gtk_widget_set_tooltip_text (self->temperature_spin, "Below 1 sharpens the rows, above 1 flattens them");
+  gtk_label_set_mnemonic_widget (GTK_LABEL (label), self->temperature_spin);
+  gtk_box_append (GTK_BOX (params), label);
+  gtk_box_append (GTK_BOX (params), self->temperature_spin);
+  label = gtk_label_new_with_mnemonic ("Top-_k");
+  self->top_k_spin = gtk_spin_button_new_with_range (0, 255, 1);
+  gtk_widget_set_tooltip_text (self->top_k_spin, "Keep the k largest entries of each row (0: all)");
+  gtk_label_set_mnemonic_widget (GTK_LABEL (label), self->top_k_spin);
+  gtk_box_append (GTK_BOX (params), label);
+  gtk_box_append (GTK_BOX (params), self->top_k_spin);
+  gtk_box_append (GTK_BOX (box), params);
+
+  self->compute_button = gtk_button_new_with_mnemonic ("_Compute");
+  g_signal_connect (self->compute_button, "clicked", G_CALLBACK (compute_clicked_cb), self);
+  self->cancel_button = gtk_button_new_with_mnemonic ("C_ancel");
+  g_signal_connect (self->cancel_button, "clicked", G_CALLBACK (cancel_clicked_cb), self);
+  self->progress = gtk_progress_bar_new ();
+  gtk_widget_set_hexpand (self->progress, TRUE);
+  gtk_widget_set_valign (self->progress, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (run), self->compute_button);
+  gtk_box_append (GTK_BOX (run), self->progress);
+  gtk_box_append (GTK_BOX (run), self->cancel_button);
+  gtk_box_append (GTK_BOX (box), run);
+  self->status = wrapped_label ("Import a class set or a dataset folder.", TRUE);
+  gtk_box_append (GTK_BOX (box), self->status);
+
+  self->view = CB_AFFINITY_VIEW (cb_affinity_view_new ());
+  gtk_widget_set_halign (GTK_WIDGET (self->view), GTK_ALIGN_START);
+  gtk_widget_set_valign (GTK_WIDGET (self->view), GTK_ALIGN_START);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), GTK_WIDGET (self->view));
+  gtk_widget_set_vexpand (scrolled, TRUE);
+  gtk_box_append (GTK_BOX (box), scrolled);
+  gtk_window_set_child (GTK_WINDOW (self), box);
+}
+
+CbImportDialog *
+cb_import_dialog_new (GtkWindow *parent, const char *model_path, GError **error)
+{
+  g_autoptr (CbModel) model = NULL;
+  g_autoptr (GError) wn_error = NULL;
+  CbImportDialog *self;
+
+  if (model_path == NULL)
+    {
+      g_set_error_literal (error, CB_ERROR, CB_ERROR_INVALID, "No model is loaded");
+      return NULL;
+    }
+  model = cb_model_load (model_path, error);
+  if (model == NULL)
+    return NULL;
+  self = g_object_new (CB_TYPE_IMPORT_DIALOG, "transient-for", parent, "destroy-with-parent", TRUE, NULL);
+  self->model = g_steal_pointer (&model);
+  self->wordnet = cb_wordnet_open (NULL, &wn_error);
+  if (self->wordnet == NULL)
+    self->wordnet_why = g_strdup_printf ("WordNet is not available (apt install wordnet-base): %s", wn_error->message);
+  update_sensitivity (self);
+  return self;
+}

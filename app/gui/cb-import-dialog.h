@@ -1,0 +1,49 @@
+/* cb-import-dialog.h: "Import Target Classes…": estimate a target profile in the app
+ *
+ * Classes come from a class-set JSON or a dataset folder in the shared
+ * layout (classes.json, images/, labels/, SPLIT.txt; its examples feed the
+ * segmentation and vision priors). The priors (model/cb-affinity.h) are
+ * chosen with weights, a temperature and top-k; a prior the model or the
+ * input cannot run is shown disabled with the reason. Computing runs in a
+ * GTask thread (model/ through render/'s backend), with a progress bar and
+ * Cancel; the result is shown as a heat map, and Apply emits "apply" with
+ * the profile (the window switches the palette to the target classes).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "app/gui/cb-affinity-view.h"
+#include "model/cb-affinity.h"
+
+G_BEGIN_DECLS
+
+#define CB_TYPE_IMPORT_DIALOG (cb_import_dialog_get_type ())
+G_DECLARE_FINAL_TYPE (CbImportDialog, cb_import_dialog, CB, IMPORT_DIALOG, GtkWindow)
+
+/* Loads the model (for its classes, discriminator and SHA-256); NULL with an error when it cannot. */
+CbImportDialog *cb_import_dialog_new (GtkWindow *parent, const char *model_path, GError **error);
+
+/* What the buttons do. */
+gboolean cb_import_dialog_load_class_set (CbImportDialog *self, const char *path, GError **error);
+/* split NULL: the folder's default (train) */
+gboolean cb_import_dialog_load_dataset (CbImportDialog *self, const char *dir, const char *split, GError **error);
+/* FALSE with *why (free it) when the prior cannot run now */
+gboolean cb_import_dialog_method_available (CbImportDialog *self, CbAffinityMethod method, char **why);
+void cb_import_dialog_set_method (CbImportDialog *self, CbAffinityMethod method, gboolean use, double weight);
+void cb_import_dialog_set_temperature (CbImportDialog *self, double temperature);
+void cb_import_dialog_set_top_k (CbImportDialog *self, guint k);
+
+void cb_import_dialog_compute (CbImportDialog *self);
+void cb_import_dialog_cancel (CbImportDialog *self);
+gboolean cb_import_dialog_is_computing (CbImportDialog *self);
+/* the last result, NULL before one */
+const CbProfile *cb_import_dialog_get_profile (CbImportDialog *self);
+const char *cb_import_dialog_get_status (CbImportDialog *self);
+CbAffinityView *cb_import_dialog_get_view (CbImportDialog *self);
+/* emits "apply" (const CbProfile *) when there is a result */
+void cb_import_dialog_apply (CbImportDialog *self);
+
+G_END_DECLS
