@@ -26,6 +26,7 @@ struct _CbImportDialog
   double weights[CB_AFFINITY_N_METHODS];
   CbProfile *profile;
   GCancellable *cancellable; /* of the running computation */
+  gboolean disposed;         /* the widgets are gone; a running task still holds a reference */
 
   GtkWidget *classes_label, *examples_label;
   GtkWidget *checks[CB_AFFINITY_N_METHODS], *weight_spins[CB_AFFINITY_N_METHODS], *why_labels[CB_AFFINITY_N_METHODS];
@@ -265,7 +266,7 @@ progress_idle_cb (gpointer data)
 {
   Progress *p = data;
 
-  if (p->dialog->cancellable != NULL)
+  if (!p->dialog->disposed && p->dialog->cancellable != NULL)
     {
       gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (p->dialog->progress), CLAMP (p->fraction, 0.0, 1.0));
       if (p->text != NULL)
@@ -403,6 +404,11 @@ compute_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   CbProfile *profile = g_task_propagate_pointer (G_TASK (result), &error);
 
   g_clear_object (&self->cancellable);
+  if (self->disposed)
+    {
+      g_clear_pointer (&profile, cb_profile_free);
+      return;
+    }
   if (profile == NULL)
     {
       g_autofree char *text = NULL;
@@ -629,6 +635,7 @@ cb_import_dialog_dispose (GObject *object)
   CbImportDialog *self = CB_IMPORT_DIALOG (object);
 
   /* the task holds a reference until the thread ends; tell it to stop */
+  self->disposed = TRUE;
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   G_OBJECT_CLASS (cb_import_dialog_parent_class)->dispose (object);

@@ -729,7 +729,26 @@ test_project (void)
     g_assert_cmpmem (doc->map->ids, now->width * now->height, now->ids, now->width * now->height);
   }
 
-  close_window (window);
+  /* closing with unsaved changes to a project: Save writes it, then the window closes */
+  g_assert_true (cb_window_open_project (window, file, FALSE, &error));
+  g_assert_no_error (error);
+  cb_window_new_document (window, 48, 36);
+  g_set_object (&doc->project_file, file); /* a new map in the same project */
+  paint_something (window, 2);
+  g_object_ref (window);
+  gtk_window_close (GTK_WINDOW (window));
+  spin (50);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
+  respond (find_dialog (window, "cb-then"), GTK_RESPONSE_APPLY);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window)));
+  {
+    g_autoptr (CbProject) saved = cb_project_load (path, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpmem (saved->labels->ids, 48 * 36, doc->map->ids, 48 * 36);
+    g_assert_true (memcmp (saved->labels->ids, before->ids, 48 * 36) != 0);
+  }
+  g_object_unref (window);
 }
 
 static gboolean
