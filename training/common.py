@@ -49,4 +49,4 @@ def set_threads(n):
 
 
 def command_line():
-    return " ".join([os.path.basename(sys.executable)] + sys.argv)
+    return " ".join([sys.executable] + sys.argv)
