@@ -14,6 +14,8 @@
 #include "app/gui/cb-autosave.h"
 #include "app/gui/cb-gen-worker.h"
 #include "app/gui/cb-import-dialog.h"
+#include "app/gui/cb-model-list.h"
+#include "app/gui/cb-oasis-dialog.h"
 #include "app/gui/cb-paint.h"
 #include "model/cb-error.h"
 
@@ -75,6 +77,14 @@ struct _CbWindow
   guint64 profile_serial;
   GtkWidget *affinity_dialog;
   GtkWidget *import_dialog;
+
+  /* models (cb-model-list.h) */
+  GtkWidget *model_button;
+  GtkWidget *oasis_dialog;
+  CbGenWorker *pending_worker; /* loading the model to switch to; the current one goes on meanwhile */
+  char *pending_model;
+  CbRemap pending_remap;
+  GFile *pending_project; /* opened once the model it was made with is ready */
 };
 
 G_DEFINE_FINAL_TYPE (CbWindow, cb_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -324,11 +334,13 @@ document_untouched (CbWindow *self)
          && !cb_undo_stack_can_undo (self->doc->undo);
 }
 
-static void
-worker_ready_cb (const CbGenWorkerInfo *info, gpointer user_data)
-{
-  CbWindow *self = user_data;
+static void refresh_models (CbWindow *self);
+static char *model_display_name (const char *path);
 
+/* What the worker said about its model: path, hash, classes, card, device. */
+static void
+take_model_info (CbWindow *self, const CbGenWorkerInfo *info)
+{
   self->model_ready = TRUE;
   g_free (self->model_file);
   self->model_file = g_strdup (info->model_path);
@@ -355,7 +367,15 @@ worker_ready_cb (const CbGenWorkerInfo *info, gpointer user_data)
     }
   else
     gtk_label_set_text (GTK_LABEL (self->device_label), "No generator");
+  refresh_models (self);
+}
 
+static void
+worker_ready_cb (const CbGenWorkerInfo *info, gpointer user_data)
+{
+  CbWindow *self = user_data;
+
+  take_model_info (self, info);
   if (info->error != NULL)
     {
       g_autofree char *text
@@ -1032,6 +1052,7 @@ enum
   FILTER_PNG = 1 << 0,
   FILTER_PROJECT = 1 << 1,
   FILTER_JSON = 1 << 2,
+  FILTER_MODEL = 1 << 3,
 };
 
 G_GNUC_BEGIN_IGNORE_DEPRECATIONS
@@ -1089,6 +1110,8 @@ file_chooser_new (CbWindow *self, const char *title, GtkFileChooserAction action
     add_filter (chooser, "PNG images", "image/png", "png");
   if (filters & FILTER_JSON)
     add_filter (chooser, "Target profiles (JSON)", "application/json", "json");
+  if (filters & FILTER_MODEL)
+    add_filter (chooser, "Catbrush models (safetensors)", NULL, "safetensors");
   if (suggested_name != NULL)
     gtk_file_chooser_set_current_name (chooser, suggested_name);
   chosen = g_new (FileChosen, 1);
@@ -1102,9 +1125,12 @@ static void
 open_mismatch_response_cb (GtkDialog *dialog, int response, CbWindow *self)
 {
   GFile *file = g_object_get_data (G_OBJECT (dialog), "cb-file");
+  const char *model = g_object_get_data (G_OBJECT (dialog), "cb-model");
 
   if (response == GTK_RESPONSE_ACCEPT)
     cb_window_open_project (self, file, TRUE, NULL);
+  else if (response == GTK_RESPONSE_YES && model != NULL)
+    cb_window_switch_model (self, model, CB_REMAP_CLEAR, file);
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
@@ -1112,6 +1138,7 @@ static void
 open_chosen (CbWindow *self, GFile *file, GtkFileChooser *chooser)
 {
   g_autoptr (GError) error = NULL;
+  g_autofree char *model = NULL;
   GtkWidget *dialog, *button;
 
   if (cb_window_open_file (self, file, &error) || !g_error_matches (error, CB_ERROR, CB_ERROR_MISMATCH))
@@ -1127,6 +1154,16 @@ open_chosen (CbWindow *self, GFile *file, GtkFileChooser *chooser)
                                             error->message);
   gtk_dialog_add_button (GTK_DIALOG (dialog), "_Cancel", GTK_RESPONSE_CANCEL);
   button = gtk_dialog_add_button (GTK_DIALOG (dialog), "C_ontinue with the Current Model", GTK_RESPONSE_ACCEPT);
+  /* the model it was made with is at hand: offer it first */
+  if ((model = cb_window_find_project_model (self, file)) != NULL)
+    {
+      g_autofree char *name = model_display_name (model);
+      g_autofree char *label = g_strdup_printf ("_Switch to “%s”", name);
+
+      button = gtk_dialog_add_button (GTK_DIALOG (dialog), label, GTK_RESPONSE_YES);
+      gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_YES);
+      g_object_set_data_full (G_OBJECT (dialog), "cb-model", g_steal_pointer (&model), g_free);
+    }
   gtk_widget_add_css_class (button, "suggested-action");
   g_object_set_data_full (G_OBJECT (dialog), "cb-file", g_object_ref (file), g_object_unref);
   g_signal_connect (dialog, "response", G_CALLBACK (open_mismatch_response_cb), self);
@@ -1490,6 +1527,282 @@ import_classes_activated (GSimpleAction *action, GVariant *parameter, gpointer u
   cb_window_show_import (CB_WINDOW (user_data));
 }
 
+/* ------------------------------------------------------------------ models */
+
+static char *
+model_display_name (const char *path)
+{
+  g_autoptr (GPtrArray) models = cb_model_list_scan (path);
+  int i = cb_model_list_find (models, path);
+
+  if (i < 0)
+    return g_path_get_basename (path);
+  return g_strdup (((CbModelEntry *)g_ptr_array_index (models, i))->name);
+}
+
+/* The model menu: the list as it is on disk now, the current model checked. */
+static void
+refresh_models (CbWindow *self)
+{
+  g_autoptr (GPtrArray) models = cb_model_list_scan (self->model_file);
+  g_autoptr (GMenuModel) menu = cb_model_list_to_menu (models);
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "model");
+  int current = cb_model_list_find (models, self->model_file);
+  const char *path = current >= 0 ? ((CbModelEntry *)g_ptr_array_index (models, (guint)current))->path : "";
+  g_autofree char *tooltip = NULL;
+
+  if (self->model_button == NULL)
+    return;
+  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_string (path));
+  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (self->model_button), menu);
+  if (self->pending_worker != NULL)
+    {
+      g_autofree char *name = model_display_name (self->pending_model);
+      g_autofree char *label = g_strdup_printf ("Loading %s…", name);
+
+      gtk_menu_button_set_label (GTK_MENU_BUTTON (self->model_button), label);
+    }
+  else
+    gtk_menu_button_set_label (GTK_MENU_BUTTON (self->model_button),
+                               current >= 0 ? ((CbModelEntry *)g_ptr_array_index (models, (guint)current))->name
+                                            : "No Model");
+  tooltip = g_strdup_printf ("The model that makes the images: %s", self->model_file ? self->model_file : "none");
+  gtk_widget_set_tooltip_text (self->model_button, tooltip);
+}
+
+static void
+pending_ready_cb (const CbGenWorkerInfo *info, gpointer user_data)
+{
+  CbWindow *self = user_data;
+  g_autoptr (GFile) project = g_steal_pointer (&self->pending_project);
+  CbGenWorker *old;
+
+  if (info->error != NULL || info->classes == NULL)
+    {
+      g_autofree char *name = g_path_get_basename (self->pending_model);
+      g_autofree char *what = g_strdup_printf ("Could not switch to “%s”; the current model stays", name);
+
+      /* inside this worker's own delivery: freeing it is safe (the delivery holds a reference) */
+      g_clear_pointer (&self->pending_worker, cb_gen_worker_free);
+      g_clear_pointer (&self->pending_model, g_free);
+      refresh_models (self);
+      show_error (self, what, info->error);
+      return;
+    }
+
+  /* the new worker takes over; the old one stops (after a generation it is running) */
+  old = self->worker;
+  self->worker = g_steal_pointer (&self->pending_worker);
+  g_clear_pointer (&self->pending_model, g_free);
+  cb_gen_worker_free (old);
+  g_clear_handle_id (&self->debounce_id, g_source_remove);
+  self->requested_serial = self->shown_serial = self->profile_serial = 0;
+  gtk_spinner_stop (GTK_SPINNER (self->spinner));
+  gtk_widget_set_visible (self->spinner, FALSE);
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->model_banner), FALSE);
+  take_model_info (self, info);
+  self->native_width = info->native_width;
+  self->native_height = info->native_height;
+  /* dialogs made for the old model */
+  if (self->import_dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->import_dialog));
+
+  if (project != NULL)
+    {
+      g_autoptr (GError) error = NULL;
+
+      cb_document_set_profile (self->doc, NULL, cb_class_set_copy (self->source_classes), NULL);
+      classes_changed (self);
+      if (!cb_window_open_project (self, project, FALSE, &error) && error != NULL)
+        show_error (self, "The project still does not match the model", error);
+      return;
+    }
+  if (document_untouched (self) && self->native_width > 0 && self->native_height > 0)
+    {
+      cb_document_replace_map (self->doc, cb_label_map_new (self->native_width * 2, self->native_height * 2));
+      cb_document_set_profile (self->doc, NULL, cb_class_set_copy (self->source_classes), NULL);
+      classes_changed (self);
+      cb_canvas_zoom_fit (self->canvas);
+      self->doc->modified = FALSE;
+      update_title (self);
+      return;
+    }
+  /* like Reset to Source Classes: the painting's ids go to the new model's classes by name */
+  switch_classes (self, NULL, self->pending_remap);
+}
+
+void
+cb_window_switch_model (CbWindow *self, const char *path, CbRemap remap, GFile *then_open)
+{
+  g_return_if_fail (path != NULL);
+
+  g_clear_pointer (&self->pending_worker, cb_gen_worker_free);
+  g_free (self->pending_model);
+  self->pending_model = g_strdup (path);
+  self->pending_remap = remap;
+  g_clear_object (&self->pending_project);
+  if (then_open != NULL)
+    self->pending_project = g_object_ref (then_open);
+  /* loaded off the main thread; the current model paints until this one is ready */
+  self->pending_worker = cb_gen_worker_new (path, pending_ready_cb, worker_result_cb, self);
+  cb_gen_worker_set_profile_func (self->pending_worker, worker_profile_cb);
+  refresh_models (self);
+}
+
+gboolean
+cb_window_is_switching_model (CbWindow *self)
+{
+  return self->pending_worker != NULL;
+}
+
+const char *
+cb_window_get_model_path (CbWindow *self)
+{
+  return self->model_file;
+}
+
+char *
+cb_window_find_project_model (CbWindow *self, GFile *file)
+{
+  g_autofree char *path = g_file_get_path (file);
+  g_autoptr (CbProject) project = path ? cb_project_load (path, NULL) : NULL;
+  g_autoptr (GPtrArray) models = NULL;
+  g_autofree char *base = NULL;
+
+  if (project == NULL || project->model_path == NULL || !model_differs (self, project->model_sha256))
+    return NULL;
+  models = cb_model_list_scan (NULL);
+  if (g_file_test (project->model_path, G_FILE_TEST_IS_REGULAR))
+    return g_strdup (project->model_path);
+  /* moved since: a model of the list with the same file name */
+  base = g_path_get_basename (project->model_path);
+  for (guint i = 0; i < models->len; i++)
+    {
+      const CbModelEntry *entry = g_ptr_array_index (models, i);
+      g_autofree char *entry_base = g_path_get_basename (entry->path);
+
+      if (g_str_equal (base, entry_base))
+        return g_strdup (entry->path);
+    }
+  return NULL;
+}
+
+static void
+model_remap_response_cb (GtkDialog *dialog, int response, CbWindow *self)
+{
+  const char *path = g_object_get_data (G_OBJECT (dialog), "cb-model");
+
+  if (response == GTK_RESPONSE_ACCEPT || response == GTK_RESPONSE_REJECT)
+    cb_window_switch_model (self, path, response == GTK_RESPONSE_ACCEPT ? CB_REMAP_BY_NAME : CB_REMAP_CLEAR, NULL);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+/* The same question as for target classes: the painting's ids will mean the new model's classes. */
+static void
+ask_switch_model (CbWindow *self, const char *path)
+{
+  GtkWidget *dialog, *keep;
+  g_autofree char *name = model_display_name (path);
+
+  if (cb_document_is_blank (self->doc))
+    {
+      cb_window_switch_model (self, path, CB_REMAP_CLEAR, NULL);
+      return;
+    }
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "Paint with the model “%s”?", name);
+  gtk_message_dialog_format_secondary_text (
+    GTK_MESSAGE_DIALOG (dialog), "The label map's ids will mean the new model's classes. Catbrush can keep the pixels "
+                                 "of the classes that have the same name in the new model and clear the others, or "
+                                 "clear the whole painting. Target classes belong to the current model and are left "
+                                 "out. If the model cannot be loaded, nothing changes.");
+  gtk_dialog_add_button (GTK_DIALOG (dialog), "_Cancel", GTK_RESPONSE_CANCEL);
+  gtk_dialog_add_button (GTK_DIALOG (dialog), "C_lear Painting", GTK_RESPONSE_REJECT);
+  keep = gtk_dialog_add_button (GTK_DIALOG (dialog), "_Keep Matching Classes", GTK_RESPONSE_ACCEPT);
+  gtk_widget_add_css_class (keep, "suggested-action");
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  g_object_set_data_full (G_OBJECT (dialog), "cb-model", g_strdup (path), g_free);
+  g_signal_connect (dialog, "response", G_CALLBACK (model_remap_response_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+model_change_state (GSimpleAction *action, GVariant *value, gpointer user_data)
+{
+  CbWindow *self = user_data;
+  const char *path = g_variant_get_string (value, NULL);
+  g_autoptr (GPtrArray) current = NULL;
+
+  /* the state follows the model actually loaded (refresh_models), not the click */
+  if (*path == '\0')
+    return;
+  if (self->model_file != NULL)
+    {
+      current = g_ptr_array_new_with_free_func ((GDestroyNotify)cb_model_entry_free);
+      g_ptr_array_add (current, g_new0 (CbModelEntry, 1));
+      ((CbModelEntry *)current->pdata[0])->path = g_strdup (self->model_file);
+      if (cb_model_list_find (current, path) == 0 && self->pending_worker == NULL)
+        return;
+    }
+  ask_switch_model (self, path);
+}
+
+static void
+oasis_imported_cb (CbOasisDialog *dialog, const char *path, CbWindow *self)
+{
+  refresh_models (self);
+}
+
+static void
+oasis_destroy_cb (GtkWidget *dialog, CbWindow *self)
+{
+  if (self->oasis_dialog == dialog)
+    self->oasis_dialog = NULL;
+}
+
+GtkWidget *
+cb_window_show_import_model (CbWindow *self)
+{
+  if (self->oasis_dialog == NULL)
+    {
+      self->oasis_dialog = cb_oasis_dialog_new (GTK_WINDOW (self));
+      g_signal_connect (self->oasis_dialog, "imported", G_CALLBACK (oasis_imported_cb), self);
+      g_signal_connect (self->oasis_dialog, "destroy", G_CALLBACK (oasis_destroy_cb), self);
+    }
+  gtk_window_present (GTK_WINDOW (self->oasis_dialog));
+  return self->oasis_dialog;
+}
+
+static void
+import_model_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  cb_window_show_import_model (CB_WINDOW (user_data));
+}
+
+static void
+model_file_chosen (CbWindow *self, GFile *file, GtkFileChooser *chooser)
+{
+  g_autofree char *path = g_file_get_path (file);
+
+  if (path != NULL)
+    ask_switch_model (self, path);
+}
+
+static void
+open_model_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  CbWindow *self = user_data;
+  GtkFileChooserNative *native;
+
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  native = file_chooser_new (self, "Open Model File", GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", NULL, FILTER_MODEL,
+                             model_file_chosen);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+  G_GNUC_END_IGNORE_DEPRECATIONS
+}
+
 static void
 new_create_cb (GtkButton *button, GtkWindow *dialog)
 {
@@ -1768,6 +2081,9 @@ static const GActionEntry win_entries[] = {
   { "overlay", NULL, NULL, "false", overlay_changed, { 0 } },
   { "generate", generate_activated, NULL, NULL, NULL, { 0 } },
   { "about", about_activated, NULL, NULL, NULL, { 0 } },
+  { "model", NULL, "s", "''", model_change_state, { 0 } },
+  { "import-model", import_model_activated, NULL, NULL, NULL, { 0 } },
+  { "open-model", open_model_activated, NULL, NULL, NULL, { 0 } },
 };
 
 /* Window shortcuts (bubble phase: a focused entry keeps its own keys). */
@@ -2001,6 +2317,10 @@ build_ui (CbWindow *self)
   gtk_menu_button_set_primary (GTK_MENU_BUTTON (menu_button), TRUE);
   gtk_widget_set_tooltip_text (menu_button, "Main menu");
   gtk_header_bar_pack_end (GTK_HEADER_BAR (header), menu_button);
+  self->model_button = gtk_menu_button_new ();
+  gtk_menu_button_set_label (GTK_MENU_BUTTON (self->model_button), "Loading the Model…");
+  gtk_widget_set_tooltip_text (self->model_button, "The model that makes the images");
+  gtk_header_bar_pack_end (GTK_HEADER_BAR (header), self->model_button);
   gtk_header_bar_pack_end (
     GTK_HEADER_BAR (header),
     icon_button ("catbrush-dice-symbolic", "Re-roll the noise of the image (Ctrl+R)", "win.reroll", NULL, FALSE));
@@ -2135,6 +2455,10 @@ cb_window_dispose (GObject *object)
   g_clear_handle_id (&self->debounce_id, g_source_remove);
   g_clear_handle_id (&self->autosave_id, g_source_remove);
   g_clear_pointer (&self->worker, cb_gen_worker_free);
+  g_clear_pointer (&self->pending_worker, cb_gen_worker_free);
+  g_clear_object (&self->pending_project);
+  if (self->oasis_dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->oasis_dialog));
   /* the autosave file stays: a window destroyed without closing looks like a crash */
   g_clear_pointer (&self->autosave, cb_autosave_release);
   if (self->affinity_dialog != NULL)
@@ -2158,6 +2482,7 @@ cb_window_finalize (GObject *object)
   g_free (self->model_card);
   g_free (self->model_file);
   g_free (self->model_sha256);
+  g_free (self->pending_model);
   g_clear_pointer (&self->source_classes, cb_class_set_free);
   G_OBJECT_CLASS (cb_window_parent_class)->finalize (object);
 }

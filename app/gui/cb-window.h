@@ -85,6 +85,18 @@ GtkWidget *cb_window_show_affinity (CbWindow *self);
 GtkWidget *cb_window_show_import (CbWindow *self);
 
 /* factor 1 = the model's native size, 2 or 4 = nearest upscale */
+/* Models (cb-model-list.h): the new model loads off the main thread; when
+ * it is ready the painting goes to its classes (remap, as Reset to Source
+ * Classes) and then_open (a project, may be NULL) is opened. A model that
+ * cannot be loaded is reported and the current one stays. */
+void cb_window_switch_model (CbWindow *self, const char *path, CbRemap remap, GFile *then_open);
+gboolean cb_window_is_switching_model (CbWindow *self);
+const char *cb_window_get_model_path (CbWindow *self);
+/* The model a project made with another model names, when it is at hand (its
+ * path, or a listed model of the same file name); NULL otherwise. */
+char *cb_window_find_project_model (CbWindow *self, GFile *file);
+GtkWidget *cb_window_show_import_model (CbWindow *self);
+
 gboolean cb_window_export_image (CbWindow *self, GFile *file, guint factor, GError **error);
 
 G_END_DECLS

@@ -1,0 +1,460 @@
+/* cb-oasis-dialog.c: import an official OASIS checkpoint into the models folder
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "app/gui/cb-oasis-dialog.h"
+
+#include <string.h>
+
+#include "app/gui/cb-model-list.h"
+
+#define PULSE_MS 120
+
+static const char *const datasets[] = { "ade20k", "cityscapes", "cocostuff", "custom", NULL };
+static const char *const dataset_labels[] = { "ADE20K (151 channels)", "Cityscapes (35 channels)",
+                                              "COCO-Stuff (183 channels)", "Custom (needs a class set)", NULL };
+
+enum
+{
+  FILE_GENERATOR,
+  FILE_DISCRIMINATOR,
+  FILE_CLASSES,
+  N_FILES
+};
+
+struct _CbOasisDialog
+{
+  GtkWindow parent_instance;
+
+  char *files[N_FILES];
+  char *output_dir;
+  char *output_path;
+  GCancellable *cancellable; /* of the running import */
+  gboolean disposed;         /* the widgets are gone; the task still holds a reference */
+  guint pulse_id;
+
+  GtkWidget *file_buttons[N_FILES];
+  GtkWidget *dataset_drop, *width_spin, *height_spin, *f16_check, *name_entry;
+  GtkWidget *import_button, *progress, *status;
+};
+
+G_DEFINE_FINAL_TYPE (CbOasisDialog, cb_oasis_dialog, GTK_TYPE_WINDOW)
+
+enum
+{
+  IMPORTED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static const char *const file_titles[N_FILES]
+  = { "Generator Checkpoint (EMA)", "Discriminator Checkpoint", "Class Set" };
+static const char *const file_empty[N_FILES]
+  = { "(choose best_EMA.pth)", "(none: only the text prior)", "(the dataset's bundled classes)" };
+
+static void
+set_status (CbOasisDialog *self, const char *text)
+{
+  gtk_label_set_text (GTK_LABEL (self->status), text);
+}
+
+static void
+update_sensitivity (CbOasisDialog *self)
+{
+  gboolean busy = self->cancellable != NULL;
+  guint dataset = gtk_drop_down_get_selected (GTK_DROP_DOWN (self->dataset_drop));
+  gboolean custom = dataset < G_N_ELEMENTS (datasets) - 1 && g_str_equal (datasets[dataset], "custom");
+
+  for (guint i = 0; i < N_FILES; i++)
+    gtk_widget_set_sensitive (self->file_buttons[i], !busy);
+  gtk_widget_set_sensitive (self->dataset_drop, !busy);
+  gtk_widget_set_sensitive (self->name_entry, !busy);
+  gtk_widget_set_sensitive (self->import_button,
+                            !busy && self->files[FILE_GENERATOR] != NULL && (!custom || self->files[FILE_CLASSES]));
+  gtk_widget_set_visible (self->progress, busy);
+}
+
+static void
+set_file (CbOasisDialog *self, guint which, const char *path)
+{
+  g_autofree char *base = path ? g_path_get_basename (path) : NULL;
+
+  g_free (self->files[which]);
+  self->files[which] = g_strdup (path);
+  gtk_button_set_label (GTK_BUTTON (self->file_buttons[which]), base ? base : file_empty[which]);
+  gtk_widget_set_tooltip_text (self->file_buttons[which], path);
+  if (which == FILE_GENERATOR && path != NULL && *gtk_editable_get_text (GTK_EDITABLE (self->name_entry)) == '\0')
+    {
+      /* checkpoints/NAME/models/best_EMA.pth: NAME is the better name */
+      g_autofree char *models = g_path_get_dirname (path);
+      g_autofree char *top = g_path_get_dirname (models);
+      g_autofree char *models_base = g_path_get_basename (models);
+      g_autofree char *name = g_str_equal (models_base, "models") ? g_path_get_basename (top) : NULL;
+      char *dot;
+
+      if (name == NULL || g_str_equal (name, ".") || g_str_equal (name, "/"))
+        {
+          g_free (name);
+          name = g_strdup (base);
+          if ((dot = strrchr (name, '.')) != NULL)
+            *dot = '\0';
+        }
+      gtk_editable_set_text (GTK_EDITABLE (self->name_entry), name);
+    }
+  update_sensitivity (self);
+}
+
+void
+cb_oasis_dialog_set_generator (CbOasisDialog *self, const char *path)
+{
+  set_file (self, FILE_GENERATOR, path);
+}
+
+void
+cb_oasis_dialog_set_discriminator (CbOasisDialog *self, const char *path)
+{
+  set_file (self, FILE_DISCRIMINATOR, path);
+}
+
+void
+cb_oasis_dialog_set_classes (CbOasisDialog *self, const char *path)
+{
+  set_file (self, FILE_CLASSES, path);
+}
+
+gboolean
+cb_oasis_dialog_set_dataset (CbOasisDialog *self, const char *dataset)
+{
+  for (guint i = 0; datasets[i] != NULL; i++)
+    if (g_str_equal (datasets[i], dataset))
+      {
+        gtk_drop_down_set_selected (GTK_DROP_DOWN (self->dataset_drop), i);
+        update_sensitivity (self);
+        return TRUE;
+      }
+  return FALSE;
+}
+
+void
+cb_oasis_dialog_set_size (CbOasisDialog *self, guint width, guint height)
+{
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->width_spin), width);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->height_spin), height);
+}
+
+void
+cb_oasis_dialog_set_name (CbOasisDialog *self, const char *name)
+{
+  gtk_editable_set_text (GTK_EDITABLE (self->name_entry), name ? name : "");
+}
+
+void
+cb_oasis_dialog_set_output_dir (CbOasisDialog *self, const char *dir)
+{
+  g_free (self->output_dir);
+  self->output_dir = g_strdup (dir);
+}
+
+gboolean
+cb_oasis_dialog_is_importing (CbOasisDialog *self)
+{
+  return self->cancellable != NULL;
+}
+
+const char *
+cb_oasis_dialog_get_status (CbOasisDialog *self)
+{
+  return gtk_label_get_text (GTK_LABEL (self->status));
+}
+
+const char *
+cb_oasis_dialog_get_output_path (CbOasisDialog *self)
+{
+  return self->output_path;
+}
+
+/* ------------------------------------------------------------------ importing */
+
+static gboolean
+pulse_cb (gpointer data)
+{
+  CbOasisDialog *self = data;
+
+  gtk_progress_bar_pulse (GTK_PROGRESS_BAR (self->progress));
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+import_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (CbOasisDialog) self = user_data; /* the reference taken for the task */
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = cb_model_import_oasis_finish (result, &error);
+
+  g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->pulse_id, g_source_remove);
+  if (self->disposed)
+    return;
+  if (path == NULL)
+    {
+      g_autofree char *text = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        text = g_strdup ("Cancelled: nothing was written.");
+      else
+        text = g_strdup_printf ("The checkpoint could not be imported: %s", error->message);
+      set_status (self, text);
+    }
+  else
+    {
+      g_autofree char *text = g_strdup_printf ("Imported as %s. It is in the model list now.", path);
+
+      g_free (self->output_path);
+      self->output_path = g_strdup (path);
+      set_status (self, text);
+      g_signal_emit (self, signals[IMPORTED], 0, path);
+    }
+  update_sensitivity (self);
+}
+
+void
+cb_oasis_dialog_import (CbOasisDialog *self)
+{
+  CbOasisImportOptions options;
+  guint dataset = gtk_drop_down_get_selected (GTK_DROP_DOWN (self->dataset_drop));
+  const char *name = gtk_editable_get_text (GTK_EDITABLE (self->name_entry));
+  g_autofree char *dir = NULL;
+  g_autofree char *output = NULL;
+  g_autofree char *command = NULL;
+  g_autofree char *text = NULL;
+
+  if (self->cancellable != NULL || self->files[FILE_GENERATOR] == NULL || dataset >= G_N_ELEMENTS (datasets) - 1)
+    return;
+  dir = self->output_dir ? g_strdup (self->output_dir) : cb_model_list_user_dir ();
+  output = cb_model_list_new_path (dir, *name ? name : datasets[dataset]);
+  command = g_strdup_printf ("catbrush: Import OASIS Checkpoint (generator %s%s%s, dataset %s)",
+                             self->files[FILE_GENERATOR], self->files[FILE_DISCRIMINATOR] ? ", discriminator " : "",
+                             self->files[FILE_DISCRIMINATOR] ? self->files[FILE_DISCRIMINATOR] : "", datasets[dataset]);
+  cb_oasis_import_options_init (&options);
+  options.generator_path = self->files[FILE_GENERATOR];
+  options.discriminator_path = self->files[FILE_DISCRIMINATOR];
+  options.dataset = datasets[dataset];
+  options.classes_path = self->files[FILE_CLASSES];
+  options.width = (guint)gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (self->width_spin));
+  options.height = (guint)gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (self->height_spin));
+  options.f16 = gtk_check_button_get_active (GTK_CHECK_BUTTON (self->f16_check));
+  options.command = command;
+
+  self->cancellable = g_cancellable_new ();
+  self->pulse_id = g_timeout_add (PULSE_MS, pulse_cb, self);
+  text = g_strdup_printf ("Importing into %s… (reading the checkpoint, folding spectral norm, writing)", output);
+  set_status (self, text);
+  update_sensitivity (self);
+  cb_model_import_oasis_async (&options, output, self->cancellable, import_done_cb, g_object_ref (self));
+}
+
+/* ------------------------------------------------------------------ widgets */
+
+G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+
+static void
+chooser_response_cb (GtkNativeDialog *native, int response, CbOasisDialog *self)
+{
+  guint which = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (native), "cb-which"));
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+
+      if (path != NULL)
+        set_file (self, which, path);
+    }
+  gtk_native_dialog_destroy (native);
+  g_object_unref (native);
+}
+
+static void
+file_clicked_cb (GtkButton *button, CbOasisDialog *self)
+{
+  guint which = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (button), "cb-which"));
+  GtkFileChooserNative *native = gtk_file_chooser_native_new (file_titles[which], GTK_WINDOW (self),
+                                                              GTK_FILE_CHOOSER_ACTION_OPEN, "_Select", "_Cancel");
+  g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
+
+  if (which == FILE_CLASSES)
+    {
+      gtk_file_filter_set_name (filter, "Class sets (JSON)");
+      gtk_file_filter_add_suffix (filter, "json");
+    }
+  else
+    {
+      gtk_file_filter_set_name (filter, "PyTorch checkpoints");
+      gtk_file_filter_add_suffix (filter, "pth");
+      gtk_file_filter_add_suffix (filter, "pt");
+    }
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
+  g_object_set_data (G_OBJECT (native), "cb-which", GUINT_TO_POINTER (which));
+  g_signal_connect (native, "response", G_CALLBACK (chooser_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
+G_GNUC_END_IGNORE_DEPRECATIONS
+
+static void
+clear_clicked_cb (GtkButton *button, CbOasisDialog *self)
+{
+  set_file (self, GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (button), "cb-which")), NULL);
+}
+
+static void
+import_clicked_cb (GtkButton *button, CbOasisDialog *self)
+{
+  cb_oasis_dialog_import (self);
+}
+
+static void
+dataset_notify_cb (GObject *drop, GParamSpec *pspec, CbOasisDialog *self)
+{
+  update_sensitivity (self);
+}
+
+static void
+cb_oasis_dialog_dispose (GObject *object)
+{
+  CbOasisDialog *self = CB_OASIS_DIALOG (object);
+
+  /* closing the dialog cancels: the file written meanwhile is removed */
+  self->disposed = TRUE;
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->pulse_id, g_source_remove);
+  G_OBJECT_CLASS (cb_oasis_dialog_parent_class)->dispose (object);
+}
+
+static void
+cb_oasis_dialog_finalize (GObject *object)
+{
+  CbOasisDialog *self = CB_OASIS_DIALOG (object);
+
+  for (guint i = 0; i < N_FILES; i++)
+    g_free (self->files[i]);
+  g_free (self->output_dir);
+  g_free (self->output_path);
+  g_clear_object (&self->cancellable);
+  G_OBJECT_CLASS (cb_oasis_dialog_parent_class)->finalize (object);
+}
+
+static void
+cb_oasis_dialog_class_init (CbOasisDialogClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = cb_oasis_dialog_dispose;
+  G_OBJECT_CLASS (klass)->finalize = cb_oasis_dialog_finalize;
+  signals[IMPORTED] = g_signal_new ("imported", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                    G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static GtkWidget *
+row_label (const char *text, GtkWidget *mnemonic_widget)
+{
+  GtkWidget *label = gtk_label_new_with_mnemonic (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 1);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (label), mnemonic_widget);
+  return label;
+}
+
+static void
+cb_oasis_dialog_init (CbOasisDialog *self)
+{
+  GtkWidget *header = gtk_header_bar_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  GtkWidget *grid = gtk_grid_new ();
+  GtkWidget *size_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *note;
+  static const char *const row_names[N_FILES] = { "_Generator", "_Discriminator", "C_lass set" };
+  int row = 0;
+
+  gtk_window_set_title (GTK_WINDOW (self), "Import OASIS Checkpoint");
+  gtk_window_set_default_size (GTK_WINDOW (self), 560, -1);
+  self->import_button = gtk_button_new_with_mnemonic ("_Import");
+  gtk_widget_add_css_class (self->import_button, "suggested-action");
+  g_signal_connect (self->import_button, "clicked", G_CALLBACK (import_clicked_cb), self);
+  gtk_header_bar_pack_end (GTK_HEADER_BAR (header), self->import_button);
+  gtk_window_set_titlebar (GTK_WINDOW (self), header);
+
+  gtk_widget_set_margin_start (box, 18);
+  gtk_widget_set_margin_end (box, 18);
+  gtk_widget_set_margin_top (box, 12);
+  gtk_widget_set_margin_bottom (box, 18);
+  note = gtk_label_new ("A checkpoint of the official OASIS code (checkpoints/NAME/models/best_EMA.pth, optionally "
+                        "best_D.pth) becomes a Catbrush model in your models folder, as `catbrush-cli import-oasis` "
+                        "does. The OASIS weights are AGPL-3.0; the data sets have their own terms.");
+  gtk_label_set_wrap (GTK_LABEL (note), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (note), 0);
+  gtk_widget_add_css_class (note, "dim-label");
+  gtk_box_append (GTK_BOX (box), note);
+
+  gtk_grid_set_row_spacing (GTK_GRID (grid), 6);
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
+  for (guint i = 0; i < N_FILES; i++, row++)
+    {
+      self->file_buttons[i] = gtk_button_new_with_label (file_empty[i]);
+      gtk_widget_set_hexpand (self->file_buttons[i], TRUE);
+      g_object_set_data (G_OBJECT (self->file_buttons[i]), "cb-which", GUINT_TO_POINTER (i));
+      g_signal_connect (self->file_buttons[i], "clicked", G_CALLBACK (file_clicked_cb), self);
+      gtk_grid_attach (GTK_GRID (grid), row_label (row_names[i], self->file_buttons[i]), 0, row, 1, 1);
+      gtk_grid_attach (GTK_GRID (grid), self->file_buttons[i], 1, row, 1, 1);
+      if (i != FILE_GENERATOR)
+        {
+          GtkWidget *clear = gtk_button_new_from_icon_name ("edit-clear-symbolic");
+
+          gtk_widget_set_tooltip_text (clear, "None");
+          gtk_widget_add_css_class (clear, "flat");
+          g_object_set_data (G_OBJECT (clear), "cb-which", GUINT_TO_POINTER (i));
+          g_signal_connect (clear, "clicked", G_CALLBACK (clear_clicked_cb), self);
+          gtk_grid_attach (GTK_GRID (grid), clear, 2, row, 1, 1);
+        }
+    }
+  self->dataset_drop = gtk_drop_down_new_from_strings (dataset_labels);
+  g_signal_connect (self->dataset_drop, "notify::selected", G_CALLBACK (dataset_notify_cb), self);
+  gtk_grid_attach (GTK_GRID (grid), row_label ("Data_set", self->dataset_drop), 0, row, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), self->dataset_drop, 1, row++, 1, 1);
+
+  self->width_spin = gtk_spin_button_new_with_range (0, 4096, 32);
+  self->height_spin = gtk_spin_button_new_with_range (0, 4096, 32);
+  gtk_widget_set_tooltip_text (self->width_spin, "Native width (0: the dataset's)");
+  gtk_widget_set_tooltip_text (self->height_spin, "Native height (0: the dataset's)");
+  gtk_box_append (GTK_BOX (size_box), self->width_spin);
+  gtk_box_append (GTK_BOX (size_box), gtk_label_new ("×"));
+  gtk_box_append (GTK_BOX (size_box), self->height_spin);
+  gtk_grid_attach (GTK_GRID (grid), row_label ("Native si_ze", self->width_spin), 0, row, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), size_box, 1, row++, 1, 1);
+
+  self->f16_check = gtk_check_button_new_with_mnemonic ("Store the weights as _F16 (half the size)");
+  gtk_grid_attach (GTK_GRID (grid), self->f16_check, 1, row++, 1, 1);
+  self->name_entry = gtk_entry_new ();
+  gtk_entry_set_placeholder_text (GTK_ENTRY (self->name_entry), "oasis-ade20k");
+  gtk_grid_attach (GTK_GRID (grid), row_label ("_Name", self->name_entry), 0, row, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), self->name_entry, 1, row++, 1, 1);
+  gtk_box_append (GTK_BOX (box), grid);
+
+  self->progress = gtk_progress_bar_new ();
+  gtk_progress_bar_set_pulse_step (GTK_PROGRESS_BAR (self->progress), 0.08);
+  gtk_box_append (GTK_BOX (box), self->progress);
+  self->status = gtk_label_new ("Choose the generator checkpoint.");
+  gtk_label_set_wrap (GTK_LABEL (self->status), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (self->status), 0);
+  gtk_label_set_selectable (GTK_LABEL (self->status), TRUE);
+  gtk_box_append (GTK_BOX (box), self->status);
+  gtk_window_set_child (GTK_WINDOW (self), box);
+  update_sensitivity (self);
+}
+
+GtkWidget *
+cb_oasis_dialog_new (GtkWindow *parent)
+{
+  return g_object_new (CB_TYPE_OASIS_DIALOG, "transient-for", parent, "destroy-with-parent", TRUE, NULL);
+}

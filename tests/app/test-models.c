@@ -1,0 +1,263 @@
+/* test-models.c: the model picker under a display (xvfb-run): the list
+ * (bundled + the user's models folder), Import OASIS Checkpoint (the code
+ * path of `catbrush-cli import-oasis`, in a thread), switching models with
+ * the painting remapped by class name, a corrupt model refused with the
+ * current one kept, and a project made with another model reopened with it
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <gtk/gtk.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "app/gui/cb-model-list.h"
+#include "app/gui/cb-oasis-dialog.h"
+#include "app/gui/cb-window.h"
+
+static char *tmp_dir;
+
+static gboolean
+wait_for (gboolean (*done) (gpointer), gpointer data, double seconds)
+{
+  gint64 end = g_get_monotonic_time () + (gint64)(seconds * G_USEC_PER_SEC);
+
+  while (!done (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (2000);
+    }
+  return TRUE;
+}
+
+static void
+spin (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (2000);
+}
+
+static gboolean
+model_ready (gpointer data)
+{
+  return cb_window_is_model_ready (data);
+}
+
+static gboolean
+not_switching (gpointer data)
+{
+  return !cb_window_is_switching_model (data);
+}
+
+static gboolean
+not_importing (gpointer data)
+{
+  return !cb_oasis_dialog_is_importing (data);
+}
+
+static gboolean
+generated (gpointer data)
+{
+  return cb_window_get_n_images (data) > 0 && !cb_window_is_generating (data);
+}
+
+static char *
+source_path (const char *a, const char *b, const char *c)
+{
+  const char *src = g_getenv ("CB_SOURCE_DIR");
+
+  return g_build_filename (src ? src : ".", a, b, c, NULL);
+}
+
+static guint
+count_id (const CbLabelMap *map, guint8 id)
+{
+  guint n = 0;
+
+  for (gsize i = 0; i < (gsize)map->width * map->height; i++)
+    n += map->ids[i] == id;
+  return n;
+}
+
+static void
+test_models (void)
+{
+  g_autofree char *tiny = source_path ("tests", "fixtures", "tiny-model.safetensors");
+  g_autofree char *gen = source_path ("tests", "fixtures", "oasis-tiny-EMA.pth");
+  g_autofree char *disc = source_path ("tests", "fixtures", "oasis-tiny-D.pth");
+  g_autofree char *classes = source_path ("tests", "import", "tiny-classes.json");
+  g_autofree char *user_dir = cb_model_list_user_dir ();
+  g_autofree char *imported = NULL;
+  g_autofree char *broken = NULL;
+  g_autofree char *project_path = g_build_filename (tmp_dir, "with-imported.catbrush", NULL);
+  g_autofree char *candidate = NULL;
+  g_autoptr (GPtrArray) models = NULL;
+  g_autoptr (GFile) project = g_file_new_for_path (project_path);
+  g_autoptr (GError) error = NULL;
+  CbWindow *window;
+  CbDocument *doc;
+  CbOasisDialog *dialog;
+  const CbClass *tree;
+  guint painted;
+
+  if (!g_file_test (tiny, G_FILE_TEST_IS_REGULAR))
+    {
+      g_test_skip ("no tests/fixtures/tiny-model.safetensors");
+      return;
+    }
+  g_assert_true (g_str_has_prefix (user_dir, tmp_dir));
+  window = cb_window_new (NULL, tiny);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_for (model_ready, window, 120));
+  doc = cb_window_get_document (window);
+  g_assert_cmpstr (cb_window_get_model_path (window), ==, tiny);
+
+  /* Import OASIS Checkpoint: off the main thread, into the user's models folder */
+  dialog = CB_OASIS_DIALOG (cb_window_show_import_model (window));
+  cb_oasis_dialog_set_generator (dialog, gen);
+  cb_oasis_dialog_set_discriminator (dialog, disc);
+  g_assert_true (cb_oasis_dialog_set_dataset (dialog, "custom"));
+  cb_oasis_dialog_set_classes (dialog, classes);
+  cb_oasis_dialog_set_size (dialog, 16, 8);
+  cb_oasis_dialog_set_name (dialog, "tiny oasis");
+  cb_oasis_dialog_import (dialog);
+  g_assert_true (cb_oasis_dialog_is_importing (dialog));
+  g_assert_true (wait_for (not_importing, dialog, 120));
+  g_test_message ("%s", cb_oasis_dialog_get_status (dialog));
+  imported = g_strdup (cb_oasis_dialog_get_output_path (dialog));
+  g_assert_nonnull (imported);
+  g_assert_true (g_str_has_prefix (imported, user_dir));
+  g_assert_true (g_str_has_suffix (imported, "tiny-oasis.safetensors"));
+  g_assert_true (g_file_test (imported, G_FILE_TEST_IS_REGULAR));
+  models = cb_model_list_scan (NULL);
+  g_assert_cmpint (cb_model_list_find (models, imported), >=, 0);
+
+  /* a checkpoint that is not one: a clear error, nothing written */
+  broken = g_build_filename (tmp_dir, "broken.pth", NULL);
+  g_assert_true (g_file_set_contents (broken, "PK\003\004 not really a zip", -1, NULL));
+  cb_oasis_dialog_set_generator (dialog, broken);
+  cb_oasis_dialog_set_discriminator (dialog, NULL);
+  cb_oasis_dialog_set_name (dialog, "broken");
+  cb_oasis_dialog_import (dialog);
+  g_assert_true (wait_for (not_importing, dialog, 60));
+  g_test_message ("%s", cb_oasis_dialog_get_status (dialog));
+  g_assert_true (g_str_has_prefix (cb_oasis_dialog_get_status (dialog), "The checkpoint could not be imported"));
+  g_clear_pointer (&broken, g_free);
+  broken = g_build_filename (user_dir, "broken.safetensors", NULL);
+  g_assert_false (g_file_test (broken, G_FILE_TEST_EXISTS));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  /* paint a tree, switch: the painting follows the classes by name */
+  tree = cb_class_set_lookup_name (doc->classes, "tree");
+  g_assert_nonnull (tree);
+  cb_canvas_set_tool (cb_window_get_canvas (window), CB_TOOL_RECT);
+  cb_canvas_set_class_id (cb_window_get_canvas (window), (guint8)tree->id);
+  cb_canvas_stroke_begin (cb_window_get_canvas (window), 2, 2, 1, FALSE);
+  cb_canvas_stroke_end (cb_window_get_canvas (window), 9, 5, 1);
+  painted = count_id (doc->map, (guint8)tree->id);
+  g_assert_cmpuint (painted, ==, 8 * 4);
+  cb_window_switch_model (window, imported, CB_REMAP_BY_NAME, NULL);
+  g_assert_true (cb_window_is_switching_model (window));
+  g_assert_cmpstr (cb_window_get_model_path (window), ==, tiny); /* until the new one is ready */
+  g_assert_true (wait_for (not_switching, window, 120));
+  g_assert_cmpstr (cb_window_get_model_path (window), ==, imported);
+  g_assert_cmpuint (cb_class_set_get_n_classes (doc->classes), ==, 5);
+  g_assert_nonnull (cb_class_set_lookup_name (doc->classes, "car"));
+  tree = cb_class_set_lookup_name (doc->classes, "tree");
+  g_assert_cmpuint (count_id (doc->map, (guint8)tree->id), ==, painted);
+  cb_palette_set_search (cb_window_get_palette (window), "");
+  g_assert_cmpuint (cb_palette_get_n_visible (cb_window_get_palette (window)), ==, 5);
+  g_assert_true (wait_for (generated, window, 120));
+  g_assert_cmpuint (cb_window_get_image (window)->width, ==, 16);
+
+  /* a corrupt model: said clearly, the current model stays */
+  g_assert_true (g_file_set_contents (broken, "\x10\0\0\0\0\0\0\0{\"a\":", 13, NULL));
+  cb_window_switch_model (window, broken, CB_REMAP_BY_NAME, NULL);
+  g_assert_true (wait_for (not_switching, window, 60));
+  g_assert_cmpstr (cb_window_get_model_path (window), ==, imported);
+  tree = cb_class_set_lookup_name (doc->classes, "tree");
+  g_assert_nonnull (cb_window_get_message_text (window));
+  g_test_message ("%s", cb_window_get_message_text (window));
+  g_assert_nonnull (strstr (cb_window_get_message_text (window), "the current model stays"));
+  g_assert_cmpuint (count_id (doc->map, (guint8)tree->id), ==, painted);
+
+  /* a project made with the imported model, opened while another is loaded: offered, switched, opened */
+  g_assert_true (cb_window_save_project (window, project, &error));
+  g_assert_no_error (error);
+  cb_window_switch_model (window, tiny, CB_REMAP_CLEAR, NULL);
+  g_assert_true (wait_for (not_switching, window, 120));
+  g_assert_cmpstr (cb_window_get_model_path (window), ==, tiny);
+  g_assert_false (cb_window_open_project (window, project, FALSE, &error));
+  g_clear_error (&error);
+  candidate = cb_window_find_project_model (window, project);
+  g_assert_cmpstr (candidate, ==, imported);
+  cb_window_switch_model (window, candidate, CB_REMAP_CLEAR, project);
+  g_assert_true (wait_for (not_switching, window, 120));
+  spin (50);
+  g_assert_cmpstr (cb_window_get_model_path (window), ==, imported);
+  g_assert_nonnull (doc->project_file);
+  g_assert_true (g_file_equal (doc->project_file, project));
+  tree = cb_class_set_lookup_name (doc->classes, "tree");
+  g_assert_cmpuint (count_id (doc->map, (guint8)tree->id), ==, painted);
+  g_assert_true (wait_for (generated, window, 120));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (50);
+}
+
+static void
+remove_tree (const char *path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    {
+      g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+      const char *name;
+
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          remove_tree (child);
+        }
+      g_rmdir (path);
+    }
+  else
+    g_unlink (path);
+}
+
+static void
+test_skip (void)
+{
+  g_test_skip ("no display (run under xvfb-run)");
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+
+  tmp_dir = g_dir_make_tmp ("catbrush-test-XXXXXX", NULL);
+  g_setenv ("XDG_CONFIG_HOME", tmp_dir, TRUE);
+  g_setenv ("XDG_STATE_HOME", tmp_dir, TRUE);
+  g_setenv ("XDG_DATA_HOME", tmp_dir, TRUE);
+  g_setenv ("CATBRUSH_AUTOSAVE_INTERVAL", "0", TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_setenv ("GTK_A11Y", "none", TRUE);
+
+  g_test_init (&argc, &argv, NULL);
+  if (!gtk_init_check ())
+    {
+      g_test_add_func ("/app/models/skip", test_skip);
+      return g_test_run ();
+    }
+  g_test_add_func ("/app/models/picker", test_models);
+  status = g_test_run ();
+  remove_tree (tmp_dir);
+  g_free (tmp_dir);
+  return status;
+}
