@@ -8,7 +8,9 @@
 #                  [--build DIR] [--logs DIR]
 #
 # A synthetic model is written once (catbrush-cli bench --save-synthetic) and
-# the other backends and PyTorch load that file. A backend that fails (no
+# PyTorch loads that file; the other backends make the same weights again
+# (the synthetic weights are seeded; a synthetic model's label maps are read
+# by id, not by its made-up colours). A backend that fails (no
 # Vulkan device, no CPU backend yet) is reported as such; the rest still run.
 # Totals come from runs without per-op timestamps (--no-profile); with
 # --profile the timed runs record them (per-op tables in the logs; Vulkan
@@ -71,6 +73,8 @@ mkdir -p "$logs"
 
 # the same number of threads everywhere: the CPU backend, lavapipe, torch (OpenMP)
 export CATBRUSH_CPU_THREADS="$threads" LP_NUM_THREADS="$threads" OMP_NUM_THREADS="$threads"
+# OpenMP's spinning waits cost PyTorch dearly on a shared machine
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 
 common=""
 [ -n "$labels" ] && common="$common --labels $labels"
@@ -87,6 +91,8 @@ for b in $backends; do
   log="$logs/$b.log"
   if [ -n "$synthetic" ] && [ ! -f "$weights" ]; then
     src="--synthetic $synthetic --save-synthetic $weights"
+  elif [ -n "$synthetic" ]; then
+    src="--synthetic $synthetic"
   else
     src="--model $weights"
   fi
