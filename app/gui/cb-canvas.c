@@ -42,6 +42,10 @@ struct _CbCanvas
   gboolean overlay;
   double overlay_opacity;
 
+  /* a photo under the labels (example editor): void is transparent over it */
+  GdkTexture *underlay;
+  double labels_opacity;
+
   /* pointer */
   gboolean has_pointer;
   double pointer_x, pointer_y;
@@ -189,7 +193,9 @@ ensure_view (CbCanvas *self, int width, int height, int scale)
         {
           guint8 id = row[cols[dx]];
 
-          if (id == CB_VOID_ID)
+          if (id == CB_VOID_ID && self->underlay != NULL)
+            memset (out + dx * 4, 0, 4);
+          else if (id == CB_VOID_ID)
             memcpy (out + dx * 4, checker[(((x0 + dx) >> 3) ^ ((y0 + dy) >> 3)) & 1], 4);
           else
             memcpy (out + dx * 4, self->lut[id], 4);
@@ -232,8 +238,17 @@ cb_canvas_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
 
   ensure_view (self, width, height, gtk_widget_get_scale_factor (widget));
+  if (self->underlay != NULL)
+    {
+      gtk_snapshot_append_texture (
+        snapshot, self->underlay,
+        &GRAPHENE_RECT_INIT (self->offset_x, self->offset_y, map->width * self->zoom, map->height * self->zoom));
+      gtk_snapshot_push_opacity (snapshot, self->labels_opacity);
+    }
   if (self->view != NULL)
     gtk_snapshot_append_texture (snapshot, self->view, &self->view_rect);
+  if (self->underlay != NULL)
+    gtk_snapshot_pop (snapshot);
 
   if (self->overlay && self->image != NULL && self->overlay_opacity > 0)
     {
@@ -831,6 +846,20 @@ cb_canvas_set_overlay_opacity (CbCanvas *self, double opacity)
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+void
+cb_canvas_set_underlay (CbCanvas *self, GdkTexture *photo)
+{
+  if (g_set_object (&self->underlay, photo))
+    invalidate_map (self); /* void pixels change between checkered and transparent */
+}
+
+void
+cb_canvas_set_labels_opacity (CbCanvas *self, double opacity)
+{
+  self->labels_opacity = CLAMP (opacity, 0.0, 1.0);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
 /* ------------------------------------------------------------------ GObject */
 
 static void
@@ -878,6 +907,7 @@ cb_canvas_dispose (GObject *object)
     cb_paint_session_free (g_steal_pointer (&self->session));
   g_clear_object (&self->view);
   g_clear_object (&self->image);
+  g_clear_object (&self->underlay);
   self->doc = NULL;
   G_OBJECT_CLASS (cb_canvas_parent_class)->dispose (object);
 }
@@ -925,6 +955,7 @@ cb_canvas_init (CbCanvas *self)
   self->brush_size = 9;
   self->fit_mode = TRUE;
   self->overlay_opacity = 0.5;
+  self->labels_opacity = 0.6;
 
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
   gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);

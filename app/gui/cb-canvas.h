@@ -46,6 +46,10 @@ guint cb_canvas_get_brush_size (CbCanvas *self);
 void cb_canvas_set_image (CbCanvas *self, GdkTexture *image);
 void cb_canvas_set_overlay (CbCanvas *self, gboolean overlay);
 void cb_canvas_set_overlay_opacity (CbCanvas *self, double opacity);
+/* A photo drawn under the label map (the same size), which is drawn over it
+ * with labels_opacity and void left transparent: painting examples. */
+void cb_canvas_set_underlay (CbCanvas *self, GdkTexture *photo);
+void cb_canvas_set_labels_opacity (CbCanvas *self, double opacity);
 
 double cb_canvas_get_zoom (CbCanvas *self);
 /* zoom around a point in widget coordinates (or the centre when x < 0) */

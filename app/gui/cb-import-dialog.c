@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "app/gui/cb-example-folder.h"
 #include "model/cb-discriminator.h"
 #include "model/cb-error.h"
 #include "model/cb-wordnet.h"
@@ -28,7 +29,11 @@ struct _CbImportDialog
   GCancellable *cancellable; /* of the running computation */
   gboolean disposed;         /* the widgets are gone; a running task still holds a reference */
 
+  char *hand_dir; /* where examples painted here go; NULL: chosen at the first one */
+
   GtkWidget *classes_label, *examples_label;
+  GtkWidget *class_revealer, *add_example_button;
+  CbClassEditor *class_editor;
   GtkWidget *checks[CB_AFFINITY_N_METHODS], *weight_spins[CB_AFFINITY_N_METHODS], *why_labels[CB_AFFINITY_N_METHODS];
   GtkWidget *temperature_spin, *top_k_spin;
   GtkWidget *compute_button, *cancel_button, *apply_button;
@@ -85,7 +90,8 @@ cb_import_dialog_method_available (CbImportDialog *self, CbAffinityMethod method
   if (self->examples_dir == NULL)
     {
       if (why)
-        *why = g_strdup ("Needs example photos with label maps: import a dataset folder");
+        *why = g_strdup ("Needs example photos with label maps: import a dataset folder, or add example photos and "
+                         "paint their classes");
       return FALSE;
     }
   return TRUE;
@@ -110,6 +116,7 @@ update_sensitivity (CbImportDialog *self)
       any |= available && self->use[m] && self->weights[m] > 0;
     }
   gtk_widget_set_sensitive (self->compute_button, !computing && self->target != NULL && any);
+  gtk_widget_set_sensitive (self->add_example_button, !computing && self->target != NULL);
   gtk_widget_set_visible (self->cancel_button, computing);
   gtk_widget_set_visible (self->progress, computing);
   gtk_widget_set_sensitive (self->apply_button, !computing && self->profile != NULL);
@@ -145,16 +152,14 @@ show_classes (CbImportDialog *self)
   gtk_label_set_text (GTK_LABEL (self->classes_label), text->str);
 }
 
-gboolean
-cb_import_dialog_load_class_set (CbImportDialog *self, const char *path, GError **error)
+/* New target classes, no examples yet: only what needs no photos can run. */
+static void
+take_class_set (CbImportDialog *self, CbClassSet *set)
 {
-  CbClassSet *set = cb_class_set_load (path, error);
-
-  if (set == NULL)
-    return FALSE;
   g_clear_pointer (&self->target, cb_class_set_free);
   self->target = set;
   g_clear_pointer (&self->examples_dir, g_free);
+  g_clear_pointer (&self->hand_dir, g_free);
   gtk_label_set_text (GTK_LABEL (self->examples_label), "None: only the text prior can run");
   show_classes (self);
   clear_result (self);
@@ -163,6 +168,16 @@ cb_import_dialog_load_class_set (CbImportDialog *self, const char *path, GError 
     self->use[m] = cb_import_dialog_method_available (self, m, NULL);
   sync_method_widgets (self);
   update_sensitivity (self);
+}
+
+gboolean
+cb_import_dialog_load_class_set (CbImportDialog *self, const char *path, GError **error)
+{
+  CbClassSet *set = cb_class_set_load (path, error);
+
+  if (set == NULL)
+    return FALSE;
+  take_class_set (self, set);
   return TRUE;
 }
 
@@ -227,6 +242,112 @@ void
 cb_import_dialog_set_top_k (CbImportDialog *self, guint k)
 {
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->top_k_spin), k);
+}
+
+/* ------------------------------------------------------------------ classes and examples made here */
+
+CbClassEditor *
+cb_import_dialog_get_class_editor (CbImportDialog *self)
+{
+  return self->class_editor;
+}
+
+gboolean
+cb_import_dialog_use_class_editor (CbImportDialog *self, GError **error)
+{
+  CbClassSet *set = cb_class_editor_build (self->class_editor, error);
+
+  if (set == NULL)
+    return FALSE;
+  take_class_set (self, set);
+  set_status (self, "Classes defined here. Compute with the text prior, or add example photos and paint them.");
+  return TRUE;
+}
+
+gboolean
+cb_import_dialog_save_class_set (CbImportDialog *self, const char *path, GError **error)
+{
+  g_autoptr (CbClassSet) set = cb_class_editor_build (self->class_editor, error);
+
+  return set != NULL && cb_class_set_save (set, path, error);
+}
+
+void
+cb_import_dialog_set_examples_folder (CbImportDialog *self, const char *dir)
+{
+  g_free (self->hand_dir);
+  self->hand_dir = g_strdup (dir);
+}
+
+const char *
+cb_import_dialog_get_examples_folder (CbImportDialog *self)
+{
+  return self->hand_dir;
+}
+
+/* $XDG_DATA_HOME/catbrush/examples/NAME, a folder not used yet */
+static void
+ensure_hand_dir (CbImportDialog *self)
+{
+  g_autofree char *name = g_strdup (self->target->name && *self->target->name ? self->target->name : "examples");
+
+  if (self->hand_dir != NULL)
+    return;
+  for (char *p = name; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
+      *p = '-';
+  for (guint n = 1;; n++)
+    {
+      g_autofree char *leaf = n == 1 ? g_strdup (name) : g_strdup_printf ("%s-%u", name, n);
+      g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "catbrush", "examples", leaf, NULL);
+
+      if (!g_file_test (dir, G_FILE_TEST_EXISTS))
+        {
+          self->hand_dir = g_steal_pointer (&dir);
+          return;
+        }
+    }
+}
+
+static void
+example_saved_cb (CbExampleEditor *editor, const char *stem, CbImportDialog *self)
+{
+  g_autofree char *text = NULL;
+
+  if (self->disposed || self->hand_dir == NULL)
+    return;
+  /* the folder is a dataset folder now: the estimators read it like any other */
+  g_free (self->examples_dir);
+  self->examples_dir = g_strdup (self->hand_dir);
+  g_free (self->split);
+  self->split = g_strdup ("train");
+  self->n_listed = cb_example_folder_count (self->hand_dir);
+  text = g_strdup_printf ("%s: %u example photos painted here", self->hand_dir, self->n_listed);
+  gtk_label_set_text (GTK_LABEL (self->examples_label), text);
+  clear_result (self);
+  for (guint m = 0; m < CB_AFFINITY_N_METHODS; m++)
+    self->use[m] = cb_import_dialog_method_available (self, m, NULL);
+  sync_method_widgets (self);
+  update_sensitivity (self);
+}
+
+CbExampleEditor *
+cb_import_dialog_add_example (CbImportDialog *self, const char *photo_path, GError **error)
+{
+  CbExampleEditor *editor;
+
+  if (self->target == NULL)
+    {
+      g_set_error_literal (error, CB_ERROR, CB_ERROR_INVALID, "Define or import the target classes first");
+      return NULL;
+    }
+  ensure_hand_dir (self);
+  editor = cb_example_editor_new (GTK_WINDOW (self), self->target, photo_path, self->hand_dir, error);
+  if (editor == NULL)
+    return NULL;
+  g_signal_connect_object (editor, "saved", G_CALLBACK (example_saved_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (editor));
+  return editor;
 }
 
 /* ------------------------------------------------------------------ computing */
@@ -511,10 +632,34 @@ cb_import_dialog_apply (CbImportDialog *self)
 
 G_GNUC_BEGIN_IGNORE_DEPRECATIONS
 
+enum
+{
+  CHOOSE_CLASS_SET,
+  CHOOSE_DATASET,
+  CHOOSE_PHOTO,
+  CHOOSE_SAVE_CLASS_SET,
+};
+
+static gboolean
+chosen (CbImportDialog *self, int what, const char *path, GError **error)
+{
+  switch (what)
+    {
+    case CHOOSE_DATASET:
+      return cb_import_dialog_load_dataset (self, path, NULL, error);
+    case CHOOSE_PHOTO:
+      return cb_import_dialog_add_example (self, path, error) != NULL;
+    case CHOOSE_SAVE_CLASS_SET:
+      return cb_import_dialog_save_class_set (self, path, error);
+    default:
+      return cb_import_dialog_load_class_set (self, path, error);
+    }
+}
+
 static void
 chooser_response_cb (GtkNativeDialog *native, int response, CbImportDialog *self)
 {
-  gboolean folder = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (native), "cb-folder"));
+  int what = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (native), "cb-folder"));
 
   if (response == GTK_RESPONSE_ACCEPT)
     {
@@ -522,11 +667,10 @@ chooser_response_cb (GtkNativeDialog *native, int response, CbImportDialog *self
       g_autofree char *path = file ? g_file_get_path (file) : NULL;
       g_autoptr (GError) error = NULL;
 
-      if (path != NULL
-          && !(folder ? cb_import_dialog_load_dataset (self, path, NULL, &error)
-                      : cb_import_dialog_load_class_set (self, path, &error)))
+      if (path != NULL && !chosen (self, what, path, &error))
         {
-          g_autofree char *text = g_strdup_printf ("Could not import: %s", error->message);
+          g_autofree char *text = g_strdup_printf (
+            "%s: %s", what == CHOOSE_SAVE_CLASS_SET ? "Could not save" : "Could not open", error->message);
 
           set_status (self, text);
         }
@@ -536,22 +680,41 @@ chooser_response_cb (GtkNativeDialog *native, int response, CbImportDialog *self
 }
 
 static void
-choose (CbImportDialog *self, gboolean folder)
+choose (CbImportDialog *self, int what)
 {
-  GtkFileChooserNative *native = gtk_file_chooser_native_new (
-    folder ? "Import a Dataset Folder" : "Import a Class Set", GTK_WINDOW (self),
-    folder ? GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER : GTK_FILE_CHOOSER_ACTION_OPEN, "_Import", "_Cancel");
+  static const char *const titles[]
+    = { "Import a Class Set", "Import a Dataset Folder", "Add an Example Photo", "Save the Class Set" };
+  static const char *const accepts[] = { "_Import", "_Import", "_Open", "_Save" };
+  GtkFileChooserAction action = what == CHOOSE_DATASET          ? GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER
+                                : what == CHOOSE_SAVE_CLASS_SET ? GTK_FILE_CHOOSER_ACTION_SAVE
+                                                                : GTK_FILE_CHOOSER_ACTION_OPEN;
+  GtkFileChooserNative *native
+    = gtk_file_chooser_native_new (titles[what], GTK_WINDOW (self), action, accepts[what], "_Cancel");
 
-  if (!folder)
+  if (what != CHOOSE_DATASET)
     {
       g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
 
-      gtk_file_filter_set_name (filter, "Class sets (JSON)");
-      gtk_file_filter_add_suffix (filter, "json");
+      if (what == CHOOSE_PHOTO)
+        {
+          gtk_file_filter_set_name (filter, "Photos (JPEG, PNG)");
+          gtk_file_filter_add_mime_type (filter, "image/jpeg");
+          gtk_file_filter_add_mime_type (filter, "image/png");
+          gtk_file_filter_add_suffix (filter, "jpg");
+          gtk_file_filter_add_suffix (filter, "jpeg");
+          gtk_file_filter_add_suffix (filter, "png");
+        }
+      else
+        {
+          gtk_file_filter_set_name (filter, "Class sets (JSON)");
+          gtk_file_filter_add_suffix (filter, "json");
+        }
       gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
     }
+  if (what == CHOOSE_SAVE_CLASS_SET)
+    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), "classes.json");
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
-  g_object_set_data (G_OBJECT (native), "cb-folder", GINT_TO_POINTER (folder));
+  g_object_set_data (G_OBJECT (native), "cb-folder", GINT_TO_POINTER (what));
   g_signal_connect (native, "response", G_CALLBACK (chooser_response_cb), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
 }
@@ -561,13 +724,64 @@ G_GNUC_END_IGNORE_DEPRECATIONS
 static void
 class_set_clicked_cb (GtkButton *button, CbImportDialog *self)
 {
-  choose (self, FALSE);
+  choose (self, CHOOSE_CLASS_SET);
 }
 
 static void
 dataset_clicked_cb (GtkButton *button, CbImportDialog *self)
 {
-  choose (self, TRUE);
+  choose (self, CHOOSE_DATASET);
+}
+
+static void
+add_example_clicked_cb (GtkButton *button, CbImportDialog *self)
+{
+  choose (self, CHOOSE_PHOTO);
+}
+
+static void
+new_class_set_toggled_cb (GtkToggleButton *button, CbImportDialog *self)
+{
+  gboolean active = gtk_toggle_button_get_active (button);
+
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->class_revealer), active);
+  /* start from the classes at hand, or from one empty row */
+  if (active && cb_class_editor_get_n_classes (self->class_editor) == 0)
+    {
+      if (self->target != NULL)
+        cb_class_editor_set_classes (self->class_editor, self->target);
+      else
+        cb_class_editor_add (self->class_editor, NULL, G_MAXUINT32, NULL);
+    }
+}
+
+static void
+use_classes_clicked_cb (GtkButton *button, CbImportDialog *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!cb_import_dialog_use_class_editor (self, &error))
+    {
+      g_autofree char *text = g_strdup_printf ("The classes are not valid yet: %s", error->message);
+
+      set_status (self, text);
+    }
+}
+
+static void
+save_class_set_clicked_cb (GtkButton *button, CbImportDialog *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CbClassSet) set = cb_class_editor_build (self->class_editor, &error);
+
+  if (set == NULL)
+    {
+      g_autofree char *text = g_strdup_printf ("The classes are not valid yet: %s", error->message);
+
+      set_status (self, text);
+      return;
+    }
+  choose (self, CHOOSE_SAVE_CLASS_SET);
 }
 
 static void
@@ -653,6 +867,7 @@ cb_import_dialog_finalize (GObject *object)
   g_clear_pointer (&self->model, cb_model_free);
   g_free (self->wordnet_why);
   g_free (self->examples_dir);
+  g_free (self->hand_dir);
   g_free (self->split);
   G_OBJECT_CLASS (cb_import_dialog_parent_class)->finalize (object);
 }
@@ -674,6 +889,11 @@ cb_import_dialog_init (CbImportDialog *self)
   GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *class_set = gtk_button_new_with_mnemonic ("Class _Set…");
   GtkWidget *dataset = gtk_button_new_with_mnemonic ("_Dataset Folder…");
+  GtkWidget *new_set = gtk_toggle_button_new_with_mnemonic ("_New Class Set…");
+  GtkWidget *editor_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *editor_buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *use_classes = gtk_button_new_with_mnemonic ("_Use These Classes");
+  GtkWidget *save_classes = gtk_button_new_with_mnemonic ("Sa_ve Class Set…");
   GtkWidget *grid = gtk_grid_new ();
   GtkWidget *params = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   GtkWidget *run = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
@@ -699,13 +919,36 @@ cb_import_dialog_init (CbImportDialog *self)
   gtk_widget_set_tooltip_text (dataset, "A folder with classes.json, images/, labels/ and split files (train.txt)");
   g_signal_connect (class_set, "clicked", G_CALLBACK (class_set_clicked_cb), self);
   g_signal_connect (dataset, "clicked", G_CALLBACK (dataset_clicked_cb), self);
+  gtk_widget_set_tooltip_text (new_set, "Define the classes here: name, colour and synonyms of each");
+  g_signal_connect (new_set, "toggled", G_CALLBACK (new_class_set_toggled_cb), self);
   gtk_box_append (GTK_BOX (buttons), class_set);
   gtk_box_append (GTK_BOX (buttons), dataset);
+  gtk_box_append (GTK_BOX (buttons), new_set);
   gtk_box_append (GTK_BOX (box), buttons);
+
+  self->class_editor = CB_CLASS_EDITOR (cb_class_editor_new ());
+  gtk_box_append (GTK_BOX (editor_box), GTK_WIDGET (self->class_editor));
+  gtk_widget_add_css_class (use_classes, "suggested-action");
+  g_signal_connect (use_classes, "clicked", G_CALLBACK (use_classes_clicked_cb), self);
+  gtk_widget_set_tooltip_text (save_classes, "Save the classes as a class-set JSON");
+  g_signal_connect (save_classes, "clicked", G_CALLBACK (save_class_set_clicked_cb), self);
+  gtk_box_append (GTK_BOX (editor_buttons), use_classes);
+  gtk_box_append (GTK_BOX (editor_buttons), save_classes);
+  gtk_box_append (GTK_BOX (editor_box), editor_buttons);
+  self->class_revealer = gtk_revealer_new ();
+  gtk_revealer_set_child (GTK_REVEALER (self->class_revealer), editor_box);
+  gtk_box_append (GTK_BOX (box), self->class_revealer);
+
   self->classes_label = wrapped_label ("None yet", FALSE);
   self->examples_label = wrapped_label ("No example photos", TRUE);
   gtk_box_append (GTK_BOX (box), self->classes_label);
+  self->add_example_button = gtk_button_new_with_mnemonic ("Add _Example Photo…");
+  gtk_widget_set_tooltip_text (self->add_example_button,
+                               "Open a photo and paint its label map with the target classes");
+  gtk_widget_set_halign (self->add_example_button, GTK_ALIGN_START);
+  g_signal_connect (self->add_example_button, "clicked", G_CALLBACK (add_example_clicked_cb), self);
   gtk_box_append (GTK_BOX (box), self->examples_label);
+  gtk_box_append (GTK_BOX (box), self->add_example_button);
 
   gtk_box_append (GTK_BOX (box), heading ("Priors"));
   gtk_grid_set_row_spacing (GTK_GRID (grid), 4);
@@ -753,7 +996,7 @@ cb_import_dialog_init (CbImportDialog *self)
   gtk_box_append (GTK_BOX (run), self->progress);
   gtk_box_append (GTK_BOX (run), self->cancel_button);
   gtk_box_append (GTK_BOX (box), run);
-  self->status = wrapped_label ("Import a class set or a dataset folder.", TRUE);
+  self->status = wrapped_label ("Import a class set or a dataset folder, or define a new class set.", TRUE);
   gtk_box_append (GTK_BOX (box), self->status);
 
   self->view = CB_AFFINITY_VIEW (cb_affinity_view_new ());

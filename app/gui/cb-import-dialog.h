@@ -16,6 +16,8 @@
 #include <gtk/gtk.h>
 
 #include "app/gui/cb-affinity-view.h"
+#include "app/gui/cb-class-editor.h"
+#include "app/gui/cb-example-editor.h"
 #include "model/cb-affinity.h"
 
 G_BEGIN_DECLS
@@ -31,6 +33,18 @@ gboolean cb_import_dialog_load_class_set (CbImportDialog *self, const char *path
 /* split NULL: the folder's default (train) */
 gboolean cb_import_dialog_load_dataset (CbImportDialog *self, const char *dir, const char *split, GError **error);
 /* FALSE with *why (free it) when the prior cannot run now */
+/* Classes defined by hand (the “New Class Set” editor): validated and used
+ * as the target, or saved as class-set JSON. */
+CbClassEditor *cb_import_dialog_get_class_editor (CbImportDialog *self);
+gboolean cb_import_dialog_use_class_editor (CbImportDialog *self, GError **error);
+gboolean cb_import_dialog_save_class_set (CbImportDialog *self, const char *path, GError **error);
+/* Examples painted here: opens the photo in a CbExampleEditor with the target
+ * classes; each saved example goes to the examples folder (default
+ * $XDG_DATA_HOME/catbrush/examples/SET-NAME, a new one per class set), which
+ * then feeds the priors like a dataset folder. */
+void cb_import_dialog_set_examples_folder (CbImportDialog *self, const char *dir);
+const char *cb_import_dialog_get_examples_folder (CbImportDialog *self);
+CbExampleEditor *cb_import_dialog_add_example (CbImportDialog *self, const char *photo_path, GError **error);
 gboolean cb_import_dialog_method_available (CbImportDialog *self, CbAffinityMethod method, char **why);
 void cb_import_dialog_set_method (CbImportDialog *self, CbAffinityMethod method, gboolean use, double weight);
 void cb_import_dialog_set_temperature (CbImportDialog *self, double temperature);
