@@ -16,6 +16,7 @@ struct _CbBackend
   CbBackendKind requested;
   CbVkDevice *vk; /* VULKAN */
   char *description;
+  char *note; /* why AUTO fell back to the CPU, or NULL */
 };
 
 struct _CbPlan
@@ -55,6 +56,9 @@ cb_backend_new (CbBackendKind kind, const char *device, GError **error)
 
   backend = g_new0 (CbBackend, 1);
   backend->requested = kind;
+  if (vk_error != NULL)
+    backend->note
+      = g_strdup_printf ("Vulkan could not be used (%s); images are made on the CPU backend", vk_error->message);
   if (vk != NULL)
     {
       backend->kind = CB_BACKEND_VULKAN;
@@ -81,6 +85,7 @@ cb_backend_free (CbBackend *backend)
     return;
   cb_vk_device_free (backend->vk);
   g_free (backend->description);
+  g_free (backend->note);
   g_free (backend);
 }
 
@@ -261,4 +266,66 @@ cb_plan_get_device_memory (const CbPlan *plan)
   if (plan->cpu != NULL)
     return cb_cpu_plan_get_memory (plan->cpu);
   return plan->vk != NULL ? cb_vk_plan_get_device_memory (plan->vk) : 0;
+}
+
+CbBackendFault
+cb_backend_take_fault (CbBackend *backend)
+{
+  VkResult fault;
+
+  if (backend->vk == NULL)
+    return CB_BACKEND_FAULT_NONE;
+  fault = backend->vk->last_fault;
+  backend->vk->last_fault = VK_SUCCESS;
+  if (backend->vk->lost || fault == VK_ERROR_DEVICE_LOST)
+    return CB_BACKEND_FAULT_DEVICE_LOST;
+  if (fault == VK_ERROR_OUT_OF_DEVICE_MEMORY || fault == VK_ERROR_OUT_OF_HOST_MEMORY)
+    return CB_BACKEND_FAULT_OUT_OF_MEMORY;
+  return CB_BACKEND_FAULT_NONE;
+}
+
+gboolean
+cb_backend_recreate (CbBackend *backend, GError **error)
+{
+  CbVkDevice *fresh;
+
+  g_return_val_if_fail (backend->kind == CB_BACKEND_VULKAN, FALSE);
+  /* the new device first: when it cannot be made, the backend keeps a valid (if lost) one */
+  fresh = cb_vk_device_new (backend->vk->request, error);
+  if (fresh == NULL)
+    return FALSE;
+  cb_vk_device_free (backend->vk);
+  backend->vk = fresh;
+  g_free (backend->description);
+  backend->description = g_strdup (fresh->description);
+  return TRUE;
+}
+
+const char *
+cb_backend_get_note (const CbBackend *backend)
+{
+  return backend->note;
+}
+
+guint64
+cb_backend_get_device_memory_in_use (const CbBackend *backend)
+{
+  return backend->vk != NULL ? backend->vk->allocated : 0;
+}
+
+gboolean
+cb_backend_get_memory_budget (const CbBackend *backend, guint64 *usage, guint64 *budget)
+{
+  if (backend->vk == NULL)
+    {
+      *usage = *budget = 0;
+      return FALSE;
+    }
+  return cb_vk_device_get_memory_budget (backend->vk, usage, budget);
+}
+
+gboolean
+cb_backend_set_fault_injection (const char *spec, GError **error)
+{
+  return cb_vk_fault_configure (spec, error);
 }

@@ -53,6 +53,30 @@ void cb_plan_set_profiling (CbPlan *plan, gboolean enable);
 GArray *cb_plan_get_timings (CbPlan *plan);
 guint64 cb_plan_get_device_memory (const CbPlan *plan);
 
+/* Device faults (docs/RELIABILITY.md): what the last failure of prepare or
+ * run on a Vulkan device was, so that a caller can retry or fall back. */
+typedef enum
+{
+  CB_BACKEND_FAULT_NONE,
+  CB_BACKEND_FAULT_OUT_OF_MEMORY, /* VK_ERROR_OUT_OF_DEVICE_MEMORY / _HOST_MEMORY */
+  CB_BACKEND_FAULT_DEVICE_LOST,   /* VK_ERROR_DEVICE_LOST: the device must be recreated */
+} CbBackendFault;
+
+/* The fault seen since the last call (a lost device stays lost), and clears it. */
+CbBackendFault cb_backend_take_fault (CbBackend *backend);
+/* Replaces a (lost) Vulkan device by a new one on the same request. Every
+ * plan of this backend must have been freed. */
+gboolean cb_backend_recreate (CbBackend *backend, GError **error);
+/* Why AUTO did not get a Vulkan device ("No Vulkan device found: …"), or NULL. */
+const char *cb_backend_get_note (const CbBackend *backend);
+/* Bytes of device memory the backend's plans hold now (Vulkan); 0 otherwise. */
+guint64 cb_backend_get_device_memory_in_use (const CbBackend *backend);
+/* VK_EXT_memory_budget: usage and budget of the device-local heaps; FALSE without it. */
+gboolean cb_backend_get_memory_budget (const CbBackend *backend, guint64 *usage, guint64 *budget);
+/* Fault injection for tests (as CATBRUSH_VK_FAULT, see render/cb-vk.h):
+ * "alloc:N", "submit:N", "lost:N", "N+" = from the Nth on; NULL or "" = none. */
+gboolean cb_backend_set_fault_injection (const char *spec, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbBackend, cb_backend_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbPlan, cb_plan_free)
 

@@ -11,8 +11,13 @@
 
 struct _CbGenerator
 {
-  CbModel *model;     /* borrowed */
-  CbBackend *backend; /* borrowed */
+  CbModel *model;        /* borrowed */
+  CbBackend *backend;    /* borrowed */
+  CbBackend *active;     /* what runs now: backend, or fallback */
+  CbBackend *fallback;   /* owned: the CPU backend after a device fault */
+  gboolean lost_retried; /* a lost device was recreated for the current work */
+  char *notice;          /* the last fault, for the user */
+  gboolean notice_new;
 
   CbClassSet *classes; /* the classes one paints with */
   float *affinity;     /* T x S', or NULL for the identity */
@@ -36,6 +41,7 @@ cb_generator_new (CbModel *model, CbBackend *backend, GError **error)
 
   gen->model = model;
   gen->backend = backend;
+  gen->active = backend;
   if (!cb_generator_set_profile (gen, NULL, error))
     return NULL;
   return g_steal_pointer (&gen);
@@ -49,9 +55,74 @@ cb_generator_free (CbGenerator *gen)
   g_clear_pointer (&gen->plan, cb_plan_free);
   g_clear_pointer (&gen->graph, cb_graph_free);
   g_clear_pointer (&gen->classes, cb_class_set_free);
+  g_clear_pointer (&gen->fallback, cb_backend_free);
   g_free (gen->affinity);
   g_free (gen->noise_map);
+  g_free (gen->notice);
   g_free (gen);
+}
+
+static void
+set_notice (CbGenerator *gen, char *text)
+{
+  g_free (gen->notice);
+  gen->notice = text;
+  gen->notice_new = TRUE;
+  g_message ("%s", text);
+}
+
+/* After prepare or run failed with failure: decide whether to try again.
+ * Out of device memory (or a size the device cannot bind): the CPU backend.
+ * A lost device: recreate it once; lost again, the CPU backend. Other
+ * errors (bad input, validation messages) are the caller's. TRUE: the plan
+ * is gone and the work should be repeated on gen->active. */
+static gboolean
+recover (CbGenerator *gen, GError *failure, GError **error)
+{
+  CbBackendFault fault;
+  g_autoptr (GError) local = failure;
+  g_autoptr (GError) recreate_error = NULL;
+  const char *why;
+
+  if (cb_backend_get_kind (gen->active) != CB_BACKEND_VULKAN)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  fault = cb_backend_take_fault (gen->active);
+  if (fault == CB_BACKEND_FAULT_NONE && !g_error_matches (local, CB_ERROR, CB_ERROR_LIMIT))
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  /* every plan on the device goes before the device is replaced or left */
+  g_clear_pointer (&gen->plan, cb_plan_free);
+  g_clear_pointer (&gen->graph, cb_graph_free);
+
+  if (fault == CB_BACKEND_FAULT_DEVICE_LOST && !gen->lost_retried)
+    {
+      gen->lost_retried = TRUE;
+      if (cb_backend_recreate (gen->active, &recreate_error))
+        {
+          set_notice (gen, g_strdup_printf ("The GPU was lost (%s); the device was recreated and the image made again",
+                                            local->message));
+          return TRUE;
+        }
+      why = "The GPU was lost and could not be recreated";
+    }
+  else if (fault == CB_BACKEND_FAULT_DEVICE_LOST)
+    why = "The GPU was lost again after it was recreated";
+  else if (fault == CB_BACKEND_FAULT_OUT_OF_MEMORY)
+    why = "The GPU ran out of memory";
+  else
+    why = "The GPU cannot hold this size";
+
+  gen->fallback = cb_backend_new (CB_BACKEND_CPU, NULL, NULL);
+  gen->active = gen->fallback;
+  set_notice (gen, g_strdup_printf ("%s (%s%s%s); images are now made on the CPU: %s", why, local->message,
+                                    recreate_error ? "; " : "", recreate_error ? recreate_error->message : "",
+                                    cb_backend_get_description (gen->active)));
+  return TRUE;
 }
 
 /* The graph depends only on the number of first-layer rows and on whether a
@@ -73,9 +144,16 @@ ensure_plan (CbGenerator *gen, GError **error)
                     : cb_oasis_build_generator (gen->model, rows, error);
   if (graph == NULL)
     return FALSE;
-  plan = cb_backend_prepare (gen->backend, graph, error);
-  if (plan == NULL)
-    return FALSE;
+  for (;;)
+    {
+      GError *failure = NULL;
+
+      plan = cb_backend_prepare (gen->active, graph, &failure);
+      if (plan != NULL)
+        break;
+      if (!recover (gen, failure, error))
+        return FALSE;
+    }
 
   g_clear_pointer (&gen->plan, cb_plan_free);
   g_clear_pointer (&gen->graph, cb_graph_free);
@@ -130,7 +208,13 @@ cb_generator_set_profile (CbGenerator *gen, const CbProfile *profile, GError **e
   gen->classes = g_steal_pointer (&classes);
   gen->affinity = g_steal_pointer (&affinity);
   gen->n_target = n_target;
-  return ensure_plan (gen, error);
+  if (!ensure_plan (gen, error))
+    {
+      gen->lost_retried = FALSE;
+      return FALSE;
+    }
+  gen->lost_retried = FALSE;
+  return TRUE;
 }
 
 const CbClassSet *
@@ -151,7 +235,10 @@ cb_generator_run_tensor (CbGenerator *gen, const CbLabelMap *map, const CbSeeds 
   CbTensor *inputs[3];
 
   if (!ensure_plan (gen, error))
-    return NULL;
+    {
+      gen->lost_retried = FALSE;
+      return NULL;
+    }
 
   rows = cb_oasis_label_rows (gen->model, map, gen->classes);
   embed = cb_embed_table_new (gen->model, gen->affinity, gen->n_target, seeds);
@@ -174,8 +261,17 @@ cb_generator_run_tensor (CbGenerator *gen, const CbLabelMap *map, const CbSeeds 
   inputs[0] = rows;
   inputs[1] = table;
   inputs[2] = noise;
-  if (!cb_plan_run (gen->plan, inputs, noise != NULL ? 3 : 2, out, error))
-    return NULL;
+  for (;;)
+    {
+      GError *failure = NULL;
+
+      if (cb_plan_run (gen->plan, inputs, noise != NULL ? 3 : 2, out, &failure))
+        break;
+      /* the plan is gone after a recovery: prepare it again (it may fail and recover too) */
+      if (!recover (gen, failure, error) || !ensure_plan (gen, error))
+        return NULL;
+    }
+  gen->lost_retried = FALSE; /* the next loss gets its own retry */
   return g_steal_pointer (&out);
 }
 
@@ -200,4 +296,31 @@ cb_generator_run (CbGenerator *gen, const CbLabelMap *map, const CbSeeds *seeds,
         image->rgb[i * 3 + k] = (guint8)floorf (v * 255.0f + 0.5f);
       }
   return image;
+}
+
+gboolean
+cb_generator_is_degraded (const CbGenerator *gen)
+{
+  return gen->active != gen->backend;
+}
+
+const char *
+cb_generator_get_notice (const CbGenerator *gen)
+{
+  return gen->notice;
+}
+
+char *
+cb_generator_take_notice (CbGenerator *gen)
+{
+  if (!gen->notice_new)
+    return NULL;
+  gen->notice_new = FALSE;
+  return g_strdup (gen->notice);
+}
+
+CbBackend *
+cb_generator_get_backend (const CbGenerator *gen)
+{
+  return gen->active;
 }

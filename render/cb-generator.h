@@ -33,6 +33,19 @@ CbImage *cb_generator_run (CbGenerator *gen, const CbLabelMap *map, const CbSeed
 /* the same, returning the float output (3 x H x W in [-1, 1]) */
 CbTensor *cb_generator_run_tensor (CbGenerator *gen, const CbLabelMap *map, const CbSeeds *seeds, GError **error);
 
+/* Device faults (docs/RELIABILITY.md): out of device memory at prepare or
+ * run falls back to the CPU backend; a lost device is recreated and the work
+ * retried once, then falls back to the CPU. The generation still succeeds;
+ * the generator is then "degraded" and says why in a notice. */
+gboolean cb_generator_is_degraded (const CbGenerator *gen);
+/* what happened at the last fault (NULL when none), e.g. "The GPU ran out of memory (…); images are now made on
+ * the CPU: CPU · 2 threads · AVX2+FMA" */
+const char *cb_generator_get_notice (const CbGenerator *gen);
+/* The notice when it is new since the last call (to show it once), else NULL. Free it. */
+char *cb_generator_take_notice (CbGenerator *gen);
+/* The backend images are made on now: the one given, or the CPU fallback. */
+CbBackend *cb_generator_get_backend (const CbGenerator *gen);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbGenerator, cb_generator_free)
 
 G_END_DECLS

@@ -43,7 +43,9 @@ cb_vk_buffer_new (CbVkDevice *dev, VkDeviceSize size, CbVkMemoryUse use, GError 
 
   CbVkBuffer *buf = g_new0 (CbVkBuffer, 1);
   buf->size = info.size;
-  if (!cb_vk_check (vk->vkCreateBuffer (dev->device, &info, NULL, &buf->buffer), "Creating a buffer", error))
+  VkResult created = vk->vkCreateBuffer (dev->device, &info, NULL, &buf->buffer);
+  cb_vk_device_note_result (dev, created);
+  if (!cb_vk_check (created, "Creating a buffer", error))
     {
       g_free (buf);
       return NULL;
@@ -81,8 +83,21 @@ cb_vk_buffer_new (CbVkDevice *dev, VkDeviceSize size, CbVkMemoryUse use, GError 
     .memoryTypeIndex = (guint32)type,
   };
   g_autofree char *what = g_strdup_printf ("Allocating %.1f MiB of device memory", req.size / 1048576.0);
-  if (!cb_vk_check (vk->vkAllocateMemory (dev->device, &alloc, NULL, &buf->memory), what, error)
-      || !cb_vk_check (vk->vkBindBufferMemory (dev->device, buf->buffer, buf->memory, 0), "Binding memory", error))
+  VkResult res = cb_vk_fault_on_alloc ();
+  if (res == VK_SUCCESS)
+    res = vk->vkAllocateMemory (dev->device, &alloc, NULL, &buf->memory);
+  cb_vk_device_note_result (dev, res);
+  if (!cb_vk_check (res, what, error))
+    {
+      buf->memory = VK_NULL_HANDLE;
+      cb_vk_buffer_free (dev, buf);
+      return NULL;
+    }
+  /* counted for the soak test: what is allocated now must not grow */
+  buf->allocation = req.size;
+  dev->allocated += req.size;
+  dev->n_allocations++;
+  if (!cb_vk_check (vk->vkBindBufferMemory (dev->device, buf->buffer, buf->memory, 0), "Binding memory", error))
     {
       cb_vk_buffer_free (dev, buf);
       return NULL;
@@ -110,7 +125,11 @@ cb_vk_buffer_free (CbVkDevice *dev, CbVkBuffer *buf)
   if (buf->buffer != VK_NULL_HANDLE)
     dev->vk->vkDestroyBuffer (dev->device, buf->buffer, NULL);
   if (buf->memory != VK_NULL_HANDLE)
-    dev->vk->vkFreeMemory (dev->device, buf->memory, NULL);
+    {
+      dev->vk->vkFreeMemory (dev->device, buf->memory, NULL);
+      dev->allocated -= buf->allocation;
+      dev->n_allocations--;
+    }
   g_free (buf);
 }
 

@@ -10,6 +10,124 @@
 
 #define CB_VALIDATION_LAYER "VK_LAYER_KHRONOS_validation"
 
+/* ------------------------------------------------------- fault injection */
+
+typedef struct
+{
+  guint64 at; /* 0: never */
+  gboolean repeat;
+} CbVkFaultRule;
+
+enum
+{
+  FAULT_ALLOC,
+  FAULT_SUBMIT,
+  FAULT_LOST,
+  N_FAULTS
+};
+
+static GMutex fault_lock;
+static gboolean fault_configured;
+static CbVkFaultRule fault_rules[N_FAULTS];
+static guint64 fault_n_alloc, fault_n_submit;
+
+static gboolean
+parse_faults (const char *spec, CbVkFaultRule rules[N_FAULTS], GError **error)
+{
+  static const char *const names[N_FAULTS] = { "alloc", "submit", "lost" };
+  g_auto (GStrv) items = g_strsplit (spec != NULL ? spec : "", ",", -1);
+
+  memset (rules, 0, sizeof (CbVkFaultRule) * N_FAULTS);
+  for (guint i = 0; items[i] != NULL; i++)
+    {
+      g_autofree char *item = g_strstrip (g_strdup (items[i]));
+      const char *colon = strchr (item, ':');
+      guint64 at = 0;
+      int kind = -1;
+
+      if (*item == '\0')
+        continue;
+      for (int k = 0; colon != NULL && k < N_FAULTS; k++)
+        if ((gsize)(colon - item) == strlen (names[k]) && strncmp (item, names[k], strlen (names[k])) == 0)
+          kind = k;
+      gsize len = colon != NULL ? strlen (colon + 1) : 0;
+      gboolean repeat = len > 0 && colon[len] == '+';
+      g_autofree char *number = colon != NULL ? g_strndup (colon + 1, repeat ? len - 1 : len) : NULL;
+      if (kind < 0 || !g_ascii_string_to_unsigned (number, 10, 1, G_MAXUINT64, &at, NULL))
+        {
+          g_set_error (error, CB_ERROR, CB_ERROR_INVALID,
+                       "CATBRUSH_VK_FAULT: “%s” is not alloc:N, submit:N or lost:N (N ≥ 1, “N+”: from the Nth on)",
+                       item);
+          return FALSE;
+        }
+      rules[kind] = (CbVkFaultRule){ at, repeat };
+    }
+  return TRUE;
+}
+
+gboolean
+cb_vk_fault_configure (const char *spec, GError **error)
+{
+  CbVkFaultRule rules[N_FAULTS];
+
+  if (!parse_faults (spec, rules, error))
+    return FALSE;
+  g_mutex_lock (&fault_lock);
+  memcpy (fault_rules, rules, sizeof rules);
+  fault_n_alloc = fault_n_submit = 0;
+  fault_configured = TRUE;
+  g_mutex_unlock (&fault_lock);
+  return TRUE;
+}
+
+/* under fault_lock: the environment is read at the first counted call */
+static void
+ensure_faults (void)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (fault_configured)
+    return;
+  fault_configured = TRUE;
+  if (!parse_faults (g_getenv ("CATBRUSH_VK_FAULT"), fault_rules, &error))
+    g_printerr ("catbrush: %s; no faults injected\n", error->message);
+}
+
+static gboolean
+fault_hits (const CbVkFaultRule *rule, guint64 n)
+{
+  return rule->at != 0 && (n == rule->at || (rule->repeat && n > rule->at));
+}
+
+VkResult
+cb_vk_fault_on_alloc (void)
+{
+  VkResult res = VK_SUCCESS;
+
+  g_mutex_lock (&fault_lock);
+  ensure_faults ();
+  if (fault_hits (&fault_rules[FAULT_ALLOC], ++fault_n_alloc))
+    res = VK_ERROR_OUT_OF_DEVICE_MEMORY;
+  g_mutex_unlock (&fault_lock);
+  return res;
+}
+
+VkResult
+cb_vk_fault_on_submit (void)
+{
+  VkResult res = VK_SUCCESS;
+
+  g_mutex_lock (&fault_lock);
+  ensure_faults ();
+  fault_n_submit++;
+  if (fault_hits (&fault_rules[FAULT_LOST], fault_n_submit))
+    res = VK_ERROR_DEVICE_LOST;
+  else if (fault_hits (&fault_rules[FAULT_SUBMIT], fault_n_submit))
+    res = VK_ERROR_OUT_OF_DEVICE_MEMORY;
+  g_mutex_unlock (&fault_lock);
+  return res;
+}
+
 /* ---------------------------------------------------------------- instance */
 
 static VKAPI_ATTR VkBool32 VKAPI_CALL
@@ -115,7 +233,8 @@ cb_vk_instance_new (GError **error)
       if (res == VK_ERROR_INCOMPATIBLE_DRIVER)
         g_set_error (error, CB_ERROR, CB_ERROR_DEVICE,
                      "No Vulkan driver found (VK_ERROR_INCOMPATIBLE_DRIVER): install a Vulkan driver for your "
-                     "GPU, or Mesa's CPU driver (apt install mesa-vulkan-drivers)");
+                     "GPU, or Mesa's CPU driver lavapipe (Debian/Ubuntu: apt install mesa-vulkan-drivers), or use "
+                     "the CPU backend (--backend cpu)");
       else
         cb_vk_check (res, "Creating the Vulkan instance", error);
       g_ptr_array_unref (inst->messages);
@@ -345,8 +464,8 @@ choose_device (GArray *infos, const char *request, GError **error)
   if (infos->len == 0)
     {
       g_set_error (error, CB_ERROR, CB_ERROR_DEVICE,
-                   "No Vulkan device found: install a Vulkan driver for your GPU, or Mesa's CPU driver "
-                   "(apt install mesa-vulkan-drivers)");
+                   "No Vulkan device found: install a Vulkan driver for your GPU, or Mesa's CPU driver lavapipe "
+                   "(Debian/Ubuntu: apt install mesa-vulkan-drivers), or use the CPU backend (--backend cpu)");
       return -1;
     }
   if (request != NULL && *request != '\0')
@@ -522,6 +641,22 @@ cb_vk_device_save_pipeline_cache (CbVkDevice *dev)
 
 /* ------------------------------------------------------------------ device */
 
+static gboolean
+has_device_extension (CbVkFuncs *vk, VkPhysicalDevice phys, const char *name)
+{
+  guint32 n = 0;
+  gboolean found = FALSE;
+
+  if (vk->vkEnumerateDeviceExtensionProperties (phys, NULL, &n, NULL) != VK_SUCCESS)
+    return FALSE;
+  g_autofree VkExtensionProperties *exts = g_new0 (VkExtensionProperties, MAX (n, 1));
+  if (vk->vkEnumerateDeviceExtensionProperties (phys, NULL, &n, exts) != VK_SUCCESS)
+    return FALSE;
+  for (guint32 i = 0; i < n && !found; i++)
+    found = strcmp (exts[i].extensionName, name) == 0;
+  return found;
+}
+
 CbVkDevice *
 cb_vk_device_new (const char *request, GError **error)
 {
@@ -549,6 +684,7 @@ cb_vk_device_new (const char *request, GError **error)
   const CbDeviceInfo *info = &g_array_index (infos, CbDeviceInfo, chosen);
 
   dev = g_new0 (CbVkDevice, 1);
+  dev->request = g_strdup (request);
   dev->inst = inst;
   dev->vk = &inst->vk;
   dev->phys = physs[chosen];
@@ -587,11 +723,16 @@ cb_vk_device_new (const char *request, GError **error)
     .pNext = dev->fp16_arith ? &f16 : NULL,
     .storageBuffer16BitAccess = dev->fp16_storage,
   };
+  /* VK_EXT_memory_budget, where the driver has it, lets the soak test read the heap usage */
+  const char *extensions[] = { VK_EXT_MEMORY_BUDGET_EXTENSION_NAME };
+  dev->memory_budget = has_device_extension (dev->vk, dev->phys, VK_EXT_MEMORY_BUDGET_EXTENSION_NAME);
   VkDeviceCreateInfo device_info = {
     .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
     .pNext = (dev->fp16_storage || dev->fp16_arith) ? &s16 : NULL,
     .queueCreateInfoCount = 1,
     .pQueueCreateInfos = &queue_info,
+    .enabledExtensionCount = dev->memory_budget ? 1 : 0,
+    .ppEnabledExtensionNames = extensions,
   };
   if (!cb_vk_check (dev->vk->vkCreateDevice (dev->phys, &device_info, NULL, &dev->device), "Creating the device",
                     error))
@@ -650,6 +791,7 @@ cb_vk_device_free (CbVkDevice *dev)
   cb_vk_instance_free (dev->inst);
   g_free (dev->pipeline_cache_path);
   g_free (dev->description);
+  g_free (dev->request);
   g_free (dev);
 }
 
@@ -679,20 +821,68 @@ cb_vk_device_begin_once (CbVkDevice *dev, GError **error)
   return cmd;
 }
 
-gboolean
-cb_vk_device_submit_wait (CbVkDevice *dev, VkCommandBuffer cmd, GError **error)
+void
+cb_vk_device_note_result (CbVkDevice *dev, VkResult result)
 {
+  if (result == VK_ERROR_DEVICE_LOST)
+    dev->lost = TRUE;
+  if (result == VK_ERROR_DEVICE_LOST || result == VK_ERROR_OUT_OF_DEVICE_MEMORY
+      || result == VK_ERROR_OUT_OF_HOST_MEMORY)
+    dev->last_fault = result;
+}
+
+gboolean
+cb_vk_device_submit (CbVkDevice *dev, VkCommandBuffer cmd, const char *what, GError **error)
+{
+  CbVkFuncs *vk = dev->vk;
   VkSubmitInfo submit = {
     .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
     .commandBufferCount = 1,
     .pCommandBuffers = &cmd,
   };
+  VkResult res;
+
+  /* a lost device stays lost (as drivers report it): nothing more runs on it */
+  if (dev->lost)
+    res = VK_ERROR_DEVICE_LOST;
+  else if ((res = vk->vkResetFences (dev->device, 1, &dev->fence)) == VK_SUCCESS
+           && (res = cb_vk_fault_on_submit ()) == VK_SUCCESS
+           && (res = vk->vkQueueSubmit (dev->queue, 1, &submit, dev->fence)) == VK_SUCCESS)
+    res = vk->vkWaitForFences (dev->device, 1, &dev->fence, VK_TRUE, G_MAXUINT64);
+  cb_vk_device_note_result (dev, res);
+  return cb_vk_check (res, what, error);
+}
+
+gboolean
+cb_vk_device_submit_wait (CbVkDevice *dev, VkCommandBuffer cmd, GError **error)
+{
   gboolean ok = cb_vk_check (dev->vk->vkEndCommandBuffer (cmd), "Recording a command buffer", error)
-                && cb_vk_check (dev->vk->vkResetFences (dev->device, 1, &dev->fence), "Resetting a fence", error)
-                && cb_vk_check (dev->vk->vkQueueSubmit (dev->queue, 1, &submit, dev->fence), "Submitting work", error)
-                && cb_vk_check (dev->vk->vkWaitForFences (dev->device, 1, &dev->fence, VK_TRUE, G_MAXUINT64),
-                                "Waiting for the device", error);
+                && cb_vk_device_submit (dev, cmd, "Submitting work", error);
 
   dev->vk->vkFreeCommandBuffers (dev->device, dev->cmd_pool, 1, &cmd);
   return ok;
+}
+
+gboolean
+cb_vk_device_get_memory_budget (CbVkDevice *dev, guint64 *usage, guint64 *budget)
+{
+  VkPhysicalDeviceMemoryBudgetPropertiesEXT b = {
+    .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_BUDGET_PROPERTIES_EXT,
+  };
+  VkPhysicalDeviceMemoryProperties2 props = {
+    .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_PROPERTIES_2,
+    .pNext = &b,
+  };
+
+  *usage = *budget = 0;
+  if (!dev->memory_budget || dev->vk->vkGetPhysicalDeviceMemoryProperties2 == NULL)
+    return FALSE;
+  dev->vk->vkGetPhysicalDeviceMemoryProperties2 (dev->phys, &props);
+  for (guint i = 0; i < props.memoryProperties.memoryHeapCount; i++)
+    if (props.memoryProperties.memoryHeaps[i].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT)
+      {
+        *usage += b.heapUsage[i];
+        *budget += b.heapBudget[i];
+      }
+  return TRUE;
 }

@@ -867,15 +867,7 @@ cb_vk_plan_run (CbVkPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTenso
                   plan->elem[g_array_index (plan->inputs, guint, i)]);
   cb_vk_buffer_flush (dev, plan->upload);
 
-  VkSubmitInfo submit = {
-    .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
-    .commandBufferCount = 1,
-    .pCommandBuffers = &plan->cmd,
-  };
-  ok = cb_vk_check (vk->vkResetFences (dev->device, 1, &dev->fence), "Resetting a fence", error)
-       && cb_vk_check (vk->vkQueueSubmit (dev->queue, 1, &submit, dev->fence), "Submitting the forward pass", error)
-       && cb_vk_check (vk->vkWaitForFences (dev->device, 1, &dev->fence, VK_TRUE, G_MAXUINT64),
-                       "Running the forward pass", error);
+  ok = cb_vk_device_submit (dev, plan->cmd, "Running the forward pass", error);
   if (ok)
     {
       cb_vk_buffer_invalidate (dev, plan->readback);

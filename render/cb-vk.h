@@ -26,7 +26,7 @@ G_BEGIN_DECLS
   X (vkDestroyInstance) X (vkEnumeratePhysicalDevices) X (vkGetPhysicalDeviceProperties) \
   X (vkGetPhysicalDeviceProperties2) X (vkGetPhysicalDeviceFeatures2) X (vkGetPhysicalDeviceQueueFamilyProperties) \
   X (vkGetPhysicalDeviceMemoryProperties) X (vkEnumerateDeviceExtensionProperties) X (vkCreateDevice) \
-  X (vkGetDeviceProcAddr)
+  X (vkGetDeviceProcAddr) X (vkGetPhysicalDeviceMemoryProperties2)
 
 #define CB_VK_DEBUG_FUNCS(X) X (vkCreateDebugUtilsMessengerEXT) X (vkDestroyDebugUtilsMessengerEXT)
 
@@ -110,6 +110,13 @@ typedef struct
   gsize pipeline_cache_loaded_size;
   CbVkPipelines *pipelines;
   char *description;
+  char *request;          /* what cb_vk_device_new was asked for, to recreate it */
+  gboolean memory_budget; /* VK_EXT_memory_budget is enabled */
+  /* faults (docs/RELIABILITY.md, Device faults) */
+  gboolean lost;       /* a call returned VK_ERROR_DEVICE_LOST: every later submission fails */
+  VkResult last_fault; /* the last out-of-memory or device-lost result, VK_SUCCESS when none */
+  guint64 allocated;   /* bytes of device memory allocated through cb_vk_buffer_new, now */
+  guint n_allocations; /* live vkAllocateMemory allocations */
 } CbVkDevice;
 
 /* request: NULL (CATBRUSH_DEVICE, else the best), an index, or a name substring. */
@@ -120,6 +127,24 @@ void cb_vk_device_save_pipeline_cache (CbVkDevice *dev);
 /* Records with cb, submits and waits. */
 VkCommandBuffer cb_vk_device_begin_once (CbVkDevice *dev, GError **error);
 gboolean cb_vk_device_submit_wait (CbVkDevice *dev, VkCommandBuffer cmd, GError **error);
+/* Submits a recorded command buffer on the queue and waits for it (every
+ * submission goes through here: fault injection, device loss). */
+gboolean cb_vk_device_submit (CbVkDevice *dev, VkCommandBuffer cmd, const char *what, GError **error);
+/* Records a failed result in dev->last_fault / dev->lost when it is a device fault. */
+void cb_vk_device_note_result (CbVkDevice *dev, VkResult result);
+/* VK_EXT_memory_budget: usage and budget summed over the device-local heaps; FALSE without it. */
+gboolean cb_vk_device_get_memory_budget (CbVkDevice *dev, guint64 *usage, guint64 *budget);
+
+/* Fault injection (lavapipe never fails): CATBRUSH_VK_FAULT or
+ * cb_vk_fault_configure(): comma-separated "alloc:N" (the Nth
+ * vkAllocateMemory returns VK_ERROR_OUT_OF_DEVICE_MEMORY), "submit:N" (the
+ * Nth vkQueueSubmit returns VK_ERROR_OUT_OF_DEVICE_MEMORY), "lost:N" (the
+ * Nth vkQueueSubmit returns VK_ERROR_DEVICE_LOST and the device stays
+ * lost); "N+" fails the Nth call and every later one. Counting starts at 1
+ * when configured; the calls are counted process-wide. */
+gboolean cb_vk_fault_configure (const char *spec, GError **error);
+VkResult cb_vk_fault_on_alloc (void); /* VK_SUCCESS, or the result to inject */
+VkResult cb_vk_fault_on_submit (void);
 
 /* cb-vk-buffer.c: a buffer with its own memory; the plan suballocates from a few big ones. */
 typedef enum
@@ -136,6 +161,7 @@ typedef struct
   VkDeviceSize size;
   void *map; /* host-visible buffers: persistently mapped */
   gboolean coherent;
+  VkDeviceSize allocation; /* bytes of memory, counted in dev->allocated */
 } CbVkBuffer;
 
 CbVkBuffer *cb_vk_buffer_new (CbVkDevice *dev, VkDeviceSize size, CbVkMemoryUse use, GError **error);

@@ -1,0 +1,289 @@
+/* test-faults.c: device faults (docs/RELIABILITY.md, issue 9)
+ *
+ * Lavapipe never runs out of memory or loses the device, so the faults are
+ * injected (cb_backend_set_fault_injection, as CATBRUSH_VK_FAULT). Every
+ * path must still make the image — on the CPU backend after running out of
+ * memory or losing the device twice, on a recreated device after losing it
+ * once — equal to the CPU reference within 1e-4, say what happened, and
+ * leave no device memory behind. Without a Vulkan device the fault tests
+ * are skipped; the no-device tests run everywhere.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "model/cb-error.h"
+#include "render/cb-generator.h"
+
+#include <string.h>
+
+static CbModel *model;
+static CbLabelMap *labels;
+static CbTensor *reference; /* the CPU reference's output */
+static char *no_vulkan;     /* why the Vulkan tests skip, or NULL */
+
+static char *
+fixture (const char *name)
+{
+  const char *src = g_getenv ("CB_SOURCE_DIR");
+
+  g_assert_nonnull (src);
+  return g_build_filename (src, "tests", "fixtures", name, NULL);
+}
+
+static const CbSeeds seeds = { .seed = 7 };
+
+static void
+check_output (const CbTensor *out)
+{
+  g_assert_nonnull (out);
+  double err = cb_tensor_rel_error (out, reference);
+  g_test_message ("relative error against the reference: %g", err);
+  g_assert_cmpfloat (err, <=, 1e-4);
+}
+
+static void
+set_faults (const char *spec)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (cb_backend_set_fault_injection (spec, &error));
+  g_assert_no_error (error);
+}
+
+/* A Vulkan generator; faults (spec) injected before prepare when early, else before the first run. */
+static void
+run_with_faults (const char *spec, gboolean early, gboolean expect_degraded, const char *expect_notice)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CbBackend) backend = NULL;
+
+  if (no_vulkan != NULL)
+    {
+      g_test_skip (no_vulkan);
+      return;
+    }
+  set_faults (NULL);
+  backend = cb_backend_new (CB_BACKEND_VULKAN, NULL, &error);
+  g_assert_no_error (error);
+  if (early)
+    set_faults (spec);
+  {
+    g_autoptr (CbGenerator) gen = cb_generator_new (model, backend, &error);
+    g_assert_no_error (error);
+    if (!early)
+      set_faults (spec);
+    g_autoptr (CbTensor) out = cb_generator_run_tensor (gen, labels, &seeds, &error);
+    g_assert_no_error (error);
+    check_output (out);
+
+    g_assert_cmpint (cb_generator_is_degraded (gen), ==, expect_degraded);
+    g_assert_nonnull (cb_generator_get_notice (gen));
+    g_test_message ("notice: %s", cb_generator_get_notice (gen));
+    g_assert_nonnull (strstr (cb_generator_get_notice (gen), expect_notice));
+    g_autofree char *taken = cb_generator_take_notice (gen);
+    g_assert_cmpstr (taken, ==, cb_generator_get_notice (gen));
+    g_assert_null (cb_generator_take_notice (gen)); /* shown once */
+    g_assert_cmpint (cb_backend_get_kind (cb_generator_get_backend (gen)), ==,
+                     expect_degraded ? CB_BACKEND_CPU : CB_BACKEND_VULKAN);
+
+    /* the next image, with the faults over, comes from the same place */
+    set_faults (NULL);
+    g_autoptr (CbTensor) again = cb_generator_run_tensor (gen, labels, &seeds, &error);
+    g_assert_no_error (error);
+    check_output (again);
+    g_assert_null (cb_generator_take_notice (gen));
+  }
+  /* the generator freed its plans: no device memory left behind */
+  g_assert_cmpuint (cb_backend_get_device_memory_in_use (backend), ==, 0);
+}
+
+static void
+test_no_fault (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CbBackend) backend = NULL;
+
+  if (no_vulkan != NULL)
+    {
+      g_test_skip (no_vulkan);
+      return;
+    }
+  set_faults (NULL);
+  backend = cb_backend_new (CB_BACKEND_VULKAN, NULL, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr (CbGenerator) gen = cb_generator_new (model, backend, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (cb_backend_get_device_memory_in_use (backend), >, 0);
+    g_autoptr (CbTensor) out = cb_generator_run_tensor (gen, labels, &seeds, &error);
+    g_assert_no_error (error);
+    check_output (out);
+    g_assert_false (cb_generator_is_degraded (gen));
+    g_assert_null (cb_generator_get_notice (gen));
+    g_assert_true (cb_generator_get_backend (gen) == backend);
+  }
+  g_assert_cmpuint (cb_backend_get_device_memory_in_use (backend), ==, 0);
+}
+
+/* every allocation fails: prepare cannot make a plan at all */
+static void
+test_oom_prepare (void)
+{
+  run_with_faults ("alloc:1+", TRUE, TRUE, "ran out of memory");
+}
+
+/* one allocation in the middle of prepare fails: the half-made plan is freed */
+static void
+test_oom_prepare_partial (void)
+{
+  run_with_faults ("alloc:3", TRUE, TRUE, "VK_ERROR_OUT_OF_DEVICE_MEMORY");
+}
+
+/* the forward pass' submission fails with out of memory */
+static void
+test_oom_run (void)
+{
+  run_with_faults ("submit:1", FALSE, TRUE, "ran out of memory");
+}
+
+/* lost once at run: recreated, same result on the new device */
+static void
+test_lost_run_once (void)
+{
+  run_with_faults ("lost:1", FALSE, FALSE, "recreated");
+}
+
+/* lost once while prepare uploads the weights */
+static void
+test_lost_prepare_once (void)
+{
+  run_with_faults ("lost:1", TRUE, FALSE, "recreated");
+}
+
+/* lost, recreated, lost again: the CPU backend */
+static void
+test_lost_twice (void)
+{
+  run_with_faults ("lost:1+", FALSE, TRUE, "lost again");
+}
+
+static void
+test_bad_spec (void)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (cb_backend_set_fault_injection ("alloc:0", &error));
+  g_assert_error (error, CB_ERROR, CB_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (cb_backend_set_fault_injection ("explode:3", &error));
+  g_assert_error (error, CB_ERROR, CB_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_true (cb_backend_set_fault_injection (" alloc:2+, lost:5 ", &error));
+  g_assert_no_error (error);
+  set_faults (NULL);
+}
+
+/* No Vulkan driver at all (in a child, so that the loader sees the variable
+ * from the start): AUTO gives the CPU backend with a note; asking for
+ * Vulkan is an error that says how to install lavapipe. */
+static void
+test_no_driver (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr (GError) error = NULL;
+
+      g_setenv ("VK_ICD_FILENAMES", "/nonexistent/catbrush-no-icd.json", TRUE);
+      g_setenv ("VK_DRIVER_FILES", "/nonexistent/catbrush-no-icd.json", TRUE);
+      g_autoptr (CbBackend) backend = cb_backend_new (CB_BACKEND_AUTO, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (cb_backend_get_kind (backend), ==, CB_BACKEND_CPU);
+      g_assert_nonnull (cb_backend_get_note (backend));
+      g_printerr ("note: %s\n", cb_backend_get_note (backend));
+
+      g_autoptr (CbGenerator) gen = cb_generator_new (model, backend, &error);
+      g_assert_no_error (error);
+      g_autoptr (CbTensor) out = cb_generator_run_tensor (gen, labels, &seeds, &error);
+      g_assert_no_error (error);
+      check_output (out);
+
+      g_autoptr (CbBackend) vulkan = cb_backend_new (CB_BACKEND_VULKAN, NULL, &error);
+      g_assert_null (vulkan);
+      g_assert_error (error, CB_ERROR, CB_ERROR_DEVICE);
+      g_printerr ("error: %s\n", error->message);
+      g_assert_nonnull (strstr (error->message, "mesa-vulkan-drivers"));
+      g_assert_nonnull (strstr (error->message, "lavapipe"));
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("*note: Vulkan could not be used*");
+}
+
+/* CATBRUSH_DEVICE names no device: AUTO still works, on the CPU, with a note */
+static void
+test_no_such_device (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *saved = g_strdup (g_getenv ("CATBRUSH_DEVICE"));
+
+  g_setenv ("CATBRUSH_DEVICE", "no-such-device-anywhere", TRUE);
+  g_autoptr (CbBackend) backend = cb_backend_new (CB_BACKEND_AUTO, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cb_backend_get_kind (backend), ==, CB_BACKEND_CPU);
+  g_assert_nonnull (cb_backend_get_note (backend));
+  g_test_message ("note: %s", cb_backend_get_note (backend));
+  g_autoptr (CbBackend) vulkan = cb_backend_new (CB_BACKEND_VULKAN, NULL, &error);
+  g_assert_null (vulkan);
+  g_assert_error (error, CB_ERROR, CB_ERROR_DEVICE);
+  if (saved != NULL)
+    g_setenv ("CATBRUSH_DEVICE", saved, TRUE);
+  else
+    g_unsetenv ("CATBRUSH_DEVICE");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *model_path = fixture ("tiny-model.safetensors");
+  g_autofree char *labels_path = fixture ("tiny-labels.png");
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  model = cb_model_load (model_path, &error);
+  g_assert_no_error (error);
+  labels = cb_label_map_load (labels_path, model->classes, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr (CbBackend) ref = cb_backend_new (CB_BACKEND_REFERENCE, NULL, &error);
+    g_autoptr (CbGenerator) gen = cb_generator_new (model, ref, &error);
+    g_assert_no_error (error);
+    reference = cb_generator_run_tensor (gen, labels, &seeds, &error);
+    g_assert_no_error (error);
+  }
+  if (!g_test_subprocess ())
+    {
+      g_autoptr (CbBackend) vk = cb_backend_new (CB_BACKEND_VULKAN, NULL, &error);
+      if (vk == NULL)
+        no_vulkan = g_strdup_printf ("no Vulkan device: %s", error->message);
+      g_clear_error (&error);
+    }
+
+  g_test_add_func ("/faults/none", test_no_fault);
+  g_test_add_func ("/faults/oom-prepare", test_oom_prepare);
+  g_test_add_func ("/faults/oom-prepare-partial", test_oom_prepare_partial);
+  g_test_add_func ("/faults/oom-run", test_oom_run);
+  g_test_add_func ("/faults/lost-run-once", test_lost_run_once);
+  g_test_add_func ("/faults/lost-prepare-once", test_lost_prepare_once);
+  g_test_add_func ("/faults/lost-twice", test_lost_twice);
+  g_test_add_func ("/faults/bad-spec", test_bad_spec);
+  g_test_add_func ("/faults/no-driver", test_no_driver);
+  g_test_add_func ("/faults/no-such-device", test_no_such_device);
+  status = g_test_run ();
+
+  g_clear_pointer (&reference, cb_tensor_free);
+  g_clear_pointer (&labels, cb_label_map_free);
+  g_clear_pointer (&model, cb_model_free);
+  g_free (no_vulkan);
+  return status;
+}
