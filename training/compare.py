@@ -1,0 +1,333 @@
+#!/usr/bin/python3
+"""The paper's comparison (DESIGN §5), one method per call.
+
+    compare.py --method M --shots 100|25 --iters N --source SRC \\
+        --segmenter SEG --results DIR          # one run -> DIR/M-SHOTS.json
+    compare.py --table --results DIR [--output docs/RESULTS.md]
+
+Methods:
+  scratch          finetune.py --from-scratch on the target split
+  ft-random        fine-tune the source, affinity layer initialised at random
+  cat-seg, cat-text, cat-vision, cat-combined
+                   CAT: profile from `catbrush-cli affinity` with that prior
+                   (combined = seg,text,vision, equal weights), fine-tuned
+  zeroshot-combined (or zeroshot-seg/-text/-vision)
+                   CAT without fine-tuning: the source model + the profile
+
+Shots: 100 = split `train`, 25 = split `train25` (example photos for the
+priors and fine-tuning images alike).  Judge: evaluate.py with the target
+segmenter (trained on test_segtrain) on the --eval-split (test_eval) label
+maps: mIoU on generated images, Fréchet distance of its features against
+the real photos, and its real-photo mIoU beside them.
+
+Each run writes, under --results: METHOD-SHOTS/ (profile.json, run/,
+model.safetensors, eval.json, images/, grid.png) and METHOD-SHOTS.json, the
+result file that --table reads.  --table replaces the part of --output
+between the `results-table` markers (or prints the table without --output).
+"""
+
+import argparse
+import glob
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+import numpy as np
+from PIL import Image
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+import data  # noqa: E402
+import labels as lbl  # noqa: E402
+
+PY = "/usr/bin/python3"
+SHOT_SPLITS = {100: "train", 25: "train25"}
+PRIORS = {"seg": "seg", "text": "text", "vision": "vision",
+          "combined": "seg,text,vision"}
+BEGIN = "<!-- results-table:begin -->"
+END = "<!-- results-table:end -->"
+ORDER = ["scratch", "ft-random", "cat-seg", "cat-text", "cat-vision",
+         "cat-combined", "zeroshot-seg", "zeroshot-text", "zeroshot-vision",
+         "zeroshot-combined"]
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--method", choices=ORDER)
+    p.add_argument("--shots", type=int, choices=sorted(SHOT_SPLITS),
+                   default=100)
+    p.add_argument("--iters", type=int, default=1000,
+                   help="fine-tuning iterations (ignored by zero-shot)")
+    p.add_argument("--batch", type=int, default=4)
+    p.add_argument("--source", help="source model file (G.* and D.*)")
+    p.add_argument("--segmenter", help="target segmenter.pt")
+    p.add_argument("--data", default=os.path.normpath(os.path.join(
+        REPO, "..", "shared", "datasets", "labelmefacade")))
+    p.add_argument("--source-data", default=os.path.normpath(os.path.join(
+        REPO, "..", "shared", "datasets", "camvid")),
+        help="source photos for the vision prior's source prototypes")
+    p.add_argument("--eval-split", default="test_eval")
+    p.add_argument("--results", default="/work/runs/compare")
+    p.add_argument("--cli", default=os.path.join(REPO, "build", "app", "cli",
+                                                 "catbrush-cli"))
+    p.add_argument("--profile", help="use this profile instead of making one")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--limit", type=int, default=0,
+                   help="fine-tuning images (smoke tests; 0 = the split)")
+    p.add_argument("--eval-limit", type=int, default=0)
+    p.add_argument("--bn-batches", type=int, default=16)
+    p.add_argument("--grid", type=int, default=4, help="rows of grid.png")
+    p.add_argument("--resume", action="store_true",
+                   help="continue a run whose fine-tuning was interrupted")
+    p.add_argument("--table", action="store_true",
+                   help="assemble the table from the result files")
+    p.add_argument("--output", help="with --table: the Markdown file")
+    args = p.parse_args(argv)
+    if not args.table and not (args.method and args.source
+                               and args.segmenter):
+        p.error("a run needs --method, --source and --segmenter")
+    return args
+
+
+# ------------------------------------------------------------ one run
+def run_cmd(cmd, log):
+    """Run a command, tee its output into ``log``; return seconds."""
+    print("$ " + " ".join(cmd), flush=True)
+    t = time.time()
+    with open(log, "a") as f:
+        f.write("$ %s\n" % " ".join(cmd))
+        f.flush()
+        proc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT)
+    if proc.returncode:
+        with open(log) as f:
+            sys.stderr.write(f.read()[-4000:])
+        raise SystemExit("command failed (%d): %s" % (proc.returncode,
+                                                      " ".join(cmd)))
+    return time.time() - t
+
+
+def method_parts(method):
+    """(kind, prior): kind is scratch, random, cat or zeroshot."""
+    if method == "scratch":
+        return "scratch", None
+    if method == "ft-random":
+        return "random", None
+    kind, prior = method.split("-", 1)
+    return kind, prior
+
+
+def make_profile(args, prior, split, out, log):
+    cmd = [args.cli, "affinity", "--model", args.source,
+           "--classes", os.path.join(args.data, "classes.json"),
+           "--methods", PRIORS[prior], "-o", out]
+    if prior != "text":
+        cmd += ["--examples", args.data, "--split", split]
+    if prior in ("vision", "combined"):
+        cmd += ["--source-examples", args.source_data]
+    return run_cmd(cmd, log), cmd
+
+
+def finetune_cmd(args, kind, split, profile, run_dir, model):
+    cmd = [PY, os.path.join(HERE, "finetune.py"), "--source", args.source,
+           "--data", args.data, "--split", split, "--iters", str(args.iters),
+           "--batch", str(args.batch), "--threads", str(args.threads),
+           "--bn-batches", str(args.bn_batches), "--out", run_dir,
+           "--export", model]
+    if kind == "scratch":
+        cmd.append("--from-scratch")
+    elif kind == "random":
+        cmd += ["--init", "random"]
+    else:
+        cmd += ["--init", "profile", "--profile", profile]
+    if args.limit:
+        cmd += ["--limit", str(args.limit)]
+    if args.resume:
+        cmd.append("--resume")
+    return cmd
+
+
+def evaluate_cmd(args, model, profile, out, images):
+    cmd = [PY, os.path.join(HERE, "evaluate.py"), "--model", model,
+           "--segmenter", args.segmenter, "--data", args.data,
+           "--split", args.eval_split, "--threads", str(args.threads),
+           "--out", out, "--save-images", images]
+    if profile:
+        cmd += ["--profile", profile]
+    if args.eval_limit:
+        cmd += ["--limit", str(args.eval_limit)]
+    return cmd
+
+
+def sample_grid(args, images, path):
+    """Rows of label colours | generated | real photo for the first
+    --grid label maps of the evaluation split."""
+    first = sorted(glob.glob(os.path.join(images, "*_0.png")))
+    if not first:
+        return None
+    h, w = np.asarray(Image.open(first[0])).shape[:2]
+    n = args.grid if not args.eval_limit else min(args.grid, args.eval_limit)
+    ds = data.SegDataset(args.data, args.eval_split, w, h, limit=n)
+    rows = []
+    for i, stem in enumerate(ds.stems):
+        gen = np.asarray(Image.open(os.path.join(images, stem + "_0.png"))
+                         .convert("RGB"))
+        rows.append(np.concatenate([lbl.colorize(ds.labels[i], ds.classes),
+                                    gen, ds.images[i]], axis=1))
+    Image.fromarray(np.concatenate(rows, axis=0)).save(path)
+    return path
+
+
+def machine():
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((ln.split(":", 1)[1].strip() for ln in f
+                        if ln.startswith("model name")), "")
+    except OSError:
+        pass
+    import torch
+    return {"host": platform.node(), "cpu": cpu, "cores": os.cpu_count(),
+            "torch": torch.__version__, "python": sys.executable}
+
+
+def git_commit():
+    try:
+        return subprocess.run(["git", "-C", REPO, "rev-parse", "HEAD"],
+                              capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return ""
+
+
+def run_method(args):
+    kind, prior = method_parts(args.method)
+    split = SHOT_SPLITS[args.shots]
+    name = "%s-%d" % (args.method, args.shots)
+    work = os.path.join(args.results, name)
+    os.makedirs(work, exist_ok=True)
+    log = os.path.join(work, "log.txt")
+    seconds = {"profile": 0.0, "finetune": 0.0, "evaluate": 0.0}
+    commands = []
+    profile = None
+    if prior:
+        profile = args.profile or os.path.join(work, "profile.json")
+        if not args.profile:
+            seconds["profile"], cmd = make_profile(args, prior, split,
+                                                   profile, log)
+            commands.append(" ".join(cmd))
+    model = args.source
+    if kind != "zeroshot":
+        model = os.path.join(work, "model.safetensors")
+        cmd = finetune_cmd(args, kind, split, profile,
+                           os.path.join(work, "run"), model)
+        seconds["finetune"] = run_cmd(cmd, log)
+        commands.append(" ".join(cmd))
+    eval_json = os.path.join(work, "eval.json")
+    images = os.path.join(work, "images")
+    cmd = evaluate_cmd(args, model, profile if kind == "zeroshot" else None,
+                       eval_json, images)
+    seconds["evaluate"] = run_cmd(cmd, log)
+    commands.append(" ".join(cmd))
+    with open(eval_json) as f:
+        ev = json.load(f)
+    grid = sample_grid(args, images, os.path.join(work, "grid.png"))
+    result = {
+        "format": "catbrush-compare-result", "version": 1,
+        "method": args.method, "shots": args.shots, "split": split,
+        "iterations": 0 if kind == "zeroshot" else args.iters,
+        "batch": args.batch, "limit": args.limit,
+        "eval_split": args.eval_split, "eval_images": ev["images"],
+        "miou_generated": ev["miou_generated"],
+        "miou_real": ev["miou_real"],
+        "frechet_segmenter": ev["frechet_segmenter"],
+        "iou_generated": ev["iou_generated"],
+        "seconds": dict(seconds, total=round(sum(seconds.values()), 1)),
+        "source_model": os.path.abspath(args.source),
+        "model": os.path.abspath(model), "profile": profile,
+        "segmenter": os.path.abspath(args.segmenter),
+        "grid": grid, "threads": args.threads,
+        "commands": [" ".join([PY] + sys.argv)] + commands,
+        "machine": machine(), "git": git_commit(),
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    out = os.path.join(args.results, name + ".json")
+    with open(out + ".tmp", "w") as f:
+        json.dump(result, f, indent=1)
+    os.replace(out + ".tmp", out)
+    print("%s: mIoU %.4f (real %.4f), FD %.2f, %.0f s -> %s"
+          % (name, result["miou_generated"], result["miou_real"],
+             result["frechet_segmenter"], result["seconds"]["total"], out))
+    return result
+
+
+# ------------------------------------------------------------ the table
+def load_results(folder):
+    out = []
+    for path in sorted(glob.glob(os.path.join(folder, "*.json"))):
+        try:
+            with open(path) as f:
+                r = json.load(f)
+        except (OSError, ValueError):
+            continue
+        if r.get("format") == "catbrush-compare-result":
+            out.append(r)
+    key = lambda r: (-r["shots"], ORDER.index(r["method"])
+                     if r["method"] in ORDER else 99)
+    return sorted(out, key=key)
+
+
+def table(results):
+    lines = ["| shots | method | iterations | mIoU generated ↑ | "
+             "Fréchet (seg. features) ↓ | mIoU real photos | time |",
+             "|---:|---|---:|---:|---:|---:|---:|"]
+    for r in results:
+        lines.append("| %d | %s | %d | %.3f | %.2f | %.3f | %.1f min |"
+                     % (r["shots"], r["method"], r["iterations"],
+                        r["miou_generated"], r["frechet_segmenter"],
+                        r["miou_real"], r["seconds"]["total"] / 60))
+    if not results:
+        lines.append("| | *(no result files yet)* | | | | | |")
+    machines = sorted({"%s, %d cores" % (r["machine"]["cpu"],
+                                         r["machine"]["cores"])
+                       for r in results})
+    if machines:
+        lines += ["", "Machine: " + "; ".join(machines) + "."]
+    return "\n".join(lines)
+
+
+def write_table(args):
+    text = table(load_results(args.results))
+    if not args.output:
+        print(text)
+        return
+    doc = ""
+    if os.path.exists(args.output):
+        with open(args.output) as f:
+            doc = f.read()
+    if BEGIN in doc and END in doc:
+        head, rest = doc.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1]
+        doc = "%s%s\n%s\n%s%s" % (head, BEGIN, text, END, tail)
+    else:
+        doc += "\n%s\n%s\n%s\n" % (BEGIN, text, END)
+    with open(args.output + ".tmp", "w") as f:
+        f.write(doc)
+    os.replace(args.output + ".tmp", args.output)
+    print("wrote the table into %s" % args.output)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.table:
+        write_table(args)
+    else:
+        run_method(args)
+
+
+if __name__ == "__main__":
+    main()
