@@ -127,7 +127,7 @@ def main():
         check_model(model, shape)
         label = tbase.first_label(tbase.LMF, "test_eval")
         tbase.c_matches_python(model, label, 3, tmp, "cat")
-        out = finetune(tmp, run_dir, ["--resume"], iters=3)
+        finetune(tmp, run_dir, ["--resume"], iters=3)
         check_matrices(run_dir, profile)
         for tag, extra in (("random", ["--init", "random"]),
                            ("scratch", ["--from-scratch"])):
@@ -135,7 +135,6 @@ def main():
                          ["--source", source] + extra, iters=1)
             tbase.run([tbase.cli_path(), "generate", "-m", m, "-l", label,
                        "-b", "cpu", "-o", os.path.join(tmp, tag + ".png")])
-        del out
     print("ok")
 
 
