@@ -25,6 +25,7 @@ static const CbCliCommand commands[] = {
   { "bench", cb_cli_bench, "Time a forward pass, per op" },
   { "import-oasis", cb_cli_import_oasis, "Import an official OASIS checkpoint (.pth)" },
   { "affinity", cb_cli_affinity, "Estimate a target profile (class affinity), or show one" },
+  { "soak", cb_cli_soak, "Run many generations; fail if memory grows (docs/RELIABILITY.md)" },
 };
 
 gboolean

@@ -25,6 +25,7 @@ int cb_cli_devices (int argc, char **argv);
 int cb_cli_bench (int argc, char **argv);
 int cb_cli_import_oasis (int argc, char **argv);
 int cb_cli_affinity (int argc, char **argv);
+int cb_cli_soak (int argc, char **argv);
 
 /* Parses argv with entries; prints usage errors; returns FALSE on error (exit CB_CLI_USAGE). */
 gboolean cb_cli_parse (int *argc, char ***argv, const char *parameter_string, const char *summary,
