@@ -39,7 +39,7 @@ status=0
 
 run() {
   label=$1; shift
-  echo "== $label: $cli soak $model_args -n $n $*"
+  echo "== $label: $*"
   start=$(date +%s)
   if "$@"; then result=PASS; else result=FAIL; status=1; fi
   echo "== $label: $result ($(($(date +%s) - start)) s)"

@@ -297,6 +297,11 @@ worker_thread (gpointer data)
                          error->message);
           else
             {
+              /* a device fault at prepare may have moved the generator to the CPU backend */
+              CbBackend *active = cb_generator_get_backend (gen);
+              g_free (info->device_description);
+              info->device_description = g_strdup (cb_backend_get_description (active));
+              info->cpu_device = cb_backend_is_cpu_device (active);
               g_clear_pointer (&info->classes, cb_class_set_free);
               info->classes = cb_class_set_copy (cb_generator_get_classes (gen));
             }
@@ -357,6 +362,14 @@ worker_thread (gpointer data)
       start = g_get_monotonic_time ();
       result->image = cb_generator_run (gen, request->map, &seeds, &result->error);
       result->ms = (g_get_monotonic_time () - start) / 1000.0;
+      {
+        /* A device fault the generator recovered from (docs/RELIABILITY.md):
+         * the image is there and the error, once, says what happened (the
+         * GPU ran out of memory or was lost; images now come from the CPU). */
+        g_autofree char *notice = cb_generator_take_notice (gen);
+        if (notice != NULL && result->error == NULL)
+          result->error = g_error_new_literal (CB_ERROR, CB_ERROR_DEVICE, notice);
+      }
       request_free (request);
       post (worker, NULL, result);
     }
