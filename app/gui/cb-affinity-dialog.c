@@ -32,6 +32,7 @@ G_DEFINE_FINAL_TYPE (CbAffinityDialog, cb_affinity_dialog, GTK_TYPE_WINDOW)
 enum
 {
   CHANGED,
+  FINE_TUNE,
   N_SIGNALS
 };
 
@@ -99,6 +100,12 @@ reset_clicked_cb (GtkButton *button, CbAffinityDialog *self)
   cb_affinity_dialog_reset_row (self);
 }
 
+static void
+fine_tune_clicked_cb (GtkButton *button, CbAffinityDialog *self)
+{
+  g_signal_emit (self, signals[FINE_TUNE], 0);
+}
+
 G_GNUC_BEGIN_IGNORE_DEPRECATIONS
 
 static void
@@ -162,6 +169,8 @@ cb_affinity_dialog_class_init (CbAffinityDialogClass *klass)
   G_OBJECT_CLASS (klass)->finalize = cb_affinity_dialog_finalize;
   signals[CHANGED]
     = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[FINE_TUNE]
+    = g_signal_new ("fine-tune", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -169,6 +178,7 @@ cb_affinity_dialog_init (CbAffinityDialog *self)
 {
   GtkWidget *header = gtk_header_bar_new ();
   GtkWidget *save = gtk_button_new_with_mnemonic ("_Save Profile…");
+  GtkWidget *fine_tune = gtk_button_new_with_mnemonic ("_Fine-tune…");
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
   GtkWidget *scrolled = gtk_scrolled_window_new ();
   GtkWidget *hint = gtk_label_new ("Rows are the target classes, columns the model's classes: each row says what a "
@@ -181,6 +191,10 @@ cb_affinity_dialog_init (CbAffinityDialog *self)
   gtk_header_bar_pack_end (GTK_HEADER_BAR (header), save);
   gtk_widget_set_tooltip_text (save, "Save the edited target profile as JSON");
   g_signal_connect (save, "clicked", G_CALLBACK (save_clicked_cb), self);
+  gtk_header_bar_pack_start (GTK_HEADER_BAR (header), fine_tune);
+  gtk_widget_set_tooltip_text (fine_tune, "Train a model whose classes are the target classes on their example "
+                                          "photos, starting from this matrix (finetune.py)");
+  g_signal_connect (fine_tune, "clicked", G_CALLBACK (fine_tune_clicked_cb), self);
   gtk_window_set_titlebar (GTK_WINDOW (self), header);
 
   gtk_widget_set_margin_start (box, 18);

@@ -6,7 +6,8 @@
  * of the row so that it still sums to 1 (cb_affinity_set_weight()); Reset
  * Row puts back the row as it was loaded. Every edit emits "changed"; the
  * window applies it at once (generation follows). Save Profile… writes the
- * edited profile, its "estimation" listing the edited rows.
+ * edited profile, its "estimation" listing the edited rows. Fine-tune…
+ * emits "fine-tune" (the window opens the CbFinetuneDialog).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

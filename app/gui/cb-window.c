@@ -12,6 +12,7 @@
 #include "cb-resources.h"
 #include "app/gui/cb-affinity-dialog.h"
 #include "app/gui/cb-autosave.h"
+#include "app/gui/cb-finetune-dialog.h"
 #include "app/gui/cb-gen-worker.h"
 #include "app/gui/cb-import-dialog.h"
 #include "app/gui/cb-model-list.h"
@@ -77,6 +78,7 @@ struct _CbWindow
   guint64 profile_serial;
   GtkWidget *affinity_dialog;
   GtkWidget *import_dialog;
+  GtkWidget *finetune_dialog; /* hidden, not destroyed, when closed: a run goes on */
 
   /* models (cb-model-list.h) */
   GtkWidget *model_button;
@@ -1013,6 +1015,12 @@ affinity_changed_cb (CbAffinityDialog *dialog, CbWindow *self)
 }
 
 static void
+affinity_fine_tune_cb (CbAffinityDialog *dialog, CbWindow *self)
+{
+  cb_window_show_finetune (self);
+}
+
+static void
 affinity_destroy_cb (GtkWidget *dialog, CbWindow *self)
 {
   if (self->affinity_dialog == dialog)
@@ -1029,6 +1037,7 @@ cb_window_show_affinity (CbWindow *self)
       self->affinity_dialog = cb_affinity_dialog_new (GTK_WINDOW (self), self->doc->profile);
       g_signal_connect (self->affinity_dialog, "changed", G_CALLBACK (affinity_changed_cb), self);
       g_signal_connect (self->affinity_dialog, "destroy", G_CALLBACK (affinity_destroy_cb), self);
+      g_signal_connect (self->affinity_dialog, "fine-tune", G_CALLBACK (affinity_fine_tune_cb), self);
     }
   gtk_window_present (GTK_WINDOW (self->affinity_dialog));
   return self->affinity_dialog;
@@ -1755,6 +1764,47 @@ oasis_imported_cb (CbOasisDialog *dialog, const char *path, CbWindow *self)
   refresh_models (self);
 }
 
+/* ------------------------------------------------------------------ fine-tuning */
+
+static void
+finetune_done_cb (CbFinetuneDialog *dialog, const char *path, CbWindow *self)
+{
+  refresh_models (self);
+}
+
+static void
+finetune_switch_cb (CbFinetuneDialog *dialog, const char *path, CbWindow *self)
+{
+  gtk_widget_set_visible (GTK_WIDGET (dialog), FALSE);
+  ask_switch_model (self, path);
+}
+
+static void
+finetune_destroy_cb (GtkWidget *dialog, CbWindow *self)
+{
+  if (self->finetune_dialog == dialog)
+    self->finetune_dialog = NULL;
+}
+
+GtkWidget *
+cb_window_show_finetune (CbWindow *self)
+{
+  /* an idle dialog may hold an older profile or model: made again */
+  if (self->finetune_dialog != NULL && !cb_finetune_dialog_is_busy (CB_FINETUNE_DIALOG (self->finetune_dialog)))
+    gtk_window_destroy (GTK_WINDOW (self->finetune_dialog));
+  if (self->finetune_dialog == NULL)
+    {
+      if (self->doc->profile == NULL)
+        return NULL;
+      self->finetune_dialog = cb_finetune_dialog_new (GTK_WINDOW (self), self->model_file, self->doc->profile);
+      g_signal_connect (self->finetune_dialog, "done", G_CALLBACK (finetune_done_cb), self);
+      g_signal_connect (self->finetune_dialog, "switch", G_CALLBACK (finetune_switch_cb), self);
+      g_signal_connect (self->finetune_dialog, "destroy", G_CALLBACK (finetune_destroy_cb), self);
+    }
+  gtk_window_present (GTK_WINDOW (self->finetune_dialog));
+  return self->finetune_dialog;
+}
+
 static void
 oasis_destroy_cb (GtkWidget *dialog, CbWindow *self)
 {
@@ -2465,6 +2515,8 @@ cb_window_dispose (GObject *object)
     gtk_window_destroy (GTK_WINDOW (self->affinity_dialog));
   if (self->import_dialog != NULL)
     gtk_window_destroy (GTK_WINDOW (self->import_dialog));
+  if (self->finetune_dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->finetune_dialog)); /* stops a run */
   if (self->canvas != NULL)
     cb_canvas_set_document (self->canvas, NULL);
   G_OBJECT_CLASS (cb_window_parent_class)->dispose (object);

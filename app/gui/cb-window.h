@@ -83,6 +83,10 @@ const CbProfile *cb_window_get_profile (CbWindow *self);
 GtkWidget *cb_window_show_affinity (CbWindow *self);
 /* The Import Target Classes dialog (a CbImportDialog); its Apply sets the profile. NULL without a model. */
 GtkWidget *cb_window_show_import (CbWindow *self);
+/* Fine-tune… (a CbFinetuneDialog, from the Affinity dialog): the current
+ * model on the profile's example folder; the model made is added to the
+ * picker and offered. NULL without a profile. A running one is kept. */
+GtkWidget *cb_window_show_finetune (CbWindow *self);
 
 /* factor 1 = the model's native size, 2 or 4 = nearest upscale */
 /* Models (cb-model-list.h): the new model loads off the main thread; when
