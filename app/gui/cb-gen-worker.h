@@ -35,7 +35,8 @@ typedef struct
   CbImage *image; /* NULL on error */
   double ms;      /* wall time of the generation */
   guint64 seed;
-  GError *error;
+  GError *error;  /* with no image: the generation failed; beside an image: a
+                   * notice (the device failed and the generator fell back) */
 } CbGenWorkerResult;
 
 typedef struct

@@ -313,6 +313,11 @@ worker_result_cb (CbGenWorkerResult *result, gpointer user_data)
       return;
     }
 
+  /* an error beside an image is a notice: the device failed and the
+   * generator moved on (e.g. to the CPU backend) */
+  if (result->error != NULL)
+    show_message (self, result->error->message);
+
   g_clear_pointer (&self->image, cb_image_free);
   g_clear_object (&self->texture);
   self->image = g_steal_pointer (&result->image);
