@@ -211,17 +211,21 @@ void
 cb_finetune_dialog_set_dataset (CbFinetuneDialog *self, const char *dir, const char *split)
 {
   g_autofree char *base = dir ? g_path_get_basename (dir) : NULL;
+  /* copies: the arguments may be self->dataset or self->split, and the entry's
+   * "changed" (split_changed_cb) replaces self->split */
+  g_autofree char *new_dir = g_strdup (dir);
+  g_autofree char *new_split = g_strdup (split ? split : "train");
 
   g_free (self->dataset);
-  self->dataset = g_strdup (dir);
-  g_free (self->split);
-  self->split = g_strdup (split ? split : "train");
+  self->dataset = g_strdup (new_dir);
   if (!self->disposed)
     {
       gtk_button_set_label (GTK_BUTTON (self->dataset_button), base ? base : "(choose a folder)");
-      gtk_widget_set_tooltip_text (self->dataset_button, dir);
-      gtk_editable_set_text (GTK_EDITABLE (self->split_entry), self->split);
+      gtk_widget_set_tooltip_text (self->dataset_button, new_dir);
+      gtk_editable_set_text (GTK_EDITABLE (self->split_entry), new_split);
     }
+  g_free (self->split);
+  self->split = g_strdup (new_split);
   show_ready_status (self);
   update_widgets (self);
 }
@@ -461,6 +465,22 @@ tail_text (CbFinetuneDialog *self)
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
+/* not destroyed (gtk_window_destroy() leaves it alive while a run holds references) */
+static gboolean
+is_toplevel (CbFinetuneDialog *self)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GObject) item = g_list_model_get_item (toplevels, i);
+
+      if (item == G_OBJECT (self))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 wait_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -517,7 +537,7 @@ wait_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_clear_object (&self->process);
   set_status (self, text);
   update_widgets (self);
-  if (self->state == CB_FINETUNE_DONE && !self->disposed)
+  if (self->state == CB_FINETUNE_DONE && !self->disposed && is_toplevel (self))
     {
       g_signal_emit (self, signals[DONE], 0, self->output_path);
       /* it may have run while the dialog was closed: bring it back with the Switch button */

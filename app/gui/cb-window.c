@@ -2521,7 +2521,14 @@ cb_window_dispose (GObject *object)
   if (self->import_dialog != NULL)
     gtk_window_destroy (GTK_WINDOW (self->import_dialog));
   if (self->finetune_dialog != NULL)
-    gtk_window_destroy (GTK_WINDOW (self->finetune_dialog)); /* stops a run */
+    {
+      /* a run stops (SIGTERM, then the kill timeout): the dialog's own dispose may come later */
+      cb_finetune_dialog_cancel (CB_FINETUNE_DIALOG (self->finetune_dialog));
+      /* it may outlive this window until the tool has ended */
+      g_signal_handlers_disconnect_by_data (self->finetune_dialog, self);
+      gtk_window_set_transient_for (GTK_WINDOW (self->finetune_dialog), NULL);
+      gtk_window_destroy (GTK_WINDOW (g_steal_pointer (&self->finetune_dialog)));
+    }
   if (self->canvas != NULL)
     cb_canvas_set_document (self->canvas, NULL);
   G_OBJECT_CLASS (cb_window_parent_class)->dispose (object);
