@@ -62,8 +62,10 @@ record_edits (CbAffinityDialog *self)
 
   if (self->profile->estimation == NULL || !JSON_NODE_HOLDS_OBJECT (self->profile->estimation))
     {
+      g_autoptr (JsonObject) object = json_object_new ();
       g_clear_pointer (&self->profile->estimation, json_node_unref);
-      self->profile->estimation = json_node_init_object (json_node_alloc (), json_object_new ());
+      /* the node takes its own reference */
+      self->profile->estimation = json_node_init_object (json_node_alloc (), object);
     }
   estimation = json_node_get_object (self->profile->estimation);
   for (guint r = 0; r < cb_class_set_get_n_classes (self->profile->target); r++)

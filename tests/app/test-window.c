@@ -1043,7 +1043,10 @@ test_profile (void)
     edited = cb_profile_load (edited_path, &error);
     g_assert_no_error (error);
     g_assert_cmpfloat_with_epsilon (edited->affinity[0], 0.7, 1e-6);
-    g_assert_nonnull (strstr (json_to_string (edited->estimation, FALSE), "heaven"));
+    {
+      g_autofree char *text = json_to_string (edited->estimation, FALSE);
+      g_assert_nonnull (strstr (text, "heaven"));
+    }
   }
   cb_affinity_dialog_reset_row (dialog);
   g_assert_cmpfloat (cb_window_get_profile (window)->affinity[1], ==, 1.0f);
