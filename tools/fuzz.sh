@@ -16,12 +16,12 @@ set -eu
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 [ $# -gt 0 ] && shift
-targets="${*:-model class-set profile label-map image-png pickle pth}"
+targets="${*:-model class-set profile label-map image-png pickle pth project}"
 build="${FUZZ_BUILD:-build-fuzz}"
 jobs="${FUZZ_JOBS:-1}"
 
 if [ ! -f "$build/build.ninja" ]; then
-  CC=clang meson setup "$build" -Dfuzzing=true -Dgui=disabled -Db_sanitize=address,undefined -Db_lundef=false \
+  CC=clang meson setup "$build" -Dfuzzing=true -Db_sanitize=address,undefined -Db_lundef=false \
     -Dc_args=-fsanitize=fuzzer-no-link -Dbuildtype=debugoptimized
 fi
 ninja_targets=""
@@ -34,7 +34,7 @@ nice -n 5 ninja -C "$build" -j2 $ninja_targets
 max_len () {
   case "$1" in
     model) echo 16384 ;;
-    pth) echo 16384 ;;
+    pth|project) echo 16384 ;;
     label-map|image-png) echo 8192 ;;
     *) echo 8192 ;;
   esac

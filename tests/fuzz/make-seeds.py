@@ -265,6 +265,29 @@ def seeds_pth():
         collections.OrderedDict([("a", (1, -2, 2 ** 40, 1.5, "s", None, True, [], {}))]), protocol=2))
 
 
+# ---- project files (.catbrush) ----
+
+def seeds_project():
+    labels = (CORPUS / "label-map" / "indexed8.png").read_bytes()
+    image = (CORPUS / "image-png" / "rgb8.png").read_bytes()
+    prof = json.loads(profile(CLASSES, 3, [[0.9, 0.1, 0], [0, 0, 1], [1, 2, 3], [0.25, 0.25, 0.5]]))
+
+    def project(name, doc, entries=None, method=zipfile.ZIP_DEFLATED):
+        b = io.BytesIO()
+        with zipfile.ZipFile(b, "w", method) as z:
+            z.writestr("project.json", json.dumps(doc))
+            for n, data in (entries if entries is not None else {"labels.png": labels}).items():
+                z.writestr(n, data)
+        out("project", name, b.getvalue())
+
+    base = {"format": "catbrush-project", "version": 1, "model": {"path": "default.safetensors", "sha256": "ab" * 32},
+            "seed": "42", "class_seeds": [{"id": 1, "seed": "7"}], "classes": CLASSES, "profile": None}
+    project("plain.catbrush", base)
+    project("with-image.catbrush", base, {"labels.png": labels, "image.png": image})
+    project("with-profile.catbrush", dict(base, profile=prof, model={"path": None, "sha256": None}))
+    project("stored.catbrush", base, method=zipfile.ZIP_STORED)
+
+
 def main():
     if CORPUS.exists():
         shutil.rmtree(CORPUS)
@@ -272,6 +295,7 @@ def main():
     seeds_class_set()
     seeds_profile()
     seeds_label_map()
+    seeds_project()
     try:
         seeds_pth()
     except ImportError:
