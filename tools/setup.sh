@@ -9,7 +9,7 @@ PACKAGES="
   libvulkan-dev glslang-tools mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
   wordnet-base wordnet-dev
   xvfb xauth
-  clang libclang-rt-14-dev zlib1g-dev
+  clang libclang-rt-14-dev zlib1g-dev time
   python3 python3-torch python3-numpy python3-pil
 "
 
