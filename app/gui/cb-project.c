@@ -19,7 +19,11 @@
 #define ENTRY_LABELS "labels.png"
 #define ENTRY_IMAGE "image.png"
 /* sizes refused before allocating */
-#define MAX_JSON_BYTES (64u * 1024u * 1024u)
+/* a class set (≤ 1 MiB) and a profile (≤ 4 MiB) inline, with room; json-glib
+ * needs about 40 times the text in memory */
+#define MAX_JSON_BYTES (8u * 1024u * 1024u)
+/* deflate cannot expand more than 1032:1: a larger claim is a zip bomb */
+#define MAX_DEFLATE_RATIO 1032u
 #define MAX_PNG_BYTES (1024u * 1024u * 1024u)
 #define MAX_FILE_BYTES (G_GUINT64_CONSTANT (2) * 1024u * 1024u * 1024u)
 
@@ -345,6 +349,14 @@ read_entry (zip_t *zip, const char *file, const char *name, guint64 max_bytes, g
     {
       g_set_error (error, CB_ERROR, CB_ERROR_LIMIT, "%s: entry “%s” is too large (%" G_GUINT64_FORMAT " bytes)", file,
                    name, (guint64)st.size);
+      return NULL;
+    }
+  if ((st.valid & ZIP_STAT_COMP_SIZE) && st.size > (zip_uint64_t)MAX_DEFLATE_RATIO * MAX (st.comp_size, 1))
+    {
+      g_set_error (error, CB_ERROR, CB_ERROR_LIMIT,
+                   "%s: entry “%s” claims %" G_GUINT64_FORMAT " bytes from %" G_GUINT64_FORMAT
+                   " compressed, more than deflate can expand",
+                   file, name, (guint64)st.size, (guint64)st.comp_size);
       return NULL;
     }
   f = zip_fopen (zip, name, 0);

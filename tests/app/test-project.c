@@ -420,6 +420,38 @@ test_affinity_edit (void)
   g_assert_cmpfloat_with_epsilon (p->affinity[4], 0.25, 1e-6);
 }
 
+/* an entry whose central directory claims far more than its compressed bytes
+ * can expand to is refused before anything is allocated (a zip bomb) */
+static void
+test_zip_bomb (void)
+{
+  g_autoptr (CbProject) project = make_project (FALSE, FALSE);
+  g_autoptr (GBytes) good = cb_project_to_bytes (project, NULL);
+  gsize size;
+  const guint8 *data = g_bytes_get_data (good, &size);
+  guint8 *copy = g_memdup2 (data, size);
+  g_autoptr (GBytes) bomb = NULL;
+
+  guint32 claimed = GUINT32_TO_LE (400u * 1024u * 1024u);
+  guint n_patched = 0;
+
+  /* the uncompressed size in the local header and in the central directory */
+  for (gsize i = 0; i + 46 + 10 <= size; i++)
+    if (memcmp (copy + i, "PK\x03\x04", 4) == 0 && memcmp (copy + i + 30, "labels.png", 10) == 0)
+      {
+        memcpy (copy + i + 22, &claimed, 4);
+        n_patched++;
+      }
+    else if (memcmp (copy + i, "PK\x01\x02", 4) == 0 && memcmp (copy + i + 46, "labels.png", 10) == 0)
+      {
+        memcpy (copy + i + 24, &claimed, 4);
+        n_patched++;
+      }
+  g_assert_cmpuint (n_patched, ==, 2);
+  bomb = g_bytes_new_take (copy, size);
+  expect_error (bomb, CB_ERROR_LIMIT, (const char *const[]){ "labels.png", "deflate", NULL });
+}
+
 int
 main (int argc, char **argv)
 {
@@ -429,6 +461,7 @@ main (int argc, char **argv)
   tmp_dir = g_dir_make_tmp ("catbrush-project-XXXXXX", NULL);
   g_test_add_func ("/app/project/round-trip", test_round_trip);
   g_test_add_func ("/app/project/bad-input", test_bad_input);
+  g_test_add_func ("/app/project/zip-bomb", test_zip_bomb);
   g_test_add_func ("/app/project/remap", test_remap);
   g_test_add_func ("/app/project/affinity-edit", test_affinity_edit);
   status = g_test_run ();
