@@ -108,6 +108,24 @@ cb_graph_op (const CbGraph *graph, guint index)
   return &g_array_index (graph->ops, CbOp, index);
 }
 
+/* One activation, as every backend's scalar path applies it. */
+static inline float
+cb_activate (CbActivation act, float slope, float v)
+{
+  switch (act)
+    {
+    case CB_ACT_RELU:
+      return v > 0.0f ? v : 0.0f;
+    case CB_ACT_LEAKY_RELU:
+      return v > 0.0f ? v : v * slope;
+    case CB_ACT_TANH:
+      return tanhf (v);
+    case CB_ACT_NONE:
+    default:
+      return v;
+    }
+}
+
 /* Initialises an op with no inputs and defaults (kernel 1, no activations,
  * slope 0.2, eps 1e-5); name is borrowed until cb_graph_add_op copies it. */
 void cb_op_init (CbOp *op, CbOpKind kind, const char *name);

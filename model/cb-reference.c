@@ -10,22 +10,6 @@
 #include <math.h>
 #include <string.h>
 
-static inline float
-activate (CbActivation act, float slope, float v)
-{
-  switch (act)
-    {
-    case CB_ACT_RELU:
-      return v > 0.0f ? v : 0.0f;
-    case CB_ACT_LEAKY_RELU:
-      return v > 0.0f ? v : v * slope;
-    case CB_ACT_TANH:
-      return tanhf (v);
-    case CB_ACT_NONE:
-    default:
-      return v;
-    }
-}
 
 static inline float *
 at (const CbTensor *t, guint c, guint y, guint x)
@@ -76,7 +60,7 @@ ref_conv2d (const CbOp *op, const CbTensor *in, const CbTensor *weight, const Cb
   g_autoptr (CbTensor) src = cb_tensor_copy (in);
   gsize n_in = cb_tensor_n_elements (src);
   for (gsize i = 0; i < n_in; i++)
-    src->data[i] = activate (op->act_in, op->slope, src->data[i]);
+    src->data[i] = cb_activate (op->act_in, op->slope, src->data[i]);
 
   for (guint co = 0; co < out->c; co++)
     {
@@ -107,7 +91,7 @@ ref_conv2d (const CbOp *op, const CbTensor *in, const CbTensor *weight, const Cb
 
       for (guint y = 0; y < h; y++)
         for (guint x = 0; x < w; x++)
-          *at (out, co, y, x) = activate (op->act, op->slope, *at (out, co, y, x));
+          *at (out, co, y, x) = cb_activate (op->act, op->slope, *at (out, co, y, x));
     }
 }
 
@@ -125,7 +109,7 @@ ref_spade_norm (const CbOp *op, const CbTensor *x, const CbTensor *gamma, const 
           {
             float n = (*at (x, c, y, i) - m) * invstd;
             float v = n * (1.0f + *at (gamma, c, y, i)) + *at (beta, c, y, i);
-            *at (out, c, y, i) = activate (op->act, op->slope, v);
+            *at (out, c, y, i) = cb_activate (op->act, op->slope, v);
           }
     }
 }
@@ -135,7 +119,7 @@ ref_add (const CbOp *op, const CbTensor *a, const CbTensor *b, CbTensor *out)
 {
   gsize n = cb_tensor_n_elements (out);
   for (gsize i = 0; i < n; i++)
-    out->data[i] = activate (op->act, op->slope, a->data[i] + b->data[i]);
+    out->data[i] = cb_activate (op->act, op->slope, a->data[i] + b->data[i]);
 }
 
 static void
@@ -143,7 +127,7 @@ ref_activation (const CbOp *op, const CbTensor *in, CbTensor *out)
 {
   gsize n = cb_tensor_n_elements (out);
   for (gsize i = 0; i < n; i++)
-    out->data[i] = activate (op->act, op->slope, in->data[i]);
+    out->data[i] = cb_activate (op->act, op->slope, in->data[i]);
 }
 
 /* byte = floor(clamp((v + 1) / 2, 0, 1) * 255 + 0.5); NaN gives 0 */
@@ -185,7 +169,7 @@ ref_avg_pool2 (const CbOp *op, const CbTensor *in, CbTensor *out)
           sum += *at (in, c, 2 * y, 2 * x + 1);
           sum += *at (in, c, 2 * y + 1, 2 * x);
           sum += *at (in, c, 2 * y + 1, 2 * x + 1);
-          *at (out, c, y, x) = activate (op->act, op->slope, sum / 4.0f);
+          *at (out, c, y, x) = cb_activate (op->act, op->slope, sum / 4.0f);
         }
 }
 
@@ -195,9 +179,9 @@ ref_concat (const CbOp *op, const CbTensor *a, const CbTensor *b, CbTensor *out)
   gsize na = cb_tensor_n_elements (a), nb = cb_tensor_n_elements (b);
   /* channel-major: a's channels are the first block of out, b's the second */
   for (gsize i = 0; i < na; i++)
-    out->data[i] = activate (op->act, op->slope, a->data[i]);
+    out->data[i] = cb_activate (op->act, op->slope, a->data[i]);
   for (gsize i = 0; i < nb; i++)
-    out->data[na + i] = activate (op->act, op->slope, b->data[i]);
+    out->data[na + i] = cb_activate (op->act, op->slope, b->data[i]);
 }
 
 static gboolean

@@ -140,22 +140,6 @@ cb_cpu_describe (guint n_threads)
   return g_strdup_printf ("CPU · %u thread%s · %s", n_threads, n_threads == 1 ? "" : "s", isa);
 }
 
-static inline float
-activate (CbActivation act, float slope, float v)
-{
-  switch (act)
-    {
-    case CB_ACT_RELU:
-      return v > 0.0f ? v : 0.0f;
-    case CB_ACT_LEAKY_RELU:
-      return v > 0.0f ? v : v * slope;
-    case CB_ACT_TANH:
-      return tanhf (v);
-    case CB_ACT_NONE:
-    default:
-      return v;
-    }
-}
 
 /* ---- graph analysis ---- */
 
@@ -948,7 +932,7 @@ spade_norm_job (gpointer data, guint job, guint thread)
                   b = bd[p];
                 }
               float n = (x[p] - m) * invstd;
-              o[p] = activate (s->op->act, s->op->slope, n * (1.0f + g) + b);
+              o[p] = cb_activate (s->op->act, s->op->slope, n * (1.0f + g) + b);
             }
         }
     }
@@ -1069,17 +1053,17 @@ plain_job (gpointer data, guint job, guint thread)
           for (gsize p = c * hw; p < (c + 1) * hw; p++)
             {
               float n = (j->in[0][p] - m) * invstd;
-              j->out[p] = activate (op->act, op->slope, n * (1.0f + j->in[1][p]) + j->in[2][p]);
+              j->out[p] = cb_activate (op->act, op->slope, n * (1.0f + j->in[1][p]) + j->in[2][p]);
             }
         }
       break;
     case STEP_ADD:
       for (gsize p = c0 * hw; p < c1 * hw; p++)
-        j->out[p] = activate (op->act, op->slope, j->in[0][p] + j->in[1][p]);
+        j->out[p] = cb_activate (op->act, op->slope, j->in[0][p] + j->in[1][p]);
       break;
     case STEP_ACT:
       for (gsize p = c0 * hw; p < c1 * hw; p++)
-        j->out[p] = activate (op->act, op->slope, j->in[0][p]);
+        j->out[p] = cb_activate (op->act, op->slope, j->in[0][p]);
       break;
     default:
       g_assert_not_reached ();

@@ -48,22 +48,6 @@ cb_cpu_isa (void)
   return use_avx2 ? "avx2" : "generic";
 }
 
-static inline float
-activate (CbActivation act, float slope, float v)
-{
-  switch (act)
-    {
-    case CB_ACT_RELU:
-      return v > 0.0f ? v : 0.0f;
-    case CB_ACT_LEAKY_RELU:
-      return v > 0.0f ? v : v * slope;
-    case CB_ACT_TANH:
-      return tanhf (v);
-    case CB_ACT_NONE:
-    default:
-      return v;
-    }
-}
 
 /* in place over n floats; the loops vectorise */
 CB_BODY void
@@ -477,7 +461,7 @@ gather_rows_body (const CbCpuGather *gt, const gint32 *rowmap, guint h, guint w,
         float *o = out + (gsize)(y + out_pad) * out_wp + x0 + out_pad;
         for (guint co = 0; co < gt->cout; co++, o += out_plane)
           for (guint j = 0; j < nb; j++)
-            o[j] = activate (act, slope, scratch[(gsize)j * cp + co]);
+            o[j] = cb_activate (act, slope, scratch[(gsize)j * cp + co]);
       }
 }
 
@@ -491,7 +475,7 @@ gather_set_row_body (CbCpuGather *gt, guint r, const float *row)
       memset (dst, 0, sizeof (float) * cp);
       for (guint ci = 0; ci < gt->cin; ci++)
         {
-          float a = activate (gt->act_in, gt->slope, row[ci]);
+          float a = cb_activate (gt->act_in, gt->slope, row[ci]);
           /* one-hot rows: most terms are zero */
           if (a != 0.0f)
             axpy_body (dst, a, gt->wt + ((gsize)t * gt->cin + ci) * cp, cp);
