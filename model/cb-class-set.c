@@ -6,9 +6,7 @@
 #include "cb-error.h"
 #include "cb-fileutil.h"
 
-#include <glib/gstdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 /* A classes.json of this size is not a class set. */
 #define MAX_FILE_BYTES (1024u * 1024u) /* ADE20K's is 15 KB; JSON costs ~40x its size in memory */
@@ -364,36 +362,10 @@ cb_class_set_from_json (JsonNode *node, const char *where, GError **error)
 CbClassSet *
 cb_class_set_load (const char *path, GError **error)
 {
-  g_autoptr (GError) local = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
-  g_autofree char *text = NULL;
-  gsize len;
-  GStatBuf sb;
+  g_autoptr (JsonParser) parser = cb_json_parser_load_file (path, "class set", MAX_FILE_BYTES, error);
 
-  /* refuse a huge file before reading it */
-  if (g_stat (path, &sb) == 0 && S_ISREG (sb.st_mode) && (guint64)sb.st_size > MAX_FILE_BYTES)
-    {
-      g_set_error (error, CB_ERROR, CB_ERROR_LIMIT,
-                   "%s: %" G_GUINT64_FORMAT " bytes is too large for a %s (at most %u)", path, (guint64)sb.st_size,
-                   "class set", MAX_FILE_BYTES);
-      return NULL;
-    }
-  if (!g_file_get_contents (path, &text, &len, &local))
-    {
-      g_set_error (error, CB_ERROR, CB_ERROR_IO, "%s", local->message);
-      return NULL;
-    }
-  if (len > MAX_FILE_BYTES)
-    {
-      g_set_error (error, CB_ERROR, CB_ERROR_LIMIT, "%s: %" G_GSIZE_FORMAT " bytes is too large for a class set", path,
-                   len);
-      return NULL;
-    }
-  if (!json_parser_load_from_data (parser, text, (gssize)len, &local))
-    {
-      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: not valid JSON: %s", path, local->message);
-      return NULL;
-    }
+  if (parser == NULL)
+    return NULL;
   return cb_class_set_from_json (json_parser_get_root (parser), path, error);
 }
 

@@ -162,3 +162,40 @@ cb_file_sha256 (const char *path, GError **error)
   fclose (f);
   return g_strdup (g_checksum_get_string (sum));
 }
+
+JsonParser *
+cb_json_parser_load_file (const char *path, const char *what, gsize max_bytes, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  g_autofree char *text = NULL;
+  gsize len;
+  GStatBuf sb;
+
+  /* refuse a huge file before reading it */
+  if (g_stat (path, &sb) == 0 && S_ISREG (sb.st_mode) && (guint64)sb.st_size > max_bytes)
+    {
+      g_set_error (error, CB_ERROR, CB_ERROR_LIMIT,
+                   "%s: %" G_GUINT64_FORMAT " bytes is too large for a %s (at most %" G_GSIZE_FORMAT ")", path,
+                   (guint64)sb.st_size, what, max_bytes);
+      return NULL;
+    }
+  if (!g_file_get_contents (path, &text, &len, &local))
+    {
+      g_set_error (error, CB_ERROR, CB_ERROR_IO, "%s", local->message);
+      return NULL;
+    }
+  /* the file may have grown since the stat */
+  if (len > max_bytes)
+    {
+      g_set_error (error, CB_ERROR, CB_ERROR_LIMIT, "%s: %" G_GSIZE_FORMAT " bytes is too large for a %s", path, len,
+                   what);
+      return NULL;
+    }
+  if (!json_parser_load_from_data (parser, text, (gssize)len, &local))
+    {
+      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: not valid JSON: %s", path, local->message);
+      return NULL;
+    }
+  return g_steal_pointer (&parser);
+}
