@@ -308,18 +308,9 @@ cb_cli_affinity (int argc, char **argv)
           }
     }
 
-  if (model_path == NULL)
-    {
-      model_path = cb_model_find_default ();
-      if (model_path == NULL)
-        {
-          g_printerr ("%s: no --model given and no bundled default model was found\n", argv[0]);
-          return CB_CLI_ERROR;
-        }
-    }
-  model = cb_model_load (model_path, &error);
+  model = cb_cli_load_model (model_path);
   if (model == NULL)
-    return cb_cli_fail (error);
+    return CB_CLI_ERROR;
 
   if (classes_path == NULL && examples_dir != NULL)
     classes_path = g_build_filename (examples_dir, "classes.json", NULL);

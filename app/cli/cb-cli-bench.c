@@ -124,17 +124,10 @@ cb_cli_bench (int argc, char **argv)
           g_printerr ("%s: --save-synthetic needs --synthetic\n", argv[0]);
           return CB_CLI_USAGE;
         }
-      if (model_path == NULL)
-        model_path = cb_model_find_default ();
-      if (model_path == NULL)
-        {
-          g_printerr ("%s: no --model given and no bundled model found\n", argv[0]);
-          return CB_CLI_USAGE;
-        }
-      model = cb_model_load (model_path, &error);
+      model = cb_cli_load_model (model_path);
       if (model == NULL)
-        return cb_cli_fail (error);
-      g_print ("Model:   %s\n", model_path);
+        return CB_CLI_ERROR;
+      g_print ("Model:   %s\n", model->path);
     }
   if (size_text != NULL)
     {

@@ -163,18 +163,9 @@ cb_cli_generate (int argc, char **argv)
       return CB_CLI_USAGE;
     }
 
-  if (model_path == NULL)
-    {
-      model_path = cb_model_find_default ();
-      if (model_path == NULL)
-        {
-          g_printerr ("%s: no --model given and no bundled default model was found\n", argv[0]);
-          return CB_CLI_ERROR;
-        }
-    }
-  model = cb_model_load (model_path, &error);
+  model = cb_cli_load_model (model_path);
   if (model == NULL)
-    return cb_cli_fail (error);
+    return CB_CLI_ERROR;
   if (profile_path != NULL && (profile = cb_profile_load (profile_path, &error)) == NULL)
     return cb_cli_fail (error);
 

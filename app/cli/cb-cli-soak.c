@@ -167,14 +167,9 @@ cb_cli_soak (int argc, char **argv)
     }
   else
     {
-      if (model_path == NULL)
-        model_path = cb_model_find_default ();
-      if (model_path == NULL)
-        {
-          g_printerr ("%s: no --model given and no bundled model found\n", argv[0]);
-          return CB_CLI_USAGE;
-        }
-      model = cb_model_load (model_path, &error);
+      model = cb_cli_load_model (model_path);
+      if (model == NULL)
+        return CB_CLI_ERROR;
     }
   if (model == NULL)
     return cb_cli_fail (error);

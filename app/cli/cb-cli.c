@@ -51,6 +51,24 @@ cb_cli_fail (const GError *error)
   return CB_CLI_ERROR;
 }
 
+CbModel *
+cb_cli_load_model (const char *path)
+{
+  g_autofree char *found = path == NULL ? cb_model_find_default () : NULL;
+  g_autoptr (GError) error = NULL;
+  CbModel *model;
+
+  if (path == NULL && found == NULL)
+    {
+      g_printerr ("%s: no --model given and no bundled default model was found\n", g_get_prgname ());
+      return NULL;
+    }
+  model = cb_model_load (path != NULL ? path : found, &error);
+  if (model == NULL)
+    cb_cli_fail (error);
+  return model;
+}
+
 static void
 print_usage (FILE *out)
 {

@@ -6,12 +6,14 @@
 
 #include <glib.h>
 
+#include "model/cb-model.h"
 #include "render/cb-backend.h"
 
 G_BEGIN_DECLS
 
 /* exit statuses */
-enum {
+enum
+{
   CB_CLI_OK = 0,
   CB_CLI_ERROR = 1, /* runtime error: a file, the device */
   CB_CLI_USAGE = 2, /* bad command line */
@@ -30,6 +32,10 @@ int cb_cli_soak (int argc, char **argv);
 /* Parses argv with entries; prints usage errors; returns FALSE on error (exit CB_CLI_USAGE). */
 gboolean cb_cli_parse (int *argc, char ***argv, const char *parameter_string, const char *summary,
                        const GOptionEntry *entries);
+/* Loads the model at path, or the bundled default model when path is NULL;
+ * on failure prints why and returns NULL (exit CB_CLI_ERROR). */
+CbModel *cb_cli_load_model (const char *path);
+
 /* Prints "catbrush-cli: MESSAGE" to stderr and returns CB_CLI_ERROR. */
 int cb_cli_fail (const GError *error);
 
