@@ -2031,15 +2031,22 @@ brush_smaller_activated (GSimpleAction *action, GVariant *parameter, gpointer us
   brush_size_step (CB_WINDOW (user_data), -1);
 }
 
+/* a seed changed: the document is modified and the image is made anew */
+static void
+seeds_changed (CbWindow *self)
+{
+  mark_changed (self);
+  update_seed_entry (self);
+  cb_window_generate (self);
+}
+
 static void
 reroll_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   CbWindow *self = user_data;
 
   cb_document_reroll (self->doc);
-  mark_changed (self);
-  update_seed_entry (self);
-  cb_window_generate (self);
+  seeds_changed (self);
 }
 
 static void
@@ -2051,9 +2058,7 @@ reroll_class_activated (GSimpleAction *action, GVariant *parameter, gpointer use
   if (index >= self->doc->n_class_seeds)
     return;
   cb_document_reroll_class (self->doc, index);
-  mark_changed (self);
-  update_seed_entry (self);
-  cb_window_generate (self);
+  seeds_changed (self);
 }
 
 static void
@@ -2065,9 +2070,7 @@ reset_class_seed_activated (GSimpleAction *action, GVariant *parameter, gpointer
   if (index >= self->doc->n_class_seeds)
     return;
   cb_document_reset_class_seed (self->doc, index);
-  mark_changed (self);
-  update_seed_entry (self);
-  cb_window_generate (self);
+  seeds_changed (self);
 }
 
 static void
