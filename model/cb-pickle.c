@@ -275,18 +275,7 @@ push (Machine *m, CbPickleValue *v, GError **error)
   return TRUE;
 }
 
-static CbPickleValue *
-pop (Machine *m, GError **error)
-{
-  guint floor = m->marks->len ? g_array_index (m->marks, guint, m->marks->len - 1) : 0;
-  if (m->stack->len <= floor)
-    {
-      fail (m, error, "stack underflow");
-      return NULL;
-    }
-  return g_ptr_array_steal_index (m->stack, m->stack->len - 1);
-}
-
+/* The value on top of the stack, above the last MARK; NULL on underflow. */
 static CbPickleValue *
 top (Machine *m, GError **error)
 {
@@ -297,6 +286,14 @@ top (Machine *m, GError **error)
       return NULL;
     }
   return g_ptr_array_index (m->stack, m->stack->len - 1);
+}
+
+static CbPickleValue *
+pop (Machine *m, GError **error)
+{
+  if (top (m, error) == NULL)
+    return NULL;
+  return g_ptr_array_steal_index (m->stack, m->stack->len - 1);
 }
 
 /* Pops everything above the last MARK into a new array (not owning). */
