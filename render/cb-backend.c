@@ -139,8 +139,8 @@ cb_backend_prepare (CbBackend *backend, const CbGraph *graph, GError **error)
       plan->cpu = cb_cpu_plan_new (graph, NULL, &cpu_error);
       if (plan->cpu == NULL)
         {
-          /* a graph with ops the CPU backend has no kernel for (the discriminator's
-           * avg_pool2 and concat) runs on the reference: slower, but it runs */
+          /* a graph with ops the CPU backend has no kernel for (a convolution
+           * other than 1x1 or 3x3) runs on the reference: slower, but it runs */
           if (!g_error_matches (cpu_error, CB_ERROR, CB_ERROR_UNSUPPORTED))
             {
               g_propagate_error (error, g_steal_pointer (&cpu_error));

@@ -31,6 +31,8 @@ typedef enum
   STEP_ADD,
   STEP_ACT,
   STEP_RGBA,
+  STEP_POOL,
+  STEP_CONCAT,
 } StepKind;
 
 /* A label map value: EMBED(rows, table), resized or not. Each run makes its
@@ -139,7 +141,6 @@ cb_cpu_describe (guint n_threads)
     }
   return g_strdup_printf ("CPU · %u thread%s · %s", n_threads, n_threads == 1 ? "" : "s", isa);
 }
-
 
 /* ---- graph analysis ---- */
 
@@ -507,6 +508,12 @@ cb_cpu_plan_new (const CbGraph *graph, const CbCpuOptions *options, GError **err
           break;
         case CB_OP_TO_RGBA8:
           s->kind = STEP_RGBA;
+          break;
+        case CB_OP_AVG_POOL2:
+          s->kind = STEP_POOL;
+          break;
+        case CB_OP_CONCAT:
+          s->kind = STEP_CONCAT;
           break;
         default:
           g_set_error (error, CB_ERROR, CB_ERROR_UNSUPPORTED, "Op %s: unknown kind %d", op->name, op->kind);
@@ -1064,6 +1071,42 @@ plain_job (gpointer data, guint job, guint thread)
     case STEP_ACT:
       for (gsize p = c0 * hw; p < c1 * hw; p++)
         j->out[p] = cb_activate (op->act, op->slope, j->in[0][p]);
+      break;
+    case STEP_POOL:
+      {
+        /* the reference's order of summation, so the bits agree */
+        guint iw = cb_graph_value (j->plan->graph, op->inputs[0])->w;
+        gsize ihw = (gsize)cb_graph_value (j->plan->graph, op->inputs[0])->h * iw;
+        for (guint c = c0; c < c1; c++)
+          for (guint y = 0; y < ov->h; y++)
+            {
+              const float *r0 = j->in[0] + c * ihw + (gsize)2 * y * iw, *r1 = r0 + iw;
+              float *dst = j->out + c * hw + (gsize)y * ov->w;
+              for (guint x = 0; x < ov->w; x++)
+                {
+                  float sum = r0[2 * x];
+                  sum += r0[2 * x + 1];
+                  sum += r1[2 * x];
+                  sum += r1[2 * x + 1];
+                  dst[x] = cb_activate (op->act, op->slope, sum / 4.0f);
+                }
+            }
+      }
+      break;
+    case STEP_CONCAT:
+      {
+        guint ca = cb_graph_value (j->plan->graph, op->inputs[0])->c;
+        for (guint c = c0; c < c1; c++)
+          {
+            const float *src = c < ca ? j->in[0] + c * hw : j->in[1] + (c - ca) * hw;
+            float *dst = j->out + c * hw;
+            if (op->act == CB_ACT_NONE)
+              memcpy (dst, src, hw * sizeof (float));
+            else
+              for (gsize p = 0; p < hw; p++)
+                dst[p] = cb_activate (op->act, op->slope, src[p]);
+          }
+      }
       break;
     default:
       g_assert_not_reached ();

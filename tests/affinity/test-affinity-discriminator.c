@@ -9,6 +9,8 @@
  */
 #include "affinity-test-util.h"
 
+#include "render/cb-cpu-backend.h"
+
 #include "model/cb-discriminator.h"
 
 #include <math.h>
@@ -215,6 +217,16 @@ test_fixture (void)
   g_assert_no_error (error);
   g_assert_cmpuint (both->c, ==, 5 + 8);
   g_assert_cmpmem (both->data, 5 * 24 * 32 * sizeof (float), ref->data, 5 * 24 * 32 * sizeof (float));
+
+  /* the native CPU backend has every op of the discriminator: no reference fallback */
+  g_autoptr (CbCpuPlan) cpu_plan = cb_cpu_plan_new (with_f, NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (CbTensor) cpu_out = cb_tensor_new (13, 24, 32);
+  g_assert_true (cb_cpu_plan_run (cpu_plan, &in, 1, cpu_out, &error));
+  g_assert_no_error (error);
+  err = cb_tensor_rel_error (cpu_out, both);
+  g_test_message ("CPU backend vs reference: %g", err);
+  g_assert_cmpfloat (err, <=, TOLERANCE);
 
   if (vulkan == NULL)
     {

@@ -127,7 +127,8 @@ check_op_case (OpCase *oc, const char *what)
   g_autoptr (CbTensor) ref = cb_tensor_new (oc->out_c, oc->out_h, oc->out_w);
   cb_reference_op (graph, cb_graph_op (graph, 0), (const CbTensor *const *)oc->in, ref);
   g_autoptr (CbTensor) got = run_cpu (graph, run_inputs, n_run_inputs, &options, NULL, NULL);
-  if (op.kind == CB_OP_TO_RGBA8 || op.kind == CB_OP_EMBED || op.kind == CB_OP_RESIZE_NEAREST)
+  if (op.kind == CB_OP_TO_RGBA8 || op.kind == CB_OP_EMBED || op.kind == CB_OP_RESIZE_NEAREST
+      || op.kind == CB_OP_AVG_POOL2 || op.kind == CB_OP_CONCAT)
     g_assert_cmpmem (got->data, cb_tensor_n_elements (got) * 4, ref->data, cb_tensor_n_elements (ref) * 4);
   else
     check_close (got, ref, what);
@@ -297,6 +298,41 @@ test_add_activation (void)
         oc.in[0] = random_tensor (rand, c, h, w, -100, 100);
         oc.is_input[0] = TRUE;
         check_op_case (&oc, "activation");
+      }
+}
+
+/* the discriminator's ops: odd sizes drop the last row or column */
+static void
+test_pool_concat (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (12);
+  for (gsize s = 0; s < G_N_ELEMENTS (shapes); s++)
+    for (int act = CB_ACT_NONE; act <= CB_ACT_TANH; act++)
+      {
+        guint c = shapes[s][0], h = shapes[s][1], w = shapes[s][2];
+        OpCase oc = { 0 };
+        if (h >= 2 && w >= 2)
+          {
+            cb_op_init (&oc.op, CB_OP_AVG_POOL2, "pool");
+            oc.op.act = act;
+            oc.op.slope = 0.2f;
+            oc.op.n_inputs = 1;
+            oc.in[0] = random_tensor (rand, c, h, w, -2, 2);
+            oc.is_input[0] = TRUE;
+            oc.out_c = c, oc.out_h = h / 2, oc.out_w = w / 2;
+            check_op_case (&oc, "avg_pool2");
+          }
+        guint cb = 1 + (guint)s;
+        cb_op_init (&oc.op, CB_OP_CONCAT, "concat");
+        oc.op.act = act;
+        oc.op.slope = 0.2f;
+        oc.op.n_inputs = 2;
+        oc.in[0] = random_tensor (rand, c, h, w, -2, 2);
+        oc.in[1] = random_tensor (rand, cb, h, w, -2, 2);
+        oc.is_input[0] = TRUE;
+        oc.is_input[1] = s % 2 == 0;
+        oc.out_c = c + cb, oc.out_h = h, oc.out_w = w;
+        check_op_case (&oc, "concat");
       }
 }
 
@@ -571,6 +607,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cpu/conv-activations", test_conv_activations);
   g_test_add_func ("/cpu/spade-norm", test_spade_norm);
   g_test_add_func ("/cpu/add-activation", test_add_activation);
+  g_test_add_func ("/cpu/pool-concat", test_pool_concat);
   g_test_add_func ("/cpu/to-rgba8", test_to_rgba8);
   g_test_add_func ("/cpu/label-paths", test_label_paths);
   g_test_add_func ("/cpu/table-change", test_table_change);
