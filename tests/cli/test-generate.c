@@ -7,7 +7,11 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "model/cb-fileutil.h"
+#include "model/cb-model.h"
 #include "model/cb-png.h"
+
+#include <json-glib/json-glib.h>
 
 #include <glib/gstdio.h>
 
@@ -161,6 +165,72 @@ test_bad_input (void)
   }
 }
 
+/* The bundled default model, chosen by the CLI itself (no --model), against
+ * PyTorch's float64 image of a CamVid val label map
+ * (training/make_default_fixture.py). The model's weights are F16, which both
+ * sides read exactly; the C side computes in float32 through 30-odd layers,
+ * so a few pixels may round 2 away. */
+static void
+test_default_model (gconstpointer data)
+{
+  const char *backend = data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *model = cb_model_find_default ();
+  const char *datasets = g_getenv ("CB_DATASETS");
+
+  if (model == NULL)
+    {
+      g_test_skip ("no bundled default model");
+      return;
+    }
+  g_autofree char *meta_path = fixture ("default-fixture.json");
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  if (!json_parser_load_from_file (parser, meta_path, &error))
+    g_error ("The default model %s has no fixture (%s): run training/make_default_fixture.py", model, error->message);
+  JsonObject *meta = json_node_get_object (json_parser_get_root (parser));
+  g_autofree char *sha = cb_file_sha256 (model, &error);
+  g_assert_no_error (error);
+  if (g_strcmp0 (sha, json_object_get_string_member (meta, "model_sha256")) != 0)
+    g_error ("tests/fixtures/default-fixture.json was made for another model than %s: rerun "
+             "training/make_default_fixture.py",
+             model);
+  g_autofree char *labels = g_build_filename (datasets, json_object_get_string_member (meta, "labels"), NULL);
+  if (!g_file_test (labels, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("the CamVid dataset is not there");
+      return;
+    }
+  g_autofree char *seed = g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (meta, "seed"));
+  g_autofree char *expected_path = fixture (json_object_get_string_member (meta, "expected_png"));
+  g_autoptr (CbImage) expected = cb_image_load_png (expected_path, &error);
+  g_assert_no_error (error);
+
+  g_autofree char *dir = g_dir_make_tmp ("cb-default-XXXXXX", NULL);
+  g_autofree char *out = g_build_filename (dir, "out.png", NULL);
+  const char *args[] = { "generate", "--labels", labels, "--seed", seed, "--backend", backend, "-o", out, NULL };
+  g_autofree char *err = NULL;
+  if (run_cli (args, &err) != 0)
+    g_error ("catbrush-cli generate failed: %s", err);
+  g_autoptr (CbImage) image = cb_image_load_png (out, &error);
+  g_assert_no_error (error);
+  g_unlink (out);
+  g_rmdir (dir);
+
+  g_assert_cmpuint (image->width, ==, expected->width);
+  g_assert_cmpuint (image->height, ==, expected->height);
+  gsize n = (gsize)image->width * image->height * 3, off_by_more = 0;
+  guint worst = 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      guint d = (guint)ABS ((int)image->rgb[i] - (int)expected->rgb[i]);
+      worst = MAX (worst, d);
+      off_by_more += d > 1;
+    }
+  g_test_message ("%s: max difference %u, %zu of %zu values more than 1 away", backend, worst, off_by_more, n);
+  g_assert_cmpuint (worst, <=, 3);
+  g_assert_cmpuint (off_by_more * 1000, <=, n);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -170,5 +240,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/cli/generate/noise-vector", "vector", test_noise_file);
   g_test_add_data_func ("/cli/generate/noise-map", "map", test_noise_file);
   g_test_add_func ("/cli/generate/bad-input", test_bad_input);
+  g_test_add_data_func ("/cli/generate/default-model/cpu", "cpu", test_default_model);
+  g_test_add_data_func ("/cli/generate/default-model/vulkan", "vulkan", test_default_model);
   return g_test_run ();
 }
