@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "cb-affinity.h"
+#include "cb-vision-encoder.h"
 #include "cb-discriminator.h"
 #include "cb-error.h"
 #include "cb-photo.h"
@@ -392,6 +393,82 @@ cb_example_stats_compute (const CbGraphRunner *runner, const CbModel *model, con
 }
 
 float *
+cb_example_features_compute (const CbGraphRunner *runner, const CbModel *model, const CbClassSet *classes,
+                             const CbExampleSet *examples, GCancellable *cancellable,
+                             void (*progress) (double fraction, gpointer user_data), gpointer user_data,
+                             guint *n_features, GError **error)
+{
+  g_return_val_if_fail (model != NULL && classes != NULL && examples != NULL && n_features != NULL, NULL);
+  if (runner == NULL)
+    runner = &reference_runner;
+
+  CbVisionEncoderConfig config;
+  if (!cb_vision_encoder_get_config (model, &config, error))
+    return NULL;
+  guint W = model->gen.width, H = model->gen.height, F = config.n_features;
+  guint n_classes = cb_class_set_get_n_classes (classes);
+  gsize hw = (gsize)W * H;
+  g_autoptr (CbGraph) graph = cb_vision_encoder_build (model, W, H, error);
+  if (graph == NULL)
+    return NULL;
+
+  int lut[256];
+  for (guint id = 0; id < 256; id++)
+    lut[id] = id == CB_VOID_ID ? -1 : cb_class_set_index_of_id (classes, id);
+  g_autofree double *feat = g_new0 (double, MAX ((gsize)n_classes * F, 1));
+  g_autofree guint64 *pixels = g_new0 (guint64, MAX (n_classes, 1));
+  g_autoptr (CbTensor) out = cb_tensor_new (F, H, W);
+  gpointer plan = runner->prepare (runner->user_data, graph, error);
+  if (plan == NULL)
+    return NULL;
+  gboolean ok = TRUE;
+  for (guint e = 0; e < examples->examples->len && ok; e++)
+    {
+      const CbExample *ex = g_ptr_array_index (examples->examples, e);
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          ok = FALSE;
+          break;
+        }
+      if (ex->photo->width != W || ex->photo->height != H || ex->labels->width != W || ex->labels->height != H)
+        {
+          g_set_error (error, CB_ERROR, CB_ERROR_MISMATCH, "%s: the example “%s” is not at the model's size %u×%u",
+                       examples->dir, ex->stem, W, H);
+          ok = FALSE;
+          break;
+        }
+      g_autoptr (CbTensor) in = cb_photo_to_tensor (ex->photo);
+      if (!runner->run (plan, &in, 1, out, error))
+        {
+          g_prefix_error (error, "%s: the vision encoder on “%s”: ", examples->dir, ex->stem);
+          ok = FALSE;
+          break;
+        }
+      for (gsize i = 0; i < hw; i++)
+        {
+          int t = lut[ex->labels->ids[i]];
+          if (t < 0)
+            continue;
+          pixels[t]++;
+          for (guint f = 0; f < F; f++)
+            feat[(gsize)t * F + f] += out->data[f * hw + i];
+        }
+      if (progress != NULL)
+        progress ((double)(e + 1) / examples->examples->len, user_data);
+    }
+  runner->free_plan (plan);
+  if (!ok)
+    return NULL;
+  float *means = g_new0 (float, MAX ((gsize)n_classes * F, 1));
+  for (guint t = 0; t < n_classes; t++)
+    if (pixels[t] > 0)
+      for (guint f = 0; f < F; f++)
+        means[(gsize)t * F + f] = (float)(feat[(gsize)t * F + f] / (double)pixels[t]);
+  *n_features = F;
+  return means;
+}
+
+float *
 cb_affinity_head_prototypes (const CbModel *model, guint *n_features, GError **error)
 {
   CbDiscriminatorConfig config;
@@ -539,7 +616,16 @@ cb_affinity_can_run (const CbModel *model, CbAffinityMethod method, const CbAffi
       return TRUE;
     }
   CbDiscriminatorConfig config;
-  if (!cb_discriminator_get_config (model, &config, error))
+  CbVisionEncoderConfig vconfig;
+  if (method == CB_AFFINITY_VISION && model->has_vision_encoder)
+    {
+      if (!cb_vision_encoder_get_config (model, &vconfig, error))
+        {
+          g_prefix_error (error, "The vision prior cannot run: ");
+          return FALSE;
+        }
+    }
+  else if (!cb_discriminator_get_config (model, &config, error))
     {
       g_prefix_error (error, "The %s prior cannot run: ", method == CB_AFFINITY_SEG ? "segmentation" : "vision");
       return FALSE;
@@ -743,7 +829,10 @@ cb_affinity_estimate (const CbModel *model, const CbClassSet *target, const CbAf
       g_ptr_array_add (owned, evidence[CB_AFFINITY_TEXT]);
       cb_affinity_normalize_rows (prior[CB_AFFINITY_TEXT], T, S, o->text_temperature);
     }
-  if (o->use[CB_AFFINITY_SEG] || o->use[CB_AFFINITY_VISION])
+  /* the vision prior's features: the self-supervised encoder where the model
+   * has one, else the discriminator's */
+  gboolean use_encoder = o->use[CB_AFFINITY_VISION] && model->has_vision_encoder;
+  if (o->use[CB_AFFINITY_SEG] || (o->use[CB_AFFINITY_VISION] && !use_encoder))
     {
       stats = cb_example_stats_compute (o->runner, model, target, o->examples, o->cancellable, o->progress,
                                         o->progress_data, error);
@@ -758,7 +847,39 @@ cb_affinity_estimate (const CbModel *model, const CbClassSet *target, const CbAf
       g_ptr_array_add (owned, evidence[CB_AFFINITY_SEG]);
       cb_affinity_normalize_rows (prior[CB_AFFINITY_SEG], T, S, 0.0f);
     }
-  if (o->use[CB_AFFINITY_VISION])
+  if (use_encoder)
+    {
+      guint F = 0, source_F = 0;
+      g_autofree float *target_features = cb_example_features_compute (
+        o->runner, model, target, o->examples, o->cancellable, o->progress, o->progress_data, &F, error);
+      if (target_features == NULL)
+        return NULL;
+      g_autofree float *protos = NULL;
+      if (model->has_source_prototypes)
+        {
+          protos = cb_vision_encoder_source_prototypes (model, S, F, error);
+          proto_kind = "model";
+        }
+      else if (o->source_examples != NULL)
+        {
+          protos = cb_example_features_compute (o->runner, model, model->classes, o->source_examples, o->cancellable,
+                                                NULL, NULL, &source_F, error);
+          proto_kind = "examples";
+        }
+      else
+        g_set_error (error, CB_ERROR, CB_ERROR_UNSUPPORTED,
+                     "%s: the vision encoder has no source prototypes (P.source_prototypes) and no source examples "
+                     "were given",
+                     model->path);
+      if (protos == NULL)
+        return NULL;
+      prior[CB_AFFINITY_VISION] = cb_affinity_cosine (target_features, T, protos, S, F);
+      g_ptr_array_add (owned, prior[CB_AFFINITY_VISION]);
+      evidence[CB_AFFINITY_VISION] = row_evidence (prior[CB_AFFINITY_VISION], T, S);
+      g_ptr_array_add (owned, evidence[CB_AFFINITY_VISION]);
+      cb_affinity_normalize_rows (prior[CB_AFFINITY_VISION], T, S, o->vision_temperature);
+    }
+  else if (o->use[CB_AFFINITY_VISION])
     {
       g_autofree float *protos
         = source_prototypes (model, o, stats->n_features, &proto_kind, &source_stats, &proto_note, error);
@@ -839,11 +960,12 @@ cb_affinity_estimate (const CbModel *model, const CbClassSet *target, const CbAf
   if (o->use[CB_AFFINITY_VISION])
     {
       json_builder_set_member_name (b, "vision_features");
-      json_builder_add_string_value (b, "discriminator");
+      json_builder_add_string_value (b, use_encoder ? "encoder" : "discriminator");
       json_builder_set_member_name (b, "vision");
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "features");
-      json_builder_add_string_value (b, "discriminator (the input of D.layer_up_last)");
+      json_builder_add_string_value (b, use_encoder ? "self-supervised encoder (V.*, training/train_encoder.py)"
+                                                    : "discriminator (the input of D.layer_up_last)");
       json_builder_set_member_name (b, "source_prototypes");
       json_builder_add_string_value (b, proto_kind);
       if (source_stats != NULL)

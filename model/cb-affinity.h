@@ -98,6 +98,15 @@ CbExampleStats *cb_example_stats_compute (const CbGraphRunner *runner, const CbM
                                           GError **error);
 void cb_example_stats_free (CbExampleStats *stats);
 
+/* Per class of a class set (index order), the mean feature of the model's
+ * vision encoder (cb-vision-encoder.h) over the pixels labelled with it:
+ * n_classes x *n_features, zero rows for classes without pixels. Cancellable
+ * between photos. */
+float *cb_example_features_compute (const CbGraphRunner *runner, const CbModel *model, const CbClassSet *classes,
+                                    const CbExampleSet *examples, GCancellable *cancellable,
+                                    void (*progress) (double fraction, gpointer user_data), gpointer user_data,
+                                    guint *n_features, GError **error);
+
 /* The rows of D.layer_up_last.weight for the real source classes (S' x F):
  * the directions the discriminator scores each class along. */
 float *cb_affinity_head_prototypes (const CbModel *model, guint *n_features, GError **error);

@@ -4,6 +4,9 @@
 Writes the EMA generator (spectral norm folded into the weights, BatchNorm
 running statistics included) as G.*, the discriminator as D.* (unless
 --no-discriminator), and catbrush.config with the class set and model card.
+With --encoder RUN/encoder.pt (train_encoder.py) it also stores the
+vision-prior encoder (V.*, batch norm folded), the source class prototypes
+(P.source_prototypes) and catbrush.config["vision_encoder"].
 """
 
 import argparse
@@ -19,6 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import common  # noqa: E402
 import data  # noqa: E402
+import encoder as enc  # noqa: E402
 import modelfile  # noqa: E402
 import oasis  # noqa: E402
 
@@ -29,6 +33,8 @@ def parse_args():
     p.add_argument("output", help="model file (.safetensors)")
     p.add_argument("--f16", action="store_true", help="store tensors as F16")
     p.add_argument("--no-discriminator", action="store_true")
+    p.add_argument("--encoder", help="vision-prior encoder (encoder.pt of "
+                   "train_encoder.py) to store as V.* with its prototypes")
     p.add_argument("--recompute-bn", type=int, default=0, metavar="N",
                    help="re-estimate the EMA BN statistics on N batches")
     p.add_argument("--data", help="dataset (default: the checkpoint's)")
@@ -70,6 +76,26 @@ def model_card(ck, args, cfg):
     return card
 
 
+def add_encoder(path, cfg, tensors):
+    e = torch.load(path, map_location="cpu")
+    ids = [c["id"] for c in cfg["classes"]["classes"]]
+    if list(e["class_ids"]) != ids:
+        raise SystemExit("%s: prototypes for class ids %s, the model has %s"
+                         % (path, e["class_ids"], ids))
+    net = enc.build(e["config"])
+    net.load_state_dict(e["state"])
+    net.eval()
+    for k, v in net.folded().items():
+        tensors["V." + k] = v
+    tensors["P.source_prototypes"] = np.asarray(e["prototypes"], np.float32)
+    cfg["vision_encoder"] = dict(
+        e["config"], objective=e["objective"], steps=e["steps"],
+        training_seconds=e["seconds"],
+        data="%s, split '%s' (no labels in training; labels only for the "
+             "prototypes)" % (os.path.basename(e["data"]), e["split"]),
+        command=" ; ".join(e["commands"]))
+
+
 def main():
     args = parse_args()
     common.set_threads(args.threads)
@@ -95,6 +121,8 @@ def main():
     ema.eval()
     tensors = modelfile.tensors_from_nets(ema, disc)
     cfg["classes"] = modelfile.class_set(ck["classes"])
+    if args.encoder:
+        add_encoder(args.encoder, cfg, tensors)
     cfg["model_card"] = model_card(ck, args, cfg)
     modelfile.write_model(args.output, cfg, tensors, f16=args.f16)
 

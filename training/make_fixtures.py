@@ -11,6 +11,11 @@ Writes into tests/fixtures/:
                           float32 (semantic_nc + 1) x H x W
   tiny-expected.png       the output in 8 bits (modelfile.to_uint8)
   tiny-fixtures.json      seeds and how the files were made
+  tiny-model-v.safetensors  the same model plus a random vision-prior
+                          encoder (V.*) and source prototypes
+  tiny-v-expected.f32     the encoder's dense features on tiny-expected.f32,
+                          float32 F x H x W
+(--encoder-only writes just the last two, from the existing tiny model.)
 All computations run in float64 on the float32 weights (eval mode) and are
 rounded to float32 at the end.  Deterministic: same files on every run.
 """
@@ -26,6 +31,8 @@ import torch.nn as nn
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import common  # noqa: E402
+import encoder as enc  # noqa: E402
+import safetensors_io as st  # noqa: E402
 import labels as lbl  # noqa: E402
 import modelfile  # noqa: E402
 import oasis  # noqa: E402
@@ -83,7 +90,44 @@ def label_map(h, w, gen):
     return ids
 
 
+ENCODER = {"widths": [4, 8], "features": 6, "pools": 2}
+
+
+def make_encoder_fixture():
+    """tiny-model-v.safetensors and tiny-v-expected.f32 (float64 reference)."""
+    gen = torch.Generator().manual_seed(77)
+    net = enc.build(ENCODER)
+    randomize(net, gen)
+    net.eval()
+    tensors, cfg = st.read_config(os.path.join(OUT, "tiny-model.safetensors"))
+    tensors = dict(tensors)
+    for k, v in net.folded().items():
+        tensors["V." + k] = v
+    n_source = len(cfg["classes"]["classes"])
+    tensors["P.source_prototypes"] = torch.randn(
+        n_source, ENCODER["features"], generator=gen).numpy()
+    cfg = dict(cfg, vision_encoder=net.config())
+    path = os.path.join(OUT, "tiny-model-v.safetensors")
+    modelfile.write_model(path, cfg, tensors)
+    h, w = cfg["generator"]["height"], cfg["generator"]["width"]
+    x = np.fromfile(os.path.join(OUT, "tiny-expected.f32"), "<f4")
+    x = torch.from_numpy(x.reshape(1, 3, h, w).astype(np.float64))
+    back, _ = st.read_config(path)
+    folded = enc.FoldedEncoder(cfg["vision_encoder"], back)
+    with torch.no_grad():
+        f64 = folded(x)
+        f32 = net.dense(x.float())
+    f64[0].float().numpy().astype("<f4").tofile(
+        os.path.join(OUT, "tiny-v-expected.f32"))
+    print("encoder fixture: features %s, folded float64 vs batch-norm "
+          "float32 max diff %.3g" % (tuple(f64.shape[1:]),
+                                     float((f64.float() - f32).abs().max())))
+
+
 def main():
+    if "--encoder-only" in sys.argv[1:]:
+        make_encoder_fixture()
+        return
     os.makedirs(OUT, exist_ok=True)
     torch.manual_seed(0)
     gen = torch.Generator().manual_seed(2024)
@@ -135,6 +179,7 @@ def main():
                                               .abs().max()),
         "tensors": sorted(tensors),
     }
+    make_encoder_fixture()
     with open(os.path.join(OUT, "tiny-fixtures.json"), "w") as f:
         json.dump(desc, f, indent=1)
         f.write("\n")

@@ -417,9 +417,11 @@ cb_cli_affinity (int argc, char **argv)
   if (!cb_profile_save (profile, output, &error))
     return cb_cli_fail (error);
 
-  if (options.use[CB_AFFINITY_SEG] || options.use[CB_AFFINITY_VISION])
+  /* absent when only the encoder ran */
+  JsonObject *est = json_node_get_object (profile->estimation);
+  if (json_object_has_member (est, "discriminator"))
     {
-      JsonObject *d = json_object_get_object_member (json_node_get_object (profile->estimation), "discriminator");
+      JsonObject *d = json_object_get_object_member (est, "discriminator");
       g_printerr ("catbrush-cli: discriminator on %" G_GINT64_FORMAT " photos at %u×%u in %.2f s (%s)\n",
                   json_object_get_int_member (d, "photos"), model->gen.width, model->gen.height,
                   json_object_get_double_member (d, "seconds"), runner.description);
