@@ -13,6 +13,10 @@ Methods:
                    (combined = seg,text,vision, equal weights), fine-tuned
   zeroshot-combined (or zeroshot-seg/-text/-vision)
                    CAT without fine-tuning: the source model + the profile
+  zeroshot-uniform, zeroshot-random
+                   the zero-shot baselines of issue 6: the source model
+                   through a uniform matrix (every row 1/S') or a random
+                   row-stochastic one (rows ~ Dirichlet(1), seed --seed)
 
 Shots: 100 = split `train`, 25 = split `train25` (example photos for the
 priors and fine-tuning images alike).  Judge: evaluate.py with the target
@@ -53,13 +57,16 @@ BEGIN = "<!-- results-table:begin -->"
 END = "<!-- results-table:end -->"
 ORDER = ["scratch", "ft-random", "cat-seg", "cat-text", "cat-vision",
          "cat-combined", "zeroshot-seg", "zeroshot-text", "zeroshot-vision",
-         "zeroshot-combined"]
+         "zeroshot-combined", "zeroshot-uniform", "zeroshot-random"]
+BASELINE_MATRICES = ("uniform", "random")
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--method", choices=ORDER)
+    p.add_argument("--seed", type=int, default=1,
+                   help="of the zeroshot-random matrix")
     p.add_argument("--shots", type=int, choices=sorted(SHOT_SPLITS),
                    default=100)
     p.add_argument("--iters", type=int, default=1000,
@@ -122,6 +129,21 @@ def method_parts(method):
     return kind, prior
 
 
+def baseline_matrix(args, prior, out):
+    """A T x S' matrix without any prior, as .npy: uniform or random."""
+    with open(os.path.join(args.data, "classes.json")) as f:
+        n_target = len(json.load(f)["classes"])
+    with open(os.path.join(args.source_data, "classes.json")) as f:
+        n_source = len(json.load(f)["classes"])
+    if prior == "uniform":
+        m = np.full((n_target, n_source), 1.0 / n_source)
+    else:
+        m = np.random.default_rng(args.seed).dirichlet(np.ones(n_source),
+                                                       n_target)
+    np.save(out, m.astype(np.float32))
+    return out
+
+
 def make_profile(args, prior, split, out, log):
     cmd = [args.cli, "affinity", "--model", args.source,
            "--classes", os.path.join(args.data, "classes.json"),
@@ -157,7 +179,9 @@ def evaluate_cmd(args, model, profile, out, images):
            "--segmenter", args.segmenter, "--data", args.data,
            "--split", args.eval_split, "--threads", str(args.threads),
            "--out", out, "--save-images", images]
-    if profile:
+    if profile and profile.endswith(".npy"):
+        cmd += ["--affinity", profile]
+    elif profile:
         cmd += ["--profile", profile]
     if args.eval_limit:
         cmd += ["--limit", str(args.eval_limit)]
@@ -214,7 +238,10 @@ def run_method(args):
     seconds = {"profile": 0.0, "finetune": 0.0, "evaluate": 0.0}
     commands = []
     profile = None
-    if prior:
+    if prior in BASELINE_MATRICES:
+        profile = baseline_matrix(args, prior,
+                                  os.path.join(work, "affinity.npy"))
+    elif prior:
         profile = args.profile or os.path.join(work, "profile.json")
         if not args.profile:
             seconds["profile"], cmd = make_profile(args, prior, split,

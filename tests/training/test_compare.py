@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """compare.py end to end on tiny data: a smoke source model, a LabelMeFacade
 segmenter trained for one epoch on 4 images, then CAT with the text prior
-(2 fine-tuning iterations), its zero-shot twin and the from-scratch
-baseline, each writing its result file, and --table assembling them into a
+(2 fine-tuning iterations), its zero-shot twin, the from-scratch
+baseline and the uniform and random zero-shot matrices, each writing its result file, and --table assembling them into a
 Markdown file between the markers."""
 
 import json
@@ -36,7 +36,8 @@ def main():
                   "--segmenter", os.path.join(seg_dir, "segmenter.pt"),
                   "--data", tbase.LMF, "--source-data", tbase.CAMVID,
                   "--cli", tbase.cli_path(), "--results", results]
-        methods = ("cat-text", "zeroshot-text", "scratch")
+        methods = ("cat-text", "zeroshot-text", "scratch", "zeroshot-uniform",
+                   "zeroshot-random")
         for m in methods:
             tbase.run([tbase.PY, compare, "--method", m] + common)
             with open(os.path.join(results, m + "-25.json")) as f:
@@ -45,6 +46,12 @@ def main():
                 assert isinstance(r[key], float), (m, key, r[key])
             assert r["split"] == "train25" and r["eval_images"] == 4
             assert os.path.exists(r["grid"]), r["grid"]
+            if m in ("zeroshot-uniform", "zeroshot-random"):
+                import numpy as np
+                a = np.load(r["profile"])
+                assert a.shape == (9, 11), a.shape
+                assert np.allclose(a.sum(1), 1, atol=1e-5)
+                assert (a.std(1) < 1e-6).all() == (m == "zeroshot-uniform")
         doc = os.path.join(tmp, "RESULTS.md")
         with open(doc, "w") as f:
             f.write("# Results\n\nbefore\n<!-- results-table:begin -->\n"
