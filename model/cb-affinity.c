@@ -280,48 +280,21 @@ n_source_classes (const CbModel *model)
   return model->gen.semantic_nc - (model->gen.dontcare_channel >= 0 ? 1 : 0);
 }
 
-CbExampleStats *
-cb_example_stats_compute (const CbGraphRunner *runner, const CbModel *model, const CbClassSet *classes,
-                          const CbExampleSet *examples, GCancellable *cancellable,
-                          void (*progress) (double fraction, gpointer user_data), gpointer user_data, GError **error)
+/* Runs graph (input: the photo) once per example at the model's size and
+ * hands each output to take(). what names the network in errors.
+ * Cancellable between photos. */
+typedef void (*TakeOutput) (const CbTensor *out, const CbExample *example, gpointer data);
+
+static gboolean
+run_over_examples (const CbGraphRunner *runner, const CbGraph *graph, const char *what, const CbModel *model,
+                   const CbExampleSet *examples, CbTensor *out, TakeOutput take, gpointer take_data,
+                   GCancellable *cancellable, void (*progress) (double fraction, gpointer user_data),
+                   gpointer user_data, GError **error)
 {
-  g_return_val_if_fail (model != NULL && classes != NULL && examples != NULL, NULL);
-  if (runner == NULL)
-    runner = &reference_runner;
-
-  CbDiscriminatorConfig config;
-  if (!cb_discriminator_get_config (model, &config, error))
-    return NULL;
   guint W = model->gen.width, H = model->gen.height;
-  guint n_source = n_source_classes (model), n_classes = cb_class_set_get_n_classes (classes);
-  guint F = config.head, n_out = config.n_outputs;
-  gsize hw = (gsize)W * H;
-
-  g_autoptr (CbGraph) graph = cb_discriminator_build (model, W, H, TRUE, error);
-  if (graph == NULL)
-    return NULL;
-
-  /* label id -> class index, -1 for void and ids not in the set */
-  int lut[256];
-  for (guint id = 0; id < 256; id++)
-    lut[id] = id == CB_VOID_ID ? -1 : cb_class_set_index_of_id (classes, id);
-  g_autofree guint *channel = g_new (guint, MAX (n_source, 1));
-  for (guint s = 0; s < n_source; s++)
-    channel[s] = 1 + cb_model_source_channel (model, s); /* D output 0 is fake */
-
-  g_autofree double *post = g_new0 (double, (gsize)n_classes *n_source);
-  g_autofree double *feat = g_new0 (double, (gsize)n_classes *F);
-  g_autofree double *p = g_new0 (double, MAX (n_source, 1));
-  guint64 *pixels = g_new0 (guint64, MAX (n_classes, 1));
-  g_autoptr (CbTensor) out = cb_tensor_new (n_out + F, H, W);
-
-  gint64 start = g_get_monotonic_time ();
   gpointer plan = runner->prepare (runner->user_data, graph, error);
   if (plan == NULL)
-    {
-      g_free (pixels);
-      return NULL;
-    }
+    return FALSE;
   gboolean ok = TRUE;
   for (guint e = 0; e < examples->examples->len && ok; e++)
     {
@@ -341,42 +314,108 @@ cb_example_stats_compute (const CbGraphRunner *runner, const CbModel *model, con
       g_autoptr (CbTensor) in = cb_photo_to_tensor (ex->photo);
       if (!runner->run (plan, &in, 1, out, error))
         {
-          g_prefix_error (error, "%s: the discriminator on “%s”: ", examples->dir, ex->stem);
+          g_prefix_error (error, "%s: the %s on “%s”: ", examples->dir, what, ex->stem);
           ok = FALSE;
           break;
         }
-      for (gsize i = 0; i < hw; i++)
-        {
-          int t = lut[ex->labels->ids[i]];
-          if (t < 0)
-            continue;
-          pixels[t]++;
-          /* softmax over the real source channels alone: p(s | real, not don't-care) */
-          double max = -INFINITY, sum = 0;
-          for (guint s = 0; s < n_source; s++)
-            max = MAX (max, (double)out->data[channel[s] * hw + i]);
-          for (guint s = 0; s < n_source; s++)
-            sum += p[s] = exp ((double)out->data[channel[s] * hw + i] - max);
-          for (guint s = 0; s < n_source; s++)
-            post[(gsize)t * n_source + s] += p[s] / sum;
-          for (guint f = 0; f < F; f++)
-            feat[(gsize)t * F + f] += out->data[(n_out + f) * hw + i];
-        }
+      take (out, ex, take_data);
       if (progress != NULL)
         progress ((double)(e + 1) / examples->examples->len, user_data);
     }
   runner->free_plan (plan);
-  if (!ok)
+  return ok;
+}
+
+/* label id -> class index, -1 for void and ids not in the set */
+static void
+class_lut (const CbClassSet *classes, int lut[256])
+{
+  for (guint id = 0; id < 256; id++)
+    lut[id] = id == CB_VOID_ID ? -1 : cb_class_set_index_of_id (classes, id);
+}
+
+typedef struct
+{
+  int lut[256];
+  const guint *channel;
+  guint n_source, n_out, F;
+  double *post, *feat, *p;
+  guint64 *pixels;
+} DiscriminatorSums;
+
+static void
+take_discriminator (const CbTensor *out, const CbExample *ex, gpointer data)
+{
+  DiscriminatorSums *d = data;
+  gsize hw = (gsize)out->h * out->w;
+  for (gsize i = 0; i < hw; i++)
     {
-      g_free (pixels);
-      return NULL;
+      int t = d->lut[ex->labels->ids[i]];
+      if (t < 0)
+        continue;
+      d->pixels[t]++;
+      /* softmax over the real source channels alone: p(s | real, not don't-care) */
+      double max = -INFINITY, sum = 0;
+      for (guint s = 0; s < d->n_source; s++)
+        max = MAX (max, (double)out->data[d->channel[s] * hw + i]);
+      for (guint s = 0; s < d->n_source; s++)
+        sum += d->p[s] = exp ((double)out->data[d->channel[s] * hw + i] - max);
+      for (guint s = 0; s < d->n_source; s++)
+        d->post[(gsize)t * d->n_source + s] += d->p[s] / sum;
+      for (guint f = 0; f < d->F; f++)
+        d->feat[(gsize)t * d->F + f] += out->data[(d->n_out + f) * hw + i];
     }
+}
+
+CbExampleStats *
+cb_example_stats_compute (const CbGraphRunner *runner, const CbModel *model, const CbClassSet *classes,
+                          const CbExampleSet *examples, GCancellable *cancellable,
+                          void (*progress) (double fraction, gpointer user_data), gpointer user_data, GError **error)
+{
+  g_return_val_if_fail (model != NULL && classes != NULL && examples != NULL, NULL);
+  if (runner == NULL)
+    runner = &reference_runner;
+
+  CbDiscriminatorConfig config;
+  if (!cb_discriminator_get_config (model, &config, error))
+    return NULL;
+  guint W = model->gen.width, H = model->gen.height;
+  guint n_source = n_source_classes (model), n_classes = cb_class_set_get_n_classes (classes);
+  guint F = config.head, n_out = config.n_outputs;
+
+  g_autoptr (CbGraph) graph = cb_discriminator_build (model, W, H, TRUE, error);
+  if (graph == NULL)
+    return NULL;
+
+  g_autofree guint *channel = g_new (guint, MAX (n_source, 1));
+  for (guint s = 0; s < n_source; s++)
+    channel[s] = 1 + cb_model_source_channel (model, s); /* D output 0 is fake */
+  g_autofree double *post = g_new0 (double, (gsize)n_classes *n_source);
+  g_autofree double *feat = g_new0 (double, (gsize)n_classes *F);
+  g_autofree double *p = g_new0 (double, MAX (n_source, 1));
+  g_autofree guint64 *pixels = g_new0 (guint64, MAX (n_classes, 1));
+  DiscriminatorSums sums = {
+    .channel = channel,
+    .n_source = n_source,
+    .n_out = n_out,
+    .F = F,
+    .post = post,
+    .feat = feat,
+    .p = p,
+    .pixels = pixels,
+  };
+  class_lut (classes, sums.lut);
+  g_autoptr (CbTensor) out = cb_tensor_new (n_out + F, H, W);
+
+  gint64 start = g_get_monotonic_time ();
+  if (!run_over_examples (runner, graph, "discriminator", model, examples, out, take_discriminator, &sums, cancellable,
+                          progress, user_data, error))
+    return NULL;
 
   CbExampleStats *stats = g_new0 (CbExampleStats, 1);
   stats->n_classes = n_classes;
   stats->n_source = n_source;
   stats->n_features = F;
-  stats->pixels = pixels;
   stats->posterior = g_new0 (float, MAX ((gsize)n_classes * n_source, 1));
   stats->features = g_new0 (float, MAX ((gsize)n_classes * F, 1));
   for (guint t = 0; t < n_classes; t++)
@@ -387,9 +426,34 @@ cb_example_stats_compute (const CbGraphRunner *runner, const CbModel *model, con
         for (guint f = 0; f < F; f++)
           stats->features[(gsize)t * F + f] = (float)(feat[(gsize)t * F + f] / (double)pixels[t]);
       }
+  stats->pixels = g_steal_pointer (&pixels);
   stats->n_photos = examples->examples->len;
   stats->seconds = (double)(g_get_monotonic_time () - start) / 1e6;
   return stats;
+}
+
+typedef struct
+{
+  int lut[256];
+  guint F;
+  double *feat;
+  guint64 *pixels;
+} FeatureSums;
+
+static void
+take_features (const CbTensor *out, const CbExample *ex, gpointer data)
+{
+  FeatureSums *d = data;
+  gsize hw = (gsize)out->h * out->w;
+  for (gsize i = 0; i < hw; i++)
+    {
+      int t = d->lut[ex->labels->ids[i]];
+      if (t < 0)
+        continue;
+      d->pixels[t]++;
+      for (guint f = 0; f < d->F; f++)
+        d->feat[(gsize)t * d->F + f] += out->data[f * hw + i];
+    }
 }
 
 float *
@@ -407,57 +471,17 @@ cb_example_features_compute (const CbGraphRunner *runner, const CbModel *model, 
     return NULL;
   guint W = model->gen.width, H = model->gen.height, F = config.n_features;
   guint n_classes = cb_class_set_get_n_classes (classes);
-  gsize hw = (gsize)W * H;
   g_autoptr (CbGraph) graph = cb_vision_encoder_build (model, W, H, error);
   if (graph == NULL)
     return NULL;
 
-  int lut[256];
-  for (guint id = 0; id < 256; id++)
-    lut[id] = id == CB_VOID_ID ? -1 : cb_class_set_index_of_id (classes, id);
   g_autofree double *feat = g_new0 (double, MAX ((gsize)n_classes * F, 1));
   g_autofree guint64 *pixels = g_new0 (guint64, MAX (n_classes, 1));
+  FeatureSums sums = { .F = F, .feat = feat, .pixels = pixels };
+  class_lut (classes, sums.lut);
   g_autoptr (CbTensor) out = cb_tensor_new (F, H, W);
-  gpointer plan = runner->prepare (runner->user_data, graph, error);
-  if (plan == NULL)
-    return NULL;
-  gboolean ok = TRUE;
-  for (guint e = 0; e < examples->examples->len && ok; e++)
-    {
-      const CbExample *ex = g_ptr_array_index (examples->examples, e);
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        {
-          ok = FALSE;
-          break;
-        }
-      if (ex->photo->width != W || ex->photo->height != H || ex->labels->width != W || ex->labels->height != H)
-        {
-          g_set_error (error, CB_ERROR, CB_ERROR_MISMATCH, "%s: the example “%s” is not at the model's size %u×%u",
-                       examples->dir, ex->stem, W, H);
-          ok = FALSE;
-          break;
-        }
-      g_autoptr (CbTensor) in = cb_photo_to_tensor (ex->photo);
-      if (!runner->run (plan, &in, 1, out, error))
-        {
-          g_prefix_error (error, "%s: the vision encoder on “%s”: ", examples->dir, ex->stem);
-          ok = FALSE;
-          break;
-        }
-      for (gsize i = 0; i < hw; i++)
-        {
-          int t = lut[ex->labels->ids[i]];
-          if (t < 0)
-            continue;
-          pixels[t]++;
-          for (guint f = 0; f < F; f++)
-            feat[(gsize)t * F + f] += out->data[f * hw + i];
-        }
-      if (progress != NULL)
-        progress ((double)(e + 1) / examples->examples->len, user_data);
-    }
-  runner->free_plan (plan);
-  if (!ok)
+  if (!run_over_examples (runner, graph, "vision encoder", model, examples, out, take_features, &sums, cancellable,
+                          progress, user_data, error))
     return NULL;
   float *means = g_new0 (float, MAX ((gsize)n_classes * F, 1));
   for (guint t = 0; t < n_classes; t++)

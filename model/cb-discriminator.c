@@ -35,22 +35,7 @@ static gboolean
 conv_shape (const CbModel *model, const char *path, guint k, guint *cout, guint *cin, GError **error)
 {
   g_autofree char *name = g_strdup_printf ("D.%s.weight", path);
-  const CbSafetensorsEntry *e = lookup (model, name);
-  if (e == NULL)
-    {
-      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: the discriminator tensor “%s” is missing", model->path, name);
-      return FALSE;
-    }
-  if (e->n_dims != 4 || e->shape[2] != k || e->shape[3] != k || e->shape[0] == 0 || e->shape[1] == 0
-      || e->shape[0] > G_MAXUINT16 || e->shape[1] > G_MAXUINT16)
-    {
-      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: “%s” is not a %ux%u convolution weight", model->path, name, k,
-                   k);
-      return FALSE;
-    }
-  *cout = (guint)e->shape[0];
-  *cin = (guint)e->shape[1];
-  return TRUE;
+  return cb_model_conv_shape (model, name, k, "discriminator", cout, cin, error);
 }
 
 gboolean

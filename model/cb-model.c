@@ -386,6 +386,28 @@ cb_model_get_weight (const CbModel *model, const char *name, guint n_dims, const
   return cb_safetensors_entry_to_f32 (e);
 }
 
+gboolean
+cb_model_conv_shape (const CbModel *model, const char *name, guint k, const char *what, guint *cout, guint *cin,
+                     GError **error)
+{
+  const CbSafetensorsEntry *e = cb_safetensors_lookup (model->weights, name);
+  if (e == NULL)
+    {
+      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: the %s tensor “%s” is missing", model->path, what, name);
+      return FALSE;
+    }
+  if (e->n_dims != 4 || e->shape[2] != k || e->shape[3] != k || e->shape[0] == 0 || e->shape[1] == 0
+      || e->shape[0] > G_MAXUINT16 || e->shape[1] > G_MAXUINT16)
+    {
+      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: “%s” is not a %ux%u convolution weight", model->path, name, k,
+                   k);
+      return FALSE;
+    }
+  *cout = (guint)e->shape[0];
+  *cin = (guint)e->shape[1];
+  return TRUE;
+}
+
 guint64
 cb_model_count_parameters (const CbModel *model, const char *prefix)
 {

@@ -11,24 +11,26 @@ G_BEGIN_DECLS
 
 #define CB_MODEL_MAX_BLOCKS 12
 
-typedef struct {
-  guint n_blocks;                         /* n ResNet-SPADE blocks */
+typedef struct
+{
+  guint n_blocks;                          /* n ResNet-SPADE blocks */
   guint channels[CB_MODEL_MAX_BLOCKS + 1]; /* n + 1 widths */
   guint z_dim;
-  guint semantic_nc;   /* label channels, don't-care included */
+  guint semantic_nc;    /* label channels, don't-care included */
   int dontcare_channel; /* -1 when none */
   guint spade_hidden;
   guint width, height; /* native output size */
   float bn_eps;
 } CbGeneratorConfig;
 
-typedef struct {
+typedef struct
+{
   char *path;
-  char *sha256;         /* hex of the file's bytes */
+  char *sha256; /* hex of the file's bytes */
   CbGeneratorConfig gen;
-  CbClassSet *classes;  /* the source classes S' (in channel order, don't-care skipped) */
+  CbClassSet *classes; /* the source classes S' (in channel order, don't-care skipped) */
   gboolean has_discriminator, has_vision_encoder, has_source_prototypes;
-  JsonNode *config;     /* the whole catbrush.config */
+  JsonNode *config; /* the whole catbrush.config */
   CbSafetensors *weights;
 } CbModel;
 
@@ -41,9 +43,13 @@ void cb_model_free (CbModel *model);
 guint cb_model_source_channel (const CbModel *model, guint s);
 
 /* A weight as F32 (g_free), checked against the expected shape (n_dims dims). */
-float *cb_model_get_weight (const CbModel *model, const char *name, guint n_dims, const guint64 *shape,
-                            GError **error);
+float *cb_model_get_weight (const CbModel *model, const char *name, guint n_dims, const guint64 *shape, GError **error);
 gboolean cb_model_has_tensor (const CbModel *model, const char *name);
+/* The shape of a k x k convolution weight `name` ([cout, cin, k, k]);
+ * CB_ERROR_FORMAT naming the file, `what` (e.g. "discriminator") and the
+ * tensor when it is missing or of another shape. */
+gboolean cb_model_conv_shape (const CbModel *model, const char *name, guint k, const char *what, guint *cout,
+                              guint *cin, GError **error);
 
 /* Parameters in G.* (generator) tensors. */
 guint64 cb_model_count_parameters (const CbModel *model, const char *prefix);

@@ -7,29 +7,20 @@
 
 #include <string.h>
 
-/* the shape of V.<path>.weight, a k x k convolution: [cout, cin, k, k] */
+/* the shape of V.<path>.weight, a k x k convolution with a bias: [cout, cin, k, k] */
 static gboolean
 conv_shape (const CbModel *model, const char *path, guint k, guint *cout, guint *cin, GError **error)
 {
   g_autofree char *name = g_strdup_printf ("V.%s.weight", path);
   g_autofree char *bias = g_strdup_printf ("V.%s.bias", path);
-  const CbSafetensorsEntry *e = cb_safetensors_lookup (model->weights, name);
-  const CbSafetensorsEntry *b = cb_safetensors_lookup (model->weights, bias);
-  if (e == NULL || b == NULL)
+  if (!cb_model_conv_shape (model, name, k, "vision encoder", cout, cin, error))
+    return FALSE;
+  if (!cb_model_has_tensor (model, bias))
     {
       g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: the vision encoder tensor “%s” is missing", model->path,
-                   e == NULL ? name : bias);
+                   bias);
       return FALSE;
     }
-  if (e->n_dims != 4 || e->shape[2] != k || e->shape[3] != k || e->shape[0] == 0 || e->shape[1] == 0
-      || e->shape[0] > G_MAXUINT16 || e->shape[1] > G_MAXUINT16)
-    {
-      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: “%s” is not a %ux%u convolution weight", model->path, name, k,
-                   k);
-      return FALSE;
-    }
-  *cout = (guint)e->shape[0];
-  *cin = (guint)e->shape[1];
   return TRUE;
 }
 
