@@ -104,6 +104,19 @@ vulkan_or_reason (char **why)
   return vk;
 }
 
+/* g_test_init() with the pipeline cache in a private directory, not the
+ * user's; returns that directory (remove_tree() it at the end). */
+G_GNUC_UNUSED static char *
+affinity_test_init (int *argc, char ***argv)
+{
+  g_autoptr (GError) error = NULL;
+  char *cache_dir = g_dir_make_tmp ("catbrush-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_setenv ("XDG_CACHE_HOME", cache_dir, TRUE);
+  g_test_init (argc, argv, NULL);
+  return cache_dir;
+}
+
 /* ------------------------------------------------------------ model files */
 
 /* A copy of the tiny model without its D.* tensors (an imported generator alone). */

@@ -212,11 +212,7 @@ prepare (void)
 int
 main (int argc, char **argv)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *cache_dir = g_dir_make_tmp ("catbrush-test-XXXXXX", &error);
-  g_assert_no_error (error);
-  g_setenv ("XDG_CACHE_HOME", cache_dir, TRUE);
-  g_test_init (&argc, &argv, NULL);
+  g_autofree char *cache_dir = affinity_test_init (&argc, &argv);
 
   skip_reason = prepare ();
   if (skip_reason != NULL)

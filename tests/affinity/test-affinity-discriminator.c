@@ -251,12 +251,7 @@ test_fixture (void)
 int
 main (int argc, char **argv)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *cache_dir = g_dir_make_tmp ("catbrush-test-XXXXXX", &error);
-  g_assert_no_error (error);
-  /* the pipeline cache goes to a private directory, not the user's */
-  g_setenv ("XDG_CACHE_HOME", cache_dir, TRUE);
-  g_test_init (&argc, &argv, NULL);
+  g_autofree char *cache_dir = affinity_test_init (&argc, &argv);
 
   vulkan = vulkan_or_reason (&no_vulkan_reason);
   if (vulkan != NULL)

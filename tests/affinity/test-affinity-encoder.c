@@ -222,11 +222,7 @@ test_bad_encoder (void)
 int
 main (int argc, char **argv)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *cache_dir = g_dir_make_tmp ("catbrush-test-XXXXXX", &error);
-  g_assert_no_error (error);
-  g_setenv ("XDG_CACHE_HOME", cache_dir, TRUE);
-  g_test_init (&argc, &argv, NULL);
+  g_autofree char *cache_dir = affinity_test_init (&argc, &argv);
   vulkan = vulkan_or_reason (&no_vulkan_reason);
   g_test_add_func ("/affinity/encoder/config", test_config);
   g_test_add_func ("/affinity/encoder/fixture", test_fixture);

@@ -579,11 +579,7 @@ test_estimate_refusals (void)
 int
 main (int argc, char **argv)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *cache_dir = g_dir_make_tmp ("catbrush-test-XXXXXX", &error);
-  g_assert_no_error (error);
-  g_setenv ("XDG_CACHE_HOME", cache_dir, TRUE);
-  g_test_init (&argc, &argv, NULL);
+  g_autofree char *cache_dir = affinity_test_init (&argc, &argv);
 
   vulkan = vulkan_or_reason (&no_vulkan_reason);
 
