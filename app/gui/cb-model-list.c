@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "model/cb-model.h"
+#include "model/cb-safetensors.h"
 
 #define MODEL_SUFFIX ".safetensors"
 
@@ -29,6 +30,27 @@ cb_model_list_user_dir (void)
   return g_build_filename (g_get_user_data_dir (), "catbrush", "models", NULL);
 }
 
+/* model_card.name of the file's catbrush.config, or NULL; only the header is
+ * read (the weights stay mapped, untouched) */
+static char *
+card_name (const char *path)
+{
+  g_autoptr (CbSafetensors) st = cb_safetensors_open (path, NULL);
+  const char *text = st != NULL ? cb_safetensors_get_metadata (st, "catbrush.config") : NULL;
+  if (text == NULL)
+    return NULL;
+  g_autoptr (JsonNode) root = json_from_string (text, NULL);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+  JsonNode *card = json_object_get_member (json_node_get_object (root), "model_card");
+  if (card == NULL || !JSON_NODE_HOLDS_OBJECT (card))
+    return NULL;
+  JsonNode *name = json_object_get_member (json_node_get_object (card), "name");
+  if (name == NULL || json_node_get_value_type (name) != G_TYPE_STRING || *json_node_get_string (name) == '\0')
+    return NULL;
+  return g_strdup (json_node_get_string (name));
+}
+
 static CbModelEntry *
 entry_new (const char *path, gboolean bundled)
 {
@@ -37,6 +59,14 @@ entry_new (const char *path, gboolean bundled)
 
   if (g_str_has_suffix (base, MODEL_SUFFIX) && strlen (base) > strlen (MODEL_SUFFIX))
     base[strlen (base) - strlen (MODEL_SUFFIX)] = '\0';
+  /* the card's name says what a model is; the file name tells two apart */
+  g_autofree char *card = card_name (path);
+  if (card != NULL && g_strcmp0 (card, base) != 0)
+    {
+      g_autofree char *both = g_strdup_printf ("%s — %s", card, base);
+      g_free (base);
+      base = g_steal_pointer (&both);
+    }
   entry->path = g_strdup (path);
   entry->name = bundled ? g_strdup_printf ("%s (bundled)", base) : g_steal_pointer (&base);
   entry->bundled = bundled;

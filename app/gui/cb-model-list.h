@@ -16,7 +16,7 @@ G_BEGIN_DECLS
 typedef struct
 {
   char *path;
-  char *name;       /* for people: the file name without .safetensors */
+  char *name;       /* for people: the model card's name — the file name without .safetensors */
   gboolean bundled; /* cb_model_find_default () */
 } CbModelEntry;
 
