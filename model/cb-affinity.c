@@ -792,6 +792,21 @@ source_prototypes (const CbModel *model, const CbAffinityOptions *o, guint F, co
   return protos;
 }
 
+/* A pass's share of the estimate's progress bar. */
+typedef struct
+{
+  void (*progress) (double fraction, gpointer user_data);
+  gpointer user_data;
+  double start, share;
+} ProgressPart;
+
+static void
+part_progress (double fraction, gpointer data)
+{
+  const ProgressPart *part = data;
+  part->progress (part->start + part->share * fraction, part->user_data);
+}
+
 CbProfile *
 cb_affinity_estimate (const CbModel *model, const CbClassSet *target, const CbAffinityOptions *o, GError **error)
 {
@@ -856,10 +871,15 @@ cb_affinity_estimate (const CbModel *model, const CbClassSet *target, const CbAf
   /* the vision prior's features: the self-supervised encoder where the model
    * has one, else the discriminator's */
   gboolean use_encoder = o->use[CB_AFFINITY_VISION] && model->has_vision_encoder;
-  if (o->use[CB_AFFINITY_SEG] || (o->use[CB_AFFINITY_VISION] && !use_encoder))
+  gboolean use_d = o->use[CB_AFFINITY_SEG] || (o->use[CB_AFFINITY_VISION] && !use_encoder);
+  /* one progress bar over both passes; the encoder is the lighter network */
+  double d_share = use_d && use_encoder ? 0.9 : 1.0;
+  ProgressPart d_part = { o->progress, o->progress_data, 0.0, d_share };
+  ProgressPart v_part = { o->progress, o->progress_data, use_d ? d_share : 0.0, use_d ? 1.0 - d_share : 1.0 };
+  if (use_d)
     {
-      stats = cb_example_stats_compute (o->runner, model, target, o->examples, o->cancellable, o->progress,
-                                        o->progress_data, error);
+      stats = cb_example_stats_compute (o->runner, model, target, o->examples, o->cancellable,
+                                        o->progress != NULL ? part_progress : NULL, &d_part, error);
       if (stats == NULL)
         return NULL;
     }
@@ -874,8 +894,9 @@ cb_affinity_estimate (const CbModel *model, const CbClassSet *target, const CbAf
   if (use_encoder)
     {
       guint F = 0, source_F = 0;
-      g_autofree float *target_features = cb_example_features_compute (
-        o->runner, model, target, o->examples, o->cancellable, o->progress, o->progress_data, &F, error);
+      g_autofree float *target_features
+        = cb_example_features_compute (o->runner, model, target, o->examples, o->cancellable,
+                                       o->progress != NULL ? part_progress : NULL, &v_part, &F, error);
       if (target_features == NULL)
         return NULL;
       g_autofree float *protos = NULL;

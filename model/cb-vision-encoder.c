@@ -97,7 +97,7 @@ cb_vision_encoder_get_config (const CbModel *model, CbVisionEncoderConfig *confi
   return TRUE;
 }
 
-/* conv V.<path> with bias and act; NULL-safe through *ok */
+/* conv V.<path> with bias and act; CB_NO_VALUE with error set when a tensor is wrong */
 static guint
 add_conv (CbGraph *graph, const CbModel *model, const char *path, guint in, guint cout, guint k, CbActivation act,
           GError **error)
