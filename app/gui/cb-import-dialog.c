@@ -9,6 +9,7 @@
 #include "app/gui/cb-example-folder.h"
 #include "model/cb-discriminator.h"
 #include "model/cb-error.h"
+#include "model/cb-vision-encoder.h"
 #include "model/cb-wordnet.h"
 #include "render/cb-backend.h"
 
@@ -81,7 +82,17 @@ cb_import_dialog_method_available (CbImportDialog *self, CbAffinityMethod method
         }
       return TRUE;
     }
-  if (!cb_discriminator_get_config (self->model, &config, &error))
+  if (method == CB_AFFINITY_VISION && self->model->has_vision_encoder)
+    {
+      CbVisionEncoderConfig vconfig;
+      if (!cb_vision_encoder_get_config (self->model, &vconfig, &error))
+        {
+          if (why)
+            *why = g_strdup_printf ("The model's vision encoder is unusable: %s", error->message);
+          return FALSE;
+        }
+    }
+  else if (!cb_discriminator_get_config (self->model, &config, &error))
     {
       if (why)
         *why = g_strdup_printf ("The model has no discriminator: %s", error->message);
@@ -106,13 +117,18 @@ update_sensitivity (CbImportDialog *self)
   for (guint m = 0; m < CB_AFFINITY_N_METHODS; m++)
     {
       g_autofree char *why = NULL;
+      g_autofree char *why_tip = NULL;
       gboolean available = cb_import_dialog_method_available (self, m, &why);
 
       gtk_widget_set_sensitive (self->checks[m], available && !computing);
       gtk_widget_set_sensitive (self->weight_spins[m], available && self->use[m] && !computing);
       gtk_label_set_text (GTK_LABEL (self->why_labels[m]), why ? why : "");
       gtk_widget_set_visible (self->why_labels[m], why != NULL);
-      gtk_widget_set_tooltip_text (self->checks[m], why);
+      if (why == NULL && m == CB_AFFINITY_VISION)
+        why_tip = g_strdup (self->model->has_vision_encoder
+                              ? "Features of the model's self-supervised encoder"
+                              : "Features of the model's discriminator (the model has no self-supervised encoder)");
+      gtk_widget_set_tooltip_text (self->checks[m], why != NULL ? why : why_tip);
       any |= available && self->use[m] && self->weights[m] > 0;
     }
   gtk_widget_set_sensitive (self->compute_button, !computing && self->target != NULL && any);
