@@ -183,6 +183,11 @@ test_default_model (gconstpointer data)
       g_test_skip ("no bundled default model");
       return;
     }
+  if (datasets == NULL)
+    {
+      g_test_skip ("CB_DATASETS is not set");
+      return;
+    }
   g_autofree char *meta_path = fixture ("default-fixture.json");
   g_autoptr (JsonParser) parser = json_parser_new ();
   if (!json_parser_load_from_file (parser, meta_path, &error))
