@@ -61,7 +61,8 @@ def parse_args():
     p.add_argument("--out", required=True, help="run folder")
     p.add_argument("--resume", action="store_true")
     p.add_argument("--prototypes-only", action="store_true",
-                   help="recompute the prototypes of a finished run")
+                   help="recompute the prototypes of the run in --out "
+                        "(implies --resume; no training)")
     return p.parse_args()
 
 
@@ -147,7 +148,9 @@ def main():
     gen = torch.Generator().manual_seed(args.seed)
     state_path = os.path.join(args.out, "state.pt")
     step, seconds, commands = 0, 0.0, []
-    if args.resume and os.path.exists(state_path):
+    if args.prototypes_only and not os.path.exists(state_path):
+        raise SystemExit("--prototypes-only: no run in %s" % args.out)
+    if (args.resume or args.prototypes_only) and os.path.exists(state_path):
         st = torch.load(state_path, map_location="cpu")
         net = enc.build(st["config"])
         net.load_state_dict(st["net"])
