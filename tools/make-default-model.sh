@@ -1,0 +1,40 @@
+#!/bin/sh
+# tools/make-default-model.sh: the bundled default model from a training run,
+# every step that docs/MODEL_CARD.md quotes:
+#
+#   tools/make-default-model.sh [RUN_DIR] [ENCODER] [SEGMENTER]
+#
+# RUN_DIR (default /work/runs/camvid128) holds train.py's latest.pt, ENCODER
+# (/work/runs/encoder/encoder.pt) is train_encoder.py's result, SEGMENTER
+# (/work/runs/seg_camvid/segmenter.pt) the CamVid evaluation segmenter.
+#  1. export.py: EMA generator + discriminator + encoder, F16, to a temporary file
+#  2. evaluate.py on CamVid val: generated-image mIoU, real-photo mIoU, Fréchet
+#  3. export.py again with those metrics in the model card, into
+#     resources/models/default.safetensors
+#  4. make_default_fixture.py: PyTorch's image for the C test
+#  5. sample_grid.py: docs/images/default-grid.jpg
+# Metrics and logs go to /work/runs/eval/.
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+set -eu
+cd "$(dirname "$0")/.."
+run=${1:-/work/runs/camvid128}
+encoder=${2:-/work/runs/encoder/encoder.pt}
+segmenter=${3:-/work/runs/seg_camvid/segmenter.pt}
+data=../shared/datasets/camvid
+py=/usr/bin/python3
+out=/work/runs/eval
+mkdir -p "$out" docs/images
+tmp=$out/default-unrated.safetensors
+
+$py training/export.py "$run/latest.pt" "$tmp" --f16 --encoder "$encoder" --threads 2
+$py training/evaluate.py --model "$tmp" --segmenter "$segmenter" --data "$data" --split val \
+  --threads 2 --out "$out/default-val.json" --save-images "$out/default-val-images"
+$py training/export.py "$run/latest.pt" resources/models/default.safetensors --f16 \
+  --encoder "$encoder" --metrics "$out/default-val.json" --threads 2 \
+  --name "Catbrush default: OASIS 128x96 on CamVid"
+$py training/make_default_fixture.py
+$py training/sample_grid.py --model resources/models/default.safetensors --data "$data" \
+  --split val --rows 6 --seed 3 --scale 2 -o docs/images/default-grid.jpg
+ls -l resources/models/default.safetensors
+cat "$out/default-val.json"
