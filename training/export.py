@@ -82,6 +82,13 @@ def add_encoder(path, cfg, tensors):
     if list(e["class_ids"]) != ids:
         raise SystemExit("%s: prototypes for class ids %s, the model has %s"
                          % (path, e["class_ids"], ids))
+    size = e.get("size")
+    g = cfg["generator"]
+    if size is not None and list(size) != [g["width"], g["height"]]:
+        # the prototypes were averaged at that size; the app computes the
+        # target's at the model's
+        raise SystemExit("%s: encoder trained at %dx%d, the model is %dx%d"
+                         % (path, size[0], size[1], g["width"], g["height"]))
     net = enc.build(e["config"])
     net.load_state_dict(e["state"])
     net.eval()

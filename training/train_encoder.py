@@ -207,6 +207,7 @@ def main():
     result = {"config": net.config(), "state": net.state_dict(),
               "prototypes": protos, "prototype_pixels": counts.tolist(),
               "class_ids": ids, "steps": step, "seconds": round(seconds, 1),
+              "size": [args.width, args.height],
               "data": os.path.abspath(args.data), "split": args.split,
               "objective": "SimCLR NT-Xent on %d-%d px patches, tau %g, "
                            "batch %d" % (args.min_patch, args.max_patch,
