@@ -334,13 +334,51 @@ class_lut (const CbClassSet *classes, int lut[256])
     lut[id] = id == CB_VOID_ID ? -1 : cb_class_set_index_of_id (classes, id);
 }
 
+/* Per class: labelled pixels and the sum of F output channels from `first` on. */
 typedef struct
 {
   int lut[256];
-  const guint *channel;
-  guint n_source, n_out, F;
-  double *post, *feat, *p;
+  guint first, F;
+  double *feat;
   guint64 *pixels;
+} FeatureSums;
+
+static void
+take_features (const CbTensor *out, const CbExample *ex, gpointer data)
+{
+  FeatureSums *d = data;
+  gsize hw = (gsize)out->h * out->w;
+  for (gsize i = 0; i < hw; i++)
+    {
+      int t = d->lut[ex->labels->ids[i]];
+      if (t < 0)
+        continue;
+      d->pixels[t]++;
+      for (guint f = 0; f < d->F; f++)
+        d->feat[(gsize)t * d->F + f] += out->data[(d->first + f) * hw + i];
+    }
+}
+
+/* n x width means of per-class sums; zero rows for classes without pixels */
+static float *
+class_means (const double *sums, const guint64 *pixels, guint n, guint width)
+{
+  float *means = g_new0 (float, MAX ((gsize)n * width, 1));
+  for (guint t = 0; t < n; t++)
+    if (pixels[t] > 0)
+      for (guint k = 0; k < width; k++)
+        means[(gsize)t * width + k] = (float)(sums[(gsize)t * width + k] / (double)pixels[t]);
+  return means;
+}
+
+/* the discriminator's outputs: the posterior over the source classes, and the
+ * features after its logits */
+typedef struct
+{
+  FeatureSums features;
+  const guint *channel;
+  guint n_source;
+  double *post, *p;
 } DiscriminatorSums;
 
 static void
@@ -350,10 +388,9 @@ take_discriminator (const CbTensor *out, const CbExample *ex, gpointer data)
   gsize hw = (gsize)out->h * out->w;
   for (gsize i = 0; i < hw; i++)
     {
-      int t = d->lut[ex->labels->ids[i]];
+      int t = d->features.lut[ex->labels->ids[i]];
       if (t < 0)
         continue;
-      d->pixels[t]++;
       /* softmax over the real source channels alone: p(s | real, not don't-care) */
       double max = -INFINITY, sum = 0;
       for (guint s = 0; s < d->n_source; s++)
@@ -362,9 +399,8 @@ take_discriminator (const CbTensor *out, const CbExample *ex, gpointer data)
         sum += d->p[s] = exp ((double)out->data[d->channel[s] * hw + i] - max);
       for (guint s = 0; s < d->n_source; s++)
         d->post[(gsize)t * d->n_source + s] += d->p[s] / sum;
-      for (guint f = 0; f < d->F; f++)
-        d->feat[(gsize)t * d->F + f] += out->data[(d->n_out + f) * hw + i];
     }
+  take_features (out, ex, &d->features);
 }
 
 CbExampleStats *
@@ -395,16 +431,13 @@ cb_example_stats_compute (const CbGraphRunner *runner, const CbModel *model, con
   g_autofree double *p = g_new0 (double, MAX (n_source, 1));
   g_autofree guint64 *pixels = g_new0 (guint64, MAX (n_classes, 1));
   DiscriminatorSums sums = {
+    .features = { .first = n_out, .F = F, .feat = feat, .pixels = pixels },
     .channel = channel,
     .n_source = n_source,
-    .n_out = n_out,
-    .F = F,
     .post = post,
-    .feat = feat,
     .p = p,
-    .pixels = pixels,
   };
-  class_lut (classes, sums.lut);
+  class_lut (classes, sums.features.lut);
   g_autoptr (CbTensor) out = cb_tensor_new (n_out + F, H, W);
 
   gint64 start = g_get_monotonic_time ();
@@ -416,44 +449,12 @@ cb_example_stats_compute (const CbGraphRunner *runner, const CbModel *model, con
   stats->n_classes = n_classes;
   stats->n_source = n_source;
   stats->n_features = F;
-  stats->posterior = g_new0 (float, MAX ((gsize)n_classes * n_source, 1));
-  stats->features = g_new0 (float, MAX ((gsize)n_classes * F, 1));
-  for (guint t = 0; t < n_classes; t++)
-    if (pixels[t] > 0)
-      {
-        for (guint s = 0; s < n_source; s++)
-          stats->posterior[(gsize)t * n_source + s] = (float)(post[(gsize)t * n_source + s] / (double)pixels[t]);
-        for (guint f = 0; f < F; f++)
-          stats->features[(gsize)t * F + f] = (float)(feat[(gsize)t * F + f] / (double)pixels[t]);
-      }
+  stats->posterior = class_means (post, pixels, n_classes, n_source);
+  stats->features = class_means (feat, pixels, n_classes, F);
   stats->pixels = g_steal_pointer (&pixels);
   stats->n_photos = examples->examples->len;
   stats->seconds = (double)(g_get_monotonic_time () - start) / 1e6;
   return stats;
-}
-
-typedef struct
-{
-  int lut[256];
-  guint F;
-  double *feat;
-  guint64 *pixels;
-} FeatureSums;
-
-static void
-take_features (const CbTensor *out, const CbExample *ex, gpointer data)
-{
-  FeatureSums *d = data;
-  gsize hw = (gsize)out->h * out->w;
-  for (gsize i = 0; i < hw; i++)
-    {
-      int t = d->lut[ex->labels->ids[i]];
-      if (t < 0)
-        continue;
-      d->pixels[t]++;
-      for (guint f = 0; f < d->F; f++)
-        d->feat[(gsize)t * d->F + f] += out->data[f * hw + i];
-    }
 }
 
 float *
@@ -477,19 +478,14 @@ cb_example_features_compute (const CbGraphRunner *runner, const CbModel *model, 
 
   g_autofree double *feat = g_new0 (double, MAX ((gsize)n_classes * F, 1));
   g_autofree guint64 *pixels = g_new0 (guint64, MAX (n_classes, 1));
-  FeatureSums sums = { .F = F, .feat = feat, .pixels = pixels };
+  FeatureSums sums = { .first = 0, .F = F, .feat = feat, .pixels = pixels };
   class_lut (classes, sums.lut);
   g_autoptr (CbTensor) out = cb_tensor_new (F, H, W);
   if (!run_over_examples (runner, graph, "vision encoder", model, examples, out, take_features, &sums, cancellable,
                           progress, user_data, error))
     return NULL;
-  float *means = g_new0 (float, MAX ((gsize)n_classes * F, 1));
-  for (guint t = 0; t < n_classes; t++)
-    if (pixels[t] > 0)
-      for (guint f = 0; f < F; f++)
-        means[(gsize)t * F + f] = (float)(feat[(gsize)t * F + f] / (double)pixels[t]);
   *n_features = F;
-  return means;
+  return class_means (feat, pixels, n_classes, F);
 }
 
 float *
