@@ -10,6 +10,7 @@
 #include "model/cb-model.h"
 #include "model/cb-safetensors.h"
 #include "render/cb-backend.h"
+#include "render/cb-cpu-backend.h"
 
 #include <glib/gstdio.h>
 #include <jpeglib.h>
@@ -117,13 +118,55 @@ affinity_test_init (int *argc, char ***argv)
   return cache_dir;
 }
 
+/* ------------------------------------------------------------ graph runs */
+
+/* The output of a one-input graph on a backend (shape: the graph's output). */
+G_GNUC_UNUSED static CbTensor *
+run_on_backend (CbBackend *backend, const CbGraph *graph, CbTensor *in)
+{
+  g_autoptr (GError) error = NULL;
+  const CbValue *ov = cb_graph_value (graph, graph->output);
+  g_autoptr (CbPlan) plan = cb_backend_prepare (backend, graph, &error);
+  g_assert_no_error (error);
+  CbTensor *out = cb_tensor_new (ov->c, ov->h, ov->w);
+  g_assert_true (cb_plan_run (plan, &in, 1, out, &error));
+  g_assert_no_error (error);
+  return out;
+}
+
+/* The same on the native CPU backend itself: a graph it cannot run fails
+ * here instead of falling back to the reference. */
+G_GNUC_UNUSED static CbTensor *
+run_on_cpu_kernels (const CbGraph *graph, CbTensor *in)
+{
+  g_autoptr (GError) error = NULL;
+  const CbValue *ov = cb_graph_value (graph, graph->output);
+  g_autoptr (CbCpuPlan) plan = cb_cpu_plan_new (graph, NULL, &error);
+  g_assert_no_error (error);
+  CbTensor *out = cb_tensor_new (ov->c, ov->h, ov->w);
+  g_assert_true (cb_cpu_plan_run (plan, &in, 1, out, &error));
+  g_assert_no_error (error);
+  return out;
+}
+
+/* Relative error of got against want, logged as "what: …", at most tolerance. */
+G_GNUC_UNUSED static void
+assert_close (const CbTensor *got, const CbTensor *want, double tolerance, const char *what)
+{
+  double err = cb_tensor_rel_error (got, want);
+  g_test_message ("%s: %g", what, err);
+  if (!(err <= tolerance))
+    g_error ("%s: relative error %g > %g", what, err, tolerance);
+}
+
 /* ------------------------------------------------------------ model files */
 
-/* A copy of the tiny model without its D.* tensors (an imported generator alone). */
+/* A copy of the fixture `name` without the tensors whose names start with
+ * drop (F32), its catbrush.config passed through edit (may be NULL). */
 G_GNUC_UNUSED static void
-write_model_without_d (const char *path)
+write_fixture_without (const char *name, const char *drop, void (*edit) (JsonObject *config), const char *path)
 {
-  g_autofree char *src = fixture ("tiny-model.safetensors");
+  g_autofree char *src = fixture (name);
   g_autoptr (GError) error = NULL;
   g_autoptr (CbSafetensors) st = cb_safetensors_open (src, &error);
   g_assert_no_error (error);
@@ -131,20 +174,33 @@ write_model_without_d (const char *path)
   for (guint i = 0; i < cb_safetensors_get_n_tensors (st); i++)
     {
       const CbSafetensorsEntry *e = cb_safetensors_get_entry (st, i);
-      if (g_str_has_prefix (e->name, "D."))
+      if (g_str_has_prefix (e->name, drop))
         continue;
       g_autofree float *data = cb_safetensors_entry_to_f32 (e);
       cb_safetensors_writer_add (w, e->name, CB_DTYPE_F32, e->n_dims, e->shape, data);
     }
   g_autoptr (JsonNode) config = json_from_string (cb_safetensors_get_metadata (st, "catbrush.config"), &error);
   g_assert_no_error (error);
-  JsonObject *o = json_node_get_object (config);
-  json_object_remove_member (o, "discriminator");
-  json_object_set_boolean_member (json_object_get_object_member (o, "tensors"), "discriminator", FALSE);
+  if (edit != NULL)
+    edit (json_node_get_object (config));
   g_autofree char *text = json_to_string (config, FALSE);
   cb_safetensors_writer_set_metadata (w, "catbrush.config", text);
   g_assert_true (cb_safetensors_writer_write (w, path, &error));
   g_assert_no_error (error);
+}
+
+G_GNUC_UNUSED static void
+drop_discriminator_config (JsonObject *config)
+{
+  json_object_remove_member (config, "discriminator");
+  json_object_set_boolean_member (json_object_get_object_member (config, "tensors"), "discriminator", FALSE);
+}
+
+/* A copy of the tiny model without its D.* tensors (an imported generator alone). */
+G_GNUC_UNUSED static void
+write_model_without_d (const char *path)
+{
+  write_fixture_without ("tiny-model.safetensors", "D.", drop_discriminator_config, path);
 }
 
 /* ------------------------------------------------------- example datasets */

@@ -9,8 +9,6 @@
  */
 #include "affinity-test-util.h"
 
-#include "render/cb-cpu-backend.h"
-
 #include "model/cb-discriminator.h"
 
 #include <math.h>
@@ -206,9 +204,7 @@ test_fixture (void)
   g_assert_no_error (error);
   g_autoptr (CbTensor) ref = cb_graph_run_reference (graph, &in, 1, &error);
   g_assert_no_error (error);
-  double err = cb_tensor_rel_error (ref, expected);
-  g_test_message ("reference vs PyTorch: %g", err);
-  g_assert_cmpfloat (err, <=, TOLERANCE);
+  assert_close (ref, expected, TOLERANCE, "reference vs PyTorch");
 
   /* with features: the logits first, then the head's input */
   g_autoptr (CbGraph) with_f = cb_discriminator_build (model, 32, 24, TRUE, &error);
@@ -219,33 +215,19 @@ test_fixture (void)
   g_assert_cmpmem (both->data, 5 * 24 * 32 * sizeof (float), ref->data, 5 * 24 * 32 * sizeof (float));
 
   /* the native CPU backend has every op of the discriminator: no reference fallback */
-  g_autoptr (CbCpuPlan) cpu_plan = cb_cpu_plan_new (with_f, NULL, &error);
-  g_assert_no_error (error);
-  g_autoptr (CbTensor) cpu_out = cb_tensor_new (13, 24, 32);
-  g_assert_true (cb_cpu_plan_run (cpu_plan, &in, 1, cpu_out, &error));
-  g_assert_no_error (error);
-  err = cb_tensor_rel_error (cpu_out, both);
-  g_test_message ("CPU backend vs reference: %g", err);
-  g_assert_cmpfloat (err, <=, TOLERANCE);
+  g_autoptr (CbTensor) cpu_out = run_on_cpu_kernels (with_f, in);
+  assert_close (cpu_out, both, TOLERANCE, "CPU backend vs reference");
 
   if (vulkan == NULL)
     {
       g_test_skip (no_vulkan_reason);
       return;
     }
-  g_autoptr (CbPlan) plan = cb_backend_prepare (vulkan, with_f, &error);
-  g_assert_no_error (error);
-  g_autoptr (CbTensor) out = cb_tensor_new (13, 24, 32);
-  g_assert_true (cb_plan_run (plan, &in, 1, out, &error));
-  g_assert_no_error (error);
-  err = cb_tensor_rel_error (out, both);
-  g_test_message ("Vulkan vs reference: %g", err);
-  g_assert_cmpfloat (err, <=, TOLERANCE);
+  g_autoptr (CbTensor) out = run_on_backend (vulkan, with_f, in);
+  assert_close (out, both, TOLERANCE, "Vulkan vs reference");
   g_autoptr (CbTensor) logits = cb_tensor_new (5, 24, 32);
   memcpy (logits->data, out->data, 5 * 24 * 32 * sizeof (float));
-  err = cb_tensor_rel_error (logits, expected);
-  g_test_message ("Vulkan vs PyTorch: %g", err);
-  g_assert_cmpfloat (err, <=, TOLERANCE);
+  assert_close (logits, expected, TOLERANCE, "Vulkan vs PyTorch");
 }
 
 int
