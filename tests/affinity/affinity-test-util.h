@@ -11,6 +11,7 @@
 #include "model/cb-safetensors.h"
 #include "render/cb-backend.h"
 #include "render/cb-cpu-backend.h"
+#include "tests/test-model-copy.h"
 
 #include <glib/gstdio.h>
 #include <jpeglib.h>
@@ -162,35 +163,16 @@ assert_close (const CbTensor *got, const CbTensor *want, double tolerance, const
 /* ------------------------------------------------------------ model files */
 
 /* A copy of the fixture `name` without the tensors whose names start with
- * drop (F32), its catbrush.config passed through edit (may be NULL). */
+ * drop, its catbrush.config passed through edit (may be NULL). */
 G_GNUC_UNUSED static void
-write_fixture_without (const char *name, const char *drop, void (*edit) (JsonObject *config), const char *path)
+write_fixture_without (const char *name, const char *drop, CbTestConfigEdit edit, const char *path)
 {
   g_autofree char *src = fixture (name);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (CbSafetensors) st = cb_safetensors_open (src, &error);
-  g_assert_no_error (error);
-  g_autoptr (CbSafetensorsWriter) w = cb_safetensors_writer_new ();
-  for (guint i = 0; i < cb_safetensors_get_n_tensors (st); i++)
-    {
-      const CbSafetensorsEntry *e = cb_safetensors_get_entry (st, i);
-      if (g_str_has_prefix (e->name, drop))
-        continue;
-      g_autofree float *data = cb_safetensors_entry_to_f32 (e);
-      cb_safetensors_writer_add (w, e->name, CB_DTYPE_F32, e->n_dims, e->shape, data);
-    }
-  g_autoptr (JsonNode) config = json_from_string (cb_safetensors_get_metadata (st, "catbrush.config"), &error);
-  g_assert_no_error (error);
-  if (edit != NULL)
-    edit (json_node_get_object (config));
-  g_autofree char *text = json_to_string (config, FALSE);
-  cb_safetensors_writer_set_metadata (w, "catbrush.config", text);
-  g_assert_true (cb_safetensors_writer_write (w, path, &error));
-  g_assert_no_error (error);
+  cb_test_copy_model (src, drop, edit, NULL, path);
 }
 
 G_GNUC_UNUSED static void
-drop_discriminator_config (JsonObject *config)
+drop_discriminator_config (JsonObject *config, G_GNUC_UNUSED gpointer user_data)
 {
   json_object_remove_member (config, "discriminator");
   json_object_set_boolean_member (json_object_get_object_member (config, "tensors"), "discriminator", FALSE);

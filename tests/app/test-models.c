@@ -15,6 +15,7 @@
 #include "app/gui/cb-oasis-dialog.h"
 #include "app/gui/cb-window.h"
 #include "model/cb-safetensors.h"
+#include "tests/test-model-copy.h"
 
 #include <json-glib/json-glib.h>
 
@@ -87,28 +88,10 @@ count_id (const CbLabelMap *map, guint8 id)
   return n;
 }
 
-/* A copy of a model file whose model card is named `name`. */
 static void
-write_named_copy (const char *src, const char *name, const char *dest)
+set_card_name (JsonObject *config, gpointer name)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (CbSafetensors) st = cb_safetensors_open (src, &error);
-  g_assert_no_error (error);
-  g_autoptr (CbSafetensorsWriter) w = cb_safetensors_writer_new ();
-  for (guint i = 0; i < cb_safetensors_get_n_tensors (st); i++)
-    {
-      const CbSafetensorsEntry *e = cb_safetensors_get_entry (st, i);
-      g_autofree float *data = cb_safetensors_entry_to_f32 (e);
-      cb_safetensors_writer_add (w, e->name, CB_DTYPE_F32, e->n_dims, e->shape, data);
-    }
-  g_autoptr (JsonNode) config = json_from_string (cb_safetensors_get_metadata (st, "catbrush.config"), &error);
-  g_assert_no_error (error);
-  JsonObject *card = json_object_get_object_member (json_node_get_object (config), "model_card");
-  json_object_set_string_member (card, "name", name);
-  g_autofree char *text = json_to_string (config, FALSE);
-  cb_safetensors_writer_set_metadata (w, "catbrush.config", text);
-  g_assert_true (cb_safetensors_writer_write (w, dest, &error));
-  g_assert_no_error (error);
+  json_object_set_string_member (json_object_get_object_member (config, "model_card"), "name", name);
 }
 
 static void
@@ -171,7 +154,7 @@ test_models (void)
   {
     /* a card with a name: the name, then the file name */
     g_autofree char *named = g_build_filename (user_dir, "named.safetensors", NULL);
-    write_named_copy (imported, "Tiny OASIS, 16x8", named);
+    cb_test_copy_model (imported, NULL, set_card_name, "Tiny OASIS, 16x8", named);
     g_autoptr (GPtrArray) again = cb_model_list_scan (NULL);
     int i = cb_model_list_find (again, named);
     g_assert_cmpint (i, >=, 0);
