@@ -4,8 +4,9 @@
 # evaluates it on CamVid val with the evaluation segmenter (issue 4's bar:
 # generated-image mIoU at least half of the real photos'), and runs the
 # affinity-default test on it (issue 6's criteria), then prints one line,
-# also appended to /work/runs/eval/checkpoints.tsv. Bundle with
-# tools/make-default-model.sh once both pass.
+# also appended to /work/runs/eval/checkpoints.tsv. A checkpoint that passes
+# both is kept as /work/runs/eval/pass-ITER.pt: bundle it with
+# tools/make-default-model.sh /work/runs/eval/pass-ITER.pt.
 #
 #   tools/check-checkpoint.sh [RUN_DIR] [ENCODER] [SEGMENTER]
 #
@@ -44,5 +45,9 @@ line=$(printf '%s\t%s\t%s\t%s' "$iter" "$metrics" "$affinity" "$seg")
 [ -f "$out/checkpoints.tsv" ] ||
   printf 'iteration\tmiou_generated\tmiou_real\tratio\tfrechet\tbar\taffinity_default\tseg_prior\n' > "$out/checkpoints.tsv"
 printf '%s\n' "$line" >> "$out/checkpoints.tsv"
+# keep a checkpoint that passes both, for tools/make-default-model.sh
+if [ "$affinity" = pass ] && [ "${metrics##*	}" = pass ]; then
+  cp "$ck" "$out/pass-$iter.pt"
+fi
 printf 'iteration %s: gen mIoU %s (bar %s), affinity-default %s (%s)\n' "$iter" \
   "$(echo "$metrics" | cut -f1)" "$(echo "$metrics" | cut -f5)" "$affinity" "$seg"

@@ -2,9 +2,11 @@
 # tools/make-default-model.sh: the bundled default model from a training run,
 # every step that docs/MODEL_CARD.md quotes:
 #
-#   tools/make-default-model.sh [RUN_DIR] [ENCODER] [SEGMENTER]
+#   tools/make-default-model.sh [RUN_DIR | CHECKPOINT.pt] [ENCODER] [SEGMENTER]
 #
-# RUN_DIR (default /work/runs/camvid128) holds train.py's latest.pt, ENCODER
+# RUN_DIR (default /work/runs/camvid128) holds train.py's latest.pt; a .pt
+# file names the checkpoint itself (the copy tools/check-checkpoint.sh kept
+# of one that passed, while training goes on). ENCODER
 # (/work/runs/encoder/encoder.pt) is train_encoder.py's result, SEGMENTER
 # (/work/runs/seg_camvid/segmenter.pt) the CamVid evaluation segmenter.
 #  1. export.py: EMA generator + discriminator + encoder, F16, to a temporary file
@@ -19,6 +21,10 @@
 set -eu
 cd "$(dirname "$0")/.."
 run=${1:-/work/runs/camvid128}
+case $run in
+*.pt) ck=$run ;;
+*) ck=$run/latest.pt ;;
+esac
 encoder=${2:-/work/runs/encoder/encoder.pt}
 segmenter=${3:-/work/runs/seg_camvid/segmenter.pt}
 data=../shared/datasets/camvid
@@ -27,10 +33,10 @@ out=/work/runs/eval
 mkdir -p "$out" docs/images
 tmp=$out/default-unrated.safetensors
 
-$py training/export.py "$run/latest.pt" "$tmp" --f16 --encoder "$encoder" --threads 2
+$py training/export.py "$ck" "$tmp" --f16 --encoder "$encoder" --threads 2
 $py training/evaluate.py --model "$tmp" --segmenter "$segmenter" --data "$data" --split val \
   --threads 2 --out "$out/default-val.json" --save-images "$out/default-val-images"
-$py training/export.py "$run/latest.pt" resources/models/default.safetensors --f16 \
+$py training/export.py "$ck" resources/models/default.safetensors --f16 \
   --encoder "$encoder" --metrics "$out/default-val.json" --threads 2 \
   --name "Catbrush default: OASIS 128x96 on CamVid"
 $py training/make_default_fixture.py
