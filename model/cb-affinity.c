@@ -44,6 +44,8 @@ cb_example_free (CbExample *ex)
   g_free (ex->stem);
   cb_image_free (ex->photo);
   cb_label_map_free (ex->labels);
+  cb_image_free (ex->photo_2x);
+  cb_label_map_free (ex->labels_2x);
   g_free (ex);
 }
 
@@ -220,6 +222,8 @@ cb_example_set_load (const char *dir, const char *split, const CbClassSet *class
         return NULL;
       CbExample *ex = g_new0 (CbExample, 1);
       ex->stem = g_strdup (stem);
+      ex->photo_2x = cb_photo_resize (photo, 2 * width, 2 * height);
+      ex->labels_2x = cb_label_map_resize_nearest (labels, 2 * width, 2 * height);
       ex->photo = photo->width == width && photo->height == height ? g_steal_pointer (&photo)
                                                                    : cb_photo_resize (photo, width, height);
       ex->labels = labels->width == width && labels->height == height
@@ -280,18 +284,18 @@ n_source_classes (const CbModel *model)
   return model->gen.semantic_nc - (model->gen.dontcare_channel >= 0 ? 1 : 0);
 }
 
-/* Runs graph (input: the photo) once per example at the model's size and
- * hands each output to take(). what names the network in errors.
- * Cancellable between photos. */
-typedef void (*TakeOutput) (const CbTensor *out, const CbExample *example, gpointer data);
+/* Runs graph (input: the photo) once per example at scale (1 or 2) times the
+ * model's size and hands each output with the label map at that size to
+ * take(). what names the network in errors. Cancellable between photos. */
+typedef void (*TakeOutput) (const CbTensor *out, const CbLabelMap *labels, gpointer data);
 
 static gboolean
 run_over_examples (const CbGraphRunner *runner, const CbGraph *graph, const char *what, const CbModel *model,
-                   const CbExampleSet *examples, CbTensor *out, TakeOutput take, gpointer take_data,
+                   const CbExampleSet *examples, guint scale, CbTensor *out, TakeOutput take, gpointer take_data,
                    GCancellable *cancellable, void (*progress) (double fraction, gpointer user_data),
                    gpointer user_data, GError **error)
 {
-  guint W = model->gen.width, H = model->gen.height;
+  guint W = scale * model->gen.width, H = scale * model->gen.height;
   gpointer plan = runner->prepare (runner->user_data, graph, error);
   if (plan == NULL)
     return FALSE;
@@ -304,21 +308,25 @@ run_over_examples (const CbGraphRunner *runner, const CbGraph *graph, const char
           ok = FALSE;
           break;
         }
-      if (ex->photo->width != W || ex->photo->height != H || ex->labels->width != W || ex->labels->height != H)
+      const CbImage *photo = scale == 2 ? ex->photo_2x : ex->photo;
+      const CbLabelMap *labels = scale == 2 ? ex->labels_2x : ex->labels;
+      if (photo == NULL || labels == NULL || photo->width != W || photo->height != H || labels->width != W
+          || labels->height != H)
         {
-          g_set_error (error, CB_ERROR, CB_ERROR_MISMATCH, "%s: the example “%s” is not at the model's size %u×%u",
-                       examples->dir, ex->stem, W, H);
+          g_set_error (error, CB_ERROR, CB_ERROR_MISMATCH,
+                       "%s: the example “%s” is not at %u× the model's size (%u×%u)", examples->dir, ex->stem, scale, W,
+                       H);
           ok = FALSE;
           break;
         }
-      g_autoptr (CbTensor) in = cb_photo_to_tensor (ex->photo);
+      g_autoptr (CbTensor) in = cb_photo_to_tensor (photo);
       if (!runner->run (plan, &in, 1, out, error))
         {
           g_prefix_error (error, "%s: the %s on “%s”: ", examples->dir, what, ex->stem);
           ok = FALSE;
           break;
         }
-      take (out, ex, take_data);
+      take (out, labels, take_data);
       if (progress != NULL)
         progress ((double)(e + 1) / examples->examples->len, user_data);
     }
@@ -344,13 +352,13 @@ typedef struct
 } FeatureSums;
 
 static void
-take_features (const CbTensor *out, const CbExample *ex, gpointer data)
+take_features (const CbTensor *out, const CbLabelMap *labels, gpointer data)
 {
   FeatureSums *d = data;
   gsize hw = (gsize)out->h * out->w;
   for (gsize i = 0; i < hw; i++)
     {
-      int t = d->lut[ex->labels->ids[i]];
+      int t = d->lut[labels->ids[i]];
       if (t < 0)
         continue;
       d->pixels[t]++;
@@ -382,13 +390,13 @@ typedef struct
 } DiscriminatorSums;
 
 static void
-take_discriminator (const CbTensor *out, const CbExample *ex, gpointer data)
+take_discriminator (const CbTensor *out, const CbLabelMap *labels, gpointer data)
 {
   DiscriminatorSums *d = data;
   gsize hw = (gsize)out->h * out->w;
   for (gsize i = 0; i < hw; i++)
     {
-      int t = d->features.lut[ex->labels->ids[i]];
+      int t = d->features.lut[labels->ids[i]];
       if (t < 0)
         continue;
       /* softmax over the real source channels alone: p(s | real, not don't-care) */
@@ -400,22 +408,23 @@ take_discriminator (const CbTensor *out, const CbExample *ex, gpointer data)
       for (guint s = 0; s < d->n_source; s++)
         d->post[(gsize)t * d->n_source + s] += d->p[s] / sum;
     }
-  take_features (out, ex, &d->features);
+  take_features (out, labels, &d->features);
 }
 
 CbExampleStats *
 cb_example_stats_compute (const CbGraphRunner *runner, const CbModel *model, const CbClassSet *classes,
-                          const CbExampleSet *examples, GCancellable *cancellable,
+                          const CbExampleSet *examples, guint scale, GCancellable *cancellable,
                           void (*progress) (double fraction, gpointer user_data), gpointer user_data, GError **error)
 {
   g_return_val_if_fail (model != NULL && classes != NULL && examples != NULL, NULL);
+  g_return_val_if_fail (scale == 1 || scale == 2, NULL);
   if (runner == NULL)
     runner = &reference_runner;
 
   CbDiscriminatorConfig config;
   if (!cb_discriminator_get_config (model, &config, error))
     return NULL;
-  guint W = model->gen.width, H = model->gen.height;
+  guint W = scale * model->gen.width, H = scale * model->gen.height;
   guint n_source = n_source_classes (model), n_classes = cb_class_set_get_n_classes (classes);
   guint F = config.head, n_out = config.n_outputs;
 
@@ -441,8 +450,8 @@ cb_example_stats_compute (const CbGraphRunner *runner, const CbModel *model, con
   g_autoptr (CbTensor) out = cb_tensor_new (n_out + F, H, W);
 
   gint64 start = g_get_monotonic_time ();
-  if (!run_over_examples (runner, graph, "discriminator", model, examples, out, take_discriminator, &sums, cancellable,
-                          progress, user_data, error))
+  if (!run_over_examples (runner, graph, "discriminator", model, examples, scale, out, take_discriminator, &sums,
+                          cancellable, progress, user_data, error))
     return NULL;
 
   CbExampleStats *stats = g_new0 (CbExampleStats, 1);
@@ -481,7 +490,7 @@ cb_example_features_compute (const CbGraphRunner *runner, const CbModel *model, 
   FeatureSums sums = { .first = 0, .F = F, .feat = feat, .pixels = pixels };
   class_lut (classes, sums.lut);
   g_autoptr (CbTensor) out = cb_tensor_new (F, H, W);
-  if (!run_over_examples (runner, graph, "vision encoder", model, examples, out, take_features, &sums, cancellable,
+  if (!run_over_examples (runner, graph, "vision encoder", model, examples, 1, out, take_features, &sums, cancellable,
                           progress, user_data, error))
     return NULL;
   *n_features = F;
@@ -619,6 +628,7 @@ cb_affinity_options_init (CbAffinityOptions *options)
   cb_text_prior_options_init (&options->text);
   options->text_temperature = CB_TEXT_PRIOR_TEMPERATURE;
   options->vision_temperature = CB_VISION_PRIOR_TEMPERATURE;
+  options->seg_scales = 2;
 }
 
 gboolean
@@ -775,7 +785,7 @@ source_prototypes (const CbModel *model, const CbAffinityOptions *o, guint F, co
     }
   if (o->source_examples != NULL)
     {
-      *source_stats = cb_example_stats_compute (o->runner, model, model->classes, o->source_examples, o->cancellable,
+      *source_stats = cb_example_stats_compute (o->runner, model, model->classes, o->source_examples, 1, o->cancellable,
                                                 NULL, NULL, error);
       if (*source_stats == NULL)
         return NULL;
@@ -830,6 +840,13 @@ cb_affinity_estimate (const CbModel *model, const CbClassSet *target, const CbAf
       g_set_error (error, CB_ERROR, CB_ERROR_INVALID, "No affinity prior chosen");
       return NULL;
     }
+  if (o->use[CB_AFFINITY_SEG] && o->seg_scales != 1 && o->seg_scales != 2)
+    {
+      g_set_error (error, CB_ERROR, CB_ERROR_INVALID,
+                   "The segmentation prior runs at 1 scale (the native size) or 2 (native and 2×), not %u",
+                   o->seg_scales);
+      return NULL;
+    }
   if (!(o->temperature > 0) || !isfinite (o->temperature))
     {
       g_set_error (error, CB_ERROR, CB_ERROR_INVALID, "The temperature must be a number > 0, not %g",
@@ -849,6 +866,7 @@ cb_affinity_estimate (const CbModel *model, const CbClassSet *target, const CbAf
   g_autoptr (GPtrArray) owned = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) not_found = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (CbExampleStats) stats = NULL;
+  g_autoptr (CbExampleStats) stats_2x = NULL;
   g_autoptr (CbExampleStats) source_stats = NULL;
   g_autofree char *proto_note = NULL;
   const char *proto_kind = NULL;
@@ -868,24 +886,52 @@ cb_affinity_estimate (const CbModel *model, const CbClassSet *target, const CbAf
    * has one, else the discriminator's */
   gboolean use_encoder = o->use[CB_AFFINITY_VISION] && model->has_vision_encoder;
   gboolean use_d = o->use[CB_AFFINITY_SEG] || (o->use[CB_AFFINITY_VISION] && !use_encoder);
-  /* one progress bar over both passes; the encoder is the lighter network */
-  double d_share = use_d && use_encoder ? 0.9 : 1.0;
-  ProgressPart d_part = { o->progress, o->progress_data, 0.0, d_share };
-  ProgressPart v_part = { o->progress, o->progress_data, use_d ? d_share : 0.0, use_d ? 1.0 - d_share : 1.0 };
+  gboolean use_d_2x = o->use[CB_AFFINITY_SEG] && o->seg_scales == 2;
+  /* one progress bar over every pass, shared by cost: D at 2× is four D
+   * passes, the encoder about a ninth of one */
+  double cost_d = use_d ? 1.0 : 0.0, cost_d_2x = use_d_2x ? 4.0 : 0.0, cost_v = use_encoder ? 1.0 / 9 : 0.0;
+  double cost = MAX (cost_d + cost_d_2x + cost_v, 1e-9);
+  ProgressPart d_part = { o->progress, o->progress_data, 0.0, cost_d / cost };
+  ProgressPart d_2x_part = { o->progress, o->progress_data, cost_d / cost, cost_d_2x / cost };
+  ProgressPart v_part = { o->progress, o->progress_data, (cost_d + cost_d_2x) / cost, cost_v / cost };
   if (use_d)
     {
-      stats = cb_example_stats_compute (o->runner, model, target, o->examples, o->cancellable,
+      stats = cb_example_stats_compute (o->runner, model, target, o->examples, 1, o->cancellable,
                                         o->progress != NULL ? part_progress : NULL, &d_part, error);
       if (stats == NULL)
         return NULL;
     }
+  if (use_d_2x)
+    {
+      stats_2x = cb_example_stats_compute (o->runner, model, target, o->examples, 2, o->cancellable,
+                                           o->progress != NULL ? part_progress : NULL, &d_2x_part, error);
+      if (stats_2x == NULL)
+        return NULL;
+    }
   if (o->use[CB_AFFINITY_SEG])
     {
-      prior[CB_AFFINITY_SEG] = g_memdup2 (stats->posterior, sizeof (float) * MAX ((gsize)T * S, 1));
-      g_ptr_array_add (owned, prior[CB_AFFINITY_SEG]);
-      evidence[CB_AFFINITY_SEG] = row_evidence (prior[CB_AFFINITY_SEG], T, S);
+      float *seg = g_memdup2 (stats->posterior, sizeof (float) * MAX ((gsize)T * S, 1));
+      g_autofree gboolean *seen = row_evidence (seg, T, S);
+      cb_affinity_normalize_rows (seg, T, S, 0.0f);
+      if (stats_2x != NULL)
+        {
+          /* per row, the mean of the scales where the class has pixels (a
+           * thin region can vanish at the native size) */
+          g_autofree float *at_2x = g_memdup2 (stats_2x->posterior, sizeof (float) * MAX ((gsize)T * S, 1));
+          g_autofree gboolean *seen_2x = row_evidence (at_2x, T, S);
+          cb_affinity_normalize_rows (at_2x, T, S, 0.0f);
+          for (guint t = 0; t < T; t++)
+            {
+              float w = seen[t] && seen_2x[t] ? 0.5f : seen_2x[t] ? 1.0f : 0.0f;
+              for (guint k = 0; k < S; k++)
+                seg[(gsize)t * S + k] = (1.0f - w) * seg[(gsize)t * S + k] + w * at_2x[(gsize)t * S + k];
+              seen[t] |= seen_2x[t];
+            }
+        }
+      prior[CB_AFFINITY_SEG] = seg;
+      g_ptr_array_add (owned, seg);
+      evidence[CB_AFFINITY_SEG] = g_steal_pointer (&seen);
       g_ptr_array_add (owned, evidence[CB_AFFINITY_SEG]);
-      cb_affinity_normalize_rows (prior[CB_AFFINITY_SEG], T, S, 0.0f);
     }
   if (use_encoder)
     {
@@ -996,6 +1042,13 @@ cb_affinity_estimate (const CbModel *model, const CbClassSet *target, const CbAf
       json_builder_add_string_value (b, "softmax over the real source channels (fake and don't-care dropped)");
       json_builder_set_member_name (b, "normalisation");
       json_builder_add_string_value (b, "row sum");
+      json_builder_set_member_name (b, "scales");
+      json_builder_begin_array (b);
+      for (guint k = 1; k <= o->seg_scales; k++)
+        json_builder_add_int_value (b, k);
+      json_builder_end_array (b);
+      json_builder_set_member_name (b, "scale_combination");
+      json_builder_add_string_value (b, "mean of the row-normalised matrices at each scale");
       json_builder_end_object (b);
     }
   if (o->use[CB_AFFINITY_VISION])
@@ -1030,7 +1083,8 @@ cb_affinity_estimate (const CbModel *model, const CbClassSet *target, const CbAf
       json_builder_set_member_name (b, "photos");
       json_builder_add_int_value (b, stats->n_photos);
       json_builder_set_member_name (b, "seconds");
-      json_builder_add_double_value (b, round (stats->seconds * 1000) / 1000);
+      json_builder_add_double_value (b, round ((stats->seconds + (stats_2x != NULL ? stats_2x->seconds : 0.0)) * 1000)
+                                          / 1000);
       json_builder_end_object (b);
     }
   json_builder_set_member_name (b, "priors");

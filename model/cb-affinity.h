@@ -52,6 +52,10 @@ typedef struct
   char *stem;
   CbImage *photo;     /* at the model's native size (cb_photo_resize) */
   CbLabelMap *labels; /* at the model's native size (nearest, docs/FORMATS.md) */
+  /* the same at twice the native size, from the original files: the
+   * segmentation prior's second scale */
+  CbImage *photo_2x;
+  CbLabelMap *labels_2x;
 } CbExample;
 
 typedef struct
@@ -88,12 +92,14 @@ typedef struct
   double seconds; /* wall time of the discriminator passes */
 } CbExampleStats;
 
-/* Runs the discriminator (with features) once per example at its size. The
+/* Runs the discriminator (with features) once per example, at the model's
+ * size (scale 1: photo, labels) or at twice that (scale 2: photo_2x,
+ * labels_2x). The
  * per-pixel posterior is the softmax over the real source channels only: the
  * fake channel and the don't-care channel are dropped and the rest
  * renormalised (p(s | real, not don't-care)). Cancellable between photos. */
 CbExampleStats *cb_example_stats_compute (const CbGraphRunner *runner, const CbModel *model, const CbClassSet *classes,
-                                          const CbExampleSet *examples, GCancellable *cancellable,
+                                          const CbExampleSet *examples, guint scale, GCancellable *cancellable,
                                           void (*progress) (double fraction, gpointer user_data), gpointer user_data,
                                           GError **error);
 void cb_example_stats_free (CbExampleStats *stats);
@@ -146,7 +152,11 @@ typedef struct
   const CbExampleSet *examples;        /* the target examples; needed by seg and vision */
   const CbExampleSet *source_examples; /* optional: source prototypes from source photos */
   float vision_temperature;            /* default CB_VISION_PRIOR_TEMPERATURE */
-  const CbGraphRunner *runner;         /* NULL: the CPU reference */
+  /* the segmentation prior's scales: 1, the native size; 2 (default), the
+   * mean of the row-normalised posteriors at the native size and at twice it
+   * (docs/AFFINITY.md: less of the source layout, more of the appearance) */
+  guint seg_scales;
+  const CbGraphRunner *runner; /* NULL: the CPU reference */
   GCancellable *cancellable;
   void (*progress) (double fraction, gpointer user_data);
   gpointer progress_data;

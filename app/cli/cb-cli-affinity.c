@@ -175,6 +175,7 @@ cb_cli_affinity (int argc, char **argv)
   g_autofree char *output = NULL;
   g_autofree char *show = NULL;
   gint top_k = 0;
+  gint seg_scales = 2;
   gboolean allow_test = FALSE;
   const GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Source model (default: the bundled model)", "M" },
@@ -194,6 +195,8 @@ cb_cli_affinity (int argc, char **argv)
     { "temperature", 't', 0, G_OPTION_ARG_STRING, &temperature_text,
       "Sharpening of the combined rows: row^(1/T) (default 1: none)", "T" },
     { "top-k", 'k', 0, G_OPTION_ARG_INT, &top_k, "Keep the K largest entries per row (default 0: all)", "K" },
+    { "seg-scales", 0, 0, G_OPTION_ARG_INT, &seg_scales,
+      "Segmentation prior at 1 scale (native size) or 2 (native and 2×; default)", "N" },
     { "wordnet", 0, 0, G_OPTION_ARG_FILENAME, &wordnet_dir, "WordNet dict folder (default /usr/share/wordnet)", "DIR" },
     { "word-vectors", 0, 0, G_OPTION_ARG_FILENAME, &word_vectors, "Word vectors for the text prior (GloVe text)",
       "FILE" },
@@ -256,6 +259,12 @@ cb_cli_affinity (int argc, char **argv)
 
   cb_affinity_options_init (&options);
   options.top_k = (guint)top_k;
+  if (seg_scales != 1 && seg_scales != 2)
+    {
+      g_printerr ("%s: --seg-scales takes 1 or 2, not %d\n", argv[0], seg_scales);
+      return CB_CLI_USAGE;
+    }
+  options.seg_scales = (guint)seg_scales;
   if (temperature_text != NULL && (!parse_float (temperature_text, &options.temperature) || options.temperature <= 0))
     {
       g_printerr ("%s: --temperature takes a number > 0, not “%s”\n", argv[0], temperature_text);

@@ -178,6 +178,11 @@ test_example_set (void)
   g_assert_cmpstr (ex->stem, ==, "toy00");
   g_assert_cmpuint (ex->photo->width, ==, TINY_W);
   g_assert_cmpuint (ex->labels->height, ==, TINY_H);
+  /* and at twice that, for the segmentation prior's second scale */
+  g_assert_cmpuint (ex->photo_2x->width, ==, 2 * TINY_W);
+  g_assert_cmpuint (ex->photo_2x->height, ==, 2 * TINY_H);
+  g_assert_cmpuint (ex->labels_2x->width, ==, 2 * TINY_W);
+  g_assert_cmpuint (ex->labels_2x->height, ==, 2 * TINY_H);
 
   /* test splits are refused unless asked for */
   g_autoptr (CbExampleSet) test = cb_example_set_load (dir, "test", classes, TINY_W, TINY_H, FALSE, &error);
@@ -231,7 +236,7 @@ test_seg_prior (void)
   g_autoptr (CbExampleSet) set = cb_example_set_load (dir, NULL, classes, TINY_W, TINY_H, FALSE, &error);
   g_assert_no_error (error);
 
-  g_autoptr (CbExampleStats) stats = cb_example_stats_compute (NULL, model, classes, set, NULL, NULL, NULL, &error);
+  g_autoptr (CbExampleStats) stats = cb_example_stats_compute (NULL, model, classes, set, 1, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (stats->n_classes, ==, 3);
   g_assert_cmpuint (stats->n_source, ==, 3);
@@ -287,12 +292,65 @@ test_seg_prior (void)
       return;
     }
   CbGraphRunner runner = backend_runner (vulkan);
-  g_autoptr (CbExampleStats) vk = cb_example_stats_compute (&runner, model, classes, set, NULL, NULL, NULL, &error);
+  g_autoptr (CbExampleStats) vk = cb_example_stats_compute (&runner, model, classes, set, 1, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   for (guint i = 0; i < 9; i++)
     g_assert_cmpfloat_with_epsilon (vk->posterior[i], stats->posterior[i], 1e-4);
   for (guint i = 0; i < 24; i++)
     g_assert_cmpfloat_with_epsilon (vk->features[i], stats->features[i], 1e-4);
+  remove_tree (dir);
+}
+
+/* Two scales: the seg prior is the mean of the row-normalised posteriors at
+ * the native size and at 2×, which differ; the record says so. */
+static void
+test_seg_two_scales (void)
+{
+  g_autoptr (CbModel) model = tiny_model ();
+  g_autofree char *dir = make_toy_dataset (3, 48, 36);
+  g_autoptr (CbClassSet) classes = toy_classes ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CbExampleSet) set = cb_example_set_load (dir, NULL, classes, TINY_W, TINY_H, FALSE, &error);
+  g_assert_no_error (error);
+
+  g_autoptr (CbExampleStats) at_1x = cb_example_stats_compute (NULL, model, classes, set, 1, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (CbExampleStats) at_2x = cb_example_stats_compute (NULL, model, classes, set, 2, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  /* four times the pixels, seen differently */
+  double moved = 0;
+  for (guint t = 0; t < 3; t++)
+    {
+      g_assert_cmpuint (at_2x->pixels[t], >, 3 * at_1x->pixels[t]);
+      for (guint s = 0; s < 3; s++)
+        moved += fabs (at_2x->posterior[t * 3 + s] - at_1x->posterior[t * 3 + s]);
+    }
+  g_assert_cmpfloat (moved, >, 1e-4);
+  assert_rows_sum_to_one (at_2x->posterior, 3, 3);
+
+  CbAffinityOptions o;
+  cb_affinity_options_init (&o);
+  g_assert_cmpuint (o.seg_scales, ==, 2);
+  o.use[CB_AFFINITY_SEG] = TRUE;
+  o.examples = set;
+  g_autoptr (CbProfile) two = cb_affinity_estimate (model, classes, &o, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 9; i++)
+    g_assert_cmpfloat_with_epsilon (two->affinity[i], 0.5f * (at_1x->posterior[i] + at_2x->posterior[i]), 1e-5);
+  JsonObject *seg = json_object_get_object_member (json_node_get_object (two->estimation), "seg");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (seg, "scales")), ==, 2);
+
+  o.seg_scales = 1;
+  g_autoptr (CbProfile) one = cb_affinity_estimate (model, classes, &o, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 9; i++)
+    g_assert_cmpfloat_with_epsilon (one->affinity[i], at_1x->posterior[i], 1e-5);
+  seg = json_object_get_object_member (json_node_get_object (one->estimation), "seg");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (seg, "scales")), ==, 1);
+
+  o.seg_scales = 3;
+  g_assert_null (cb_affinity_estimate (model, classes, &o, &error));
+  g_assert_error (error, CB_ERROR, CB_ERROR_INVALID);
   remove_tree (dir);
 }
 
@@ -306,7 +364,7 @@ test_cancel (void)
   g_autoptr (CbExampleSet) set = cb_example_set_load (dir, NULL, classes, TINY_W, TINY_H, FALSE, &error);
   g_autoptr (GCancellable) cancel = g_cancellable_new ();
   g_cancellable_cancel (cancel);
-  g_assert_null (cb_example_stats_compute (NULL, model, classes, set, cancel, NULL, NULL, &error));
+  g_assert_null (cb_example_stats_compute (NULL, model, classes, set, 1, cancel, NULL, NULL, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   remove_tree (dir);
 }
@@ -589,6 +647,7 @@ main (int argc, char **argv)
   g_test_add_func ("/affinity/photo/resize-pil", test_photo_resize_pil);
   g_test_add_func ("/affinity/examples", test_example_set);
   g_test_add_func ("/affinity/seg", test_seg_prior);
+  g_test_add_func ("/affinity/seg-two-scales", test_seg_two_scales);
   g_test_add_func ("/affinity/cancel", test_cancel);
   g_test_add_func ("/affinity/vision", test_vision_maths);
   g_test_add_func ("/affinity/sharpen", test_sharpen);
