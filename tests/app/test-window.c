@@ -18,6 +18,8 @@
 #include "app/gui/cb-window.h"
 #include "model/cb-error.h"
 #include "model/cb-fileutil.h"
+#include "model/cb-model.h"
+#include "model/cb-png.h"
 
 static char *tmp_dir;
 static char *model_path; /* NULL: no model, the generation test is skipped */
@@ -645,6 +647,109 @@ static const char *
 window_model (void)
 {
   return model_path ? model_path : "/nonexistent/model.safetensors";
+}
+
+static guint8
+class_named (CbWindow *window, const char *name)
+{
+  const CbClass *c = cb_class_set_lookup_name (cb_window_get_document (window)->classes, name);
+
+  g_assert_nonnull (c);
+  return (guint8)c->id;
+}
+
+/* mean luminance (0-255) of rows [y0, y1) of an image */
+static double
+mean_luma (const CbImage *image, guint y0, guint y1)
+{
+  double sum = 0;
+
+  for (guint y = y0; y < y1; y++)
+    for (guint x = 0; x < image->width; x++)
+      {
+        const guint8 *p = image->rgb + ((gsize)y * image->width + x) * 3;
+        sum += 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2];
+      }
+  return sum / ((double)(y1 - y0) * image->width);
+}
+
+/* Issue 5's done-check: a window on the bundled model (no model named),
+ * sky over buildings over road painted with the fill and rectangle tools,
+ * exported; the sky comes out bright and the road dark, as in the photos the
+ * model learnt from. Skipped while no default model is bundled. */
+static void
+test_default_model (void)
+{
+  g_autofree char *bundled = cb_model_find_default ();
+  g_autofree char *image_path = g_build_filename (tmp_dir, "street.png", NULL);
+  g_autoptr (GFile) image_file = g_file_new_for_path (image_path);
+  g_autoptr (CbImage) image = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (bundled == NULL)
+    {
+      g_test_skip ("no default model: resources/models/default.safetensors is not there");
+      return;
+    }
+  CbWindow *window = open_window (NULL);
+  CbCanvas *canvas = cb_window_get_canvas (window);
+  CbDocument *doc = cb_window_get_document (window);
+  if (cb_window_get_banner_text (window) != NULL)
+    g_error ("the default model did not load: %s", cb_window_get_banner_text (window));
+  g_assert_cmpstr (cb_window_get_model_path (window), ==, bundled);
+  g_assert_true (wait_for (generated, window, 300));
+  guint W = doc->map->width, H = doc->map->height;
+
+  /* buildings everywhere, sky in the top third, road in the bottom third,
+   * pavement between, a car on the road */
+  set_tool (window, "fill");
+  cb_canvas_set_class_id (canvas, class_named (window, "building"));
+  cb_canvas_stroke_begin (canvas, W / 2.0, H / 2.0, 1.0, FALSE);
+  cb_canvas_stroke_end (canvas, W / 2.0, H / 2.0, 1.0);
+  set_tool (window, "rect");
+  cb_canvas_set_class_id (canvas, class_named (window, "sky"));
+  cb_canvas_stroke_begin (canvas, 0, 0, 1.0, FALSE);
+  cb_canvas_stroke_end (canvas, W, H / 3.0, 1.0);
+  cb_canvas_set_class_id (canvas, class_named (window, "pavement"));
+  cb_canvas_stroke_begin (canvas, 0, H * 0.6, 1.0, FALSE);
+  cb_canvas_stroke_end (canvas, W, H * 2 / 3.0, 1.0);
+  cb_canvas_set_class_id (canvas, class_named (window, "road"));
+  cb_canvas_stroke_begin (canvas, 0, H * 2 / 3.0, 1.0, FALSE);
+  cb_canvas_stroke_end (canvas, W, H, 1.0);
+  cb_canvas_set_class_id (canvas, class_named (window, "car"));
+  cb_canvas_stroke_begin (canvas, W * 0.55, H * 0.62, 1.0, FALSE);
+  cb_canvas_stroke_end (canvas, W * 0.8, H * 0.8, 1.0);
+  g_assert_cmpuint (at (doc->map, W / 2, H / 6), ==, class_named (window, "sky"));
+  g_assert_cmpuint (at (doc->map, W / 10, H / 2), ==, class_named (window, "building"));
+  g_assert_cmpuint (at (doc->map, W / 10, H - 1), ==, class_named (window, "road"));
+  g_assert_cmpuint (at (doc->map, W * 2 / 3, H * 7 / 10), ==, class_named (window, "car"));
+  g_assert_cmpuint (count_id (doc->map, CB_VOID_ID), ==, 0);
+  g_assert_true (wait_for (generated, window, 300));
+
+  g_assert_true (cb_window_export_image (window, image_file, 1, &error));
+  g_assert_no_error (error);
+  image = cb_image_load_png (image_path, &error);
+  g_assert_no_error (error);
+  double sky = mean_luma (image, 0, image->height / 4), road = mean_luma (image, image->height * 5 / 6, image->height);
+  g_test_message ("%s: %u×%u, mean luminance sky %.0f, road %.0f", image_path, image->width, image->height, sky, road);
+  g_assert_cmpfloat (sky, >, road + 40);
+  save_screenshot (window, "catbrush-default.png");
+
+  /* a CamVid val label map (the README's screenshot) */
+  const char *datasets = g_getenv ("CB_DATASETS");
+  g_autofree char *val_map = g_build_filename (datasets != NULL ? datasets : "../shared/datasets", "camvid", "labels",
+                                               "0016E5_07959.png", NULL);
+  if (g_file_test (val_map, G_FILE_TEST_IS_REGULAR))
+    {
+      g_autoptr (GFile) file = g_file_new_for_path (val_map);
+      guint n_before = cb_window_get_n_images (window);
+      g_assert_true (cb_window_open_labels (window, file, &error));
+      g_assert_no_error (error);
+      g_assert_true (wait_for (generated, window, 300));
+      g_assert_cmpuint (cb_window_get_n_images (window), >, n_before);
+      save_screenshot (window, "catbrush-street.png");
+    }
+  close_window (window);
 }
 
 /* Save a project, open it again; a project made with another model says so. */
@@ -1283,6 +1388,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/window/view", test_view);
   g_test_add_func ("/app/window/files", test_files);
   g_test_add_func ("/app/window/generate", test_generate);
+  g_test_add_func ("/app/window/default-model", test_default_model);
   g_test_add_func ("/app/window/project", test_project);
   g_test_add_func ("/app/window/autosave", test_autosave);
   g_test_add_func ("/app/window/profile", test_profile);
