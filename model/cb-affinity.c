@@ -624,7 +624,7 @@ cb_affinity_options_init (CbAffinityOptions *options)
   memset (options, 0, sizeof *options);
   for (guint m = 0; m < CB_AFFINITY_N_METHODS; m++)
     options->weights[m] = 1.0f;
-  options->temperature = 1.0f;
+  options->temperature = CB_AFFINITY_DEFAULT_TEMPERATURE;
   cb_text_prior_options_init (&options->text);
   options->text_temperature = CB_TEXT_PRIOR_TEMPERATURE;
   options->vision_temperature = CB_VISION_PRIOR_TEMPERATURE;

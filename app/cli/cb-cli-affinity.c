@@ -193,7 +193,7 @@ cb_cli_affinity (int argc, char **argv)
       "Priors: seg, text, vision, comma-separated (default: every one that can run)", "LIST" },
     { "weights", 'w', 0, G_OPTION_ARG_STRING, &weights_text, "One weight per method, in --methods order", "a,b,c" },
     { "temperature", 't', 0, G_OPTION_ARG_STRING, &temperature_text,
-      "Sharpening of the combined rows: row^(1/T) (default 1: none)", "T" },
+      "Sharpening of the combined rows: row^(1/T) (default 0.3; 1: none)", "T" },
     { "top-k", 'k', 0, G_OPTION_ARG_INT, &top_k, "Keep the K largest entries per row (default 0: all)", "K" },
     { "seg-scales", 0, 0, G_OPTION_ARG_INT, &seg_scales,
       "Segmentation prior at 1 scale (native size) or 2 (native and 2×; default)", "N" },

@@ -988,7 +988,7 @@ cb_import_dialog_init (CbImportDialog *self)
 
   label = gtk_label_new_with_mnemonic ("_Temperature");
   self->temperature_spin = gtk_spin_button_new_with_range (0.05, 5, 0.05);
-  gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->temperature_spin), 1.0);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->temperature_spin), CB_AFFINITY_DEFAULT_TEMPERATURE);
   gtk_widget_set_tooltip_text (self->temperature_spin, "Below 1 sharpens the rows, above 1 flattens them");
   gtk_label_set_mnemonic_widget (GTK_LABEL (label), self->temperature_spin);
   gtk_box_append (GTK_BOX (params), label);

@@ -149,6 +149,7 @@ test_prior (void)
   /* through the estimate: the profile says which features it used */
   CbAffinityOptions o;
   cb_affinity_options_init (&o);
+  o.temperature = 1; /* no sharpening: the prior itself */
   o.use[CB_AFFINITY_VISION] = TRUE;
   o.examples = set;
   g_autoptr (CbProfile) p = cb_affinity_estimate (model, classes, &o, &error);
