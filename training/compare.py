@@ -252,8 +252,17 @@ def run_method(args):
         model = os.path.join(work, "model.safetensors")
         cmd = finetune_cmd(args, kind, split, profile,
                            os.path.join(work, "run"), model)
+        # finetune.py exports only when it reaches --iters: a model left
+        # from an earlier run must not pass for this one
+        if os.path.exists(model):
+            os.unlink(model)
         seconds["finetune"] = run_cmd(cmd, log)
         commands.append(" ".join(cmd))
+        if not os.path.exists(model):
+            sys.exit("%s: the fine-tuning stopped before %d iterations (a "
+                     "signal); its checkpoint is in %s: run the same command "
+                     "with --resume" % (args.method, args.iters,
+                                        os.path.join(work, "run")))
     eval_json = os.path.join(work, "eval.json")
     images = os.path.join(work, "images")
     cmd = evaluate_cmd(args, model, profile if kind == "zeroshot" else None,
