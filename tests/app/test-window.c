@@ -658,6 +658,32 @@ class_named (CbWindow *window, const char *name)
   return (guint8)c->id;
 }
 
+/* the shared datasets folder: $CB_DATASETS (set by meson) or ../shared/datasets */
+static char *
+dataset_dir (const char *name)
+{
+  const char *datasets = g_getenv ("CB_DATASETS");
+
+  return g_build_filename (datasets != NULL ? datasets : "../shared/datasets", name, NULL);
+}
+
+/* Exports the window's image at native size to tmp_dir/name and reads it back. */
+static CbImage *
+export_native (CbWindow *window, const char *name)
+{
+  g_autofree char *path = g_build_filename (tmp_dir, name, NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (cb_window_export_image (window, file, 1, &error));
+  g_assert_no_error (error);
+  CbImage *image = cb_image_load_png (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (image->width, ==, cb_window_get_image (window)->width);
+  g_assert_cmpuint (image->height, ==, cb_window_get_image (window)->height);
+  return image;
+}
+
 /* mean luminance (0-255) of rows [y0, y1) of an image */
 static double
 mean_luma (const CbImage *image, guint y0, guint y1)
@@ -681,8 +707,6 @@ static void
 test_default_model (void)
 {
   g_autofree char *bundled = cb_model_find_default ();
-  g_autofree char *image_path = g_build_filename (tmp_dir, "street.png", NULL);
-  g_autoptr (GFile) image_file = g_file_new_for_path (image_path);
   g_autoptr (CbImage) image = NULL;
   g_autoptr (GError) error = NULL;
 
@@ -726,19 +750,15 @@ test_default_model (void)
   g_assert_cmpuint (count_id (doc->map, CB_VOID_ID), ==, 0);
   g_assert_true (wait_for (generated, window, 300));
 
-  g_assert_true (cb_window_export_image (window, image_file, 1, &error));
-  g_assert_no_error (error);
-  image = cb_image_load_png (image_path, &error);
-  g_assert_no_error (error);
+  image = export_native (window, "street.png");
   double sky = mean_luma (image, 0, image->height / 4), road = mean_luma (image, image->height * 5 / 6, image->height);
-  g_test_message ("%s: %u×%u, mean luminance sky %.0f, road %.0f", image_path, image->width, image->height, sky, road);
+  g_test_message ("street.png: %u×%u, mean luminance sky %.0f, road %.0f", image->width, image->height, sky, road);
   g_assert_cmpfloat (sky, >, road + 40);
   save_screenshot (window, "catbrush-default.png");
 
   /* a CamVid val label map (the README's screenshot) */
-  const char *datasets = g_getenv ("CB_DATASETS");
-  g_autofree char *val_map = g_build_filename (datasets != NULL ? datasets : "../shared/datasets", "camvid", "labels",
-                                               "0016E5_07959.png", NULL);
+  g_autofree char *camvid = dataset_dir ("camvid");
+  g_autofree char *val_map = g_build_filename (camvid, "labels", "0016E5_07959.png", NULL);
   if (g_file_test (val_map, G_FILE_TEST_IS_REGULAR))
     {
       g_autoptr (GFile) file = g_file_new_for_path (val_map);
@@ -1356,11 +1376,8 @@ static void
 test_default_facade (void)
 {
   g_autofree char *bundled = cb_model_find_default ();
-  const char *datasets = g_getenv ("CB_DATASETS");
-  g_autofree char *lmf = g_build_filename (datasets != NULL ? datasets : "../shared/datasets", "labelmefacade", NULL);
+  g_autofree char *lmf = dataset_dir ("labelmefacade");
   g_autofree char *lmf_classes = g_build_filename (lmf, "classes.json", NULL);
-  g_autofree char *image_path = g_build_filename (tmp_dir, "facade.png", NULL);
-  g_autoptr (GFile) image_file = g_file_new_for_path (image_path);
   g_autoptr (CbImage) image = NULL;
   g_autoptr (GError) error = NULL;
 
@@ -1451,17 +1468,13 @@ test_default_facade (void)
   g_assert_cmpuint (count_id (doc->map, CB_VOID_ID), ==, 0);
   g_assert_true (wait_for (generated, window, 300));
 
-  g_assert_true (cb_window_export_image (window, image_file, 1, &error));
-  g_assert_no_error (error);
-  image = cb_image_load_png (image_path, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (image->width, ==, cb_window_get_image (window)->width);
+  image = export_native (window, "facade.png");
   /* classes the model never saw come out as what they resemble: the sky
    * bright, the windows darker than the wall around them */
   double l_sky = mean_luma_of_class (image, doc->map, sky), l_wall = mean_luma_of_class (image, doc->map, building),
          l_window = mean_luma_of_class (image, doc->map, window_id),
          l_door = mean_luma_of_class (image, doc->map, door), l_veg = mean_luma_of_class (image, doc->map, vegetation);
-  g_test_message ("%s: mean luminance sky %.0f, wall %.0f, window %.0f, door %.0f, vegetation %.0f", image_path, l_sky,
+  g_test_message ("facade.png: mean luminance sky %.0f, wall %.0f, window %.0f, door %.0f, vegetation %.0f", l_sky,
                   l_wall, l_window, l_door, l_veg);
   g_assert_cmpfloat (l_sky, >, l_wall);
   save_screenshot (window, "catbrush-facade.png");
