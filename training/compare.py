@@ -243,7 +243,9 @@ def run_method(args):
                                   os.path.join(work, "affinity.npy"))
     elif prior:
         profile = args.profile or os.path.join(work, "profile.json")
-        if not args.profile:
+        # a resumed run keeps the profile its checkpoint was started from
+        if not args.profile and not (args.resume
+                                     and os.path.exists(profile)):
             seconds["profile"], cmd = make_profile(args, prior, split,
                                                    profile, log)
             commands.append(" ".join(cmd))
@@ -328,6 +330,17 @@ def table(results):
                         r["miou_real"], r["seconds"]["total"] / 60))
     if not results:
         lines.append("| | *(no result files yet)* | | | | | |")
+    else:
+        # per class: where a method wins or loses is in these columns
+        classes = list(results[0]["iou_generated"])
+        lines += ["", "IoU per class on the generated images:", "",
+                  "| shots | method | " + " | ".join(classes) + " |",
+                  "|---:|---|" + "---:|" * len(classes)]
+        for r in results:
+            iou = r["iou_generated"]
+            lines.append("| %d | %s | " % (r["shots"], r["method"])
+                         + " | ".join("%.2f" % iou[c] if c in iou else ""
+                                      for c in classes) + " |")
     machines = sorted({"%s, %d cores" % (r["machine"]["cpu"],
                                          r["machine"]["cores"])
                        for r in results})

@@ -1729,8 +1729,9 @@ ask_switch_model (CbWindow *self, const char *path)
   gtk_message_dialog_format_secondary_text (
     GTK_MESSAGE_DIALOG (dialog), "The label map's ids will mean the new model's classes. Catbrush can keep the pixels "
                                  "of the classes that have the same name in the new model and clear the others, or "
-                                 "clear the whole painting. Target classes belong to the current model and are left "
-                                 "out. If the model cannot be loaded, nothing changes.");
+                                 "clear the whole painting. A target profile belongs to the current model and is "
+                                 "dropped; its classes are matched by name too (a model fine-tuned on them keeps "
+                                 "the painting). If the model cannot be loaded, nothing changes.");
   gtk_dialog_add_button (GTK_DIALOG (dialog), "_Cancel", GTK_RESPONSE_CANCEL);
   gtk_dialog_add_button (GTK_DIALOG (dialog), "C_lear Painting", GTK_RESPONSE_REJECT);
   keep = gtk_dialog_add_button (GTK_DIALOG (dialog), "_Keep Matching Classes", GTK_RESPONSE_ACCEPT);

@@ -1,0 +1,61 @@
+#!/bin/sh
+# tools/run-comparison.sh: runs the rows of the few-shot comparison
+# (docs/RESULTS.md) that have no result file yet, one after the other, the
+# ones that tell CAT from its baselines first; a row whose fine-tuning was
+# interrupted (SIGTERM saves a checkpoint) continues from its checkpoint.
+# Safe to start again in every session until the table is complete. After
+# each row its result file goes to docs/results/compare/ and its sample grid
+# to docs/images/compare/ (the run folders stay outside the repository), and
+# the table in docs/RESULTS.md is rebuilt from docs/results/compare/.
+#
+#   tools/run-comparison.sh [RESULTS_DIR]      (default /work/runs/compare)
+#
+# Needs a configured ./build and /usr/bin/python3 with torch. About 45 min a
+# fine-tuned row on two idle cores. Stop it with: kill -TERM -- -PGID
+# (start it with setsid to have its own process group).
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+set -eu
+cd "$(dirname "$0")/.."
+results=${1:-/work/runs/compare}
+py=/usr/bin/python3
+export OMP_WAIT_POLICY=PASSIVE
+mkdir -p "$results"
+
+rows="cat-combined:100 ft-random:100 scratch:100 cat-combined:25 ft-random:25 scratch:25
+cat-text:100 cat-seg:100 cat-vision:100 cat-text:25 cat-seg:25 cat-vision:25"
+
+# the result files and grids of the finished rows into the repository, the table rebuilt
+record() {
+  mkdir -p docs/results/compare docs/images/compare
+  for json in "$results"/*.json; do
+    [ -f "$json" ] || continue
+    name=$(basename "$json" .json)
+    cp "$json" docs/results/compare/
+    if [ -f "$results/$name/grid.png" ]; then
+      $py -c "import sys; from PIL import Image; Image.open(sys.argv[1]).convert('RGB').save(sys.argv[2], quality=90)" \
+        "$results/$name/grid.png" "docs/images/compare/$name.jpg"
+    fi
+  done
+  $py training/compare.py --table --results docs/results/compare --output docs/RESULTS.md
+}
+
+record
+for row in $rows; do
+  method=${row%:*}
+  shots=${row#*:}
+  name=$method-$shots
+  # done here, or in an earlier session (committed)
+  if [ -f "$results/$name.json" ] || [ -f "docs/results/compare/$name.json" ]; then
+    continue
+  fi
+  resume=
+  [ -f "$results/$name/run/latest.pt" ] && resume=--resume
+  echo "$(date -u +%FT%TZ) $name $resume"
+  nice -n 10 $py training/compare.py --method "$method" --shots "$shots" --iters 1000 \
+    --threads 2 --source resources/models/default.safetensors \
+    --segmenter training/judges/labelmefacade-segmenter.pt --results "$results" \
+    $resume >> "$results/$name.log" 2>&1
+  record
+done
+echo "$(date -u +%FT%TZ) every row has its result file"
