@@ -154,7 +154,7 @@ read_split (const char *dir, const char *split, GError **error)
 
 CbExampleSet *
 cb_example_set_load (const char *dir, const char *split, const CbClassSet *classes, guint width, guint height,
-                     gboolean allow_test, GError **error)
+                     CbExampleLoadFlags flags, GError **error)
 {
   g_return_val_if_fail (dir != NULL && classes != NULL && width > 0 && height > 0, NULL);
 
@@ -177,7 +177,7 @@ cb_example_set_load (const char *dir, const char *split, const CbClassSet *class
           return NULL;
         }
     }
-  if (chosen != NULL && g_str_has_prefix (chosen, "test") && !allow_test)
+  if (chosen != NULL && g_str_has_prefix (chosen, "test") && !(flags & CB_EXAMPLE_LOAD_ALLOW_TEST))
     {
       g_set_error (error, CB_ERROR, CB_ERROR_INVALID,
                    "The split “%s” of %s is a test split: test photos are for evaluation, not examples "
@@ -222,8 +222,11 @@ cb_example_set_load (const char *dir, const char *split, const CbClassSet *class
         return NULL;
       CbExample *ex = g_new0 (CbExample, 1);
       ex->stem = g_strdup (stem);
-      ex->photo_2x = cb_photo_resize (photo, 2 * width, 2 * height);
-      ex->labels_2x = cb_label_map_resize_nearest (labels, 2 * width, 2 * height);
+      if (!(flags & CB_EXAMPLE_LOAD_NATIVE_ONLY))
+        {
+          ex->photo_2x = cb_photo_resize (photo, 2 * width, 2 * height);
+          ex->labels_2x = cb_label_map_resize_nearest (labels, 2 * width, 2 * height);
+        }
       ex->photo = photo->width == width && photo->height == height ? g_steal_pointer (&photo)
                                                                    : cb_photo_resize (photo, width, height);
       ex->labels = labels->width == width && labels->height == height

@@ -60,7 +60,7 @@ typedef struct
   CbImage *photo;     /* at the model's native size (cb_photo_resize) */
   CbLabelMap *labels; /* at the model's native size (nearest, docs/FORMATS.md) */
   /* the same at twice the native size, from the original files: the
-   * segmentation prior's second scale */
+   * segmentation prior's second scale (NULL with CB_EXAMPLE_LOAD_NATIVE_ONLY) */
   CbImage *photo_2x;
   CbLabelMap *labels_2x;
 } CbExample;
@@ -72,15 +72,25 @@ typedef struct
   GPtrArray *examples; /* CbExample *, in the split file's order */
 } CbExampleSet;
 
+typedef enum
+{
+  CB_EXAMPLE_LOAD_DEFAULT = 0,
+  /* a split named test* is accepted (test photos are for evaluation only) */
+  CB_EXAMPLE_LOAD_ALLOW_TEST = 1 << 0,
+  /* no photo_2x / labels_2x: for sets that never see the segmentation
+   * prior's second scale, such as the vision prior's source examples */
+  CB_EXAMPLE_LOAD_NATIVE_ONLY = 1 << 1,
+} CbExampleLoadFlags;
+
 /* Loads example photos and label maps from a folder in the shared dataset
  * layout: images/STEM.{jpg,jpeg,png}, labels/STEM.png, SPLIT.txt (one stem a
  * line). split NULL: "train" when train.txt exists; a folder without any
  * SPLIT.txt uses every labels/STEM.png that has a photo; otherwise an error. A split
- * whose name starts with "test" is refused (CB_ERROR_INVALID) unless
- * allow_test: test photos are for evaluation only. Label maps are read with
- * classes (ids outside it are an error naming the file). */
+ * whose name starts with "test" is refused (CB_ERROR_INVALID) without
+ * CB_EXAMPLE_LOAD_ALLOW_TEST. Label maps are read with classes (ids outside
+ * it are an error naming the file). */
 CbExampleSet *cb_example_set_load (const char *dir, const char *split, const CbClassSet *classes, guint width,
-                                   guint height, gboolean allow_test, GError **error);
+                                   guint height, CbExampleLoadFlags flags, GError **error);
 void cb_example_set_free (CbExampleSet *set);
 
 /* ------------------------------------------------- discriminator passes */

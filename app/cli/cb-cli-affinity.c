@@ -341,8 +341,8 @@ cb_cli_affinity (int argc, char **argv)
                       argv[0], split);
           return CB_CLI_USAGE;
         }
-      examples
-        = cb_example_set_load (examples_dir, split, target, model->gen.width, model->gen.height, allow_test, &error);
+      examples = cb_example_set_load (examples_dir, split, target, model->gen.width, model->gen.height,
+                                      allow_test ? CB_EXAMPLE_LOAD_ALLOW_TEST : CB_EXAMPLE_LOAD_DEFAULT, &error);
       if (examples == NULL)
         return cb_cli_fail (error);
       options.examples = examples;
@@ -354,8 +354,9 @@ cb_cli_affinity (int argc, char **argv)
     }
   if (source_dir != NULL)
     {
+      /* the vision prior's prototypes: the native size only */
       source_examples = cb_example_set_load (source_dir, source_split, model->classes, model->gen.width,
-                                             model->gen.height, FALSE, &error);
+                                             model->gen.height, CB_EXAMPLE_LOAD_NATIVE_ONLY, &error);
       if (source_examples == NULL)
         return cb_cli_fail (error);
       options.source_examples = source_examples;

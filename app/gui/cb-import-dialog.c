@@ -487,7 +487,7 @@ compute_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
     {
       post_progress (job->dialog, 0.02, "Loading the example photos…");
       examples = cb_example_set_load (job->examples_dir, job->split, job->target, job->model->gen.width,
-                                      job->model->gen.height, FALSE, &error);
+                                      job->model->gen.height, CB_EXAMPLE_LOAD_DEFAULT, &error);
       if (examples == NULL)
         {
           g_task_return_error (task, g_steal_pointer (&error));

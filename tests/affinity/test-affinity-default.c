@@ -196,8 +196,8 @@ prepare (void)
     return g_strdup_printf ("LabelMeFacade is not at %s", dir);
   setup.target = cb_class_set_load (classes, &error);
   g_assert_no_error (error);
-  setup.examples
-    = cb_example_set_load (dir, "train", setup.target, setup.model->gen.width, setup.model->gen.height, FALSE, &error);
+  setup.examples = cb_example_set_load (dir, "train", setup.target, setup.model->gen.width, setup.model->gen.height,
+                                        CB_EXAMPLE_LOAD_DEFAULT, &error);
   g_assert_no_error (error);
   const char *limit = g_getenv ("CB_AFFINITY_LIMIT");
   if (limit != NULL && atoi (limit) > 0 && (guint)atoi (limit) < setup.examples->examples->len)

@@ -110,7 +110,8 @@ test_prior (void)
   g_autofree char *dir = make_toy_dataset (3, 48, 36);
   g_autoptr (CbClassSet) classes = toy_classes ();
   g_autoptr (GError) error = NULL;
-  g_autoptr (CbExampleSet) set = cb_example_set_load (dir, NULL, classes, TINY_W, TINY_H, FALSE, &error);
+  g_autoptr (CbExampleSet) set
+    = cb_example_set_load (dir, NULL, classes, TINY_W, TINY_H, CB_EXAMPLE_LOAD_DEFAULT, &error);
   g_assert_no_error (error);
 
   guint F = 0;

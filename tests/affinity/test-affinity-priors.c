@@ -170,7 +170,8 @@ test_example_set (void)
   g_autoptr (GError) error = NULL;
 
   /* default split: train; resized to the model's size */
-  g_autoptr (CbExampleSet) set = cb_example_set_load (dir, NULL, classes, TINY_W, TINY_H, FALSE, &error);
+  g_autoptr (CbExampleSet) set
+    = cb_example_set_load (dir, NULL, classes, TINY_W, TINY_H, CB_EXAMPLE_LOAD_DEFAULT, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (set->split, ==, "train");
   g_assert_cmpuint (set->examples->len, ==, 3);
@@ -185,17 +186,18 @@ test_example_set (void)
   g_assert_cmpuint (ex->labels_2x->height, ==, 2 * TINY_H);
 
   /* test splits are refused unless asked for */
-  g_autoptr (CbExampleSet) test = cb_example_set_load (dir, "test", classes, TINY_W, TINY_H, FALSE, &error);
+  g_autoptr (CbExampleSet) test
+    = cb_example_set_load (dir, "test", classes, TINY_W, TINY_H, CB_EXAMPLE_LOAD_DEFAULT, &error);
   g_assert_null (test);
   g_assert_error (error, CB_ERROR, CB_ERROR_INVALID);
   g_assert_nonnull (strstr (error->message, "test split"));
   g_clear_error (&error);
-  test = cb_example_set_load (dir, "test", classes, TINY_W, TINY_H, TRUE, &error);
+  test = cb_example_set_load (dir, "test", classes, TINY_W, TINY_H, CB_EXAMPLE_LOAD_ALLOW_TEST, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (test->examples->len, ==, 2);
 
   /* a split that is not there */
-  g_assert_null (cb_example_set_load (dir, "val", classes, TINY_W, TINY_H, FALSE, &error));
+  g_assert_null (cb_example_set_load (dir, "val", classes, TINY_W, TINY_H, CB_EXAMPLE_LOAD_DEFAULT, &error));
   g_assert_error (error, CB_ERROR, CB_ERROR_IO);
   g_assert_nonnull (strstr (error->message, "val.txt"));
   g_clear_error (&error);
@@ -203,12 +205,13 @@ test_example_set (void)
   /* no split files at all: every labelled photo; with split files but no train.txt: refused */
   g_autofree char *train = g_build_filename (dir, "train.txt", NULL);
   g_assert_cmpint (g_remove (train), ==, 0);
-  g_assert_null (cb_example_set_load (dir, NULL, classes, TINY_W, TINY_H, FALSE, &error));
+  g_assert_null (cb_example_set_load (dir, NULL, classes, TINY_W, TINY_H, CB_EXAMPLE_LOAD_DEFAULT, &error));
   g_assert_error (error, CB_ERROR, CB_ERROR_INVALID);
   g_clear_error (&error);
   g_autofree char *test_txt = g_build_filename (dir, "test.txt", NULL);
   g_assert_cmpint (g_remove (test_txt), ==, 0);
-  g_autoptr (CbExampleSet) all = cb_example_set_load (dir, NULL, classes, TINY_W, TINY_H, FALSE, &error);
+  g_autoptr (CbExampleSet) all
+    = cb_example_set_load (dir, NULL, classes, TINY_W, TINY_H, CB_EXAMPLE_LOAD_DEFAULT, &error);
   g_assert_no_error (error);
   g_assert_null (all->split);
   g_assert_cmpuint (all->examples->len, ==, 5);
@@ -216,7 +219,7 @@ test_example_set (void)
   /* a label map with an id the class set does not have */
   g_autoptr (CbClassSet) fewer = cb_class_set_new ("fewer");
   g_assert_true (cb_class_set_add (fewer, 0, "sky", 0x4080ff, NULL, &error));
-  g_assert_null (cb_example_set_load (dir, NULL, fewer, TINY_W, TINY_H, FALSE, &error));
+  g_assert_null (cb_example_set_load (dir, NULL, fewer, TINY_W, TINY_H, CB_EXAMPLE_LOAD_DEFAULT, &error));
   g_assert_nonnull (error);
   g_assert_nonnull (strstr (error->message, "toy00.png"));
   remove_tree (dir);
@@ -233,7 +236,8 @@ test_seg_prior (void)
   g_autofree char *dir = make_toy_dataset (4, TINY_W, TINY_H);
   g_autoptr (CbClassSet) classes = toy_classes ();
   g_autoptr (GError) error = NULL;
-  g_autoptr (CbExampleSet) set = cb_example_set_load (dir, NULL, classes, TINY_W, TINY_H, FALSE, &error);
+  g_autoptr (CbExampleSet) set
+    = cb_example_set_load (dir, NULL, classes, TINY_W, TINY_H, CB_EXAMPLE_LOAD_DEFAULT, &error);
   g_assert_no_error (error);
 
   g_autoptr (CbExampleStats) stats = cb_example_stats_compute (NULL, model, classes, set, 1, NULL, NULL, NULL, &error);
@@ -310,7 +314,8 @@ test_seg_two_scales (void)
   g_autofree char *dir = make_toy_dataset (3, 48, 36);
   g_autoptr (CbClassSet) classes = toy_classes ();
   g_autoptr (GError) error = NULL;
-  g_autoptr (CbExampleSet) set = cb_example_set_load (dir, NULL, classes, TINY_W, TINY_H, FALSE, &error);
+  g_autoptr (CbExampleSet) set
+    = cb_example_set_load (dir, NULL, classes, TINY_W, TINY_H, CB_EXAMPLE_LOAD_DEFAULT, &error);
   g_assert_no_error (error);
 
   g_autoptr (CbExampleStats) at_1x = cb_example_stats_compute (NULL, model, classes, set, 1, NULL, NULL, NULL, &error);
@@ -352,6 +357,20 @@ test_seg_two_scales (void)
   o.seg_scales = 3;
   g_assert_null (cb_affinity_estimate (model, classes, &o, &error));
   g_assert_error (error, CB_ERROR, CB_ERROR_INVALID);
+  g_clear_error (&error);
+
+  /* a set loaded at the native size only has the same first scale, and no second */
+  g_autoptr (CbExampleSet) native
+    = cb_example_set_load (dir, NULL, classes, TINY_W, TINY_H, CB_EXAMPLE_LOAD_NATIVE_ONLY, &error);
+  g_assert_no_error (error);
+  g_assert_null (((CbExample *)g_ptr_array_index (native->examples, 0))->photo_2x);
+  g_autoptr (CbExampleStats) native_1x
+    = cb_example_stats_compute (NULL, model, classes, native, 1, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 9; i++)
+    g_assert_cmpfloat (native_1x->posterior[i], ==, at_1x->posterior[i]);
+  g_assert_null (cb_example_stats_compute (NULL, model, classes, native, 2, NULL, NULL, NULL, &error));
+  g_assert_error (error, CB_ERROR, CB_ERROR_MISMATCH);
   remove_tree (dir);
 }
 
@@ -362,7 +381,8 @@ test_cancel (void)
   g_autofree char *dir = make_toy_dataset (2, TINY_W, TINY_H);
   g_autoptr (CbClassSet) classes = toy_classes ();
   g_autoptr (GError) error = NULL;
-  g_autoptr (CbExampleSet) set = cb_example_set_load (dir, NULL, classes, TINY_W, TINY_H, FALSE, &error);
+  g_autoptr (CbExampleSet) set
+    = cb_example_set_load (dir, NULL, classes, TINY_W, TINY_H, CB_EXAMPLE_LOAD_DEFAULT, &error);
   g_autoptr (GCancellable) cancel = g_cancellable_new ();
   g_cancellable_cancel (cancel);
   g_assert_null (cb_example_stats_compute (NULL, model, classes, set, 1, cancel, NULL, NULL, &error));
@@ -501,7 +521,8 @@ test_estimate (void)
   g_autofree char *dir = make_toy_dataset (3, 48, 36);
   g_autoptr (CbClassSet) classes = toy_classes ();
   g_autoptr (GError) error = NULL;
-  g_autoptr (CbExampleSet) set = cb_example_set_load (dir, NULL, classes, TINY_W, TINY_H, FALSE, &error);
+  g_autoptr (CbExampleSet) set
+    = cb_example_set_load (dir, NULL, classes, TINY_W, TINY_H, CB_EXAMPLE_LOAD_DEFAULT, &error);
   g_assert_no_error (error);
   g_autoptr (CbWordNet) wn = cb_wordnet_open (NULL, NULL);
 
@@ -623,7 +644,8 @@ test_estimate_refusals (void)
   write_model_without_d (path);
   g_autoptr (CbModel) g_only = cb_model_load (path, &error);
   g_assert_no_error (error);
-  g_autoptr (CbExampleSet) set = cb_example_set_load (dir, NULL, classes, TINY_W, TINY_H, FALSE, &error);
+  g_autoptr (CbExampleSet) set
+    = cb_example_set_load (dir, NULL, classes, TINY_W, TINY_H, CB_EXAMPLE_LOAD_DEFAULT, &error);
   g_assert_no_error (error);
   cb_affinity_options_init (&o);
   o.use[CB_AFFINITY_VISION] = TRUE;

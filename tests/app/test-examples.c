@@ -279,7 +279,7 @@ test_examples (void)
     g_assert_cmpstr (text, ==, "photo\n");
   }
   /* the estimators read it like any dataset folder */
-  set = cb_example_set_load (examples, NULL, reloaded, 32, 24, FALSE, &error);
+  set = cb_example_set_load (examples, NULL, reloaded, 32, 24, CB_EXAMPLE_LOAD_DEFAULT, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (set->examples->len, ==, 1);
 
