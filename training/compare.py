@@ -228,6 +228,18 @@ def git_commit():
         return ""
 
 
+def checkpoint_train_seconds(run_dir):
+    """The training seconds over every segment of a fine-tuning run (its
+    last checkpoint's train_seconds), or None."""
+    import torch
+    try:
+        ck = torch.load(os.path.join(run_dir, "latest.pt"),
+                        map_location="cpu")
+    except (OSError, RuntimeError):
+        return None
+    return ck.get("train_seconds")
+
+
 def run_method(args):
     kind, prior = method_parts(args.method)
     split = SHOT_SPLITS[args.shots]
@@ -265,6 +277,11 @@ def run_method(args):
                      "signal); its checkpoint is in %s: run the same command "
                      "with --resume" % (args.method, args.iters,
                                         os.path.join(work, "run")))
+        train_seconds = checkpoint_train_seconds(os.path.join(work, "run"))
+        if train_seconds is not None:
+            seconds["finetune_train"] = round(train_seconds, 1)
+            # a resumed run: the segments before this one count too
+            seconds["finetune"] = max(seconds["finetune"], train_seconds)
     eval_json = os.path.join(work, "eval.json")
     images = os.path.join(work, "images")
     cmd = evaluate_cmd(args, model, profile if kind == "zeroshot" else None,
@@ -278,13 +295,16 @@ def run_method(args):
         "format": "catbrush-compare-result", "version": 1,
         "method": args.method, "shots": args.shots, "split": split,
         "iterations": 0 if kind == "zeroshot" else args.iters,
+        "resumed": bool(args.resume and kind != "zeroshot"),
         "batch": args.batch, "limit": args.limit,
         "eval_split": args.eval_split, "eval_images": ev["images"],
         "miou_generated": ev["miou_generated"],
         "miou_real": ev["miou_real"],
         "frechet_segmenter": ev["frechet_segmenter"],
         "iou_generated": ev["iou_generated"],
-        "seconds": dict(seconds, total=round(sum(seconds.values()), 1)),
+        "seconds": dict(seconds, total=round(
+            seconds["profile"] + seconds["finetune"] + seconds["evaluate"],
+            1)),
         "source_model": os.path.abspath(args.source),
         "model": os.path.abspath(model), "profile": profile,
         "segmenter": os.path.abspath(args.segmenter),
@@ -324,10 +344,11 @@ def table(results):
              "Fréchet (seg. features) ↓ | mIoU real photos | time |",
              "|---:|---|---:|---:|---:|---:|---:|"]
     for r in results:
-        lines.append("| %d | %s | %d | %.3f | %.2f | %.3f | %.1f min |"
+        lines.append("| %d | %s | %d | %.3f | %.2f | %.3f | %.1f min%s |"
                      % (r["shots"], r["method"], r["iterations"],
                         r["miou_generated"], r["frechet_segmenter"],
-                        r["miou_real"], r["seconds"]["total"] / 60))
+                        r["miou_real"], r["seconds"]["total"] / 60,
+                        " (resumed)" if r.get("resumed") else ""))
     if not results:
         lines.append("| | *(no result files yet)* | | | | | |")
     else:

@@ -46,12 +46,24 @@ def main():
                 assert isinstance(r[key], float), (m, key, r[key])
             assert r["split"] == "train25" and r["eval_images"] == 4
             assert os.path.exists(r["grid"]), r["grid"]
+            if not m.startswith("zeroshot"):
+                assert r["seconds"]["finetune_train"] > 0, r["seconds"]
+                assert r["resumed"] is False
             if m in ("zeroshot-uniform", "zeroshot-random"):
                 import numpy as np
                 a = np.load(r["profile"])
                 assert a.shape == (9, 11), a.shape
                 assert np.allclose(a.sum(1), 1, atol=1e-5)
                 assert (a.std(1) < 1e-6).all() == (m == "zeroshot-uniform")
+        # --resume keeps the profile the checkpoint was made from
+        profile = os.path.join(results, "cat-text-25", "profile.json")
+        made = os.stat(profile).st_mtime_ns
+        tbase.run([tbase.PY, compare, "--method", "cat-text", "--resume"]
+                  + common)
+        assert os.stat(profile).st_mtime_ns == made
+        with open(os.path.join(results, "cat-text-25.json")) as f:
+            r = json.load(f)
+        assert r["resumed"] is True and r["seconds"]["profile"] == 0
         doc = os.path.join(tmp, "RESULTS.md")
         with open(doc, "w") as f:
             f.write("# Results\n\nbefore\n<!-- results-table:begin -->\n"
@@ -64,6 +76,8 @@ def main():
         assert "old" not in text and "before" in text and "after" in text
         for m in methods:
             assert "| %s |" % m in text, m
+        assert "| 25 | cat-text | 2 |" in text and "(resumed)" in text
+        assert "| shots | method | various | building |" in text
     print("ok")
 
 
