@@ -123,18 +123,22 @@ save_screenshot_of (GtkWidget *widget, const char *name)
   g_autofree char *path = g_build_filename (dir ? dir : ".", name, NULL);
   g_autoptr (GdkPaintable) paintable = NULL;
   GtkSnapshot *snapshot;
-  int width, height;
+  int width = 0, height = 0;
   g_autoptr (GskRenderNode) node = NULL;
   g_autoptr (GdkTexture) texture = NULL;
 
-  /* let the last layout and frame settle: a widget that still needs an allocation paints nothing */
-  spin (200);
+  /* let the last layout and frame settle: a widget that still needs an
+   * allocation paints nothing (slow under the sanitizers on a busy machine) */
   paintable = gtk_widget_paintable_new (widget);
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
+  for (guint attempt = 0; attempt < 50 && node == NULL; attempt++)
+    {
+      spin (200);
+      width = gtk_widget_get_width (widget);
+      height = gtk_widget_get_height (widget);
+      snapshot = gtk_snapshot_new ();
+      gdk_paintable_snapshot (paintable, snapshot, width, height);
+      node = gtk_snapshot_free_to_node (snapshot);
+    }
   g_assert_nonnull (node);
   texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
                                          &GRAPHENE_RECT_INIT (0, 0, width, height));
