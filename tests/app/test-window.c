@@ -1421,8 +1421,9 @@ mean_abs_diff (const CbImage *a, const CbImage *b)
  * keeps the painting (the new model's classes are the target classes by
  * name) and the facade is painted by the fine-tuned model. The iterations
  * are $CB_TEST_FINETUNE_ITERS (default 4: the code path, in a minute);
- * docs/RESULTS.md's screenshot is this test at 1000. Skipped without
- * /usr/bin/python3 and torch. */
+ * docs/RESULTS.md's screenshot is this test at 1000, with
+ * CB_TEST_FINETUNE_KEEP=FILE keeping a copy of the model. The fine-tuning
+ * part is skipped without /usr/bin/python3 and torch. */
 static void
 finetune_facade (CbWindow *window, const CbImage *zero_shot)
 {
@@ -1464,6 +1465,16 @@ finetune_facade (CbWindow *window, const CbImage *zero_shot)
   models = cb_model_list_scan (NULL);
   g_assert_cmpint (cb_model_list_find (models, output), >=, 0);
   save_screenshot_of (GTK_WIDGET (dialog), "catbrush-finetune.png");
+  if (g_getenv ("CB_TEST_FINETUNE_KEEP") != NULL)
+    {
+      /* the model outlives the test's folder, to be evaluated (docs/RESULTS.md) */
+      g_autoptr (GFile) from = g_file_new_for_path (output);
+      g_autoptr (GFile) to = g_file_new_for_path (g_getenv ("CB_TEST_FINETUNE_KEEP"));
+      g_autoptr (GError) error = NULL;
+
+      g_assert_true (g_file_copy (from, to, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error));
+      g_assert_no_error (error);
+    }
 
   /* Switch: the painting is not blank, so the window asks; keep the classes by name */
   cb_finetune_dialog_switch (dialog);
