@@ -135,7 +135,25 @@ def main():
                          ["--source", source] + extra, iters=1)
             tbase.run([tbase.cli_path(), "generate", "-m", m, "-l", label,
                        "-b", "cpu", "-o", os.path.join(tmp, tag + ".png")])
+            if tag == "random":
+                check_drift(m, 9)
+        check_drift(model, 9)
     print("ok")
+
+
+def check_drift(model, n_target):
+    """affinity_drift.py: a row per target class; after a few iterations at
+    the matrix's learning rate the rows are still close to their start,
+    which for --init random it recomputes from the seed."""
+    out = tbase.run([tbase.PY, os.path.join(tbase.TRAINING,
+                                            "affinity_drift.py"), model])
+    print(out)
+    rows = [ln for ln in out.splitlines()
+            if ln.startswith("| ") and not ln.startswith("| target")]
+    assert len(rows) == n_target, rows
+    for ln in rows:
+        tv = float(ln.rstrip(" |").rsplit("|", 1)[1])
+        assert 0 <= tv < 0.05, ln
 
 
 if __name__ == "__main__":
