@@ -24,6 +24,7 @@
 #include "model/cb-label-map.h"
 #include "model/cb-model.h"
 #include "model/cb-png.h"
+#include "tests/test-python.h"
 
 static char *tmp_dir;
 
@@ -464,17 +465,13 @@ test_real (void)
   g_autoptr (GError) error = NULL;
   CbFinetuneDialog *dialog;
   gint64 start;
-  int status = -1;
 
   if (g_strcmp0 (g_getenv ("CATBRUSH_FINETUNE_REAL"), "0") == 0)
     {
       g_test_skip ("CATBRUSH_FINETUNE_REAL=0: no real finetune.py run");
       return;
     }
-  if (!g_file_test (tiny, G_FILE_TEST_IS_REGULAR)
-      || !g_spawn_sync (NULL, (char *[]){ "/usr/bin/python3", "-c", "import torch, numpy, PIL", NULL }, NULL,
-                        G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, NULL)
-      || !g_spawn_check_wait_status (status, NULL))
+  if (!g_file_test (tiny, G_FILE_TEST_IS_REGULAR) || !cb_test_have_torch ())
     {
       g_test_skip ("no /usr/bin/python3 with torch, or no tiny model");
       return;

@@ -23,6 +23,7 @@
 #include "model/cb-fileutil.h"
 #include "model/cb-model.h"
 #include "model/cb-png.h"
+#include "tests/test-python.h"
 
 static char *tmp_dir;
 static char *model_path; /* NULL: no model, the generation test is skipped */
@@ -1436,11 +1437,8 @@ finetune_facade (CbWindow *window, const CbImage *zero_shot)
   CbFinetuneDialog *dialog;
   GtkWidget *question;
   NewImage wait;
-  int status = -1;
 
-  if (!g_spawn_sync (NULL, (char *[]){ "/usr/bin/python3", "-c", "import torch, numpy, PIL", NULL }, NULL,
-                     G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, NULL)
-      || !g_spawn_check_wait_status (status, NULL))
+  if (!cb_test_have_torch ())
     {
       g_test_message ("no /usr/bin/python3 with torch: the fine-tuned facade is not made");
       return;
