@@ -14,39 +14,9 @@
 #include "app/gui/cb-import-dialog.h"
 #include "app/gui/cb-window.h"
 #include "model/cb-affinity.h"
+#include "tests/test-ui.h"
 
 static char *tmp_dir;
-
-static gboolean
-wait_for (gboolean (*done) (gpointer), gpointer data, double seconds)
-{
-  gint64 end = g_get_monotonic_time () + (gint64)(seconds * G_USEC_PER_SEC);
-
-  while (!done (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-    }
-  return TRUE;
-}
-
-static void
-spin (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (2000);
-}
-
-static gboolean
-model_ready (gpointer data)
-{
-  return cb_window_is_model_ready (data);
-}
 
 static gboolean
 not_computing (gpointer data)
@@ -75,7 +45,7 @@ save_screenshot_of (GtkWidget *widget, const char *name)
   GtkSnapshot *snapshot;
   int width, height;
 
-  spin (200);
+  cb_test_spin (200);
   paintable = gtk_widget_paintable_new (widget);
   width = gtk_widget_get_width (widget);
   height = gtk_widget_get_height (widget);
@@ -186,7 +156,7 @@ test_examples (void)
     }
   window = cb_window_new (NULL, model);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (wait_for (model_ready, window, 120));
+  g_assert_true (cb_test_wait_for (cb_test_model_ready, window, 120));
   dialog = CB_IMPORT_DIALOG (cb_window_show_import (window));
   g_assert_nonnull (dialog);
   have_text = cb_import_dialog_method_available (dialog, CB_AFFINITY_TEXT, NULL);
@@ -298,7 +268,7 @@ test_examples (void)
   cb_import_dialog_set_method (dialog, CB_AFFINITY_TEXT, have_text, 1.0);
   cb_import_dialog_set_method (dialog, CB_AFFINITY_VISION, FALSE, 1.0);
   cb_import_dialog_compute (dialog);
-  g_assert_true (wait_for (not_computing, dialog, 300));
+  g_assert_true (cb_test_wait_for (not_computing, dialog, 300));
   g_test_message ("%s", cb_import_dialog_get_status (dialog));
   profile = cb_import_dialog_get_profile (dialog);
   g_assert_nonnull (profile);
@@ -308,7 +278,7 @@ test_examples (void)
   /* Apply: the palette shows the hand-made classes */
   cb_window_new_document (window, 40, 30);
   cb_import_dialog_apply (dialog);
-  spin (50);
+  cb_test_spin (50);
   g_assert_nonnull (cb_window_get_profile (window));
   g_assert_nonnull (cb_class_set_lookup_name (cb_window_get_document (window)->classes, "heaven"));
   cb_palette_set_search (cb_window_get_palette (window), "");
@@ -318,7 +288,7 @@ test_examples (void)
 
   gtk_window_destroy (GTK_WINDOW (dialog));
   gtk_window_destroy (GTK_WINDOW (window));
-  spin (50);
+  cb_test_spin (50);
 }
 
 static void

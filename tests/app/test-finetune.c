@@ -25,6 +25,7 @@
 #include "model/cb-model.h"
 #include "model/cb-png.h"
 #include "tests/test-python.h"
+#include "tests/test-ui.h"
 
 static char *tmp_dir;
 
@@ -62,49 +63,6 @@ static const char fake_finetune[]
     "done\n"
     "cp \"$FAKE_MODEL\" \"$export_path.tmp\" && mv \"$export_path.tmp\" \"$export_path\"\n"
     "echo \"exported $export_path at iteration $i: max |file - EMA| = 0\"\n";
-
-static gboolean
-wait_for (gboolean (*done) (gpointer), gpointer data, double seconds)
-{
-  gint64 end = g_get_monotonic_time () + (gint64)(seconds * G_USEC_PER_SEC);
-
-  while (!done (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-    }
-  return TRUE;
-}
-
-static void
-spin (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (2000);
-}
-
-static gboolean
-model_ready (gpointer data)
-{
-  return cb_window_is_model_ready (data);
-}
-
-static gboolean
-not_switching (gpointer data)
-{
-  return !cb_window_is_switching_model (data);
-}
-
-static gboolean
-not_busy (gpointer data)
-{
-  return !cb_finetune_dialog_is_busy (data);
-}
 
 static gboolean
 past_iteration_3 (gpointer data)
@@ -250,7 +208,7 @@ show (CbWindow *window)
 
   g_assert_nonnull (dialog);
   g_assert_true (CB_IS_FINETUNE_DIALOG (dialog));
-  g_assert_true (wait_for (not_busy, dialog, 60));
+  g_assert_true (cb_test_wait_for (cb_test_finetune_not_busy, dialog, 60));
   return CB_FINETUNE_DIALOG (dialog);
 }
 
@@ -298,7 +256,7 @@ test_finetune (void)
 
   window = cb_window_new (NULL, tiny);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (wait_for (model_ready, window, 120));
+  g_assert_true (cb_test_wait_for (cb_test_model_ready, window, 120));
   g_assert_null (cb_window_show_finetune (window)); /* no profile */
 
   /* a profile without an example folder: one has to be chosen */
@@ -347,7 +305,7 @@ test_finetune (void)
   g_assert_true (cb_finetune_dialog_can_start (dialog));
   cb_finetune_dialog_start (dialog);
   g_assert_true (cb_finetune_dialog_is_busy (dialog));
-  g_assert_true (wait_for (not_busy, dialog, 60));
+  g_assert_true (cb_test_wait_for (cb_test_finetune_not_busy, dialog, 60));
   g_test_message ("%s", cb_finetune_dialog_get_status (dialog));
   g_assert_cmpint (cb_finetune_dialog_get_state (dialog), ==, CB_FINETUNE_FAILED);
   assert_contains (cb_finetune_dialog_get_status (dialog), "exited with status 1");
@@ -359,14 +317,14 @@ test_finetune (void)
   dialog = show (window);
   cb_finetune_dialog_set_iterations (dialog, 1000);
   cb_finetune_dialog_start (dialog);
-  g_assert_true (wait_for (past_iteration_3, dialog, 60));
+  g_assert_true (cb_test_wait_for (past_iteration_3, dialog, 60));
   g_assert_cmpint (cb_finetune_dialog_get_state (dialog), ==, CB_FINETUNE_RUNNING);
   g_assert_cmpfloat_with_epsilon (cb_finetune_dialog_get_fraction (dialog),
                                   cb_finetune_dialog_get_iteration (dialog) / 1000.0, 1e-9);
   assert_contains (cb_finetune_dialog_get_status (dialog), "of 1000 (2.00 it/s");
   cb_finetune_dialog_cancel (dialog);
   g_assert_cmpint (cb_finetune_dialog_get_state (dialog), ==, CB_FINETUNE_STOPPING);
-  g_assert_true (wait_for (not_busy, dialog, 30));
+  g_assert_true (cb_test_wait_for (cb_test_finetune_not_busy, dialog, 30));
   g_test_message ("%s", cb_finetune_dialog_get_status (dialog));
   g_assert_cmpint (cb_finetune_dialog_get_state (dialog), ==, CB_FINETUNE_CANCELLED);
   g_assert_false (cb_finetune_dialog_was_forced (dialog));
@@ -383,9 +341,9 @@ test_finetune (void)
   cb_finetune_dialog_set_kill_timeout (dialog, 300);
   cb_finetune_dialog_set_iterations (dialog, 1000);
   cb_finetune_dialog_start (dialog);
-  g_assert_true (wait_for (past_iteration_3, dialog, 60));
+  g_assert_true (cb_test_wait_for (past_iteration_3, dialog, 60));
   cb_finetune_dialog_cancel (dialog);
-  g_assert_true (wait_for (not_busy, dialog, 30));
+  g_assert_true (cb_test_wait_for (cb_test_finetune_not_busy, dialog, 30));
   g_test_message ("%s", cb_finetune_dialog_get_status (dialog));
   g_assert_cmpint (cb_finetune_dialog_get_state (dialog), ==, CB_FINETUNE_CANCELLED);
   g_assert_true (cb_finetune_dialog_was_forced (dialog));
@@ -399,7 +357,7 @@ test_finetune (void)
   cb_finetune_dialog_set_threads (dialog, 1);
   cb_finetune_dialog_set_name (dialog, "tiny facades");
   cb_finetune_dialog_start (dialog);
-  g_assert_true (wait_for (not_busy, dialog, 60));
+  g_assert_true (cb_test_wait_for (cb_test_finetune_not_busy, dialog, 60));
   g_test_message ("%s", cb_finetune_dialog_get_status (dialog));
   g_assert_cmpint (cb_finetune_dialog_get_state (dialog), ==, CB_FINETUNE_DONE);
   g_assert_cmpuint (done, ==, 1);
@@ -435,7 +393,7 @@ test_finetune (void)
   g_assert_true (cb_document_is_blank (cb_window_get_document (window)));
   cb_finetune_dialog_switch (dialog);
   g_assert_true (cb_window_is_switching_model (window));
-  g_assert_true (wait_for (not_switching, window, 120));
+  g_assert_true (cb_test_wait_for (cb_test_not_switching, window, 120));
   g_assert_cmpstr (cb_window_get_model_path (window), ==, output);
 
   /* a window destroyed during a run stops it (the copy has the tiny model's SHA-256: the profile fits) */
@@ -444,14 +402,14 @@ test_finetune (void)
   dialog = show (window);
   cb_finetune_dialog_set_iterations (dialog, 1000);
   cb_finetune_dialog_start (dialog);
-  g_assert_true (wait_for (past_iteration_3, dialog, 60));
+  g_assert_true (cb_test_wait_for (past_iteration_3, dialog, 60));
   g_object_ref (dialog);
   gtk_window_destroy (GTK_WINDOW (window));
-  g_assert_true (wait_for (not_busy, dialog, 30));
+  g_assert_true (cb_test_wait_for (cb_test_finetune_not_busy, dialog, 30));
   g_assert_cmpint (cb_finetune_dialog_get_state (dialog), ==, CB_FINETUNE_CANCELLED);
   g_assert_false (cb_finetune_dialog_was_forced (dialog));
   g_object_unref (dialog);
-  spin (100);
+  cb_test_spin (100);
 }
 
 /* finetune.py itself: two iterations on four examples made here, with the tiny model */
@@ -482,7 +440,7 @@ test_real (void)
   write_examples (examples, profile);
   dialog = CB_FINETUNE_DIALOG (cb_finetune_dialog_new (NULL, tiny, profile));
   g_object_ref_sink (dialog);
-  g_assert_true (wait_for (not_busy, dialog, 60));
+  g_assert_true (cb_test_wait_for (cb_test_finetune_not_busy, dialog, 60));
   g_assert_cmpint (cb_finetune_dialog_get_state (dialog), ==, CB_FINETUNE_READY);
   cb_finetune_dialog_set_output_dir (dialog, out_dir);
   cb_finetune_dialog_set_iterations (dialog, 2);
@@ -490,10 +448,10 @@ test_real (void)
   cb_finetune_dialog_set_kill_timeout (dialog, 5000);
   start = g_get_monotonic_time ();
   cb_finetune_dialog_start (dialog);
-  if (!wait_for (not_busy, dialog, 60))
+  if (!cb_test_wait_for (cb_test_finetune_not_busy, dialog, 60))
     {
       cb_finetune_dialog_cancel (dialog);
-      g_assert_true (wait_for (not_busy, dialog, 30));
+      g_assert_true (cb_test_wait_for (cb_test_finetune_not_busy, dialog, 30));
       gtk_window_destroy (GTK_WINDOW (dialog));
       g_object_unref (dialog);
       g_test_skip ("the real run took over 60 s: cancelled");

@@ -16,58 +16,16 @@
 #include "app/gui/cb-window.h"
 #include "model/cb-safetensors.h"
 #include "tests/test-model-copy.h"
+#include "tests/test-ui.h"
 
 #include <json-glib/json-glib.h>
 
 static char *tmp_dir;
 
 static gboolean
-wait_for (gboolean (*done) (gpointer), gpointer data, double seconds)
-{
-  gint64 end = g_get_monotonic_time () + (gint64)(seconds * G_USEC_PER_SEC);
-
-  while (!done (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-    }
-  return TRUE;
-}
-
-static void
-spin (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (2000);
-}
-
-static gboolean
-model_ready (gpointer data)
-{
-  return cb_window_is_model_ready (data);
-}
-
-static gboolean
-not_switching (gpointer data)
-{
-  return !cb_window_is_switching_model (data);
-}
-
-static gboolean
 not_importing (gpointer data)
 {
   return !cb_oasis_dialog_is_importing (data);
-}
-
-static gboolean
-generated (gpointer data)
-{
-  return cb_window_get_n_images (data) > 0 && !cb_window_is_generating (data);
 }
 
 static char *
@@ -123,7 +81,7 @@ test_models (void)
   g_assert_true (g_str_has_prefix (user_dir, tmp_dir));
   window = cb_window_new (NULL, tiny);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (wait_for (model_ready, window, 120));
+  g_assert_true (cb_test_wait_for (cb_test_model_ready, window, 120));
   doc = cb_window_get_document (window);
   g_assert_cmpstr (cb_window_get_model_path (window), ==, tiny);
 
@@ -137,7 +95,7 @@ test_models (void)
   cb_oasis_dialog_set_name (dialog, "tiny oasis");
   cb_oasis_dialog_import (dialog);
   g_assert_true (cb_oasis_dialog_is_importing (dialog));
-  g_assert_true (wait_for (not_importing, dialog, 120));
+  g_assert_true (cb_test_wait_for (not_importing, dialog, 120));
   g_test_message ("%s", cb_oasis_dialog_get_status (dialog));
   imported = g_strdup (cb_oasis_dialog_get_output_path (dialog));
   g_assert_nonnull (imported);
@@ -169,7 +127,7 @@ test_models (void)
   cb_oasis_dialog_set_discriminator (dialog, NULL);
   cb_oasis_dialog_set_name (dialog, "broken");
   cb_oasis_dialog_import (dialog);
-  g_assert_true (wait_for (not_importing, dialog, 60));
+  g_assert_true (cb_test_wait_for (not_importing, dialog, 60));
   g_test_message ("%s", cb_oasis_dialog_get_status (dialog));
   g_assert_true (g_str_has_prefix (cb_oasis_dialog_get_status (dialog), "The checkpoint could not be imported"));
   g_clear_pointer (&broken, g_free);
@@ -189,7 +147,7 @@ test_models (void)
   cb_window_switch_model (window, imported, CB_REMAP_BY_NAME, NULL);
   g_assert_true (cb_window_is_switching_model (window));
   g_assert_cmpstr (cb_window_get_model_path (window), ==, tiny); /* until the new one is ready */
-  g_assert_true (wait_for (not_switching, window, 120));
+  g_assert_true (cb_test_wait_for (cb_test_not_switching, window, 120));
   g_assert_cmpstr (cb_window_get_model_path (window), ==, imported);
   g_assert_cmpuint (cb_class_set_get_n_classes (doc->classes), ==, 5);
   g_assert_nonnull (cb_class_set_lookup_name (doc->classes, "car"));
@@ -197,13 +155,13 @@ test_models (void)
   g_assert_cmpuint (count_id (doc->map, (guint8)tree->id), ==, painted);
   cb_palette_set_search (cb_window_get_palette (window), "");
   g_assert_cmpuint (cb_palette_get_n_visible (cb_window_get_palette (window)), ==, 5);
-  g_assert_true (wait_for (generated, window, 120));
+  g_assert_true (cb_test_wait_for (cb_test_generated, window, 120));
   g_assert_cmpuint (cb_window_get_image (window)->width, ==, 16);
 
   /* a corrupt model: said clearly, the current model stays */
   g_assert_true (g_file_set_contents (broken, "\x10\0\0\0\0\0\0\0{\"a\":", 13, NULL));
   cb_window_switch_model (window, broken, CB_REMAP_BY_NAME, NULL);
-  g_assert_true (wait_for (not_switching, window, 60));
+  g_assert_true (cb_test_wait_for (cb_test_not_switching, window, 60));
   g_assert_cmpstr (cb_window_get_model_path (window), ==, imported);
   tree = cb_class_set_lookup_name (doc->classes, "tree");
   g_assert_nonnull (cb_window_get_message_text (window));
@@ -215,24 +173,24 @@ test_models (void)
   g_assert_true (cb_window_save_project (window, project, &error));
   g_assert_no_error (error);
   cb_window_switch_model (window, tiny, CB_REMAP_CLEAR, NULL);
-  g_assert_true (wait_for (not_switching, window, 120));
+  g_assert_true (cb_test_wait_for (cb_test_not_switching, window, 120));
   g_assert_cmpstr (cb_window_get_model_path (window), ==, tiny);
   g_assert_false (cb_window_open_project (window, project, FALSE, &error));
   g_clear_error (&error);
   candidate = cb_window_find_project_model (window, project);
   g_assert_cmpstr (candidate, ==, imported);
   cb_window_switch_model (window, candidate, CB_REMAP_CLEAR, project);
-  g_assert_true (wait_for (not_switching, window, 120));
-  spin (50);
+  g_assert_true (cb_test_wait_for (cb_test_not_switching, window, 120));
+  cb_test_spin (50);
   g_assert_cmpstr (cb_window_get_model_path (window), ==, imported);
   g_assert_nonnull (doc->project_file);
   g_assert_true (g_file_equal (doc->project_file, project));
   tree = cb_class_set_lookup_name (doc->classes, "tree");
   g_assert_cmpuint (count_id (doc->map, (guint8)tree->id), ==, painted);
-  g_assert_true (wait_for (generated, window, 120));
+  g_assert_true (cb_test_wait_for (cb_test_generated, window, 120));
 
   gtk_window_destroy (GTK_WINDOW (window));
-  spin (50);
+  cb_test_spin (50);
 }
 
 static void

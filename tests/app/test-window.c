@@ -24,51 +24,15 @@
 #include "model/cb-model.h"
 #include "model/cb-png.h"
 #include "tests/test-python.h"
+#include "tests/test-ui.h"
 
 static char *tmp_dir;
 static char *model_path; /* NULL: no model, the generation test is skipped */
 
 static gboolean
-wait_for (gboolean (*done) (gpointer), gpointer data, double seconds)
-{
-  gint64 end = g_get_monotonic_time () + (gint64)(seconds * G_USEC_PER_SEC);
-
-  while (!done (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-    }
-  return TRUE;
-}
-
-static gboolean
-model_ready (gpointer data)
-{
-  return cb_window_is_model_ready (data);
-}
-
-static gboolean
 mapped (gpointer data)
 {
   return gtk_widget_get_mapped (data) && gtk_widget_get_width (GTK_WIDGET (cb_window_get_canvas (data))) > 0;
-}
-
-static gboolean
-generated (gpointer data)
-{
-  return cb_window_get_n_images (data) > 0 && !cb_window_is_generating (data);
-}
-
-static void
-spin (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (2000);
 }
 
 static CbWindow *
@@ -77,8 +41,8 @@ open_window (const char *model)
   CbWindow *window = cb_window_new (NULL, model);
 
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (wait_for (mapped, window, 10));
-  g_assert_true (wait_for (model_ready, window, 120));
+  g_assert_true (cb_test_wait_for (mapped, window, 10));
+  g_assert_true (cb_test_wait_for (cb_test_model_ready, window, 120));
   return window;
 }
 
@@ -86,7 +50,7 @@ static void
 close_window (CbWindow *window)
 {
   gtk_window_destroy (GTK_WINDOW (window));
-  spin (50);
+  cb_test_spin (50);
 }
 
 static guint
@@ -133,7 +97,7 @@ save_screenshot_of (GtkWidget *widget, const char *name)
   paintable = gtk_widget_paintable_new (widget);
   for (guint attempt = 0; attempt < 50 && node == NULL; attempt++)
     {
-      spin (200);
+      cb_test_spin (200);
       width = gtk_widget_get_width (widget);
       height = gtk_widget_get_height (widget);
       snapshot = gtk_snapshot_new ();
@@ -217,7 +181,7 @@ test_stroke_undo (void)
   /* closing with unsaved changes asks first */
   g_object_ref (window);
   gtk_window_close (GTK_WINDOW (window));
-  spin (50);
+  cb_test_spin (50);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
   {
     GListModel *toplevels = gtk_window_get_toplevels (); /* transfer none */
@@ -237,7 +201,7 @@ test_stroke_undo (void)
     gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
     G_GNUC_END_IGNORE_DEPRECATIONS
   }
-  spin (50);
+  cb_test_spin (50);
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window)));
   g_object_unref (window);
 
@@ -330,7 +294,7 @@ test_view (void)
   double wx, wy, mx, my;
 
   cb_window_new_document (window, 100, 80);
-  spin (100);
+  cb_test_spin (100);
   cb_canvas_zoom_at (canvas, 4.0, 50, 60);
   g_assert_cmpfloat (cb_canvas_get_zoom (canvas), ==, 4.0);
   cb_canvas_map_to_widget (canvas, 12.5, 7.5, &wx, &wy);
@@ -352,7 +316,7 @@ test_view (void)
 
   /* overlay mode hides the image pane and shows the opacity */
   g_action_group_change_action_state (G_ACTION_GROUP (window), "overlay", g_variant_new_boolean (TRUE));
-  spin (50);
+  cb_test_spin (50);
   g_action_group_change_action_state (G_ACTION_GROUP (window), "overlay", g_variant_new_boolean (FALSE));
 
   /* the menus and the shortcuts window (Ctrl+?) build from the resources */
@@ -492,7 +456,7 @@ test_generate (void)
   g_assert_true (cb_window_can_generate (window));
 
   /* an untouched document takes twice the model's native size; a generation starts at once */
-  g_assert_true (wait_for (generated, window, 300));
+  g_assert_true (cb_test_wait_for (cb_test_generated, window, 300));
   native_w = cb_window_get_image (window)->width;
   native_h = cb_window_get_image (window)->height;
   g_assert_cmpuint (doc->map->width, ==, native_w * 2);
@@ -511,7 +475,7 @@ test_generate (void)
   cb_canvas_stroke_update (canvas, doc->map->width / 2.0, doc->map->height * 0.75, 1.0);
   cb_canvas_stroke_end (canvas, doc->map->width * 0.75, doc->map->height * 0.7, 1.0);
   g_assert_true (cb_window_is_generating (window));
-  g_assert_true (wait_for (generated, window, 300));
+  g_assert_true (cb_test_wait_for (cb_test_generated, window, 300));
   g_assert_cmpuint (cb_window_get_n_images (window), >, n_before);
 
   /* the image view shows it, at the native size */
@@ -544,7 +508,7 @@ test_generate (void)
   n_before = cb_window_get_n_images (window);
   for (guint i = 0; i < 6; i++)
     cb_window_generate (window);
-  g_assert_true (wait_for (generated, window, 300));
+  g_assert_true (cb_test_wait_for (cb_test_generated, window, 300));
   g_assert_cmpuint (cb_window_get_n_images (window) - n_before, >=, 1);
   g_assert_cmpuint (cb_window_get_n_images (window) - n_before, <=, 6);
   g_assert_false (cb_window_is_generating (window));
@@ -556,12 +520,12 @@ test_generate (void)
   for (guint i = 0; i < 20; i++)
     {
       cb_canvas_stroke_update (canvas, 1 + i, 1 + i / 2.0, 1.0);
-      spin (50);
+      cb_test_spin (50);
     }
   g_assert_true (cb_canvas_in_stroke (canvas));
   g_assert_true (cb_window_is_generating (window) || cb_window_get_n_images (window) > n_before);
   cb_canvas_stroke_end (canvas, 21, 11, 1.0);
-  g_assert_true (wait_for (generated, window, 300));
+  g_assert_true (cb_test_wait_for (cb_test_generated, window, 300));
 
   /* re-rolling gives a new seed and a new image */
   seed_before = doc->seed;
@@ -570,12 +534,12 @@ test_generate (void)
   g_action_group_activate_action (G_ACTION_GROUP (window), "reroll-class", g_variant_new_uint32 (0));
   g_assert_true (doc->has_class_seed[0]);
   g_assert_true (doc->seed != seed_before || doc->class_seed[0] != 0);
-  g_assert_true (wait_for (generated, window, 300));
+  g_assert_true (cb_test_wait_for (cb_test_generated, window, 300));
   g_assert_cmpuint (cb_window_get_n_images (window), >, n_before);
 
   /* the About dialog shows the model card */
   g_action_group_activate_action (G_ACTION_GROUP (window), "about", NULL);
-  spin (50);
+  cb_test_spin (50);
   {
     GListModel *toplevels = gtk_window_get_toplevels (); /* transfer none */
     gboolean found = FALSE;
@@ -630,7 +594,7 @@ respond (GtkWidget *dialog, int response)
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   gtk_dialog_response (GTK_DIALOG (dialog), response);
   G_GNUC_END_IGNORE_DEPRECATIONS
-  spin (50);
+  cb_test_spin (50);
 }
 
 static void
@@ -729,7 +693,7 @@ test_default_model (void)
   if (cb_window_get_banner_text (window) != NULL)
     g_error ("the default model did not load: %s", cb_window_get_banner_text (window));
   g_assert_cmpstr (cb_window_get_model_path (window), ==, bundled);
-  g_assert_true (wait_for (generated, window, 300));
+  g_assert_true (cb_test_wait_for (cb_test_generated, window, 300));
   guint W = doc->map->width, H = doc->map->height;
 
   /* buildings everywhere, sky in the top third, road in the bottom third,
@@ -756,7 +720,7 @@ test_default_model (void)
   g_assert_cmpuint (at (doc->map, W / 10, H - 1), ==, class_named (window, "road"));
   g_assert_cmpuint (at (doc->map, W * 2 / 3, H * 7 / 10), ==, class_named (window, "car"));
   g_assert_cmpuint (count_id (doc->map, CB_VOID_ID), ==, 0);
-  g_assert_true (wait_for (generated, window, 300));
+  g_assert_true (cb_test_wait_for (cb_test_generated, window, 300));
 
   image = export_native (window, "street.png");
   double sky = mean_luma (image, 0, image->height / 4), road = mean_luma (image, image->height * 5 / 6, image->height);
@@ -773,7 +737,7 @@ test_default_model (void)
       guint n_before = cb_window_get_n_images (window);
       g_assert_true (cb_window_open_labels (window, file, &error));
       g_assert_no_error (error);
-      g_assert_true (wait_for (generated, window, 300));
+      g_assert_true (cb_test_wait_for (cb_test_generated, window, 300));
       g_assert_cmpuint (cb_window_get_n_images (window), >, n_before);
       save_screenshot (window, "catbrush-street.png");
     }
@@ -870,7 +834,7 @@ test_project (void)
   paint_something (window, 2);
   g_object_ref (window);
   gtk_window_close (GTK_WINDOW (window));
-  spin (50);
+  cb_test_spin (50);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
   respond (find_dialog (window, "cb-then"), GTK_RESPONSE_APPLY);
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window)));
@@ -931,7 +895,7 @@ test_autosave (void)
   window = open_window (window_model ());
   doc = cb_window_get_document (window);
   g_assert_cmpstr (cb_window_get_autosave_path (window), ==, autosave);
-  g_assert_true (wait_for (restore_offered, window, 10));
+  g_assert_true (cb_test_wait_for (restore_offered, window, 10));
   respond (find_dialog (window, "cb-restore"), GTK_RESPONSE_ACCEPT);
   g_assert_cmpuint (doc->map->width, ==, 64);
   g_assert_cmpuint (doc->map->height, ==, 40);
@@ -942,7 +906,7 @@ test_autosave (void)
 
   /* a normal close that discards on purpose removes it */
   gtk_window_close (GTK_WINDOW (window));
-  spin (50);
+  cb_test_spin (50);
   dialog = find_dialog (window, "cb-then");
   g_assert_nonnull (dialog);
   respond (dialog, GTK_RESPONSE_ACCEPT);
@@ -955,7 +919,7 @@ test_autosave (void)
   g_assert_true (cb_window_autosave (window, NULL));
   close_window (window);
   window = open_window (window_model ());
-  g_assert_true (wait_for (restore_offered, window, 10));
+  g_assert_true (cb_test_wait_for (restore_offered, window, 10));
   respond (find_dialog (window, "cb-restore"), GTK_RESPONSE_REJECT);
   g_assert_false (g_file_test (autosave, G_FILE_TEST_EXISTS));
 
@@ -964,7 +928,7 @@ test_autosave (void)
   g_assert_true (g_file_test (autosave, G_FILE_TEST_EXISTS));
   g_assert_false (cb_window_get_document (window)->modified);
   gtk_window_close (GTK_WINDOW (window));
-  spin (50);
+  cb_test_spin (50);
   g_assert_false (g_file_test (autosave, G_FILE_TEST_EXISTS));
 }
 
@@ -1000,7 +964,7 @@ fill_with (CbWindow *window, guint8 id)
 static void
 wait_generated_after (CbWindow *window, guint n_before)
 {
-  g_assert_true (wait_for (generated, window, 300));
+  g_assert_true (cb_test_wait_for (cb_test_generated, window, 300));
   g_assert_cmpuint (cb_window_get_n_images (window), >, n_before);
 }
 
@@ -1075,7 +1039,7 @@ test_profile (void)
 
   window = open_window (model_path);
   doc = cb_window_get_document (window);
-  g_assert_true (wait_for (generated, window, 300));
+  g_assert_true (cb_test_wait_for (cb_test_generated, window, 300));
   g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "affinity"));
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "load-profile"));
   sky = (guint8)cb_class_set_lookup_name (doc->classes, "sky")->id;
@@ -1132,7 +1096,7 @@ test_profile (void)
   /* the Affinity dialog: heat map with names on hover, a row edit keeps the matrix row-stochastic */
   dialog = CB_AFFINITY_DIALOG (cb_window_show_affinity (window));
   g_assert_nonnull (dialog);
-  spin (100);
+  cb_test_spin (100);
   {
     CbAffinityView *view = cb_affinity_dialog_get_view (dialog);
     g_autofree char *text = NULL;
@@ -1316,13 +1280,13 @@ test_import (void)
   cb_import_dialog_compute (dialog);
   g_assert_true (cb_import_dialog_is_computing (dialog));
   cb_import_dialog_cancel (dialog);
-  g_assert_true (wait_for (not_computing, dialog, 120));
+  g_assert_true (cb_test_wait_for (not_computing, dialog, 120));
   g_test_message ("after cancel: %s", cb_import_dialog_get_status (dialog));
 
   /* computed in a thread while the main loop runs */
   cb_import_dialog_compute (dialog);
   g_assert_true (cb_import_dialog_is_computing (dialog));
-  g_assert_true (wait_for (not_computing, dialog, 300));
+  g_assert_true (cb_test_wait_for (not_computing, dialog, 300));
   g_test_message ("%s", cb_import_dialog_get_status (dialog));
   profile = cb_import_dialog_get_profile (dialog);
   g_assert_nonnull (profile);
@@ -1334,7 +1298,7 @@ test_import (void)
     g_autofree char *text = NULL;
     double x, y;
 
-    spin (100);
+    cb_test_spin (100);
     cb_affinity_view_cell_center (view, 1, 1, &x, &y);
     text = cb_affinity_view_describe_at (view, x, y);
     g_assert_nonnull (text);
@@ -1345,7 +1309,7 @@ test_import (void)
   /* Apply on a blank painting: the palette shows the target classes */
   cb_window_new_document (window, 40, 30);
   cb_import_dialog_apply (dialog);
-  spin (50);
+  cb_test_spin (50);
   g_assert_nonnull (cb_window_get_profile (window));
   g_assert_nonnull (cb_class_set_lookup_name (doc->classes, "street"));
   cb_palette_set_search (cb_window_get_palette (window), "");
@@ -1373,18 +1337,6 @@ mean_luma_of_class (const CbImage *image, const CbLabelMap *map, guint8 id)
       }
   g_assert_cmpuint (n, >, 0);
   return sum / n;
-}
-
-static gboolean
-not_switching (gpointer data)
-{
-  return !cb_window_is_switching_model (data);
-}
-
-static gboolean
-finetune_not_busy (gpointer data)
-{
-  return !cb_finetune_dialog_is_busy (data);
 }
 
 typedef struct
@@ -1445,7 +1397,7 @@ finetune_facade (CbWindow *window, const CbImage *zero_shot)
     }
   g_assert_cmpuint (iterations, >, 0);
   dialog = CB_FINETUNE_DIALOG (cb_window_show_finetune (window));
-  g_assert_true (wait_for (finetune_not_busy, dialog, 120));
+  g_assert_true (cb_test_wait_for (cb_test_finetune_not_busy, dialog, 120));
   g_assert_cmpint (cb_finetune_dialog_get_state (dialog), ==, CB_FINETUNE_READY);
   /* the examples the matrix was estimated on: LabelMeFacade's train split */
   g_assert_nonnull (cb_finetune_dialog_get_dataset (dialog));
@@ -1455,7 +1407,7 @@ finetune_facade (CbWindow *window, const CbImage *zero_shot)
   cb_finetune_dialog_set_threads (dialog, 2);
   cb_finetune_dialog_set_name (dialog, "facades");
   cb_finetune_dialog_start (dialog);
-  g_assert_true (wait_for (finetune_not_busy, dialog, 600 + 30.0 * iterations));
+  g_assert_true (cb_test_wait_for (cb_test_finetune_not_busy, dialog, 600 + 30.0 * iterations));
   g_test_message ("%s", cb_finetune_dialog_get_status (dialog));
   g_assert_cmpint (cb_finetune_dialog_get_state (dialog), ==, CB_FINETUNE_DONE);
   g_assert_cmpuint (cb_finetune_dialog_get_iteration (dialog), ==, iterations);
@@ -1476,13 +1428,13 @@ finetune_facade (CbWindow *window, const CbImage *zero_shot)
 
   /* Switch: the painting is not blank, so the window asks; keep the classes by name */
   cb_finetune_dialog_switch (dialog);
-  spin (50);
+  cb_test_spin (50);
   question = find_dialog (window, "cb-model");
   g_assert_nonnull (question);
   wait.window = window;
   wait.n_images = cb_window_get_n_images (window);
   respond (question, GTK_RESPONSE_ACCEPT);
-  g_assert_true (wait_for (not_switching, window, 300));
+  g_assert_true (cb_test_wait_for (cb_test_not_switching, window, 300));
   g_assert_cmpstr (cb_window_get_model_path (window), ==, output);
   g_assert_null (cb_window_get_profile (window));
   g_assert_cmpuint (cb_class_set_get_n_classes (doc->classes), ==, 9);
@@ -1490,7 +1442,7 @@ finetune_facade (CbWindow *window, const CbImage *zero_shot)
   g_assert_cmpuint (count_id (doc->map, CB_VOID_ID), ==, 0);
   g_assert_cmpuint (at (doc->map, (guint)(doc->map->width * 0.11), (guint)(doc->map->height * 0.3)), ==,
                     class_named (window, "window"));
-  g_assert_true (wait_for (new_image, &wait, 300));
+  g_assert_true (cb_test_wait_for (new_image, &wait, 300));
 
   image = export_native (window, "facade-finetuned.png");
   {
@@ -1545,7 +1497,7 @@ test_default_facade (void)
   g_assert_true (cb_import_dialog_method_available (dialog, CB_AFFINITY_SEG, NULL));
   g_assert_true (cb_import_dialog_method_available (dialog, CB_AFFINITY_VISION, NULL));
   cb_import_dialog_compute (dialog);
-  g_assert_true (wait_for (not_computing, dialog, 600));
+  g_assert_true (cb_test_wait_for (not_computing, dialog, 600));
   g_test_message ("%s", cb_import_dialog_get_status (dialog));
   const CbProfile *profile = cb_import_dialog_get_profile (dialog);
   g_assert_nonnull (profile);
@@ -1559,7 +1511,7 @@ test_default_facade (void)
     g_autofree char *text = NULL;
     double x, y;
 
-    spin (100);
+    cb_test_spin (100);
     cb_affinity_view_cell_center (view, window_row, 1, &x, &y);
     text = cb_affinity_view_describe_at (view, x, y);
     g_test_message ("%s", text);
@@ -1569,7 +1521,7 @@ test_default_facade (void)
 
   cb_window_new_document (window, 256, 192);
   cb_import_dialog_apply (dialog);
-  spin (50);
+  cb_test_spin (50);
   gtk_window_destroy (GTK_WINDOW (dialog));
   g_assert_nonnull (cb_window_get_profile (window));
   guint W = doc->map->width, H = doc->map->height;
@@ -1609,7 +1561,7 @@ test_default_facade (void)
   g_assert_cmpuint (at (doc->map, (guint)(W * 0.11), (guint)(H * 0.3)), ==, window_id);
   g_assert_cmpuint (at (doc->map, W / 2, (guint)(H * 0.8)), ==, door);
   g_assert_cmpuint (count_id (doc->map, CB_VOID_ID), ==, 0);
-  g_assert_true (wait_for (generated, window, 300));
+  g_assert_true (cb_test_wait_for (cb_test_generated, window, 300));
 
   image = export_native (window, "facade.png");
   /* classes the model never saw come out as what they resemble: the sky

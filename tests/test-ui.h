@@ -1,0 +1,67 @@
+/* test-ui.h: running the main loop until the application reaches a state,
+ * for the tests that drive the window and its dialogs under a display
+ * (header-only).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "app/gui/cb-finetune-dialog.h"
+#include "app/gui/cb-window.h"
+
+/* Iterates the default main context until @done (@data) holds; FALSE when
+ * @seconds pass first. */
+G_GNUC_UNUSED static gboolean
+cb_test_wait_for (gboolean (*done) (gpointer), gpointer data, double seconds)
+{
+  gint64 end = g_get_monotonic_time () + (gint64)(seconds * G_USEC_PER_SEC);
+
+  while (!done (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (2000);
+    }
+  return TRUE;
+}
+
+/* Iterates the default main context for @ms milliseconds: lets redraws and
+ * idle handlers run. */
+G_GNUC_UNUSED static void
+cb_test_spin (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (2000);
+}
+
+/* Predicates for cb_test_wait_for() on a CbWindow. */
+G_GNUC_UNUSED static gboolean
+cb_test_model_ready (gpointer window)
+{
+  return cb_window_is_model_ready (window);
+}
+
+G_GNUC_UNUSED static gboolean
+cb_test_not_switching (gpointer window)
+{
+  return !cb_window_is_switching_model (window);
+}
+
+G_GNUC_UNUSED static gboolean
+cb_test_generated (gpointer window)
+{
+  return cb_window_get_n_images (window) > 0 && !cb_window_is_generating (window);
+}
+
+/* Predicate for cb_test_wait_for() on a CbFinetuneDialog. */
+G_GNUC_UNUSED static gboolean
+cb_test_finetune_not_busy (gpointer dialog)
+{
+  return !cb_finetune_dialog_is_busy (dialog);
+}
