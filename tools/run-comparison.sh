@@ -10,7 +10,7 @@
 #
 #   tools/run-comparison.sh [RESULTS_DIR]      (default /work/runs/compare)
 #
-# Needs a configured ./build and /usr/bin/python3 with torch. About 45 min a
+# Needs a configured ./build and /usr/bin/python3 with torch. About 55 min a
 # fine-tuned row on two idle cores. Stop it with: kill -TERM -- -PGID
 # (start it with setsid to have its own process group).
 #
