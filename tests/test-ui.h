@@ -9,6 +9,7 @@
 #include <gtk/gtk.h>
 
 #include "app/gui/cb-finetune-dialog.h"
+#include "app/gui/cb-import-dialog.h"
 #include "app/gui/cb-window.h"
 
 /* Iterates the default main context until @done (@data) holds; FALSE when
@@ -64,4 +65,11 @@ G_GNUC_UNUSED static gboolean
 cb_test_finetune_not_busy (gpointer dialog)
 {
   return !cb_finetune_dialog_is_busy (dialog);
+}
+
+/* Predicate for cb_test_wait_for() on a CbImportDialog. */
+G_GNUC_UNUSED static gboolean
+cb_test_import_not_computing (gpointer dialog)
+{
+  return !cb_import_dialog_is_computing (dialog);
 }

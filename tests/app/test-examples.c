@@ -18,12 +18,6 @@
 
 static char *tmp_dir;
 
-static gboolean
-not_computing (gpointer data)
-{
-  return !cb_import_dialog_is_computing (data);
-}
-
 static guint
 count_id (const CbLabelMap *map, guint8 id)
 {
@@ -268,7 +262,7 @@ test_examples (void)
   cb_import_dialog_set_method (dialog, CB_AFFINITY_TEXT, have_text, 1.0);
   cb_import_dialog_set_method (dialog, CB_AFFINITY_VISION, FALSE, 1.0);
   cb_import_dialog_compute (dialog);
-  g_assert_true (cb_test_wait_for (not_computing, dialog, 300));
+  g_assert_true (cb_test_wait_for (cb_test_import_not_computing, dialog, 300));
   g_test_message ("%s", cb_import_dialog_get_status (dialog));
   profile = cb_import_dialog_get_profile (dialog);
   g_assert_nonnull (profile);

@@ -1177,12 +1177,6 @@ test_profile (void)
   close_window (window);
 }
 
-static gboolean
-not_computing (gpointer data)
-{
-  return !cb_import_dialog_is_computing (data);
-}
-
 /* A dataset folder in the shared layout, at the tiny model's size: classes.json, images/, labels/, train.txt. */
 static char *
 make_dataset (guint width, guint height)
@@ -1280,13 +1274,13 @@ test_import (void)
   cb_import_dialog_compute (dialog);
   g_assert_true (cb_import_dialog_is_computing (dialog));
   cb_import_dialog_cancel (dialog);
-  g_assert_true (cb_test_wait_for (not_computing, dialog, 120));
+  g_assert_true (cb_test_wait_for (cb_test_import_not_computing, dialog, 120));
   g_test_message ("after cancel: %s", cb_import_dialog_get_status (dialog));
 
   /* computed in a thread while the main loop runs */
   cb_import_dialog_compute (dialog);
   g_assert_true (cb_import_dialog_is_computing (dialog));
-  g_assert_true (cb_test_wait_for (not_computing, dialog, 300));
+  g_assert_true (cb_test_wait_for (cb_test_import_not_computing, dialog, 300));
   g_test_message ("%s", cb_import_dialog_get_status (dialog));
   profile = cb_import_dialog_get_profile (dialog);
   g_assert_nonnull (profile);
@@ -1497,7 +1491,7 @@ test_default_facade (void)
   g_assert_true (cb_import_dialog_method_available (dialog, CB_AFFINITY_SEG, NULL));
   g_assert_true (cb_import_dialog_method_available (dialog, CB_AFFINITY_VISION, NULL));
   cb_import_dialog_compute (dialog);
-  g_assert_true (cb_test_wait_for (not_computing, dialog, 600));
+  g_assert_true (cb_test_wait_for (cb_test_import_not_computing, dialog, 600));
   g_test_message ("%s", cb_import_dialog_get_status (dialog));
   const CbProfile *profile = cb_import_dialog_get_profile (dialog);
   g_assert_nonnull (profile);
