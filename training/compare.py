@@ -46,10 +46,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
+import common  # noqa: E402
 import data  # noqa: E402
 import labels as lbl  # noqa: E402
 
-PY = "/usr/bin/python3"
+PY = sys.executable
 SHOT_SPLITS = {100: "train", 25: "train25"}
 PRIORS = {"seg": "seg", "text": "text", "vision": "vision",
           "combined": "seg,text,vision"}
@@ -66,7 +67,11 @@ def parse_args(argv=None):
                                 formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--method", choices=ORDER)
     p.add_argument("--seed", type=int, default=1,
-                   help="of the zeroshot-random matrix")
+                   help="of the fine-tuning and the zeroshot-random matrix; "
+                   "a seed other than 1 is part of the run's name")
+    p.add_argument("--device", default="cpu",
+                   help="fine-tuning device: cpu, or cuda (part of the "
+                   "run's name); the judge always runs on the CPU")
     p.add_argument("--shots", type=int, choices=sorted(SHOT_SPLITS),
                    default=100)
     p.add_argument("--iters", type=int, default=1000,
@@ -160,7 +165,8 @@ def finetune_cmd(args, kind, split, profile, run_dir, model):
            "--data", args.data, "--split", split, "--iters", str(args.iters),
            "--batch", str(args.batch), "--threads", str(args.threads),
            "--bn-batches", str(args.bn_batches), "--out", run_dir,
-           "--export", model]
+           "--export", model, "--seed", str(args.seed),
+           "--device", args.device]
     if kind == "scratch":
         cmd.append("--from-scratch")
     elif kind == "random":
@@ -207,7 +213,19 @@ def sample_grid(args, images, path):
     return path
 
 
-def machine():
+def run_name(method, shots, seed, device):
+    """METHOD-SHOTS, with -seedN for a seed other than 1 and -cuda for a
+    fine-tuning on a GPU (the CPU runs of the first table keep their
+    names)."""
+    name = "%s-%d" % (method, shots)
+    if seed != 1:
+        name += "-seed%d" % seed
+    if device != "cpu":
+        name += "-" + device.split(":")[0]
+    return name
+
+
+def machine(args_device="cpu"):
     cpu = ""
     try:
         with open("/proc/cpuinfo") as f:
@@ -217,7 +235,8 @@ def machine():
         pass
     import torch
     return {"host": platform.node(), "cpu": cpu, "cores": os.cpu_count(),
-            "torch": torch.__version__, "python": sys.executable}
+            "torch": torch.__version__, "python": sys.executable,
+            "device": common.device_name(torch.device(args_device))}
 
 
 def git_commit():
@@ -231,11 +250,9 @@ def git_commit():
 def checkpoint_train_seconds(run_dir):
     """The training seconds over every segment of a fine-tuning run (its
     last checkpoint's train_seconds), or None."""
-    import torch
     try:
-        ck = torch.load(os.path.join(run_dir, "latest.pt"),
-                        map_location="cpu")
-    except (OSError, RuntimeError):
+        ck = common.torch_load(os.path.join(run_dir, "latest.pt"))
+    except Exception:  # noqa: BLE001 (any unreadable checkpoint: no figure)
         return None
     return ck.get("train_seconds")
 
@@ -243,7 +260,9 @@ def checkpoint_train_seconds(run_dir):
 def run_method(args):
     kind, prior = method_parts(args.method)
     split = SHOT_SPLITS[args.shots]
-    name = "%s-%d" % (args.method, args.shots)
+    # zero-shot runs fine-tune nothing: the CPU does all of it
+    device = "cpu" if kind == "zeroshot" else args.device
+    name = run_name(args.method, args.shots, args.seed, device)
     work = os.path.join(args.results, name)
     os.makedirs(work, exist_ok=True)
     log = os.path.join(work, "log.txt")
@@ -291,10 +310,13 @@ def run_method(args):
     with open(eval_json) as f:
         ev = json.load(f)
     grid = sample_grid(args, images, os.path.join(work, "grid.png"))
+    mach = machine(device)
     result = {
         "format": "catbrush-compare-result", "version": 1,
         "method": args.method, "shots": args.shots, "split": split,
         "iterations": 0 if kind == "zeroshot" else args.iters,
+        "seed": args.seed,
+        "device": mach["device"],
         "resumed": bool(args.resume and kind != "zeroshot"),
         "batch": args.batch, "limit": args.limit,
         "eval_split": args.eval_split, "eval_images": ev["images"],
@@ -310,7 +332,7 @@ def run_method(args):
         "segmenter": os.path.abspath(args.segmenter),
         "grid": grid, "threads": args.threads,
         "commands": [" ".join([PY] + sys.argv)] + commands,
-        "machine": machine(), "git": git_commit(),
+        "machine": mach, "git": git_commit(),
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     out = os.path.join(args.results, name + ".json")
@@ -339,34 +361,90 @@ def load_results(folder):
     return sorted(out, key=key)
 
 
-def table(results):
-    lines = ["| shots | method | iterations | mIoU generated ↑ | "
-             "Fréchet (seg. features) ↓ | mIoU real photos | time |",
-             "|---:|---|---:|---:|---:|---:|---:|"]
+def run_device(r):
+    """Where a run was fine-tuned ("CPU" for the older result files)."""
+    return r.get("device") or "CPU"
+
+
+def mean_sd(values, fmt):
+    """"m" for one value, "m ± sd (sample)" for more."""
+    m = float(np.mean(values))
+    if len(values) == 1:
+        return fmt % m
+    return (fmt + " ± " + fmt) % (m, float(np.std(values, ddof=1)))
+
+
+def grouped(results):
+    """[(shots, method, [runs])] in table order; runs by device, seed."""
+    groups = {}
     for r in results:
-        lines.append("| %d | %s | %d | %.3f | %.2f | %.3f | %.1f min%s |"
-                     % (r["shots"], r["method"], r["iterations"],
-                        r["miou_generated"], r["frechet_segmenter"],
-                        r["miou_real"], r["seconds"]["total"] / 60,
-                        " (resumed)" if r.get("resumed") else ""))
-    if not results:
-        lines.append("| | *(no result files yet)* | | | | | |")
-    else:
-        # per class: where a method wins or loses is in these columns
-        classes = list(results[0]["iou_generated"])
-        lines += ["", "IoU per class on the generated images:", "",
-                  "| shots | method | " + " | ".join(classes) + " |",
-                  "|---:|---|" + "---:|" * len(classes)]
-        for r in results:
-            iou = r["iou_generated"]
-            lines.append("| %d | %s | " % (r["shots"], r["method"])
-                         + " | ".join("%.2f" % iou[c] if c in iou else ""
-                                      for c in classes) + " |")
+        groups.setdefault((r["shots"], r["method"]), []).append(r)
+    for runs in groups.values():
+        runs.sort(key=lambda r: (run_device(r) != "CPU", run_device(r),
+                                 r.get("seed", 1)))
+    return [(k[0], k[1], groups[k]) for k in
+            sorted(groups, key=lambda k: (-k[0], ORDER.index(k[1])
+                                          if k[1] in ORDER else 99))]
+
+
+def runs_cell(runs):
+    count = {}
+    for r in runs:
+        count[run_device(r)] = count.get(run_device(r), 0) + 1
+    if len(runs) == 1:
+        return "1"
+    return "%d (%s)" % (len(runs), ", ".join("%s %d" % (d, n) for d, n in
+                                             sorted(count.items())))
+
+
+def table(results):
+    """The comparison: one row per method and shots (mean ± standard
+    deviation where a row has several runs: seeds, devices), IoU per class
+    (means), then every run."""
+    rows = grouped(results)
+    lines = ["| shots | method | runs | mIoU generated ↑ | "
+             "Fréchet (seg. features) ↓ | mIoU real photos |",
+             "|---:|---|---|---:|---:|---:|"]
+    for shots, method, runs in rows:
+        lines.append("| %d | %s | %s | %s | %s | %.3f |" % (
+            shots, method, runs_cell(runs),
+            mean_sd([r["miou_generated"] for r in runs], "%.3f"),
+            mean_sd([r["frechet_segmenter"] for r in runs], "%.2f"),
+            float(np.mean([r["miou_real"] for r in runs]))))
+    if not rows:
+        lines.append("| | *(no result files yet)* | | | | |")
+        return "\n".join(lines)
+    # per class: where a method wins or loses is in these columns
+    classes = list(results[0]["iou_generated"])
+    lines += ["", "IoU per class on the generated images (mean over the "
+              "row's runs):", "",
+              "| shots | method | " + " | ".join(classes) + " |",
+              "|---:|---|" + "---:|" * len(classes)]
+    for shots, method, runs in rows:
+        cells = []
+        for c in classes:
+            v = [r["iou_generated"][c] for r in runs
+                 if c in r["iou_generated"]]
+            cells.append("%.2f" % np.mean(v) if v else "")
+        lines.append("| %d | %s | " % (shots, method) + " | ".join(cells)
+                     + " |")
+    lines += ["", "Every run (fine-tuning seed; where it was fine-tuned; "
+              "time = affinity estimation + fine-tuning + judging):", "",
+              "| shots | method | seed | fine-tuned on | mIoU generated | "
+              "Fréchet | time |",
+              "|---:|---|---:|---|---:|---:|---:|"]
+    for shots, method, runs in rows:
+        for r in runs:
+            tuned = "—" if r["iterations"] == 0 else run_device(r)
+            lines.append("| %d | %s | %d | %s | %.3f | %.2f | %.1f min%s |"
+                         % (shots, method, r.get("seed", 1), tuned,
+                            r["miou_generated"], r["frechet_segmenter"],
+                            r["seconds"]["total"] / 60,
+                            " (resumed)" if r.get("resumed") else ""))
     machines = sorted({"%s, %d cores" % (r["machine"]["cpu"],
                                          r["machine"]["cores"])
                        for r in results})
-    if machines:
-        lines += ["", "Machine: " + "; ".join(machines) + "."]
+    lines += ["", "Machines: " + "; ".join(machines) + "."]
     return "\n".join(lines)
 
 

@@ -77,7 +77,7 @@ def model_card(ck, args, cfg):
 
 
 def add_encoder(path, cfg, tensors):
-    e = torch.load(path, map_location="cpu")
+    e = common.torch_load(path)
     ids = [c["id"] for c in cfg["classes"]["classes"]]
     if list(e["class_ids"]) != ids:
         raise SystemExit("%s: prototypes for class ids %s, the model has %s"
@@ -106,7 +106,7 @@ def add_encoder(path, cfg, tensors):
 def main():
     args = parse_args()
     common.set_threads(args.threads)
-    ck = torch.load(args.checkpoint, map_location="cpu")
+    ck = common.torch_load(args.checkpoint)
     cfg = json.loads(json.dumps(ck["config"]))
     g = cfg["generator"]
     ema = common.build_generator(g)

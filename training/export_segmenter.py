@@ -26,7 +26,7 @@ def main():
     p.add_argument("input")
     p.add_argument("output")
     args = p.parse_args()
-    ck = torch.load(args.input, map_location="cpu")
+    ck = common.torch_load(args.input)
     for key in ("num_classes", "widths", "state"):
         if key not in ck:
             sys.exit("%s: not a segmenter checkpoint (no %r)" % (args.input, key))

@@ -91,6 +91,8 @@ def parse_args(argv=None):
     p.add_argument("--bn-batches", type=int, default=16)
     p.add_argument("--crop-scale", type=float, default=1.0)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", default="cpu",
+                   help="cpu, or cuda for a GPU (fp32, no TF32)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--log-every", type=int, default=10)
     p.add_argument("--sample-every", type=int, default=250)
@@ -202,7 +204,8 @@ class AffinityGenerator(nn.Module):
         t = a.shape[0]
         t_ch = t + (1 if self.tgt_dontcare >= 0 else 0)
         rows = a.new_zeros(self.G.semantic_nc, t)
-        m = rows.index_put((torch.tensor(self.src_chans),), a.t())
+        m = rows.index_put((torch.tensor(self.src_chans, device=a.device),),
+                           a.t())
         if t_ch > t:
             col = a.new_zeros(self.G.semantic_nc, 1)
             if self.src_dontcare >= 0:
@@ -344,11 +347,12 @@ class FineTuner(train.Trainer):
         self.ckpt_path = os.path.join(args.out, "latest.pt")
         ckpt = None
         if args.resume and os.path.exists(self.ckpt_path):
-            ckpt = torch.load(self.ckpt_path, map_location="cpu")
+            ckpt = common.torch_load(self.ckpt_path)
             self.meta, self.config = ckpt["finetune"], ckpt["config"]
         else:
             self.meta, self.config = make_meta(args)
         common.set_threads(args.threads)
+        self.device = common.training_device(args.device)
         torch.manual_seed(args.seed)
         g = self.config["generator"]
         args.width, args.height = g["width"], g["height"]
@@ -363,6 +367,8 @@ class FineTuner(train.Trainer):
         self.G, self.D = build_nets(self.meta, self.config)
         if ckpt is None:
             self._initialise()
+        self.G.to(self.device)
+        self.D.to(self.device)
         self.EMA = oasis.clone(self.G)
         self._optimisers()
         self.sampler = data.Sampler(len(self.ds), args.batch, args.seed)
@@ -413,7 +419,7 @@ class FineTuner(train.Trainer):
         if not isinstance(net, AffinityGenerator):
             return None
         with torch.no_grad():
-            return net.matrix().numpy()
+            return net.matrix().cpu().numpy()
 
 
 # ------------------------------------------------------------ export
@@ -455,9 +461,10 @@ def model_card(tr, target_cfg):
                                            cls.get("licence", "unknown")),
         "training": "%s; OASIS losses (class-balanced N+1 cross-entropy, "
                     "LabelMix), EMA generator; batch %d, lr G %g, D %g, "
-                    "affinity %g; %d iterations, %.2f h on CPU"
+                    "affinity %g; %d iterations, %.2f h on %s"
                     % (how[meta["init"]], a.batch, a.lr_g, a.lr_d,
-                       a.lr_affinity, tr.iter, tr.train_seconds / 3600),
+                       a.lr_affinity, tr.iter, tr.train_seconds / 3600,
+                       common.device_name(tr.device)),
         "source_model": "%s (sha256 %s)" % (src["name"] or src["path"],
                                             src["sha256"]),
         "resolution": "%dx%d" % (g["width"], g["height"]),
@@ -492,9 +499,9 @@ def export(tr, path, f16=False):
     """Write the EMA generator (folded) and D as a target model file and
     check it against the EMA in eval mode; returns the max difference."""
     cfg = json.loads(json.dumps(tr.config))
-    tensors = {"G." + k: v.float().numpy()
+    tensors = {"G." + k: v.float().cpu().numpy()
                for k, v in folded_generator(tr.EMA).items()}
-    tensors.update({"D." + k: v.float().numpy()
+    tensors.update({"D." + k: v.float().cpu().numpy()
                     for k, v in oasis.folded_state(tr.D).items()})
     cfg["classes"] = modelfile.class_set(tr.ds.classes)
     cfg["model_card"] = model_card(tr, cfg)
@@ -514,7 +521,7 @@ def check_export(tr, path):
     z = torch.randn(2, g["z_dim"], generator=gen)
     was = tr.EMA.training
     tr.EMA.eval()
-    ref = tr.EMA(label, z)
+    ref = tr.EMA(label.to(tr.device), z.to(tr.device)).cpu()
     tr.EMA.train(was)
     return (plain(label, z) - ref).abs().max().item()
 

@@ -10,6 +10,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+import common
+
 
 def _double_conv(cin, cout):
     return nn.Sequential(
@@ -55,7 +57,7 @@ class UNet(nn.Module):
 
 
 def load(path):
-    ck = torch.load(path, map_location="cpu")
+    ck = common.torch_load(path)
     net = UNet(ck["num_classes"], ck["widths"])
     net.load_state_dict(ck["state"])
     return net.eval(), ck

@@ -172,6 +172,58 @@ class FixtureTest(unittest.TestCase):
         np.testing.assert_allclose(y, ref, atol=1e-6)
 
 
+class CompareTest(unittest.TestCase):
+    """Run names and the aggregated table of compare.py; the device and
+    checkpoint helpers of common.py."""
+
+    def result(self, method, seed, device, miou, fd):
+        iou = {"window": miou, "sky": 1.0}
+        return {"format": "catbrush-compare-result", "method": method,
+                "shots": 25, "iterations": 1000, "seed": seed,
+                "device": device, "miou_generated": miou,
+                "frechet_segmenter": fd, "miou_real": 0.4,
+                "iou_generated": iou, "seconds": {"total": 60.0},
+                "machine": {"cpu": "x", "cores": 2}}
+
+    def test_run_name(self):
+        import compare
+        self.assertEqual(compare.run_name("cat-text", 25, 1, "cpu"),
+                         "cat-text-25")
+        self.assertEqual(compare.run_name("cat-text", 100, 3, "cuda:0"),
+                         "cat-text-100-seed3-cuda")
+
+    def test_table_mean_and_sd(self):
+        import compare
+        runs = [self.result("cat-text", 1, "CPU", 0.40, 1.0),
+                self.result("cat-text", 2, "NVIDIA H200", 0.50, 2.0),
+                self.result("ft-random", 1, None, 0.30, 3.0)]
+        text = compare.table(runs)
+        # sample standard deviation of 0.40 and 0.50: 0.0707
+        self.assertIn("| 25 | cat-text | 2 (CPU 1, NVIDIA H200 1) | "
+                      "0.450 ± 0.071 | 1.50 ± 0.71 | 0.400 |", text)
+        self.assertIn("| 25 | ft-random | 1 | 0.300 | 3.00 | 0.400 |", text)
+        self.assertIn("| 25 | cat-text | 2 | NVIDIA H200 | 0.500 |", text)
+        # ft-random comes before cat-text (compare.ORDER)
+        self.assertLess(text.index("| ft-random | 1 |"),
+                        text.index("| cat-text | 2 "))
+
+    def test_device(self):
+        self.assertEqual(common.training_device("cpu").type, "cpu")
+        if not torch.cuda.is_available():
+            with self.assertRaises(SystemExit):
+                common.training_device("cuda")
+
+    def test_torch_load_keeps_numpy_state(self):
+        state = {"aug_rng": np.random.default_rng(1).bit_generator.state,
+                 "w": torch.ones(2)}
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "ck.pt")
+            common.atomic_torch_save(state, path)
+            back = common.torch_load(path)
+        self.assertEqual(back["aug_rng"], state["aug_rng"])
+        self.assertTrue(torch.equal(back["w"], state["w"]))
+
+
 if __name__ == "__main__":
     torch.set_num_threads(1)
     unittest.main()

@@ -63,6 +63,8 @@ def parse_args(argv=None):
     p.add_argument("--limit", type=int, default=0,
                    help="use only the first N images (smoke tests)")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", default="cpu",
+                   help="cpu, or cuda for a GPU (fp32, no TF32)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--log-every", type=int, default=10)
     p.add_argument("--sample-every", type=int, default=250)
@@ -108,7 +110,7 @@ class Trainer:
         self.ckpt_path = os.path.join(args.out, "latest.pt")
         ckpt = None
         if args.resume and os.path.exists(self.ckpt_path):
-            ckpt = torch.load(self.ckpt_path, map_location="cpu")
+            ckpt = common.torch_load(self.ckpt_path)
             self.config = ckpt["config"]
             g = self.config["generator"]
             if (g["width"], g["height"]) != (args.width, args.height):
@@ -116,6 +118,7 @@ class Trainer:
                       % (g["width"], g["height"]), flush=True)
             args.width, args.height = g["width"], g["height"]
         common.set_threads(args.threads)
+        self.device = common.training_device(args.device)
         torch.manual_seed(args.seed)
         self.ds = data.SegDataset(args.data, args.split, args.width,
                                   args.height, crop_scale=args.crop_scale,
@@ -132,6 +135,8 @@ class Trainer:
         oasis.init_weights(self.D)
         oasis.warm_spectral_norm(self.G)
         oasis.warm_spectral_norm(self.D)
+        self.G.to(self.device)
+        self.D.to(self.device)
         self.EMA = oasis.clone(self.G)
         betas = (args.beta1, args.beta2)
         self.opt_g = torch.optim.Adam(self.G.parameters(), args.lr_g,
@@ -195,7 +200,8 @@ class Trainer:
             for _ in range(self.args.bn_batches):
                 idx = rng.integers(0, n, self.args.batch)
                 _, label, _ = self.ds.batch(idx, rng)
-                yield label, torch.randn(len(idx), self.z_dim, generator=gen)
+                z = torch.randn(len(idx), self.z_dim, generator=gen)
+                yield label.to(self.device), z.to(self.device)
 
         oasis.recompute_bn_stats(self.EMA, batches())
 
@@ -219,7 +225,7 @@ class Trainer:
         imgs, label, ids = self.ds.batch(idx, augment=False)
         z = common.seeded_z(range(n), self.z_dim)
         self.EMA.eval()
-        fake = self.EMA(label, z)
+        fake = self.EMA(label.to(self.device), z.to(self.device)).cpu()
         self.EMA.train()
         to8 = lambda t: ((t.clamp(-1, 1) + 1) * 127.5).round().byte() \
             .permute(0, 2, 3, 1).numpy()
@@ -241,7 +247,10 @@ class Trainer:
         a = self.args
         idx = self.sampler.next()
         real, label, _ = self.ds.batch(idx, self.aug_rng)
-        z = torch.randn(len(idx), self.z_dim)
+        # z from the CPU generator whatever the device: the checkpointed
+        # RNG state then covers it
+        z = torch.randn(len(idx), self.z_dim).to(self.device)
+        real, label = real.to(self.device), label.to(self.device)
         fake = self.G(label, z)
 
         # discriminator
@@ -252,7 +261,7 @@ class Trainer:
         loss_fake = oasis.d_loss(d_fake, label, False, self.dontcare)
         loss_real = oasis.d_loss(d_real, label, True, self.dontcare)
         loss_d = loss_fake + loss_real
-        loss_lm = torch.zeros(())
+        loss_lm = torch.zeros((), device=self.device)
         if a.lambda_labelmix > 0:
             mixed, mask = oasis.labelmix(label, fk, real)
             loss_lm = a.lambda_labelmix * oasis.labelmix_loss(

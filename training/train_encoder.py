@@ -151,7 +151,7 @@ def main():
     if args.prototypes_only and not os.path.exists(state_path):
         raise SystemExit("--prototypes-only: no run in %s" % args.out)
     if (args.resume or args.prototypes_only) and os.path.exists(state_path):
-        st = torch.load(state_path, map_location="cpu")
+        st = common.torch_load(state_path)
         net = enc.build(st["config"])
         net.load_state_dict(st["net"])
         head.load_state_dict(st["head"])

@@ -123,7 +123,7 @@ def main():
     state_path = os.path.join(args.out, "state.pt")
     epoch, best, history, seconds = 0, -1.0, [], 0.0
     if args.resume and os.path.exists(state_path):
-        st = torch.load(state_path, map_location="cpu")
+        st = common.torch_load(state_path)
         net.load_state_dict(st["net"])
         opt.load_state_dict(st["opt"])
         sched.load_state_dict(st["sched"])

@@ -64,6 +64,23 @@ def main():
         with open(os.path.join(results, "cat-text-25.json")) as f:
             r = json.load(f)
         assert r["resumed"] is True and r["seconds"]["profile"] == 0
+        # a second seed through compare_batch.py: its own name, one more run
+        # in the cat-text row; a second call finds it done
+        batch = [tbase.PY, os.path.join(tbase.TRAINING, "compare_batch.py"),
+                 "--jobs", "1", "--device", "cpu", "--iters", "2",
+                 "--results", results, "--source", source, "--segmenter",
+                 os.path.join(seg_dir, "segmenter.pt"), "--data", tbase.LMF,
+                 "--extra=--batch 2 --bn-batches 2 --limit 4 --eval-limit 4 "
+                 "--source-data %s --cli %s" % (tbase.CAMVID,
+                                                tbase.cli_path()),
+                 "cat-text:25:2"]
+        tbase.run(batch)
+        with open(os.path.join(results, "cat-text-25-seed2.json")) as f:
+            r = json.load(f)
+        assert r["seed"] == 2 and r["device"] == "CPU", (r["seed"], r["device"])
+        assert "--seed 2" in " ".join(r["commands"])
+        out = tbase.run(batch)
+        assert "cat-text-25-seed2: done already" in out, out
         doc = os.path.join(tmp, "RESULTS.md")
         with open(doc, "w") as f:
             f.write("# Results\n\nbefore\n<!-- results-table:begin -->\n"
@@ -76,7 +93,9 @@ def main():
         assert "old" not in text and "before" in text and "after" in text
         for m in methods:
             assert "| %s |" % m in text, m
-        assert "| 25 | cat-text | 2 |" in text and "(resumed)" in text
+        assert "| 25 | cat-text | 2 (CPU 2) |" in text, text
+        assert "| 25 | cat-text | 2 | CPU |" in text and "(resumed)" in text
+        assert " ± " in text
         assert "| shots | method | various | building |" in text
     print("ok")
 
