@@ -70,6 +70,65 @@ cb_profile_normalize_rows (CbProfile *profile)
     }
 }
 
+static int
+compare_pairs (gconstpointer x, gconstpointer y)
+{
+  const CbRowPair *p = x, *q = y;
+
+  if (p->distance != q->distance)
+    return p->distance < q->distance ? -1 : 1;
+  if (p->a != q->a)
+    return p->a < q->a ? -1 : 1;
+  return p->b < q->b ? -1 : p->b > q->b;
+}
+
+GArray *
+cb_profile_similar_rows (const CbProfile *profile, float max_distance)
+{
+  GArray *pairs = g_array_new (FALSE, FALSE, sizeof (CbRowPair));
+  guint t = cb_class_set_get_n_classes (profile->target);
+  guint s = profile->n_source;
+
+  for (guint a = 0; a < t; a++)
+    for (guint b = a + 1; b < t; b++)
+      {
+        const float *ra = profile->affinity + (gsize)a * s;
+        const float *rb = profile->affinity + (gsize)b * s;
+        double l1 = 0;
+        CbRowPair pair = { a, b, 0 };
+
+        for (guint j = 0; j < s; j++)
+          l1 += fabs ((double)ra[j] - (double)rb[j]);
+        pair.distance = (float)(0.5 * l1);
+        if (pair.distance <= max_distance)
+          g_array_append_val (pairs, pair);
+      }
+  g_array_sort (pairs, compare_pairs);
+  return pairs;
+}
+
+char *
+cb_profile_describe_similar_rows (const CbProfile *profile, float max_distance)
+{
+  g_autoptr (GArray) pairs = cb_profile_similar_rows (profile, max_distance);
+  GString *text;
+
+  if (pairs->len == 0)
+    return NULL;
+  text = g_string_new (NULL);
+  for (guint i = 0; i < MIN (pairs->len, 3); i++)
+    {
+      const CbRowPair *p = &g_array_index (pairs, CbRowPair, i);
+
+      g_string_append_printf (text, "%s%s and %s (%.2f)", i > 0 ? ", " : "",
+                              cb_class_set_get (profile->target, p->a)->name,
+                              cb_class_set_get (profile->target, p->b)->name, p->distance);
+    }
+  if (pairs->len > 3)
+    g_string_append_printf (text, " and %u more", pairs->len - 3);
+  return g_string_free (text, FALSE);
+}
+
 static gboolean
 is_sha256 (const char *s)
 {

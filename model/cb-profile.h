@@ -8,13 +8,14 @@
 
 G_BEGIN_DECLS
 
-typedef struct {
-  CbClassSet *target;     /* T classes */
-  guint n_source;         /* S' real source classes */
-  GStrv source_names;     /* S' names, for display and checks */
-  char *model_sha256;     /* the source model file's SHA-256 (hex) */
-  float *affinity;        /* T x S', row-major, rows sum to 1 */
-  JsonNode *estimation;   /* how it was made: methods, weights, temperature, top_k, examples; may be NULL */
+typedef struct
+{
+  CbClassSet *target;   /* T classes */
+  guint n_source;       /* S' real source classes */
+  GStrv source_names;   /* S' names, for display and checks */
+  char *model_sha256;   /* the source model file's SHA-256 (hex) */
+  float *affinity;      /* T x S', row-major, rows sum to 1 */
+  JsonNode *estimation; /* how it was made: methods, weights, temperature, top_k, examples; may be NULL */
 } CbProfile;
 
 CbProfile *cb_profile_new (const CbClassSet *target, guint n_source, const char *const *source_names,
@@ -27,6 +28,26 @@ void cb_profile_free (CbProfile *profile);
 
 /* Normalises every row to sum 1 (a zero row becomes uniform). */
 void cb_profile_normalize_rows (CbProfile *profile);
+/* Two target classes whose rows are within this total-variation distance
+ * (half the L1 distance) of each other give the generator (nearly) the same
+ * input, so it draws them alike; fine-tuning barely moves the matrix, so G
+ * has to separate them (docs/RESULTS.md, "CAT with one prior": identical
+ * rows lost window for good; rows 0.01-0.04 apart were drawn alike
+ * zero-shot and separated fully or partly by fine-tuning). */
+#define CB_PROFILE_SIMILAR_ROWS 0.05f
+
+typedef struct
+{
+  guint a, b; /* target classes, a < b */
+  float distance;
+} CbRowPair;
+
+/* The pairs of rows within max_distance of each other, closest first
+ * (a GArray of CbRowPair). */
+GArray *cb_profile_similar_rows (const CbProfile *profile, float max_distance);
+/* For messages: "window and building (0.00), pavement and road (0.04)", the
+ * first three pairs and how many more; NULL when no pair is that close. */
+char *cb_profile_describe_similar_rows (const CbProfile *profile, float max_distance);
 /* Refuses a profile made for another model file. */
 gboolean cb_profile_check_model (const CbProfile *profile, const char *model_sha256, GError **error);
 

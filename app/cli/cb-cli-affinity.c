@@ -140,6 +140,13 @@ print_profile (const CbProfile *p, FILE *out)
         }
       fprintf (out, "\n");
     }
+
+  g_autofree char *similar = cb_profile_describe_similar_rows (p, CB_PROFILE_SIMILAR_ROWS);
+  if (similar != NULL)
+    fprintf (out,
+             "\nDrawn alike by the model (rows at most %.2f apart): %s. Fine-tuning has to separate them "
+             "(identical rows it never does): give one class of each pair its own mix.\n",
+             (double)CB_PROFILE_SIMILAR_ROWS, similar);
 }
 
 /* ---------------------------------------------------------------- parsing */

@@ -17,6 +17,7 @@ struct _CbAffinityDialog
   gboolean *edited;   /* per row */
   CbAffinityView *view;
   GtkWidget *row_label;
+  GtkWidget *similar_label; /* the classes the generator cannot tell apart */
   GtkWidget *grid;
   GtkWidget *reset_button;
   GtkWidget *names[CB_AFFINITY_DIALOG_MAX_SLIDERS];
@@ -75,9 +76,24 @@ record_edits (CbAffinityDialog *self)
 }
 
 static void
+update_similar (CbAffinityDialog *self)
+{
+  g_autofree char *similar = cb_profile_describe_similar_rows (self->profile, CB_PROFILE_SIMILAR_ROWS);
+  g_autofree char *text = NULL;
+
+  if (similar != NULL)
+    text = g_strdup_printf ("Drawn alike by the model (rows at most %.2f apart): %s. Fine-tuning has to separate "
+                            "them (identical rows it never does): give one class of each pair its own mix.",
+                            (double)CB_PROFILE_SIMILAR_ROWS, similar);
+  gtk_label_set_text (GTK_LABEL (self->similar_label), text ? text : "");
+  gtk_widget_set_visible (self->similar_label, text != NULL);
+}
+
+static void
 emit_changed (CbAffinityDialog *self)
 {
   record_edits (self);
+  update_similar (self);
   cb_affinity_view_changed (self->view);
   g_signal_emit (self, signals[CHANGED], 0);
 }
@@ -216,6 +232,13 @@ cb_affinity_dialog_init (CbAffinityDialog *self)
   gtk_widget_set_vexpand (scrolled, TRUE);
   gtk_box_append (GTK_BOX (box), scrolled);
 
+  self->similar_label = gtk_label_new (NULL);
+  gtk_label_set_wrap (GTK_LABEL (self->similar_label), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (self->similar_label), 0);
+  gtk_widget_add_css_class (self->similar_label, "warning");
+  gtk_widget_set_visible (self->similar_label, FALSE);
+  gtk_box_append (GTK_BOX (box), self->similar_label);
+
   self->row_label = gtk_label_new ("No row selected");
   gtk_widget_add_css_class (self->row_label, "heading");
   gtk_label_set_xalign (GTK_LABEL (self->row_label), 0);
@@ -262,6 +285,7 @@ cb_affinity_dialog_new (GtkWindow *parent, const CbProfile *profile)
   self->original = g_memdup2 (profile->affinity, sizeof (float) * MAX ((gsize)t * profile->n_source, 1));
   self->edited = g_new0 (gboolean, MAX (t, 1));
   cb_affinity_view_set_profile (self->view, self->profile);
+  update_similar (self);
   if (t > 0)
     cb_affinity_dialog_select_row (self, 0);
   return GTK_WIDGET (self);
@@ -277,6 +301,12 @@ CbAffinityView *
 cb_affinity_dialog_get_view (CbAffinityDialog *self)
 {
   return self->view;
+}
+
+const char *
+cb_affinity_dialog_get_similar_warning (CbAffinityDialog *self)
+{
+  return gtk_widget_get_visible (self->similar_label) ? gtk_label_get_text (GTK_LABEL (self->similar_label)) : NULL;
 }
 
 void

@@ -28,6 +28,10 @@ G_DECLARE_FINAL_TYPE (CbAffinityDialog, cb_affinity_dialog, CB, AFFINITY_DIALOG,
 GtkWidget *cb_affinity_dialog_new (GtkWindow *parent, const CbProfile *profile);
 const CbProfile *cb_affinity_dialog_get_profile (CbAffinityDialog *self);
 CbAffinityView *cb_affinity_dialog_get_view (CbAffinityDialog *self);
+/* The warning under the heat map naming the classes whose rows are within
+ * CB_PROFILE_SIMILAR_ROWS of each other (kept current as rows are edited);
+ * NULL when there is none. */
+const char *cb_affinity_dialog_get_similar_warning (CbAffinityDialog *self);
 
 /* What the view, the sliders and the buttons do. */
 void cb_affinity_dialog_select_row (CbAffinityDialog *self, int row);

@@ -559,13 +559,19 @@ compute_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   else
     {
       g_autofree char *text = NULL;
+      g_autofree char *similar = NULL;
 
       g_clear_pointer (&self->profile, cb_profile_free);
       self->profile = profile;
       cb_affinity_view_set_profile (self->view, self->profile);
+      similar = cb_profile_describe_similar_rows (profile, CB_PROFILE_SIMILAR_ROWS);
       text = g_strdup_printf ("Done: %u target classes × %u model classes. Hover a cell for its value; Apply to "
-                              "paint with these classes.",
-                              cb_class_set_get_n_classes (profile->target), profile->n_source);
+                              "paint with these classes.%s%s%s",
+                              cb_class_set_get_n_classes (profile->target), profile->n_source,
+                              similar ? " Warning: the model draws these classes alike: " : "", similar ? similar : "",
+                              similar ? ". Fine-tuning has to separate them (identical rows it never does): give "
+                                        "one class of each pair its own mix in Affinity…"
+                                      : "");
       set_status (self, text);
     }
   update_sensitivity (self);

@@ -1145,7 +1145,14 @@ test_profile (void)
       g_assert_nonnull (strstr (text, "heaven"));
     }
   }
+  /* heaven made door's mix: the dialog warns that the model draws them alike; Reset Row clears it */
+  g_assert_null (cb_affinity_dialog_get_similar_warning (dialog));
+  cb_affinity_dialog_set_slider (dialog, road_column, 0.5);
+  g_assert_nonnull (cb_affinity_dialog_get_similar_warning (dialog));
+  g_test_message ("%s", cb_affinity_dialog_get_similar_warning (dialog));
+  g_assert_nonnull (strstr (cb_affinity_dialog_get_similar_warning (dialog), "heaven and door (0.00)"));
   cb_affinity_dialog_reset_row (dialog);
+  g_assert_null (cb_affinity_dialog_get_similar_warning (dialog));
   g_assert_cmpfloat (cb_window_get_profile (window)->affinity[1], ==, 1.0f);
   g_assert_true (row_stochastic (cb_window_get_profile (window)));
   gtk_window_destroy (GTK_WINDOW (dialog));
@@ -1498,6 +1505,14 @@ test_default_facade (void)
   g_assert_cmpuint (cb_class_set_get_n_classes (profile->target), ==, 9);
   g_assert_cmpuint (profile->n_source, ==, 11);
   g_assert_true (row_stochastic (profile));
+  {
+    /* the status names the classes the model draws alike: window gets building's mix */
+    g_autofree char *similar = cb_profile_describe_similar_rows (profile, CB_PROFILE_SIMILAR_ROWS);
+
+    g_assert_nonnull (similar);
+    g_assert_nonnull (strstr (similar, "building and window"));
+    g_assert_nonnull (strstr (cb_import_dialog_get_status (dialog), similar));
+  }
   {
     /* the heat map names what is under the pointer: window → building */
     CbAffinityView *view = cb_import_dialog_get_view (dialog);

@@ -96,6 +96,53 @@ test_check_model (void)
   g_assert_nonnull (strstr (error->message, SHA_B));
 }
 
+/* four classes: window = building exactly, pavement 0.04 from road, the rest far apart */
+static void
+test_similar_rows (void)
+{
+  const char *names[] = { "sky", "building", "road", "pavement", NULL };
+  const float rows[5][4] = {
+    { 0, 1, 0, 0 },         /* building */
+    { 0, 0, 0.98f, 0.02f }, /* road */
+    { 0, 0, 0.94f, 0.06f }, /* pavement: 0.04 from road */
+    { 0, 1, 0, 0 },         /* window: building's row */
+    { 0.5f, 0, 0, 0.5f },   /* sky: 0.94 or more from every row */
+  };
+  const char *targets[] = { "building", "road", "pavement", "window", "sky" };
+  g_autoptr (CbClassSet) set = cb_class_set_new ("t");
+  g_autoptr (CbProfile) p = NULL;
+  g_autoptr (GArray) pairs = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *none = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (targets); i++)
+    g_assert_true (cb_class_set_add (set, i, targets[i], 0x010101 * (i + 1), NULL, NULL));
+  p = cb_profile_new (set, 4, names, SHA_A);
+  memcpy (p->affinity, rows, sizeof rows);
+
+  pairs = cb_profile_similar_rows (p, CB_PROFILE_SIMILAR_ROWS);
+  g_assert_cmpuint (pairs->len, ==, 2);
+  g_assert_cmpuint (g_array_index (pairs, CbRowPair, 0).a, ==, 0);
+  g_assert_cmpuint (g_array_index (pairs, CbRowPair, 0).b, ==, 3);
+  g_assert_cmpfloat (g_array_index (pairs, CbRowPair, 0).distance, ==, 0.0f);
+  g_assert_cmpuint (g_array_index (pairs, CbRowPair, 1).a, ==, 1);
+  g_assert_cmpuint (g_array_index (pairs, CbRowPair, 1).b, ==, 2);
+  g_assert_cmpfloat_with_epsilon (g_array_index (pairs, CbRowPair, 1).distance, 0.04f, 1e-6f);
+
+  text = cb_profile_describe_similar_rows (p, CB_PROFILE_SIMILAR_ROWS);
+  g_assert_cmpstr (text, ==, "building and window (0.00), road and pavement (0.04)");
+  none = cb_profile_describe_similar_rows (p, 0.03f);
+  g_assert_cmpstr (none, ==, "building and window (0.00)");
+  g_clear_pointer (&none, g_free);
+  /* a distance over 1 takes every pair: ten, three of them named */
+  none = cb_profile_describe_similar_rows (p, 2.0f);
+  g_assert_true (g_str_has_suffix (none, " and 7 more"));
+  g_clear_pointer (&none, g_free);
+  memcpy (p->affinity + 3 * 4, (const float[4]){ 0, 0.9f, 0, 0.1f }, sizeof (float[4]));
+  none = cb_profile_describe_similar_rows (p, 0.03f);
+  g_assert_null (none);
+}
+
 static void
 test_malformed (void)
 {
@@ -122,5 +169,6 @@ main (int argc, char **argv)
   g_test_add_func ("/io/profile/round-trip", test_parse_and_round_trip);
   g_test_add_func ("/io/profile/check-model", test_check_model);
   g_test_add_func ("/io/profile/malformed", test_malformed);
+  g_test_add_func ("/io/profile/similar-rows", test_similar_rows);
   return g_test_run ();
 }
