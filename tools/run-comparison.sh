@@ -22,11 +22,13 @@ py=/usr/bin/python3
 export OMP_WAIT_POLICY=PASSIVE
 mkdir -p "$results"
 
-# METHOD:SHOTS[:SEED]; the second seeds of the headline pairs come after the
-# table's rows (the 25-shot pair is the one within run-to-run variation)
+# METHOD:SHOTS[:SEED[:FLOOR]]; after the table's rows, second seeds of the
+# headline pairs (the 25-shot pair is the one within run-to-run variation)
+# and CAT with the text prior from a floored matrix (finetune.py
+# --init-floor; docs/RESULTS.md, "CAT with one prior")
 rows="cat-combined:100 ft-random:100 scratch:100 cat-combined:25 ft-random:25 scratch:25
 cat-text:100 cat-seg:100 cat-vision:100 cat-text:25 cat-seg:25 cat-vision:25
-cat-combined:25:2 ft-random:25:2 cat-combined:100:2 ft-random:100:2"
+cat-combined:25:2 cat-text:100:1:0.1 ft-random:25:2 cat-combined:100:2 ft-random:100:2"
 
 # done when its result file is here or committed; a seed-1 row also when
 # its GPU run (tools/run-comparison-gpu.sh, name ending -cuda) is
@@ -56,12 +58,13 @@ record() {
 
 record
 for row in $rows; do
-  method=${row%%:*}
-  rest=${row#*:}
-  shots=${rest%%:*}
-  seed=1
-  [ "$rest" = "$shots" ] || seed=${rest#*:}
+  IFS=: read -r method shots seed floor <<EOF
+$row
+EOF
+  seed=${seed:-1}
+  floor=${floor:-0}
   name=$method-$shots
+  [ "$floor" = 0 ] || name=$name-floor$floor
   if [ "$seed" = 1 ]; then
     done_already "$name" "$name-cuda" && continue
   else
@@ -71,7 +74,8 @@ for row in $rows; do
   resume=
   [ -f "$results/$name/run/latest.pt" ] && resume=--resume
   echo "$(date -u +%FT%TZ) $name $resume"
-  nice -n 10 $py training/compare.py --method "$method" --shots "$shots" --seed "$seed" --iters 1000 \
+  nice -n 10 $py training/compare.py --method "$method" --shots "$shots" --seed "$seed" \
+    --init-floor "$floor" --iters 1000 \
     --threads 2 --source resources/models/default.safetensors \
     --segmenter training/judges/labelmefacade-segmenter.pt --results "$results" \
     $resume >> "$results/$name.log" 2>&1

@@ -69,6 +69,9 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=1,
                    help="of the fine-tuning and the zeroshot-random matrix; "
                    "a seed other than 1 is part of the run's name")
+    p.add_argument("--init-floor", type=float, default=0.0,
+                   help="CAT: finetune.py --init-floor (part of the run's "
+                   "name and of its row in the table)")
     p.add_argument("--device", default="cpu",
                    help="fine-tuning device: cpu, or cuda (part of the "
                    "run's name); the judge always runs on the CPU")
@@ -173,6 +176,8 @@ def finetune_cmd(args, kind, split, profile, run_dir, model):
         cmd += ["--init", "random"]
     else:
         cmd += ["--init", "profile", "--profile", profile]
+        if args.init_floor:
+            cmd += ["--init-floor", "%g" % args.init_floor]
     if args.limit:
         cmd += ["--limit", str(args.limit)]
     if args.resume:
@@ -213,11 +218,13 @@ def sample_grid(args, images, path):
     return path
 
 
-def run_name(method, shots, seed, device):
-    """METHOD-SHOTS, with -seedN for a seed other than 1 and -cuda for a
-    fine-tuning on a GPU (the CPU runs of the first table keep their
-    names)."""
+def run_name(method, shots, seed, device, init_floor=0.0):
+    """METHOD-SHOTS, with -floorF for CAT started from a floored matrix,
+    -seedN for a seed other than 1 and -cuda for a fine-tuning on a GPU
+    (the CPU runs of the first table keep their names)."""
     name = "%s-%d" % (method, shots)
+    if init_floor:
+        name += "-floor%g" % init_floor
     if seed != 1:
         name += "-seed%d" % seed
     if device != "cpu":
@@ -262,7 +269,10 @@ def run_method(args):
     split = SHOT_SPLITS[args.shots]
     # zero-shot runs fine-tune nothing: the CPU does all of it
     device = "cpu" if kind == "zeroshot" else args.device
-    name = run_name(args.method, args.shots, args.seed, device)
+    if args.init_floor and kind != "cat":
+        sys.exit("--init-floor is for the cat-* methods")
+    name = run_name(args.method, args.shots, args.seed, device,
+                    args.init_floor)
     work = os.path.join(args.results, name)
     os.makedirs(work, exist_ok=True)
     log = os.path.join(work, "log.txt")
@@ -315,7 +325,7 @@ def run_method(args):
         "format": "catbrush-compare-result", "version": 1,
         "method": args.method, "shots": args.shots, "split": split,
         "iterations": 0 if kind == "zeroshot" else args.iters,
-        "seed": args.seed,
+        "seed": args.seed, "init_floor": args.init_floor,
         "device": mach["device"],
         "resumed": bool(args.resume and kind != "zeroshot"),
         "batch": args.batch, "limit": args.limit,
@@ -374,17 +384,24 @@ def mean_sd(values, fmt):
     return (fmt + " ± " + fmt) % (m, float(np.std(values, ddof=1)))
 
 
+def row_label(r):
+    """The table's method column: the method, and the variant if any."""
+    floor = r.get("init_floor", 0.0)
+    return r["method"] + (", floor %g" % floor if floor else "")
+
+
 def grouped(results):
-    """[(shots, method, [runs])] in table order; runs by device, seed."""
+    """[(shots, label, [runs])] in table order; runs by device, seed."""
     groups = {}
     for r in results:
-        groups.setdefault((r["shots"], r["method"]), []).append(r)
+        key = (r["shots"], r["method"], r.get("init_floor", 0.0))
+        groups.setdefault(key, []).append(r)
     for runs in groups.values():
         runs.sort(key=lambda r: (run_device(r) != "CPU", run_device(r),
                                  r.get("seed", 1)))
-    return [(k[0], k[1], groups[k]) for k in
-            sorted(groups, key=lambda k: (-k[0], ORDER.index(k[1])
-                                          if k[1] in ORDER else 99))]
+    order = sorted(groups, key=lambda k: (-k[0], ORDER.index(k[1])
+                                          if k[1] in ORDER else 99, k[2]))
+    return [(k[0], row_label(groups[k][0]), groups[k]) for k in order]
 
 
 def runs_cell(runs):

@@ -6,8 +6,8 @@ cores than one run uses, or a GPU that one small run leaves mostly idle.
         --source SRC --segmenter SEG [--data DIR] [--profiles DIR] \\
         [--launch-until S] [--deadline S] RUN...
 
-RUN is METHOD:SHOTS[:SEED] (seed 1 when left out), started in the order
-given, at most --jobs at a time.  A run whose result file DIR/NAME.json
+RUN is METHOD:SHOTS[:SEED[:FLOOR]] (seed 1 and no --init-floor when left
+out), started in the order given, at most --jobs at a time.  A run whose result file DIR/NAME.json
 already exists is skipped.  For a CAT method (cat-PRIOR) the profile
 --profiles/PRIOR-SHOTS.json is used when it exists (it is what compare.py
 would make with `catbrush-cli affinity`, which the machine then need not
@@ -37,7 +37,7 @@ import compare  # noqa: E402
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("runs", nargs="+", metavar="METHOD:SHOTS[:SEED]")
+    p.add_argument("runs", nargs="+", metavar="METHOD:SHOTS[:SEED[:FLOOR]]")
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=1,
@@ -60,20 +60,26 @@ def parse_args(argv=None):
 
 def parse_run(text):
     parts = text.split(":")
-    if len(parts) not in (2, 3) or parts[0] not in compare.ORDER:
-        raise SystemExit("%s: not METHOD:SHOTS[:SEED] with METHOD one of %s"
-                         % (text, ", ".join(compare.ORDER)))
-    shots = int(parts[1])
+    if len(parts) not in (2, 3, 4) or parts[0] not in compare.ORDER:
+        raise SystemExit("%s: not METHOD:SHOTS[:SEED[:FLOOR]] with METHOD "
+                         "one of %s" % (text, ", ".join(compare.ORDER)))
+    try:
+        shots = int(parts[1])
+        seed = int(parts[2]) if len(parts) > 2 else 1
+        floor = float(parts[3]) if len(parts) > 3 else 0.0
+    except ValueError:
+        raise SystemExit("%s: SHOTS and SEED are integers, FLOOR a number"
+                         % text) from None
     if shots not in compare.SHOT_SPLITS:
         raise SystemExit("%s: shots must be one of %s"
                          % (text, sorted(compare.SHOT_SPLITS)))
-    seed = int(parts[2]) if len(parts) == 3 else 1
-    return parts[0], shots, seed
+    return parts[0], shots, seed, floor
 
 
-def command(args, method, shots, seed):
+def command(args, method, shots, seed, floor):
     cmd = [sys.executable, os.path.join(HERE, "compare.py"),
            "--method", method, "--shots", str(shots), "--seed", str(seed),
+           "--init-floor", "%g" % floor,
            "--device", args.device, "--threads", str(args.threads),
            "--iters", str(args.iters), "--results", args.results,
            "--source", args.source, "--segmenter", args.segmenter]
@@ -93,13 +99,13 @@ def main(argv=None):
     os.makedirs(args.results, exist_ok=True)
     queue = []
     for text in args.runs:
-        method, shots, seed = parse_run(text)
+        method, shots, seed, floor = parse_run(text)
         device = "cpu" if method.startswith("zeroshot") else args.device
-        name = compare.run_name(method, shots, seed, device)
+        name = compare.run_name(method, shots, seed, device, floor)
         if os.path.exists(os.path.join(args.results, name + ".json")):
             print("%s: done already" % name, flush=True)
             continue
-        queue.append((name, command(args, method, shots, seed)))
+        queue.append((name, command(args, method, shots, seed, floor)))
     t0 = time.time()
     running = {}
     failed = []

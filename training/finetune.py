@@ -16,7 +16,8 @@ when the source has one) is mapped to the source label channels by a mixing
 matrix M (S x T_ch): real target class t -> sum_s A[t, s] * channel(s);
 target don't-care -> source don't-care (the eraser keeps its meaning).
 A (T x S') is kept row-stochastic by construction: A = softmax(L, dim=1) with
-trainable logits L, initialised to log(A0 + eps).  Everything after the layer
+trainable logits L, initialised to log(A0 + eps), or with --init-floor F to
+log((1 - F) A0 + F / S') (docs/RESULTS.md, "CAT with one prior").  Everything after the layer
 is the source generator, fine-tuned together with L (Adam, its own learning
 rate --lr-affinity).  The discriminator's output layer gets the target
 outputs: fake row kept, target channel row = sum_c M[c, t] * source row c
@@ -84,6 +85,9 @@ def parse_args(argv=None):
     p.add_argument("--lr-d", type=float, default=4e-4)
     p.add_argument("--lr-affinity", type=float, default=1e-3,
                    help="Adam learning rate of the affinity logits")
+    p.add_argument("--init-floor", type=float, default=0.0,
+                   help="--init profile: start from (1 - F) A0 + F / S' "
+                   "instead of A0, so that no entry starts saturated (0: A0)")
     p.add_argument("--beta1", type=float, default=0.0)
     p.add_argument("--beta2", type=float, default=0.999)
     p.add_argument("--lambda-labelmix", type=float, default=10.0)
@@ -107,6 +111,9 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if args.from_scratch:
         args.init = "scratch"
+    if not 0 <= args.init_floor < 1:
+        p.error("--init-floor takes a number in [0, 1), not %g"
+                % args.init_floor)
     return args
 
 
@@ -315,7 +322,7 @@ def make_meta(args):
                        "config": {k: v for k, v in scfg.items()
                                   if k != "model_card"}},
             "target_classes": class_names(tgt), "profile": None,
-            "initial_affinity": None}
+            "initial_affinity": None, "init_floor": 0.0}
     if args.init == "profile":
         if not args.profile:
             raise SystemExit("--init profile needs --profile")
@@ -326,13 +333,23 @@ def make_meta(args):
                            "sha256": sha256_file(args.profile),
                            "estimation": prof.get("estimation", {})}
         meta["initial_affinity"] = a0.tolist()
+        meta["init_floor"] = args.init_floor
+    elif args.init_floor:
+        raise SystemExit("--init-floor needs --init profile")
     return meta, target_config(scfg, len(meta["target_classes"]))
 
 
 def initial_logits(meta, seed):
     t, s = len(meta["target_classes"]), len(meta["source"]["classes"])
     if meta["init"] == "profile":
-        return torch.log(torch.tensor(meta["initial_affinity"]) + INIT_EPS)
+        a0 = torch.tensor(meta["initial_affinity"])
+        floor = meta.get("init_floor", 0.0)
+        if floor:
+            # every entry at least floor / S': Adam moves a logit by about
+            # its learning rate per step, so a saturated entry (log 1e-4)
+            # stays negligible through fine-tuning; a floored one can grow
+            return torch.log((1 - floor) * a0 + floor / s)
+        return torch.log(a0 + INIT_EPS)
     gen = torch.Generator().manual_seed(seed)
     return torch.randn(t, s, generator=gen)
 
@@ -446,7 +463,9 @@ def model_card(tr, target_cfg):
     cls = tr.ds.classes
     src = meta["source"]
     prof = meta["profile"]
-    how = {"profile": "CAT: affinity layer initialised from the profile",
+    floor = meta.get("init_floor", 0.0)
+    how = {"profile": "CAT: affinity layer initialised from the profile"
+                      + (" (floor %g)" % floor if floor else ""),
            "random": "baseline: affinity layer initialised at random",
            "scratch": "baseline: trained from scratch on the target"}
     card = {
@@ -491,6 +510,7 @@ def affinity_record(tr):
             "profile": meta["profile"],
             "target_classes": meta["target_classes"],
             "initial": meta["initial_affinity"],
+            "init_floor": meta.get("init_floor", 0.0),
             "learned": None if learned is None else learned.tolist()}
 
 

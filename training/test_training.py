@@ -191,13 +191,21 @@ class CompareTest(unittest.TestCase):
                          "cat-text-25")
         self.assertEqual(compare.run_name("cat-text", 100, 3, "cuda:0"),
                          "cat-text-100-seed3-cuda")
+        self.assertEqual(compare.run_name("cat-text", 100, 1, "cpu", 0.1),
+                         "cat-text-100-floor0.1")
 
     def test_table_mean_and_sd(self):
         import compare
         runs = [self.result("cat-text", 1, "CPU", 0.40, 1.0),
                 self.result("cat-text", 2, "NVIDIA H200", 0.50, 2.0),
-                self.result("ft-random", 1, None, 0.30, 3.0)]
+                self.result("ft-random", 1, None, 0.30, 3.0),
+                dict(self.result("cat-text", 1, "CPU", 0.60, 0.5),
+                     init_floor=0.1)]
         text = compare.table(runs)
+        # a variant has its own row, after the plain method
+        self.assertIn("| 25 | cat-text, floor 0.1 | 1 | 0.600 | 0.50 |", text)
+        self.assertLess(text.index("| cat-text | 2 "),
+                        text.index("| cat-text, floor 0.1 | 1 "))
         # sample standard deviation of 0.40 and 0.50: 0.0707
         self.assertIn("| 25 | cat-text | 2 (CPU 1, NVIDIA H200 1) | "
                       "0.450 ± 0.071 | 1.50 ± 0.71 | 0.400 |", text)
@@ -206,6 +214,19 @@ class CompareTest(unittest.TestCase):
         # ft-random comes before cat-text (compare.ORDER)
         self.assertLess(text.index("| ft-random | 1 |"),
                         text.index("| cat-text | 2 "))
+
+    def test_initial_logits_floor(self):
+        import finetune
+        a0 = [[1.0, 0.0, 0.0], [0.5, 0.5, 0.0]]
+        meta = {"init": "profile", "initial_affinity": a0,
+                "target_classes": ["a", "b"],
+                "source": {"classes": ["x", "y", "z"]}}
+        plain = torch.softmax(finetune.initial_logits(meta, 1), dim=1)
+        self.assertTrue(torch.allclose(plain, torch.tensor(a0), atol=1e-3))
+        meta["init_floor"] = 0.1
+        floored = torch.softmax(finetune.initial_logits(meta, 1), dim=1)
+        want = 0.9 * torch.tensor(a0) + 0.1 / 3
+        self.assertTrue(torch.allclose(floored, want, atol=1e-6))
 
     def test_device(self):
         self.assertEqual(common.training_device("cpu").type, "cpu")
