@@ -7,11 +7,12 @@ cores than one run uses, or a GPU that one small run leaves mostly idle.
         [--launch-until S] [--deadline S] RUN...
 
 RUN is METHOD:SHOTS[:SEED[:FLOOR]] (seed 1 and no --init-floor when left
-out), started in the order given, at most --jobs at a time.  A run whose result file DIR/NAME.json
-already exists is skipped.  For a CAT method (cat-PRIOR) the profile
---profiles/PRIOR-SHOTS.json is used when it exists (it is what compare.py
-would make with `catbrush-cli affinity`, which the machine then need not
-have); without it compare.py makes one.
+out), started in the order given, at most --jobs at a time.  A run whose
+result file DIR/NAME.json already exists is skipped, one with a checkpoint
+(DIR/NAME/run/latest.pt) continues from it.  For a CAT method
+(cat-PRIOR) the profile --profiles/PRIOR-SHOTS.json is used when it exists
+(it is what compare.py would make with `catbrush-cli affinity`, which the
+machine then need not have); without it compare.py makes one.
 
 Time limits, for a machine lent for minutes: no run starts after
 --launch-until seconds; at --deadline seconds the runs still going get
@@ -105,7 +106,12 @@ def main(argv=None):
         if os.path.exists(os.path.join(args.results, name + ".json")):
             print("%s: done already" % name, flush=True)
             continue
-        queue.append((name, command(args, method, shots, seed, floor)))
+        cmd = command(args, method, shots, seed, floor)
+        # stopped at an earlier deadline: continue from its checkpoint
+        if os.path.exists(os.path.join(args.results, name, "run",
+                                       "latest.pt")) and "--resume" not in cmd:
+            cmd.append("--resume")
+        queue.append((name, cmd))
     t0 = time.time()
     running = {}
     failed = []

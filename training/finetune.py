@@ -17,11 +17,12 @@ matrix M (S x T_ch): real target class t -> sum_s A[t, s] * channel(s);
 target don't-care -> source don't-care (the eraser keeps its meaning).
 A (T x S') is kept row-stochastic by construction: A = softmax(L, dim=1) with
 trainable logits L, initialised to log(A0 + eps), or with --init-floor F to
-log((1 - F) A0 + F / S') (docs/RESULTS.md, "CAT with one prior").  Everything after the layer
-is the source generator, fine-tuned together with L (Adam, its own learning
-rate --lr-affinity).  The discriminator's output layer gets the target
-outputs: fake row kept, target channel row = sum_c M[c, t] * source row c
-(so class t's row is sum_s A[t, s] * row_s, don't-care copied).
+log((1 - F) A0 + F / S') (docs/RESULTS.md, "CAT with one prior").
+Everything after the layer is the source generator, fine-tuned together with
+L (Adam, its own learning rate --lr-affinity).  The discriminator's output
+layer gets the target outputs: fake row kept, target channel row =
+sum_c M[c, t] * source row c (so class t's row is sum_s A[t, s] * row_s,
+don't-care copied).
 
 Losses, EMA, BN re-estimation, checkpoints and sample grids are train.py's
 (this Trainer subclasses train.Trainer); RUN_DIR/latest.pt is resumable

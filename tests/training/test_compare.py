@@ -81,6 +81,12 @@ def main():
         assert "--seed 2" in " ".join(r["commands"])
         out = tbase.run(batch)
         assert "cat-text-25-seed2: done already" in out, out
+        # a checkpoint without a result file (a deadline stopped the run):
+        # compare_batch.py continues it
+        os.unlink(os.path.join(results, "cat-text-25.json"))
+        tbase.run(batch[:-1] + ["cat-text:25"])
+        with open(os.path.join(results, "cat-text-25.json")) as f:
+            assert json.load(f)["resumed"] is True
         doc = os.path.join(tmp, "RESULTS.md")
         with open(doc, "w") as f:
             f.write("# Results\n\nbefore\n<!-- results-table:begin -->\n"
