@@ -22,13 +22,13 @@ py=/usr/bin/python3
 export OMP_WAIT_POLICY=PASSIVE
 mkdir -p "$results"
 
-# METHOD:SHOTS[:SEED[:FLOOR]]; after the table's rows, second seeds of the
-# headline pairs (the 25-shot pair is the one within run-to-run variation)
-# and CAT with the text prior from a floored matrix (finetune.py
-# --init-floor; docs/RESULTS.md, "CAT with one prior")
+# METHOD:SHOTS[:SEED[:FLOOR]]; after the table's rows, CAT with the text
+# prior from a floored matrix (finetune.py --init-floor; docs/RESULTS.md,
+# "CAT with one prior"), then second seeds of the headline pairs (the
+# 25-shot pair is the one within run-to-run variation)
 rows="cat-combined:100 ft-random:100 scratch:100 cat-combined:25 ft-random:25 scratch:25
 cat-text:100 cat-seg:100 cat-vision:100 cat-text:25 cat-seg:25 cat-vision:25
-cat-combined:25:2 cat-text:100:1:0.1 ft-random:25:2 cat-combined:100:2 ft-random:100:2"
+cat-text:100:1:0.1 cat-combined:25:2 ft-random:25:2 cat-combined:100:2 ft-random:100:2"
 
 # done when its result file is here or committed; a seed-1 row also when
 # its GPU run (tools/run-comparison-gpu.sh, name ending -cuda) is
