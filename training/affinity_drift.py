@@ -5,7 +5,7 @@ For each model file written by finetune.py (its ``affinity_transfer``
 record), prints a Markdown table: per target class, the most likely source
 class at the start and at the end of fine-tuning with its probability, and
 the total-variation distance between the start and end rows (0: unchanged,
-1: disjoint).  The start of a ``--init random`` run is recomputed from the
+1: disjoint).  The start of a ``--init-floor`` run is the floored matrix.  The start of a ``--init random`` run is recomputed from the
 run's seed (finetune.py's initial_logits).
 
     /usr/bin/python3 training/affinity_drift.py MODEL.safetensors... [--seed 1]
@@ -33,7 +33,9 @@ def record(path):
 
 def start_matrix(rec, seed):
     if rec["initial"] is not None:
-        return np.asarray(rec["initial"], dtype=np.float64)
+        a0 = np.asarray(rec["initial"], dtype=np.float64)
+        floor = rec.get("init_floor", 0.0)  # finetune.py --init-floor
+        return (1 - floor) * a0 + floor / a0.shape[1]
     if rec["init"] != "random":
         return None
     import torch
