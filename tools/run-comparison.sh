@@ -24,11 +24,14 @@ mkdir -p "$results"
 
 # METHOD:SHOTS[:SEED[:FLOOR]]; after the table's rows, CAT with the text
 # prior from a floored matrix (finetune.py --init-floor; docs/RESULTS.md,
-# "CAT with one prior"), then second seeds of the headline pairs (the
-# 25-shot pair is the one within run-to-run variation)
+# "CAT with one prior"), the second seed of CAT at 25 shots (the pair that
+# is within run-to-run variation), CAT with the combined prior from a
+# floored matrix (whether the floor should be the default), then the other
+# second seeds
 rows="cat-combined:100 ft-random:100 scratch:100 cat-combined:25 ft-random:25 scratch:25
 cat-text:100 cat-seg:100 cat-vision:100 cat-text:25 cat-seg:25 cat-vision:25
-cat-text:100:1:0.1 cat-combined:25:2 ft-random:25:2 cat-combined:100:2 ft-random:100:2"
+cat-text:100:1:0.1 cat-combined:25:2 cat-combined:100:1:0.1 cat-combined:25:1:0.1
+ft-random:25:2 cat-combined:100:2 ft-random:100:2"
 
 # done when its result file is here or committed; a seed-1 row also when
 # its GPU run (tools/run-comparison-gpu.sh, name ending -cuda) is
