@@ -78,3 +78,66 @@ def set_threads(n):
 
 def command_line():
     return " ".join([sys.executable] + sys.argv)
+
+
+# ------------------------------------------------------------ precision
+def cpu_flags():
+    """The CPU's feature flags (Linux /proc/cpuinfo; empty elsewhere)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+def cpu_has_bf16():
+    """bf16 arithmetic in hardware: AVX512_BF16 (vdpbf16ps) or AMX tiles.
+    Without either, oneDNN emulates bf16 and it is slower than fp32."""
+    flags = cpu_flags()
+    return bool(flags & {"avx512_bf16", "amx_bf16"})
+
+
+def resolve_precision(name, device):
+    """--precision auto|fp32|bf16 -> "fp32" or "bf16" for this device.
+
+    auto picks bf16 on a CPU with bf16 hardware (weights stay fp32; convs
+    and matrix products run in bf16 with fp32 accumulation under
+    torch.autocast), fp32 elsewhere and on CUDA (docs/MODEL_CARD.md keeps
+    the GPU runs fp32 like the comparison's)."""
+    if name not in ("auto", "fp32", "bf16"):
+        raise SystemExit("--precision: auto, fp32 or bf16, not %r" % name)
+    if name == "auto":
+        return "bf16" if device.type == "cpu" and cpu_has_bf16() else "fp32"
+    if name == "bf16" and device.type == "cpu" and not cpu_has_bf16():
+        print("warning: bf16 requested on a CPU without AVX512_BF16/AMX: "
+              "emulated, expect it to be slower than fp32", flush=True)
+    return name
+
+
+def autocast(precision, device):
+    """The autocast context for a resolved precision (a no-op for fp32)."""
+    if precision == "bf16":
+        return torch.autocast(device.type, dtype=torch.bfloat16)
+    return torch.autocast(device.type, enabled=False)
+
+
+def describe_precision(precision, device):
+    if device.type == "cuda":
+        return "%s on %s" % (precision, device_name(device))
+    isa = sorted(cpu_flags() & {"avx2", "fma", "avx512f", "avx512_bf16",
+                                "amx_bf16", "amx_tile"})
+    return "%s on %s (%s)" % (precision, cpu_name(), " ".join(isa))

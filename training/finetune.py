@@ -242,29 +242,7 @@ def build_nets(meta, config):
     return g, d
 
 
-@torch.no_grad()
-def load_folded(net, folded):
-    """Copy folded tensors (spectral norm's effective weights, as stored in
-    a model file) into a spectral-normalised net: W goes to weight_orig and
-    the power iteration is settled, so W_eff = W / sigma(W) ~= W."""
-    params = dict(net.named_parameters())
-    bufs = dict(net.named_buffers())
-    sn = {n for n, m in net.named_modules() if hasattr(m, "weight_orig")}
-    done = set()
-    for key, value in folded.items():
-        mod, _, leaf = key.rpartition(".")
-        name = mod + ".weight_orig" if mod in sn and leaf == "weight" else key
-        dst = params.get(name, bufs.get(name))
-        if dst is None or tuple(dst.shape) != tuple(value.shape):
-            raise ValueError("cannot load %s %s" % (key, tuple(value.shape)))
-        dst.copy_(torch.as_tensor(value))
-        done.add(name)
-    left = [n for n in list(params) + list(bufs) if n not in done
-            and not n.endswith(("weight_u", "weight_v",
-                                "num_batches_tracked"))]
-    if left:
-        raise ValueError("not in the model file: %s" % left)
-    oasis.warm_spectral_norm(net, iters=200)
+load_folded = oasis.load_folded
 
 
 @torch.no_grad()

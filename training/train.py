@@ -30,8 +30,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import common  # noqa: E402
 import data  # noqa: E402
+import grow  # noqa: E402
 import labels as lbl  # noqa: E402
 import oasis  # noqa: E402
+import safetensors_io  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -65,6 +67,12 @@ def parse_args(argv=None):
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--device", default="cpu",
                    help="cpu, or cuda for a GPU (fp32, no TF32)")
+    p.add_argument("--precision", default="auto",
+                   help="auto (bf16 on a CPU with AVX512_BF16 or AMX, "
+                   "else fp32), fp32 or bf16")
+    p.add_argument("--grow-from", metavar="MODEL",
+                   help="start from this model file's G and D, grown by "
+                   "one block to twice its size (training/grow.py)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--log-every", type=int, default=10)
     p.add_argument("--sample-every", type=int, default=250)
@@ -119,12 +127,24 @@ class Trainer:
             args.width, args.height = g["width"], g["height"]
         common.set_threads(args.threads)
         self.device = common.training_device(args.device)
+        self.precision = common.resolve_precision(args.precision, self.device)
+        print("precision: %s" % common.describe_precision(self.precision,
+                                                          self.device),
+              flush=True)
         torch.manual_seed(args.seed)
         self.ds = data.SegDataset(args.data, args.split, args.width,
                                   args.height, crop_scale=args.crop_scale,
                                   limit=args.limit or None)
+        grown_from = None
         if ckpt is None:
             self.config = make_config(args, self.ds)
+            if args.grow_from:
+                _, src_cfg = safetensors_io.read_config(args.grow_from)
+                grown = grow.grown_config(src_cfg, args.width, args.height)
+                grown["generator"]["semantic_nc"] = \
+                    self.config["generator"]["semantic_nc"]
+                self.config.update(grown)
+                grown_from = args.grow_from
         g = self.config["generator"]
         self.dontcare = g["dontcare_channel"]
         self.z_dim = g["z_dim"]
@@ -135,8 +155,18 @@ class Trainer:
         oasis.init_weights(self.D)
         oasis.warm_spectral_norm(self.G)
         oasis.warm_spectral_norm(self.D)
+        if grown_from:
+            grow.grow(self.G, self.D, grown_from)
+            print("grown from %s: mean |G - upsampled source| %.4f"
+                  % (grown_from, grow.check_identity(self.G, grown_from)),
+                  flush=True)
+            self.config["grown_from"] = os.path.basename(grown_from)
         self.G.to(self.device)
         self.D.to(self.device)
+        if self.precision == "bf16":
+            # oneDNN's bf16 convolutions want NHWC
+            self.G.to(memory_format=torch.channels_last)
+            self.D.to(memory_format=torch.channels_last)
         self.EMA = oasis.clone(self.G)
         betas = (args.beta1, args.beta2)
         self.opt_g = torch.optim.Adam(self.G.parameters(), args.lr_g,
@@ -251,6 +281,14 @@ class Trainer:
         # RNG state then covers it
         z = torch.randn(len(idx), self.z_dim).to(self.device)
         real, label = real.to(self.device), label.to(self.device)
+        if self.precision == "bf16":
+            real = real.contiguous(memory_format=torch.channels_last)
+            label = label.contiguous(memory_format=torch.channels_last)
+        with common.autocast(self.precision, self.device):
+            return self._losses(real, label, z)
+
+    def _losses(self, real, label, z):
+        a = self.args
         fake = self.G(label, z)
 
         # discriminator
@@ -267,7 +305,7 @@ class Trainer:
             loss_lm = a.lambda_labelmix * oasis.labelmix_loss(
                 mask, self.D(mixed), d_fake, d_real)
             loss_d = loss_d + loss_lm
-        loss_d.backward()
+        loss_d.float().backward()
         self.opt_d.step()
 
         # generator
@@ -275,7 +313,7 @@ class Trainer:
         for p in self.D.parameters():
             p.requires_grad_(False)
         loss_g = oasis.d_loss(self.D(fake), label, True, self.dontcare)
-        loss_g.backward()
+        loss_g.float().backward()
         for p in self.D.parameters():
             p.requires_grad_(True)
         self.opt_g.step()
