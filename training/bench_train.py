@@ -8,11 +8,15 @@ precision and size asked, on this machine.  Prints a table.
 
 Sizes above the bundled model's are grown from it (--grow-from), as the
 v2 run is; the first two steps of each row are warm-up and not counted.
+Each row runs in a process of its own (oneDNN keeps state between bf16 and
+fp32 runs in one process).
 """
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -27,6 +31,24 @@ DEFAULT_MODEL = os.path.join(HERE, "..", "resources", "models",
                              "default.safetensors")
 
 
+def one_row(a, size, prec):
+    w, h = (int(v) for v in size.split("x"))
+    with tempfile.TemporaryDirectory() as out:
+        argv = ["--data", a.data, "--limit", "16", "--batch", str(a.batch),
+                "--width", str(w), "--height", str(h), "--threads",
+                str(a.threads), "--precision", prec, "--out", out]
+        if w > 128:
+            argv += ["--grow-from", a.model]
+        tr = train.Trainer(train.parse_args(argv))
+        times = []
+        for i in range(a.steps + 2):
+            t = time.perf_counter()
+            losses = tr.step()
+            if i >= 2:
+                times.append(time.perf_counter() - t)
+    return (size, tr.precision, statistics.median(times), losses)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawTextHelpFormatter)
@@ -38,27 +60,20 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--model", default=DEFAULT_MODEL,
                    help="the 128x96 model the larger sizes grow from")
+    p.add_argument("--row", help=argparse.SUPPRESS)
     a = p.parse_args()
+    if a.row:
+        size, prec = a.row.split(":")
+        print(json.dumps(one_row(a, size, prec)))
+        return
     rows = []
     for size in a.sizes.split(","):
-        w, h = (int(v) for v in size.split("x"))
         for prec in a.precisions.split(","):
-            with tempfile.TemporaryDirectory() as out:
-                argv = ["--data", a.data, "--limit", "16", "--batch",
-                        str(a.batch), "--width", str(w), "--height", str(h),
-                        "--threads", str(a.threads), "--precision", prec,
-                        "--out", out]
-                if w > 128:
-                    argv += ["--grow-from", a.model]
-                tr = train.Trainer(train.parse_args(argv))
-                times = []
-                for i in range(a.steps + 2):
-                    t = time.perf_counter()
-                    losses = tr.step()
-                    if i >= 2:
-                        times.append(time.perf_counter() - t)
-                rows.append((size, tr.precision, statistics.median(times),
-                             losses))
+            out = subprocess.run(
+                [sys.executable, os.path.abspath(__file__), "--row",
+                 "%s:%s" % (size, prec)] + sys.argv[1:],
+                check=True, stdout=subprocess.PIPE, text=True).stdout
+            rows.append(json.loads(out.strip().splitlines()[-1]))
     print()
     print("CPU: %s, %d threads, batch %d" % (common.cpu_name(), a.threads,
                                              a.batch))

@@ -245,6 +245,107 @@ class CompareTest(unittest.TestCase):
         self.assertTrue(torch.equal(back["w"], state["w"]))
 
 
+class SpectrumTest(unittest.TestCase):
+    def _noise(self, n, seed):
+        rng = np.random.default_rng(seed)
+        x = rng.normal(128, 30, (n, 48, 64, 1)).clip(0, 255)
+        return np.repeat(x, 3, axis=3).astype(np.uint8)
+
+    def test_same_set_is_zero_and_stripe_is_found(self):
+        import spectrum
+        real = self._noise(8, 1)
+        same = spectrum.compare(spectrum.power_spectrum(real),
+                                spectrum.power_spectrum(real))
+        self.assertAlmostEqual(same["upper_mean_abs_db"], 0.0, places=9)
+        # a diagonal stripe of wave vector (0.25, -0.125) cycles per pixel
+        yy, xx = np.mgrid[0:48, 0:64]
+        stripe = 40 * np.cos(2 * np.pi * (0.25 * xx - 0.125 * yy))
+        fake = (real.astype(np.float64) + stripe[None, :, :, None])
+        fake = fake.clip(0, 255).astype(np.uint8)
+        r = spectrum.compare(spectrum.power_spectrum(fake),
+                             spectrum.power_spectrum(real))
+        self.assertGreater(r["peak2d_db"], 10)
+        self.assertAlmostEqual(abs(r["peak2d_fx"]), 0.25, delta=1 / 64)
+        self.assertAlmostEqual(abs(r["peak2d_fy"]), 0.125, delta=1 / 48)
+        self.assertLess(r["peak2d_fx"] * r["peak2d_fy"], 0)
+
+    def test_blur_lowers_the_upper_half(self):
+        import spectrum
+        real = self._noise(8, 2)
+        t = torch.from_numpy(real).permute(0, 3, 1, 2).float()
+        blur = F.avg_pool2d(t, 3, stride=1, padding=1,
+                            count_include_pad=False)
+        blur = blur.round().byte().permute(0, 2, 3, 1).numpy()
+        r = spectrum.compare(spectrum.power_spectrum(blur),
+                             spectrum.power_spectrum(real))
+        self.assertLess(r["upper_mean_db"], -3)
+
+
+class GrowTest(unittest.TestCase):
+    def test_grown_generator_starts_as_the_source(self):
+        import grow
+        torch.manual_seed(0)
+        src = common.build_generator(TINY, sn=True)
+        oasis.init_weights(src)
+        oasis.warm_spectral_norm(src)
+        src.eval()
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "src.safetensors")
+            cfg = {"generator": TINY, "classes": {"classes": []}}
+            st.write(path, modelfile.tensors_from_nets(src), config=cfg)
+            big_cfg = grow.grown_config(cfg, 32, 24)["generator"]
+            self.assertEqual(big_cfg["channels"], [8, 8, 4, 4])
+            big = common.build_generator(big_cfg)
+            d = oasis.OASISDiscriminator([3, 4, 8], 3, head=4)
+            dpath = os.path.join(tmp, "d.safetensors")
+            st.write(dpath, modelfile.tensors_from_nets(src, d), config=cfg)
+            grow.grow(big, oasis.OASISDiscriminator([3, 4, 8], 3, head=4),
+                      dpath)
+            with self.assertRaises(SystemExit):
+                grow.grown_config(cfg, 48, 24)
+        label = torch.zeros(1, 3, 12, 16)
+        label[:, 0, :6] = 1
+        label[:, 1, 6:] = 1
+        z = torch.randn(1, 4)
+        big.eval()
+        with torch.no_grad():
+            # the new block is the identity: the features entering conv_img
+            # are the source's, up-sampled
+            feats = {}
+
+            def keep(_m, inputs, output):
+                feats["out"] = (inputs[0], output)
+
+            big.body[-1].register_forward_hook(keep)
+            big(F.interpolate(label, scale_factor=2, mode="nearest"), z)
+            x_in, x_out = feats["out"]
+        torch.testing.assert_close(x_out, x_in)
+
+
+class PrecisionTest(unittest.TestCase):
+    def test_resolve(self):
+        cpu = torch.device("cpu")
+        self.assertEqual(common.resolve_precision("fp32", cpu), "fp32")
+        self.assertEqual(common.resolve_precision("auto", cpu),
+                         "bf16" if common.cpu_has_bf16() else "fp32")
+        with self.assertRaises(SystemExit):
+            common.resolve_precision("fp16", cpu)
+
+    def test_bf16_step_matches_fp32_closely(self):
+        torch.manual_seed(0)
+        net = common.build_generator(TINY, sn=False)
+        label = torch.zeros(2, 3, 12, 16)
+        label[:, 1] = 1
+        z = torch.randn(2, 4)
+        ref = net(label, z)
+        with common.autocast("bf16", torch.device("cpu")):
+            low = net(label, z)
+        self.assertEqual(low.dtype, torch.bfloat16)
+        self.assertLess((low.float() - ref).abs().max().item(), 0.05)
+        with common.autocast("fp32", torch.device("cpu")):
+            self.assertEqual(net(label, z).dtype, torch.float32)
+
+
 if __name__ == "__main__":
     torch.set_num_threads(1)
     unittest.main()

@@ -1,0 +1,181 @@
+#!/usr/bin/python3
+"""How far a generator's images are from real photos in frequency content.
+
+For each model: one image per label map of --split (seed = index, the
+app's per-class noise), at the model's own size; the real photos of the
+same split at that size (Lanczos, as training sees them).  For each set:
+luma, mean removed, a 2-D Hann window, |FFT|^2 averaged over the images.
+
+Reported, in dB (10 log10 generated / real):
+  radial      the radially averaged power spectrum's difference, mean of
+              |dB| over the upper half of the frequencies (0.25 to 0.5
+              cycles per pixel), and the worst single band there;
+  peak2d      the largest excess of the 2-D spectrum (smoothed over 3x3
+              frequency bins) above a radius of 0.1 cycles per pixel, and
+              its wave vector (fx, fy) in cycles per pixel: a narrow peak
+              here is a periodic texture, a grid or a stripe.
+The reference line "real vs real" compares two sets of real photos the
+same way: the first half of the split's photos against the second half
+(other scenes; neighbouring frames, as even against odd would be, are
+nearly the same picture)
+(or, with --ref-split, the split against as many photos of that split; on
+CamVid train and val are different drives, and their spectra differ by more
+than a good generator's should).  It is what a perfect generator would
+score, up to the sampling noise of half as many images.
+
+    /usr/bin/python3 training/spectrum.py --data ../shared/datasets/camvid \\
+        --split val --model resources/models/default.safetensors [--model M2 ...]
+"""
+
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import common  # noqa: E402
+import data  # noqa: E402
+import modelfile  # noqa: E402
+
+BANDS = 32           # radial bins from 0 to 0.5 cycles per pixel
+PEAK_MIN_RADIUS = 0.1
+
+
+def luma(images):
+    """(N, H, W, 3) uint8 -> (N, H, W) float64, BT.601 luma in [0, 1]."""
+    x = np.asarray(images, np.float64) / 255.0
+    return x @ np.array([0.299, 0.587, 0.114])
+
+
+def power_spectrum(images):
+    """Mean 2-D power spectrum (fftshifted) of (N, H, W, 3) uint8 images."""
+    y = luma(images)
+    n, h, w = y.shape
+    win = np.outer(np.hanning(h), np.hanning(w))
+    y = (y - y.mean(axis=(1, 2), keepdims=True)) * win
+    p = np.abs(np.fft.fft2(y)) ** 2
+    return np.fft.fftshift(p.mean(0))
+
+
+def frequencies(h, w):
+    fy = np.fft.fftshift(np.fft.fftfreq(h))
+    fx = np.fft.fftshift(np.fft.fftfreq(w))
+    return np.meshgrid(fx, fy)
+
+
+def radial(p):
+    h, w = p.shape
+    fx, fy = frequencies(h, w)
+    r = np.hypot(fx, fy)
+    edges = np.linspace(0, 0.5, BANDS + 1)
+    out = np.full(BANDS, np.nan)
+    for i in range(BANDS):
+        m = (r >= edges[i]) & (r < edges[i + 1])
+        if m.any():
+            out[i] = p[m].mean()
+    return (edges[:-1] + edges[1:]) / 2, out
+
+
+def smooth3(p):
+    q = np.pad(p, 1, mode="edge")
+    return sum(q[1 + dy:1 + dy + p.shape[0], 1 + dx:1 + dx + p.shape[1]]
+               for dy in (-1, 0, 1) for dx in (-1, 0, 1)) / 9.0
+
+
+def compare(p_gen, p_real):
+    """The measures of the docstring for two mean power spectra."""
+    centres, rg = radial(p_gen)
+    _, rr = radial(p_real)
+    db = 10 * np.log10(rg / rr)
+    upper = centres >= 0.25
+    h, w = p_gen.shape
+    fx, fy = frequencies(h, w)
+    ratio = 10 * np.log10(smooth3(p_gen) / smooth3(p_real))
+    ratio[np.hypot(fx, fy) < PEAK_MIN_RADIUS] = -np.inf
+    k = np.unravel_index(np.argmax(ratio), ratio.shape)
+    return {
+        "upper_mean_abs_db": float(np.mean(np.abs(db[upper]))),
+        "upper_worst_db": float(db[upper][np.argmax(np.abs(db[upper]))]),
+        "upper_mean_db": float(np.mean(db[upper])),
+        "peak2d_db": float(ratio[k]),
+        "peak2d_fx": float(fx[k]), "peak2d_fy": float(fy[k]),
+        "radial_db": [round(float(v), 2) for v in db],
+    }
+
+
+@torch.no_grad()
+def generate(model, ds, seed_base=0, batch=8):
+    gen, cfg = modelfile.load_generator(model)
+    out = []
+    for i0 in range(0, len(ds), batch):
+        items = range(i0, min(len(ds), i0 + batch))
+        labs, zs = zip(*(modelfile.generator_inputs(cfg, ds.labels[i],
+                                                    seed_base + i)
+                         for i in items))
+        fake = gen(torch.cat(labs), torch.cat(zs))
+        out += [modelfile.to_uint8(f.numpy()) for f in fake]
+    return np.stack(out), cfg["generator"]
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--data", required=True)
+    p.add_argument("--split", default="val")
+    p.add_argument("--ref-split",
+                   help="real vs real: the split against this split "
+                   "(default: the split's first half against its second)")
+    p.add_argument("--model", action="append", default=[],
+                   help="model file (repeat for several)")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--out", help="write the results as JSON here")
+    a = p.parse_args()
+    common.set_threads(a.threads)
+    rows = []
+    reals = {}
+
+    def real_spectrum(w, h):
+        if (w, h) not in reals:
+            ds = data.SegDataset(a.data, a.split, w, h)
+            p_real = power_spectrum(ds.images)
+            if a.ref_split:
+                ref = data.SegDataset(a.data, a.ref_split, w, h,
+                                      limit=len(ds))
+                name = "real %s vs real %s" % (a.ref_split, a.split)
+                r = compare(power_spectrum(ref.images), p_real)
+            else:
+                half = len(ds) // 2
+                name = "real %s: first vs second half" % a.split
+                r = compare(power_spectrum(ds.images[:half]),
+                            power_spectrum(ds.images[half:]))
+            reals[(w, h)] = (ds, p_real)
+            rows.append((name, "%dx%d" % (w, h), r))
+        return reals[(w, h)]
+
+    for model in a.model:
+        _, cfg = modelfile.load_generator(model)
+        w, h = cfg["generator"]["width"], cfg["generator"]["height"]
+        ds, p_real = real_spectrum(w, h)
+        images, _ = generate(model, ds)
+        rows.append((os.path.basename(model), "%dx%d" % (w, h),
+                     compare(power_spectrum(images), p_real)))
+    print("| images | size | upper half: mean abs dB | worst band dB | "
+          "2-D peak dB at (fx, fy) |")
+    print("|---|---|---|---|---|")
+    for name, size, r in rows:
+        print("| %s | %s | %.2f | %+.1f | %+.1f at (%+.3f, %+.3f) |"
+              % (name, size, r["upper_mean_abs_db"], r["upper_worst_db"],
+                 r["peak2d_db"], r["peak2d_fx"], r["peak2d_fy"]))
+    if a.out:
+        with open(a.out, "w") as f:
+            json.dump([{"images": n, "size": s, **r} for n, s, r in rows], f,
+                      indent=1)
+            f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
