@@ -507,7 +507,8 @@ cb_affinity_head_prototypes (const CbModel *model, guint *n_features, GError **e
   if (!cb_discriminator_get_config (model, &config, error))
     return NULL;
   const guint64 shape[4] = { config.n_outputs, config.head, 1, 1 };
-  g_autofree float *w = cb_model_get_weight (model, "D.layer_up_last.weight", 4, shape, error);
+  g_autofree char *name = g_strdup_printf ("%slayer_up_last.weight", cb_discriminator_prefix (model));
+  g_autofree float *w = cb_model_get_weight (model, name, 4, shape, error);
   if (w == NULL)
     return NULL;
   guint n_source = n_source_classes (model), F = config.head;

@@ -30,11 +30,17 @@ lookup (const CbModel *model, const char *name)
   return cb_safetensors_lookup (model->weights, name);
 }
 
+const char *
+cb_discriminator_prefix (const CbModel *model)
+{
+  return model->has_source_segmenter ? "S." : "D.";
+}
+
 /* the shape of a 4-D conv weight D.<path>.weight: [cout, cin, k, k] */
 static gboolean
 conv_shape (const CbModel *model, const char *path, guint k, guint *cout, guint *cin, GError **error)
 {
-  g_autofree char *name = g_strdup_printf ("D.%s.weight", path);
+  g_autofree char *name = g_strdup_printf ("%s%s.weight", cb_discriminator_prefix (model), path);
   return cb_model_conv_shape (model, name, k, "discriminator", cout, cin, error);
 }
 
@@ -44,7 +50,9 @@ cb_discriminator_get_config (const CbModel *model, CbDiscriminatorConfig *config
   g_return_val_if_fail (model != NULL && config != NULL, FALSE);
   memset (config, 0, sizeof *config);
 
-  if (!model->has_discriminator || lookup (model, "D.layer_up_last.weight") == NULL)
+  const char *prefix = cb_discriminator_prefix (model);
+  g_autofree char *head_name = g_strdup_printf ("%slayer_up_last.weight", prefix);
+  if (!(model->has_discriminator || model->has_source_segmenter) || lookup (model, head_name) == NULL)
     {
       g_set_error (error, CB_ERROR, CB_ERROR_UNSUPPORTED,
                    "The model %s has no discriminator (no D.* tensors): the segmentation and vision priors need it",
@@ -55,7 +63,7 @@ cb_discriminator_get_config (const CbModel *model, CbDiscriminatorConfig *config
   guint k = 0;
   for (;; k++)
     {
-      g_autofree char *name = g_strdup_printf ("D.body_down.%u.conv2.1.weight", k);
+      g_autofree char *name = g_strdup_printf ("%sbody_down.%u.conv2.1.weight", prefix, k);
       if (lookup (model, name) == NULL)
         break;
       if (k == CB_DISCRIMINATOR_MAX_BLOCKS)
@@ -81,8 +89,8 @@ cb_discriminator_get_config (const CbModel *model, CbDiscriminatorConfig *config
         return FALSE;
       if (cin != config->channels[i])
         {
-          g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: D.%s.weight reads %u channels, the block before makes %u",
-                       model->path, path, cin, config->channels[i]);
+          g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: %s%s.weight reads %u channels, the block before makes %u",
+                       model->path, prefix, path, cin, config->channels[i]);
           return FALSE;
         }
       config->channels[i + 1] = cout;
@@ -98,8 +106,8 @@ cb_discriminator_get_config (const CbModel *model, CbDiscriminatorConfig *config
   if (head_in != config->head)
     {
       g_set_error (error, CB_ERROR, CB_ERROR_FORMAT,
-                   "%s: D.layer_up_last reads %u channels, the last up block makes %u", model->path, head_in,
-                   config->head);
+                   "%s: %slayer_up_last reads %u channels, the last up block makes %u", model->path, prefix,
+                   head_in, config->head);
       return FALSE;
     }
   if (config->n_outputs != model->gen.semantic_nc + 1)
@@ -134,8 +142,9 @@ add_conv (Builder *b, const char *path, guint in, guint cout, guint k, CbActivat
     return CB_NO_VALUE;
   const CbValue *x = cb_graph_value (b->graph, in);
   guint cin = x->c, h = x->h, w = x->w;
-  g_autofree char *wname = g_strdup_printf ("D.%s.weight", path);
-  g_autofree char *bname = g_strdup_printf ("D.%s.bias", path);
+  const char *prefix = cb_discriminator_prefix (b->model);
+  g_autofree char *wname = g_strdup_printf ("%s%s.weight", prefix, path);
+  g_autofree char *bname = g_strdup_printf ("%s%s.bias", prefix, path);
   const guint64 wshape[4] = { cout, cin, k, k };
   const guint64 bshape[1] = { cout };
 
@@ -207,7 +216,7 @@ conv_out (Builder *b, const char *path, guint k)
 static gboolean
 has_shortcut_conv (const Builder *b, const char *block)
 {
-  g_autofree char *name = g_strdup_printf ("D.%s.conv_s.weight", block);
+  g_autofree char *name = g_strdup_printf ("%s%s.conv_s.weight", cb_discriminator_prefix (b->model), block);
   return lookup (b->model, name) != NULL;
 }
 
@@ -267,7 +276,8 @@ add_up_block (Builder *b, guint i, guint x)
   if (cb_graph_value (b->graph, s)->c != fout)
     {
       g_set_error (b->error, CB_ERROR, CB_ERROR_FORMAT,
-                   "%s: D.%s changes the width (%u to %u) but has no conv_s shortcut", b->model->path, block,
+                   "%s: %s%s changes the width (%u to %u) but has no conv_s shortcut", b->model->path,
+                   cb_discriminator_prefix (b->model), block,
                    cb_graph_value (b->graph, u)->c, fout);
       b->failed = TRUE;
       return CB_NO_VALUE;

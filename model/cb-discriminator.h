@@ -6,6 +6,12 @@
  * D.layer_up_last. The widths come from the tensors' shapes, so an imported
  * OASIS checkpoint and a Catbrush model build the same way.
  *
+ * A model file may also hold a source segmenter S.*: the same U-Net, trained
+ * on the source photos alone (training/train_source_segmenter.py). The
+ * priors run it in place of the GAN's discriminator when it is there, so
+ * their quality does not depend on where the GAN's training stopped
+ * (docs/AFFINITY.md); D.* stays for fine-tuning.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #pragma once
@@ -25,7 +31,11 @@ typedef struct
   guint n_outputs;                                 /* semantic_nc + 1; index 0 = fake */
 } CbDiscriminatorConfig;
 
-/* Reads the structure from the D.* tensors. CB_ERROR_UNSUPPORTED when the
+/* "S." when the model has a source segmenter, else "D.": the tensors that
+ * cb_discriminator_get_config() and cb_discriminator_build() read. */
+const char *cb_discriminator_prefix (const CbModel *model);
+
+/* Reads the structure from the S.* or D.* tensors. CB_ERROR_UNSUPPORTED when the
  * model has no discriminator (an imported generator alone), CB_ERROR_FORMAT
  * when the tensors do not make a U-Net of this shape. */
 gboolean cb_discriminator_get_config (const CbModel *model, CbDiscriminatorConfig *config, GError **error);

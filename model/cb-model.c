@@ -254,11 +254,13 @@ parse_config (CbModel *m, const char *text, GError **error)
     if (!get_bool (tensors, "generator", TRUE, &has_g, where, error)
         || !get_bool (tensors, "discriminator", FALSE, &m->has_discriminator, where, error)
         || !get_bool (tensors, "vision_encoder", FALSE, &m->has_vision_encoder, where, error)
-        || !get_bool (tensors, "source_prototypes", FALSE, &m->has_source_prototypes, where, error))
+        || !get_bool (tensors, "source_prototypes", FALSE, &m->has_source_prototypes, where, error)
+        || !get_bool (tensors, "source_segmenter", FALSE, &m->has_source_segmenter, where, error))
       return FALSE;
     /* The flags must describe the file, or a prior would fail late. */
     if ((has_g && !has_prefix (m->weights, "G.")) || (m->has_discriminator && !has_prefix (m->weights, "D."))
         || (m->has_vision_encoder && !has_prefix (m->weights, "V."))
+        || (m->has_source_segmenter && !has_prefix (m->weights, "S."))
         || (m->has_source_prototypes && !cb_safetensors_lookup (m->weights, "P.source_prototypes")))
       {
         g_set_error (error, CB_ERROR, CB_ERROR_MISMATCH,

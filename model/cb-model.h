@@ -30,6 +30,7 @@ typedef struct
   CbGeneratorConfig gen;
   CbClassSet *classes; /* the source classes S' (in channel order, don't-care skipped) */
   gboolean has_discriminator, has_vision_encoder, has_source_prototypes;
+  gboolean has_source_segmenter; /* S.*: a U-Net of D's shape trained on the source photos alone */
   JsonNode *config; /* the whole catbrush.config */
   CbSafetensors *weights;
 } CbModel;

@@ -35,6 +35,10 @@ def parse_args():
     p.add_argument("--no-discriminator", action="store_true")
     p.add_argument("--encoder", help="vision-prior encoder (encoder.pt of "
                    "train_encoder.py) to store as V.* with its prototypes")
+    p.add_argument("--source-segmenter", metavar="PT",
+                   help="source segmenter (source_segmenter.pt of "
+                   "train_source_segmenter.py) to store as S.*: the "
+                   "segmentation prior runs it instead of D")
     p.add_argument("--recompute-bn", type=int, default=0, metavar="N",
                    help="re-estimate the EMA BN statistics on N batches")
     p.add_argument("--data", help="dataset (default: the checkpoint's)")
@@ -103,6 +107,24 @@ def add_encoder(path, cfg, tensors):
         command=" ; ".join(e["commands"]))
 
 
+def add_source_segmenter(path, cfg, tensors):
+    """S.* from train_source_segmenter.py; it must have D's outputs."""
+    s = common.torch_load(path)
+    if s["semantic_nc"] != cfg["generator"]["semantic_nc"]:
+        raise SystemExit("%s: %d label channels, the generator %d"
+                         % (path, s["semantic_nc"],
+                            cfg["generator"]["semantic_nc"]))
+    for k, v in s["state"].items():
+        if not k.endswith("num_batches_tracked"):
+            tensors["S." + k] = v.detach().float().numpy()
+    cfg["source_segmenter"] = {
+        "discriminator": s["discriminator"], "width": s["width"],
+        "height": s["height"], "epoch": s["epoch"],
+        "val_miou": round(float(s["val_miou"]), 4),
+        "init": os.path.basename(s["init"] or "") or None,
+        "command": s["command"]}
+
+
 def main():
     args = parse_args()
     common.set_threads(args.threads)
@@ -130,6 +152,8 @@ def main():
     cfg["classes"] = modelfile.class_set(ck["classes"])
     if args.encoder:
         add_encoder(args.encoder, cfg, tensors)
+    if args.source_segmenter:
+        add_source_segmenter(args.source_segmenter, cfg, tensors)
     cfg["model_card"] = model_card(ck, args, cfg)
     modelfile.write_model(args.output, cfg, tensors, f16=args.f16)
 

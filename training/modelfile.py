@@ -38,6 +38,7 @@ def write_model(path, config, tensors, f16=False):
         "discriminator": any(k.startswith("D.") for k in tensors),
         "vision_encoder": any(k.startswith("V.") for k in tensors),
         "source_prototypes": "P.source_prototypes" in tensors,
+        "source_segmenter": any(k.startswith("S.") for k in tensors),
     }
     if not config["tensors"]["discriminator"]:
         config.pop("discriminator", None)

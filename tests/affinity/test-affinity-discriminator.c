@@ -187,6 +187,105 @@ test_no_discriminator (void)
   remove_tree (dir);
 }
 
+/* A copy of the tiny model with a source segmenter S.*: D's tensors again,
+ * with S.layer_up_last.bias = D's + (1 + channel); keep_d FALSE drops D.*. */
+static void
+write_model_with_s (const char *path, gboolean keep_d, gboolean flag)
+{
+  g_autofree char *src = fixture ("tiny-model.safetensors");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CbSafetensors) st = cb_safetensors_open (src, &error);
+  g_assert_no_error (error);
+  g_autoptr (CbSafetensorsWriter) w = cb_safetensors_writer_new ();
+  for (guint i = 0; i < cb_safetensors_get_n_tensors (st); i++)
+    {
+      const CbSafetensorsEntry *e = cb_safetensors_get_entry (st, i);
+      g_autofree float *data = cb_safetensors_entry_to_f32 (e);
+      gboolean is_d = g_str_has_prefix (e->name, "D.");
+      if (!is_d || keep_d)
+        cb_safetensors_writer_add (w, e->name, CB_DTYPE_F32, e->n_dims, e->shape, data);
+      if (!is_d)
+        continue;
+      g_autofree char *s_name = g_strconcat ("S.", e->name + 2, NULL);
+      if (g_str_equal (e->name, "D.layer_up_last.bias"))
+        for (guint64 c = 0; c < e->shape[0]; c++)
+          data[c] += 1.0f + (float)c;
+      cb_safetensors_writer_add (w, s_name, CB_DTYPE_F32, e->n_dims, e->shape, data);
+    }
+  g_autoptr (JsonNode) config = json_from_string (cb_safetensors_get_metadata (st, "catbrush.config"), &error);
+  g_assert_no_error (error);
+  JsonObject *tensors = json_object_get_object_member (json_node_get_object (config), "tensors");
+  json_object_set_boolean_member (tensors, "source_segmenter", flag);
+  json_object_set_boolean_member (tensors, "discriminator", keep_d);
+  g_autofree char *text = json_to_string (config, FALSE);
+  cb_safetensors_writer_set_metadata (w, "catbrush.config", text);
+  g_assert_true (cb_safetensors_writer_write (w, path, &error));
+  g_assert_no_error (error);
+}
+
+static void
+set_source_segmenter_flag (JsonObject *config, G_GNUC_UNUSED gpointer user_data)
+{
+  json_object_set_boolean_member (json_object_get_object_member (config, "tensors"), "source_segmenter", TRUE);
+}
+
+/* The priors run S.* when the model has a source segmenter, D.* otherwise */
+static void
+test_source_segmenter (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("cb-seg-XXXXXX", NULL);
+  g_autofree char *with_s = g_build_filename (dir, "with-s.safetensors", NULL);
+  g_autofree char *s_only = g_build_filename (dir, "s-only.safetensors", NULL);
+  g_autofree char *unflagged = g_build_filename (dir, "unflagged.safetensors", NULL);
+  g_autofree char *d_path = fixture ("tiny-model.safetensors");
+  g_autofree char *in_path = fixture ("tiny-expected.f32");
+  g_autoptr (GError) error = NULL;
+  write_model_with_s (with_s, TRUE, TRUE);
+  write_model_with_s (s_only, FALSE, TRUE);
+  write_model_with_s (unflagged, TRUE, FALSE);
+  g_autoptr (CbTensor) in = load_f32 (in_path, 3, 24, 32);
+
+  g_autoptr (CbModel) d_model = cb_model_load (d_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cb_discriminator_prefix (d_model), ==, "D.");
+  g_autoptr (CbGraph) d_graph = cb_discriminator_build (d_model, 32, 24, FALSE, &error);
+  g_assert_no_error (error);
+  g_autoptr (CbTensor) d_out = cb_graph_run_reference (d_graph, &in, 1, &error);
+  g_assert_no_error (error);
+
+  const char *paths[] = { with_s, s_only, unflagged };
+  for (guint m = 0; m < G_N_ELEMENTS (paths); m++)
+    {
+      g_autoptr (CbModel) model = cb_model_load (paths[m], &error);
+      g_assert_no_error (error);
+      gboolean uses_s = m < 2;
+      g_assert_cmpstr (cb_discriminator_prefix (model), ==, uses_s ? "S." : "D.");
+      CbDiscriminatorConfig config;
+      g_assert_true (cb_discriminator_get_config (model, &config, &error));
+      g_assert_no_error (error);
+      g_autoptr (CbGraph) graph = cb_discriminator_build (model, 32, 24, FALSE, &error);
+      g_assert_no_error (error);
+      g_autoptr (CbTensor) out = cb_graph_run_reference (graph, &in, 1, &error);
+      g_assert_no_error (error);
+      /* S's logits are D's plus 1 + channel: only the head's bias differs */
+      gsize plane = (gsize)24 * 32;
+      for (guint c = 0; c < out->c; c++)
+        {
+          float shift = uses_s ? 1.0f + (float)c : 0.0f;
+          for (gsize p = 0; p < plane; p++)
+            g_assert_cmpfloat_with_epsilon (out->data[c * plane + p], d_out->data[c * plane + p] + shift, 1e-4);
+        }
+    }
+
+  /* a flag without the tensors is refused when the file is read */
+  g_autofree char *flagged = g_build_filename (dir, "flagged-without-s.safetensors", NULL);
+  write_fixture_without ("tiny-model.safetensors", NULL, set_source_segmenter_flag, flagged);
+  g_autoptr (CbModel) refused = cb_model_load (flagged, &error);
+  g_assert_null (refused);
+  g_assert_error (error, CB_ERROR, CB_ERROR_MISMATCH);
+  remove_tree (dir);
+}
+
 /* D on the generator's fixture output vs PyTorch, on the reference and on Vulkan */
 static void
 test_fixture (void)
@@ -246,6 +345,7 @@ main (int argc, char **argv)
   g_test_add_func ("/affinity/discriminator/config", test_config);
   g_test_add_func ("/affinity/discriminator/no-discriminator", test_no_discriminator);
   g_test_add_func ("/affinity/discriminator/fixture", test_fixture);
+  g_test_add_func ("/affinity/discriminator/source-segmenter", test_source_segmenter);
   int status = g_test_run ();
 
   cb_backend_free (vulkan);
