@@ -98,6 +98,9 @@ def parse_args(argv=None):
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--device", default="cpu",
                    help="cpu, or cuda for a GPU (fp32, no TF32)")
+    p.add_argument("--precision", default="fp32",
+                   help="fp32 (default), bf16, or auto (bf16 on a CPU with "
+                   "AVX512_BF16 or AMX)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--log-every", type=int, default=10)
     p.add_argument("--sample-every", type=int, default=250)
@@ -349,6 +352,12 @@ class FineTuner(train.Trainer):
             self.meta, self.config = make_meta(args)
         common.set_threads(args.threads)
         self.device = common.training_device(args.device)
+        # fp32 by default: the measured CAT comparison and the app's
+        # fine-tune dialog expect results that do not depend on the CPU.
+        self.precision = common.resolve_precision(args.precision, self.device)
+        print("precision: %s" % common.describe_precision(self.precision,
+                                                          self.device),
+              flush=True)
         torch.manual_seed(args.seed)
         g = self.config["generator"]
         args.width, args.height = g["width"], g["height"]
