@@ -68,12 +68,20 @@ def seeded_z(seeds, z_dim):
                                       for s in seeds]))
 
 
+_interop_set = False
+
+
 def set_threads(n):
+    global _interop_set
     torch.set_num_threads(n)
-    try:
-        torch.set_num_interop_threads(1)
-    except RuntimeError:
-        pass
+    # A second set_num_interop_threads aborts the process (a C++ error, not
+    # a RuntimeError) once parallel work has run: only ever once.
+    if not _interop_set:
+        _interop_set = True
+        try:
+            torch.set_num_interop_threads(1)
+        except RuntimeError:
+            pass
 
 
 def command_line():

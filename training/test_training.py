@@ -346,6 +346,57 @@ class PrecisionTest(unittest.TestCase):
             self.assertEqual(net(label, z).dtype, torch.float32)
 
 
+class MaxSecondsTest(unittest.TestCase):
+    """--max-seconds: a lent GPU's chunk stops by itself, saves a
+    checkpoint that --resume continues from."""
+
+    def test_stops_saves_and_resumes(self):
+        here = os.path.dirname(os.path.abspath(__file__))
+        data_dir = os.path.join(
+            os.environ.get("CB_DATASETS",
+                           os.path.join(here, "..", "..", "shared",
+                                        "datasets")), "camvid")
+        if not os.path.isdir(data_dir):
+            self.skipTest("no CamVid at %s" % data_dir)
+        import train
+        with tempfile.TemporaryDirectory() as out:
+            argv = ["--data", data_dir, "--limit", "2", "--batch", "1",
+                    "--width", "32", "--height", "24", "--channels",
+                    "16,8,8", "--z-dim", "4", "--spade-hidden", "8",
+                    "--d-channels", "3,8,8", "--d-head", "8",
+                    "--bn-batches", "1", "--iters", "1000", "--threads",
+                    "1", "--precision", "fp32", "--out", out]
+            tr = train.Trainer(train.parse_args(argv + ["--max-seconds",
+                                                        "0.5"]))
+            tr.run()
+            self.assertTrue(tr.stop)
+            self.assertLess(tr.iter, 1000)
+            self.assertTrue(os.path.exists(os.path.join(out, "latest.pt")))
+            again = train.Trainer(train.parse_args(argv + ["--resume"]))
+            self.assertEqual(again.iter, tr.iter)
+            # the GPU chunk's way home: small parts, then --resume
+            import ckpt_parts
+            parts = os.path.join(out, "parts")
+            names = ckpt_parts.pack(os.path.join(out, "latest.pt"), parts,
+                                    part_mib=0.01)
+            self.assertGreater(len(names), 1)
+            out2 = os.path.join(out, "run2")
+            self.assertEqual(ckpt_parts.unpack(
+                parts, os.path.join(out2, "latest.pt")), tr.iter)
+            argv2 = argv[:-1] + [out2, "--resume"]
+            moved = train.Trainer(train.parse_args(argv2))
+            self.assertEqual(moved.iter, tr.iter)
+            for k, v in tr.G.state_dict().items():
+                w = moved.G.state_dict()[k]
+                self.assertEqual(w.dtype, v.dtype)
+                if v.is_floating_point():
+                    self.assertLess((w - v).abs().max().item(),
+                                    1e-3 * (1 + v.abs().max().item()), k)
+            os.remove(os.path.join(parts, names[0]))
+            with self.assertRaises(Exception):
+                ckpt_parts.unpack(parts, os.path.join(out, "x.pt"))
+
+
 if __name__ == "__main__":
     torch.set_num_threads(1)
     unittest.main()

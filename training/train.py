@@ -70,6 +70,9 @@ def parse_args(argv=None):
     p.add_argument("--precision", default="auto",
                    help="auto (bf16 on a CPU with AVX512_BF16 or AMX, "
                    "else fp32), fp32 or bf16")
+    p.add_argument("--max-seconds", type=float, default=0,
+                   help="stop, refresh the EMA's statistics and save once "
+                   "this much wall time has passed (a lent GPU's chunk)")
     p.add_argument("--grow-from", metavar="MODEL",
                    help="start from this model file's G and D, grown by "
                    "one block to twice its size (training/grow.py)")
@@ -329,7 +332,12 @@ class Trainer:
         win_t, win_n = time.time(), 0
         sums = np.zeros(4)
         last = time.time()
+        deadline = last + a.max_seconds if a.max_seconds > 0 else None
         while self.iter < a.iters and not self.stop:
+            if deadline and time.time() >= deadline:
+                print("--max-seconds reached", flush=True)
+                self.stop = True
+                break
             sums += self.step()
             win_n += 1
             now = time.time()
@@ -356,7 +364,7 @@ class Trainer:
                 last = time.time()
                 win_t = last
         if self.stop:
-            print("signal received: saving and stopping", flush=True)
+            print("stopping: saving at iteration %d" % self.iter, flush=True)
             self.refresh_ema_bn()
             self.save()
 
