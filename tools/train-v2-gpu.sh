@@ -4,8 +4,13 @@
 # most SECONDS (default 540) of training, resumable across calls.
 #
 # Carried in .gpu/ (ignored by git, named in the device call's carry):
-#   .gpu/camvid/             a copy of ../shared/datasets/camvid (cp -r;
-#                            a link would not travel)
+#   .gpu/camvid/             CamVid's train split, copied (a link would not
+#                            travel; the whole dataset and the parts would
+#                            not fit in the 64 MiB a call carries):
+#     d=../shared/datasets/camvid; mkdir -p .gpu/camvid/images .gpu/camvid/labels
+#     cp $d/classes.json $d/train.txt .gpu/camvid/
+#     for s in $(cat $d/train.txt); do cp $d/images/$s.jpg .gpu/camvid/images/
+#       cp $d/labels/$s.png .gpu/camvid/labels/; done
 #   .gpu/v1-default.safetensors   the 128x96 model v2 grows from (first chunk)
 #   .gpu/v2-parts/           the previous chunk's OUTDIR, if any: resumes it
 # Writes to OUTDIR: ckpt-part-*.bin + ckpt-parts.json (the checkpoint in

@@ -4,8 +4,9 @@
 A lent GPU machine returns at most 8 files of 16 MiB (64 MiB in all), and
 train.py's latest.pt for the 256x192 model is about 140 MB (fp32 weights of
 G, its EMA and D, and both Adam states).  ``pack`` stores the weights in
-fp16 and the Adam moments in bf16 (their range, not their precision,
-matters), serialises that and cuts it into parts of at most --part-mib;
+fp16, Adam's second moments in bf16 (their range, not their precision,
+matters) and its first moments not at all (beta1 = 0: never read again),
+serialises that and cuts it into parts of at most --part-mib;
 ``unpack`` joins the parts and restores an fp32 checkpoint that
 ``train.py --resume`` reads.  Rounding the weights to fp16 once per GPU
 chunk moves them by at most 2^-11 of their size, far below one Adam
@@ -43,6 +44,23 @@ def _convert(obj, dtype):
     return obj
 
 
+def _drop_first_moment(opt):
+    """With beta1 = 0 (OASIS's Adam) the next step's first moment is the
+    next gradient alone: the stored one is never read, so it need not
+    travel (unpack puts zeros back)."""
+    if all(g["betas"][0] == 0 for g in opt["param_groups"]):
+        for st in opt["state"].values():
+            st.pop("exp_avg", None)
+    return opt
+
+
+def _restore_first_moment(opt):
+    for st in opt["state"].values():
+        if "exp_avg" not in st and "exp_avg_sq" in st:
+            st["exp_avg"] = torch.zeros_like(st["exp_avg_sq"])
+    return opt
+
+
 def pack(ckpt_path, out_dir, part_mib=15):
     ck = torch.load(ckpt_path, map_location="cpu")
     for k in WEIGHTS:
@@ -50,7 +68,7 @@ def pack(ckpt_path, out_dir, part_mib=15):
             ck[k] = _convert(ck[k], torch.float16)
     for k in OPTIMIZERS:
         if k in ck:
-            ck[k] = _convert(ck[k], torch.bfloat16)
+            ck[k] = _convert(_drop_first_moment(ck[k]), torch.bfloat16)
     buf = io.BytesIO()
     torch.save(ck, buf)
     raw = buf.getvalue()
@@ -84,6 +102,9 @@ def unpack(in_dir, ckpt_path):
     for k in WEIGHTS + OPTIMIZERS:
         if k in ck:
             ck[k] = _convert(ck[k], torch.float32)
+    for k in OPTIMIZERS:
+        if k in ck:
+            ck[k] = _restore_first_moment(ck[k])
     os.makedirs(os.path.dirname(os.path.abspath(ckpt_path)), exist_ok=True)
     common.atomic_torch_save(ck, ckpt_path)
     return ck["iter"]
