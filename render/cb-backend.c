@@ -325,6 +325,21 @@ cb_backend_get_memory_budget (const CbBackend *backend, guint64 *usage, guint64 
 }
 
 gboolean
+cb_backend_get_pipeline_cache_stats (const CbBackend *backend, CbPipelineCacheStats *stats)
+{
+  memset (stats, 0, sizeof *stats);
+  if (backend->vk == NULL)
+    return FALSE;
+  stats->path = backend->vk->pipeline_cache_path;
+  stats->read_bytes = backend->vk->pipeline_cache_read;
+  stats->initial_bytes = backend->vk->pipeline_cache_initial;
+  stats->created = backend->vk->pipelines_created;
+  stats->with_feedback = backend->vk->pipelines_with_feedback;
+  stats->cache_hits = backend->vk->pipeline_cache_hits;
+  return TRUE;
+}
+
+gboolean
 cb_backend_set_fault_injection (const char *spec, GError **error)
 {
   return cb_vk_fault_configure (spec, error);
