@@ -11,6 +11,8 @@
 
 #include "model/cb-graph.h"
 
+#include <gio/gio.h>
+
 G_BEGIN_DECLS
 
 typedef enum
@@ -73,6 +75,26 @@ const char *cb_backend_get_note (const CbBackend *backend);
 guint64 cb_backend_get_device_memory_in_use (const CbBackend *backend);
 /* VK_EXT_memory_budget: usage and budget of the device-local heaps; FALSE without it. */
 gboolean cb_backend_get_memory_budget (const CbBackend *backend, guint64 *usage, guint64 *budget);
+/* Runs of this backend's plans stop with G_IO_ERROR_CANCELLED once
+ * cancellable is cancelled: the CPU backend between two ops, Vulkan before
+ * a pass's submission (a submitted pass runs to its end). NULL: none. */
+void cb_backend_set_cancellable (CbBackend *backend, GCancellable *cancellable);
+GCancellable *cb_backend_get_cancellable (const CbBackend *backend);
+/* For tests: passes (cb_plan_run) begun, finished and stopped by their
+ * cancellable, in this process. */
+void cb_backend_get_pass_counts (guint *begun, guint *finished, guint *cancelled);
+
+/* The Vulkan device's pipeline cache, for tests: FALSE on the CPU backend. */
+typedef struct
+{
+  const char *path;      /* the file it is saved to and read from */
+  guint64 read_bytes;    /* bytes of that file handed to the driver at start (0: none, or refused) */
+  guint64 initial_bytes; /* the cache's data size right after the driver took them */
+  guint created;         /* pipelines created since */
+  guint with_feedback;   /* of them, with VK_EXT_pipeline_creation_feedback's report */
+  guint cache_hits;      /* of them, reported as found in the cache */
+} CbPipelineCacheStats;
+gboolean cb_backend_get_pipeline_cache_stats (const CbBackend *backend, CbPipelineCacheStats *stats);
 /* Fault injection for tests (as CATBRUSH_VK_FAULT, see render/cb-vk.h):
  * "alloc:N", "submit:N", "lost:N", "N+" = from the Nth on; NULL or "" = none. */
 gboolean cb_backend_set_fault_injection (const char *spec, GError **error);

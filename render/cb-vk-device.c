@@ -613,6 +613,13 @@ load_pipeline_cache (CbVkDevice *dev)
         dev->pipeline_cache = VK_NULL_HANDLE;
     }
   dev->pipeline_cache_loaded_size = size;
+  dev->pipeline_cache_read = size;
+  if (dev->pipeline_cache != VK_NULL_HANDLE)
+    {
+      size_t initial = 0;
+      if (dev->vk->vkGetPipelineCacheData (dev->device, dev->pipeline_cache, &initial, NULL) == VK_SUCCESS)
+        dev->pipeline_cache_initial = initial;
+    }
 }
 
 void
@@ -723,15 +730,22 @@ cb_vk_device_new (const char *request, GError **error)
     .pNext = dev->fp16_arith ? &f16 : NULL,
     .storageBuffer16BitAccess = dev->fp16_storage,
   };
-  /* VK_EXT_memory_budget, where the driver has it, lets the soak test read the heap usage */
-  const char *extensions[] = { VK_EXT_MEMORY_BUDGET_EXTENSION_NAME };
+  /* VK_EXT_memory_budget, where the driver has it, lets the soak test read the heap usage;
+   * VK_EXT_pipeline_creation_feedback says whether a pipeline came from the cache */
+  const char *extensions[2];
+  guint n_extensions = 0;
   dev->memory_budget = has_device_extension (dev->vk, dev->phys, VK_EXT_MEMORY_BUDGET_EXTENSION_NAME);
+  dev->creation_feedback = has_device_extension (dev->vk, dev->phys, VK_EXT_PIPELINE_CREATION_FEEDBACK_EXTENSION_NAME);
+  if (dev->memory_budget)
+    extensions[n_extensions++] = VK_EXT_MEMORY_BUDGET_EXTENSION_NAME;
+  if (dev->creation_feedback)
+    extensions[n_extensions++] = VK_EXT_PIPELINE_CREATION_FEEDBACK_EXTENSION_NAME;
   VkDeviceCreateInfo device_info = {
     .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
     .pNext = (dev->fp16_storage || dev->fp16_arith) ? &s16 : NULL,
     .queueCreateInfoCount = 1,
     .pQueueCreateInfos = &queue_info,
-    .enabledExtensionCount = dev->memory_budget ? 1 : 0,
+    .enabledExtensionCount = n_extensions,
     .ppEnabledExtensionNames = extensions,
   };
   if (!cb_vk_check (dev->vk->vkCreateDevice (dev->phys, &device_info, NULL, &dev->device), "Creating the device",

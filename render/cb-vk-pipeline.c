@@ -187,12 +187,26 @@ cb_vk_pipelines_get (CbVkDevice *dev, CbVkPipelines *pipes, const char *shader, 
     },
     .layout = pipes->layout,
   };
+  VkPipelineCreationFeedbackEXT feedback = { 0 };
+  VkPipelineCreationFeedbackCreateInfoEXT feedback_info = {
+    .sType = VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO_EXT,
+    .pPipelineCreationFeedback = &feedback,
+  };
+  if (dev->creation_feedback)
+    info.pNext = &feedback_info;
   pipeline = g_new0 (VkPipeline, 1);
   if (!cb_vk_check (dev->vk->vkCreateComputePipelines (dev->device, dev->pipeline_cache, 1, &info, NULL, pipeline),
                     "Creating a compute pipeline", error))
     {
       g_free (pipeline);
       return VK_NULL_HANDLE;
+    }
+  dev->pipelines_created++;
+  if (feedback.flags & VK_PIPELINE_CREATION_FEEDBACK_VALID_BIT_EXT)
+    {
+      dev->pipelines_with_feedback++;
+      if (feedback.flags & VK_PIPELINE_CREATION_FEEDBACK_APPLICATION_PIPELINE_CACHE_HIT_BIT_EXT)
+        dev->pipeline_cache_hits++;
     }
   g_hash_table_insert (pipes->pipelines, g_steal_pointer (&key), pipeline);
   return *pipeline;

@@ -108,6 +108,11 @@ typedef struct
   VkPipelineCache pipeline_cache;
   char *pipeline_cache_path;
   gsize pipeline_cache_loaded_size;
+  /* what the pipeline-cache test checks (cb_backend_get_pipeline_cache_stats) */
+  gsize pipeline_cache_read;    /* bytes of the saved cache handed to the driver */
+  gsize pipeline_cache_initial; /* the new cache's data size as the driver reports it */
+  gboolean creation_feedback;   /* VK_EXT_pipeline_creation_feedback is enabled */
+  guint pipelines_created, pipelines_with_feedback, pipeline_cache_hits;
   CbVkPipelines *pipelines;
   char *description;
   char *request;          /* what cb_vk_device_new was asked for, to recreate it */

@@ -16,7 +16,7 @@ set -eu
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 [ $# -gt 0 ] && shift
-targets="${*:-model class-set profile label-map image-png pickle pth project}"
+targets="${*:-model class-set profile label-map image-png photo-jpeg pickle pth project}"
 build="${FUZZ_BUILD:-build-fuzz}"
 jobs="${FUZZ_JOBS:-1}"
 
@@ -35,7 +35,7 @@ max_len () {
   case "$1" in
     model) echo 16384 ;;
     pth|project) echo 16384 ;;
-    label-map|image-png) echo 8192 ;;
+    label-map|image-png|photo-jpeg) echo 8192 ;;
     *) echo 8192 ;;
   esac
 }

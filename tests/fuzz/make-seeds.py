@@ -5,6 +5,7 @@ Small, valid (and a few nearly valid) inputs of every format, made from the
 project's own fixtures and formats; no dataset images. Needs Debian's
 python3-pil and python3-torch (/usr/bin/python3). Re-run after a format
 change and commit the result:  /usr/bin/python3 tests/fuzz/make-seeds.py
+(or name targets to remake only those: make-seeds.py photo-jpeg)
 """
 import collections
 import io
@@ -13,6 +14,7 @@ import os
 import pathlib
 import shutil
 import struct
+import sys
 import zipfile
 import zlib
 
@@ -288,22 +290,67 @@ def seeds_project():
     project("stored.catbrush", base, method=zipfile.ZIP_STORED)
 
 
-def main():
-    if CORPUS.exists():
-        shutil.rmtree(CORPUS)
-    seeds_model()
-    seeds_class_set()
-    seeds_profile()
-    seeds_label_map()
-    seeds_project()
-    try:
-        seeds_pth()
-    except ImportError:
-        print("no torch: the pth and pickle seeds are not made")
+# ---- example photos (JPEG) ----
+
+def seeds_photo_jpeg():
+    """Tiny JPEGs of every kind libjpeg decodes differently: baseline and
+    progressive, 4:4:4 / 4:2:2 / 4:2:0, optimised Huffman tables, grey,
+    Adobe CMYK, sides that are not a multiple of the MCU, one truncated."""
+    from PIL import Image
+
+    w, h = 19, 13
+    rgb = Image.new("RGB", (w, h))
+    rgb.putdata([((x * 13) & 255, (y * 19) & 255, ((x + y) * 7) & 255) for y in range(h) for x in range(w)])
+
+    def jpeg(name, image, **kw):
+        buf = io.BytesIO()
+        image.save(buf, "JPEG", quality=kw.pop("quality", 75), **kw)
+        out("photo-jpeg", name, buf.getvalue())
+        return buf.getvalue()
+
+    jpeg("baseline-420.jpg", rgb, subsampling=2)
+    jpeg("baseline-422.jpg", rgb, subsampling=1)
+    jpeg("baseline-444.jpg", rgb, subsampling=0)
+    jpeg("optimized.jpg", rgb, optimize=True)
+    full = jpeg("progressive-420.jpg", rgb, progressive=True, subsampling=2)
+    jpeg("progressive-444.jpg", rgb, progressive=True, subsampling=0, quality=95)
+    jpeg("grey.jpg", rgb.convert("L"))
+    jpeg("grey-progressive.jpg", rgb.convert("L"), progressive=True)
+    jpeg("cmyk.jpg", rgb.convert("CMYK"))
+    jpeg("one-pixel.jpg", Image.new("RGB", (1, 1), (200, 30, 90)))
+    jpeg("wide-16x64.jpg", rgb.resize((64, 16)), progressive=True)
+    out("photo-jpeg", "truncated-progressive.jpg", full[: len(full) * 2 // 3])
+
+
+TARGETS = {
+    "model": seeds_model,
+    "class-set": seeds_class_set,
+    "profile": seeds_profile,
+    "label-map": seeds_label_map,
+    "project": seeds_project,
+    "photo-jpeg": seeds_photo_jpeg,
+}
+
+
+def main(names):
+    if names:
+        for name in names:
+            if (CORPUS / name).exists():
+                shutil.rmtree(CORPUS / name)
+            (seeds_pth if name in ("pth", "pickle") else TARGETS[name])()
+    else:
+        if CORPUS.exists():
+            shutil.rmtree(CORPUS)
+        for make in TARGETS.values():
+            make()
+        try:
+            seeds_pth()
+        except ImportError:
+            print("no torch: the pth and pickle seeds are not made")
     for d in sorted(CORPUS.iterdir()):
         files = list(d.iterdir())
         print("%-10s %3d seeds, largest %d bytes" % (d.name, len(files), max(f.stat().st_size for f in files)))
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

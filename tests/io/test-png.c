@@ -3,7 +3,10 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "model/cb-error.h"
+#include "model/cb-label-map.h"
 #include "model/cb-png.h"
+
+#include <string.h>
 
 #include "io-test-util.h"
 
@@ -54,6 +57,70 @@ test_errors (void)
   g_assert_error (error, CB_ERROR, CB_ERROR_IO);
 }
 
+/* Fuzz builds ignore chunk CRCs (cb-png.c); a normal build must still
+ * refuse a file whose critical chunk fails its CRC, in both readers. */
+static void
+test_crc (void)
+{
+  const char *dir = io_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "c.png", NULL);
+  g_autofree char *bad_path = g_build_filename (dir, "bad.png", NULL);
+  g_autoptr (CbImage) image = cb_image_new (9, 4);
+  g_autoptr (CbImage) back = NULL;
+  g_autoptr (CbLabelMap) map = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree guint8 *data = NULL;
+  gsize size = 0, pos = 8, crc_at = 0;
+
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+  g_test_skip ("fuzz builds ignore CRCs on purpose");
+  return;
+#endif
+  for (gsize i = 0; i < 9 * 4 * 3; i++)
+    image->rgb[i] = (guint8)(i * 11);
+  g_assert_true (cb_image_save_png (image, path, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, (char **)&data, &size, NULL));
+
+  /* flip one bit of the IDAT chunk's CRC: the pixels themselves stay intact */
+  while (pos + 12 <= size)
+    {
+      guint32 len
+        = ((guint32)data[pos] << 24) | ((guint32)data[pos + 1] << 16) | ((guint32)data[pos + 2] << 8) | data[pos + 3];
+      if (memcmp (data + pos + 4, "IDAT", 4) == 0)
+        {
+          crc_at = pos + 8 + len + 3;
+          break;
+        }
+      pos += 12 + (gsize)len;
+    }
+  g_assert_cmpuint (crc_at, >, 0);
+  data[crc_at] ^= 1;
+  g_assert_true (g_file_set_contents (bad_path, (const char *)data, (gssize)size, NULL));
+
+  back = cb_image_load_png (bad_path, &error);
+  g_assert_null (back);
+  g_assert_error (error, CB_ERROR, CB_ERROR_FORMAT);
+  g_assert_nonnull (strstr (error->message, "CRC"));
+  g_assert_nonnull (strstr (error->message, bad_path));
+  g_clear_error (&error);
+
+  bytes = g_bytes_new (data, size);
+  map = cb_label_map_load_from_bytes (bytes, "bad.png", NULL, &error);
+  g_assert_null (map);
+  g_assert_error (error, CB_ERROR, CB_ERROR_FORMAT);
+  g_assert_nonnull (strstr (error->message, "CRC"));
+  g_clear_error (&error);
+
+  /* the same bytes with the bit flipped back load: only the CRC was wrong */
+  data[crc_at] ^= 1;
+  g_assert_true (g_file_set_contents (bad_path, (const char *)data, (gssize)size, NULL));
+  back = cb_image_load_png (bad_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (back->rgb, 9 * 4 * 3, image->rgb, 9 * 4 * 3);
+}
+
 /* Label maps are PNGs too: an indexed PNG loads as its colours. */
 static void
 test_dataset_label_as_image (void)
@@ -77,6 +144,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/io/png/round-trip", test_round_trip);
   g_test_add_func ("/io/png/errors", test_errors);
+  g_test_add_func ("/io/png/crc", test_crc);
   g_test_add_func ("/io/png/dataset-label-as-image", test_dataset_label_as_image);
   return g_test_run ();
 }
