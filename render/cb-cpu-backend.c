@@ -133,7 +133,8 @@ cb_cpu_options_init (CbCpuOptions *options)
 char *
 cb_cpu_describe (guint n_threads)
 {
-  const char *isa = g_str_equal (cb_cpu_isa (), "avx2") ? "AVX2+FMA" : "portable";
+  static const char *const names[] = { "portable", "AVX2+FMA", "AVX-512" };
+  const char *isa = names[cb_cpu_isa_level ()];
   if (n_threads == 0)
     {
       g_autoptr (CbCpuPool) pool = cb_cpu_pool_new (0);
@@ -339,7 +340,8 @@ try_fuse_spade (CbCpuPlan *plan, guint index)
   s->a_rows = g_new (guint, xv->h);
   s->mean = const_data (graph, op->inputs[3]);
   s->var = const_data (graph, op->inputs[4]);
-  plan->memory += ((gsize)s->gb_cw.n_panels * CB_CPU_MR * (hidden * 9 + 1) + (gsize)(hidden + n_rows) * s->gb_pad) * 4;
+  plan->memory
+    += ((gsize)s->gb_cw.n_panels * s->gb_cw.mr * (hidden * 9 + 1) + (gsize)(hidden + n_rows) * s->gb_pad) * 4;
 
   plan->steps[ps].kind = STEP_SKIP;
   plan->steps[pg].kind = STEP_SKIP;
@@ -570,10 +572,10 @@ cb_cpu_plan_new (const CbGraph *graph, const CbCpuOptions *options, GError **err
           pad_floats = MAX (pad_floats, cb_cpu_geom_floats (&s->geom, in->c));
           /* enough chunks for every thread, and enough channels to block */
           guint chunks = (s->geom.n_tiles + TILE_CHUNK - 1) / TILE_CHUNK;
-          s->chunked = chunks >= 4 * n_threads && in->c > CB_CPU_KB && s->cw.n_panels <= 64;
+          s->chunked = chunks >= 4 * n_threads && in->c > CB_CPU_KB && s->cw.n_panels * s->cw.mr <= 64 * CB_CPU_MR;
           if (s->chunked)
-            pack_floats = MAX (pack_floats, (gsize)s->cw.n_panels * TILE_CHUNK * CB_CPU_MR * CB_CPU_NR);
-          plan->memory += (gsize)s->cw.n_panels * CB_CPU_MR * (in->c * op->kernel * op->kernel + 1) * 4;
+            pack_floats = MAX (pack_floats, (gsize)s->cw.n_panels * TILE_CHUNK * s->cw.mr * CB_CPU_NR);
+          plan->memory += (gsize)s->cw.n_panels * s->cw.mr * (in->c * op->kernel * op->kernel + 1) * 4;
         }
       else if (s->kind == STEP_SPADE_FUSED)
         {
