@@ -5,6 +5,7 @@
 #include "render/cb-cpu-backend.h"
 
 #include "model/cb-error.h"
+#include "render/cb-cpu-bf16.h"
 #include "render/cb-cpu-conv.h"
 #include "render/cb-cpu-threads.h"
 
@@ -68,6 +69,8 @@ typedef struct
   CbCpuConvWeights cw;
   CbCpuGeom geom;
   gboolean chunked; /* large image: jobs are tile chunks over all panels, channels blocked */
+  gboolean bf16;    /* runs on cw16 instead of cw */
+  CbCpuConvBf16 cw16;
 
   /* STEP_GATHER, and mlp_shared of STEP_SPADE_FUSED */
   CbCpuGather gt;
@@ -128,6 +131,7 @@ cb_cpu_options_init (CbCpuOptions *options)
   memset (options, 0, sizeof *options);
   options->no_gather = g_strcmp0 (g_getenv ("CATBRUSH_CPU_NO_GATHER"), "1") == 0;
   options->no_spade_const = g_strcmp0 (g_getenv ("CATBRUSH_CPU_NO_SPADE_CONST"), "1") == 0;
+  options->bf16 = cb_cpu_bf16_requested ();
 }
 
 char *
@@ -140,7 +144,8 @@ cb_cpu_describe (guint n_threads)
       g_autoptr (CbCpuPool) pool = cb_cpu_pool_new (0);
       n_threads = cb_cpu_pool_get_n_threads (pool);
     }
-  return g_strdup_printf ("CPU · %u thread%s · %s", n_threads, n_threads == 1 ? "" : "s", isa);
+  return g_strdup_printf ("CPU · %u thread%s · %s%s", n_threads, n_threads == 1 ? "" : "s", isa,
+                          cb_cpu_bf16_requested () ? " · bf16" : "");
 }
 
 /* ---- graph analysis ---- */
@@ -354,6 +359,7 @@ static void
 step_clear (Step *s)
 {
   cb_cpu_conv_weights_clear (&s->cw);
+  cb_cpu_conv_bf16_clear (&s->cw16);
   cb_cpu_geom_clear (&s->geom);
   cb_cpu_gather_clear (&s->gt);
   cb_cpu_conv_weights_clear (&s->gb_cw);
@@ -397,7 +403,7 @@ cb_cpu_plan_free (CbCpuPlan *plan)
   g_free (plan->tables);
   g_free (plan->pad);
   g_free (plan->gb);
-  for (guint i = 0; i < cb_cpu_pool_get_n_threads (plan->pool); i++)
+  for (guint i = 0; plan->pool != NULL && i < cb_cpu_pool_get_n_threads (plan->pool); i++)
     {
       if (plan->thread_scratch != NULL)
         g_free (plan->thread_scratch[i]);
@@ -451,6 +457,14 @@ cb_cpu_plan_new (const CbGraph *graph, const CbCpuOptions *options, GError **err
     plan->options = *options;
   else
     cb_cpu_options_init (&plan->options);
+  if (plan->options.bf16 && !cb_cpu_bf16_supported ())
+    {
+      g_set_error (error, CB_ERROR, CB_ERROR_UNSUPPORTED,
+                   "bf16 convolutions need AVX-512 with AVX512_BF16; the kernels in use are %s: "
+                   "unset CATBRUSH_CPU_PRECISION or run fp32",
+                   cb_cpu_isa ());
+      return NULL;
+    }
   plan->pool = cb_cpu_pool_new (plan->options.n_threads);
   guint n_threads = cb_cpu_pool_get_n_threads (plan->pool);
 
@@ -565,10 +579,21 @@ cb_cpu_plan_new (const CbGraph *graph, const CbCpuOptions *options, GError **err
       if (s->kind == STEP_CONV)
         {
           const CbValue *in = cb_graph_value (graph, op->inputs[0]);
+          cb_cpu_geom_init (&s->geom, in->h, in->w, op->kernel / 2);
+          if (plan->options.bf16)
+            {
+              s->bf16 = TRUE;
+              cb_cpu_conv_bf16_init (&s->cw16, const_data (graph, op->inputs[1]),
+                                     op->n_inputs == 3 ? const_data (graph, op->inputs[2]) : NULL, out->c, in->c,
+                                     op->kernel);
+              pad_floats = MAX (pad_floats, cb_cpu_geom_floats (&s->geom, s->cw16.n_pairs));
+              plan->memory
+                += (gsize)s->cw16.n_panels * CB_CPU_MR_BF16 * (s->cw16.n_pairs * op->kernel * op->kernel + 1) * 4;
+              continue;
+            }
           cb_cpu_conv_weights_init (&s->cw, const_data (graph, op->inputs[1]),
                                     op->n_inputs == 3 ? const_data (graph, op->inputs[2]) : NULL, out->c, in->c,
                                     op->kernel);
-          cb_cpu_geom_init (&s->geom, in->h, in->w, op->kernel / 2);
           pad_floats = MAX (pad_floats, cb_cpu_geom_floats (&s->geom, in->c));
           /* enough chunks for every thread, and enough channels to block */
           guint chunks = (s->geom.n_tiles + TILE_CHUNK - 1) / TILE_CHUNK;
@@ -840,10 +865,38 @@ conv_chunk_job (gpointer data, guint job, guint thread)
 }
 
 static void
+pad_bf16_job (gpointer data, guint job, guint thread)
+{
+  Job *j = data;
+  guint p0 = job * j->per_job, p1 = MIN (j->s->cw16.n_pairs, p0 + j->per_job);
+  cb_cpu_pad_pairs_bf16 (&j->s->geom, j->in[0], j->s->cw16.cin, p0, p1, (guint32 *)j->plan->pad, j->s->op->act_in,
+                         j->s->op->slope);
+}
+
+static void
+conv_bf16_job (gpointer data, guint job, guint thread)
+{
+  Job *j = data;
+  const Step *s = j->s;
+  guint chunk = job / s->cw16.n_panels, panel = job % s->cw16.n_panels;
+  guint t0 = chunk * TILE_CHUNK, t1 = MIN (s->geom.n_tiles, t0 + TILE_CHUNK);
+  cb_cpu_conv_bf16_tiles (&s->cw16, &s->geom, (const guint32 *)j->plan->pad, panel, t0, t1, j->out, s->op->act,
+                          s->op->slope);
+}
+
+static void
 run_conv (CbCpuPlan *plan, Step *s, const float *in, float *out)
 {
   guint n_threads = cb_cpu_pool_get_n_threads (plan->pool);
   Job j = { .plan = plan, .s = s, .in = { in }, .out = out };
+  if (s->bf16)
+    {
+      guint n = split (s->cw16.n_pairs, n_threads, 1, &j.per_job);
+      cb_cpu_pool_run (plan->pool, n, pad_bf16_job, &j);
+      guint chunks = (s->geom.n_tiles + TILE_CHUNK - 1) / TILE_CHUNK;
+      cb_cpu_pool_run (plan->pool, chunks * s->cw16.n_panels, conv_bf16_job, &j);
+      return;
+    }
   guint n = split (s->cw.cin, n_threads, 1, &j.per_job);
   cb_cpu_pool_run (plan->pool, n, pad_job, &j);
   guint chunks = (s->geom.n_tiles + TILE_CHUNK - 1) / TILE_CHUNK;

@@ -387,6 +387,13 @@ store_tile (const CbCpuGeom *g, gsize q, float *tile, guint co0, guint n_co, flo
       }
 }
 
+void
+cb_cpu_store_tile (const CbCpuGeom *g, gsize q, float *tile, guint co0, guint n_co, float *out, CbActivation act,
+                   float slope)
+{
+  store_tile (g, q, tile, co0, n_co, out, act, slope);
+}
+
 /* Tiles t0..t1 for every panel, input channels in blocks of CB_CPU_KB: each
  * block's input rows and weights stay in L2 while all panels pass over them. */
 CB_BODY void

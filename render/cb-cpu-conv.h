@@ -86,6 +86,11 @@ void cb_cpu_pad_planes (const CbCpuGeom *g, const float *in, guint c0, guint c1,
 void cb_cpu_conv_tiles (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *padded, guint panel,
                         const guint *tiles, guint t0, guint t1, float *out, CbActivation act, float slope);
 
+/* The epilogue: activate tile (n_co rows of NR) in place and store the
+ * positions inside the image as output channels co0.. of out (C x h x w). */
+void cb_cpu_store_tile (const CbCpuGeom *g, gsize q, float *tile, guint co0, guint n_co, float *out, CbActivation act,
+                        float slope);
+
 /* A 3 x 3 convolution at a list of pixels (an im2col GEMM): pack the
  * inputs of NR pixels per group as [ci][tap][NR] (K = cin * 9 rows), then
  * multiply with the packed weights. pix: image pixel indices y * w + x,
