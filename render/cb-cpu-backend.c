@@ -587,6 +587,11 @@ cb_cpu_plan_new (const CbGraph *graph, const CbCpuOptions *options, GError **err
                                      op->n_inputs == 3 ? const_data (graph, op->inputs[2]) : NULL, out->c, in->c,
                                      op->kernel);
               pad_floats = MAX (pad_floats, cb_cpu_geom_floats (&s->geom, s->cw16.n_pairs));
+              guint chunks16 = (s->geom.n_tiles + TILE_CHUNK - 1) / TILE_CHUNK;
+              s->chunked
+                = chunks16 >= 4 * n_threads && in->c > CB_CPU_KB && s->cw16.n_panels * CB_CPU_MR_BF16 <= 64 * CB_CPU_MR;
+              if (s->chunked)
+                pack_floats = MAX (pack_floats, (gsize)s->cw16.n_panels * TILE_CHUNK * CB_CPU_MR_BF16 * CB_CPU_NR);
               plan->memory
                 += (gsize)s->cw16.n_panels * CB_CPU_MR_BF16 * (s->cw16.n_pairs * op->kernel * op->kernel + 1) * 4;
               continue;
@@ -885,6 +890,16 @@ conv_bf16_job (gpointer data, guint job, guint thread)
 }
 
 static void
+conv_bf16_chunk_job (gpointer data, guint job, guint thread)
+{
+  Job *j = data;
+  const Step *s = j->s;
+  guint t0 = job * TILE_CHUNK, t1 = MIN (s->geom.n_tiles, t0 + TILE_CHUNK);
+  cb_cpu_conv_bf16_chunk (&s->cw16, &s->geom, (const guint32 *)j->plan->pad, t0, t1, j->out, s->op->act, s->op->slope,
+                          j->plan->thread_pack[thread]);
+}
+
+static void
 run_conv (CbCpuPlan *plan, Step *s, const float *in, float *out)
 {
   guint n_threads = cb_cpu_pool_get_n_threads (plan->pool);
@@ -894,7 +909,10 @@ run_conv (CbCpuPlan *plan, Step *s, const float *in, float *out)
       guint n = split (s->cw16.n_pairs, n_threads, 1, &j.per_job);
       cb_cpu_pool_run (plan->pool, n, pad_bf16_job, &j);
       guint chunks = (s->geom.n_tiles + TILE_CHUNK - 1) / TILE_CHUNK;
-      cb_cpu_pool_run (plan->pool, chunks * s->cw16.n_panels, conv_bf16_job, &j);
+      if (s->chunked)
+        cb_cpu_pool_run (plan->pool, chunks, conv_bf16_chunk_job, &j);
+      else
+        cb_cpu_pool_run (plan->pool, chunks * s->cw16.n_panels, conv_bf16_job, &j);
       return;
     }
   guint n = split (s->cw.cin, n_threads, 1, &j.per_job);

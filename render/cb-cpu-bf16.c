@@ -143,9 +143,9 @@ cb_cpu_pad_pairs_bf16 (const CbCpuGeom *g, const float *in, guint cin, guint p0,
  * one load of 16 position pairs and MRB vdpbf16ps with a broadcast weight pair */
 CB_BF16 static void
 micro_bf16 (const guint32 *in, gsize plane, guint wp, guint k, guint n_pairs, const guint32 *w, const float *bias,
-            float *tile)
+            gboolean accumulate, float *tile)
 {
-#define DECL(m) __m512 c##m = _mm512_set1_ps (bias[m]);
+#define DECL(m) __m512 c##m = accumulate ? _mm512_loadu_ps (tile + (m)*NR) : _mm512_set1_ps (bias[m]);
   REP16 (DECL)
 #undef DECL
 #define DP(m) c##m = _mm512_dpbf16_ps (c##m, v, (__m512bh)_mm512_set1_epi32 ((int)w[m]));
@@ -199,9 +199,50 @@ cb_cpu_conv_bf16_tiles (const CbCpuConvBf16 *cw, const CbCpuGeom *g, const guint
   for (guint t = t0; t < t1; t++)
     {
       gsize q = g->q0 + (gsize)t * NR;
-      micro_bf16 (padded + q, g->plane, g->wp, cw->k, cw->n_pairs, wpanel, cw->bias + co0, tile);
+      micro_bf16 (padded + q, g->plane, g->wp, cw->k, cw->n_pairs, wpanel, cw->bias + co0, FALSE, tile);
       cb_cpu_store_tile (g, q, tile, co0, n_co, out, act, slope);
     }
+#else
+  g_return_if_reached ();
+#endif
+}
+
+/* As cb_cpu_conv_chunk(): tiles [t0, t1) for every panel, the input pairs in
+ * blocks of CB_CPU_KB / 2 so a block's rows and weights stay in L2 */
+#if CB_CPU_HAVE_BF16
+CB_BF16 static void
+conv_bf16_chunk_body (const CbCpuConvBf16 *cw, const CbCpuGeom *g, const guint32 *padded, guint t0, guint t1,
+                      float *out, CbActivation act, float slope, float *acc)
+{
+  guint taps = cw->k * cw->k, nt = t1 - t0, kb_pairs = CB_CPU_KB / 2;
+  for (guint kb = 0; kb < cw->n_pairs; kb += kb_pairs)
+    {
+      guint kn = MIN (kb_pairs, cw->n_pairs - kb);
+      for (guint p = 0; p < cw->n_panels; p++)
+        {
+          const guint32 *wpanel = cw->packed + ((gsize)p * cw->n_pairs + kb) * taps * MRB;
+          for (guint t = t0; t < t1; t++)
+            {
+              gsize q = g->q0 + (gsize)t * NR;
+              micro_bf16 (padded + kb * g->plane + q, g->plane, g->wp, cw->k, kn, wpanel, cw->bias + p * MRB, kb > 0,
+                          acc + ((gsize)p * nt + (t - t0)) * MRB * NR);
+            }
+        }
+    }
+  for (guint p = 0; p < cw->n_panels; p++)
+    for (guint t = t0; t < t1; t++)
+      cb_cpu_store_tile (g, g->q0 + (gsize)t * NR, acc + ((gsize)p * nt + (t - t0)) * MRB * NR, p * MRB,
+                         MIN (MRB, cw->cout - p * MRB), out, act, slope);
+}
+#endif
+
+void
+cb_cpu_conv_bf16_chunk (const CbCpuConvBf16 *cw, const CbCpuGeom *g, const guint32 *padded, guint t0, guint t1,
+                        float *out, CbActivation act, float slope, float *acc)
+{
+#if CB_CPU_HAVE_BF16
+  g_return_if_fail (cb_cpu_bf16_supported ());
+  conv_bf16_chunk_body (cw, g, padded, t0, t1, out, act, slope, acc);
 #else
   g_return_if_reached ();
 #endif

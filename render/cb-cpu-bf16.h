@@ -47,4 +47,9 @@ void cb_cpu_pad_pairs_bf16 (const CbCpuGeom *g, const float *in, guint cin, guin
 void cb_cpu_conv_bf16_tiles (const CbCpuConvBf16 *cw, const CbCpuGeom *g, const guint32 *padded, guint panel, guint t0,
                              guint t1, float *out, CbActivation act, float slope);
 
+/* tiles [t0, t1) for every panel, input pairs in blocks (cb_cpu_conv_chunk());
+ * acc: n_panels * (t1 - t0) * CB_CPU_MR_BF16 * CB_CPU_NR floats */
+void cb_cpu_conv_bf16_chunk (const CbCpuConvBf16 *cw, const CbCpuGeom *g, const guint32 *padded, guint t0, guint t1,
+                             float *out, CbActivation act, float slope, float *acc);
+
 G_END_DECLS

@@ -621,7 +621,14 @@ test_conv_bf16 (void)
     }
   static const guint cases[][4] = {
     /* cin, cout, h, w: odd channel counts (a pair with zero), panel and tile tails */
-    { 1, 1, 1, 1 }, { 1, 3, 7, 5 }, { 3, 17, 13, 11 }, { 16, 16, 8, 8 }, { 7, 33, 9, 20 }, { 40, 5, 17, 31 },
+    { 1, 1, 1, 1 },
+    { 1, 3, 7, 5 },
+    { 3, 17, 13, 11 },
+    { 16, 16, 8, 8 },
+    { 7, 33, 9, 20 },
+    { 40, 5, 17, 31 },
+    /* large enough for blocks of input pairs (cb_cpu_conv_bf16_chunk), with an odd channel */
+    { 41, 20, 64, 64 },
   };
   g_autoptr (GRand) rand = g_rand_new_with_seed (23);
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
