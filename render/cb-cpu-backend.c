@@ -79,6 +79,7 @@ typedef struct
 
   /* STEP_SPADE_FUSED: gb = [γ; β] conv over a = relu(mlp_shared(seg)) */
   CbCpuConvWeights gb_cw; /* 2C outputs */
+  CbCpuConvBf16 gb16;     /* the same in bf16, K = hidden * 9 inputs (options.bf16) */
   guint c, hidden, gb_pad;
   float *gb_wsum; /* hidden x gb_pad: the 9 taps summed, for constant regions */
   float *gb_bias; /* gb_pad */
@@ -322,6 +323,8 @@ try_fuse_spade (CbCpuPlan *plan, guint index)
   memcpy (bias, const_data (graph, g->inputs[2]), sizeof (float) * c);
   memcpy (bias + c, const_data (graph, b->inputs[2]), sizeof (float) * c);
   cb_cpu_conv_weights_init (&s->gb_cw, w, bias, 2 * c, hidden, 3);
+  if (plan->options.bf16)
+    cb_cpu_conv_bf16_init (&s->gb16, w, bias, 2 * c, hidden * 9, 1);
   cb_cpu_geom_init (&s->geom, xv->h, xv->w, 1);
 
   /* a region of one row: γ = bias + (Σ_taps W) · a */
@@ -363,6 +366,7 @@ step_clear (Step *s)
   cb_cpu_geom_clear (&s->geom);
   cb_cpu_gather_clear (&s->gt);
   cb_cpu_conv_weights_clear (&s->gb_cw);
+  cb_cpu_conv_bf16_clear (&s->gb16);
   g_free (s->row_gen);
   g_free (s->gb_wsum);
   g_free (s->gb_bias);
@@ -613,7 +617,9 @@ cb_cpu_plan_new (const CbGraph *graph, const CbCpuOptions *options, GError **err
           gb_floats = MAX (gb_floats, (gsize)2 * s->c * out->h * out->w);
           scratch_floats = MAX (scratch_floats, (gsize)CB_CPU_VEC * s->gt.cout_pad);
           hidden_floats = MAX (hidden_floats, s->gt.cout_pad);
-          pack_floats = MAX (pack_floats, (gsize)s->hidden * 9 * CB_CPU_NR * GEMM_GROUPS);
+          /* bf16: the pairs after the floats */
+          pack_floats
+            = MAX (pack_floats, (gsize)s->hidden * 9 * CB_CPU_NR * GEMM_GROUPS * (plan->options.bf16 ? 2 : 1));
         }
       else if (s->kind == STEP_GATHER)
         scratch_floats = MAX (scratch_floats, (gsize)CB_CPU_VEC * s->gt.cout_pad);
@@ -971,6 +977,15 @@ spade_gemm_job (gpointer data, guint job, guint thread)
   const gint32 *pix = s->bpix + (gsize)g0 * CB_CPU_NR;
   float *pack = j->plan->thread_pack[thread];
   cb_cpu_pack_pixels (&s->geom, j->plan->pad, s->hidden, pix, g1 - g0, pack);
+  if (j->plan->options.bf16)
+    {
+      guint32 *pairs = (guint32 *)(pack + (gsize)s->hidden * 9 * CB_CPU_NR * GEMM_GROUPS);
+      cb_cpu_pack_groups_bf16 (pack, s->hidden * 9, g1 - g0, pairs);
+      for (guint panel = 0; panel < s->gb16.n_panels; panel++)
+        cb_cpu_gemm_groups_bf16 (&s->gb16, pairs, g1 - g0, panel, pix, j->plan->gb, (gsize)s->geom.h * s->geom.w,
+                                 CB_ACT_NONE, 0.0f);
+      return;
+    }
   for (guint panel = 0; panel < s->gb_cw.n_panels; panel++)
     cb_cpu_gemm_groups (&s->gb_cw, pack, g1 - g0, panel, pix, j->plan->gb, (gsize)s->geom.h * s->geom.w, CB_ACT_NONE,
                         0.0f);

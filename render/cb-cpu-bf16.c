@@ -247,3 +247,45 @@ cb_cpu_conv_bf16_chunk (const CbCpuConvBf16 *cw, const CbCpuGeom *g, const guint
   g_return_if_reached ();
 #endif
 }
+
+void
+cb_cpu_pack_groups_bf16 (const float *packed, guint kk, guint n_groups, guint32 *out)
+{
+  guint n_pairs = (kk + 1) / 2;
+  for (guint gi = 0; gi < n_groups; gi++)
+    {
+      const float *src = packed + (gsize)gi * kk * NR;
+      guint32 *dst = out + (gsize)gi * n_pairs * NR;
+      for (guint pi = 0; pi < n_pairs; pi++)
+        for (guint j = 0; j < NR; j++)
+          dst[(gsize)pi * NR + j]
+            = pair (src[(gsize)2 * pi * NR + j], 2 * pi + 1 < kk ? src[(gsize)(2 * pi + 1) * NR + j] : 0.0f);
+    }
+}
+
+void
+cb_cpu_gemm_groups_bf16 (const CbCpuConvBf16 *cw, const guint32 *packed, guint n_groups, guint panel, const gint32 *pix,
+                         float *out, gsize out_plane, CbActivation act, float slope)
+{
+#if CB_CPU_HAVE_BF16
+  const guint32 *wpanel = cw->packed + (gsize)panel * cw->n_pairs * MRB;
+  guint co0 = panel * MRB, n_co = MIN (MRB, cw->cout - co0);
+  float tile[MRB * NR] __attribute__ ((aligned (64)));
+
+  g_return_if_fail (cb_cpu_bf16_supported () && cw->k == 1);
+  for (guint gi = 0; gi < n_groups; gi++)
+    {
+      /* the pair rows are NR words apart: a 1-tap "convolution" over K / 2 pairs */
+      micro_bf16 (packed + (gsize)gi * cw->n_pairs * NR, NR, 0, 1, cw->n_pairs, wpanel, cw->bias + co0, FALSE, tile);
+      for (guint m = 0; m < n_co; m++)
+        {
+          float *o = out + (co0 + m) * out_plane;
+          const gint32 *p = pix + (gsize)gi * NR;
+          for (guint j = 0; j < NR; j++)
+            o[p[j]] = cb_activate (act, slope, tile[m * NR + j]);
+        }
+    }
+#else
+  g_return_if_reached ();
+#endif
+}

@@ -52,4 +52,12 @@ void cb_cpu_conv_bf16_tiles (const CbCpuConvBf16 *cw, const CbCpuGeom *g, const 
 void cb_cpu_conv_bf16_chunk (const CbCpuConvBf16 *cw, const CbCpuGeom *g, const guint32 *padded, guint t0, guint t1,
                              float *out, CbActivation act, float slope, float *acc);
 
+/* The SPADE boundary GEMM in bf16 (cb_cpu_gemm_groups()): the K rows of
+ * NR pixels that cb_cpu_pack_pixels() packs, paired along K into
+ * [group][K / 2][NR] words; the weights are a cb_cpu_conv_bf16_init() of
+ * the convolution seen as k = 1 over K = cin * 9 inputs. */
+void cb_cpu_pack_groups_bf16 (const float *packed, guint kk, guint n_groups, guint32 *out);
+void cb_cpu_gemm_groups_bf16 (const CbCpuConvBf16 *cw, const guint32 *packed, guint n_groups, guint panel,
+                              const gint32 *pix, float *out, gsize out_plane, CbActivation act, float slope);
+
 G_END_DECLS

@@ -642,6 +642,49 @@ test_conv_bf16 (void)
   g_assert_true (isnan (cb_cpu_bf16_round (NAN)));
 }
 
+/* The SPADE boundary GEMM in bf16 against its twin: K rows of NR pixels per
+ * group, paired along K, times [cout][K] weights, on random inputs */
+static void
+test_gemm_groups_bf16 (void)
+{
+  if (!cb_cpu_bf16_supported ())
+    {
+      g_test_skip ("no AVX512_BF16 kernels in use");
+      return;
+    }
+  static const guint cases[][3] = { { 9, 1, 1 }, { 27, 17, 2 }, { 145, 40, 3 } }; /* K (odd), cout, groups */
+  g_autoptr (GRand) rand = g_rand_new_with_seed (29);
+  for (gsize c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      guint kk = cases[c][0], cout = cases[c][1], n_groups = cases[c][2], n_pix = n_groups * CB_CPU_NR;
+      g_autofree float *in = random_data (rand, (gsize)n_groups * kk * CB_CPU_NR, -1, 1);
+      g_autofree float *w = random_data (rand, (gsize)cout * kk, -0.2, 0.2);
+      g_autofree float *bias = random_data (rand, cout, -0.5, 0.5);
+      g_autofree guint32 *pairs = g_new (guint32, (gsize)n_groups * ((kk + 1) / 2) * CB_CPU_NR);
+      g_autofree gint32 *pix = g_new (gint32, n_pix);
+      g_autofree float *out = g_new0 (float, (gsize)cout *n_pix);
+      CbCpuConvBf16 cw;
+      /* pixels out of order, as a boundary list may be */
+      for (guint i = 0; i < n_pix; i++)
+        pix[i] = (gint32)((i * 7) % n_pix);
+      cb_cpu_conv_bf16_init (&cw, w, bias, cout, kk, 1);
+      cb_cpu_pack_groups_bf16 (in, kk, n_groups, pairs);
+      for (guint p = 0; p < cw.n_panels; p++)
+        cb_cpu_gemm_groups_bf16 (&cw, pairs, n_groups, p, pix, out, n_pix, CB_ACT_NONE, 0.0f);
+      for (guint co = 0; co < cout; co++)
+        for (guint i = 0; i < n_pix; i++)
+          {
+            guint gi = i / CB_CPU_NR, j = i % CB_CPU_NR;
+            double sum = bias[co];
+            for (guint k = 0; k < kk; k++)
+              sum += (double)cb_cpu_bf16_round (in[((gsize)gi * kk + k) * CB_CPU_NR + j])
+                     * cb_cpu_bf16_round (w[(gsize)co * kk + k]);
+            g_assert_cmpfloat (fabs (out[(gsize)co * n_pix + pix[i]] - sum), <, 1e-5 * (1 + fabs (sum)));
+          }
+      cb_cpu_conv_bf16_clear (&cw);
+    }
+}
+
 /* The tiny fixture generator: every path against the reference, on the
  * fixture's label map and on a noisy one. */
 static void
@@ -730,6 +773,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cpu/conv-shapes", test_conv_shapes);
   g_test_add_func ("/cpu/conv-activations", test_conv_activations);
   g_test_add_func ("/cpu/conv-bf16", test_conv_bf16);
+  g_test_add_func ("/cpu/gemm-groups-bf16", test_gemm_groups_bf16);
   g_test_add_func ("/cpu/spade-norm", test_spade_norm);
   g_test_add_func ("/cpu/add-activation", test_add_activation);
   g_test_add_func ("/cpu/pool-concat", test_pool_concat);
