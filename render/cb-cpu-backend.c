@@ -5,6 +5,7 @@
 #include "render/cb-cpu-backend.h"
 
 #include "model/cb-error.h"
+#include "render/cb-cpu-bf16.h"
 #include "render/cb-cpu-conv.h"
 #include "render/cb-cpu-threads.h"
 
@@ -68,6 +69,8 @@ typedef struct
   CbCpuConvWeights cw;
   CbCpuGeom geom;
   gboolean chunked; /* large image: jobs are tile chunks over all panels, channels blocked */
+  gboolean bf16;    /* runs on cw16 instead of cw */
+  CbCpuConvBf16 cw16;
 
   /* STEP_GATHER, and mlp_shared of STEP_SPADE_FUSED */
   CbCpuGather gt;
@@ -76,6 +79,7 @@ typedef struct
 
   /* STEP_SPADE_FUSED: gb = [γ; β] conv over a = relu(mlp_shared(seg)) */
   CbCpuConvWeights gb_cw; /* 2C outputs */
+  CbCpuConvBf16 gb16;     /* the same in bf16, K = hidden * 9 inputs (options.bf16) */
   guint c, hidden, gb_pad;
   float *gb_wsum; /* hidden x gb_pad: the 9 taps summed, for constant regions */
   float *gb_bias; /* gb_pad */
@@ -130,18 +134,21 @@ cb_cpu_options_init (CbCpuOptions *options)
   memset (options, 0, sizeof *options);
   options->no_gather = g_strcmp0 (g_getenv ("CATBRUSH_CPU_NO_GATHER"), "1") == 0;
   options->no_spade_const = g_strcmp0 (g_getenv ("CATBRUSH_CPU_NO_SPADE_CONST"), "1") == 0;
+  options->bf16 = cb_cpu_bf16_requested ();
 }
 
 char *
 cb_cpu_describe (guint n_threads)
 {
-  const char *isa = g_str_equal (cb_cpu_isa (), "avx2") ? "AVX2+FMA" : "portable";
+  static const char *const names[] = { "portable", "AVX2+FMA", "AVX-512" };
+  const char *isa = names[cb_cpu_isa_level ()];
   if (n_threads == 0)
     {
       g_autoptr (CbCpuPool) pool = cb_cpu_pool_new (0);
       n_threads = cb_cpu_pool_get_n_threads (pool);
     }
-  return g_strdup_printf ("CPU · %u thread%s · %s", n_threads, n_threads == 1 ? "" : "s", isa);
+  return g_strdup_printf ("CPU · %u thread%s · %s%s", n_threads, n_threads == 1 ? "" : "s", isa,
+                          cb_cpu_bf16_requested () ? " · bf16" : "");
 }
 
 /* ---- graph analysis ---- */
@@ -318,6 +325,8 @@ try_fuse_spade (CbCpuPlan *plan, guint index)
   memcpy (bias, const_data (graph, g->inputs[2]), sizeof (float) * c);
   memcpy (bias + c, const_data (graph, b->inputs[2]), sizeof (float) * c);
   cb_cpu_conv_weights_init (&s->gb_cw, w, bias, 2 * c, hidden, 3);
+  if (plan->options.bf16)
+    cb_cpu_conv_bf16_init (&s->gb16, w, bias, 2 * c, hidden * 9, 1);
   cb_cpu_geom_init (&s->geom, xv->h, xv->w, 1);
 
   /* a region of one row: γ = bias + (Σ_taps W) · a */
@@ -341,7 +350,8 @@ try_fuse_spade (CbCpuPlan *plan, guint index)
   s->a_rows = g_new (guint, xv->h);
   s->mean = const_data (graph, op->inputs[3]);
   s->var = const_data (graph, op->inputs[4]);
-  plan->memory += ((gsize)s->gb_cw.n_panels * CB_CPU_MR * (hidden * 9 + 1) + (gsize)(hidden + n_rows) * s->gb_pad) * 4;
+  plan->memory
+    += ((gsize)s->gb_cw.n_panels * s->gb_cw.mr * (hidden * 9 + 1) + (gsize)(hidden + n_rows) * s->gb_pad) * 4;
 
   plan->steps[ps].kind = STEP_SKIP;
   plan->steps[pg].kind = STEP_SKIP;
@@ -354,9 +364,11 @@ static void
 step_clear (Step *s)
 {
   cb_cpu_conv_weights_clear (&s->cw);
+  cb_cpu_conv_bf16_clear (&s->cw16);
   cb_cpu_geom_clear (&s->geom);
   cb_cpu_gather_clear (&s->gt);
   cb_cpu_conv_weights_clear (&s->gb_cw);
+  cb_cpu_conv_bf16_clear (&s->gb16);
   g_free (s->row_gen);
   g_free (s->gb_wsum);
   g_free (s->gb_bias);
@@ -397,7 +409,7 @@ cb_cpu_plan_free (CbCpuPlan *plan)
   g_free (plan->tables);
   g_free (plan->pad);
   g_free (plan->gb);
-  for (guint i = 0; i < cb_cpu_pool_get_n_threads (plan->pool); i++)
+  for (guint i = 0; plan->pool != NULL && i < cb_cpu_pool_get_n_threads (plan->pool); i++)
     {
       if (plan->thread_scratch != NULL)
         g_free (plan->thread_scratch[i]);
@@ -451,6 +463,14 @@ cb_cpu_plan_new (const CbGraph *graph, const CbCpuOptions *options, GError **err
     plan->options = *options;
   else
     cb_cpu_options_init (&plan->options);
+  if (plan->options.bf16 && !cb_cpu_bf16_supported ())
+    {
+      g_set_error (error, CB_ERROR, CB_ERROR_UNSUPPORTED,
+                   "bf16 convolutions need AVX-512 with AVX512_BF16; the kernels in use are %s: "
+                   "unset CATBRUSH_CPU_PRECISION or run fp32",
+                   cb_cpu_isa ());
+      return NULL;
+    }
   plan->pool = cb_cpu_pool_new (plan->options.n_threads);
   guint n_threads = cb_cpu_pool_get_n_threads (plan->pool);
 
@@ -565,17 +585,33 @@ cb_cpu_plan_new (const CbGraph *graph, const CbCpuOptions *options, GError **err
       if (s->kind == STEP_CONV)
         {
           const CbValue *in = cb_graph_value (graph, op->inputs[0]);
+          cb_cpu_geom_init (&s->geom, in->h, in->w, op->kernel / 2);
+          if (plan->options.bf16)
+            {
+              s->bf16 = TRUE;
+              cb_cpu_conv_bf16_init (&s->cw16, const_data (graph, op->inputs[1]),
+                                     op->n_inputs == 3 ? const_data (graph, op->inputs[2]) : NULL, out->c, in->c,
+                                     op->kernel);
+              pad_floats = MAX (pad_floats, cb_cpu_geom_floats (&s->geom, s->cw16.n_pairs));
+              guint chunks16 = (s->geom.n_tiles + TILE_CHUNK - 1) / TILE_CHUNK;
+              s->chunked
+                = chunks16 >= 4 * n_threads && in->c > CB_CPU_KB && s->cw16.n_panels * CB_CPU_MR_BF16 <= 64 * CB_CPU_MR;
+              if (s->chunked)
+                pack_floats = MAX (pack_floats, (gsize)s->cw16.n_panels * TILE_CHUNK * CB_CPU_MR_BF16 * CB_CPU_NR);
+              plan->memory
+                += (gsize)s->cw16.n_panels * CB_CPU_MR_BF16 * (s->cw16.n_pairs * op->kernel * op->kernel + 1) * 4;
+              continue;
+            }
           cb_cpu_conv_weights_init (&s->cw, const_data (graph, op->inputs[1]),
                                     op->n_inputs == 3 ? const_data (graph, op->inputs[2]) : NULL, out->c, in->c,
                                     op->kernel);
-          cb_cpu_geom_init (&s->geom, in->h, in->w, op->kernel / 2);
           pad_floats = MAX (pad_floats, cb_cpu_geom_floats (&s->geom, in->c));
           /* enough chunks for every thread, and enough channels to block */
           guint chunks = (s->geom.n_tiles + TILE_CHUNK - 1) / TILE_CHUNK;
-          s->chunked = chunks >= 4 * n_threads && in->c > CB_CPU_KB && s->cw.n_panels <= 64;
+          s->chunked = chunks >= 4 * n_threads && in->c > CB_CPU_KB && s->cw.n_panels * s->cw.mr <= 64 * CB_CPU_MR;
           if (s->chunked)
-            pack_floats = MAX (pack_floats, (gsize)s->cw.n_panels * TILE_CHUNK * CB_CPU_MR * CB_CPU_NR);
-          plan->memory += (gsize)s->cw.n_panels * CB_CPU_MR * (in->c * op->kernel * op->kernel + 1) * 4;
+            pack_floats = MAX (pack_floats, (gsize)s->cw.n_panels * TILE_CHUNK * s->cw.mr * CB_CPU_NR);
+          plan->memory += (gsize)s->cw.n_panels * s->cw.mr * (in->c * op->kernel * op->kernel + 1) * 4;
         }
       else if (s->kind == STEP_SPADE_FUSED)
         {
@@ -583,7 +619,9 @@ cb_cpu_plan_new (const CbGraph *graph, const CbCpuOptions *options, GError **err
           gb_floats = MAX (gb_floats, (gsize)2 * s->c * out->h * out->w);
           scratch_floats = MAX (scratch_floats, (gsize)CB_CPU_VEC * s->gt.cout_pad);
           hidden_floats = MAX (hidden_floats, s->gt.cout_pad);
-          pack_floats = MAX (pack_floats, (gsize)s->hidden * 9 * CB_CPU_NR * GEMM_GROUPS);
+          /* bf16: the pairs after the floats */
+          pack_floats
+            = MAX (pack_floats, (gsize)s->hidden * 9 * CB_CPU_NR * GEMM_GROUPS * (plan->options.bf16 ? 2 : 1));
         }
       else if (s->kind == STEP_GATHER)
         scratch_floats = MAX (scratch_floats, (gsize)CB_CPU_VEC * s->gt.cout_pad);
@@ -840,10 +878,51 @@ conv_chunk_job (gpointer data, guint job, guint thread)
 }
 
 static void
+pad_bf16_job (gpointer data, guint job, guint thread)
+{
+  Job *j = data;
+  guint p0 = job * j->per_job, p1 = MIN (j->s->cw16.n_pairs, p0 + j->per_job);
+  cb_cpu_pad_pairs_bf16 (&j->s->geom, j->in[0], j->s->cw16.cin, p0, p1, (guint32 *)j->plan->pad, j->s->op->act_in,
+                         j->s->op->slope);
+}
+
+static void
+conv_bf16_job (gpointer data, guint job, guint thread)
+{
+  Job *j = data;
+  const Step *s = j->s;
+  guint chunk = job / s->cw16.n_panels, panel = job % s->cw16.n_panels;
+  guint t0 = chunk * TILE_CHUNK, t1 = MIN (s->geom.n_tiles, t0 + TILE_CHUNK);
+  cb_cpu_conv_bf16_tiles (&s->cw16, &s->geom, (const guint32 *)j->plan->pad, panel, t0, t1, j->out, s->op->act,
+                          s->op->slope);
+}
+
+static void
+conv_bf16_chunk_job (gpointer data, guint job, guint thread)
+{
+  Job *j = data;
+  const Step *s = j->s;
+  guint t0 = job * TILE_CHUNK, t1 = MIN (s->geom.n_tiles, t0 + TILE_CHUNK);
+  cb_cpu_conv_bf16_chunk (&s->cw16, &s->geom, (const guint32 *)j->plan->pad, t0, t1, j->out, s->op->act, s->op->slope,
+                          j->plan->thread_pack[thread]);
+}
+
+static void
 run_conv (CbCpuPlan *plan, Step *s, const float *in, float *out)
 {
   guint n_threads = cb_cpu_pool_get_n_threads (plan->pool);
   Job j = { .plan = plan, .s = s, .in = { in }, .out = out };
+  if (s->bf16)
+    {
+      guint n = split (s->cw16.n_pairs, n_threads, 1, &j.per_job);
+      cb_cpu_pool_run (plan->pool, n, pad_bf16_job, &j);
+      guint chunks = (s->geom.n_tiles + TILE_CHUNK - 1) / TILE_CHUNK;
+      if (s->chunked)
+        cb_cpu_pool_run (plan->pool, chunks, conv_bf16_chunk_job, &j);
+      else
+        cb_cpu_pool_run (plan->pool, chunks * s->cw16.n_panels, conv_bf16_job, &j);
+      return;
+    }
   guint n = split (s->cw.cin, n_threads, 1, &j.per_job);
   cb_cpu_pool_run (plan->pool, n, pad_job, &j);
   guint chunks = (s->geom.n_tiles + TILE_CHUNK - 1) / TILE_CHUNK;
@@ -900,6 +979,15 @@ spade_gemm_job (gpointer data, guint job, guint thread)
   const gint32 *pix = s->bpix + (gsize)g0 * CB_CPU_NR;
   float *pack = j->plan->thread_pack[thread];
   cb_cpu_pack_pixels (&s->geom, j->plan->pad, s->hidden, pix, g1 - g0, pack);
+  if (j->plan->options.bf16)
+    {
+      guint32 *pairs = (guint32 *)(pack + (gsize)s->hidden * 9 * CB_CPU_NR * GEMM_GROUPS);
+      cb_cpu_pack_groups_bf16 (pack, s->hidden * 9, g1 - g0, pairs);
+      for (guint panel = 0; panel < s->gb16.n_panels; panel++)
+        cb_cpu_gemm_groups_bf16 (&s->gb16, pairs, g1 - g0, panel, pix, j->plan->gb, (gsize)s->geom.h * s->geom.w,
+                                 CB_ACT_NONE, 0.0f);
+      return;
+    }
   for (guint panel = 0; panel < s->gb_cw.n_panels; panel++)
     cb_cpu_gemm_groups (&s->gb_cw, pack, g1 - g0, panel, pix, j->plan->gb, (gsize)s->geom.h * s->geom.w, CB_ACT_NONE,
                         0.0f);

@@ -22,13 +22,15 @@ typedef struct
   guint n_threads;         /* 0: CATBRUSH_CPU_THREADS, else the number of processors */
   gboolean no_gather;      /* convolutions over the label map run densely (implies no_spade_const) */
   gboolean no_spade_const; /* SPADE γ/β densely everywhere */
+  gboolean bf16;           /* dense convolutions in bf16 (cb-cpu-bf16.h); needs AVX512_BF16 */
 } CbCpuOptions;
 
-/* The defaults, with CATBRUSH_CPU_THREADS, CATBRUSH_CPU_NO_GATHER=1 and
- * CATBRUSH_CPU_NO_SPADE_CONST=1 applied (for before/after measurements). */
+/* The defaults, with CATBRUSH_CPU_THREADS, CATBRUSH_CPU_NO_GATHER=1,
+ * CATBRUSH_CPU_NO_SPADE_CONST=1 (for before/after measurements) and
+ * CATBRUSH_CPU_PRECISION=bf16 (opt-in, where the CPU has it) applied. */
 void cb_cpu_options_init (CbCpuOptions *options);
 
-/* e.g. "CPU · 2 threads · AVX2+FMA" */
+/* e.g. "CPU · 2 threads · AVX2+FMA", "CPU · 2 threads · AVX-512 · bf16" */
 char *cb_cpu_describe (guint n_threads);
 
 /* graph is borrowed and must outlive the plan; options NULL = cb_cpu_options_init() */

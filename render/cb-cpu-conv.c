@@ -1,9 +1,13 @@
 /* cb-cpu-conv.c: the CPU backend's kernels (see cb-cpu-conv.h)
  *
  * Each hot loop is written once as an always-inline body with GCC vector
- * extensions and instantiated twice: with target("avx2,fma") and portable.
- * This file is built with -ffp-contract=fast, so `c += a * b` is one FMA in
- * the AVX2 variant. The public functions pick the variant at run time.
+ * extensions and instantiated three times: with target("avx512f,…"),
+ * target("avx2,fma") and portable. This file is built with
+ * -ffp-contract=fast, so `c += a * b` is one FMA in the AVX variants. The
+ * dense micro-kernel has a second, 16-wide form with 16 accumulators for
+ * AVX-512 (twice the registers of AVX2, each twice as wide); the packed
+ * weights' panel height (cw->mr) says which form a body runs. The public
+ * functions pick the variant at run time.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -15,6 +19,7 @@
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 #define CB_CPU_HAVE_AVX2 1
 #define CB_AVX2 __attribute__ ((target ("avx2,fma")))
+#define CB_AVX512 __attribute__ ((target ("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")))
 #else
 #define CB_CPU_HAVE_AVX2 0
 #endif
@@ -24,30 +29,69 @@
 typedef float v8 __attribute__ ((vector_size (32)));
 /* unaligned, aliasing access to 8 floats */
 typedef float v8u __attribute__ ((vector_size (32), aligned (4), may_alias));
+typedef float v16 __attribute__ ((vector_size (64)));
+typedef float v16u __attribute__ ((vector_size (64), aligned (4), may_alias));
 
 #define MR CB_CPU_MR
+#define MRW CB_CPU_MR_WIDE
 #define NR CB_CPU_NR
 #define VEC CB_CPU_VEC
 
-static gboolean use_avx2;
+static CbCpuIsa isa_level;
 
-const char *
-cb_cpu_isa (void)
+CbCpuIsa
+cb_cpu_isa_supported (void)
+{
+#if CB_CPU_HAVE_AVX2
+  __builtin_cpu_init ();
+  /* libgcc checks that the OS saves the registers (XCR0) as well */
+  if (__builtin_cpu_supports ("avx512f") && __builtin_cpu_supports ("avx512vl") && __builtin_cpu_supports ("avx512bw")
+      && __builtin_cpu_supports ("avx512dq") && __builtin_cpu_supports ("fma"))
+    return CB_CPU_ISA_AVX512;
+  if (__builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma"))
+    return CB_CPU_ISA_AVX2;
+#endif
+  return CB_CPU_ISA_PORTABLE;
+}
+
+static const char *const isa_names[] = { "portable", "avx2", "avx512" };
+
+CbCpuIsa
+cb_cpu_isa_level (void)
 {
   static gsize once = 0;
 
   if (g_once_init_enter (&once))
     {
-#if CB_CPU_HAVE_AVX2
-      __builtin_cpu_init ();
-      use_avx2 = __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma")
-                 && g_strcmp0 (g_getenv ("CATBRUSH_CPU_ISA"), "generic") != 0;
-#endif
+      CbCpuIsa best = cb_cpu_isa_supported (), want = best;
+      const char *env = g_getenv ("CATBRUSH_CPU_ISA");
+      if (env != NULL && *env != '\0')
+        {
+          if (g_str_equal (env, "generic") || g_str_equal (env, "portable"))
+            want = CB_CPU_ISA_PORTABLE;
+          else if (g_str_equal (env, "avx2"))
+            want = CB_CPU_ISA_AVX2;
+          else if (g_str_equal (env, "avx512"))
+            want = CB_CPU_ISA_AVX512;
+          else
+            g_warning ("CATBRUSH_CPU_ISA=%s is not one of portable, avx2, avx512; using %s", env, isa_names[best]);
+          if (want > best)
+            {
+              g_warning ("CATBRUSH_CPU_ISA=%s: this CPU lacks it; using %s", env, isa_names[best]);
+              want = best;
+            }
+        }
+      isa_level = want;
       g_once_init_leave (&once, 1);
     }
-  return use_avx2 ? "avx2" : "generic";
+  return isa_level;
 }
 
+const char *
+cb_cpu_isa (void)
+{
+  return isa_names[cb_cpu_isa_level ()];
+}
 
 /* in place over n floats; the loops vectorise */
 CB_BODY void
@@ -78,21 +122,22 @@ activate_n (CbActivation act, float slope, float *restrict v, gsize n)
 void
 cb_cpu_conv_weights_init (CbCpuConvWeights *cw, const float *weight, const float *bias, guint cout, guint cin, guint k)
 {
-  guint taps = k * k;
+  guint taps = k * k, mr = cb_cpu_isa_level () == CB_CPU_ISA_AVX512 ? MRW : MR;
 
   cw->cout = cout;
   cw->cin = cin;
   cw->k = k;
-  cw->n_panels = (cout + MR - 1) / MR;
-  cw->packed = g_new0 (float, (gsize)cw->n_panels *cin *taps *MR);
-  cw->bias = g_new0 (float, (gsize)cw->n_panels *MR);
+  cw->mr = mr;
+  cw->n_panels = (cout + mr - 1) / mr;
+  cw->packed = g_new0 (float, (gsize)cw->n_panels *cin *taps *mr);
+  cw->bias = g_new0 (float, (gsize)cw->n_panels *mr);
   for (guint co = 0; co < cout; co++)
     {
-      guint p = co / MR, m = co % MR;
-      float *panel = cw->packed + (gsize)p * cin * taps * MR;
+      guint p = co / mr, m = co % mr;
+      float *panel = cw->packed + (gsize)p * cin * taps * mr;
       for (guint ci = 0; ci < cin; ci++)
         for (guint t = 0; t < taps; t++)
-          panel[((gsize)ci * taps + t) * MR + m] = weight[((gsize)co * cin + ci) * taps + t];
+          panel[((gsize)ci * taps + t) * mr + m] = weight[((gsize)co * cin + ci) * taps + t];
       cw->bias[co] = bias != NULL ? bias[co] : 0.0f;
     }
 }
@@ -260,11 +305,66 @@ conv_micro_acc (const float *restrict in, gsize plane, guint wp, guint k, guint 
   ST (tile + 5 * NR + 8, c51);
 }
 
+/* The AVX-512 form: MRW output channels x NR positions, one 16-wide
+ * accumulator per channel; per input channel and tap one load, MRW
+ * broadcasts and MRW FMAs. Same summation order as conv_micro_acc. */
+#define REP16(X) X (0) X (1) X (2) X (3) X (4) X (5) X (6) X (7) X (8) X (9) X (10) X (11) X (12) X (13) X (14) X (15)
+#define BCAST16(x) ((v16){ (x), (x), (x), (x), (x), (x), (x), (x), (x), (x), (x), (x), (x), (x), (x), (x) })
+#define LD16(p) (*(const v16u *)(p))
+#define ST16(p, v) (*(v16u *)(p) = (v))
+
 CB_BODY void
-conv_micro (const float *restrict in, gsize plane, guint wp, guint k, guint cin, const float *restrict w,
-            const float *restrict bias, float *restrict tile)
+conv_micro16_acc (const float *restrict in, gsize plane, guint wp, guint k, guint cin, const float *restrict w,
+                  const float *restrict bias, gboolean accumulate, float *restrict tile)
 {
-  conv_micro_acc (in, plane, wp, k, cin, w, bias, FALSE, tile);
+#define DECL(m) v16 c##m = accumulate ? (v16)LD16 (tile + (m)*NR) : BCAST16 (bias[m]);
+  REP16 (DECL)
+#undef DECL
+#define FMA(m) c##m += BCAST16 (w[m]) * v;
+#define STEP(p)                                                                                                        \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      v16 v = LD16 (p);                                                                                                \
+      REP16 (FMA)                                                                                                      \
+      w += MRW;                                                                                                        \
+    }                                                                                                                  \
+  while (0)
+
+  if (k == 3)
+    for (guint ci = 0; ci < cin; ci++, in += plane)
+      {
+        const float *r = in - wp - 1;
+        STEP (r);
+        STEP (r + 1);
+        STEP (r + 2);
+        r += wp;
+        STEP (r);
+        STEP (r + 1);
+        STEP (r + 2);
+        r += wp;
+        STEP (r);
+        STEP (r + 1);
+        STEP (r + 2);
+      }
+  else
+    for (guint ci = 0; ci < cin; ci++, in += plane)
+      STEP (in);
+#undef STEP
+#undef FMA
+#define STORE(m) ST16 (tile + (m)*NR, c##m);
+  REP16 (STORE)
+#undef STORE
+}
+
+/* the micro-kernel for panels of mr rows (MR or MRW) */
+CB_BODY void
+micro_any (guint mr, const float *restrict in, gsize plane, guint wp, guint k, guint cin, const float *restrict w,
+           const float *restrict bias, gboolean accumulate, float *restrict tile)
+{
+  if (mr == MRW)
+    conv_micro16_acc (in, plane, wp, k, cin, w, bias, accumulate, tile);
+  else
+    conv_micro_acc (in, plane, wp, k, cin, w, bias, accumulate, tile);
 }
 
 CB_BODY void
@@ -287,49 +387,56 @@ store_tile (const CbCpuGeom *g, gsize q, float *tile, guint co0, guint n_co, flo
       }
 }
 
+void
+cb_cpu_store_tile (const CbCpuGeom *g, gsize q, float *tile, guint co0, guint n_co, float *out, CbActivation act,
+                   float slope)
+{
+  store_tile (g, q, tile, co0, n_co, out, act, slope);
+}
+
 /* Tiles t0..t1 for every panel, input channels in blocks of CB_CPU_KB: each
  * block's input rows and weights stay in L2 while all panels pass over them. */
 CB_BODY void
 conv_chunk_body (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *padded, guint t0, guint t1, float *out,
                  CbActivation act, float slope, float *acc)
 {
-  guint taps = cw->k * cw->k, nt = t1 - t0;
+  guint taps = cw->k * cw->k, nt = t1 - t0, mr = cw->mr;
   for (guint kb = 0; kb < cw->cin; kb += CB_CPU_KB)
     {
       guint kn = MIN (CB_CPU_KB, cw->cin - kb);
       for (guint p = 0; p < cw->n_panels; p++)
         {
-          const float *wpanel = cw->packed + ((gsize)p * cw->cin + kb) * taps * MR;
+          const float *wpanel = cw->packed + ((gsize)p * cw->cin + kb) * taps * mr;
           for (guint t = t0; t < t1; t++)
             {
               gsize q = g->q0 + (gsize)t * NR;
-              conv_micro_acc (padded + kb * g->plane + q, g->plane, g->wp, cw->k, kn, wpanel, cw->bias + p * MR,
-                              kb > 0, acc + ((gsize)p * nt + (t - t0)) * MR * NR);
+              micro_any (mr, padded + kb * g->plane + q, g->plane, g->wp, cw->k, kn, wpanel, cw->bias + p * mr, kb > 0,
+                         acc + ((gsize)p * nt + (t - t0)) * mr * NR);
             }
         }
     }
   for (guint p = 0; p < cw->n_panels; p++)
     for (guint t = t0; t < t1; t++)
-      store_tile (g, g->q0 + (gsize)t * NR, acc + ((gsize)p * nt + (t - t0)) * MR * NR, p * MR,
-                  MIN (MR, cw->cout - p * MR), out, act, slope);
+      store_tile (g, g->q0 + (gsize)t * NR, acc + ((gsize)p * nt + (t - t0)) * mr * NR, p * mr,
+                  MIN (mr, cw->cout - p * mr), out, act, slope);
 }
 
 CB_BODY void
 conv_tiles_body (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *padded, guint panel, const guint *tiles,
                  guint t0, guint t1, float *out, CbActivation act, float slope)
 {
-  guint taps = cw->k * cw->k;
-  const float *wpanel = cw->packed + (gsize)panel * cw->cin * taps * MR;
-  const float *bias = cw->bias + (gsize)panel * MR;
-  guint co0 = panel * MR, n_co = MIN (MR, cw->cout - co0);
+  guint taps = cw->k * cw->k, mr = cw->mr;
+  const float *wpanel = cw->packed + (gsize)panel * cw->cin * taps * mr;
+  const float *bias = cw->bias + (gsize)panel * mr;
+  guint co0 = panel * mr, n_co = MIN (mr, cw->cout - co0);
   gsize hw = (gsize)g->h * g->w;
-  float tile[MR * NR] __attribute__ ((aligned (32)));
+  float tile[CB_CPU_MR_MAX * NR] __attribute__ ((aligned (64)));
 
   for (guint i = t0; i < t1; i++)
     {
       guint t = tiles != NULL ? tiles[i] : i;
       gsize q = g->q0 + (gsize)t * NR;
-      conv_micro (padded + q, g->plane, g->wp, cw->k, cw->cin, wpanel, bias, tile);
+      micro_any (mr, padded + q, g->plane, g->wp, cw->k, cw->cin, wpanel, bias, FALSE, tile);
       activate_n (act, slope, tile, (gsize)n_co * NR);
 
       gint32 d0 = g->dst[q], dl = g->dst[q + NR - 1];
@@ -352,16 +459,16 @@ CB_BODY void
 gemm_groups_body (const CbCpuConvWeights *cw, const float *packed, guint n_groups, guint panel, const gint32 *pix,
                   float *out, gsize out_plane, CbActivation act, float slope)
 {
-  guint kk = cw->cin * cw->k * cw->k;
-  const float *wpanel = cw->packed + (gsize)panel * kk * MR;
-  const float *bias = cw->bias + (gsize)panel * MR;
-  guint co0 = panel * MR, n_co = MIN (MR, cw->cout - co0);
-  float tile[MR * NR] __attribute__ ((aligned (32)));
+  guint kk = cw->cin * cw->k * cw->k, mr = cw->mr;
+  const float *wpanel = cw->packed + (gsize)panel * kk * mr;
+  const float *bias = cw->bias + (gsize)panel * mr;
+  guint co0 = panel * mr, n_co = MIN (mr, cw->cout - co0);
+  float tile[CB_CPU_MR_MAX * NR] __attribute__ ((aligned (64)));
 
   for (guint gi = 0; gi < n_groups; gi++)
     {
       /* the packed rows are NR apart: a 1-tap "convolution" over K channels */
-      conv_micro (packed + (gsize)gi * kk * NR, NR, 0, 1, kk, wpanel, bias, tile);
+      micro_any (mr, packed + (gsize)gi * kk * NR, NR, 0, 1, kk, wpanel, bias, FALSE, tile);
       activate_n (act, slope, tile, (gsize)n_co * NR);
       const gint32 *p = pix + (gsize)gi * NR;
       for (guint m = 0; m < n_co; m++)
@@ -496,6 +603,10 @@ matvec_body (const float *wt, const float *bias, const float *x, guint cin, guin
 
 #if CB_CPU_HAVE_AVX2
 #define CB_VARIANTS(name, params, args)                                                                                \
+  CB_AVX512 static void name##_avx512 params                                                                           \
+  {                                                                                                                    \
+    name##_body args;                                                                                                  \
+  }                                                                                                                    \
   CB_AVX2 static void name##_avx2 params                                                                               \
   {                                                                                                                    \
     name##_body args;                                                                                                  \
@@ -507,11 +618,19 @@ matvec_body (const float *wt, const float *bias, const float *x, guint cin, guin
 #define CB_CALL(name, args)                                                                                            \
   do                                                                                                                   \
     {                                                                                                                  \
-      cb_cpu_isa ();                                                                                                   \
-      if (use_avx2)                                                                                                    \
-        name##_avx2 args;                                                                                              \
-      else                                                                                                             \
-        name##_generic args;                                                                                           \
+      switch (cb_cpu_isa_level ())                                                                                     \
+        {                                                                                                              \
+        case CB_CPU_ISA_AVX512:                                                                                        \
+          name##_avx512 args;                                                                                          \
+          break;                                                                                                       \
+        case CB_CPU_ISA_AVX2:                                                                                          \
+          name##_avx2 args;                                                                                            \
+          break;                                                                                                       \
+        case CB_CPU_ISA_PORTABLE:                                                                                      \
+        default:                                                                                                       \
+          name##_generic args;                                                                                         \
+          break;                                                                                                       \
+        }                                                                                                              \
     }                                                                                                                  \
   while (0)
 #else

@@ -13,7 +13,10 @@
  * gathers: per tap and table row the vector W_tap · row is precomputed, and
  * each output pixel sums the vectors of its 9 neighbours' rows.
  *
- * Every kernel has an AVX2+FMA variant and a portable one, chosen at run time.
+ * Every kernel has an AVX-512 variant, an AVX2+FMA one and a portable one,
+ * chosen at run time from CPUID (CATBRUSH_CPU_ISA=portable|avx2|avx512 caps
+ * the choice). The AVX-512 dense kernels use panels of CB_CPU_MR_WIDE output
+ * channels (one 16-float register per channel), the others CB_CPU_MR.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -23,19 +26,34 @@
 
 G_BEGIN_DECLS
 
-#define CB_CPU_MR 6
+#define CB_CPU_MR 6       /* output channels per panel: AVX2 and portable */
+#define CB_CPU_MR_WIDE 16 /* AVX-512 */
+#define CB_CPU_MR_MAX 16
 #define CB_CPU_NR 16
 #define CB_CPU_VEC 8 /* gather tables are padded to a multiple of this */
 #define CB_CPU_KB 32 /* input channels per block of cb_cpu_conv_chunk() */
 
-/* "avx2" or "generic"; CATBRUSH_CPU_ISA=generic forces the portable code */
+typedef enum
+{
+  CB_CPU_ISA_PORTABLE,
+  CB_CPU_ISA_AVX2,   /* AVX2 + FMA */
+  CB_CPU_ISA_AVX512, /* AVX-512 F/VL/BW/DQ */
+} CbCpuIsa;
+
+/* The kernels in use: the best the CPU has, capped by CATBRUSH_CPU_ISA
+ * (portable, avx2 or avx512; "generic" is portable). Decided once. */
+CbCpuIsa cb_cpu_isa_level (void);
+/* "portable", "avx2" or "avx512" */
 const char *cb_cpu_isa (void);
+/* the best level this CPU supports, whatever CATBRUSH_CPU_ISA says */
+CbCpuIsa cb_cpu_isa_supported (void);
 
 /* Weights packed for the micro-kernel: panel p holds output channels
- * p*MR .. p*MR+MR-1 as [ci][tap][MR] (zeros past cout). */
+ * p*mr .. p*mr+mr-1 as [ci][tap][mr] (zeros past cout); mr is CB_CPU_MR or,
+ * with the AVX-512 kernels, CB_CPU_MR_WIDE. */
 typedef struct
 {
-  guint cout, cin, k, n_panels;
+  guint cout, cin, k, n_panels, mr;
   float *packed;
   float *bias; /* n_panels * MR, zeros where there is no bias */
 } CbCpuConvWeights;
@@ -68,6 +86,11 @@ void cb_cpu_pad_planes (const CbCpuGeom *g, const float *in, guint c0, guint c1,
 void cb_cpu_conv_tiles (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *padded, guint panel,
                         const guint *tiles, guint t0, guint t1, float *out, CbActivation act, float slope);
 
+/* The epilogue: activate tile (n_co rows of NR) in place and store the
+ * positions inside the image as output channels co0.. of out (C x h x w). */
+void cb_cpu_store_tile (const CbCpuGeom *g, gsize q, float *tile, guint co0, guint n_co, float *out, CbActivation act,
+                        float slope);
+
 /* A 3 x 3 convolution at a list of pixels (an im2col GEMM): pack the
  * inputs of NR pixels per group as [ci][tap][NR] (K = cin * 9 rows), then
  * multiply with the packed weights. pix: image pixel indices y * w + x,
@@ -80,7 +103,7 @@ void cb_cpu_gemm_groups (const CbCpuConvWeights *cw, const float *packed, guint 
 
 /* Tiles [t0, t1) for every output channel, the input channels in blocks
  * (for large images, where a tile's input rows of every channel would not stay
- * in the cache). acc: n_panels * (t1 - t0) * MR * NR floats. */
+ * in the cache). acc: n_panels * (t1 - t0) * mr * NR floats. */
 void cb_cpu_conv_chunk (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *padded, guint t0, guint t1,
                         float *out, CbActivation act, float slope, float *acc);
 

@@ -7,6 +7,10 @@
 #                  [--runs N] [--threads N] [--backends "vulkan cpu"] [--profile]
 #                  [--build DIR] [--logs DIR]
 #
+# Without --model or --synthetic: the bundled model. A CPU row can name its
+# kernels or precision: cpu:avx512, cpu:avx2, cpu:portable (CATBRUSH_CPU_ISA),
+# cpu:bf16 (CATBRUSH_CPU_PRECISION=bf16), e.g. --backends "cpu cpu:avx2 cpu:bf16".
+#
 # A synthetic model is written once (catbrush-cli bench --save-synthetic) and
 # PyTorch loads that file; the other backends make the same weights again
 # (the synthetic weights are seeded; a synthetic model's label maps are read
@@ -61,8 +65,11 @@ if [ ! -x "$cli" ]; then
   exit 1
 fi
 if [ -z "$model" ] && [ -z "$synthetic" ]; then
-  echo "bench.sh: give --model M or --synthetic NAME" >&2
-  exit 2
+  model="$here/resources/models/default.safetensors"
+  if [ ! -f "$model" ]; then
+    echo "bench.sh: no bundled model ($model): give --model M or --synthetic NAME" >&2
+    exit 2
+  fi
 fi
 if [ -n "$labels" ] && [ ! -f "$labels" ]; then
   echo "bench.sh: label map $labels not found; using the CLI's stripes" >&2
@@ -88,7 +95,17 @@ describe() { sed -n 's/^Backend: *//p' "$1" | head -n 1; }
 results="$logs/results.txt"
 : >"$results"
 for b in $backends; do
-  log="$logs/$b.log"
+  backend=${b%%:*}
+  variant=""
+  [ "$backend" != "$b" ] && variant=${b#*:}
+  isa_env="${CATBRUSH_CPU_ISA:-}" prec_env="${CATBRUSH_CPU_PRECISION:-}"
+  case "$variant" in
+    "") ;;
+    avx512|avx2|portable) isa_env="$variant" ;;
+    bf16|fp32) prec_env="$variant" ;;
+    *) echo "bench.sh: unknown variant $b (cpu:avx512, cpu:avx2, cpu:portable, cpu:bf16)" >&2; exit 2 ;;
+  esac
+  log="$logs/$(echo "$b" | tr ':' '-').log"
   if [ -n "$synthetic" ] && [ ! -f "$weights" ]; then
     src="--synthetic $synthetic --save-synthetic $weights"
   elif [ -n "$synthetic" ]; then
@@ -98,9 +115,10 @@ for b in $backends; do
   fi
   prof="--no-profile"
   [ $profile -eq 1 ] && prof=""
-  echo "== $b: catbrush-cli bench $src $common --backend $b --runs $runs $prof" >&2
+  echo "== $b: ${variant:+CATBRUSH_CPU_ISA=$isa_env CATBRUSH_CPU_PRECISION=$prec_env }catbrush-cli bench $src $common --backend $backend --runs $runs $prof" >&2
   # shellcheck disable=SC2086
-  "$cli" bench $src $common --backend "$b" --runs "$runs" $prof >"$log" 2>&1
+  CATBRUSH_CPU_ISA="$isa_env" CATBRUSH_CPU_PRECISION="$prec_env" \
+    "$cli" bench $src $common --backend "$backend" --runs "$runs" $prof >"$log" 2>&1
   rc=$?
   ms=$(median "$log")
   if [ $rc -ne 0 ] || [ -z "$ms" ]; then
@@ -132,19 +150,20 @@ fi
 
 echo
 echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -n 1), $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "Flags:   $(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx2|fma|avx512f|avx512_bf16|avx512_vnni|amx_tile|amx_bf16)$' | tr '\n' ' ')"
 echo "Model:   ${synthetic:-$model}${size:+ at $size}; labels: ${labels:-stripes}; threads: $threads; runs: $runs (median)"
 [ -n "$torch_ms" ] && echo "PyTorch: $(sed -n 's/^Torch: *//p' "$logs/pytorch.log"); conv: $(sed -n 's/^Conv: *//p' "$logs/pytorch.log")"
 echo
-printf '%-8s %12s %14s  %s\n' "backend" "median ms" "vs PyTorch" "device"
+printf '%-12s %12s %14s  %s\n' "backend" "median ms" "vs PyTorch" "device"
 while IFS="$(printf '\t')" read -r b ms what; do
   if [ "$ms" = "-" ]; then
-    printf '%-8s %12s %14s  %s\n' "$b" "-" "-" "$what"
+    printf '%-12s %12s %14s  %s\n' "$b" "-" "-" "$what"
   elif [ -n "$torch_ms" ]; then
-    printf '%-8s %12s %13sx  %s\n' "$b" "$ms" "$(awk -v t="$torch_ms" -v m="$ms" 'BEGIN { printf "%.2f", t / m }')" "$what"
+    printf '%-12s %12s %13sx  %s\n' "$b" "$ms" "$(awk -v t="$torch_ms" -v m="$ms" 'BEGIN { printf "%.2f", t / m }')" "$what"
   else
-    printf '%-8s %12s %14s  %s\n' "$b" "$ms" "-" "$what"
+    printf '%-12s %12s %14s  %s\n' "$b" "$ms" "-" "$what"
   fi
 done <"$results"
-[ -n "$torch_ms" ] && printf '%-8s %12s %13sx  %s\n' "pytorch" "$torch_ms" "1.00" "training/bench_torch.py"
+[ -n "$torch_ms" ] && printf '%-12s %12s %13sx  %s\n' "pytorch" "$torch_ms" "1.00" "training/bench_torch.py"
 echo
 echo "(vs PyTorch: PyTorch's time / this time; above 1 is faster than PyTorch. Logs: $logs)"

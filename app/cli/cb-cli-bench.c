@@ -5,6 +5,7 @@
 #include "app/cli/cb-cli.h"
 
 #include "model/cb-error.h"
+#include "model/cb-npy.h"
 #include "model/cb-oasis.h"
 #include "render/cb-synthetic.h"
 
@@ -55,6 +56,7 @@ cb_cli_bench (int argc, char **argv)
   g_autofree char *size_text = NULL;
   g_autofree char *backend_text = NULL;
   g_autofree char *device = NULL;
+  g_autofree char *save_output = NULL;
   int runs = 3;
   gboolean no_profile = FALSE;
   const GOptionEntry entries[] = {
@@ -69,6 +71,8 @@ cb_cli_bench (int argc, char **argv)
     { "backend", 'b', 0, G_OPTION_ARG_STRING, &backend_text, "auto, vulkan, cpu or reference", "B" },
     { "device", 'd', 0, G_OPTION_ARG_STRING, &device, "Vulkan device index or name", "D" },
     { "no-profile", 0, 0, G_OPTION_ARG_NONE, &no_profile, "No per-op timestamps (no serialised ops)", NULL },
+    { "save-output", 0, 0, G_OPTION_ARG_FILENAME, &save_output,
+      "Write the last run's image (3×H×W floats in [-1, 1]) to PATH.npy, to compare backends or precisions", "PATH" },
     { NULL },
   };
   g_autoptr (GError) error = NULL;
@@ -189,6 +193,13 @@ cb_cli_bench (int argc, char **argv)
         return cb_cli_fail (error);
       times[r] = (g_get_monotonic_time () - t0) / 1e3;
       g_printerr ("run %d: %.1f ms\n", r + 1, times[r]);
+    }
+
+  if (save_output != NULL)
+    {
+      const guint64 shape[] = { output->c, output->h, output->w };
+      if (!cb_npy_save (save_output, 3, shape, output->data, &error))
+        return cb_cli_fail (error);
     }
 
   GArray *timings = cb_plan_get_timings (plan);

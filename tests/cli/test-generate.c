@@ -9,12 +9,14 @@
  */
 #include "model/cb-fileutil.h"
 #include "model/cb-model.h"
+#include "model/cb-npy.h"
 #include "model/cb-png.h"
 
 #include <json-glib/json-glib.h>
 
 #include <glib/gstdio.h>
 
+#include <math.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -236,6 +238,54 @@ test_default_model (gconstpointer data)
   g_assert_cmpuint (off_by_more * 1000, <=, n);
 }
 
+/* catbrush-cli bench --save-output on the tiny fixture: the CPU backend's
+ * image against the reference's; with CATBRUSH_CPU_PRECISION=bf16 (where
+ * the CPU has AVX512_BF16) close to it but not equal */
+static CbNpy *
+bench_output (const char *backend, const char *precision)
+{
+  g_autofree char *model = fixture ("tiny-model.safetensors");
+  g_autofree char *labels = fixture ("tiny-labels.png");
+  g_autofree char *dir = g_dir_make_tmp ("cb-bench-XXXXXX", NULL);
+  g_autofree char *out = g_build_filename (dir, "out.npy", NULL);
+  g_autoptr (GError) error = NULL;
+  const char *args[] = { "bench", "--model", model, "--labels",      labels, "--backend",
+                         backend, "--runs",  "1",   "--save-output", out,    NULL };
+
+  g_setenv ("CATBRUSH_CPU_PRECISION", precision, TRUE);
+  g_assert_cmpint (run_cli (args, NULL), ==, 0);
+  g_unsetenv ("CATBRUSH_CPU_PRECISION");
+  CbNpy *npy = cb_npy_load (out, &error);
+  g_assert_no_error (error);
+  g_unlink (out);
+  g_rmdir (dir);
+  g_assert_cmpuint (npy->n_dims, ==, 3);
+  g_assert_cmpuint (npy->shape[0], ==, 3);
+  return npy;
+}
+
+static double
+npy_max_diff (const CbNpy *a, const CbNpy *b)
+{
+  double worst = 0;
+  g_assert_cmpmem (a->shape, sizeof a->shape, b->shape, sizeof b->shape);
+  for (guint64 i = 0; i < cb_npy_n_elements (a); i++)
+    worst = MAX (worst, fabs ((double)a->data[i] - b->data[i]));
+  return worst;
+}
+
+static void
+test_bench_output (void)
+{
+  g_autoptr (CbNpy) ref = bench_output ("reference", "fp32");
+  g_autoptr (CbNpy) cpu = bench_output ("cpu", "fp32");
+  g_autoptr (CbNpy) bf16 = bench_output ("cpu", "bf16");
+  g_assert_cmpfloat (npy_max_diff (cpu, ref), <, 1e-4);
+  double d = npy_max_diff (bf16, ref);
+  g_test_message ("bf16 run: max difference %g from the reference", d);
+  g_assert_cmpfloat (d, <, 0.05);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -245,6 +295,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/cli/generate/noise-vector", "vector", test_noise_file);
   g_test_add_data_func ("/cli/generate/noise-map", "map", test_noise_file);
   g_test_add_func ("/cli/generate/bad-input", test_bad_input);
+  g_test_add_func ("/cli/bench/save-output", test_bench_output);
   g_test_add_data_func ("/cli/generate/default-model/cpu", "cpu", test_default_model);
   g_test_add_data_func ("/cli/generate/default-model/vulkan", "vulkan", test_default_model);
   return g_test_run ();

@@ -4,8 +4,8 @@
  * SPADE constant regions against the dense paths and the reference, on
  * label maps with many boundaries and with large regions; the tiny fixture
  * generator; repeated runs and thread counts give identical bits. Run once
- * with the AVX2 kernels (where the CPU has them) and once with
- * CATBRUSH_CPU_ISA=generic.
+ * per kernel set (CATBRUSH_CPU_ISA=avx512, avx2, portable); a set the CPU
+ * lacks skips (exit status 77).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -14,6 +14,7 @@
 #include "model/cb-oasis.h"
 #include "render/cb-backend.h"
 #include "render/cb-cpu-backend.h"
+#include "render/cb-cpu-bf16.h"
 #include "render/cb-cpu-conv.h"
 
 #include <math.h>
@@ -230,6 +231,8 @@ test_conv_shapes (void)
     /* large enough for input-channel blocks (cb_cpu_conv_chunk) */
     { 40, 7, 64, 64 },
     { 70, 13, 50, 47 },
+    /* channel blocks with several panels and a tail at either panel height */
+    { 36, 35, 40, 44 },
   };
   g_autoptr (GRand) rand = g_rand_new_with_seed (3);
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -540,6 +543,148 @@ fixture_path (const char *name)
   return g_build_filename (src, "tests", "fixtures", name, NULL);
 }
 
+/* bf16 convolutions against their reference twin: the reference on inputs
+ * (after act_in) and weights rounded to bf16, accumulated in double. */
+static void
+bf16_conv_case (GRand *rand, guint cin, guint cout, guint h, guint w, guint k, CbActivation act_in, CbActivation act)
+{
+  g_autoptr (CbGraph) graph = cb_graph_new ();
+  double scale = 1.0 / sqrt ((double)cin * k * k);
+  g_autoptr (CbTensor) x = random_tensor (rand, cin, h, w, -1, 1);
+  g_autoptr (CbTensor) wt = random_tensor (rand, 1, cout, cin * k * k, -scale, scale);
+  g_autoptr (CbTensor) bias = random_tensor (rand, 1, 1, cout, -0.5, 0.5);
+  CbOp op;
+
+  cb_op_init (&op, CB_OP_CONV2D, "conv");
+  op.kernel = k;
+  op.act = act;
+  op.act_in = act_in;
+  op.slope = 0.2f;
+  op.n_inputs = 3;
+  op.inputs[0] = cb_graph_add_input (graph, "x", cin, h, w);
+  op.inputs[1]
+    = cb_graph_add_const (graph, "w", 1, cout, cin * k * k, g_memdup2 (wt->data, cb_tensor_n_elements (wt) * 4));
+  op.inputs[2] = cb_graph_add_const (graph, "b", 1, 1, cout, g_memdup2 (bias->data, cout * 4));
+  op.output = cb_graph_add_temp (graph, "out", cout, h, w);
+  cb_graph_add_op (graph, &op);
+  CbCpuOptions options = { .bf16 = TRUE };
+  CbTensor *inputs[] = { x };
+  g_autoptr (CbTensor) got = run_cpu (graph, inputs, 1, &options, NULL, NULL);
+
+  g_autoptr (CbTensor) ref = cb_tensor_new (cout, h, w);
+  gsize hw = (gsize)h * w;
+  double num = 0, den = 0;
+  for (guint co = 0; co < cout; co++)
+    for (guint y = 0; y < h; y++)
+      for (guint xx = 0; xx < w; xx++)
+        {
+          double sum = bias->data[co];
+          for (guint ci = 0; ci < cin; ci++)
+            for (guint t = 0; t < k * k; t++)
+              {
+                gint sy = (gint)y + (gint)(t / k) - (gint)(k / 2), sx = (gint)xx + (gint)(t % k) - (gint)(k / 2);
+                if (sy < 0 || sy >= (gint)h || sx < 0 || sx >= (gint)w)
+                  continue;
+                float a = cb_activate (act_in, op.slope, x->data[ci * hw + (gsize)sy * w + sx]);
+                sum += (double)cb_cpu_bf16_round (a) * cb_cpu_bf16_round (wt->data[((gsize)co * cin + ci) * k * k + t]);
+              }
+          float r = cb_activate (act, op.slope, (float)sum);
+          float g = got->data[co * hw + (gsize)y * w + xx];
+          ref->data[co * hw + (gsize)y * w + xx] = r;
+          num += ((double)g - r) * ((double)g - r);
+          den += (double)r * r;
+        }
+  g_autofree char *what
+    = g_strdup_printf ("bf16 conv %u->%u %ux%u k%u act_in %d act %d", cin, cout, h, w, k, act_in, act);
+  check_close (got, ref, what);
+  /* and closer than the check above asks: only the order of the sums differs */
+  g_assert_cmpfloat (sqrt (num / MAX (den, 1e-30)), <, 1e-5);
+}
+
+static void
+test_conv_bf16 (void)
+{
+  if (!cb_cpu_bf16_supported ())
+    {
+      /* asked for anyway: a clear error, no silent fp32 */
+      g_autoptr (CbGraph) graph = cb_graph_new ();
+      guint in = cb_graph_add_input (graph, "x", 1, 2, 2);
+      graph->output = in;
+      CbCpuOptions options = { .bf16 = TRUE };
+      g_autoptr (GError) error = NULL;
+      g_autoptr (CbCpuPlan) plan = cb_cpu_plan_new (graph, &options, &error);
+      g_assert_null (plan);
+      g_assert_error (error, CB_ERROR, CB_ERROR_UNSUPPORTED);
+      g_assert_nonnull (strstr (error->message, "CATBRUSH_CPU_PRECISION"));
+      g_test_skip ("no AVX512_BF16 kernels in use");
+      return;
+    }
+  static const guint cases[][4] = {
+    /* cin, cout, h, w: odd channel counts (a pair with zero), panel and tile tails */
+    { 1, 1, 1, 1 },
+    { 1, 3, 7, 5 },
+    { 3, 17, 13, 11 },
+    { 16, 16, 8, 8 },
+    { 7, 33, 9, 20 },
+    { 40, 5, 17, 31 },
+    /* large enough for blocks of input pairs (cb_cpu_conv_bf16_chunk), with an odd channel */
+    { 41, 20, 64, 64 },
+  };
+  g_autoptr (GRand) rand = g_rand_new_with_seed (23);
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    for (guint k = 1; k <= 3; k += 2)
+      bf16_conv_case (rand, cases[i][0], cases[i][1], cases[i][2], cases[i][3], k, CB_ACT_NONE, CB_ACT_NONE);
+  for (int act_in = CB_ACT_NONE; act_in <= CB_ACT_TANH; act_in++)
+    for (int act = CB_ACT_NONE; act <= CB_ACT_TANH; act++)
+      bf16_conv_case (rand, 5, 6, 7, 19, 3, act_in, act);
+  g_assert_cmpfloat (cb_cpu_bf16_round (1.0f + 1.0f / 256.0f), ==, 1.0f); /* a tie: to even */
+  g_assert_cmpfloat (cb_cpu_bf16_round (1.0f + 3.0f / 256.0f), ==, 1.0f + 4.0f / 256.0f);
+  g_assert_true (isnan (cb_cpu_bf16_round (NAN)));
+}
+
+/* The SPADE boundary GEMM in bf16 against its twin: K rows of NR pixels per
+ * group, paired along K, times [cout][K] weights, on random inputs */
+static void
+test_gemm_groups_bf16 (void)
+{
+  if (!cb_cpu_bf16_supported ())
+    {
+      g_test_skip ("no AVX512_BF16 kernels in use");
+      return;
+    }
+  static const guint cases[][3] = { { 9, 1, 1 }, { 27, 17, 2 }, { 145, 40, 3 } }; /* K (odd), cout, groups */
+  g_autoptr (GRand) rand = g_rand_new_with_seed (29);
+  for (gsize c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      guint kk = cases[c][0], cout = cases[c][1], n_groups = cases[c][2], n_pix = n_groups * CB_CPU_NR;
+      g_autofree float *in = random_data (rand, (gsize)n_groups * kk * CB_CPU_NR, -1, 1);
+      g_autofree float *w = random_data (rand, (gsize)cout * kk, -0.2, 0.2);
+      g_autofree float *bias = random_data (rand, cout, -0.5, 0.5);
+      g_autofree guint32 *pairs = g_new (guint32, (gsize)n_groups * ((kk + 1) / 2) * CB_CPU_NR);
+      g_autofree gint32 *pix = g_new (gint32, n_pix);
+      g_autofree float *out = g_new0 (float, (gsize)cout *n_pix);
+      CbCpuConvBf16 cw;
+      /* pixels out of order, as a boundary list may be */
+      for (guint i = 0; i < n_pix; i++)
+        pix[i] = (gint32)((i * 7) % n_pix);
+      cb_cpu_conv_bf16_init (&cw, w, bias, cout, kk, 1);
+      cb_cpu_pack_groups_bf16 (in, kk, n_groups, pairs);
+      for (guint p = 0; p < cw.n_panels; p++)
+        cb_cpu_gemm_groups_bf16 (&cw, pairs, n_groups, p, pix, out, n_pix, CB_ACT_NONE, 0.0f);
+      for (guint co = 0; co < cout; co++)
+        for (guint i = 0; i < n_pix; i++)
+          {
+            guint gi = i / CB_CPU_NR, j = i % CB_CPU_NR;
+            double sum = bias[co];
+            for (guint k = 0; k < kk; k++)
+              sum += (double)cb_cpu_bf16_round (in[((gsize)gi * kk + k) * CB_CPU_NR + j])
+                     * cb_cpu_bf16_round (w[(gsize)co * kk + k]);
+            g_assert_cmpfloat (fabs (out[(gsize)co * n_pix + pix[i]] - sum), <, 1e-5 * (1 + fabs (sum)));
+          }
+      cb_cpu_conv_bf16_clear (&cw);
+    }
+}
+
 /* The tiny fixture generator: every path against the reference, on the
  * fixture's label map and on a noisy one. */
 static void
@@ -578,6 +723,18 @@ test_tiny_generator (void)
   inputs[0] = noisy;
   check_paths (graph, inputs, n_spade + 1, n_spade, "tiny generator, noisy labels");
 
+  /* bf16: within what its rounding explains of the fp32 reference */
+  if (cb_cpu_bf16_supported ())
+    {
+      CbCpuOptions options = { .bf16 = TRUE };
+      g_autoptr (CbTensor) ref16 = cb_graph_run_reference (graph, inputs, 2, &error);
+      g_autoptr (CbTensor) got16 = run_cpu (graph, inputs, 2, &options, NULL, NULL);
+      double err = cb_tensor_rel_error (got16, ref16);
+      g_test_message ("tiny generator in bf16: relative error %g", err);
+      g_assert_cmpfloat (err, >, 0.0);
+      g_assert_cmpfloat (err, <, 2e-2);
+    }
+
   /* through the backend front too */
   g_autoptr (CbBackend) backend = cb_backend_new (CB_BACKEND_CPU, NULL, &error);
   g_assert_no_error (error);
@@ -600,11 +757,23 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  const char *want = g_getenv ("CATBRUSH_CPU_ISA");
+  if (want != NULL
+      && ((g_str_equal (want, "avx512") && cb_cpu_isa_supported () < CB_CPU_ISA_AVX512)
+          || (g_str_equal (want, "avx2") && cb_cpu_isa_supported () < CB_CPU_ISA_AVX2)))
+    {
+      g_print ("1..0 # SKIP this CPU has no %s\n", want);
+      return 77;
+    }
   g_test_message ("kernels: %s", cb_cpu_isa ());
+  if (want != NULL)
+    g_assert_cmpstr (cb_cpu_isa (), ==, g_str_equal (want, "generic") ? "portable" : want);
   g_test_add_func ("/cpu/embed", test_embed);
   g_test_add_func ("/cpu/resize", test_resize);
   g_test_add_func ("/cpu/conv-shapes", test_conv_shapes);
   g_test_add_func ("/cpu/conv-activations", test_conv_activations);
+  g_test_add_func ("/cpu/conv-bf16", test_conv_bf16);
+  g_test_add_func ("/cpu/gemm-groups-bf16", test_gemm_groups_bf16);
   g_test_add_func ("/cpu/spade-norm", test_spade_norm);
   g_test_add_func ("/cpu/add-activation", test_add_activation);
   g_test_add_func ("/cpu/pool-concat", test_pool_concat);
