@@ -67,6 +67,7 @@ struct _CbVkPlan
   CbVkBuffer *upload, *readback;
   VkDescriptorPool pool;
   VkDescriptorSet *sets;
+  VkCommandPool cmd_pool; /* the plan's own: reset as a whole to re-record cmd */
   VkCommandBuffer cmd;
   VkQueryPool queries;
   gboolean conv_tiled; /* conv2d_tiled.comp; CATBRUSH_VK_CONV=simple: conv2d.comp */
@@ -616,11 +617,25 @@ record (CbVkPlan *plan, GError **error)
   const VkAccessFlags tw = VK_ACCESS_TRANSFER_WRITE_BIT, trd = VK_ACCESS_TRANSFER_READ_BIT;
   gboolean profile = plan->profiling && plan->queries != VK_NULL_HANDLE;
 
+  if (plan->cmd_pool == VK_NULL_HANDLE)
+    {
+      VkCommandPoolCreateInfo pool_info = {
+        .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+        .queueFamilyIndex = dev->queue_family,
+      };
+      if (!cb_vk_check (vk->vkCreateCommandPool (dev->device, &pool_info, NULL, &plan->cmd_pool),
+                        "Creating a command pool", error))
+        return FALSE;
+    }
+  /* re-recording (profiling on or off): reset the whole pool, not the buffer */
+  if (plan->cmd != VK_NULL_HANDLE
+      && !cb_vk_check (vk->vkResetCommandPool (dev->device, plan->cmd_pool, 0), "Resetting a command pool", error))
+    return FALSE;
   if (plan->cmd == VK_NULL_HANDLE)
     {
       VkCommandBufferAllocateInfo alloc = {
         .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
-        .commandPool = dev->cmd_pool,
+        .commandPool = plan->cmd_pool,
         .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
         .commandBufferCount = 1,
       };
@@ -629,7 +644,6 @@ record (CbVkPlan *plan, GError **error)
         return FALSE;
     }
   VkCommandBufferBeginInfo begin = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO };
-  /* vkBeginCommandBuffer resets it (the pool allows it) when re-recording */
   if (!cb_vk_check (vk->vkBeginCommandBuffer (plan->cmd, &begin), "Recording the forward pass", error))
     return FALSE;
 
@@ -808,8 +822,8 @@ cb_vk_plan_free (CbVkPlan *plan)
     return;
   dev = plan->dev;
   dev->vk->vkDeviceWaitIdle (dev->device);
-  if (plan->cmd != VK_NULL_HANDLE)
-    dev->vk->vkFreeCommandBuffers (dev->device, dev->cmd_pool, 1, &plan->cmd);
+  if (plan->cmd_pool != VK_NULL_HANDLE)
+    dev->vk->vkDestroyCommandPool (dev->device, plan->cmd_pool, NULL); /* frees cmd */
   if (plan->queries != VK_NULL_HANDLE)
     dev->vk->vkDestroyQueryPool (dev->device, plan->queries, NULL);
   if (plan->pool != VK_NULL_HANDLE)

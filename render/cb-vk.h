@@ -20,7 +20,8 @@ G_BEGIN_DECLS
 
 /* clang-format off */
 #define CB_VK_GLOBAL_FUNCS(X) \
-  X (vkCreateInstance) X (vkEnumerateInstanceLayerProperties) X (vkEnumerateInstanceExtensionProperties)
+  X (vkCreateInstance) X (vkEnumerateInstanceLayerProperties) X (vkEnumerateInstanceExtensionProperties) \
+  X (vkEnumerateInstanceVersion)
 
 #define CB_VK_INSTANCE_FUNCS(X) \
   X (vkDestroyInstance) X (vkEnumeratePhysicalDevices) X (vkGetPhysicalDeviceProperties) \
@@ -39,7 +40,7 @@ G_BEGIN_DECLS
   X (vkDestroyDescriptorSetLayout) X (vkCreatePipelineLayout) X (vkDestroyPipelineLayout) \
   X (vkCreateComputePipelines) X (vkDestroyPipeline) X (vkCreatePipelineCache) X (vkDestroyPipelineCache) \
   X (vkGetPipelineCacheData) X (vkCreateDescriptorPool) X (vkDestroyDescriptorPool) \
-  X (vkAllocateDescriptorSets) X (vkUpdateDescriptorSets) X (vkCreateCommandPool) X (vkDestroyCommandPool) \
+  X (vkAllocateDescriptorSets) X (vkUpdateDescriptorSets) X (vkCreateCommandPool) X (vkDestroyCommandPool) X (vkResetCommandPool) \
   X (vkAllocateCommandBuffers) X (vkFreeCommandBuffers) X (vkBeginCommandBuffer) X (vkEndCommandBuffer) \
   X (vkCmdBindPipeline) X (vkCmdBindDescriptorSets) X (vkCmdPushConstants) X (vkCmdDispatch) \
   X (vkCmdPipelineBarrier) X (vkCmdCopyBuffer) X (vkCmdWriteTimestamp) X (vkCmdResetQueryPool) \
@@ -74,7 +75,9 @@ typedef struct
   CbVkFuncs vk;
   VkInstance instance;
   VkDebugUtilsMessengerEXT messenger;
+  guint32 api_version; /* min (loader, 1.3): what the features we chain need */
   gboolean validation;
+  gboolean messages_expected; /* a test that provokes messages: no critical */
   GMutex lock;
   GPtrArray *messages; /* char *, under lock */
 } CbVkInstance;
@@ -82,8 +85,9 @@ typedef struct
 /* cb-vk-device.c */
 CbVkInstance *cb_vk_instance_new (GError **error);
 void cb_vk_instance_free (CbVkInstance *inst);
-/* Fails (CB_ERROR_DEVICE, every message printed to stderr) when the
- * validation layer said anything since the last call; clears the messages. */
+/* Fails (CB_ERROR_DEVICE, every message a g_critical: fatal in the tests)
+ * when the validation layer said anything since the last call; clears the
+ * messages. */
 gboolean cb_vk_instance_check_messages (CbVkInstance *inst, const char *during, GError **error);
 /* Describes every physical device (array of CbDeviceInfo); sets *chosen to the index one would get. */
 GArray *cb_vk_instance_list_devices (CbVkInstance *inst, const char *request, int *chosen, GError **error);
@@ -100,11 +104,12 @@ typedef struct
   guint queue_family;
   VkDevice device;
   VkQueue queue;
-  VkCommandPool cmd_pool;
+  VkCommandPool cmd_pool; /* one-time command buffers (uploads); a plan has its own pool */
   VkFence fence;
   gboolean timestamps; /* the queue can write timestamps */
   guint64 timestamp_mask;
-  gboolean fp16_storage, fp16_arith; /* supported by the device; plans use 16-bit storage */
+  gboolean fp16_storage; /* 16-bit storage enabled: plans may store fp16 */
+  gboolean fp16_arith;   /* shaderFloat16 supported (not enabled: the shaders compute in float) */
   VkPipelineCache pipeline_cache;
   char *pipeline_cache_path;
   gsize pipeline_cache_loaded_size;
