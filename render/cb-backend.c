@@ -268,6 +268,12 @@ cb_plan_get_device_memory (const CbPlan *plan)
   return plan->vk != NULL ? cb_vk_plan_get_device_memory (plan->vk) : 0;
 }
 
+gboolean
+cb_plan_is_fp16 (const CbPlan *plan)
+{
+  return plan->vk != NULL && cb_vk_plan_is_fp16 (plan->vk);
+}
+
 CbBackendFault
 cb_backend_take_fault (CbBackend *backend)
 {

@@ -52,6 +52,8 @@ gboolean cb_plan_run (CbPlan *plan, CbTensor *const *inputs, guint n_inputs, CbT
 void cb_plan_set_profiling (CbPlan *plan, gboolean enable);
 GArray *cb_plan_get_timings (CbPlan *plan);
 guint64 cb_plan_get_device_memory (const CbPlan *plan);
+/* Whether the plan stores values as fp16 (Vulkan, docs/PERFORMANCE.md). */
+gboolean cb_plan_is_fp16 (const CbPlan *plan);
 
 /* Device faults (docs/RELIABILITY.md): what the last failure of prepare or
  * run on a Vulkan device was, so that a caller can retry or fall back. */

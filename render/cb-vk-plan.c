@@ -11,7 +11,10 @@
  * fp16 storage (DESIGN §6): where the device has 16-bit storage, values are
  * stored as float16 and every shader (NAME_f16.spv) loads them into float
  * and accumulates in float. Label rows (exact integers) and packed RGBA8
- * stay 32-bit; the host converts inputs, constants and the output.
+ * stay 32-bit, and so do SPADE's inputs with a wide range: gamma and beta
+ * (written by NAME_f16o32 convolutions) and the batch-norm statistics
+ * (docs/PERFORMANCE.md, fp16). The host converts inputs, constants and the
+ * output.
  * CATBRUSH_FP16=0/1 overrides the default: fp16 on GPUs that support it,
  * fp32 on CPU devices (lavapipe: no gain, it converts in software).
  *
@@ -93,23 +96,47 @@ value_bytes (const CbValue *v, const guint8 *elem, guint id)
 }
 
 /* Per value: 4 bytes, or 2 in fp16 mode except label rows (embed's first
- * input: exact integers) and packed RGBA8 (to_rgba8's output). */
+ * input: exact integers), packed RGBA8 (to_rgba8's output) and SPADE's
+ * gamma, beta, mean and var. NULL when a value kept in fp32 is written or
+ * read by an op with no shader for that mix: the plan then runs in fp32. */
 static guint8 *
 element_sizes (const CbGraph *graph, gboolean fp16)
 {
   guint n = graph->values->len;
-  guint8 *elem = g_new (guint8, MAX (n, 1));
+  g_autofree guint8 *elem = g_new (guint8, MAX (n, 1));
 
   memset (elem, fp16 ? 2 : 4, MAX (n, 1));
-  for (guint i = 0; fp16 && i < graph->ops->len; i++)
+  if (!fp16)
+    return g_steal_pointer (&elem);
+  for (guint i = 0; i < graph->ops->len; i++)
     {
       const CbOp *op = cb_graph_op (graph, i);
       if (op->kind == CB_OP_EMBED && op->n_inputs > 0)
         elem[op->inputs[0]] = 4;
       if (op->kind == CB_OP_TO_RGBA8)
         elem[op->output] = 4;
+      for (guint k = 1; op->kind == CB_OP_SPADE_NORM && k < MIN (op->n_inputs, 5u); k++)
+        if (op->inputs[k] != CB_NO_VALUE)
+          elem[op->inputs[k]] = 4;
     }
-  return elem;
+  /* a kept value must come from a convolution (the _f16o32 shaders), the
+   * host (input, constant), and go to SPADE's float bindings only */
+  for (guint i = 0; i < graph->ops->len; i++)
+    {
+      const CbOp *op = cb_graph_op (graph, i);
+      if (op->kind == CB_OP_SPADE_NORM || op->kind == CB_OP_TO_RGBA8)
+        {
+          if (op->kind == CB_OP_SPADE_NORM && op->n_inputs > 0 && elem[op->inputs[0]] != 2)
+            return NULL;
+          continue;
+        }
+      for (guint k = 0; k < op->n_inputs; k++)
+        if (op->inputs[k] != CB_NO_VALUE && elem[op->inputs[k]] == 4 && !(op->kind == CB_OP_EMBED && k == 0))
+          return NULL;
+      if (elem[op->output] == 4 && op->kind != CB_OP_CONV2D)
+        return NULL;
+    }
+  return g_steal_pointer (&elem);
 }
 
 /* n floats to storage of elem bytes each */
@@ -743,6 +770,12 @@ cb_vk_plan_new (CbVkDevice *dev, const CbGraph *graph, GError **error)
   plan->conv_tiled = g_strcmp0 (g_getenv ("CATBRUSH_VK_CONV"), "simple") != 0;
   plan->fp16 = cb_vk_plan_default_fp16 (dev);
   plan->elem = element_sizes (graph, plan->fp16);
+  if (plan->elem == NULL)
+    {
+      g_debug ("This graph keeps fp32 values no fp16 shader can take; it runs in fp32");
+      plan->fp16 = FALSE;
+      plan->elem = element_sizes (graph, FALSE);
+    }
 
   for (guint v = 0; v < plan->n_values; v++)
     {
@@ -793,7 +826,12 @@ cb_vk_plan_new (CbVkDevice *dev, const CbGraph *graph, GError **error)
     {
       if (!setup_op (plan, graph, i, &local))
         goto fail;
-      g_autofree char *shader = g_strconcat (plan->ops[i].shader, plan->fp16 ? "_f16" : "", NULL);
+      const CbOp *op = cb_graph_op (graph, i);
+      /* a convolution writing a value kept in fp32 (gamma, beta): float output */
+      const char *variant = !plan->fp16                                               ? ""
+                            : op->kind == CB_OP_CONV2D && plan->elem[op->output] == 4 ? "_f16o32"
+                                                                                      : "_f16";
+      g_autofree char *shader = g_strconcat (plan->ops[i].shader, variant, NULL);
       plan->pipelines[i] = cb_vk_pipelines_get (dev, dev->pipelines, shader, &plan->ops[i].spec, &local);
       if (plan->pipelines[i] == VK_NULL_HANDLE)
         goto fail;
