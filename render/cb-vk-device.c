@@ -384,20 +384,35 @@ device_type (VkPhysicalDeviceType type)
     }
 }
 
+int
+cb_vk_choose_queue_family (const VkQueueFamilyProperties *fams, guint n)
+{
+  int best = -1, best_score = -1;
+
+  /* a compute-only family first: on GPUs it is the asynchronous compute
+   * engine, which the desktop's graphics work does not queue on; then one
+   * that can write timestamps (profiling) */
+  for (guint i = 0; i < n; i++)
+    {
+      if (!(fams[i].queueFlags & VK_QUEUE_COMPUTE_BIT) || fams[i].queueCount == 0)
+        continue;
+      int score = ((fams[i].queueFlags & VK_QUEUE_GRAPHICS_BIT) ? 0 : 2) + (fams[i].timestampValidBits > 0 ? 1 : 0);
+      if (score > best_score)
+        best = (int)i, best_score = score;
+    }
+  return best;
+}
+
 static int
 find_compute_family (CbVkFuncs *vk, VkPhysicalDevice phys, gboolean *timestamps)
 {
   guint32 n = 0;
-  int best = -1;
+  int best;
 
   vk->vkGetPhysicalDeviceQueueFamilyProperties (phys, &n, NULL);
   g_autofree VkQueueFamilyProperties *fams = g_new0 (VkQueueFamilyProperties, MAX (n, 1));
   vk->vkGetPhysicalDeviceQueueFamilyProperties (phys, &n, fams);
-  /* any compute family; one that can write timestamps is better */
-  for (guint32 i = 0; i < n; i++)
-    if ((fams[i].queueFlags & VK_QUEUE_COMPUTE_BIT) && fams[i].queueCount > 0
-        && (best < 0 || (fams[best].timestampValidBits == 0 && fams[i].timestampValidBits > 0)))
-      best = (int)i;
+  best = cb_vk_choose_queue_family (fams, n);
   if (timestamps != NULL)
     *timestamps = best >= 0 && fams[best].timestampValidBits > 0;
   return best;
@@ -708,8 +723,10 @@ has_device_extension (CbVkFuncs *vk, VkPhysicalDevice phys, const char *name)
   return found;
 }
 
-CbVkDevice *
-cb_vk_device_new (const char *request, GError **error)
+static void device_destroy (CbVkDevice *dev);
+
+static CbVkDevice *
+device_create (const char *request, GError **error)
 {
   g_autofree VkPhysicalDevice *physs = NULL;
   CbVkInstance *inst = cb_vk_instance_new (error);
@@ -735,6 +752,8 @@ cb_vk_device_new (const char *request, GError **error)
   const CbDeviceInfo *info = &g_array_index (infos, CbDeviceInfo, chosen);
 
   dev = g_new0 (CbVkDevice, 1);
+  dev->ref_count = 1;
+  g_rec_mutex_init (&dev->lock);
   dev->request = g_strdup (request);
   dev->inst = inst;
   dev->vk = &inst->vk;
@@ -795,7 +814,7 @@ cb_vk_device_new (const char *request, GError **error)
                     error))
     {
       dev->device = VK_NULL_HANDLE;
-      cb_vk_device_free (dev);
+      device_destroy (dev);
       return NULL;
     }
   cb_vk_load_device (dev->vk, dev->device);
@@ -812,24 +831,94 @@ cb_vk_device_new (const char *request, GError **error)
                     "Creating a command pool", error)
       || !cb_vk_check (dev->vk->vkCreateFence (dev->device, &fence_info, NULL, &dev->fence), "Creating a fence", error))
     {
-      cb_vk_device_free (dev);
+      device_destroy (dev);
       return NULL;
     }
   load_pipeline_cache (dev);
   dev->pipelines = cb_vk_pipelines_new (dev, error);
   if (dev->pipelines == NULL || !cb_vk_instance_check_messages (inst, "device creation", error))
     {
-      cb_vk_device_free (dev);
+      device_destroy (dev);
       return NULL;
     }
+  return dev;
+}
+
+/* One VkDevice per physical device and process (windows, the model worker
+ * and the import dialog each make a backend): not owned, under shared_lock. */
+static GMutex shared_lock;
+static GPtrArray *shared_devices;
+
+/* A live, not lost, device that request resolves to, with a new reference. */
+static CbVkDevice *
+find_shared (const char *request)
+{
+  for (guint i = 0; shared_devices != NULL && i < shared_devices->len; i++)
+    {
+      CbVkDevice *dev = shared_devices->pdata[i];
+      g_autofree VkPhysicalDevice *physs = NULL;
+
+      if (g_atomic_int_get (&dev->lost))
+        continue;
+      g_autoptr (GArray) infos = enumerate (dev->inst, &physs, NULL);
+      int chosen = infos != NULL ? choose_device (infos, request, NULL) : -1;
+      if (chosen >= 0 && physs[chosen] == dev->phys)
+        {
+          dev->ref_count++;
+          return dev;
+        }
+    }
+  return NULL;
+}
+
+CbVkDevice *
+cb_vk_device_new (const char *request, GError **error)
+{
+  CbVkDevice *dev;
+
+  g_mutex_lock (&shared_lock);
+  dev = find_shared (request);
+  if (dev == NULL && (dev = device_create (request, error)) != NULL)
+    {
+      if (shared_devices == NULL)
+        shared_devices = g_ptr_array_new ();
+      g_ptr_array_add (shared_devices, dev);
+    }
+  g_mutex_unlock (&shared_lock);
   return dev;
 }
 
 void
 cb_vk_device_free (CbVkDevice *dev)
 {
+  gboolean last;
+
   if (dev == NULL)
     return;
+  g_mutex_lock (&shared_lock);
+  last = --dev->ref_count == 0;
+  if (last)
+    g_ptr_array_remove (shared_devices, dev);
+  g_mutex_unlock (&shared_lock);
+  if (last)
+    device_destroy (dev);
+}
+
+void
+cb_vk_device_lock (CbVkDevice *dev)
+{
+  g_rec_mutex_lock (&dev->lock);
+}
+
+void
+cb_vk_device_unlock (CbVkDevice *dev)
+{
+  g_rec_mutex_unlock (&dev->lock);
+}
+
+static void
+device_destroy (CbVkDevice *dev)
+{
   if (dev->device != VK_NULL_HANDLE)
     {
       dev->vk->vkDeviceWaitIdle (dev->device);
@@ -850,6 +939,7 @@ cb_vk_device_free (CbVkDevice *dev)
   g_free (dev->pipeline_cache_path);
   g_free (dev->description);
   g_free (dev->request);
+  g_rec_mutex_clear (&dev->lock);
   g_free (dev);
 }
 
@@ -883,7 +973,7 @@ void
 cb_vk_device_note_result (CbVkDevice *dev, VkResult result)
 {
   if (result == VK_ERROR_DEVICE_LOST)
-    dev->lost = TRUE;
+    g_atomic_int_set (&dev->lost, TRUE);
   if (result == VK_ERROR_DEVICE_LOST || result == VK_ERROR_OUT_OF_DEVICE_MEMORY
       || result == VK_ERROR_OUT_OF_HOST_MEMORY)
     dev->last_fault = result;
@@ -901,7 +991,7 @@ cb_vk_device_submit (CbVkDevice *dev, VkCommandBuffer cmd, const char *what, GEr
   VkResult res;
 
   /* a lost device stays lost (as drivers report it): nothing more runs on it */
-  if (dev->lost)
+  if (g_atomic_int_get (&dev->lost))
     res = VK_ERROR_DEVICE_LOST;
   else if ((res = vk->vkResetFences (dev->device, 1, &dev->fence)) == VK_SUCCESS
            && (res = cb_vk_fault_on_submit ()) == VK_SUCCESS

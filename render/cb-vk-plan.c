@@ -743,8 +743,10 @@ cb_vk_plan_is_fp16 (const CbVkPlan *plan)
   return plan->fp16;
 }
 
-CbVkPlan *
-cb_vk_plan_new (CbVkDevice *dev, const CbGraph *graph, GError **error)
+static void plan_free_locked (CbVkPlan *plan);
+
+static CbVkPlan *
+plan_new_locked (CbVkDevice *dev, const CbGraph *graph, GError **error)
 {
   g_autoptr (GError) local = NULL;
   const VkPhysicalDeviceLimits *limits = &dev->props.limits;
@@ -845,20 +847,17 @@ cb_vk_plan_new (CbVkDevice *dev, const CbGraph *graph, GError **error)
 
 fail:
   g_propagate_error (error, g_steal_pointer (&local));
-  cb_vk_plan_free (plan);
+  plan_free_locked (plan);
   /* a failed prepare may have been caused by, or caused, validation messages */
   cb_vk_instance_check_messages (dev->inst, "prepare", NULL);
   return NULL;
 }
 
-void
-cb_vk_plan_free (CbVkPlan *plan)
+static void
+plan_free_locked (CbVkPlan *plan)
 {
-  CbVkDevice *dev;
+  CbVkDevice *dev = plan->dev;
 
-  if (plan == NULL)
-    return;
-  dev = plan->dev;
   dev->vk->vkDeviceWaitIdle (dev->device);
   if (plan->cmd_pool != VK_NULL_HANDLE)
     dev->vk->vkDestroyCommandPool (dev->device, plan->cmd_pool, NULL); /* frees cmd */
@@ -884,8 +883,8 @@ cb_vk_plan_free (CbVkPlan *plan)
   g_free (plan);
 }
 
-gboolean
-cb_vk_plan_run (CbVkPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTensor *output, GError **error)
+static gboolean
+plan_run_locked (CbVkPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTensor *output, GError **error)
 {
   CbVkDevice *dev = plan->dev;
   CbVkFuncs *vk = dev->vk;
@@ -953,8 +952,8 @@ cb_vk_plan_run (CbVkPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTenso
   return ok;
 }
 
-gboolean
-cb_vk_plan_set_profiling (CbVkPlan *plan, gboolean enable, GError **error)
+static gboolean
+plan_set_profiling_locked (CbVkPlan *plan, gboolean enable, GError **error)
 {
   CbVkDevice *dev = plan->dev;
 
@@ -989,4 +988,44 @@ guint64
 cb_vk_plan_get_device_memory (const CbVkPlan *plan)
 {
   return plan->device_memory;
+}
+
+/* The device is shared by every backend of the process (its threads):
+ * each plan call holds its lock. */
+CbVkPlan *
+cb_vk_plan_new (CbVkDevice *dev, const CbGraph *graph, GError **error)
+{
+  cb_vk_device_lock (dev);
+  CbVkPlan *plan = plan_new_locked (dev, graph, error);
+  cb_vk_device_unlock (dev);
+  return plan;
+}
+
+void
+cb_vk_plan_free (CbVkPlan *plan)
+{
+  if (plan == NULL)
+    return;
+  CbVkDevice *dev = plan->dev;
+  cb_vk_device_lock (dev);
+  plan_free_locked (plan);
+  cb_vk_device_unlock (dev);
+}
+
+gboolean
+cb_vk_plan_run (CbVkPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTensor *output, GError **error)
+{
+  cb_vk_device_lock (plan->dev);
+  gboolean ok = plan_run_locked (plan, inputs, n_inputs, output, error);
+  cb_vk_device_unlock (plan->dev);
+  return ok;
+}
+
+gboolean
+cb_vk_plan_set_profiling (CbVkPlan *plan, gboolean enable, GError **error)
+{
+  cb_vk_device_lock (plan->dev);
+  gboolean ok = plan_set_profiling_locked (plan, enable, error);
+  cb_vk_device_unlock (plan->dev);
+  return ok;
 }

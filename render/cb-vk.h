@@ -94,8 +94,18 @@ GArray *cb_vk_instance_list_devices (CbVkInstance *inst, const char *request, in
 
 typedef struct _CbVkPipelines CbVkPipelines;
 
+/* The queue family to use: compute, preferably compute-only (a GPU's
+ * asynchronous compute engine), then with timestamps; -1 if none. */
+int cb_vk_choose_queue_family (const VkQueueFamilyProperties *fams, guint n);
+
+/* One per physical device and process, shared (refcounted) by every
+ * backend that asks for it. The queue, the command pool, the fence, the
+ * pipelines and the allocation counters are used under lock: the plan's
+ * functions take it. */
 typedef struct
 {
+  int ref_count; /* under cb-vk-device.c's shared_lock */
+  GRecMutex lock;
   CbVkInstance *inst;
   CbVkFuncs *vk; /* &inst->vk */
   VkPhysicalDevice phys;
@@ -118,15 +128,21 @@ typedef struct
   char *request;          /* what cb_vk_device_new was asked for, to recreate it */
   gboolean memory_budget; /* VK_EXT_memory_budget is enabled */
   /* faults (docs/RELIABILITY.md, Device faults) */
-  gboolean lost;       /* a call returned VK_ERROR_DEVICE_LOST: every later submission fails */
+  gboolean lost;       /* (atomic) a call returned VK_ERROR_DEVICE_LOST: every later submission fails */
   VkResult last_fault; /* the last out-of-memory or device-lost result, VK_SUCCESS when none */
   guint64 allocated;   /* bytes of device memory allocated through cb_vk_buffer_new, now */
   guint n_allocations; /* live vkAllocateMemory allocations */
 } CbVkDevice;
 
-/* request: NULL (CATBRUSH_DEVICE, else the best), an index, or a name substring. */
+/* request: NULL (CATBRUSH_DEVICE, else the best), an index, or a name
+ * substring. Returns a new reference to the process' device for that
+ * physical device (made on first use; a lost one is never handed out). */
 CbVkDevice *cb_vk_device_new (const char *request, GError **error);
+/* Drops a reference; the last one destroys the device. */
 void cb_vk_device_free (CbVkDevice *dev);
+/* Around every use of the queue, command pool, fence and pipelines (recursive). */
+void cb_vk_device_lock (CbVkDevice *dev);
+void cb_vk_device_unlock (CbVkDevice *dev);
 /* Writes the pipeline cache to disk (atomically) when it grew. */
 void cb_vk_device_save_pipeline_cache (CbVkDevice *dev);
 /* Records with cb, submits and waits. */

@@ -2,11 +2,14 @@
  *
  * The instance is made at the version the chained features need, the
  * validation layer (best practices and synchronisation on) turns a misuse
- * into a failure, and the device is created without messages.
+ * into a failure, and the device is created without messages. One device
+ * per physical device and process, shared by every backend and thread, on
+ * a compute-only queue family when there is one.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "model/cb-error.h"
+#include "render/cb-backend.h"
 #include "render/cb-vk.h"
 
 #include <glib/gstdio.h>
@@ -108,6 +111,167 @@ test_validation_catches (void)
   cb_vk_device_free (dev);
 }
 
+/* compute first, compute-only before graphics, then timestamps */
+static void
+test_queue_family (void)
+{
+  VkQueueFamilyProperties fams[4] = {
+    { .queueFlags = VK_QUEUE_GRAPHICS_BIT | VK_QUEUE_COMPUTE_BIT | VK_QUEUE_TRANSFER_BIT,
+      .queueCount = 1,
+      .timestampValidBits = 64 },
+    { .queueFlags = VK_QUEUE_TRANSFER_BIT, .queueCount = 2, .timestampValidBits = 64 },
+    { .queueFlags = VK_QUEUE_COMPUTE_BIT | VK_QUEUE_TRANSFER_BIT, .queueCount = 8, .timestampValidBits = 0 },
+    { .queueFlags = VK_QUEUE_COMPUTE_BIT, .queueCount = 2, .timestampValidBits = 36 },
+  };
+
+  g_assert_cmpint (cb_vk_choose_queue_family (fams, 4), ==, 3);
+  g_assert_cmpint (cb_vk_choose_queue_family (fams, 3), ==, 2); /* compute-only beats timestamps */
+  g_assert_cmpint (cb_vk_choose_queue_family (fams, 2), ==, 0); /* none: the graphics family */
+  g_assert_cmpint (cb_vk_choose_queue_family (&fams[1], 1), ==, -1);
+  fams[2].queueCount = 0; /* a family without queues does not count */
+  g_assert_cmpint (cb_vk_choose_queue_family (fams, 3), ==, 0);
+
+  /* and the device uses what the rule gives for its driver */
+  CbVkDevice *dev = need_device ();
+  if (dev == NULL)
+    return;
+  guint32 n = 0;
+  dev->vk->vkGetPhysicalDeviceQueueFamilyProperties (dev->phys, &n, NULL);
+  g_autofree VkQueueFamilyProperties *real = g_new0 (VkQueueFamilyProperties, MAX (n, 1));
+  dev->vk->vkGetPhysicalDeviceQueueFamilyProperties (dev->phys, &n, real);
+  g_assert_cmpint ((int)dev->queue_family, ==, cb_vk_choose_queue_family (real, n));
+  g_test_message ("queue family %u of %u (flags 0x%x)", dev->queue_family, n, real[dev->queue_family].queueFlags);
+  cb_vk_device_free (dev);
+}
+
+/* One VkDevice per physical device: by default, by index and by name */
+static void
+test_shared (void)
+{
+  g_autoptr (GError) error = NULL;
+  CbVkDevice *a = need_device ();
+  int chosen = -1;
+
+  if (a == NULL)
+    return;
+  GArray *infos = cb_vk_instance_list_devices (a->inst, NULL, &chosen, &error);
+  g_assert_no_error (error);
+  g_autofree char *index = g_strdup_printf ("%d", chosen);
+  CbVkDevice *b = cb_vk_device_new (NULL, &error);
+  CbVkDevice *c = cb_vk_device_new (index, &error);
+  CbVkDevice *d = cb_vk_device_new (g_array_index (infos, CbDeviceInfo, chosen).name, &error);
+  g_assert_no_error (error);
+  g_assert_true (b == a && c == a && d == a);
+  g_assert_cmpint (a->ref_count, ==, 4);
+  cb_vk_device_free (d);
+  cb_vk_device_free (c);
+  cb_vk_device_free (b);
+  g_assert_cmpint (a->ref_count, ==, 1);
+
+  /* a lost device is never handed out again: a new one replaces it */
+  g_atomic_int_set (&a->lost, TRUE);
+  b = cb_vk_device_new (NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (b != a);
+  g_assert_false (g_atomic_int_get (&b->lost));
+  cb_vk_device_free (a);
+  cb_vk_device_free (b);
+  g_array_unref (infos);
+}
+
+/* x (C x H x W) -> lrelu(conv3x3) -> conv3x3 + bias */
+static CbGraph *
+small_graph (GRand *rand, guint c, guint h, guint w)
+{
+  CbGraph *graph = cb_graph_new ();
+  guint v = cb_graph_add_input (graph, "x", c, h, w);
+
+  for (guint k = 0; k < 2; k++)
+    {
+      CbOp op;
+      float *wt = g_new (float, c *c * 9), *bias = g_new (float, c);
+      for (guint i = 0; i < c * c * 9; i++)
+        wt[i] = (float)g_rand_double_range (rand, -0.2, 0.2);
+      for (guint i = 0; i < c; i++)
+        bias[i] = (float)g_rand_double_range (rand, -0.2, 0.2);
+      cb_op_init (&op, CB_OP_CONV2D, k == 0 ? "conv_0" : "conv_1");
+      op.kernel = 3;
+      op.act = k == 0 ? CB_ACT_LEAKY_RELU : CB_ACT_NONE;
+      op.slope = 0.2f;
+      op.n_inputs = 3;
+      op.inputs[0] = v;
+      op.inputs[1] = cb_graph_add_const (graph, "w", 1, c, c * 9, wt);
+      op.inputs[2] = cb_graph_add_const (graph, "b", 1, 1, c, bias);
+      op.output = cb_graph_add_temp (graph, op.name, c, h, w);
+      cb_graph_add_op (graph, &op);
+      v = op.output;
+    }
+  return graph;
+}
+
+typedef struct
+{
+  guint seed;
+  double error;
+  gboolean ok;
+} ThreadCase;
+
+/* What a window's worker does: its own backend, plans and runs */
+static gpointer
+generate_thread (gpointer data)
+{
+  ThreadCase *tc = data;
+  g_autoptr (GRand) rand = g_rand_new_with_seed (tc->seed);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CbBackend) backend = cb_backend_new (CB_BACKEND_VULKAN, NULL, &error);
+
+  tc->ok = backend != NULL;
+  for (guint round = 0; tc->ok && round < 3; round++)
+    {
+      g_autoptr (CbGraph) graph = small_graph (rand, 8, 9 + round, 7);
+      g_autoptr (CbTensor) x = cb_tensor_new (8, 9 + round, 7);
+      for (gsize i = 0; i < cb_tensor_n_elements (x); i++)
+        x->data[i] = (float)g_rand_double_range (rand, -1, 1);
+      CbTensor *inputs[1] = { x };
+      g_autoptr (CbTensor) ref = cb_graph_run_reference (graph, inputs, 1, NULL);
+      g_autoptr (CbTensor) out = cb_tensor_new (8, 9 + round, 7);
+      g_autoptr (CbPlan) plan = cb_backend_prepare (backend, graph, &error);
+      for (guint r = 0; plan != NULL && tc->ok && r < 2; r++)
+        tc->ok = cb_plan_run (plan, inputs, 1, out, &error);
+      tc->ok = tc->ok && plan != NULL;
+      if (tc->ok)
+        tc->error = MAX (tc->error, cb_tensor_rel_error (out, ref));
+    }
+  if (error != NULL)
+    g_printerr ("thread %u: %s\n", tc->seed, error->message);
+  return NULL;
+}
+
+/* Backends on several threads share the device (and its queue) safely:
+ * right results, and no validation message (each would be a critical) */
+static void
+test_threads (void)
+{
+  CbVkDevice *dev = need_device ();
+  ThreadCase cases[3] = { { 1, 0, FALSE }, { 2, 0, FALSE }, { 3, 0, FALSE } };
+  GThread *threads[G_N_ELEMENTS (cases)];
+
+  if (dev == NULL)
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    threads[i] = g_thread_new ("generate", generate_thread, &cases[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    g_thread_join (threads[i]);
+  /* they all used this device: it is still the only one */
+  g_assert_cmpint (dev->ref_count, ==, 1);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_assert_true (cases[i].ok);
+      g_assert_cmpfloat (cases[i].error, <=, 1e-4);
+    }
+  cb_vk_device_free (dev);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -121,6 +285,9 @@ main (int argc, char **argv)
   g_test_add_func ("/render/vk/device/instance-version", test_instance_version);
   g_test_add_func ("/render/vk/device/features", test_device_features);
   g_test_add_func ("/render/vk/device/validation-catches", test_validation_catches);
+  g_test_add_func ("/render/vk/device/queue-family", test_queue_family);
+  g_test_add_func ("/render/vk/device/shared", test_shared);
+  g_test_add_func ("/render/vk/device/threads", test_threads);
   status = g_test_run ();
 
   /* the pipeline cache the devices wrote */
