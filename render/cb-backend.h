@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  CB_BACKEND_AUTO, /* Vulkan on a GPU; otherwise the fastest CPU path */
+  CB_BACKEND_AUTO, /* Vulkan on a discrete GPU; an integrated one if a warm-up finds it faster; else the CPU */
   CB_BACKEND_VULKAN,
   CB_BACKEND_CPU, /* the native CPU backend (render/cb-cpu-*.c) */
   CB_BACKEND_REFERENCE,
@@ -69,7 +69,7 @@ CbBackendFault cb_backend_take_fault (CbBackend *backend);
 /* Replaces a (lost) Vulkan device by a new one on the same request. Every
  * plan of this backend must have been freed. */
 gboolean cb_backend_recreate (CbBackend *backend, GError **error);
-/* Why AUTO did not get a Vulkan device ("No Vulkan device found: …"), or NULL. */
+/* Why AUTO did not get a Vulkan device ("No Vulkan device found: …", or the warm-up's times), or NULL. */
 const char *cb_backend_get_note (const CbBackend *backend);
 /* Bytes of device memory the backend's plans hold now (Vulkan); 0 otherwise. */
 guint64 cb_backend_get_device_memory_in_use (const CbBackend *backend);

@@ -11,6 +11,7 @@
 #include "model/cb-error.h"
 #include "render/cb-backend.h"
 #include "render/cb-vk.h"
+#include "render/cb-warmup.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -272,6 +273,85 @@ test_threads (void)
   cb_vk_device_free (dev);
 }
 
+/* The warm-up graph on Vulkan equals the reference (what is timed is
+ * right), and both sides are timed */
+static void
+test_warmup_measure (void)
+{
+  g_autoptr (GError) error = NULL;
+  CbVkDevice *dev = need_device ();
+  CbWarmup w = { 0 };
+
+  if (dev == NULL)
+    return;
+  g_autoptr (CbGraph) graph = cb_warmup_graph_new ();
+  g_autoptr (GRand) rand = g_rand_new_with_seed (4);
+  const CbValue *in = cb_graph_value (graph, 0), *outv = cb_graph_value (graph, graph->output);
+  g_autoptr (CbTensor) x = cb_tensor_new (in->c, in->h, in->w);
+  for (gsize i = 0; i < cb_tensor_n_elements (x); i++)
+    x->data[i] = (float)g_rand_double_range (rand, -1, 1);
+  CbTensor *inputs[1] = { x };
+  g_autoptr (CbTensor) ref = cb_graph_run_reference (graph, inputs, 1, &error);
+  g_assert_no_error (error);
+  g_autoptr (CbTensor) out = cb_tensor_new (outv->c, outv->h, outv->w);
+  CbVkPlan *plan = cb_vk_plan_new (dev, graph, &error);
+  g_assert_no_error (error);
+  g_assert_true (cb_vk_plan_run (plan, inputs, 1, out, &error));
+  cb_vk_plan_free (plan);
+  g_assert_cmpfloat (cb_tensor_rel_error (out, ref), <=, 1e-4);
+
+  g_assert_true (cb_warmup_measure (dev, &w, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (w.vulkan_ms, >, 0);
+  g_assert_cmpfloat (w.cpu_ms, >, 0);
+  g_assert_cmpuint (w.macs, >, 100000000);
+  g_test_message ("warm-up %.2f GMAC: %s %.1f ms, CPU backend %.1f ms", (double)w.macs * 1e-9, dev->description,
+                  w.vulkan_ms, w.cpu_ms);
+  cb_vk_device_free (dev);
+}
+
+/* AUTO through cb_backend_new, as the app asks: a CPU device loses without
+ * a warm-up; with the warm-up forced (as for an integrated GPU), the
+ * faster side wins and a CPU result says why. */
+static void
+test_auto_warmup (void)
+{
+  g_autoptr (GError) error = NULL;
+  CbVkDevice *dev = need_device ();
+
+  if (dev == NULL)
+    return;
+  gboolean cpu_device = dev->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU;
+  gboolean discrete = dev->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU;
+  {
+    g_autoptr (CbBackend) backend = cb_backend_new (CB_BACKEND_AUTO, NULL, &error);
+    g_assert_no_error (error);
+    if (cpu_device)
+      {
+        g_assert_cmpint (cb_backend_get_kind (backend), ==, CB_BACKEND_CPU);
+        g_assert_null (cb_backend_get_note (backend));
+      }
+    else if (discrete)
+      g_assert_cmpint (cb_backend_get_kind (backend), ==, CB_BACKEND_VULKAN);
+  }
+  g_setenv ("CATBRUSH_AUTO_WARMUP", "1", TRUE);
+  g_autoptr (CbBackend) backend = cb_backend_new (CB_BACKEND_AUTO, NULL, &error);
+  g_unsetenv ("CATBRUSH_AUTO_WARMUP");
+  g_assert_no_error (error);
+  if (cb_backend_get_kind (backend) == CB_BACKEND_CPU)
+    {
+      g_assert_nonnull (cb_backend_get_note (backend));
+      g_assert_nonnull (strstr (cb_backend_get_note (backend), "warm-up"));
+      g_test_message ("%s", cb_backend_get_note (backend));
+    }
+  else
+    g_assert_cmpint (cb_backend_get_kind (backend), ==, CB_BACKEND_VULKAN);
+  /* lavapipe is ~50x slower than the CPU backend on the same cores */
+  if (cpu_device)
+    g_assert_cmpint (cb_backend_get_kind (backend), ==, CB_BACKEND_CPU);
+  cb_vk_device_free (dev);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -288,6 +368,8 @@ main (int argc, char **argv)
   g_test_add_func ("/render/vk/device/queue-family", test_queue_family);
   g_test_add_func ("/render/vk/device/shared", test_shared);
   g_test_add_func ("/render/vk/device/threads", test_threads);
+  g_test_add_func ("/render/vk/device/warmup", test_warmup_measure);
+  g_test_add_func ("/render/vk/device/auto", test_auto_warmup);
   status = g_test_run ();
 
   /* the pipeline cache the devices wrote */
