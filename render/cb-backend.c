@@ -7,6 +7,7 @@
 #include "model/cb-error.h"
 #include "render/cb-cpu-backend.h"
 #include "render/cb-vk.h"
+#include "render/cb-warmup.h"
 
 #include <string.h>
 
@@ -34,6 +35,7 @@ CbBackend *
 cb_backend_new (CbBackendKind kind, const char *device, GError **error)
 {
   g_autoptr (GError) vk_error = NULL;
+  g_autofree char *warmup_note = NULL;
   CbBackend *backend;
   CbVkDevice *vk = NULL;
 
@@ -47,10 +49,11 @@ cb_backend_new (CbBackendKind kind, const char *device, GError **error)
         }
       if (vk == NULL)
         g_debug ("No Vulkan: %s; using the CPU", vk_error->message);
-      /* AUTO: a CPU Vulkan device (lavapipe) is far slower than the native CPU backend */
-      else if (kind == CB_BACKEND_AUTO && vk->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU)
+      /* AUTO: a discrete GPU wins, a CPU device (lavapipe) loses, an
+       * integrated GPU is measured against the CPU backend (cb-warmup.c) */
+      else if (kind == CB_BACKEND_AUTO && !cb_warmup_auto_prefers_vulkan (vk, &warmup_note))
         {
-          g_debug ("Vulkan device %s is a CPU; using the CPU backend", vk->description);
+          g_debug ("Vulkan device %s: using the CPU backend", vk->description);
           g_clear_pointer (&vk, cb_vk_device_free);
         }
     }
@@ -60,6 +63,8 @@ cb_backend_new (CbBackendKind kind, const char *device, GError **error)
   if (vk_error != NULL)
     backend->note
       = g_strdup_printf ("Vulkan could not be used (%s); images are made on the CPU backend", vk_error->message);
+  else if (warmup_note != NULL)
+    backend->note = g_steal_pointer (&warmup_note);
   if (vk != NULL)
     {
       backend->kind = CB_BACKEND_VULKAN;
@@ -335,6 +340,12 @@ cb_plan_get_device_memory (const CbPlan *plan)
   if (plan->cpu != NULL)
     return cb_cpu_plan_get_memory (plan->cpu);
   return plan->vk != NULL ? cb_vk_plan_get_device_memory (plan->vk) : 0;
+}
+
+gboolean
+cb_plan_is_fp16 (const CbPlan *plan)
+{
+  return plan->vk != NULL && cb_vk_plan_is_fp16 (plan->vk);
 }
 
 CbBackendFault

@@ -17,7 +17,7 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  CB_BACKEND_AUTO, /* Vulkan on a GPU; otherwise the fastest CPU path */
+  CB_BACKEND_AUTO, /* Vulkan on a discrete GPU; an integrated one if a warm-up finds it faster; else the CPU */
   CB_BACKEND_VULKAN,
   CB_BACKEND_CPU, /* the native CPU backend (render/cb-cpu-*.c) */
   CB_BACKEND_REFERENCE,
@@ -54,6 +54,8 @@ gboolean cb_plan_run (CbPlan *plan, CbTensor *const *inputs, guint n_inputs, CbT
 void cb_plan_set_profiling (CbPlan *plan, gboolean enable);
 GArray *cb_plan_get_timings (CbPlan *plan);
 guint64 cb_plan_get_device_memory (const CbPlan *plan);
+/* Whether the plan stores values as fp16 (Vulkan, docs/PERFORMANCE.md). */
+gboolean cb_plan_is_fp16 (const CbPlan *plan);
 
 /* Device faults (docs/RELIABILITY.md): what the last failure of prepare or
  * run on a Vulkan device was, so that a caller can retry or fall back. */
@@ -69,7 +71,7 @@ CbBackendFault cb_backend_take_fault (CbBackend *backend);
 /* Replaces a (lost) Vulkan device by a new one on the same request. Every
  * plan of this backend must have been freed. */
 gboolean cb_backend_recreate (CbBackend *backend, GError **error);
-/* Why AUTO did not get a Vulkan device ("No Vulkan device found: …"), or NULL. */
+/* Why AUTO did not get a Vulkan device ("No Vulkan device found: …", or the warm-up's times), or NULL. */
 const char *cb_backend_get_note (const CbBackend *backend);
 /* Bytes of device memory the backend's plans hold now (Vulkan); 0 otherwise. */
 guint64 cb_backend_get_device_memory_in_use (const CbBackend *backend);

@@ -11,7 +11,10 @@
  * fp16 storage (DESIGN §6): where the device has 16-bit storage, values are
  * stored as float16 and every shader (NAME_f16.spv) loads them into float
  * and accumulates in float. Label rows (exact integers) and packed RGBA8
- * stay 32-bit; the host converts inputs, constants and the output.
+ * stay 32-bit, and so do SPADE's inputs with a wide range: gamma and beta
+ * (written by NAME_f16o32 convolutions) and the batch-norm statistics
+ * (docs/PERFORMANCE.md, fp16). The host converts inputs, constants and the
+ * output.
  * CATBRUSH_FP16=0/1 overrides the default: fp16 on GPUs that support it,
  * fp32 on CPU devices (lavapipe: no gain, it converts in software).
  *
@@ -67,6 +70,7 @@ struct _CbVkPlan
   CbVkBuffer *upload, *readback;
   VkDescriptorPool pool;
   VkDescriptorSet *sets;
+  VkCommandPool cmd_pool; /* the plan's own: reset as a whole to re-record cmd */
   VkCommandBuffer cmd;
   VkQueryPool queries;
   gboolean conv_tiled; /* conv2d_tiled.comp; CATBRUSH_VK_CONV=simple: conv2d.comp */
@@ -92,23 +96,47 @@ value_bytes (const CbValue *v, const guint8 *elem, guint id)
 }
 
 /* Per value: 4 bytes, or 2 in fp16 mode except label rows (embed's first
- * input: exact integers) and packed RGBA8 (to_rgba8's output). */
+ * input: exact integers), packed RGBA8 (to_rgba8's output) and SPADE's
+ * gamma, beta, mean and var. NULL when a value kept in fp32 is written or
+ * read by an op with no shader for that mix: the plan then runs in fp32. */
 static guint8 *
 element_sizes (const CbGraph *graph, gboolean fp16)
 {
   guint n = graph->values->len;
-  guint8 *elem = g_new (guint8, MAX (n, 1));
+  g_autofree guint8 *elem = g_new (guint8, MAX (n, 1));
 
   memset (elem, fp16 ? 2 : 4, MAX (n, 1));
-  for (guint i = 0; fp16 && i < graph->ops->len; i++)
+  if (!fp16)
+    return g_steal_pointer (&elem);
+  for (guint i = 0; i < graph->ops->len; i++)
     {
       const CbOp *op = cb_graph_op (graph, i);
       if (op->kind == CB_OP_EMBED && op->n_inputs > 0)
         elem[op->inputs[0]] = 4;
       if (op->kind == CB_OP_TO_RGBA8)
         elem[op->output] = 4;
+      for (guint k = 1; op->kind == CB_OP_SPADE_NORM && k < MIN (op->n_inputs, 5u); k++)
+        if (op->inputs[k] != CB_NO_VALUE)
+          elem[op->inputs[k]] = 4;
     }
-  return elem;
+  /* a kept value must come from a convolution (the _f16o32 shaders), the
+   * host (input, constant), and go to SPADE's float bindings only */
+  for (guint i = 0; i < graph->ops->len; i++)
+    {
+      const CbOp *op = cb_graph_op (graph, i);
+      if (op->kind == CB_OP_SPADE_NORM || op->kind == CB_OP_TO_RGBA8)
+        {
+          if (op->kind == CB_OP_SPADE_NORM && op->n_inputs > 0 && elem[op->inputs[0]] != 2)
+            return NULL;
+          continue;
+        }
+      for (guint k = 0; k < op->n_inputs; k++)
+        if (op->inputs[k] != CB_NO_VALUE && elem[op->inputs[k]] == 4 && !(op->kind == CB_OP_EMBED && k == 0))
+          return NULL;
+      if (elem[op->output] == 4 && op->kind != CB_OP_CONV2D)
+        return NULL;
+    }
+  return g_steal_pointer (&elem);
 }
 
 /* n floats to storage of elem bytes each */
@@ -616,11 +644,25 @@ record (CbVkPlan *plan, GError **error)
   const VkAccessFlags tw = VK_ACCESS_TRANSFER_WRITE_BIT, trd = VK_ACCESS_TRANSFER_READ_BIT;
   gboolean profile = plan->profiling && plan->queries != VK_NULL_HANDLE;
 
+  if (plan->cmd_pool == VK_NULL_HANDLE)
+    {
+      VkCommandPoolCreateInfo pool_info = {
+        .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+        .queueFamilyIndex = dev->queue_family,
+      };
+      if (!cb_vk_check (vk->vkCreateCommandPool (dev->device, &pool_info, NULL, &plan->cmd_pool),
+                        "Creating a command pool", error))
+        return FALSE;
+    }
+  /* re-recording (profiling on or off): reset the whole pool, not the buffer */
+  if (plan->cmd != VK_NULL_HANDLE
+      && !cb_vk_check (vk->vkResetCommandPool (dev->device, plan->cmd_pool, 0), "Resetting a command pool", error))
+    return FALSE;
   if (plan->cmd == VK_NULL_HANDLE)
     {
       VkCommandBufferAllocateInfo alloc = {
         .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
-        .commandPool = dev->cmd_pool,
+        .commandPool = plan->cmd_pool,
         .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
         .commandBufferCount = 1,
       };
@@ -629,7 +671,6 @@ record (CbVkPlan *plan, GError **error)
         return FALSE;
     }
   VkCommandBufferBeginInfo begin = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO };
-  /* vkBeginCommandBuffer resets it (the pool allows it) when re-recording */
   if (!cb_vk_check (vk->vkBeginCommandBuffer (plan->cmd, &begin), "Recording the forward pass", error))
     return FALSE;
 
@@ -702,8 +743,10 @@ cb_vk_plan_is_fp16 (const CbVkPlan *plan)
   return plan->fp16;
 }
 
-CbVkPlan *
-cb_vk_plan_new (CbVkDevice *dev, const CbGraph *graph, GError **error)
+static void plan_free_locked (CbVkPlan *plan);
+
+static CbVkPlan *
+plan_new_locked (CbVkDevice *dev, const CbGraph *graph, GError **error)
 {
   g_autoptr (GError) local = NULL;
   const VkPhysicalDeviceLimits *limits = &dev->props.limits;
@@ -729,6 +772,12 @@ cb_vk_plan_new (CbVkDevice *dev, const CbGraph *graph, GError **error)
   plan->conv_tiled = g_strcmp0 (g_getenv ("CATBRUSH_VK_CONV"), "simple") != 0;
   plan->fp16 = cb_vk_plan_default_fp16 (dev);
   plan->elem = element_sizes (graph, plan->fp16);
+  if (plan->elem == NULL)
+    {
+      g_debug ("This graph keeps fp32 values no fp16 shader can take; it runs in fp32");
+      plan->fp16 = FALSE;
+      plan->elem = element_sizes (graph, FALSE);
+    }
 
   for (guint v = 0; v < plan->n_values; v++)
     {
@@ -779,7 +828,12 @@ cb_vk_plan_new (CbVkDevice *dev, const CbGraph *graph, GError **error)
     {
       if (!setup_op (plan, graph, i, &local))
         goto fail;
-      g_autofree char *shader = g_strconcat (plan->ops[i].shader, plan->fp16 ? "_f16" : "", NULL);
+      const CbOp *op = cb_graph_op (graph, i);
+      /* a convolution writing a value kept in fp32 (gamma, beta): float output */
+      const char *variant = !plan->fp16                                               ? ""
+                            : op->kind == CB_OP_CONV2D && plan->elem[op->output] == 4 ? "_f16o32"
+                                                                                      : "_f16";
+      g_autofree char *shader = g_strconcat (plan->ops[i].shader, variant, NULL);
       plan->pipelines[i] = cb_vk_pipelines_get (dev, dev->pipelines, shader, &plan->ops[i].spec, &local);
       if (plan->pipelines[i] == VK_NULL_HANDLE)
         goto fail;
@@ -793,23 +847,20 @@ cb_vk_plan_new (CbVkDevice *dev, const CbGraph *graph, GError **error)
 
 fail:
   g_propagate_error (error, g_steal_pointer (&local));
-  cb_vk_plan_free (plan);
+  plan_free_locked (plan);
   /* a failed prepare may have been caused by, or caused, validation messages */
   cb_vk_instance_check_messages (dev->inst, "prepare", NULL);
   return NULL;
 }
 
-void
-cb_vk_plan_free (CbVkPlan *plan)
+static void
+plan_free_locked (CbVkPlan *plan)
 {
-  CbVkDevice *dev;
+  CbVkDevice *dev = plan->dev;
 
-  if (plan == NULL)
-    return;
-  dev = plan->dev;
   dev->vk->vkDeviceWaitIdle (dev->device);
-  if (plan->cmd != VK_NULL_HANDLE)
-    dev->vk->vkFreeCommandBuffers (dev->device, dev->cmd_pool, 1, &plan->cmd);
+  if (plan->cmd_pool != VK_NULL_HANDLE)
+    dev->vk->vkDestroyCommandPool (dev->device, plan->cmd_pool, NULL); /* frees cmd */
   if (plan->queries != VK_NULL_HANDLE)
     dev->vk->vkDestroyQueryPool (dev->device, plan->queries, NULL);
   if (plan->pool != VK_NULL_HANDLE)
@@ -832,8 +883,8 @@ cb_vk_plan_free (CbVkPlan *plan)
   g_free (plan);
 }
 
-gboolean
-cb_vk_plan_run (CbVkPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTensor *output, GError **error)
+static gboolean
+plan_run_locked (CbVkPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTensor *output, GError **error)
 {
   CbVkDevice *dev = plan->dev;
   CbVkFuncs *vk = dev->vk;
@@ -901,8 +952,8 @@ cb_vk_plan_run (CbVkPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTenso
   return ok;
 }
 
-gboolean
-cb_vk_plan_set_profiling (CbVkPlan *plan, gboolean enable, GError **error)
+static gboolean
+plan_set_profiling_locked (CbVkPlan *plan, gboolean enable, GError **error)
 {
   CbVkDevice *dev = plan->dev;
 
@@ -937,4 +988,44 @@ guint64
 cb_vk_plan_get_device_memory (const CbVkPlan *plan)
 {
   return plan->device_memory;
+}
+
+/* The device is shared by every backend of the process (its threads):
+ * each plan call holds its lock. */
+CbVkPlan *
+cb_vk_plan_new (CbVkDevice *dev, const CbGraph *graph, GError **error)
+{
+  cb_vk_device_lock (dev);
+  CbVkPlan *plan = plan_new_locked (dev, graph, error);
+  cb_vk_device_unlock (dev);
+  return plan;
+}
+
+void
+cb_vk_plan_free (CbVkPlan *plan)
+{
+  if (plan == NULL)
+    return;
+  CbVkDevice *dev = plan->dev;
+  cb_vk_device_lock (dev);
+  plan_free_locked (plan);
+  cb_vk_device_unlock (dev);
+}
+
+gboolean
+cb_vk_plan_run (CbVkPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTensor *output, GError **error)
+{
+  cb_vk_device_lock (plan->dev);
+  gboolean ok = plan_run_locked (plan, inputs, n_inputs, output, error);
+  cb_vk_device_unlock (plan->dev);
+  return ok;
+}
+
+gboolean
+cb_vk_plan_set_profiling (CbVkPlan *plan, gboolean enable, GError **error)
+{
+  cb_vk_device_lock (plan->dev);
+  gboolean ok = plan_set_profiling_locked (plan, enable, error);
+  cb_vk_device_unlock (plan->dev);
+  return ok;
 }

@@ -20,7 +20,8 @@ G_BEGIN_DECLS
 
 /* clang-format off */
 #define CB_VK_GLOBAL_FUNCS(X) \
-  X (vkCreateInstance) X (vkEnumerateInstanceLayerProperties) X (vkEnumerateInstanceExtensionProperties)
+  X (vkCreateInstance) X (vkEnumerateInstanceLayerProperties) X (vkEnumerateInstanceExtensionProperties) \
+  X (vkEnumerateInstanceVersion)
 
 #define CB_VK_INSTANCE_FUNCS(X) \
   X (vkDestroyInstance) X (vkEnumeratePhysicalDevices) X (vkGetPhysicalDeviceProperties) \
@@ -39,7 +40,7 @@ G_BEGIN_DECLS
   X (vkDestroyDescriptorSetLayout) X (vkCreatePipelineLayout) X (vkDestroyPipelineLayout) \
   X (vkCreateComputePipelines) X (vkDestroyPipeline) X (vkCreatePipelineCache) X (vkDestroyPipelineCache) \
   X (vkGetPipelineCacheData) X (vkCreateDescriptorPool) X (vkDestroyDescriptorPool) \
-  X (vkAllocateDescriptorSets) X (vkUpdateDescriptorSets) X (vkCreateCommandPool) X (vkDestroyCommandPool) \
+  X (vkAllocateDescriptorSets) X (vkUpdateDescriptorSets) X (vkCreateCommandPool) X (vkDestroyCommandPool) X (vkResetCommandPool) \
   X (vkAllocateCommandBuffers) X (vkFreeCommandBuffers) X (vkBeginCommandBuffer) X (vkEndCommandBuffer) \
   X (vkCmdBindPipeline) X (vkCmdBindDescriptorSets) X (vkCmdPushConstants) X (vkCmdDispatch) \
   X (vkCmdPipelineBarrier) X (vkCmdCopyBuffer) X (vkCmdWriteTimestamp) X (vkCmdResetQueryPool) \
@@ -74,7 +75,9 @@ typedef struct
   CbVkFuncs vk;
   VkInstance instance;
   VkDebugUtilsMessengerEXT messenger;
+  guint32 api_version; /* min (loader, 1.3): what the features we chain need */
   gboolean validation;
+  gboolean messages_expected; /* a test that provokes messages: no critical */
   GMutex lock;
   GPtrArray *messages; /* char *, under lock */
 } CbVkInstance;
@@ -82,16 +85,27 @@ typedef struct
 /* cb-vk-device.c */
 CbVkInstance *cb_vk_instance_new (GError **error);
 void cb_vk_instance_free (CbVkInstance *inst);
-/* Fails (CB_ERROR_DEVICE, every message printed to stderr) when the
- * validation layer said anything since the last call; clears the messages. */
+/* Fails (CB_ERROR_DEVICE, every message a g_critical: fatal in the tests)
+ * when the validation layer said anything since the last call; clears the
+ * messages. */
 gboolean cb_vk_instance_check_messages (CbVkInstance *inst, const char *during, GError **error);
 /* Describes every physical device (array of CbDeviceInfo); sets *chosen to the index one would get. */
 GArray *cb_vk_instance_list_devices (CbVkInstance *inst, const char *request, int *chosen, GError **error);
 
 typedef struct _CbVkPipelines CbVkPipelines;
 
+/* The queue family to use: compute, preferably compute-only (a GPU's
+ * asynchronous compute engine), then with timestamps; -1 if none. */
+int cb_vk_choose_queue_family (const VkQueueFamilyProperties *fams, guint n);
+
+/* One per physical device and process, shared (refcounted) by every
+ * backend that asks for it. The queue, the command pool, the fence, the
+ * pipelines and the allocation counters are used under lock: the plan's
+ * functions take it. */
 typedef struct
 {
+  int ref_count; /* under cb-vk-device.c's shared_lock */
+  GRecMutex lock;
   CbVkInstance *inst;
   CbVkFuncs *vk; /* &inst->vk */
   VkPhysicalDevice phys;
@@ -100,11 +114,12 @@ typedef struct
   guint queue_family;
   VkDevice device;
   VkQueue queue;
-  VkCommandPool cmd_pool;
+  VkCommandPool cmd_pool; /* one-time command buffers (uploads); a plan has its own pool */
   VkFence fence;
   gboolean timestamps; /* the queue can write timestamps */
   guint64 timestamp_mask;
-  gboolean fp16_storage, fp16_arith; /* supported by the device; plans use 16-bit storage */
+  gboolean fp16_storage; /* 16-bit storage enabled: plans may store fp16 */
+  gboolean fp16_arith;   /* shaderFloat16 supported (not enabled: the shaders compute in float) */
   VkPipelineCache pipeline_cache;
   char *pipeline_cache_path;
   gsize pipeline_cache_loaded_size;
@@ -118,15 +133,21 @@ typedef struct
   char *request;          /* what cb_vk_device_new was asked for, to recreate it */
   gboolean memory_budget; /* VK_EXT_memory_budget is enabled */
   /* faults (docs/RELIABILITY.md, Device faults) */
-  gboolean lost;       /* a call returned VK_ERROR_DEVICE_LOST: every later submission fails */
+  gboolean lost;       /* (atomic) a call returned VK_ERROR_DEVICE_LOST: every later submission fails */
   VkResult last_fault; /* the last out-of-memory or device-lost result, VK_SUCCESS when none */
   guint64 allocated;   /* bytes of device memory allocated through cb_vk_buffer_new, now */
   guint n_allocations; /* live vkAllocateMemory allocations */
 } CbVkDevice;
 
-/* request: NULL (CATBRUSH_DEVICE, else the best), an index, or a name substring. */
+/* request: NULL (CATBRUSH_DEVICE, else the best), an index, or a name
+ * substring. Returns a new reference to the process' device for that
+ * physical device (made on first use; a lost one is never handed out). */
 CbVkDevice *cb_vk_device_new (const char *request, GError **error);
+/* Drops a reference; the last one destroys the device. */
 void cb_vk_device_free (CbVkDevice *dev);
+/* Around every use of the queue, command pool, fence and pipelines (recursive). */
+void cb_vk_device_lock (CbVkDevice *dev);
+void cb_vk_device_unlock (CbVkDevice *dev);
 /* Writes the pipeline cache to disk (atomically) when it grew. */
 void cb_vk_device_save_pipeline_cache (CbVkDevice *dev);
 /* Records with cb, submits and waits. */

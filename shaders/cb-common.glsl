@@ -10,7 +10,10 @@
 // Storage type: shaders are built twice, as NAME.spv (float) and, with
 // -DCB_FP16, as NAME_f16.spv: activations and weights stored as float16
 // (VK_KHR_16bit_storage), loaded into float and accumulated in float. CB_T
-// is the stored type; convert with float(v) and CB_T(v).
+// is the stored type; convert with float(v) and CB_T(v). The convolutions
+// are also built as NAME_f16o32.spv (-DCB_OUT_F32): float16 inputs, a float
+// output, for the values the fp16 plan keeps in fp32 (SPADE's gamma/beta).
+// CB_TO is the output's stored type.
 //
 // SPDX-License-Identifier: GPL-3.0-or-later
 
@@ -19,6 +22,12 @@
 #define CB_T float16_t
 #else
 #define CB_T float
+#endif
+
+#ifdef CB_OUT_F32
+#define CB_TO float
+#else
+#define CB_TO CB_T
 #endif
 
 layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z = 1) in;

@@ -9,7 +9,7 @@
 #extension GL_GOOGLE_include_directive : require
 #include "cb-common.glsl"
 
-layout(std430, set = 0, binding = 0) writeonly buffer Out { CB_T y[]; };
+layout(std430, set = 0, binding = 0) writeonly buffer Out { CB_TO y[]; };
 layout(std430, set = 0, binding = 1) readonly buffer In { CB_T x[]; };
 layout(std430, set = 0, binding = 2) readonly buffer Weight { CB_T wt[]; };
 layout(std430, set = 0, binding = 3) readonly buffer Bias { CB_T bias[]; };
@@ -66,7 +66,7 @@ main ()
       uint co = co0 + uint (j);
       if (co < p.c)
         {
-          y[co * hw + pix] = CB_T (cb_act (acc[j], ACT));
+          y[co * hw + pix] = CB_TO (cb_act (acc[j], ACT));
         }
     }
 }

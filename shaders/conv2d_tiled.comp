@@ -32,7 +32,7 @@ layout(constant_id = 11) const int RN = 8;  // output pixels per invocation (mul
 layout(constant_id = 12) const int TK = 16; // reduction rows per shared-memory step
 // the host sets the workgroup size (constant ids 0, 1) to (TN / RN, TM / RM)
 
-layout(std430, set = 0, binding = 0) writeonly buffer Out { CB_T y[]; };
+layout(std430, set = 0, binding = 0) writeonly buffer Out { CB_TO y[]; };
 layout(std430, set = 0, binding = 1) readonly buffer In { CB_T x[]; };
 layout(std430, set = 0, binding = 2) readonly buffer Weight { CB_T wt[]; };
 layout(std430, set = 0, binding = 3) readonly buffer Bias { CB_T bias[]; };
@@ -136,7 +136,7 @@ main ()
         {
           uint pix = n0 + uint ((tx + (i / 4) * NX) * 4 + i % 4);
           if (pix < hw)
-            y[co * hw + pix] = CB_T (cb_act (acc[j * RN + i], ACT));
+            y[co * hw + pix] = CB_TO (cb_act (acc[j * RN + i], ACT));
         }
     }
 }

@@ -666,6 +666,130 @@ test_fp16 (void)
   g_unsetenv ("CATBRUSH_FP16");
 }
 
+/* The bundled model (its weights and batch-norm statistics; 48x32 to keep
+ * lavapipe short): Vulkan fp32 and fp16 against the CPU backend, within
+ * the tolerances of docs/PERFORMANCE.md (fp16: gamma, beta and the
+ * statistics stay fp32). */
+static void
+test_fp16_default_model (void)
+{
+  g_autoptr (GError) error = NULL;
+  CbSeeds seeds = { .seed = 5 };
+
+  if (!need_vulkan ())
+    return;
+  g_autofree char *path = g_build_filename (g_getenv ("CB_SOURCE_DIR") ? g_getenv ("CB_SOURCE_DIR") : ".", "resources",
+                                            "models", "default.safetensors", NULL);
+  g_autoptr (CbModel) model = cb_model_load (path, &error);
+  g_assert_no_error (error);
+  model->gen.width = 48;
+  model->gen.height = 32;
+  guint n_classes = cb_class_set_get_n_classes (model->classes), w = model->gen.width, h = model->gen.height;
+  g_autoptr (CbGraph) graph = cb_oasis_build_generator (model, n_classes + 1, &error);
+  g_assert_no_error (error);
+  g_autoptr (CbEmbedTable) embed = cb_embed_table_new (model, NULL, n_classes, &seeds);
+  g_autoptr (CbTensor) table = cb_tensor_new (1, embed->n_rows, embed->n_channels);
+  memcpy (table->data, embed->table, sizeof (float) * embed->n_rows * embed->n_channels);
+  g_autoptr (CbTensor) rows = cb_tensor_new (1, h, w);
+  /* regions of every class and void, with boundaries in both directions */
+  for (guint y = 0; y < h; y++)
+    for (guint x = 0; x < w; x++)
+      rows->data[y * w + x] = (float)((x / 11 + 3 * (y / 9)) % (n_classes + 1));
+  CbTensor *inputs[2] = { rows, table };
+  g_autoptr (CbTensor) cpu = cb_tensor_new (3, h, w);
+  g_autoptr (CbTensor) fp32 = cb_tensor_new (3, h, w);
+  g_autoptr (CbTensor) fp16 = cb_tensor_new (3, h, w);
+
+  g_autoptr (CbBackend) cpu_backend = cb_backend_new (CB_BACKEND_CPU, NULL, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr (CbPlan) plan = cb_backend_prepare (cpu_backend, graph, &error);
+    g_assert_no_error (error);
+    g_assert_true (cb_plan_run (plan, inputs, 2, cpu, &error));
+  }
+  for (int half = 0; half <= 1; half++)
+    {
+      g_setenv ("CATBRUSH_FP16", half ? "1" : "0", TRUE);
+      g_autoptr (CbPlan) plan = cb_backend_prepare (vulkan, graph, &error);
+      g_assert_no_error (error);
+      if (half && !cb_plan_is_fp16 (plan))
+        {
+          g_unsetenv ("CATBRUSH_FP16");
+          g_test_skip ("the device has no 16-bit storage");
+          return;
+        }
+      g_assert_cmpint (cb_plan_is_fp16 (plan), ==, half);
+      g_assert_true (cb_plan_run (plan, inputs, 2, half ? fp16 : fp32, &error));
+      g_assert_no_error (error);
+    }
+  g_unsetenv ("CATBRUSH_FP16");
+  double e32 = cb_tensor_rel_error (fp32, cpu), e16 = cb_tensor_rel_error (fp16, cpu);
+  double mean16 = 0;
+  for (gsize i = 0; i < cb_tensor_n_elements (cpu); i++)
+    mean16 += fabs (fp16->data[i] - cpu->data[i]);
+  mean16 /= (double)cb_tensor_n_elements (cpu);
+  g_test_message ("bundled model 48x32: fp32 vs CPU %.3g, fp16 vs CPU %.3g (mean |diff| %.3g)", e32, e16, mean16);
+  g_assert_cmpfloat (e32, <=, 1e-4);
+  /* pixels are (y + 1) / 2: 1e-2 is 1.3/255 at worst, 1e-3 is 1/8 of 1/255 on average */
+  g_assert_cmpfloat (e16, <=, 1e-2);
+  g_assert_cmpfloat (mean16, <=, 1e-3);
+}
+
+/* A value fp16 plans keep in fp32 that another op also reads: no shader
+ * takes that mix, so the plan runs in fp32, and right. */
+static void
+test_fp16_fallback (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (16);
+  g_autoptr (GError) error = NULL;
+  const guint c = 4, h = 5, w = 6;
+
+  if (!need_vulkan ())
+    return;
+  g_autoptr (CbGraph) graph = cb_graph_new ();
+  guint x = cb_graph_add_input (graph, "x", c, h, w);
+  CbOp op;
+  cb_op_init (&op, CB_OP_CONV2D, "gamma");
+  op.kernel = 3;
+  op.n_inputs = 2;
+  op.inputs[0] = x;
+  op.inputs[1] = cb_graph_add_const (graph, "w", 1, c, c * 9, random_data (rand, c * c * 9, -0.3, 0.3));
+  op.output = cb_graph_add_temp (graph, "gamma", c, h, w);
+  cb_graph_add_op (graph, &op);
+  guint gamma = op.output;
+  cb_op_init (&op, CB_OP_SPADE_NORM, "norm");
+  op.eps = 1e-5f;
+  op.n_inputs = 5;
+  op.inputs[0] = x;
+  op.inputs[1] = gamma;
+  op.inputs[2] = gamma;
+  op.inputs[3] = cb_graph_add_const (graph, "mean", 1, 1, c, random_data (rand, c, -0.1, 0.1));
+  op.inputs[4] = cb_graph_add_const (graph, "var", 1, 1, c, random_data (rand, c, 0.5, 1.5));
+  op.output = cb_graph_add_temp (graph, "norm", c, h, w);
+  cb_graph_add_op (graph, &op);
+  guint norm = op.output;
+  cb_op_init (&op, CB_OP_ADD, "add"); /* reads gamma outside SPADE */
+  op.n_inputs = 2;
+  op.inputs[0] = norm;
+  op.inputs[1] = gamma;
+  op.output = cb_graph_add_temp (graph, "out", c, h, w);
+  cb_graph_add_op (graph, &op);
+
+  g_autoptr (CbTensor) in = random_tensor (rand, c, h, w, -1, 1);
+  CbTensor *inputs[1] = { in };
+  g_autoptr (CbTensor) ref = cb_graph_run_reference (graph, inputs, 1, &error);
+  g_assert_no_error (error);
+  g_setenv ("CATBRUSH_FP16", "1", TRUE);
+  g_autoptr (CbPlan) plan = cb_backend_prepare (vulkan, graph, &error);
+  g_unsetenv ("CATBRUSH_FP16");
+  g_assert_no_error (error);
+  g_assert_false (cb_plan_is_fp16 (plan));
+  g_autoptr (CbTensor) out = cb_tensor_new (c, h, w);
+  g_assert_true (cb_plan_run (plan, inputs, 1, out, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (cb_tensor_rel_error (out, ref), <=, TOLERANCE);
+}
+
 static void
 test_reference_backend (void)
 {
@@ -897,6 +1021,8 @@ main (int argc, char **argv)
   g_test_add_func ("/render/vk/graph", test_graph);
   g_test_add_func ("/render/vk/tiny-generator", test_tiny_generator);
   g_test_add_func ("/render/vk/fp16", test_fp16);
+  g_test_add_func ("/render/vk/fp16/default-model", test_fp16_default_model);
+  g_test_add_func ("/render/vk/fp16/fallback", test_fp16_fallback);
   g_test_add_func ("/render/vk/devices", test_devices);
   g_test_add_func ("/render/vk/pipeline-cache", test_pipeline_cache);
   g_test_add_func ("/render/reference-backend", test_reference_backend);
