@@ -811,10 +811,13 @@ device_create (const char *request, GError **error)
   const char *extensions[2];
   guint n_extensions = 0;
   dev->memory_budget = has_device_extension (dev->vk, dev->phys, VK_EXT_MEMORY_BUDGET_EXTENSION_NAME);
-  dev->creation_feedback = has_device_extension (dev->vk, dev->phys, VK_EXT_PIPELINE_CREATION_FEEDBACK_EXTENSION_NAME);
+  /* core from Vulkan 1.3: enabling the extension there is deprecated (best practices) */
+  gboolean feedback_core = version >= VK_API_VERSION_1_3;
+  dev->creation_feedback
+    = feedback_core || has_device_extension (dev->vk, dev->phys, VK_EXT_PIPELINE_CREATION_FEEDBACK_EXTENSION_NAME);
   if (dev->memory_budget)
     extensions[n_extensions++] = VK_EXT_MEMORY_BUDGET_EXTENSION_NAME;
-  if (dev->creation_feedback)
+  if (dev->creation_feedback && !feedback_core)
     extensions[n_extensions++] = VK_EXT_PIPELINE_CREATION_FEEDBACK_EXTENSION_NAME;
   VkDeviceCreateInfo device_info = {
     .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,

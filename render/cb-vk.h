@@ -126,7 +126,7 @@ typedef struct
   /* what the pipeline-cache test checks (cb_backend_get_pipeline_cache_stats) */
   gsize pipeline_cache_read;    /* bytes of the saved cache handed to the driver */
   gsize pipeline_cache_initial; /* the new cache's data size as the driver reports it */
-  gboolean creation_feedback;   /* VK_EXT_pipeline_creation_feedback is enabled */
+  gboolean creation_feedback;   /* pipeline creation feedback: core in 1.3, else the EXT enabled */
   guint pipelines_created, pipelines_with_feedback, pipeline_cache_hits;
   CbVkPipelines *pipelines;
   char *description;
