@@ -18,6 +18,14 @@
  * CATBRUSH_FP16=0/1 overrides the default: fp16 on GPUs that support it,
  * fp32 on CPU devices (lavapipe: no gain, it converts in software).
  *
+ * Gathers (DESIGN §6): a 3x3 convolution over the embedded label map (or
+ * over its nearest resize) is table[rows] convolved, so per run a small
+ * dispatch (gather_table.comp) makes G[tap][row][co] from the weights and
+ * the table, and the convolution becomes 9 loads per output
+ * (conv_gather.comp). G lives in its own buffer, one slot per such op, at
+ * value id n_values + op; that dispatch is ops[n_ops + op].
+ * CATBRUSH_VK_NO_GATHER=1 runs them densely.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "render/cb-vk.h"
@@ -75,7 +83,10 @@ struct _CbVkPlan
   VkQueryPool queries;
   gboolean conv_tiled; /* conv2d_tiled.comp; CATBRUSH_VK_CONV=simple: conv2d.comp */
   gboolean fp16;       /* float16 storage, the NAME_f16 shaders */
-  guint8 *elem;        /* per value: bytes per element on the device */
+  guint *gather_rows;  /* per op: the label rows of a gather convolution, else CB_NO_VALUE */
+  guint *gather_table; /* per op: its embedding table */
+  guint n_gathers;
+  guint8 *elem; /* per value: bytes per element on the device */
   gboolean profiling;
   gboolean have_timings;
   double *op_ms;
@@ -184,7 +195,8 @@ compare_slot_offset (gconstpointer a, gconstpointer b, gpointer user_data)
 /* Places inputs and temporaries in one buffer; values whose lifetimes do not
  * overlap share memory (largest first, lowest fitting offset). Returns the size. */
 static VkDeviceSize
-place_activations (const CbGraph *graph, const guint8 *elem, CbVkSlot *slots, VkDeviceSize align)
+place_activations (const CbGraph *graph, const guint8 *elem, const guint *gather_rows, const guint *gather_table,
+                   CbVkSlot *slots, VkDeviceSize align)
 {
   guint n_values = graph->values->len, n_ops = graph->ops->len;
   g_autofree int *def = g_new (int, n_values);
@@ -206,6 +218,12 @@ place_activations (const CbGraph *graph, const guint8 *elem, CbVkSlot *slots, Vk
         if (op->inputs[k] != CB_NO_VALUE)
           last[op->inputs[k]] = MAX (last[op->inputs[k]], (int)i);
       def[op->output] = MIN (def[op->output], (int)i);
+      /* a gather convolution reads the label rows and the table itself */
+      if (gather_rows[i] != CB_NO_VALUE)
+        {
+          last[gather_rows[i]] = MAX (last[gather_rows[i]], (int)i);
+          last[gather_table[i]] = MAX (last[gather_table[i]], (int)i);
+        }
     }
   for (guint v = 0; v < n_values; v++)
     {
@@ -277,6 +295,136 @@ choose_conv_tile (guint cout, guint hw, gboolean cpu_device, const VkPhysicalDev
   spec->wg_y = ny;
   spec->tm = tm, spec->tn = tn, spec->rm = rm, spec->rn = rn, spec->tk = tk;
   return TRUE;
+}
+
+/* A 3x3 convolution whose input is EMBED's output, or a plain nearest
+ * resize of it: sets the rows and table values and returns TRUE. */
+static gboolean
+find_gather (CbVkPlan *plan, const CbGraph *graph, const guint *producer, guint index, guint *rows, guint *table)
+{
+  const CbOp *op = cb_graph_op (graph, index);
+  guint in;
+
+  if (op->kind != CB_OP_CONV2D || op->kernel != 3 || op->act_in != CB_ACT_NONE || op->n_inputs < 2
+      || (plan->fp16 && plan->elem[op->output] == 4) || cb_graph_value (graph, op->inputs[1])->kind != CB_VALUE_CONST)
+    return FALSE;
+  in = op->inputs[0];
+  if (producer[in] != G_MAXUINT && cb_graph_op (graph, producer[in])->kind == CB_OP_RESIZE_NEAREST
+      && cb_graph_op (graph, producer[in])->act == CB_ACT_NONE)
+    in = cb_graph_op (graph, producer[in])->inputs[0];
+  if (producer[in] == G_MAXUINT || cb_graph_op (graph, producer[in])->kind != CB_OP_EMBED)
+    return FALSE;
+  *rows = cb_graph_op (graph, producer[in])->inputs[0];
+  *table = cb_graph_op (graph, producer[in])->inputs[1];
+  /* the rows at full size are the embedding's size */
+  return cb_graph_value (graph, *rows)->h == cb_graph_value (graph, in)->h
+         && cb_graph_value (graph, *rows)->w == cb_graph_value (graph, in)->w;
+}
+
+/* Which convolutions run as gathers (before placing: they keep the rows
+ * and the table alive until they run) */
+static void
+find_gathers (CbVkPlan *plan, const CbGraph *graph)
+{
+  g_autofree guint *producer = g_new (guint, MAX (plan->n_values, 1));
+  gboolean enabled = g_strcmp0 (g_getenv ("CATBRUSH_VK_NO_GATHER"), "1") != 0;
+
+  for (guint v = 0; v < plan->n_values; v++)
+    producer[v] = G_MAXUINT;
+  for (guint i = 0; i < plan->n_ops; i++)
+    producer[cb_graph_op (graph, i)->output] = i;
+  for (guint i = 0; i < plan->n_ops; i++)
+    {
+      guint rows, table;
+      plan->gather_rows[i] = plan->gather_table[i] = CB_NO_VALUE;
+      if (!enabled || !find_gather (plan, graph, producer, i, &rows, &table))
+        continue;
+      const CbOp *op = cb_graph_op (graph, i);
+      VkDeviceSize bytes
+        = (VkDeviceSize)9 * cb_graph_value (graph, table)->h * cb_graph_value (graph, op->output)->c * sizeof (float);
+      if (bytes > plan->dev->props.limits.maxStorageBufferRange)
+        continue;
+      plan->gather_rows[i] = rows;
+      plan->gather_table[i] = table;
+      plan->n_gathers++;
+    }
+}
+
+/* G of every gather convolution, in a buffer of its own */
+static gboolean
+place_gathers (CbVkPlan *plan, const CbGraph *graph, VkDeviceSize align, GError **error)
+{
+  VkDeviceSize size = 0;
+
+  for (guint i = 0; i < plan->n_ops; i++)
+    {
+      if (plan->gather_rows[i] == CB_NO_VALUE)
+        continue;
+      VkDeviceSize bytes = (VkDeviceSize)9 * cb_graph_value (graph, plan->gather_table[i])->h
+                           * cb_graph_value (graph, cb_graph_op (graph, i)->output)->c * sizeof (float);
+      plan->slots[plan->n_values + i] = (CbVkSlot){ plan->buffers->len, size, align_up (bytes, align) };
+      size += align_up (bytes, align);
+    }
+  if (size == 0)
+    return TRUE;
+  CbVkBuffer *buf = cb_vk_buffer_new (plan->dev, size, CB_VK_MEMORY_DEVICE, error);
+  if (buf == NULL)
+    return FALSE;
+  g_ptr_array_add (plan->buffers, buf);
+  plan->device_memory += buf->size;
+  return TRUE;
+}
+
+/* The two dispatches of gather convolution index: G, then the gathers. */
+static void
+setup_gather (CbVkPlan *plan, const CbGraph *graph, guint index)
+{
+  const CbOp *op = cb_graph_op (graph, index);
+  const CbValue *out = cb_graph_value (graph, op->output);
+  const CbValue *rows = cb_graph_value (graph, plan->gather_rows[index]);
+  const CbValue *table = cb_graph_value (graph, plan->gather_table[index]);
+  CbVkOpDispatch *pre = &plan->ops[plan->n_ops + index], *d = &plan->ops[index];
+  guint g = plan->n_values + index;
+
+  for (guint b = 0; b < CB_VK_BINDINGS; b++)
+    pre->bindings[b] = d->bindings[b] = CB_NO_VALUE;
+  pre->shader = "gather_table";
+  pre->spec = (CbVkSpec){ .wg_x = CB_WG_X, .wg_y = 1, .kernel = 3, .block = 1 };
+  pre->push = (CbVkPush){ .c = out->c, .in_c = table->w, .n_rows = table->h };
+  pre->bindings[0] = g;
+  pre->bindings[1] = op->inputs[1];
+  pre->bindings[2] = plan->gather_table[index];
+  pre->groups_x = (out->c + CB_WG_X - 1) / CB_WG_X;
+  pre->groups_y = table->h * 9;
+
+  d->shader = "conv_gather";
+  d->spec = (CbVkSpec){
+    .wg_x = CB_WG_X,
+    .wg_y = 1,
+    .act = op->act,
+    .slope = op->slope,
+    .kernel = 3,
+    .block = 1,
+    .has_bias = op->n_inputs > 2 && op->inputs[2] != CB_NO_VALUE,
+  };
+  d->push = (CbVkPush){
+    .c = out->c,
+    .h = out->h,
+    .w = out->w,
+    .in_h = rows->h,
+    .in_w = rows->w,
+    .n_rows = table->h,
+    /* resize_nearest's single-precision scale (1 without a resize) */
+    .scale_y = (float)rows->h / (float)out->h,
+    .scale_x = (float)rows->w / (float)out->w,
+  };
+  d->bindings[0] = op->output;
+  d->bindings[1] = plan->gather_rows[index];
+  d->bindings[2] = g;
+  if (d->spec.has_bias)
+    d->bindings[3] = op->inputs[2];
+  d->groups_x = (out->h * out->w + CB_WG_X - 1) / CB_WG_X;
+  d->groups_y = out->c;
 }
 
 static gboolean
@@ -510,11 +658,11 @@ make_descriptor_sets (CbVkPlan *plan, GError **error)
   CbVkDevice *dev = plan->dev;
   VkDescriptorPoolSize pool_size = {
     .type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-    .descriptorCount = MAX (plan->n_ops, 1) * CB_VK_BINDINGS,
+    .descriptorCount = MAX (2 * plan->n_ops, 1) * CB_VK_BINDINGS,
   };
   VkDescriptorPoolCreateInfo pool_info = {
     .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
-    .maxSets = MAX (plan->n_ops, 1),
+    .maxSets = MAX (2 * plan->n_ops, 1), /* ops, then the gathers' G dispatches */
     .poolSizeCount = 1,
     .pPoolSizes = &pool_size,
   };
@@ -524,23 +672,25 @@ make_descriptor_sets (CbVkPlan *plan, GError **error)
   if (!cb_vk_check (dev->vk->vkCreateDescriptorPool (dev->device, &pool_info, NULL, &plan->pool),
                     "Creating a descriptor pool", error))
     return FALSE;
-  g_autofree VkDescriptorSetLayout *layouts = g_new (VkDescriptorSetLayout, plan->n_ops);
-  for (guint i = 0; i < plan->n_ops; i++)
+  g_autofree VkDescriptorSetLayout *layouts = g_new (VkDescriptorSetLayout, 2 * plan->n_ops);
+  for (guint i = 0; i < 2 * plan->n_ops; i++)
     layouts[i] = cb_vk_pipelines_get_set_layout (dev->pipelines);
   VkDescriptorSetAllocateInfo alloc = {
     .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
     .descriptorPool = plan->pool,
-    .descriptorSetCount = plan->n_ops,
+    .descriptorSetCount = 2 * plan->n_ops,
     .pSetLayouts = layouts,
   };
-  plan->sets = g_new0 (VkDescriptorSet, plan->n_ops);
+  plan->sets = g_new0 (VkDescriptorSet, 2 * plan->n_ops);
   if (!cb_vk_check (dev->vk->vkAllocateDescriptorSets (dev->device, &alloc, plan->sets), "Allocating descriptor sets",
                     error))
     return FALSE;
 
-  for (guint i = 0; i < plan->n_ops; i++)
+  for (guint i = 0; i < 2 * plan->n_ops; i++)
     {
       VkDescriptorBufferInfo infos[CB_VK_BINDINGS];
+      if (plan->ops[i].shader == NULL)
+        continue; /* no gather at this op */
       VkWriteDescriptorSet writes[CB_VK_BINDINGS];
       for (guint b = 0; b < CB_VK_BINDINGS; b++)
         {
@@ -677,8 +827,9 @@ record (CbVkPlan *plan, GError **error)
   if (profile)
     vk->vkCmdResetQueryPool (plan->cmd, plan->queries, 0, plan->n_ops + 1);
 
-  /* the previous run's shaders and copies are done with what we overwrite now */
-  memory_barrier (plan, cs | tr, sw | tw, tr, tw | trd);
+  /* the previous run's shaders and copies are done with what we overwrite
+   * now (the copies here, and the gathers' G tables) */
+  memory_barrier (plan, cs | tr, sw | tw, tr | cs, tw | trd | sw);
   for (guint i = 0; i < plan->inputs->len; i++)
     {
       guint v = g_array_index (plan->inputs, guint, i);
@@ -692,7 +843,23 @@ record (CbVkPlan *plan, GError **error)
   for (guint i = 0; i < plan->n_ops; i++)
     {
       const CbVkOpDispatch *d = &plan->ops[i];
+      const CbVkOpDispatch *pre = &plan->ops[plan->n_ops + i];
 
+      if (pre->shader != NULL)
+        {
+          /* a gather convolution: its G table first (reads the table input) */
+          if (needs_barrier (plan, plan->n_ops + i, pending))
+            memory_barrier (plan, cs, sw, cs, sr | sw);
+          vk->vkCmdBindPipeline (plan->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, plan->pipelines[plan->n_ops + i]);
+          vk->vkCmdBindDescriptorSets (plan->cmd, VK_PIPELINE_BIND_POINT_COMPUTE,
+                                       cb_vk_pipelines_get_layout (dev->pipelines), 0, 1, &plan->sets[plan->n_ops + i],
+                                       0, NULL);
+          vk->vkCmdPushConstants (plan->cmd, cb_vk_pipelines_get_layout (dev->pipelines), VK_SHADER_STAGE_COMPUTE_BIT,
+                                  0, sizeof pre->push, &pre->push);
+          vk->vkCmdDispatch (plan->cmd, pre->groups_x, pre->groups_y, 1);
+          memory_barrier (plan, cs, sw, cs, sr | sw);
+          g_array_set_size (pending, 0);
+        }
       if (needs_barrier (plan, i, pending))
         {
           memory_barrier (plan, cs, sw, cs, sr | sw);
@@ -764,9 +931,11 @@ plan_new_locked (CbVkDevice *dev, const CbGraph *graph, GError **error)
   plan->out_h = out->h;
   plan->out_w = out->w;
   plan->buffers = g_ptr_array_new ();
-  plan->slots = g_new0 (CbVkSlot, plan->n_values);
-  plan->ops = g_new0 (CbVkOpDispatch, plan->n_ops);
-  plan->pipelines = g_new0 (VkPipeline, plan->n_ops);
+  plan->slots = g_new0 (CbVkSlot, plan->n_values + plan->n_ops); /* values, then G tables */
+  plan->ops = g_new0 (CbVkOpDispatch, 2 * plan->n_ops);          /* ops, then the gathers' G dispatches */
+  plan->pipelines = g_new0 (VkPipeline, 2 * plan->n_ops);
+  plan->gather_rows = g_new0 (guint, MAX (plan->n_ops, 1));
+  plan->gather_table = g_new0 (guint, MAX (plan->n_ops, 1));
   plan->op_ms = g_new0 (double, plan->n_ops);
   plan->inputs = g_array_new (FALSE, FALSE, sizeof (guint));
   plan->conv_tiled = g_strcmp0 (g_getenv ("CATBRUSH_VK_CONV"), "simple") != 0;
@@ -806,13 +975,15 @@ plan_new_locked (CbVkDevice *dev, const CbGraph *graph, GError **error)
     }
 
   /* activations first (buffers[0]), then the constant blocks */
-  act_size = place_activations (graph, plan->elem, plan->slots, align);
+  find_gathers (plan, graph);
+  act_size = place_activations (graph, plan->elem, plan->gather_rows, plan->gather_table, plan->slots, align);
   CbVkBuffer *acts = cb_vk_buffer_new (dev, MAX (act_size, 16), CB_VK_MEMORY_DEVICE, &local);
   if (acts == NULL)
     goto fail;
   g_ptr_array_add (plan->buffers, acts);
   plan->device_memory += acts->size;
-  if (!place_constants (plan, graph, align, &local) || !upload_constants (plan, graph, &local))
+  if (!place_constants (plan, graph, align, &local) || !upload_constants (plan, graph, &local)
+      || !place_gathers (plan, graph, align, &local))
     goto fail;
 
   plan->upload = cb_vk_buffer_new (dev, MAX (upload_size, 16), CB_VK_MEMORY_UPLOAD, &local);
@@ -833,9 +1004,18 @@ plan_new_locked (CbVkDevice *dev, const CbGraph *graph, GError **error)
       const char *variant = !plan->fp16                                               ? ""
                             : op->kind == CB_OP_CONV2D && plan->elem[op->output] == 4 ? "_f16o32"
                                                                                       : "_f16";
+      if (plan->gather_rows[i] != CB_NO_VALUE)
+        setup_gather (plan, graph, i);
       g_autofree char *shader = g_strconcat (plan->ops[i].shader, variant, NULL);
       plan->pipelines[i] = cb_vk_pipelines_get (dev, dev->pipelines, shader, &plan->ops[i].spec, &local);
       if (plan->pipelines[i] == VK_NULL_HANDLE)
+        goto fail;
+      if (plan->gather_rows[i] == CB_NO_VALUE)
+        continue;
+      g_autofree char *pre = g_strconcat ("gather_table", plan->fp16 ? "_f16" : "", NULL);
+      guint k = plan->n_ops + i;
+      plan->pipelines[k] = cb_vk_pipelines_get (dev, dev->pipelines, pre, &plan->ops[k].spec, &local);
+      if (plan->pipelines[k] == VK_NULL_HANDLE)
         goto fail;
     }
   cb_vk_device_save_pipeline_cache (dev);
@@ -877,6 +1057,8 @@ plan_free_locked (CbVkPlan *plan)
   g_free (plan->elem);
   g_free (plan->sets);
   g_free (plan->slots);
+  g_free (plan->gather_rows);
+  g_free (plan->gather_table);
   g_free (plan->ops);
   g_free (plan->pipelines);
   g_free (plan->op_ms);
@@ -1028,4 +1210,10 @@ cb_vk_plan_set_profiling (CbVkPlan *plan, gboolean enable, GError **error)
   gboolean ok = plan_set_profiling_locked (plan, enable, error);
   cb_vk_device_unlock (plan->dev);
   return ok;
+}
+
+guint
+cb_vk_plan_get_n_gathers (const CbVkPlan *plan)
+{
+  return plan->n_gathers;
 }

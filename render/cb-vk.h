@@ -248,5 +248,7 @@ guint64 cb_vk_plan_get_device_memory (const CbVkPlan *plan);
  * default (fp16 on GPUs, fp32 on CPU devices). Read when a plan is made. */
 gboolean cb_vk_plan_default_fp16 (const CbVkDevice *dev);
 gboolean cb_vk_plan_is_fp16 (const CbVkPlan *plan);
+/* Convolutions over the label map run as table gathers (CATBRUSH_VK_NO_GATHER=1: none). */
+guint cb_vk_plan_get_n_gathers (const CbVkPlan *plan);
 
 G_END_DECLS
