@@ -214,7 +214,9 @@ cb_example_set_load (const char *dir, const char *split, const CbClassSet *class
                        stem, stem);
           return NULL;
         }
-      g_autoptr (CbImage) photo = cb_photo_load (photo_path, error);
+      /* big JPEGs decoded (DCT scaling) just above the 2× size, with or
+       * without NATIVE_ONLY, so that the native photo is the same either way */
+      g_autoptr (CbImage) photo = cb_photo_load_for_size (photo_path, 2 * width, 2 * height, error);
       if (photo == NULL)
         return NULL;
       g_autoptr (CbLabelMap) labels = cb_label_map_load (label_path, classes, error);

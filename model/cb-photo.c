@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <jpeglib.h>
+#include <jerror.h>
 
 /* ---------------------------------------------------------------- JPEG */
 
@@ -37,10 +38,42 @@ cb_jpeg_output_message (j_common_ptr cinfo)
   (void)cinfo;
 }
 
+/* Working memory of a decode at the chosen scale: a progressive (or
+ * multi-scan) file keeps every DCT coefficient of the whole image, whatever
+ * the output scale; a baseline file a few rows of blocks. Plus our image. */
+static guint64
+jpeg_decode_bytes (const struct jpeg_decompress_struct *cinfo)
+{
+  guint64 bytes = (guint64)cinfo->output_width * cinfo->output_height * 3;
+  if (cinfo->progressive_mode || jpeg_has_multiple_scans ((j_decompress_ptr)cinfo))
+    for (int i = 0; i < cinfo->num_components; i++)
+      {
+        const jpeg_component_info *c = &cinfo->comp_info[i];
+        guint64 w = (guint64)c->width_in_blocks + (guint64)c->h_samp_factor;
+        guint64 h = (guint64)c->height_in_blocks + (guint64)c->v_samp_factor;
+        bytes += w * h * sizeof (JBLOCK);
+      }
+  return bytes;
+}
+
+/* The smallest scale n/8 at which the output is at least width x height. */
+static void
+jpeg_choose_scale (struct jpeg_decompress_struct *cinfo, guint width, guint height)
+{
+  cinfo->scale_denom = 8;
+  for (guint n = 1; n <= 8; n++)
+    {
+      cinfo->scale_num = n;
+      jpeg_calc_output_dimensions (cinfo);
+      if (n == 8 || (cinfo->output_width >= width && cinfo->output_height >= height && width > 0 && height > 0))
+        return;
+    }
+}
+
 /* Decodes in a function of its own so that no local is live across setjmp
  * except what is volatile or set before it. */
 static CbImage *
-load_jpeg (const char *path, const guint8 *data, gsize size, GError **error)
+load_jpeg (const char *path, const guint8 *data, gsize size, guint width, guint height, GError **error)
 {
   struct jpeg_decompress_struct cinfo;
   CbJpegError err;
@@ -54,7 +87,14 @@ load_jpeg (const char *path, const guint8 *data, gsize size, GError **error)
   err.message[0] = '\0';
   if (setjmp (err.jump))
     {
-      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: corrupt JPEG: %s", path, err.message);
+      /* only a decode over the memory limit asks for a backing store */
+      if (err.pub.msg_code == JERR_NO_BACKING_STORE)
+        g_set_error (error, CB_ERROR, CB_ERROR_LIMIT,
+                     "%s: decoding this JPEG needs more than %" G_GUINT64_FORMAT
+                     " MiB of memory; save it smaller or as a baseline (not progressive) JPEG",
+                     path, CB_PHOTO_MAX_DECODE_BYTES >> 20);
+      else
+        g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: corrupt JPEG: %s", path, err.message);
       jpeg_destroy_decompress (&cinfo);
       cb_image_free (image);
       g_free (row);
@@ -62,13 +102,17 @@ load_jpeg (const char *path, const guint8 *data, gsize size, GError **error)
     }
 
   jpeg_create_decompress (&cinfo);
+  /* libjpeg's own allocations beyond this fail (it has no backing store) */
+  cinfo.mem->max_memory_to_use = (long)CB_PHOTO_MAX_DECODE_BYTES;
   jpeg_mem_src (&cinfo, data, (unsigned long)size);
   jpeg_read_header (&cinfo, TRUE);
   if (cinfo.image_width == 0 || cinfo.image_height == 0 || cinfo.image_width > CB_PHOTO_MAX_SIDE
-      || cinfo.image_height > CB_PHOTO_MAX_SIDE)
+      || cinfo.image_height > CB_PHOTO_MAX_SIDE
+      || (guint64)cinfo.image_width * cinfo.image_height > CB_PHOTO_MAX_PIXELS)
     {
-      g_set_error (error, CB_ERROR, CB_ERROR_LIMIT, "%s: the photo is %u×%u; sides of 1 to %u pixels are supported",
-                   path, cinfo.image_width, cinfo.image_height, CB_PHOTO_MAX_SIDE);
+      g_set_error (error, CB_ERROR, CB_ERROR_LIMIT,
+                   "%s: the photo is %u×%u; sides of 1 to %u pixels and at most %u megapixels are supported", path,
+                   cinfo.image_width, cinfo.image_height, CB_PHOTO_MAX_SIDE, CB_PHOTO_MAX_PIXELS / 1000000);
       jpeg_destroy_decompress (&cinfo);
       return NULL;
     }
@@ -77,6 +121,21 @@ load_jpeg (const char *path, const guint8 *data, gsize size, GError **error)
     cinfo.out_color_space = JCS_CMYK;
   else
     cinfo.out_color_space = JCS_RGB;
+  jpeg_choose_scale (&cinfo, width, height);
+  {
+    guint64 need = jpeg_decode_bytes (&cinfo);
+    if (need > CB_PHOTO_MAX_DECODE_BYTES)
+      {
+        g_set_error (error, CB_ERROR, CB_ERROR_LIMIT,
+                     "%s: decoding this %u×%u %sJPEG needs %" G_GUINT64_FORMAT
+                     " MiB of memory, over the limit of %" G_GUINT64_FORMAT
+                     " MiB; save it smaller or as a baseline (not progressive) JPEG",
+                     path, cinfo.image_width, cinfo.image_height, cinfo.progressive_mode ? "progressive " : "",
+                     need >> 20, CB_PHOTO_MAX_DECODE_BYTES >> 20);
+        jpeg_destroy_decompress (&cinfo);
+        return NULL;
+      }
+  }
   jpeg_start_decompress (&cinfo);
 
   image = cb_image_new (cinfo.output_width, cinfo.output_height);
@@ -104,6 +163,12 @@ load_jpeg (const char *path, const guint8 *data, gsize size, GError **error)
 CbImage *
 cb_photo_load (const char *path, GError **error)
 {
+  return cb_photo_load_for_size (path, 0, 0, error);
+}
+
+CbImage *
+cb_photo_load_for_size (const char *path, guint width, guint height, GError **error)
+{
   static const guint8 png_sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
   g_autoptr (GMappedFile) mapped = NULL;
   g_autoptr (GError) local = NULL;
@@ -120,9 +185,27 @@ cb_photo_load (const char *path, GError **error)
   data = (const guint8 *)g_mapped_file_get_contents (mapped);
   size = g_mapped_file_get_length (mapped);
   if (size >= 3 && data[0] == 0xff && data[1] == 0xd8 && data[2] == 0xff)
-    return load_jpeg (path, data, size, error);
+    return load_jpeg (path, data, size, width, height, error);
   if (size >= 8 && memcmp (data, png_sig, 8) == 0)
-    return cb_image_load_png (path, error);
+    {
+      /* the pixel limit, from the IHDR before libpng allocates (sides are cb-png.c's) */
+      if (size >= 24 && memcmp (data + 12, "IHDR", 4) == 0)
+        {
+          guint32 w, h;
+          memcpy (&w, data + 16, 4);
+          memcpy (&h, data + 20, 4);
+          w = GUINT32_FROM_BE (w);
+          h = GUINT32_FROM_BE (h);
+          if ((guint64)w * h > CB_PHOTO_MAX_PIXELS)
+            {
+              g_set_error (error, CB_ERROR, CB_ERROR_LIMIT,
+                           "%s: the photo is %u×%u; at most %u megapixels are supported", path, w, h,
+                           CB_PHOTO_MAX_PIXELS / 1000000);
+              return NULL;
+            }
+        }
+      return cb_image_load_png (path, error);
+    }
   g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: not a JPEG or PNG photo", path);
   return NULL;
 }

@@ -24,8 +24,10 @@
 #define MAX_JSON_BYTES (8u * 1024u * 1024u)
 /* deflate cannot expand more than 1032:1: a larger claim is a zip bomb */
 #define MAX_DEFLATE_RATIO 1032u
-#define MAX_PNG_BYTES (1024u * 1024u * 1024u)
-#define MAX_FILE_BYTES (G_GUINT64_CONSTANT (2) * 1024u * 1024u * 1024u)
+/* labels.png / image.png: a 16384² label map fits even uncompressed (256 MiB);
+ * real ones are a few MiB (docs/RELIABILITY.md, Limits) */
+#define MAX_PNG_BYTES (320u * 1024u * 1024u)
+#define MAX_FILE_BYTES (G_GUINT64_CONSTANT (1024) * 1024u * 1024u)
 
 CbProject *
 cb_project_new (void)
@@ -347,8 +349,9 @@ read_entry (zip_t *zip, const char *file, const char *name, guint64 max_bytes, g
     }
   if (st.size > max_bytes)
     {
-      g_set_error (error, CB_ERROR, CB_ERROR_LIMIT, "%s: entry “%s” is too large (%" G_GUINT64_FORMAT " bytes)", file,
-                   name, (guint64)st.size);
+      g_set_error (error, CB_ERROR, CB_ERROR_LIMIT,
+                   "%s: entry “%s” is too large (%" G_GUINT64_FORMAT " bytes; the limit is %" G_GUINT64_FORMAT " MiB)",
+                   file, name, (guint64)st.size, (guint64)max_bytes >> 20);
       return NULL;
     }
   if ((st.valid & ZIP_STAT_COMP_SIZE) && st.size > (zip_uint64_t)MAX_DEFLATE_RATIO * MAX (st.comp_size, 1))

@@ -92,6 +92,143 @@ test_photo_jpeg (void)
   remove_tree (dir);
 }
 
+/* as save_jpeg, progressive or baseline, 4:4:4 */
+static void
+save_jpeg_mode (const CbImage *image, const char *path, gboolean progressive)
+{
+  struct jpeg_compress_struct cinfo;
+  struct jpeg_error_mgr jerr;
+  FILE *f = fopen (path, "wb");
+  g_assert_nonnull (f);
+  cinfo.err = jpeg_std_error (&jerr);
+  jpeg_create_compress (&cinfo);
+  jpeg_stdio_dest (&cinfo, f);
+  cinfo.image_width = image->width;
+  cinfo.image_height = image->height;
+  cinfo.input_components = 3;
+  cinfo.in_color_space = JCS_RGB;
+  jpeg_set_defaults (&cinfo);
+  jpeg_set_quality (&cinfo, 90, TRUE);
+  for (int c = 0; c < 3; c++)
+    cinfo.comp_info[c].h_samp_factor = cinfo.comp_info[c].v_samp_factor = 1;
+  if (progressive)
+    jpeg_simple_progression (&cinfo);
+  jpeg_start_compress (&cinfo, TRUE);
+  while (cinfo.next_scanline < cinfo.image_height)
+    {
+      JSAMPROW row = (JSAMPROW)(image->rgb + (gsize)cinfo.next_scanline * image->width * 3);
+      jpeg_write_scanlines (&cinfo, &row, 1);
+    }
+  jpeg_finish_compress (&cinfo);
+  jpeg_destroy_compress (&cinfo);
+  fclose (f);
+}
+
+/* A copy of the JPEG at path whose frame header claims width x height. */
+static char *
+jpeg_claiming (const char *path, const char *name, guint width, guint height)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree guint8 *data = NULL;
+  gsize len = 0;
+  char *out = g_build_filename (dir, name, NULL);
+  g_assert_true (g_file_get_contents (path, (char **)&data, &len, NULL));
+  for (gsize i = 2; i + 9 < len; i++)
+    if (data[i] == 0xff && (data[i + 1] == 0xc0 || data[i + 1] == 0xc2))
+      {
+        data[i + 5] = (guint8)(height >> 8), data[i + 6] = (guint8)height;
+        data[i + 7] = (guint8)(width >> 8), data[i + 8] = (guint8)width;
+        g_assert_true (g_file_set_contents (out, (const char *)data, (gssize)len, NULL));
+        return out;
+      }
+  g_assert_not_reached ();
+}
+
+/* Big photos are decoded with libjpeg's DCT scaling to the smallest size at
+ * or above what is needed; resized to that size they match the full decode
+ * within a level or two. Decodes over the memory or pixel limit are refused
+ * from the header, naming the file. */
+static void
+test_photo_scaled (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("cb-photo-XXXXXX", NULL);
+  g_autoptr (CbImage) photo = NULL;
+  g_autoptr (CbLabelMap) labels = NULL;
+  toy_example (1, 320, 240, &photo, &labels);
+  /* smooth detail at every scale, as in a real photo */
+  for (guint y = 0; y < 240; y++)
+    for (guint x = 0; x < 320; x++)
+      for (guint c = 0; c < 3; c++)
+        {
+          guint8 *px = photo->rgb + ((gsize)y * 320 + x) * 3 + c;
+          *px = (guint8)CLAMP (*px + 40.0 * sin (x * 0.07 + c) * cos (y * 0.05), 0, 255);
+        }
+
+  for (int progressive = 0; progressive < 2; progressive++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree char *path = g_build_filename (dir, progressive ? "p.jpg" : "b.jpg", NULL);
+      save_jpeg_mode (photo, path, progressive);
+      g_autoptr (CbImage) full = cb_photo_load (path, &error);
+      g_assert_no_error (error);
+      g_autoptr (CbImage) same = cb_photo_load_for_size (path, 0, 0, &error);
+      g_assert_no_error (error);
+      g_assert_cmpmem (same->rgb, 320 * 240 * 3, full->rgb, 320 * 240 * 3);
+      g_autoptr (CbImage) larger = cb_photo_load_for_size (path, 640, 480, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (larger->width, ==, 320);
+
+      /* n/8 with the smallest n that reaches the size */
+      const guint sizes[][4] = { { 32, 24, 40, 30 }, { 64, 48, 80, 60 }, { 100, 10, 120, 90 }, { 300, 10, 320, 240 } };
+      for (guint k = 0; k < G_N_ELEMENTS (sizes); k++)
+        {
+          guint w = sizes[k][0], h = sizes[k][1];
+          g_autoptr (CbImage) scaled = cb_photo_load_for_size (path, w, h, &error);
+          g_assert_no_error (error);
+          g_assert_cmpuint (scaled->width, ==, sizes[k][2]);
+          g_assert_cmpuint (scaled->height, ==, sizes[k][3]);
+          g_autoptr (CbImage) a = cb_photo_resize (full, w, h);
+          g_autoptr (CbImage) b = cb_photo_resize (scaled, w, h);
+          int max_diff = 0;
+          double sum = 0;
+          for (gsize i = 0; i < (gsize)w * h * 3; i++)
+            {
+              int d = abs ((int)a->rgb[i] - (int)b->rgb[i]);
+              max_diff = MAX (max_diff, d);
+              sum += d;
+            }
+          g_test_message ("%s, %u×%u from %u×%u: max difference %d, mean %.3f",
+                          progressive ? "progressive" : "baseline", w, h, scaled->width, scaled->height, max_diff,
+                          sum / (w * h * 3));
+          g_assert_cmpfloat (sum / (w * h * 3), <=, 1.0);
+          g_assert_cmpint (max_diff, <=, 16);
+        }
+    }
+
+  /* 201 MP progressive 4:4:4 keeps 1.2 GB of coefficients: refused before decoding */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autofree char *small = g_build_filename (dir, "p.jpg", NULL);
+    g_autofree char *huge = jpeg_claiming (small, "huge.jpg", 16384, 12288);
+    g_assert_null (cb_photo_load_for_size (huge, 32, 24, &error));
+    g_assert_error (error, CB_ERROR, CB_ERROR_LIMIT);
+    g_assert_nonnull (strstr (error->message, huge));
+    g_assert_nonnull (strstr (error->message, "MiB"));
+    g_test_message ("%s", error->message);
+  }
+  /* 16384 × 16384 is over the pixel limit, baseline or not */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autofree char *small = g_build_filename (dir, "b.jpg", NULL);
+    g_autofree char *square = jpeg_claiming (small, "square.jpg", 16384, 16384);
+    g_assert_null (cb_photo_load (square, &error));
+    g_assert_error (error, CB_ERROR, CB_ERROR_LIMIT);
+    g_assert_nonnull (strstr (error->message, square));
+    g_assert_nonnull (strstr (error->message, "megapixels"));
+  }
+  remove_tree (dir);
+}
+
 static void
 test_photo_dataset (void)
 {
@@ -666,6 +803,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/affinity/photo/jpeg", test_photo_jpeg);
   g_test_add_func ("/affinity/photo/dataset", test_photo_dataset);
+  g_test_add_func ("/affinity/photo/scaled", test_photo_scaled);
   g_test_add_func ("/affinity/photo/resize", test_photo_resize);
   g_test_add_func ("/affinity/photo/resize-pil", test_photo_resize_pil);
   g_test_add_func ("/affinity/examples", test_example_set);

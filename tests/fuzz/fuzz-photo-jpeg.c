@@ -16,7 +16,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
   cb_fuzz_init ();
   fd = cb_fuzz_memfd (data, size, path);
-  image = cb_photo_load (path, &error);
+  /* as example sets load them: scaled to at least 2× a 32 × 24 model; the
+   * size varies with the input so that every DCT scale is reached */
+  image = cb_photo_load_for_size (path, 64u << (size % 3), 48u << (size % 3), &error);
   cb_fuzz_memfd_close (fd);
   if (image == NULL)
     {
