@@ -16,7 +16,8 @@ struct _CbBackend
   CbBackendKind requested;
   CbVkDevice *vk; /* VULKAN */
   char *description;
-  char *note; /* why AUTO fell back to the CPU, or NULL */
+  char *note;                /* why AUTO fell back to the CPU, or NULL */
+  GCancellable *cancellable; /* stops runs between ops / submissions */
 };
 
 struct _CbPlan
@@ -84,6 +85,7 @@ cb_backend_free (CbBackend *backend)
   if (backend == NULL)
     return;
   cb_vk_device_free (backend->vk);
+  g_clear_object (&backend->cancellable);
   g_free (backend->description);
   g_free (backend->note);
   g_free (backend);
@@ -107,6 +109,55 @@ cb_backend_is_cpu_device (const CbBackend *backend)
   if (backend->kind != CB_BACKEND_VULKAN)
     return TRUE;
   return backend->vk->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU;
+}
+
+/* process-wide pass counts (cb_backend_get_pass_counts) */
+static gint passes_begun, passes_finished, passes_cancelled;
+
+void
+cb_backend_set_cancellable (CbBackend *backend, GCancellable *cancellable)
+{
+  g_set_object (&backend->cancellable, cancellable);
+}
+
+GCancellable *
+cb_backend_get_cancellable (const CbBackend *backend)
+{
+  return backend->cancellable;
+}
+
+void
+cb_backend_get_pass_counts (guint *begun, guint *finished, guint *cancelled)
+{
+  *begun = (guint)g_atomic_int_get (&passes_begun);
+  *finished = (guint)g_atomic_int_get (&passes_finished);
+  *cancelled = (guint)g_atomic_int_get (&passes_cancelled);
+}
+
+/* CATBRUSH_TEST_OP_DELAY_MS: a pause before every CPU op, so that tests can
+ * catch a pass in the middle (tests/app/test-cancel.c). */
+static guint
+test_op_delay_ms (void)
+{
+  static gsize once = 0;
+  static guint delay;
+  if (g_once_init_enter (&once))
+    {
+      const char *env = g_getenv ("CATBRUSH_TEST_OP_DELAY_MS");
+      delay = env != NULL ? (guint)g_ascii_strtoull (env, NULL, 10) : 0;
+      g_once_init_leave (&once, 1);
+    }
+  return delay;
+}
+
+static gboolean
+between_ops (gpointer data, guint op, GError **error)
+{
+  CbBackend *backend = data;
+  guint delay = test_op_delay_ms ();
+  if (delay > 0)
+    g_usleep ((gulong)delay * 1000);
+  return backend->cancellable == NULL || !g_cancellable_set_error_if_cancelled (backend->cancellable, error);
 }
 
 CbPlan *
@@ -137,6 +188,8 @@ cb_backend_prepare (CbBackend *backend, const CbGraph *graph, GError **error)
     {
       g_autoptr (GError) cpu_error = NULL;
       plan->cpu = cb_cpu_plan_new (graph, NULL, &cpu_error);
+      if (plan->cpu != NULL)
+        cb_cpu_plan_set_between_ops (plan->cpu, between_ops, backend);
       if (plan->cpu == NULL)
         {
           /* a graph with ops the CPU backend has no kernel for (a convolution
@@ -191,6 +244,15 @@ cb_plan_run (CbPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTensor *ou
   const double *ms = NULL;
 
   g_return_val_if_fail (plan != NULL && output != NULL, FALSE);
+  g_atomic_int_inc (&passes_begun);
+  /* Vulkan: the pass is one command buffer, one submission, which cannot be
+   * interrupted; a cancelled pass stops before it. The CPU backend checks
+   * between ops (between_ops). */
+  if (plan->backend->cancellable != NULL && g_cancellable_set_error_if_cancelled (plan->backend->cancellable, error))
+    {
+      g_atomic_int_inc (&passes_cancelled);
+      return FALSE;
+    }
   if (plan->vk != NULL)
     {
       if (!cb_vk_plan_run (plan->vk, inputs, n_inputs, output, error))
@@ -199,8 +261,14 @@ cb_plan_run (CbPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTensor *ou
     }
   else if (plan->cpu != NULL)
     {
-      if (!cb_cpu_plan_run (plan->cpu, inputs, n_inputs, output, error))
-        return FALSE;
+      GError *local = NULL;
+      if (!cb_cpu_plan_run (plan->cpu, inputs, n_inputs, output, &local))
+        {
+          if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            g_atomic_int_inc (&passes_cancelled);
+          g_propagate_error (error, local);
+          return FALSE;
+        }
       ms = cb_cpu_plan_get_op_ms (plan->cpu);
     }
   else
@@ -241,6 +309,7 @@ cb_plan_run (CbPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTensor *ou
         };
         g_array_append_val (plan->timings, t);
       }
+  g_atomic_int_inc (&passes_finished);
   return TRUE;
 }
 

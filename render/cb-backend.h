@@ -11,6 +11,8 @@
 
 #include "model/cb-graph.h"
 
+#include <gio/gio.h>
+
 G_BEGIN_DECLS
 
 typedef enum
@@ -73,6 +75,15 @@ const char *cb_backend_get_note (const CbBackend *backend);
 guint64 cb_backend_get_device_memory_in_use (const CbBackend *backend);
 /* VK_EXT_memory_budget: usage and budget of the device-local heaps; FALSE without it. */
 gboolean cb_backend_get_memory_budget (const CbBackend *backend, guint64 *usage, guint64 *budget);
+/* Runs of this backend's plans stop with G_IO_ERROR_CANCELLED once
+ * cancellable is cancelled: the CPU backend between two ops, Vulkan before
+ * a pass's submission (a submitted pass runs to its end). NULL: none. */
+void cb_backend_set_cancellable (CbBackend *backend, GCancellable *cancellable);
+GCancellable *cb_backend_get_cancellable (const CbBackend *backend);
+/* For tests: passes (cb_plan_run) begun, finished and stopped by their
+ * cancellable, in this process. */
+void cb_backend_get_pass_counts (guint *begun, guint *finished, guint *cancelled);
+
 /* The Vulkan device's pipeline cache, for tests: FALSE on the CPU backend. */
 typedef struct
 {

@@ -118,6 +118,8 @@ struct _CbCpuPlan
   float *hidden_vec; /* one hidden vector (main thread) */
 
   double *op_ms;
+  CbCpuBetweenOpsFunc between_ops; /* cancellation (cb-backend.c) */
+  gpointer between_ops_data;
   guint64 memory;
   guint n_gathers, n_fused;
 };
@@ -1195,6 +1197,8 @@ cb_cpu_plan_run (CbCpuPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTen
       const CbValue *out = cb_graph_value (graph, op->output);
       guint n;
 
+      if (plan->between_ops != NULL && !plan->between_ops (plan->between_ops_data, i, error))
+        return FALSE;
       switch (s->kind)
         {
         case STEP_SKIP:
@@ -1224,6 +1228,13 @@ cb_cpu_plan_run (CbCpuPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTen
   if (output_given)
     memcpy (output->data, plan->ptr[graph->output], cb_tensor_n_elements (output) * sizeof (float));
   return TRUE;
+}
+
+void
+cb_cpu_plan_set_between_ops (CbCpuPlan *plan, CbCpuBetweenOpsFunc func, gpointer data)
+{
+  plan->between_ops = func;
+  plan->between_ops_data = data;
 }
 
 const double *

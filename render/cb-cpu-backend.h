@@ -35,6 +35,10 @@ char *cb_cpu_describe (guint n_threads);
 CbCpuPlan *cb_cpu_plan_new (const CbGraph *graph, const CbCpuOptions *options, GError **error);
 void cb_cpu_plan_free (CbCpuPlan *plan);
 gboolean cb_cpu_plan_run (CbCpuPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTensor *output, GError **error);
+/* Called before every op of a run; FALSE (with error set) stops the run
+ * there, e.g. when it was cancelled. NULL: none. */
+typedef gboolean (*CbCpuBetweenOpsFunc) (gpointer data, guint op, GError **error);
+void cb_cpu_plan_set_between_ops (CbCpuPlan *plan, CbCpuBetweenOpsFunc func, gpointer data);
 /* wall-clock ms of each op in the last run (ops folded into another one: 0) */
 const double *cb_cpu_plan_get_op_ms (const CbCpuPlan *plan);
 /* bytes allocated for buffers, packed weights and tables */

@@ -118,6 +118,7 @@ recover (CbGenerator *gen, GError *failure, GError **error)
     why = "The GPU cannot hold this size";
 
   gen->fallback = cb_backend_new (CB_BACKEND_CPU, NULL, NULL);
+  cb_backend_set_cancellable (gen->fallback, cb_backend_get_cancellable (gen->backend));
   gen->active = gen->fallback;
   set_notice (gen, g_strdup_printf ("%s (%s%s%s); images are now made on the CPU: %s", why, local->message,
                                     recreate_error ? "; " : "", recreate_error ? recreate_error->message : "",

@@ -11,6 +11,7 @@
 #include <signal.h>
 
 #include "cb-config.h"
+#include "app/gui/cb-gen-worker.h"
 #include "app/gui/cb-window.h"
 
 struct _CbApplication
@@ -156,6 +157,15 @@ cb_application_finalize (GObject *object)
   G_OBJECT_CLASS (cb_application_parent_class)->finalize (object);
 }
 
+/* closed windows did not wait for their generator threads: wait here, once
+ * the main loop has ended (a cancelled pass ends after its current op) */
+static void
+cb_application_shutdown (GApplication *app)
+{
+  cb_gen_worker_join_all ();
+  G_APPLICATION_CLASS (cb_application_parent_class)->shutdown (app);
+}
+
 static void
 cb_application_class_init (CbApplicationClass *klass)
 {
@@ -164,6 +174,7 @@ cb_application_class_init (CbApplicationClass *klass)
   G_OBJECT_CLASS (klass)->finalize = cb_application_finalize;
   app_class->startup = cb_application_startup;
   app_class->activate = cb_application_activate;
+  app_class->shutdown = cb_application_shutdown;
   app_class->open = cb_application_open;
   app_class->handle_local_options = cb_application_handle_local_options;
 }

@@ -8,6 +8,8 @@
 #include "model/cb-error.h"
 #include "render/cb-generator.h"
 
+#include <stdlib.h>
+
 typedef struct
 {
   guint64 serial;
@@ -37,7 +39,8 @@ struct _CbGenWorker
   gpointer user_data;
   GThread *thread;
   /* shared */
-  GAsyncQueue *queue; /* of Request* */
+  GAsyncQueue *queue;        /* of Request* */
+  GCancellable *cancellable; /* cancelled by cb_gen_worker_free */
   /* worker thread only */
   char *model_path;
 };
@@ -80,6 +83,7 @@ worker_unref (CbGenWorker *worker)
   while ((request = g_async_queue_try_pop (worker->queue)) != NULL)
     request_free (request);
   g_async_queue_unref (worker->queue);
+  g_object_unref (worker->cancellable);
   g_main_context_unref (worker->context);
   g_free (worker->model_path);
   g_free (worker);
@@ -263,6 +267,36 @@ cb_gen_worker_resolve_model (const char *model_path)
   return cb_model_find_default ();
 }
 
+/* CATBRUSH_BACKEND: auto (the default), vulkan, cpu or reference */
+static gboolean
+backend_kind_from_env (CbBackendKind *kind, GError **error)
+{
+  const char *env = g_getenv ("CATBRUSH_BACKEND");
+  static const struct
+  {
+    const char *name;
+    CbBackendKind kind;
+  } kinds[] = {
+    { "auto", CB_BACKEND_AUTO },
+    { "vulkan", CB_BACKEND_VULKAN },
+    { "cpu", CB_BACKEND_CPU },
+    { "reference", CB_BACKEND_REFERENCE },
+  };
+
+  *kind = CB_BACKEND_AUTO;
+  if (env == NULL || *env == '\0')
+    return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    if (g_ascii_strcasecmp (env, kinds[i].name) == 0)
+      {
+        *kind = kinds[i].kind;
+        return TRUE;
+      }
+  g_set_error (error, CB_ERROR, CB_ERROR_INVALID,
+               "CATBRUSH_BACKEND is “%s”: use auto, vulkan, cpu or reference (or unset it)", env);
+  return FALSE;
+}
+
 static gpointer
 worker_thread (gpointer data)
 {
@@ -272,24 +306,31 @@ worker_thread (gpointer data)
   g_autoptr (CbBackend) backend = NULL;
   g_autoptr (CbGenerator) gen = NULL;
   g_autoptr (GError) error = NULL;
+  CbBackendKind kind = CB_BACKEND_AUTO;
 
+  /* Loading stops between its stages once the worker is freed (the model
+   * file is read and the plan prepared in one piece each); nothing is
+   * delivered then. */
   info->model_path = cb_gen_worker_resolve_model (worker->model_path);
   if (info->model_path == NULL)
     g_set_error (&info->error, CB_ERROR, CB_ERROR_IO,
                  "No model found: the bundled model is not installed and CATBRUSH_MODEL is not set");
+  else if (!backend_kind_from_env (&kind, &info->error))
+    g_assert (info->error != NULL);
   else if ((model = cb_model_load (info->model_path, &error)) == NULL)
     g_set_error (&info->error, CB_ERROR, CB_ERROR_IO, "The model could not be loaded: %s", error->message);
-  else
+  else if (!g_cancellable_is_cancelled (worker->cancellable))
     {
       info->classes = cb_class_set_copy (model->classes);
       info->native_width = model->gen.width;
       info->native_height = model->gen.height;
       info->model_card = model_card_text (model);
       info->model_sha256 = g_strdup (model->sha256);
-      if ((backend = cb_backend_new (CB_BACKEND_AUTO, NULL, &error)) == NULL)
+      if ((backend = cb_backend_new (kind, NULL, &error)) == NULL)
         g_set_error (&info->error, CB_ERROR, CB_ERROR_DEVICE, "No compute device could be opened: %s", error->message);
-      else
+      else if (!g_cancellable_is_cancelled (worker->cancellable))
         {
+          cb_backend_set_cancellable (backend, worker->cancellable);
           info->device_description = g_strdup (cb_backend_get_description (backend));
           info->cpu_device = cb_backend_is_cpu_device (backend);
           if ((gen = cb_generator_new (model, backend, &error)) == NULL)
@@ -308,6 +349,11 @@ worker_thread (gpointer data)
         }
     }
   g_clear_error (&error);
+  if (g_cancellable_is_cancelled (worker->cancellable))
+    {
+      info_free (info);
+      goto out;
+    }
   post (worker, info, NULL);
 
   for (;;)
@@ -374,6 +420,7 @@ worker_thread (gpointer data)
       post (worker, NULL, result);
     }
 
+out:
   /* the generator before the backend and the model it borrows */
   g_clear_pointer (&gen, cb_generator_free);
   g_clear_pointer (&backend, cb_backend_free);
@@ -393,23 +440,67 @@ cb_gen_worker_new (const char *model_path, CbGenWorkerReadyFunc ready, CbGenWork
   worker->result_func = result;
   worker->user_data = user_data;
   worker->queue = g_async_queue_new ();
+  worker->cancellable = g_cancellable_new ();
   worker->model_path = g_strdup (model_path);
   worker->thread = g_thread_new ("catbrush-generator", worker_thread, worker_ref (worker));
   return worker;
 }
 
+/* Threads of freed workers, still finishing (joined by cb_gen_worker_join_all) */
+static GMutex retired_lock;
+static GPtrArray *retired;
+
+void
+cb_gen_worker_join_all (void)
+{
+  for (;;)
+    {
+      GPtrArray *threads;
+
+      g_mutex_lock (&retired_lock);
+      threads = g_steal_pointer (&retired);
+      g_mutex_unlock (&retired_lock);
+      if (threads == NULL)
+        return;
+      for (guint i = 0; i < threads->len; i++)
+        g_thread_join (g_ptr_array_index (threads, i));
+      g_ptr_array_unref (threads);
+    }
+}
+
+static void
+join_all_at_exit (void)
+{
+  cb_gen_worker_join_all ();
+}
+
 void
 cb_gen_worker_free (CbGenWorker *worker)
 {
+  static gsize registered = 0;
   Request *quit;
 
   if (worker == NULL)
     return;
+  /* No callback from here on; the thread stops at its next check (between
+   * two CPU ops, before a Vulkan submission, between loading stages) and
+   * is joined later, so that the main loop never waits for it. */
   worker->alive = FALSE;
+  g_cancellable_cancel (worker->cancellable);
   quit = g_new0 (Request, 1);
   quit->quit = TRUE;
   g_async_queue_push (worker->queue, quit);
-  g_thread_join (g_steal_pointer (&worker->thread));
+  /* a thread still running when the process exits would race the libraries' destructors */
+  if (g_once_init_enter (&registered))
+    {
+      atexit (join_all_at_exit);
+      g_once_init_leave (&registered, 1);
+    }
+  g_mutex_lock (&retired_lock);
+  if (retired == NULL)
+    retired = g_ptr_array_new ();
+  g_ptr_array_add (retired, g_steal_pointer (&worker->thread));
+  g_mutex_unlock (&retired_lock);
   worker_unref (worker);
 }
 

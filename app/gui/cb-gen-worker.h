@@ -35,8 +35,8 @@ typedef struct
   CbImage *image; /* NULL on error */
   double ms;      /* wall time of the generation */
   guint64 seed;
-  GError *error;  /* with no image: the generation failed; beside an image: a
-                   * notice (the device failed and the generator fell back) */
+  GError *error; /* with no image: the generation failed; beside an image: a
+                  * notice (the device failed and the generator fell back) */
 } CbGenWorkerResult;
 
 typedef struct
@@ -54,8 +54,14 @@ typedef void (*CbGenWorkerProfileFunc) (CbGenWorkerProfileResult *result, gpoint
 /* model_path NULL: $CATBRUSH_MODEL, else the bundled model. */
 CbGenWorker *cb_gen_worker_new (const char *model_path, CbGenWorkerReadyFunc ready, CbGenWorkerResultFunc result,
                                 gpointer user_data);
-/* Stops the callbacks, waits for the current generation, frees. */
+/* Stops the callbacks and cancels the current work (model loading or a
+ * generation) without waiting for it: the thread ends on its own and is
+ * joined by cb_gen_worker_join_all(). */
 void cb_gen_worker_free (CbGenWorker *worker);
+/* Waits for the threads of freed workers (at application shutdown; also
+ * run at exit). A cancelled generation ends after its current CPU op or
+ * Vulkan submission. */
+void cb_gen_worker_join_all (void);
 
 /* Copies map and seeds; returns the request's serial (increasing). */
 guint64 cb_gen_worker_request (CbGenWorker *worker, const CbLabelMap *map, const CbSeeds *seeds);

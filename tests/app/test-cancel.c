@@ -1,0 +1,178 @@
+/* test-cancel.c: closing a window never waits for its generation
+ *
+ * The window's generator runs on the CPU backend (CATBRUSH_BACKEND=cpu) with
+ * a pause before every op (CATBRUSH_TEST_OP_DELAY_MS), so that a pass of the
+ * tiny fixture model takes about a second and the test can close the window
+ * in the middle of one. The pass counters of the backend show that a pass
+ * was running when the window closed and that it was stopped, not finished.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <gtk/gtk.h>
+
+#include <glib/gstdio.h>
+
+#include "app/gui/cb-gen-worker.h"
+#include "app/gui/cb-window.h"
+#include "render/cb-backend.h"
+#include "tests/test-ui.h"
+
+#define OP_DELAY_MS 40
+#define CLOSE_BOUND_MS 100
+
+static char *tmp_dir;
+static char *model_path;
+
+static gboolean
+mapped (gpointer data)
+{
+  return gtk_widget_get_mapped (data) && gtk_widget_get_width (GTK_WIDGET (cb_window_get_canvas (data))) > 0;
+}
+
+/* a pass is running: begun and neither finished nor cancelled */
+static gboolean
+pass_running (gpointer data)
+{
+  guint begun, finished, cancelled;
+  cb_backend_get_pass_counts (&begun, &finished, &cancelled);
+  return begun > finished + cancelled;
+}
+
+static gboolean
+pass_cancelled (gpointer data)
+{
+  guint begun, finished, cancelled;
+  cb_backend_get_pass_counts (&begun, &finished, &cancelled);
+  return cancelled > GPOINTER_TO_UINT (data);
+}
+
+static void
+test_close_mid_generation (void)
+{
+  guint begun, finished, cancelled;
+  gint64 start, closed_us, stopped_us;
+  CbWindow *window;
+
+  if (model_path == NULL)
+    {
+      g_test_skip ("no model: tests/fixtures/tiny-model.safetensors is missing");
+      return;
+    }
+  window = cb_window_new (NULL, model_path);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (cb_test_wait_for (mapped, window, 10));
+  g_assert_true (cb_test_wait_for (cb_test_model_ready, window, 60));
+  g_assert_null (cb_window_get_banner_text (window));
+
+  /* a generation, as after a stroke: wait for its pass, and let a few ops of it run */
+  cb_test_spin (50);
+  cb_window_generate (window);
+  if (!cb_test_wait_for (pass_running, NULL, 30))
+    {
+      cb_backend_get_pass_counts (&begun, &finished, &cancelled);
+      g_error ("no pass running: %u begun, %u finished, %u cancelled", begun, finished, cancelled);
+    }
+  cb_test_spin (4 * OP_DELAY_MS);
+  g_assert_true (pass_running (NULL));
+  g_assert_true (cb_window_is_generating (window));
+  cb_backend_get_pass_counts (&begun, &finished, &cancelled);
+
+  start = g_get_monotonic_time ();
+  gtk_window_destroy (GTK_WINDOW (window));
+  closed_us = g_get_monotonic_time () - start;
+  g_test_message ("closing took %.1f ms", closed_us / 1000.0);
+  g_assert_cmpint (closed_us, <, CLOSE_BOUND_MS * 1000);
+
+  /* the pass stops at its next op, without finishing */
+  g_assert_true (cb_test_wait_for (pass_cancelled, GUINT_TO_POINTER (cancelled), 10));
+  stopped_us = g_get_monotonic_time () - start;
+  g_test_message ("the pass stopped %.1f ms after the close", stopped_us / 1000.0);
+  {
+    guint b, f, c;
+    cb_backend_get_pass_counts (&b, &f, &c);
+    g_assert_cmpuint (f, ==, finished);
+    g_assert_cmpuint (c, ==, cancelled + 1);
+  }
+  cb_gen_worker_join_all ();
+}
+
+/* Closed while the model is still loading: no wait either, and the thread ends. */
+static void
+test_close_while_loading (void)
+{
+  gint64 start, closed_us;
+  CbWindow *window;
+
+  if (model_path == NULL)
+    {
+      g_test_skip ("no model: tests/fixtures/tiny-model.safetensors is missing");
+      return;
+    }
+  window = cb_window_new (NULL, model_path);
+  gtk_window_present (GTK_WINDOW (window));
+  start = g_get_monotonic_time ();
+  gtk_window_destroy (GTK_WINDOW (window));
+  closed_us = g_get_monotonic_time () - start;
+  g_assert_cmpint (closed_us, <, CLOSE_BOUND_MS * 1000);
+  cb_gen_worker_join_all ();
+  cb_test_spin (20);
+}
+
+static void
+test_skip (void)
+{
+  g_test_skip ("no display (run under xvfb-run)");
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (d != NULL)
+    while ((name = g_dir_read_name (d)) != NULL)
+      {
+        g_autofree char *child = g_build_filename (path, name, NULL);
+        remove_tree (child);
+      }
+  g_remove (path);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree char *fixture = NULL;
+  int status;
+
+  tmp_dir = g_dir_make_tmp ("catbrush-test-XXXXXX", NULL);
+  g_setenv ("XDG_CONFIG_HOME", tmp_dir, TRUE);
+  g_setenv ("XDG_STATE_HOME", tmp_dir, TRUE);
+  g_setenv ("XDG_DATA_HOME", tmp_dir, TRUE);
+  g_setenv ("XDG_CACHE_HOME", tmp_dir, TRUE);
+  g_setenv ("CATBRUSH_AUTOSAVE_INTERVAL", "0", TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_setenv ("GTK_A11Y", "none", TRUE);
+  g_setenv ("CATBRUSH_BACKEND", "cpu", TRUE);
+  g_setenv ("CATBRUSH_TEST_OP_DELAY_MS", G_STRINGIFY (OP_DELAY_MS), TRUE);
+  g_unsetenv ("CATBRUSH_MODEL");
+
+  g_test_init (&argc, &argv, NULL);
+  if (!gtk_init_check ())
+    {
+      g_test_add_func ("/app/cancel/skip", test_skip);
+      return g_test_run ();
+    }
+  fixture = g_build_filename (g_getenv ("CB_SOURCE_DIR") ? g_getenv ("CB_SOURCE_DIR") : ".", "tests", "fixtures",
+                              "tiny-model.safetensors", NULL);
+  if (g_file_test (fixture, G_FILE_TEST_IS_REGULAR))
+    model_path = g_strdup (fixture);
+
+  g_test_add_func ("/app/cancel/close-mid-generation", test_close_mid_generation);
+  g_test_add_func ("/app/cancel/close-while-loading", test_close_while_loading);
+  status = g_test_run ();
+  remove_tree (tmp_dir);
+  g_free (tmp_dir);
+  g_free (model_path);
+  return status;
+}
