@@ -9,6 +9,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <gtk/gtk.h>
+#include <string.h>
 
 #include <glib/gstdio.h>
 
@@ -205,6 +206,31 @@ test_close_while_loading (void)
   cb_test_spin (20);
 }
 
+/* CATBRUSH_BACKEND with a wrong value: the window says what to set */
+static void
+test_backend_override_error (void)
+{
+  CbWindow *window;
+
+  if (model_path == NULL)
+    {
+      g_test_skip ("no model: tests/fixtures/tiny-model.safetensors is missing");
+      return;
+    }
+  /* set while no worker runs */
+  g_setenv ("CATBRUSH_BACKEND", "gpu", TRUE);
+  window = cb_window_new (NULL, model_path);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (cb_test_wait_for (cb_test_model_ready, window, 60));
+  g_assert_false (cb_window_can_generate (window));
+  g_assert_nonnull (cb_window_get_banner_text (window));
+  g_assert_nonnull (strstr (cb_window_get_banner_text (window), "CATBRUSH_BACKEND"));
+  g_assert_nonnull (strstr (cb_window_get_banner_text (window), "“gpu”"));
+  gtk_window_destroy (GTK_WINDOW (window));
+  cb_gen_worker_join_all ();
+  g_setenv ("CATBRUSH_BACKEND", "cpu", TRUE);
+}
+
 static void
 test_skip (void)
 {
@@ -257,6 +283,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/app/cancel/close-mid-generation", test_close_mid_generation);
   g_test_add_func ("/app/cancel/close-while-loading", test_close_while_loading);
+  g_test_add_func ("/app/cancel/backend-override-error", test_backend_override_error);
   g_test_add_func ("/app/cancel/close-mid-generation-vulkan", test_close_mid_generation_vulkan);
   status = g_test_run ();
   remove_tree (tmp_dir);
