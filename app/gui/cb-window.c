@@ -18,6 +18,7 @@
 #include "app/gui/cb-model-list.h"
 #include "app/gui/cb-oasis-dialog.h"
 #include "app/gui/cb-paint.h"
+#include "app/gui/cb-toast.h"
 #include "model/cb-error.h"
 
 #define RESOURCE_BASE "/org/catbrush/Catbrush"
@@ -50,6 +51,7 @@ struct _CbWindow
   GtkWidget *message_banner, *message_label;
   GtkWidget *device_label, *time_label, *zoom_label, *seed_entry;
   GtkWidget *size_spin, *opacity_box;
+  GtkWidget *toast;
 
   /* generation */
   CbImage *image;
@@ -254,6 +256,24 @@ mark_changed (CbWindow *self)
       self->doc->modified = TRUE;
       update_title (self);
     }
+}
+
+/* Seeds, classes, the matrix: changes undo does not take back. */
+static void
+mark_changed_beyond_map (CbWindow *self)
+{
+  cb_document_mark_unsaved (self->doc);
+  mark_changed (self);
+}
+
+/* The painting is no longer what its project file holds (a label map opened
+ * over it, other classes, another model): Save asks where instead of
+ * overwriting the project with it. */
+static void
+detach_from_project (CbWindow *self)
+{
+  g_clear_object (&self->doc->project_file);
+  update_title (self);
 }
 
 /* ------------------------------------------------------------------ generation */
@@ -493,7 +513,7 @@ seed_activate_cb (GtkEntry *entry, CbWindow *self)
       return;
     }
   if (seed != self->doc->seed)
-    mark_changed (self);
+    mark_changed_beyond_map (self);
   cb_document_set_seed (self->doc, seed);
   update_seed_entry (self);
   cb_window_generate (self);
@@ -506,6 +526,17 @@ opacity_changed_cb (GtkRange *range, CbWindow *self)
 }
 
 /* ------------------------------------------------------------------ files */
+
+/* An export leaves no trace in the window otherwise: say where it went. */
+static void
+show_exported (CbWindow *self, GFile *file)
+{
+  g_autofree char *name = g_file_get_basename (file);
+  g_autofree char *text = g_strdup_printf ("Exported “%s”", name);
+  g_autoptr (GFile) folder = g_file_get_parent (file);
+
+  cb_toast_show (CB_TOAST (self->toast), text, folder);
+}
 
 void
 cb_window_new_document (CbWindow *self, guint width, guint height)
@@ -535,6 +566,7 @@ cb_window_open_labels (CbWindow *self, GFile *file, GError **error)
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
+  detach_from_project (self);
   cb_canvas_document_changed (self->canvas);
   cb_canvas_zoom_fit (self->canvas);
   update_actions (self);
@@ -573,6 +605,7 @@ cb_window_export_labels (CbWindow *self, GFile *file, GError **error)
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
+  show_exported (self, file);
   return TRUE;
 }
 
@@ -600,6 +633,7 @@ cb_window_export_image (CbWindow *self, GFile *file, guint factor, GError **erro
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
+  show_exported (self, file);
   return TRUE;
 }
 
@@ -668,8 +702,10 @@ short_sha (const char *sha256)
   return g_strndup (sha256 ? sha256 : "unknown", 12);
 }
 
-/* Puts an opened project in the document; with another model, keeps what the current model can paint. */
-static void
+/* Puts an opened project in the document; with another model, keeps what
+ * the current model can paint. FALSE when the painting is no longer the
+ * project as saved (another model). */
+static gboolean
 apply_project (CbWindow *self, CbProject *project)
 {
   g_autofree char *note = NULL;
@@ -696,7 +732,7 @@ apply_project (CbWindow *self, CbProject *project)
         "The project was made with another model: it is shown with the current one. "
         "%u of its classes are not among this model's classes; %" G_GUINT64_FORMAT " pixels of them were cleared.%s",
         missing, cleared, had_profile ? " Its target profile belongs to the other model and was left out." : "");
-      self->doc->modified = TRUE;
+      cb_document_mark_unsaved (self->doc);
       g_clear_pointer (&image, cb_image_free); /* made by the other model */
     }
   show_image (self, image);
@@ -706,6 +742,7 @@ apply_project (CbWindow *self, CbProject *project)
     show_message (self, note);
   update_actions (self);
   cb_window_generate (self);
+  return note == NULL;
 }
 
 gboolean
@@ -741,9 +778,12 @@ cb_window_open_project (CbWindow *self, GFile *file, gboolean any_model, GError 
                    their_model ? their_model : "unknown", theirs, our_model ? our_model : "unknown", ours);
       return FALSE;
     }
-  apply_project (self, project);
-  g_set_object (&self->doc->project_file, file);
   g_clear_object (&self->doc->label_file);
+  /* with another model it is a new painting: saving must not overwrite the project */
+  if (apply_project (self, project))
+    g_set_object (&self->doc->project_file, file);
+  else
+    g_clear_object (&self->doc->project_file);
   update_title (self);
   return TRUE;
 }
@@ -769,7 +809,7 @@ cb_window_save_project (CbWindow *self, GFile *file, GError **error)
       return FALSE;
     }
   g_set_object (&self->doc->project_file, file);
-  self->doc->modified = FALSE;
+  cb_document_mark_saved (self->doc);
   /* the work is safe in the project now */
   self->autosave_dirty = FALSE;
   if (self->autosave != NULL)
@@ -849,7 +889,7 @@ restore_response_cb (GtkDialog *dialog, int response, CbWindow *self)
       /* restored work is unsaved work: untitled, modified, and autosaved again */
       g_clear_object (&self->doc->project_file);
       g_clear_object (&self->doc->label_file);
-      self->doc->modified = TRUE;
+      cb_document_mark_unsaved (self->doc);
       self->autosave_dirty = TRUE;
       update_title (self);
     }
@@ -946,7 +986,8 @@ switch_classes (CbWindow *self, CbProfile *profile, CbRemap remap)
 
       show_message (self, text);
     }
-  mark_changed (self);
+  mark_changed_beyond_map (self);
+  detach_from_project (self);
   self->map_dirty = TRUE;
   classes_changed (self);
 }
@@ -1014,7 +1055,7 @@ affinity_changed_cb (CbAffinityDialog *dialog, CbWindow *self)
   g_clear_pointer (&profile->estimation, json_node_unref);
   if (edited->estimation != NULL)
     profile->estimation = json_node_copy (edited->estimation);
-  mark_changed (self);
+  mark_changed_beyond_map (self);
   /* the classes stay: only the first layer changes, then a generation */
   send_profile (self);
 }
@@ -1126,6 +1167,15 @@ file_chooser_new (CbWindow *self, const char *title, GtkFileChooserAction action
     add_filter (chooser, "Target profiles (JSON)", "application/json", "json");
   if (filters & FILTER_MODEL)
     add_filter (chooser, "Catbrush models (safetensors)", NULL, "safetensors");
+  if (action == GTK_FILE_CHOOSER_ACTION_OPEN)
+    {
+      /* a file with another suffix is read by its content and refused with a reason */
+      g_autoptr (GtkFileFilter) any = gtk_file_filter_new ();
+
+      gtk_file_filter_set_name (any, "All files");
+      gtk_file_filter_add_pattern (any, "*");
+      gtk_file_chooser_add_filter (chooser, any);
+    }
   if (suggested_name != NULL)
     gtk_file_chooser_set_current_name (chooser, suggested_name);
   chosen = g_new (FileChosen, 1);
@@ -1942,7 +1992,9 @@ new_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 static void
 after_undo_redo (CbWindow *self)
 {
-  mark_changed (self);
+  /* back at the saved state is not modified */
+  self->autosave_dirty = TRUE;
+  cb_document_update_modified (self->doc);
   cb_canvas_document_changed (self->canvas);
   update_actions (self);
   cb_window_generate (self);
@@ -2036,7 +2088,7 @@ brush_smaller_activated (GSimpleAction *action, GVariant *parameter, gpointer us
 static void
 seeds_changed (CbWindow *self)
 {
-  mark_changed (self);
+  mark_changed_beyond_map (self);
   update_seed_entry (self);
   cb_window_generate (self);
 }
@@ -2175,6 +2227,7 @@ static const struct
   { "<Control>r", "win.reroll", NULL },
   { "<Control>g", "win.generate", NULL },
   { "o", "win.overlay", NULL },
+  { "<Control>question", "win.show-help-overlay", NULL },
 };
 
 static void
@@ -2435,13 +2488,78 @@ build_ui (CbWindow *self)
 
   gtk_box_append (GTK_BOX (content), gtk_separator_new (GTK_ORIENTATION_HORIZONTAL));
   gtk_box_append (GTK_BOX (content), build_statusbar (self));
-  gtk_window_set_child (GTK_WINDOW (self), content);
+  {
+    GtkWidget *overlay = gtk_overlay_new ();
+
+    gtk_overlay_set_child (GTK_OVERLAY (overlay), content);
+    self->toast = cb_toast_new ();
+    gtk_overlay_add_overlay (GTK_OVERLAY (overlay), self->toast);
+    gtk_window_set_child (GTK_WINDOW (self), overlay);
+  }
 
   g_signal_connect (self->canvas, "map-changed", G_CALLBACK (map_changed_cb), self);
   g_signal_connect (self->canvas, "stroke-finished", G_CALLBACK (stroke_finished_cb), self);
   g_signal_connect (self->canvas, "class-picked", G_CALLBACK (class_picked_cb), self);
   g_signal_connect (self->canvas, "notify::zoom", G_CALLBACK (zoom_notify_cb), self);
   g_signal_connect (self->palette, "class-selected", G_CALLBACK (class_selected_cb), self);
+}
+
+/* ------------------------------------------------------------------ shortcuts window, panning */
+
+/* GtkApplication adds the shortcuts window only when it finds the resource
+ * at startup, before our resources are registered, and never without an
+ * application (tests): the window adds it itself. */
+static void
+ensure_help_overlay (CbWindow *self)
+{
+  g_autoptr (GtkBuilder) builder = NULL;
+
+  if (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (self)) != NULL)
+    return;
+  builder = gtk_builder_new_from_resource (RESOURCE_BASE "/gtk/help-overlay.ui");
+  gtk_application_window_set_help_overlay (GTK_APPLICATION_WINDOW (self),
+                                           GTK_SHORTCUTS_WINDOW (gtk_builder_get_object (builder, "help_overlay")));
+}
+
+static gboolean
+space_pressed_cb (GtkEventControllerKey *controller, guint keyval, guint keycode, GdkModifierType state,
+                  CbWindow *self)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+
+  if (keyval != GDK_KEY_space || (state & (GDK_CONTROL_MASK | GDK_ALT_MASK)) != 0)
+    return FALSE;
+  /* text fields keep their spaces */
+  if (focus != NULL && (GTK_IS_EDITABLE (focus) || GTK_IS_TEXT (focus)))
+    return FALSE;
+  /* over the canvas (or with its focus) Space is for panning, not for
+   * pressing the button that happens to have the focus */
+  if (!cb_canvas_has_pointer (self->canvas) && focus != GTK_WIDGET (self->canvas))
+    return FALSE;
+  cb_canvas_set_space_held (self->canvas, TRUE);
+  return TRUE;
+}
+
+static void
+space_released_cb (GtkEventControllerKey *controller, guint keyval, guint keycode, GdkModifierType state,
+                   CbWindow *self)
+{
+  if (keyval == GDK_KEY_space)
+    cb_canvas_set_space_held (self->canvas, FALSE);
+}
+
+/* Space+drag pans wherever the focus is: the key is seen in the capture
+ * phase, before a focused button or the canvas. */
+static void
+add_space_panning (CbWindow *self)
+{
+  GtkEventController *key = gtk_event_controller_key_new ();
+
+  gtk_event_controller_set_propagation_phase (key, GTK_PHASE_CAPTURE);
+  gtk_event_controller_set_name (key, "cb-space-panning");
+  g_signal_connect (key, "key-pressed", G_CALLBACK (space_pressed_cb), self);
+  g_signal_connect (key, "key-released", G_CALLBACK (space_released_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), key);
 }
 
 /* ------------------------------------------------------------------ GObject */
@@ -2487,6 +2605,9 @@ cb_window_constructed (GObject *object)
   update_seed_entry (self);
   update_actions (self);
   zoom_notify_cb (self->canvas, NULL, self);
+
+  ensure_help_overlay (self);
+  add_space_panning (self);
 
   self->worker = cb_gen_worker_new (self->model_path, worker_ready_cb, worker_result_cb, self);
   cb_gen_worker_set_profile_func (self->worker, worker_profile_cb);
@@ -2691,4 +2812,10 @@ cb_window_get_message_text (CbWindow *self)
   if (!gtk_revealer_get_reveal_child (GTK_REVEALER (self->message_banner)))
     return NULL;
   return gtk_label_get_text (GTK_LABEL (self->message_label));
+}
+
+const char *
+cb_window_get_toast_text (CbWindow *self)
+{
+  return cb_toast_get_text (CB_TOAST (self->toast));
 }

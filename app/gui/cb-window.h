@@ -40,6 +40,8 @@ GdkPaintable *cb_window_get_image_paintable (CbWindow *self);
 /* The text of the model/device banner, NULL when hidden */
 const char *cb_window_get_banner_text (CbWindow *self);
 const char *cb_window_get_message_text (CbWindow *self);
+/* The toast (an export's confirmation), NULL when hidden */
+const char *cb_window_get_toast_text (CbWindow *self);
 
 /* Asks for a generation of the current map and seeds (newest wins). */
 void cb_window_generate (CbWindow *self);

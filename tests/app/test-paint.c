@@ -252,6 +252,64 @@ test_undo_budget (void)
 }
 
 static void
+push_dab (CbUndoStack *stack, CbLabelMap *map, int x, guint8 id)
+{
+  CbPaintSession *session = cb_paint_session_new (map);
+
+  cb_paint_dab (session, x, 1, 1, id);
+  cb_undo_stack_push (stack, cb_paint_session_finish (session));
+}
+
+/* The clean point (the map as saved): reached again by undo or redo, lost
+ * when a new edit drops its redo side, when the budget drops it, on clear. */
+static void
+test_undo_clean (void)
+{
+  CbLabelMap *map = map_new (32, 4);
+  g_autoptr (CbUndoStack) stack = cb_undo_stack_new (CB_UNDO_DEFAULT_BUDGET);
+
+  g_assert_true (cb_undo_stack_is_clean (stack));
+  push_dab (stack, map, 1, 1);
+  g_assert_false (cb_undo_stack_is_clean (stack));
+  cb_undo_stack_undo (stack, map);
+  g_assert_true (cb_undo_stack_is_clean (stack));
+
+  /* saved after two edits: undo leaves it, redo comes back */
+  push_dab (stack, map, 1, 1);
+  push_dab (stack, map, 2, 2);
+  cb_undo_stack_mark_clean (stack);
+  cb_undo_stack_undo (stack, map);
+  g_assert_false (cb_undo_stack_is_clean (stack));
+  cb_undo_stack_redo (stack, map);
+  g_assert_true (cb_undo_stack_is_clean (stack));
+
+  /* undo below the saved state, then a new edit: the saved state is gone for good */
+  cb_undo_stack_undo (stack, map);
+  push_dab (stack, map, 3, 3);
+  g_assert_false (cb_undo_stack_is_clean (stack));
+  cb_undo_stack_undo (stack, map);
+  g_assert_false (cb_undo_stack_is_clean (stack)); /* same count of steps, other map */
+
+  /* clear: no clean point until marked */
+  cb_undo_stack_clear (stack);
+  g_assert_false (cb_undo_stack_is_clean (stack));
+  cb_undo_stack_mark_clean (stack);
+  g_assert_true (cb_undo_stack_is_clean (stack));
+
+  /* a budget of one step: undo cannot get back to a clean point it dropped */
+  {
+    g_autoptr (CbUndoStack) tiny = cb_undo_stack_new (16);
+
+    push_dab (tiny, map, 5, 5);
+    push_dab (tiny, map, 6, 6);
+    g_assert_cmpuint (cb_undo_stack_get_n_undo (tiny), ==, 1);
+    cb_undo_stack_undo (tiny, map);
+    g_assert_false (cb_undo_stack_is_clean (tiny));
+  }
+  map_free (map);
+}
+
+static void
 test_pressure_and_pick (void)
 {
   CbLabelMap *map = map_new (8, 8);
@@ -277,6 +335,7 @@ main (int argc, char **argv)
   g_test_add_func ("/paint/flood-fill-diagonal", test_flood_fill_diagonal);
   g_test_add_func ("/paint/undo-redo", test_undo_redo);
   g_test_add_func ("/paint/undo-budget", test_undo_budget);
+  g_test_add_func ("/paint/undo-clean", test_undo_clean);
   g_test_add_func ("/paint/pressure-and-pick", test_pressure_and_pick);
   return g_test_run ();
 }
