@@ -284,11 +284,11 @@ fit_to (CbCanvas *self, int width, int height)
   if (map == NULL || width <= 2 * FIT_MARGIN || height <= 2 * FIT_MARGIN)
     return;
   zoom = MIN ((width - 2 * FIT_MARGIN) / map->width, (height - 2 * FIT_MARGIN) / map->height);
-  /* integer zooms (or integer fractions) keep the pixel grid regular */
+  /* integer zooms keep the pixel grid regular; below 1 the map is
+   * subsampled anyway, and a fraction 1/n would leave up to half the pane
+   * empty (a 512-pixel map in a 500-pixel pane at 1/2) */
   if (zoom >= 1)
     zoom = floor (zoom);
-  else
-    zoom = 1.0 / ceil (1.0 / zoom);
   self->zoom = CLAMP (zoom, CB_CANVAS_MIN_ZOOM, CB_CANVAS_MAX_ZOOM);
   self->offset_x = floor ((width - map->width * self->zoom) / 2);
   self->offset_y = floor ((height - map->height * self->zoom) / 2);
@@ -484,8 +484,9 @@ paint_to (CbCanvas *self, double mx, double my, double pressure)
     case CB_TOOL_RECT:
       cb_paint_session_revert (self->session);
       cb_paint_rect (self->session, rect_corner (self, self->anchor_x, self->doc->map->width),
-                     rect_corner (self, self->anchor_y, self->doc->map->height), rect_corner (self, mx, self->doc->map->width),
-                     rect_corner (self, my, self->doc->map->height), paint_id (self));
+                     rect_corner (self, self->anchor_y, self->doc->map->height),
+                     rect_corner (self, mx, self->doc->map->width), rect_corner (self, my, self->doc->map->height),
+                     paint_id (self));
       break;
     case CB_TOOL_FILL:
     case CB_TOOL_EYEDROPPER:

@@ -18,6 +18,7 @@
 #include "app/gui/cb-model-list.h"
 #include "app/gui/cb-oasis-dialog.h"
 #include "app/gui/cb-paint.h"
+#include "app/gui/cb-starter-scene.h"
 #include "app/gui/cb-toast.h"
 #include "model/cb-error.h"
 
@@ -52,6 +53,8 @@ struct _CbWindow
   GtkWidget *device_label, *time_label, *zoom_label, *seed_entry;
   GtkWidget *size_spin, *opacity_box;
   GtkWidget *toast;
+  GtkWidget *hint;  /* over the canvas while the starter scene is untouched */
+  gboolean starter; /* the map is the starter scene (cb-starter-scene.h) */
 
   /* generation */
   CbImage *image;
@@ -216,6 +219,31 @@ update_seed_entry (CbWindow *self)
     cb_palette_set_class_seeded (self->palette, i, self->doc->has_class_seed[i]);
 }
 
+static gboolean document_untouched (CbWindow *self);
+
+static gboolean
+starter_untouched (CbWindow *self)
+{
+  return self->starter && document_untouched (self);
+}
+
+static void
+update_hint (CbWindow *self)
+{
+  gtk_widget_set_visible (self->hint, starter_untouched (self));
+}
+
+/* A new window starts with a street to paint over rather than a blank map,
+ * whose image is noise; without sky and road in the classes it stays blank. */
+static void
+place_starter_scene (CbWindow *self, guint width, guint height)
+{
+  CbLabelMap *map = cb_starter_scene_new (self->doc->classes, width, height);
+
+  self->starter = map != NULL;
+  cb_document_replace_map (self->doc, map != NULL ? map : cb_label_map_new (width, height));
+}
+
 static void
 update_actions (CbWindow *self)
 {
@@ -236,6 +264,7 @@ update_actions (CbWindow *self)
   action = g_action_map_lookup_action (G_ACTION_MAP (self), "affinity");
   g_simple_action_set_enabled (G_SIMPLE_ACTION (action), self->doc->profile != NULL);
   update_title (self);
+  update_hint (self);
 }
 
 static void
@@ -422,7 +451,7 @@ worker_ready_cb (const CbGenWorkerInfo *info, gpointer user_data)
       if (self->doc->profile == NULL)
         cb_document_set_classes (self->doc, cb_class_set_copy (info->classes));
       if (untouched && self->native_width > 0 && self->native_height > 0)
-        cb_document_replace_map (self->doc, cb_label_map_new (self->native_width * 2, self->native_height * 2));
+        place_starter_scene (self, self->native_width * 2, self->native_height * 2);
       cb_palette_set_classes (self->palette, self->doc->classes);
       if (cb_class_set_get_n_classes (self->doc->classes) > 0)
         cb_canvas_set_class_id (self->canvas, (guint8)cb_class_set_get (self->doc->classes, 0)->id);
@@ -544,6 +573,7 @@ cb_window_new_document (CbWindow *self, guint width, guint height)
   width = CLAMP (width, 1, CB_LABEL_MAP_MAX_SIDE);
   height = CLAMP (height, 1, CB_LABEL_MAP_MAX_SIDE);
   cb_document_replace_map (self->doc, cb_label_map_new (width, height));
+  self->starter = FALSE;
   g_clear_object (&self->doc->label_file);
   g_clear_object (&self->doc->project_file);
   cb_canvas_document_changed (self->canvas);
@@ -1462,12 +1492,15 @@ ask_remap (CbWindow *self, CbProfile *profile, gboolean reset)
   GtkWidget *dialog, *keep;
   const CbClassSet *to = profile ? profile->target : self->source_classes;
 
-  if (cb_document_is_blank (self->doc))
+  /* nothing to lose: no question (the untouched starter keeps what it can by name) */
+  if (cb_document_is_blank (self->doc) || starter_untouched (self))
     {
+      CbRemap remap = cb_document_is_blank (self->doc) ? CB_REMAP_CLEAR : CB_REMAP_BY_NAME;
+
       if (reset)
-        cb_window_reset_classes (self, CB_REMAP_CLEAR);
+        cb_window_reset_classes (self, remap);
       else
-        cb_window_set_profile (self, profile, CB_REMAP_CLEAR, NULL);
+        cb_window_set_profile (self, profile, remap, NULL);
       cb_profile_free (profile);
       return;
     }
@@ -1683,8 +1716,8 @@ pending_ready_cb (const CbGenWorkerInfo *info, gpointer user_data)
     }
   if (document_untouched (self) && self->native_width > 0 && self->native_height > 0)
     {
-      cb_document_replace_map (self->doc, cb_label_map_new (self->native_width * 2, self->native_height * 2));
       cb_document_set_profile (self->doc, NULL, cb_class_set_copy (self->source_classes), NULL);
+      place_starter_scene (self, self->native_width * 2, self->native_height * 2);
       classes_changed (self);
       cb_canvas_zoom_fit (self->canvas);
       self->doc->modified = FALSE;
@@ -1768,7 +1801,8 @@ ask_switch_model (CbWindow *self, const char *path)
   GtkWidget *dialog, *keep;
   g_autofree char *name = model_display_name (path);
 
-  if (cb_document_is_blank (self->doc))
+  /* an untouched starter scene is painted anew in the new model's classes */
+  if (cb_document_is_blank (self->doc) || starter_untouched (self))
     {
       cb_window_switch_model (self, path, CB_REMAP_CLEAR, NULL);
       return;
@@ -2358,6 +2392,30 @@ build_toolbar (CbWindow *self)
   return bar;
 }
 
+/* the canvas, with the starter scene's one-line hint over its top */
+static GtkWidget *
+build_canvas_overlay (CbWindow *self)
+{
+  GtkWidget *overlay = gtk_overlay_new ();
+
+  gtk_overlay_set_child (GTK_OVERLAY (overlay), GTK_WIDGET (self->canvas));
+  self->hint = gtk_label_new ("A street to start from: pick a class on the left and paint over it "
+                              "(Ctrl+N for a blank canvas)");
+  gtk_label_set_wrap (GTK_LABEL (self->hint), TRUE);
+  gtk_label_set_justify (GTK_LABEL (self->hint), GTK_JUSTIFY_CENTER);
+  gtk_widget_add_css_class (self->hint, "osd");
+  gtk_widget_add_css_class (self->hint, "canvas-hint");
+  gtk_widget_set_halign (self->hint, GTK_ALIGN_CENTER);
+  gtk_widget_set_valign (self->hint, GTK_ALIGN_START);
+  gtk_widget_set_margin_top (self->hint, 12);
+  gtk_widget_set_margin_start (self->hint, 12);
+  gtk_widget_set_margin_end (self->hint, 12);
+  gtk_widget_set_can_target (self->hint, FALSE); /* strokes go through it */
+  gtk_widget_set_visible (self->hint, FALSE);
+  gtk_overlay_add_overlay (GTK_OVERLAY (overlay), self->hint);
+  return overlay;
+}
+
 static GtkWidget *
 build_statusbar (CbWindow *self)
 {
@@ -2474,7 +2532,7 @@ build_ui (CbWindow *self)
   gtk_widget_set_hexpand (self->image_stack, TRUE);
 
   self->paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
-  gtk_paned_set_start_child (GTK_PANED (self->paned), GTK_WIDGET (self->canvas));
+  gtk_paned_set_start_child (GTK_PANED (self->paned), build_canvas_overlay (self));
   gtk_paned_set_end_child (GTK_PANED (self->paned), self->image_stack);
   gtk_paned_set_shrink_start_child (GTK_PANED (self->paned), FALSE);
   gtk_paned_set_shrink_end_child (GTK_PANED (self->paned), FALSE);
@@ -2522,8 +2580,7 @@ ensure_help_overlay (CbWindow *self)
 }
 
 static gboolean
-space_pressed_cb (GtkEventControllerKey *controller, guint keyval, guint keycode, GdkModifierType state,
-                  CbWindow *self)
+space_pressed_cb (GtkEventControllerKey *controller, guint keyval, guint keycode, GdkModifierType state, CbWindow *self)
 {
   GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
 
@@ -2818,4 +2875,10 @@ const char *
 cb_window_get_toast_text (CbWindow *self)
 {
   return cb_toast_get_text (CB_TOAST (self->toast));
+}
+
+const char *
+cb_window_get_hint_text (CbWindow *self)
+{
+  return gtk_widget_get_visible (self->hint) ? gtk_label_get_text (GTK_LABEL (self->hint)) : NULL;
 }

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "app/gui/cb-paint.h"
+#include "app/gui/cb-starter-scene.h"
 
 #include <string.h>
 
@@ -309,6 +310,62 @@ test_undo_clean (void)
   map_free (map);
 }
 
+static guint
+count_ids (const CbLabelMap *map, guint8 id)
+{
+  guint n = 0;
+
+  for (gsize i = 0; i < (gsize)map->width * map->height; i++)
+    n += map->ids[i] == id;
+  return n;
+}
+
+/* The starter street: every part where the scene puts it, in the ids of the
+ * class set by name; no scene without sky and road. */
+static void
+test_starter_scene (void)
+{
+  static const char *const names[] = { "Sky", "building", "road", "pavement", "tree", "car", "pedestrian" };
+  g_autoptr (CbClassSet) set = cb_class_set_new ("street");
+  g_autoptr (CbClassSet) no_road = cb_class_set_new ("no road");
+  g_autoptr (CbClassSet) bare = cb_class_set_new ("sky and road only");
+  CbLabelMap *map;
+
+  /* ids that are not indices: the scene must use ids */
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    cb_class_set_add (set, 10 + 3 * i, names[i], 0x101010 * (i + 1), NULL, NULL);
+  cb_class_set_add (no_road, 0, "sky", 0x808080, NULL, NULL);
+  cb_class_set_add (no_road, 1, "car", 0x400080, NULL, NULL);
+  cb_class_set_add (bare, 4, "road", 0x804080, NULL, NULL);
+  cb_class_set_add (bare, 7, "sky", 0x808080, NULL, NULL);
+
+  map = cb_starter_scene_new (set, 512, 384);
+  g_assert_nonnull (map);
+  g_assert_cmpuint (at (map, 256, 5), ==, 10);   /* sky over the road */
+  g_assert_cmpuint (at (map, 5, 150), ==, 13);   /* a building on the left */
+  g_assert_cmpuint (at (map, 500, 150), ==, 13); /* and on the right */
+  g_assert_cmpuint (at (map, 256, 380), ==, 16); /* the road at the bottom */
+  g_assert_cmpuint (at (map, 2, 250), ==, 19);   /* pavement beside it */
+  g_assert_cmpuint (at (map, 74, 154), ==, 22);  /* the crown of the tree */
+  g_assert_cmpuint (at (map, 320, 315), ==, 25); /* the car */
+  g_assert_cmpuint (count_ids (map, 28), ==, 0); /* no pedestrian */
+  g_assert_cmpuint (count_ids (map, CB_VOID_ID), ==, 0);
+  for (guint i = 0; i < 6; i++)
+    g_assert_cmpuint (count_ids (map, (guint8)(10 + 3 * i)), >, 512 * 384 / 100);
+  cb_label_map_free (map);
+
+  /* any size, down to one pixel */
+  map = cb_starter_scene_new (set, 1, 1);
+  g_assert_nonnull (map);
+  cb_label_map_free (map);
+
+  g_assert_null (cb_starter_scene_new (no_road, 64, 48));
+  map = cb_starter_scene_new (bare, 64, 48);
+  g_assert_nonnull (map);
+  g_assert_cmpuint (count_ids (map, 7) + count_ids (map, 4), ==, 64 * 48);
+  cb_label_map_free (map);
+}
+
 static void
 test_pressure_and_pick (void)
 {
@@ -336,6 +393,7 @@ main (int argc, char **argv)
   g_test_add_func ("/paint/undo-redo", test_undo_redo);
   g_test_add_func ("/paint/undo-budget", test_undo_budget);
   g_test_add_func ("/paint/undo-clean", test_undo_clean);
+  g_test_add_func ("/paint/starter-scene", test_starter_scene);
   g_test_add_func ("/paint/pressure-and-pick", test_pressure_and_pick);
   return g_test_run ();
 }

@@ -224,10 +224,10 @@ test_shortcuts_window (void)
           g_autofree char *trigger = gtk_shortcut_trigger_to_string (gtk_shortcut_get_trigger (shortcut));
           GtkShortcutAction *action = gtk_shortcut_get_action (shortcut);
 
-          bound = GTK_IS_NAMED_ACTION (action)
-                  && g_strcmp0 (gtk_named_action_get_action_name (GTK_NAMED_ACTION (action)), "win.show-help-overlay")
-                       == 0
-                  && g_strcmp0 (trigger, "<Control>question") == 0;
+          bound
+            = GTK_IS_NAMED_ACTION (action)
+              && g_strcmp0 (gtk_named_action_get_action_name (GTK_NAMED_ACTION (action)), "win.show-help-overlay") == 0
+              && g_strcmp0 (trigger, "<Control>question") == 0;
         }
     }
   g_object_unref (controllers);
@@ -448,6 +448,97 @@ test_space_pan (void)
 }
 
 static void
+save_screenshot (GtkWidget *widget, const char *name)
+{
+  const char *dir = g_getenv ("CB_SCREENSHOT_DIR");
+  g_autofree char *path = NULL;
+  g_autoptr (GdkPaintable) paintable = NULL;
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+  int width = 0, height = 0;
+
+  if (dir == NULL)
+    return;
+  path = g_build_filename (dir, name, NULL);
+  paintable = gtk_widget_paintable_new (widget);
+  for (guint attempt = 0; attempt < 50 && node == NULL; attempt++)
+    {
+      GtkSnapshot *snapshot = gtk_snapshot_new ();
+
+      cb_test_spin (200);
+      width = gtk_widget_get_width (widget);
+      height = gtk_widget_get_height (widget);
+      gdk_paintable_snapshot (paintable, snapshot, width, height);
+      node = gtk_snapshot_free_to_node (snapshot);
+    }
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+}
+
+/* The first view: a street in the model's classes, the hint, the map
+ * filling the pane, an image generated from it; the first stroke takes
+ * the hint away. */
+static void
+test_starter_scene (void)
+{
+  CbWindow *window;
+  CbCanvas *canvas;
+  CbDocument *doc;
+  const CbClass *sky, *road;
+  double wx0, wy0, wx1, wy1;
+  int cw, ch;
+
+  if (model_path == NULL)
+    {
+      g_test_skip ("no tiny model fixture");
+      return;
+    }
+  window = open_window (model_path);
+  canvas = cb_window_get_canvas (window);
+  doc = cb_window_get_document (window);
+  sky = cb_class_set_lookup_name (doc->classes, "sky");
+  road = cb_class_set_lookup_name (doc->classes, "road");
+  g_assert_nonnull (sky);
+  g_assert_nonnull (road);
+  g_assert_cmpuint (at (doc->map, doc->map->width / 2, 0), ==, sky->id);
+  g_assert_cmpuint (at (doc->map, doc->map->width / 2, doc->map->height - 1), ==, road->id);
+  g_assert_false (doc->modified);
+  g_assert_nonnull (cb_window_get_hint_text (window));
+  g_assert_true (cb_test_wait_for (cb_test_generated, window, 120));
+
+  /* the map fills the pane as far as whole zooms allow (within the fit margin) */
+  cb_test_spin (200);
+  cw = gtk_widget_get_width (GTK_WIDGET (canvas));
+  ch = gtk_widget_get_height (GTK_WIDGET (canvas));
+  cb_canvas_map_to_widget (canvas, 0, 0, &wx0, &wy0);
+  cb_canvas_map_to_widget (canvas, doc->map->width, doc->map->height, &wx1, &wy1);
+  g_test_message ("canvas %d x %d, map on screen %.0f x %.0f", cw, ch, wx1 - wx0, wy1 - wy0);
+  if (cb_canvas_get_zoom (canvas) >= 1)
+    {
+      /* the largest whole zoom that fits (crisp pixels) */
+      double next = floor (cb_canvas_get_zoom (canvas)) + 1;
+
+      g_assert_true (next * doc->map->width > cw || next * doc->map->height > ch);
+    }
+  else
+    g_assert_true (wx1 - wx0 >= 0.9 * cw || wy1 - wy0 >= 0.9 * ch);
+  g_assert_cmpfloat (wx1 - wx0, <=, cw);
+  g_assert_cmpfloat (wy1 - wy0, <=, ch);
+  save_screenshot (GTK_WIDGET (window), "usability-starter-scene.png");
+
+  /* closing an untouched starter asks nothing */
+  paint_rect (window, 2, 2, 2, 6, 6);
+  g_assert_true (doc->modified);
+  g_assert_null (cb_window_get_hint_text (window));
+  g_action_group_activate_action (G_ACTION_GROUP (window), "undo", NULL);
+  g_assert_false (doc->modified);
+  close_window (window);
+}
+
+static void
 test_skip (void)
 {
   g_test_skip ("no display (run under xvfb-run)");
@@ -508,6 +599,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/usability/rect-edge", test_rect_edge);
   g_test_add_func ("/app/usability/undo-saved-export", test_undo_saved_and_export);
   g_test_add_func ("/app/usability/space-pan", test_space_pan);
+  g_test_add_func ("/app/usability/starter-scene", test_starter_scene);
   status = g_test_run ();
 
   remove_tree (tmp_dir);
