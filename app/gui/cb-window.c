@@ -20,6 +20,7 @@
 #include "app/gui/cb-paint.h"
 #include "app/gui/cb-starter-scene.h"
 #include "app/gui/cb-toast.h"
+#include "app/gui/cb-variations.h"
 #include "model/cb-error.h"
 
 #define RESOURCE_BASE "/org/catbrush/Catbrush"
@@ -55,6 +56,11 @@ struct _CbWindow
   GtkWidget *toast;
   GtkWidget *hint;  /* over the canvas while the starter scene is untouched */
   gboolean starter; /* the map is the starter scene (cb-starter-scene.h) */
+
+  /* variations (cb-variations.h): asked for a while after each generation */
+  GtkWidget *variations;
+  guint variations_id;
+  gboolean adopting_seed; /* a thumbnail's seed: its image is known, keep the strip */
 
   /* generation */
   CbImage *image;
@@ -307,6 +313,11 @@ detach_from_project (CbWindow *self)
 
 /* ------------------------------------------------------------------ generation */
 
+static void schedule_variations (CbWindow *self);
+static void worker_variation_cb (CbGenWorkerResult *result, gpointer user_data);
+static void variation_chosen_cb (CbVariations *variations, guint64 seed, CbWindow *self);
+static void variations_changed (GSimpleAction *action, GVariant *value, gpointer user_data);
+
 void
 cb_window_generate (CbWindow *self)
 {
@@ -320,6 +331,8 @@ cb_window_generate (CbWindow *self)
   self->requested_serial = cb_gen_worker_request (self->worker, self->doc->map, &seeds);
   gtk_spinner_start (GTK_SPINNER (self->spinner));
   gtk_widget_set_visible (self->spinner, TRUE);
+  if (!self->adopting_seed)
+    schedule_variations (self);
 }
 
 static gboolean
@@ -1694,6 +1707,8 @@ pending_ready_cb (const CbGenWorkerInfo *info, gpointer user_data)
   cb_gen_worker_free (old);
   g_clear_handle_id (&self->debounce_id, g_source_remove);
   self->requested_serial = self->shown_serial = self->profile_serial = 0;
+  cb_variations_start (CB_VARIATIONS (self->variations), 0, NULL, 0); /* the old worker's batch is gone */
+  cb_gen_worker_set_variation_func (self->worker, worker_variation_cb);
   gtk_spinner_stop (GTK_SPINNER (self->spinner));
   gtk_widget_set_visible (self->spinner, FALSE);
   gtk_revealer_set_reveal_child (GTK_REVEALER (self->model_banner), FALSE);
@@ -2224,6 +2239,7 @@ static const GActionEntry win_entries[] = {
   { "reroll-class", reroll_class_activated, "u", NULL, NULL, { 0 } },
   { "reset-class-seed", reset_class_seed_activated, "u", NULL, NULL, { 0 } },
   { "overlay", NULL, NULL, "false", overlay_changed, { 0 } },
+  { "variations", NULL, NULL, "false", variations_changed, { 0 } },
   { "generate", generate_activated, NULL, NULL, NULL, { 0 } },
   { "about", about_activated, NULL, NULL, NULL, { 0 } },
   { "model", NULL, "s", "''", model_change_state, { 0 } },
@@ -2261,6 +2277,7 @@ static const struct
   { "<Control>r", "win.reroll", NULL },
   { "<Control>g", "win.generate", NULL },
   { "o", "win.overlay", NULL },
+  { "v", "win.variations", NULL },
   { "<Control>question", "win.show-help-overlay", NULL },
 };
 
@@ -2494,6 +2511,9 @@ build_ui (CbWindow *self)
   gtk_header_bar_pack_end (
     GTK_HEADER_BAR (header),
     icon_button ("catbrush-dice-symbolic", "Re-roll the noise of the image (Ctrl+R)", "win.reroll", NULL, FALSE));
+  gtk_header_bar_pack_end (
+    GTK_HEADER_BAR (header),
+    icon_button ("view-grid-symbolic", "Variations: the painting with other seeds (V)", "win.variations", NULL, TRUE));
   self->spinner = gtk_spinner_new ();
   gtk_widget_set_tooltip_text (self->spinner, "Generating…");
   gtk_widget_set_visible (self->spinner, FALSE);
@@ -2544,6 +2564,10 @@ build_ui (CbWindow *self)
   gtk_widget_set_vexpand (main_box, TRUE);
   gtk_box_append (GTK_BOX (content), main_box);
 
+  self->variations = cb_variations_new ();
+  gtk_widget_set_visible (self->variations, FALSE);
+  g_signal_connect (self->variations, "seed-chosen", G_CALLBACK (variation_chosen_cb), self);
+  gtk_box_append (GTK_BOX (content), self->variations);
   gtk_box_append (GTK_BOX (content), gtk_separator_new (GTK_ORIENTATION_HORIZONTAL));
   gtk_box_append (GTK_BOX (content), build_statusbar (self));
   {
@@ -2560,6 +2584,92 @@ build_ui (CbWindow *self)
   g_signal_connect (self->canvas, "class-picked", G_CALLBACK (class_picked_cb), self);
   g_signal_connect (self->canvas, "notify::zoom", G_CALLBACK (zoom_notify_cb), self);
   g_signal_connect (self->palette, "class-selected", G_CALLBACK (class_selected_cb), self);
+}
+
+/* ------------------------------------------------------------------ variations */
+
+/* after the image: a stroke's burst of generations asks for one batch */
+#define VARIATIONS_DELAY_MS 400
+
+static gboolean
+variations_on (CbWindow *self)
+{
+  GVariant *state = g_action_group_get_action_state (G_ACTION_GROUP (self), "variations");
+  gboolean on = state != NULL && g_variant_get_boolean (state);
+
+  g_clear_pointer (&state, g_variant_unref);
+  return on;
+}
+
+static gboolean
+variations_cb (gpointer data)
+{
+  CbWindow *self = data;
+  guint64 seeds[CB_VARIATIONS_N];
+  CbSeeds current;
+  guint64 batch;
+
+  self->variations_id = 0;
+  if (!variations_on (self) || self->worker == NULL || !cb_gen_worker_can_generate (self->worker))
+    return G_SOURCE_REMOVE;
+  for (guint k = 0; k < CB_VARIATIONS_N; k++)
+    seeds[k] = ((guint64)g_random_int () << 32) | g_random_int ();
+  cb_document_get_seeds (self->doc, &current);
+  batch = cb_gen_worker_request_variations (self->worker, self->doc->map, &current, seeds, CB_VARIATIONS_N);
+  cb_variations_start (CB_VARIATIONS (self->variations), batch, seeds, CB_VARIATIONS_N);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_variations (CbWindow *self)
+{
+  if (!variations_on (self))
+    return;
+  g_clear_handle_id (&self->variations_id, g_source_remove);
+  self->variations_id = g_timeout_add (VARIATIONS_DELAY_MS, variations_cb, self);
+}
+
+static void
+worker_variation_cb (CbGenWorkerResult *result, gpointer user_data)
+{
+  CbWindow *self = user_data;
+
+  cb_variations_take_result (CB_VARIATIONS (self->variations), result);
+}
+
+/* A thumbnail clicked: its seed becomes the image seed (class seeds as they
+ * are), so the image is the thumbnail's, made again at full size. */
+static void
+variation_chosen_cb (CbVariations *variations, guint64 seed, CbWindow *self)
+{
+  if (seed == self->doc->seed)
+    return;
+  cb_document_set_seed (self->doc, seed);
+  mark_changed_beyond_map (self);
+  update_seed_entry (self);
+  self->adopting_seed = TRUE;
+  cb_window_generate (self);
+  self->adopting_seed = FALSE;
+}
+
+static void
+variations_changed (GSimpleAction *action, GVariant *value, gpointer user_data)
+{
+  CbWindow *self = user_data;
+  gboolean on = g_variant_get_boolean (value);
+
+  g_simple_action_set_state (action, value);
+  gtk_widget_set_visible (self->variations, on);
+  if (on)
+    {
+      g_clear_handle_id (&self->variations_id, g_source_remove);
+      variations_cb (self);
+    }
+  else
+    {
+      g_clear_handle_id (&self->variations_id, g_source_remove);
+      cb_variations_start (CB_VARIATIONS (self->variations), 0, NULL, 0);
+    }
 }
 
 /* ------------------------------------------------------------------ shortcuts window, panning */
@@ -2668,6 +2778,7 @@ cb_window_constructed (GObject *object)
 
   self->worker = cb_gen_worker_new (self->model_path, worker_ready_cb, worker_result_cb, self);
   cb_gen_worker_set_profile_func (self->worker, worker_profile_cb);
+  cb_gen_worker_set_variation_func (self->worker, worker_variation_cb);
 
   {
     g_autoptr (GError) error = NULL;
@@ -2690,6 +2801,7 @@ cb_window_dispose (GObject *object)
   CbWindow *self = CB_WINDOW (object);
 
   g_clear_handle_id (&self->debounce_id, g_source_remove);
+  g_clear_handle_id (&self->variations_id, g_source_remove);
   g_clear_handle_id (&self->autosave_id, g_source_remove);
   g_clear_pointer (&self->worker, cb_gen_worker_free);
   g_clear_pointer (&self->pending_worker, cb_gen_worker_free);
@@ -2881,4 +2993,10 @@ const char *
 cb_window_get_hint_text (CbWindow *self)
 {
   return gtk_widget_get_visible (self->hint) ? gtk_label_get_text (GTK_LABEL (self->hint)) : NULL;
+}
+
+GtkWidget *
+cb_window_get_variations (CbWindow *self)
+{
+  return self->variations;
 }

@@ -12,6 +12,7 @@
 
 #include <glib/gstdio.h>
 
+#include "app/gui/cb-variations.h"
 #include "app/gui/cb-window.h"
 #include "model/cb-fileutil.h"
 #include "tests/test-ui.h"
@@ -538,6 +539,89 @@ test_starter_scene (void)
   close_window (window);
 }
 
+static gboolean
+variations_done (gpointer window)
+{
+  CbVariations *strip = CB_VARIATIONS (cb_window_get_variations (window));
+
+  return cb_variations_get_n (strip) == CB_VARIATIONS_N && cb_variations_get_n_done (strip) == CB_VARIATIONS_N;
+}
+
+static gboolean
+images_equal (const CbImage *a, const CbImage *b)
+{
+  return a->width == b->width && a->height == b->height
+         && memcmp (a->rgb, b->rgb, (gsize)a->width * a->height * 3) == 0;
+}
+
+/* Variations: thumbnails of the same painting with other seeds, made in the
+ * background by the worker; a click adopts the seed, and the image made
+ * with it is the thumbnail's. */
+static void
+test_variations (void)
+{
+  CbWindow *window;
+  CbDocument *doc;
+  CbVariations *strip;
+  guint64 chosen, first_seed;
+  guint n_differ = 0;
+
+  if (model_path == NULL)
+    {
+      g_test_skip ("no tiny model fixture");
+      return;
+    }
+  window = open_window (model_path);
+  doc = cb_window_get_document (window);
+  strip = CB_VARIATIONS (cb_window_get_variations (window));
+  g_assert_true (cb_test_wait_for (cb_test_generated, window, 120));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (strip)));
+
+  g_action_group_change_action_state (G_ACTION_GROUP (window), "variations", g_variant_new_boolean (TRUE));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (strip)));
+  g_assert_true (cb_test_wait_for (variations_done, window, 120));
+  for (guint k = 0; k < CB_VARIATIONS_N; k++)
+    {
+      const CbImage *image = cb_variations_get_image (strip, k);
+
+      g_assert_cmpuint (image->width, ==, cb_window_get_image (window)->width);
+      g_assert_cmpuint (cb_variations_get_seed (strip, k), !=, doc->seed);
+      for (guint j = 0; j < k; j++)
+        {
+          g_assert_cmpuint (cb_variations_get_seed (strip, k), !=, cb_variations_get_seed (strip, j));
+          n_differ += !images_equal (image, cb_variations_get_image (strip, j));
+        }
+    }
+  g_assert_cmpuint (n_differ, ==, CB_VARIATIONS_N * (CB_VARIATIONS_N - 1) / 2);
+  save_screenshot (GTK_WIDGET (window), "usability-variations.png");
+
+  /* click the fourth: its seed, and the same image at full size */
+  chosen = cb_variations_get_seed (strip, 3);
+  first_seed = cb_variations_get_seed (strip, 0);
+  g_assert_true (gtk_widget_activate (cb_variations_get_button (strip, 3)));
+  cb_test_spin (400); /* a button emits ::clicked once its press has been shown */
+  g_assert_cmpuint (doc->seed, ==, chosen);
+  g_assert_true (doc->modified);
+  g_assert_true (cb_test_wait_for (cb_test_generated, window, 120));
+  g_assert_true (images_equal (cb_window_get_image (window), cb_variations_get_image (strip, 3)));
+  /* the strip stays (the chosen one marked) */
+  cb_test_spin (600);
+  g_assert_cmpuint (cb_variations_get_seed (strip, 0), ==, first_seed);
+  g_assert_true (gtk_widget_has_css_class (cb_variations_get_button (strip, 3), "current"));
+
+  /* a stroke: a new batch for the new painting */
+  paint_rect (window, 2, 3, 3, 20, 20);
+  g_assert_true (cb_test_wait_for (cb_test_generated, window, 120));
+  cb_test_spin (600);
+  g_assert_true (cb_test_wait_for (variations_done, window, 120));
+  g_assert_cmpuint (cb_variations_get_seed (strip, 0), !=, first_seed);
+
+  g_action_group_change_action_state (G_ACTION_GROUP (window), "variations", g_variant_new_boolean (FALSE));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (strip)));
+  g_assert_cmpuint (cb_variations_get_n (strip), ==, 0);
+  close_window (window);
+}
+
 static void
 test_skip (void)
 {
@@ -590,7 +674,10 @@ main (int argc, char **argv)
     }
   fixture = g_build_filename (g_getenv ("CB_SOURCE_DIR") ? g_getenv ("CB_SOURCE_DIR") : ".", "tests", "fixtures",
                               "tiny-model.safetensors", NULL);
-  if (g_file_test (fixture, G_FILE_TEST_IS_REGULAR))
+  /* $CATBRUSH_MODEL (e.g. the bundled model, for screenshots), else the tiny fixture */
+  if (g_getenv ("CATBRUSH_MODEL") != NULL && *g_getenv ("CATBRUSH_MODEL") != '\0')
+    model_path = g_strdup (g_getenv ("CATBRUSH_MODEL"));
+  else if (g_file_test (fixture, G_FILE_TEST_IS_REGULAR))
     model_path = g_strdup (fixture);
 
   g_test_add_func ("/app/usability/open-detaches", test_open_detaches);
@@ -600,6 +687,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/usability/undo-saved-export", test_undo_saved_and_export);
   g_test_add_func ("/app/usability/space-pan", test_space_pan);
   g_test_add_func ("/app/usability/starter-scene", test_starter_scene);
+  g_test_add_func ("/app/usability/variations", test_variations);
   status = g_test_run ();
 
   remove_tree (tmp_dir);
