@@ -17,6 +17,7 @@
 #include "app/gui/cb-import-dialog.h"
 #include "app/gui/cb-model-list.h"
 #include "app/gui/cb-oasis-dialog.h"
+#include "app/gui/cb-label-colors.h"
 #include "app/gui/cb-paint.h"
 #include "app/gui/cb-starter-scene.h"
 #include "app/gui/cb-toast.h"
@@ -60,6 +61,10 @@ struct _CbWindow
   /* variations (cb-variations.h): asked for a while after each generation */
   GtkWidget *variations;
   guint variations_id;
+
+  /* the label map over the image, to see which class made which pixels */
+  GtkWidget *image_pane; /* the image stack with the labels over it */
+  GtkWidget *labels_picture, *labels_opacity_box;
   gboolean adopting_seed; /* a thumbnail's seed: its image is known, keep the strip */
 
   /* generation */
@@ -314,9 +319,12 @@ detach_from_project (CbWindow *self)
 /* ------------------------------------------------------------------ generation */
 
 static void schedule_variations (CbWindow *self);
+static void update_labels_picture (CbWindow *self);
 static void worker_variation_cb (CbGenWorkerResult *result, gpointer user_data);
 static void variation_chosen_cb (CbVariations *variations, guint64 seed, CbWindow *self);
 static void variations_changed (GSimpleAction *action, GVariant *value, gpointer user_data);
+static void labels_over_image_changed (GSimpleAction *action, GVariant *value, gpointer user_data);
+static void labels_opacity_changed_cb (GtkRange *range, CbWindow *self);
 
 void
 cb_window_generate (CbWindow *self)
@@ -386,6 +394,7 @@ worker_result_cb (CbGenWorkerResult *result, gpointer user_data)
   self->texture = texture_from_image (self->image);
   self->n_images++;
   gtk_picture_set_paintable (GTK_PICTURE (self->picture), GDK_PAINTABLE (self->texture));
+  update_labels_picture (self);
   gtk_stack_set_visible_child (GTK_STACK (self->image_stack), self->picture);
   cb_canvas_set_image (self->canvas, self->texture);
   {
@@ -700,6 +709,7 @@ show_image (CbWindow *self, CbImage *image)
       gtk_stack_set_visible_child (GTK_STACK (self->image_stack), self->image_placeholder);
     }
   cb_canvas_set_image (self->canvas, self->texture);
+  update_labels_picture (self);
 }
 
 /* The generator's first layer follows the document's profile; a generation
@@ -2183,7 +2193,7 @@ overlay_changed (GSimpleAction *action, GVariant *value, gpointer user_data)
 
   g_simple_action_set_state (action, value);
   cb_canvas_set_overlay (self->canvas, overlay);
-  gtk_widget_set_visible (self->image_stack, !overlay);
+  gtk_widget_set_visible (self->image_pane, !overlay);
   gtk_widget_set_visible (self->opacity_box, overlay);
 }
 
@@ -2240,6 +2250,7 @@ static const GActionEntry win_entries[] = {
   { "reset-class-seed", reset_class_seed_activated, "u", NULL, NULL, { 0 } },
   { "overlay", NULL, NULL, "false", overlay_changed, { 0 } },
   { "variations", NULL, NULL, "false", variations_changed, { 0 } },
+  { "labels-over-image", NULL, NULL, "false", labels_over_image_changed, { 0 } },
   { "generate", generate_activated, NULL, NULL, NULL, { 0 } },
   { "about", about_activated, NULL, NULL, NULL, { 0 } },
   { "model", NULL, "s", "''", model_change_state, { 0 } },
@@ -2278,6 +2289,7 @@ static const struct
   { "<Control>g", "win.generate", NULL },
   { "o", "win.overlay", NULL },
   { "v", "win.variations", NULL },
+  { "m", "win.labels-over-image", NULL },
   { "<Control>question", "win.show-help-overlay", NULL },
 };
 
@@ -2406,7 +2418,40 @@ build_toolbar (CbWindow *self)
   gtk_box_append (GTK_BOX (self->opacity_box), scale);
   gtk_widget_set_visible (self->opacity_box, FALSE);
   gtk_box_append (GTK_BOX (bar), self->opacity_box);
+
+  gtk_box_append (GTK_BOX (bar), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
+  gtk_box_append (GTK_BOX (bar), icon_button ("view-paged-symbolic", "Show the label map over the image (M)",
+                                              "win.labels-over-image", NULL, TRUE));
+  self->labels_opacity_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_box_append (GTK_BOX (self->labels_opacity_box), gtk_label_new ("Labels"));
+  scale = gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL, 0, 1, 0.05);
+  gtk_range_set_value (GTK_RANGE (scale), 0.5);
+  gtk_widget_set_size_request (scale, 120, -1);
+  gtk_widget_set_tooltip_text (scale, "Opacity of the label map over the generated image");
+  gtk_widget_set_name (scale, "labels-opacity");
+  g_signal_connect (scale, "value-changed", G_CALLBACK (labels_opacity_changed_cb), self);
+  gtk_box_append (GTK_BOX (self->labels_opacity_box), scale);
+  gtk_widget_set_visible (self->labels_opacity_box, FALSE);
+  gtk_box_append (GTK_BOX (bar), self->labels_opacity_box);
   return bar;
+}
+
+/* the image, and the label map that made it over it when asked */
+static GtkWidget *
+build_image_pane (CbWindow *self)
+{
+  self->image_pane = gtk_overlay_new ();
+  gtk_overlay_set_child (GTK_OVERLAY (self->image_pane), self->image_stack);
+  self->labels_picture = gtk_picture_new ();
+  gtk_picture_set_can_shrink (GTK_PICTURE (self->labels_picture), TRUE);
+  gtk_picture_set_content_fit (GTK_PICTURE (self->labels_picture), GTK_CONTENT_FIT_CONTAIN);
+  gtk_picture_set_alternative_text (GTK_PICTURE (self->labels_picture), "The label map over the image");
+  gtk_widget_set_can_target (self->labels_picture, FALSE);
+  gtk_widget_set_opacity (self->labels_picture, 0.5);
+  gtk_widget_set_visible (self->labels_picture, FALSE);
+  gtk_overlay_add_overlay (GTK_OVERLAY (self->image_pane), self->labels_picture);
+  gtk_widget_set_hexpand (self->image_pane, TRUE);
+  return self->image_pane;
 }
 
 /* the canvas, with the starter scene's one-line hint over its top */
@@ -2553,7 +2598,7 @@ build_ui (CbWindow *self)
 
   self->paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
   gtk_paned_set_start_child (GTK_PANED (self->paned), build_canvas_overlay (self));
-  gtk_paned_set_end_child (GTK_PANED (self->paned), self->image_stack);
+  gtk_paned_set_end_child (GTK_PANED (self->paned), build_image_pane (self));
   gtk_paned_set_shrink_start_child (GTK_PANED (self->paned), FALSE);
   gtk_paned_set_shrink_end_child (GTK_PANED (self->paned), FALSE);
   gtk_paned_set_wide_handle (GTK_PANED (self->paned), TRUE);
@@ -2584,6 +2629,50 @@ build_ui (CbWindow *self)
   g_signal_connect (self->canvas, "class-picked", G_CALLBACK (class_picked_cb), self);
   g_signal_connect (self->canvas, "notify::zoom", G_CALLBACK (zoom_notify_cb), self);
   g_signal_connect (self->palette, "class-selected", G_CALLBACK (class_selected_cb), self);
+}
+
+/* ------------------------------------------------------------------ labels over the image */
+
+/* The label map in class colours at the image's size (the generator's
+ * resize), over the image: which class made which pixels. It is the map at
+ * the time the image arrived. */
+static void
+update_labels_picture (CbWindow *self)
+{
+  GVariant *state = g_action_group_get_action_state (G_ACTION_GROUP (self), "labels-over-image");
+  gboolean on = state != NULL && g_variant_get_boolean (state);
+  g_autofree guint8 *rgba = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+
+  g_clear_pointer (&state, g_variant_unref);
+  gtk_widget_set_visible (self->labels_picture, on && self->image != NULL);
+  if (!on || self->image == NULL)
+    {
+      gtk_picture_set_paintable (GTK_PICTURE (self->labels_picture), NULL);
+      return;
+    }
+  rgba = cb_label_colors_rgba (self->doc->map, self->doc->classes, self->image->width, self->image->height);
+  bytes = g_bytes_new_take (g_steal_pointer (&rgba), (gsize)self->image->width * self->image->height * 4);
+  texture = gdk_memory_texture_new ((int)self->image->width, (int)self->image->height, GDK_MEMORY_R8G8B8A8, bytes,
+                                    (gsize)self->image->width * 4);
+  gtk_picture_set_paintable (GTK_PICTURE (self->labels_picture), GDK_PAINTABLE (texture));
+}
+
+static void
+labels_over_image_changed (GSimpleAction *action, GVariant *value, gpointer user_data)
+{
+  CbWindow *self = user_data;
+
+  g_simple_action_set_state (action, value);
+  gtk_widget_set_visible (self->labels_opacity_box, g_variant_get_boolean (value));
+  update_labels_picture (self);
+}
+
+static void
+labels_opacity_changed_cb (GtkRange *range, CbWindow *self)
+{
+  gtk_widget_set_opacity (self->labels_picture, gtk_range_get_value (range));
 }
 
 /* ------------------------------------------------------------------ variations */
@@ -2999,4 +3088,10 @@ GtkWidget *
 cb_window_get_variations (CbWindow *self)
 {
   return self->variations;
+}
+
+GtkWidget *
+cb_window_get_labels_picture (CbWindow *self)
+{
+  return self->labels_picture;
 }

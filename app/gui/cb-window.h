@@ -46,6 +46,8 @@ const char *cb_window_get_toast_text (CbWindow *self);
 const char *cb_window_get_hint_text (CbWindow *self);
 /* The strip of variations (a CbVariations; win.variations shows it) */
 GtkWidget *cb_window_get_variations (CbWindow *self);
+/* The label map over the image (a GtkPicture; win.labels-over-image shows it) */
+GtkWidget *cb_window_get_labels_picture (CbWindow *self);
 
 /* Asks for a generation of the current map and seeds (newest wins). */
 void cb_window_generate (CbWindow *self);

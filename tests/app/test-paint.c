@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "app/gui/cb-paint.h"
+#include "app/gui/cb-label-colors.h"
 #include "app/gui/cb-starter-scene.h"
 
 #include <string.h>
@@ -366,6 +367,56 @@ test_starter_scene (void)
   cb_label_map_free (map);
 }
 
+/* The labels laid over the image: each output pixel is the colour of the
+ * class at the generator's nearest source pixel, void and unknown ids
+ * transparent; random maps, sizes up, down and equal. */
+static void
+test_label_colors (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (19);
+  g_autoptr (CbClassSet) set = cb_class_set_new ("random");
+  static const guint sizes[][4] = { { 37, 23, 64, 40 }, { 64, 48, 32, 24 }, { 20, 20, 20, 20 }, { 1, 1, 5, 3 } };
+
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("class %u", i);
+
+      g_assert_true (cb_class_set_add (set, 2 * i, name, 0x123456 + 0x10203 * i, NULL, NULL));
+    }
+  for (guint t = 0; t < G_N_ELEMENTS (sizes); t++)
+    {
+      guint mw = sizes[t][0], mh = sizes[t][1], w = sizes[t][2], h = sizes[t][3];
+      CbLabelMap *map = map_new (mw, mh);
+      g_autofree guint8 *rgba = NULL;
+
+      for (gsize i = 0; i < (gsize)mw * mh; i++)
+        {
+          guint r = (guint)g_rand_int_range (rand, 0, 12);
+
+          /* classes 0, 2, 4, 6, 8; void; an id no class has */
+          map->ids[i] = r < 10 ? (guint8)r : r == 10 ? CB_VOID_ID : 200;
+        }
+      rgba = cb_label_colors_rgba (map, set, w, h);
+      for (guint y = 0; y < h; y++)
+        for (guint x = 0; x < w; x++)
+          {
+            guint8 id = at (map, cb_nearest_source_index (x, mw, w), cb_nearest_source_index (y, mh, h));
+            const guint8 *p = rgba + ((gsize)y * w + x) * 4;
+            int index = cb_class_set_index_of_id (set, id);
+
+            if (index < 0)
+              {
+                g_assert_cmpuint (p[3], ==, 0);
+                continue;
+              }
+            g_assert_cmpuint (p[3], ==, 255);
+            g_assert_cmpuint ((guint32)p[0] << 16 | (guint32)p[1] << 8 | p[2], ==,
+                              cb_class_set_get (set, (guint)index)->color);
+          }
+      map_free (map);
+    }
+}
+
 static void
 test_pressure_and_pick (void)
 {
@@ -394,6 +445,7 @@ main (int argc, char **argv)
   g_test_add_func ("/paint/undo-budget", test_undo_budget);
   g_test_add_func ("/paint/undo-clean", test_undo_clean);
   g_test_add_func ("/paint/starter-scene", test_starter_scene);
+  g_test_add_func ("/paint/label-colors", test_label_colors);
   g_test_add_func ("/paint/pressure-and-pick", test_pressure_and_pick);
   return g_test_run ();
 }

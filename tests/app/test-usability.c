@@ -622,6 +622,85 @@ test_variations (void)
   close_window (window);
 }
 
+static GtkWidget *
+find_named (GtkWidget *widget, const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (widget), name) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_named (child, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The label map over the image, at the image's size and adjustable opacity. */
+static void
+test_labels_over_image (void)
+{
+  CbWindow *window;
+  CbDocument *doc;
+  GtkWidget *labels, *scale;
+  GdkPaintable *paintable;
+  const CbImage *image;
+  const CbClass *sky;
+  g_autofree guint8 *pixels = NULL;
+  const guint8 *p;
+
+  if (model_path == NULL)
+    {
+      g_test_skip ("no tiny model fixture");
+      return;
+    }
+  window = open_window (model_path);
+  doc = cb_window_get_document (window);
+  labels = cb_window_get_labels_picture (window);
+  g_assert_true (cb_test_wait_for (cb_test_generated, window, 120));
+  g_assert_false (gtk_widget_get_visible (labels));
+
+  g_action_group_change_action_state (G_ACTION_GROUP (window), "labels-over-image", g_variant_new_boolean (TRUE));
+  g_assert_true (gtk_widget_get_visible (labels));
+  image = cb_window_get_image (window);
+  paintable = gtk_picture_get_paintable (GTK_PICTURE (labels));
+  g_assert_true (GDK_IS_TEXTURE (paintable));
+  g_assert_cmpint (gdk_texture_get_width (GDK_TEXTURE (paintable)), ==, (int)image->width);
+  g_assert_cmpint (gdk_texture_get_height (GDK_TEXTURE (paintable)), ==, (int)image->height);
+  /* the starter scene's sky at the top, in the sky's colour (Cairo's B, G, R, A) */
+  sky = cb_class_set_lookup_name (doc->classes, "sky");
+  pixels = g_malloc ((gsize)image->width * image->height * 4);
+  gdk_texture_download (GDK_TEXTURE (paintable), pixels, image->width * 4);
+  p = pixels + (image->width / 2) * 4;
+  g_assert_cmpuint (p[3], ==, 255);
+  g_assert_cmpuint ((guint32)p[2] << 16 | (guint32)p[1] << 8 | p[0], ==, sky->color);
+
+  /* the slider beside the button sets its opacity */
+  scale = find_named (GTK_WIDGET (window), "labels-opacity");
+  g_assert_nonnull (scale);
+  g_assert_true (gtk_widget_is_visible (scale));
+  gtk_range_set_value (GTK_RANGE (scale), 0.8);
+  g_assert_cmpfloat_with_epsilon (gtk_widget_get_opacity (labels), 0.8, 1e-6);
+  gtk_range_set_value (GTK_RANGE (scale), 0.35);
+  save_screenshot (GTK_WIDGET (window), "usability-labels-over-image.png");
+
+  /* a new image brings the labels that made it */
+  paint_rect (window, 2, 0, 0, doc->map->width, 4);
+  g_assert_true (cb_test_wait_for (cb_test_generated, window, 120));
+  image = cb_window_get_image (window); /* the one before is gone */
+  paintable = gtk_picture_get_paintable (GTK_PICTURE (labels));
+  g_assert_cmpint (gdk_texture_get_width (GDK_TEXTURE (paintable)), ==, (int)image->width);
+  gdk_texture_download (GDK_TEXTURE (paintable), pixels, image->width * 4);
+  g_assert_cmpuint ((guint32)p[2] << 16 | (guint32)p[1] << 8 | p[0], ==, cb_class_set_get (doc->classes, 2)->color);
+
+  g_action_group_change_action_state (G_ACTION_GROUP (window), "labels-over-image", g_variant_new_boolean (FALSE));
+  g_assert_false (gtk_widget_get_visible (labels));
+  g_assert_false (gtk_widget_is_visible (scale));
+  close_window (window);
+}
+
 static void
 test_skip (void)
 {
@@ -688,6 +767,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/usability/space-pan", test_space_pan);
   g_test_add_func ("/app/usability/starter-scene", test_starter_scene);
   g_test_add_func ("/app/usability/variations", test_variations);
+  g_test_add_func ("/app/usability/labels-over-image", test_labels_over_image);
   status = g_test_run ();
 
   remove_tree (tmp_dir);
