@@ -179,6 +179,13 @@ take_class_set (CbImportDialog *self, CbClassSet *set)
   gtk_label_set_text (GTK_LABEL (self->examples_label), "None: only the text prior can run");
   show_classes (self);
   clear_result (self);
+  /* the first hint ("Import a class set…") is done with: say what comes next */
+  {
+    g_autofree char *text = g_strdup_printf ("Imported %u classes. Choose the priors below, then Compute.",
+                                             cb_class_set_get_n_classes (set));
+
+    set_status (self, text);
+  }
   /* what can run now: text only */
   for (guint m = 0; m < CB_AFFINITY_N_METHODS; m++)
     self->use[m] = cb_import_dialog_method_available (self, m, NULL);
@@ -231,6 +238,13 @@ cb_import_dialog_load_dataset (CbImportDialog *self, const char *dir, const char
   else
     text = g_strdup_printf ("%s: every labelled photo (no %s.txt)", dir, self->split);
   gtk_label_set_text (GTK_LABEL (self->examples_label), text);
+  {
+    g_autofree char *status = g_strdup_printf ("Imported %u classes with their example photos. Choose the priors "
+                                               "below, then Compute.",
+                                               cb_class_set_get_n_classes (self->target));
+
+    set_status (self, status);
+  }
   for (guint m = 0; m < CB_AFFINITY_N_METHODS; m++)
     self->use[m] = cb_import_dialog_method_available (self, m, NULL);
   sync_method_widgets (self);
@@ -568,9 +582,9 @@ compute_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       text = g_strdup_printf ("Done: %u target classes × %u model classes. Hover a cell for its value; Apply to "
                               "paint with these classes.%s%s%s",
                               cb_class_set_get_n_classes (profile->target), profile->n_source,
-                              similar ? " Warning: the model draws these classes alike: " : "", similar ? similar : "",
-                              similar ? ". Fine-tuning has to separate them (identical rows it never does): give "
-                                        "one class of each pair its own mix in Affinity…"
+                              similar ? " These classes would come out looking the same: " : "", similar ? similar : "",
+                              similar ? ". To tell them apart, give one of each pair its own mix of model classes: "
+                                        "after Apply, open Affinity…, click its row and move its sliders."
                                       : "");
       set_status (self, text);
     }

@@ -1611,6 +1611,8 @@ import_apply_cb (CbImportDialog *dialog, const CbProfile *profile, CbWindow *sel
       return;
     }
   ask_remap (self, cb_project_copy_profile (profile), FALSE);
+  /* done with it: hidden, not destroyed, so that the menu brings back the matrix as it was */
+  gtk_widget_set_visible (GTK_WIDGET (dialog), FALSE);
 }
 
 static void

@@ -1263,6 +1263,9 @@ test_import (void)
   /* a class set alone: the priors that need photos are disabled, and say why */
   g_assert_true (cb_import_dialog_load_class_set (dialog, classes_json, &error));
   g_assert_no_error (error);
+  /* the first hint is replaced by the next step */
+  g_assert_null (strstr (cb_import_dialog_get_status (dialog), "Import a class set"));
+  g_assert_nonnull (strstr (cb_import_dialog_get_status (dialog), "Compute"));
   g_assert_false (cb_import_dialog_method_available (dialog, CB_AFFINITY_SEG, &why));
   g_test_message ("%s", why);
   g_assert_nonnull (strstr (why, "example photos"));
@@ -1307,10 +1310,12 @@ test_import (void)
   }
   save_screenshot_of (GTK_WIDGET (dialog), "catbrush-import.png");
 
-  /* Apply on a blank painting: the palette shows the target classes */
+  /* Apply on a blank painting: the palette shows the target classes, the dialog goes away */
   cb_window_new_document (window, 40, 30);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dialog)));
   cb_import_dialog_apply (dialog);
   cb_test_spin (50);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (dialog)));
   g_assert_nonnull (cb_window_get_profile (window));
   g_assert_nonnull (cb_class_set_lookup_name (doc->classes, "street"));
   cb_palette_set_search (cb_window_get_palette (window), "");
