@@ -1309,6 +1309,10 @@ test_import (void)
     g_assert_true (g_str_has_prefix (text, "street → road "));
   }
   save_screenshot_of (GTK_WIDGET (dialog), "catbrush-import.png");
+  /* the heat map has room of its own, not what the controls leave */
+  g_assert_cmpint (gtk_widget_get_height (gtk_widget_get_ancestor (GTK_WIDGET (cb_import_dialog_get_view (dialog)),
+                                                                   GTK_TYPE_SCROLLED_WINDOW)),
+                   >=, 300);
 
   /* Apply on a blank painting: the palette shows the target classes, the dialog goes away */
   cb_window_new_document (window, 40, 30);
