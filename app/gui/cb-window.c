@@ -140,6 +140,7 @@ cb_gui_ensure_resources (void)
 }
 
 static void offer_restore (CbWindow *self);
+static void offer_other_colours (CbWindow *self, GFile *file, const GError *error);
 
 /* ------------------------------------------------------------------ window state */
 
@@ -195,6 +196,7 @@ static void
 show_message (CbWindow *self, const char *text)
 {
   gtk_label_set_text (GTK_LABEL (self->message_label), text);
+  gtk_widget_set_tooltip_text (self->message_label, text);
   gtk_revealer_set_reveal_child (GTK_REVEALER (self->message_banner), TRUE);
 }
 
@@ -578,6 +580,81 @@ opacity_changed_cb (GtkRange *range, CbWindow *self)
 
 /* ------------------------------------------------------------------ files */
 
+/* A label map painted with another class set's colours: import those
+ * classes, or take each colour as the nearest class; the details (which
+ * colours) behind an expander rather than a wall of hex codes. */
+static void
+other_colours_response_cb (GtkDialog *dialog, int response, CbWindow *self)
+{
+  GFile *file = g_object_get_data (G_OBJECT (dialog), "cb-colours");
+  g_autoptr (GFile) keep = g_object_ref (file);
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree char *path = g_file_get_path (keep);
+      g_autoptr (CbImage) image = path ? cb_image_load_png (path, &error) : NULL;
+      g_autofree char *text = NULL;
+      guint n_colors = 0;
+
+      if (image == NULL)
+        {
+          show_error (self, "Could not read the label map's colours", error);
+          return;
+        }
+      cb_document_replace_map (self->doc, cb_label_map_from_nearest_colors (image, self->doc->classes, &n_colors));
+      /* not what the file holds: a new, unsaved painting */
+      g_clear_object (&self->doc->label_file);
+      detach_from_project (self);
+      cb_document_mark_unsaved (self->doc);
+      self->autosave_dirty = TRUE;
+      self->starter = FALSE;
+      text = g_strdup_printf ("%u colours were taken as the nearest of the current classes.", n_colors);
+      show_message (self, text);
+      cb_canvas_document_changed (self->canvas);
+      cb_canvas_zoom_fit (self->canvas);
+      update_actions (self);
+      cb_window_generate (self);
+    }
+  else if (response == GTK_RESPONSE_YES)
+    cb_window_show_import (self);
+}
+
+static void
+offer_other_colours (CbWindow *self, GFile *file, const GError *error)
+{
+  GtkWidget *dialog, *area, *expander, *details, *button;
+  g_autofree char *name = g_file_get_basename (file);
+
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "“%s” uses other colours", name);
+  gtk_message_dialog_format_secondary_text (
+    GTK_MESSAGE_DIALOG (dialog),
+    "It was painted with classes this model does not have, probably another data set's. Import those classes "
+    "(Import Target Classes…, with that data set's classes.json), or take each colour as the nearest of the "
+    "current classes.");
+  area = gtk_message_dialog_get_message_area (GTK_MESSAGE_DIALOG (dialog));
+  details = gtk_label_new (error->message);
+  gtk_label_set_wrap (GTK_LABEL (details), TRUE);
+  gtk_label_set_selectable (GTK_LABEL (details), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (details), 60);
+  expander = gtk_expander_new_with_mnemonic ("_Details");
+  gtk_expander_set_child (GTK_EXPANDER (expander), details);
+  gtk_box_append (GTK_BOX (area), expander);
+  gtk_dialog_add_button (GTK_DIALOG (dialog), "_Cancel", GTK_RESPONSE_CANCEL);
+  button = gtk_dialog_add_button (GTK_DIALOG (dialog), "_Import Those Classes…", GTK_RESPONSE_YES);
+  gtk_widget_set_sensitive (button, self->source_classes != NULL && self->model_file != NULL);
+  button = gtk_dialog_add_button (GTK_DIALOG (dialog), "_Map Colours to Nearest Classes", GTK_RESPONSE_ACCEPT);
+  gtk_widget_add_css_class (button, "suggested-action");
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  g_object_set_data_full (G_OBJECT (dialog), "cb-colours", g_object_ref (file), g_object_unref);
+  g_signal_connect (dialog, "response", G_CALLBACK (other_colours_response_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 /* An export leaves no trace in the window otherwise: say where it went. */
 static void
 show_exported (CbWindow *self, GFile *file)
@@ -615,6 +692,9 @@ cb_window_open_labels (CbWindow *self, GFile *file, GError **error)
       g_autofree char *what = g_strdup_printf ("Could not open “%s”", name);
 
       show_error (self, what, local_error);
+      /* colours of another class set: offer the ways out */
+      if (g_error_matches (local_error, CB_ERROR, CB_ERROR_MISMATCH))
+        offer_other_colours (self, file, local_error);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
@@ -2346,6 +2426,9 @@ make_banner (const char *css_class, GtkWidget **label)
 
   *label = gtk_label_new (NULL);
   gtk_label_set_wrap (GTK_LABEL (*label), TRUE);
+  /* a long error must not push the tool bar away: three lines, the rest on hover */
+  gtk_label_set_lines (GTK_LABEL (*label), 3);
+  gtk_label_set_ellipsize (GTK_LABEL (*label), PANGO_ELLIPSIZE_END);
   gtk_label_set_xalign (GTK_LABEL (*label), 0);
   gtk_label_set_selectable (GTK_LABEL (*label), TRUE);
   gtk_widget_set_hexpand (*label, TRUE);

@@ -417,6 +417,63 @@ test_label_colors (void)
     }
 }
 
+/* Colours of another class set to the nearest class: a brute-force twin on
+ * random images of class colours, void's and colours near them. */
+static void
+test_nearest_colors (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (7);
+  g_autoptr (CbClassSet) set = cb_class_set_new ("near");
+  static const guint32 colors[] = { 0x808080, 0x800000, 0x804080, 0x3c28de, 0x808000, 0x400080 };
+  g_autoptr (CbImage) image = cb_image_new (53, 41);
+  g_autoptr (CbLabelMap) map = NULL;
+  guint n_colors = 99;
+  GHashTable *inexact = g_hash_table_new (g_direct_hash, g_direct_equal);
+
+  for (guint i = 0; i < G_N_ELEMENTS (colors); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("class %u", i);
+
+      g_assert_true (cb_class_set_add (set, 3 + i, name, colors[i], NULL, NULL));
+    }
+  for (gsize i = 0; i < (gsize)image->width * image->height; i++)
+    {
+      guint k = (guint)g_rand_int_range (rand, 0, G_N_ELEMENTS (colors) + 1);
+      guint32 c = k < G_N_ELEMENTS (colors) ? colors[k] : set->void_color;
+
+      if (g_rand_boolean (rand))
+        c = (guint32)g_rand_int_range (rand, 0, 1 << 24);
+      image->rgb[i * 3 + 0] = (guint8)(c >> 16);
+      image->rgb[i * 3 + 1] = (guint8)(c >> 8);
+      image->rgb[i * 3 + 2] = (guint8)c;
+    }
+  map = cb_label_map_from_nearest_colors (image, set, &n_colors);
+  for (gsize i = 0; i < (gsize)image->width * image->height; i++)
+    {
+      const guint8 *p = image->rgb + i * 3;
+      guint best = G_MAXUINT, id = CB_VOID_ID;
+
+      for (guint k = 0; k <= G_N_ELEMENTS (colors); k++)
+        {
+          guint32 c = k < G_N_ELEMENTS (colors) ? colors[k] : set->void_color;
+          int dr = p[0] - (int)(c >> 16 & 0xff), dg = p[1] - (int)(c >> 8 & 0xff), db = p[2] - (int)(c & 0xff);
+          guint d = (guint)(dr * dr + dg * dg + db * db);
+
+          if (d < best)
+            {
+              best = d;
+              id = k < G_N_ELEMENTS (colors) ? 3 + k : CB_VOID_ID;
+            }
+        }
+      g_assert_cmpuint (map->ids[i], ==, id);
+      if (best != 0)
+        g_hash_table_add (inexact, GUINT_TO_POINTER ((guint)p[0] << 16 | (guint)p[1] << 8 | p[2]));
+    }
+  g_assert_cmpuint (n_colors, ==, g_hash_table_size (inexact));
+  g_assert_cmpuint (n_colors, >, 100);
+  g_hash_table_unref (inexact);
+}
+
 static void
 test_pressure_and_pick (void)
 {
@@ -446,6 +503,7 @@ main (int argc, char **argv)
   g_test_add_func ("/paint/undo-clean", test_undo_clean);
   g_test_add_func ("/paint/starter-scene", test_starter_scene);
   g_test_add_func ("/paint/label-colors", test_label_colors);
+  g_test_add_func ("/paint/nearest-colors", test_nearest_colors);
   g_test_add_func ("/paint/pressure-and-pick", test_pressure_and_pick);
   return g_test_run ();
 }

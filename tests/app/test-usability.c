@@ -14,6 +14,7 @@
 
 #include "app/gui/cb-variations.h"
 #include "app/gui/cb-window.h"
+#include "model/cb-error.h"
 #include "model/cb-fileutil.h"
 #include "tests/test-ui.h"
 
@@ -701,6 +702,69 @@ test_labels_over_image (void)
   close_window (window);
 }
 
+static GtkWidget *
+find_dialog_with (CbWindow *window, const char *key)
+{
+  GListModel *toplevels = gtk_window_get_toplevels (); /* transfer none */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWidget) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (gtk_window_get_transient_for (GTK_WINDOW (toplevel)) == GTK_WINDOW (window)
+          && g_object_get_data (G_OBJECT (toplevel), key) != NULL)
+        return toplevel;
+    }
+  return NULL;
+}
+
+/* A label map in another class set's colours: a short banner, a question
+ * with the details behind an expander, and the nearest classes on request. */
+static void
+test_other_colours (void)
+{
+  CbWindow *window = open_window ("/nonexistent/model.safetensors");
+  CbDocument *doc = cb_window_get_document (window);
+  g_autofree char *path = g_build_filename (tmp_dir, "facade-colours.png", NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (CbImage) image = cb_image_new (40, 30);
+  g_autoptr (GError) error = NULL;
+  const CbClass *sky = cb_class_set_lookup_name (doc->classes, "sky");
+  const CbClass *road = cb_class_set_lookup_name (doc->classes, "road");
+  GtkWidget *dialog;
+
+  /* left half near sky's colour, right half many colours near road's: a long error */
+  for (guint y = 0; y < 30; y++)
+    for (guint x = 0; x < 40; x++)
+      {
+        guint8 *p = image->rgb + ((gsize)y * 40 + x) * 3;
+        guint32 c = x < 20 ? sky->color : road->color;
+        int d = x < 20 ? 5 : (int)((x + y) % 9);
+
+        p[0] = (guint8)((c >> 16 & 0xff) + d);
+        p[1] = (guint8)((c >> 8 & 0xff) - d);
+        p[2] = (guint8)((c & 0xff) + d / 2);
+      }
+  g_assert_true (cb_image_save_png (image, path, &error));
+  g_assert_no_error (error);
+
+  g_assert_false (cb_window_open_file (window, file, &error));
+  g_assert_error (error, CB_ERROR, CB_ERROR_MISMATCH);
+  g_assert_nonnull (cb_window_get_message_text (window));
+  dialog = find_dialog_with (window, "cb-colours");
+  g_assert_nonnull (dialog);
+  save_screenshot (dialog, "usability-other-colours.png");
+  respond (dialog, GTK_RESPONSE_ACCEPT);
+  g_assert_null (find_dialog_with (window, "cb-colours"));
+  g_assert_cmpuint (doc->map->width, ==, 40);
+  g_assert_cmpuint (at (doc->map, 3, 3), ==, sky->id);
+  g_assert_cmpuint (at (doc->map, 30, 20), ==, road->id);
+  g_assert_true (doc->modified);
+  g_assert_null (doc->project_file);
+  g_assert_nonnull (strstr (cb_window_get_message_text (window), "nearest"));
+  close_window (window);
+}
+
 static void
 test_skip (void)
 {
@@ -768,6 +832,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/usability/starter-scene", test_starter_scene);
   g_test_add_func ("/app/usability/variations", test_variations);
   g_test_add_func ("/app/usability/labels-over-image", test_labels_over_image);
+  g_test_add_func ("/app/usability/other-colours", test_other_colours);
   status = g_test_run ();
 
   remove_tree (tmp_dir);
