@@ -587,7 +587,7 @@ compute_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
                               cb_class_set_get_n_classes (profile->target), profile->n_source,
                               similar ? " These classes would come out looking the same: " : "", similar ? similar : "",
                               similar ? ". To tell them apart, give one of each pair its own mix of model classes: "
-                                        "after Apply, open Affinity…, click its row and move its sliders."
+                                        "after Apply, open Affinity…, where a button selects its row."
                                       : "");
       set_status (self, text);
     }

@@ -1151,6 +1151,20 @@ test_profile (void)
   g_assert_nonnull (cb_affinity_dialog_get_similar_warning (dialog));
   g_test_message ("%s", cb_affinity_dialog_get_similar_warning (dialog));
   g_assert_nonnull (strstr (cb_affinity_dialog_get_similar_warning (dialog), "heaven and door (0.00)"));
+  /* the next step as a button: the other class of the pair gets its row selected */
+  {
+    GtkWidget *own = cb_affinity_dialog_get_own_mix_button (dialog);
+    int heaven_row = cb_affinity_view_get_selected_row (cb_affinity_dialog_get_view (dialog));
+
+    g_assert_true (gtk_widget_get_visible (own));
+    g_assert_nonnull (strstr (gtk_button_get_label (GTK_BUTTON (own)), "door"));
+    g_signal_emit_by_name (own, "clicked");
+    g_assert_cmpint (cb_affinity_view_get_selected_row (cb_affinity_dialog_get_view (dialog)), ==,
+                     cb_class_set_index_of_id (
+                       cb_affinity_dialog_get_profile (dialog)->target,
+                       cb_class_set_lookup_name (cb_affinity_dialog_get_profile (dialog)->target, "door")->id));
+    cb_affinity_dialog_select_row (dialog, heaven_row);
+  }
   cb_affinity_dialog_reset_row (dialog);
   g_assert_null (cb_affinity_dialog_get_similar_warning (dialog));
   g_assert_cmpfloat (cb_window_get_profile (window)->affinity[1], ==, 1.0f);
