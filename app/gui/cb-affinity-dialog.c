@@ -17,7 +17,9 @@ struct _CbAffinityDialog
   gboolean *edited;   /* per row */
   CbAffinityView *view;
   GtkWidget *row_label;
-  GtkWidget *similar_label; /* the classes the generator cannot tell apart */
+  GtkWidget *similar_label;  /* the classes the generator cannot tell apart */
+  GtkWidget *own_mix_button; /* selects a row of the closest such pair */
+  int own_mix_row;
   GtkWidget *grid;
   GtkWidget *reset_button;
   GtkWidget *names[CB_AFFINITY_DIALOG_MAX_SLIDERS];
@@ -79,14 +81,36 @@ static void
 update_similar (CbAffinityDialog *self)
 {
   g_autofree char *similar = cb_profile_describe_similar_rows (self->profile, CB_PROFILE_SIMILAR_ROWS);
+  g_autoptr (GArray) pairs = cb_profile_similar_rows (self->profile, CB_PROFILE_SIMILAR_ROWS);
   g_autofree char *text = NULL;
 
   if (similar != NULL)
-    text = g_strdup_printf ("Drawn alike by the model (rows at most %.2f apart): %s. Fine-tuning has to separate "
-                            "them (identical rows it never does): give one class of each pair its own mix.",
+    text = g_strdup_printf ("The model would draw these classes the same way (their mixes differ by at most "
+                            "%.2f): %s. To tell them apart, give one of each pair its own mix of model classes.",
                             (double)CB_PROFILE_SIMILAR_ROWS, similar);
   gtk_label_set_text (GTK_LABEL (self->similar_label), text ? text : "");
   gtk_widget_set_visible (self->similar_label, text != NULL);
+
+  /* the next step as a button: the closest pair's class that is not being edited */
+  self->own_mix_row = -1;
+  if (similar != NULL && pairs != NULL && pairs->len > 0)
+    {
+      const CbRowPair *pair = &g_array_index (pairs, CbRowPair, 0);
+      g_autofree char *label = NULL;
+
+      self->own_mix_row = self->row == (int)pair->a ? (int)pair->b : (int)pair->a;
+      label = g_strdup_printf ("Give “%s” Its Own Mix",
+                               cb_class_set_get (self->profile->target, (guint)self->own_mix_row)->name);
+      gtk_button_set_label (GTK_BUTTON (self->own_mix_button), label);
+    }
+  gtk_widget_set_visible (self->own_mix_button, self->own_mix_row >= 0);
+}
+
+static void
+own_mix_clicked_cb (GtkButton *button, CbAffinityDialog *self)
+{
+  if (self->own_mix_row >= 0)
+    cb_affinity_dialog_select_row (self, self->own_mix_row);
 }
 
 static void
@@ -238,6 +262,12 @@ cb_affinity_dialog_init (CbAffinityDialog *self)
   gtk_widget_add_css_class (self->similar_label, "warning");
   gtk_widget_set_visible (self->similar_label, FALSE);
   gtk_box_append (GTK_BOX (box), self->similar_label);
+  self->own_mix_button = gtk_button_new_with_label ("");
+  gtk_widget_set_halign (self->own_mix_button, GTK_ALIGN_START);
+  gtk_widget_set_tooltip_text (self->own_mix_button, "Select its row: move its sliders away from the other's mix");
+  gtk_widget_set_visible (self->own_mix_button, FALSE);
+  g_signal_connect (self->own_mix_button, "clicked", G_CALLBACK (own_mix_clicked_cb), self);
+  gtk_box_append (GTK_BOX (box), self->own_mix_button);
 
   self->row_label = gtk_label_new ("No row selected");
   gtk_widget_add_css_class (self->row_label, "heading");
@@ -379,4 +409,10 @@ cb_affinity_dialog_save (CbAffinityDialog *self, const char *path, GError **erro
 {
   record_edits (self);
   return cb_profile_save (self->profile, path, error);
+}
+
+GtkWidget *
+cb_affinity_dialog_get_own_mix_button (CbAffinityDialog *self)
+{
+  return self->own_mix_button;
 }

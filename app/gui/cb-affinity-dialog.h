@@ -32,6 +32,9 @@ CbAffinityView *cb_affinity_dialog_get_view (CbAffinityDialog *self);
  * CB_PROFILE_SIMILAR_ROWS of each other (kept current as rows are edited);
  * NULL when there is none. */
 const char *cb_affinity_dialog_get_similar_warning (CbAffinityDialog *self);
+/* “Give “X” Its Own Mix”, shown with the warning: selects the row of the
+ * closest pair's class that is not the one being edited. */
+GtkWidget *cb_affinity_dialog_get_own_mix_button (CbAffinityDialog *self);
 
 /* What the view, the sliders and the buttons do. */
 void cb_affinity_dialog_select_row (CbAffinityDialog *self, int row);

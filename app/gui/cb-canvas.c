@@ -284,11 +284,11 @@ fit_to (CbCanvas *self, int width, int height)
   if (map == NULL || width <= 2 * FIT_MARGIN || height <= 2 * FIT_MARGIN)
     return;
   zoom = MIN ((width - 2 * FIT_MARGIN) / map->width, (height - 2 * FIT_MARGIN) / map->height);
-  /* integer zooms (or integer fractions) keep the pixel grid regular */
+  /* integer zooms keep the pixel grid regular; below 1 the map is
+   * subsampled anyway, and a fraction 1/n would leave up to half the pane
+   * empty (a 512-pixel map in a 500-pixel pane at 1/2) */
   if (zoom >= 1)
     zoom = floor (zoom);
-  else
-    zoom = 1.0 / ceil (1.0 / zoom);
   self->zoom = CLAMP (zoom, CB_CANVAS_MIN_ZOOM, CB_CANVAS_MAX_ZOOM);
   self->offset_x = floor ((width - map->width * self->zoom) / 2);
   self->offset_y = floor ((height - map->height * self->zoom) / 2);
@@ -450,6 +450,21 @@ finish_stroke (CbCanvas *self)
   g_signal_emit (self, signals[STROKE_FINISHED], 0);
 }
 
+/* A rectangle corner in map pixels. Zoomed out, one screen pixel spans more
+ * than one map pixel, so the last screen pixel of the map is short of its
+ * last row or column: within one screen pixel of an edge counts as the edge. */
+static int
+rect_corner (CbCanvas *self, double m, guint size)
+{
+  double reach = 1.0 / MAX (self->zoom, 1e-6);
+
+  if (m >= size - reach)
+    return (int)size - 1;
+  if (m < reach)
+    return MIN ((int)floor (m), 0);
+  return (int)floor (m);
+}
+
 static void
 paint_to (CbCanvas *self, double mx, double my, double pressure)
 {
@@ -468,8 +483,10 @@ paint_to (CbCanvas *self, double mx, double my, double pressure)
       break;
     case CB_TOOL_RECT:
       cb_paint_session_revert (self->session);
-      cb_paint_rect (self->session, (int)floor (self->anchor_x), (int)floor (self->anchor_y), (int)floor (mx),
-                     (int)floor (my), paint_id (self));
+      cb_paint_rect (self->session, rect_corner (self, self->anchor_x, self->doc->map->width),
+                     rect_corner (self, self->anchor_y, self->doc->map->height),
+                     rect_corner (self, mx, self->doc->map->width), rect_corner (self, my, self->doc->map->height),
+                     paint_id (self));
       break;
     case CB_TOOL_FILL:
     case CB_TOOL_EYEDROPPER:
@@ -730,9 +747,7 @@ key_pressed_cb (GtkEventControllerKey *controller, guint keyval, guint keycode, 
 {
   if (keyval == GDK_KEY_space)
     {
-      self->space_held = TRUE;
-      update_cursor (self);
-      gtk_widget_queue_draw (GTK_WIDGET (self));
+      cb_canvas_set_space_held (self, TRUE);
       return TRUE;
     }
   return FALSE;
@@ -742,14 +757,34 @@ static void
 key_released_cb (GtkEventControllerKey *controller, guint keyval, guint keycode, GdkModifierType state, CbCanvas *self)
 {
   if (keyval == GDK_KEY_space)
-    {
-      self->space_held = FALSE;
-      update_cursor (self);
-      gtk_widget_queue_draw (GTK_WIDGET (self));
-    }
+    cb_canvas_set_space_held (self, FALSE);
 }
 
 /* ------------------------------------------------------------------ API */
+
+void
+cb_canvas_set_space_held (CbCanvas *self, gboolean held)
+{
+  g_return_if_fail (CB_IS_CANVAS (self));
+
+  if (self->space_held == held)
+    return;
+  self->space_held = held;
+  update_cursor (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+gboolean
+cb_canvas_get_space_held (CbCanvas *self)
+{
+  return self->space_held;
+}
+
+gboolean
+cb_canvas_has_pointer (CbCanvas *self)
+{
+  return self->has_pointer;
+}
 
 void
 cb_canvas_set_document (CbCanvas *self, CbDocument *doc)

@@ -69,4 +69,11 @@ void cb_canvas_stroke_update (CbCanvas *self, double mx, double my, double press
 void cb_canvas_stroke_end (CbCanvas *self, double mx, double my, double pressure);
 gboolean cb_canvas_in_stroke (CbCanvas *self);
 
+/* Space held: a primary drag pans instead of painting. The window tracks the
+ * key (capture phase), so it works whichever widget has the focus. */
+void cb_canvas_set_space_held (CbCanvas *self, gboolean held);
+gboolean cb_canvas_get_space_held (CbCanvas *self);
+/* Is the pointer over the canvas? */
+gboolean cb_canvas_has_pointer (CbCanvas *self);
+
 G_END_DECLS

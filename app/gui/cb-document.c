@@ -86,7 +86,7 @@ cb_document_replace_map (CbDocument *doc, CbLabelMap *map)
   g_clear_pointer (&doc->map, cb_label_map_free);
   doc->map = map;
   cb_undo_stack_clear (doc->undo);
-  doc->modified = FALSE;
+  cb_document_mark_saved (doc);
 }
 
 void
@@ -161,7 +161,7 @@ cb_document_save_labels (CbDocument *doc, GFile *file, GError **error)
   if (!cb_label_map_save (doc->map, doc->classes, path, error))
     return FALSE;
   g_set_object (&doc->label_file, file);
-  doc->modified = FALSE;
+  cb_document_mark_saved (doc);
   return TRUE;
 }
 
@@ -259,4 +259,25 @@ cb_document_default_classes (void)
   for (guint i = 0; i < G_N_ELEMENTS (camvid); i++)
     cb_class_set_add (set, i, camvid[i].name, camvid[i].color, NULL, NULL);
   return set;
+}
+
+void
+cb_document_mark_saved (CbDocument *doc)
+{
+  doc->modified = FALSE;
+  doc->changed_beyond_map = FALSE;
+  cb_undo_stack_mark_clean (doc->undo);
+}
+
+void
+cb_document_mark_unsaved (CbDocument *doc)
+{
+  doc->modified = TRUE;
+  doc->changed_beyond_map = TRUE;
+}
+
+void
+cb_document_update_modified (CbDocument *doc)
+{
+  doc->modified = doc->changed_beyond_map || !cb_undo_stack_is_clean (doc->undo);
 }

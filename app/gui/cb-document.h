@@ -34,6 +34,9 @@ typedef struct
   GFile *label_file;   /* where the label map was opened from or saved to; NULL = untitled */
   GFile *project_file; /* where the project was opened from or saved to; NULL = none */
   gboolean modified;
+  /* seeds, classes or profile changed, or the painting came from no file
+   * (restored, another model): undoing strokes cannot make it saved again */
+  gboolean changed_beyond_map;
 } CbDocument;
 
 /* classes taken; a void map of width x height */
@@ -69,6 +72,14 @@ void cb_document_take_project (CbDocument *doc, CbProject *project);
  * table (cb_class_remap_by_name()) or cleared when table is NULL; seeds reset. */
 void cb_document_set_profile (CbDocument *doc, CbProfile *profile, CbClassSet *classes, const guint8 *table);
 gboolean cb_document_is_blank (const CbDocument *doc);
+
+/* The painting is what its file holds now: not modified, and the undo
+ * history's present is its clean point. */
+void cb_document_mark_saved (CbDocument *doc);
+/* Something undo cannot take back changed (seeds, classes, the profile): modified until saved. */
+void cb_document_mark_unsaved (CbDocument *doc);
+/* After an undo or a redo: modified unless back at the saved state. */
+void cb_document_update_modified (CbDocument *doc);
 
 /* The CamVid classes of the bundled model, for painting before (or without) a model. */
 CbClassSet *cb_document_default_classes (void);

@@ -22,6 +22,7 @@ typedef struct
   gboolean *has_class_seed;
   guint64 *class_seed;
   guint *class_ids; /* NULL: index = id */
+  guint variation;  /* 0: a generation; k > 0: the k-th of the batch numbered serial */
 } Request;
 
 struct _CbGenWorker
@@ -36,6 +37,7 @@ struct _CbGenWorker
   CbGenWorkerReadyFunc ready_func;
   CbGenWorkerResultFunc result_func;
   CbGenWorkerProfileFunc profile_func;
+  CbGenWorkerResultFunc variation_func;
   gpointer user_data;
   GThread *thread;
   /* shared */
@@ -154,6 +156,11 @@ deliver_cb (gpointer data)
     {
       if (worker->profile_func)
         worker->profile_func (delivery->profile, worker->user_data);
+    }
+  else if (delivery->result->variation > 0)
+    {
+      if (worker->variation_func)
+        worker->variation_func (delivery->result, worker->user_data);
     }
   else if (worker->result_func)
     worker->result_func (delivery->result, worker->user_data);
@@ -307,6 +314,7 @@ worker_thread (gpointer data)
   g_autoptr (CbGenerator) gen = NULL;
   g_autoptr (GError) error = NULL;
   CbBackendKind kind = CB_BACKEND_AUTO;
+  GQueue variations = G_QUEUE_INIT; /* of Request*: the batch left to run */
 
   /* Loading stops between its stages once the worker is freed (the model
    * file is read and the plan prepared in one piece each); nothing is
@@ -363,10 +371,13 @@ worker_thread (gpointer data)
       CbGenWorkerResult *result;
       CbSeeds seeds = { 0 };
       gint64 start;
+      /* with variations left, look at the queue without waiting */
+      Request *first
+        = g_queue_is_empty (&variations) ? g_async_queue_pop (worker->queue) : g_async_queue_try_pop (worker->queue);
 
       /* Profiles apply in order and drop the generations queued before them;
-       * of the generations, the newest wins. */
-      for (Request *r = g_async_queue_pop (worker->queue); r != NULL; r = g_async_queue_try_pop (worker->queue))
+       * of the generations, the newest wins; variations wait for both. */
+      for (Request *r = first; r != NULL; r = g_async_queue_try_pop (worker->queue))
         {
           if (r->quit)
             quit = TRUE;
@@ -374,6 +385,16 @@ worker_thread (gpointer data)
             {
               apply_profile (worker, gen, r);
               g_clear_pointer (&request, request_free);
+              g_queue_clear_full (&variations, (GDestroyNotify)request_free);
+            }
+          else if (r->variation > 0)
+            {
+              Request *last = g_queue_peek_tail (&variations);
+
+              /* a newer batch replaces what is left of the older one */
+              if (last != NULL && last->serial != r->serial)
+                g_queue_clear_full (&variations, (GDestroyNotify)request_free);
+              g_queue_push_tail (&variations, g_steal_pointer (&r));
             }
           else
             {
@@ -388,11 +409,14 @@ worker_thread (gpointer data)
           break;
         }
       if (request == NULL)
+        request = g_queue_pop_head (&variations);
+      if (request == NULL)
         continue;
 
       result = g_new0 (CbGenWorkerResult, 1);
       result->serial = request->serial;
       result->seed = request->seed;
+      result->variation = request->variation;
       if (gen == NULL)
         {
           g_set_error_literal (&result->error, CB_ERROR, CB_ERROR_DEVICE, "No generator");
@@ -421,6 +445,7 @@ worker_thread (gpointer data)
     }
 
 out:
+  g_queue_clear_full (&variations, (GDestroyNotify)request_free);
   /* the generator before the backend and the model it borrows */
   g_clear_pointer (&gen, cb_generator_free);
   g_clear_pointer (&backend, cb_backend_free);
@@ -504,14 +529,13 @@ cb_gen_worker_free (CbGenWorker *worker)
   worker_unref (worker);
 }
 
-guint64
-cb_gen_worker_request (CbGenWorker *worker, const CbLabelMap *map, const CbSeeds *seeds)
+/* a generation request with copies of map and seeds; no serial yet */
+static Request *
+new_generation (CbGenWorker *worker, const CbLabelMap *map, const CbSeeds *seeds)
 {
   Request *request = g_new0 (Request, 1);
   guint n = seeds->n_class_seeds;
-  guint64 serial;
 
-  request->serial = ++worker->next_serial;
   request->map = cb_label_map_copy (map);
   request->seed = seeds->seed;
   request->n_class_seeds = n;
@@ -524,10 +548,48 @@ cb_gen_worker_request (CbGenWorker *worker, const CbLabelMap *map, const CbSeeds
     }
   if (seeds->class_ids != NULL)
     request->class_ids = g_memdup2 (seeds->class_ids, sizeof (guint) * MAX (n, 1));
+  return request;
+}
+
+guint64
+cb_gen_worker_request (CbGenWorker *worker, const CbLabelMap *map, const CbSeeds *seeds)
+{
+  Request *request = new_generation (worker, map, seeds);
+  guint64 serial;
+
+  request->serial = ++worker->next_serial;
   serial = request->serial;
   /* the worker may take and free the request at once: no access after the push */
   g_async_queue_push (worker->queue, request);
   return serial;
+}
+
+guint64
+cb_gen_worker_request_variations (CbGenWorker *worker, const CbLabelMap *map, const CbSeeds *seeds,
+                                  const guint64 *variation_seeds, guint n)
+{
+  guint64 batch = worker->next_serial + 1;
+
+  /* one request per variation, all numbered with the batch's serial */
+  for (guint k = 0; k < n; k++)
+    {
+      CbSeeds one = *seeds;
+      Request *request;
+
+      one.seed = variation_seeds[k];
+      request = new_generation (worker, map, &one);
+      request->serial = batch;
+      request->variation = k + 1;
+      g_async_queue_push (worker->queue, request);
+    }
+  worker->next_serial = batch;
+  return batch;
+}
+
+void
+cb_gen_worker_set_variation_func (CbGenWorker *worker, CbGenWorkerResultFunc func)
+{
+  worker->variation_func = func;
 }
 
 guint64

@@ -35,8 +35,9 @@ typedef struct
   CbImage *image; /* NULL on error */
   double ms;      /* wall time of the generation */
   guint64 seed;
-  GError *error; /* with no image: the generation failed; beside an image: a
-                  * notice (the device failed and the generator fell back) */
+  guint variation; /* 0: the image; k > 0: the k-th of a batch of variations (serial = the batch's) */
+  GError *error;   /* with no image: the generation failed; beside an image: a
+                    * notice (the device failed and the generator fell back) */
 } CbGenWorkerResult;
 
 typedef struct
@@ -72,6 +73,15 @@ guint64 cb_gen_worker_request (CbGenWorker *worker, const CbLabelMap *map, const
 guint64 cb_gen_worker_set_profile (CbGenWorker *worker, const CbProfile *profile);
 void cb_gen_worker_set_profile_func (CbGenWorker *worker, CbGenWorkerProfileFunc func);
 
+/* Variations: n generations of map, each with variation_seeds[k] as the
+ * image seed (the class seeds as given). They run only while no other
+ * generation waits, one forward pass at a time; a newer batch or a profile
+ * drops what is left of an older one. Each result goes to the variation
+ * callback with variation = k + 1 and serial = the batch's, which is
+ * returned. */
+guint64 cb_gen_worker_request_variations (CbGenWorker *worker, const CbLabelMap *map, const CbSeeds *seeds,
+                                          const guint64 *variation_seeds, guint n);
+void cb_gen_worker_set_variation_func (CbGenWorker *worker, CbGenWorkerResultFunc func);
 /* Has the info been delivered (successfully or not)? */
 gboolean cb_gen_worker_is_ready (const CbGenWorker *worker);
 gboolean cb_gen_worker_can_generate (const CbGenWorker *worker);

@@ -13,6 +13,9 @@
 #include "model/cb-wordnet.h"
 #include "render/cb-backend.h"
 
+/* the heat map's least height: a dozen rows under their column names */
+#define HEATMAP_MIN_HEIGHT 320
+
 struct _CbImportDialog
 {
   GtkWindow parent_instance;
@@ -179,6 +182,13 @@ take_class_set (CbImportDialog *self, CbClassSet *set)
   gtk_label_set_text (GTK_LABEL (self->examples_label), "None: only the text prior can run");
   show_classes (self);
   clear_result (self);
+  /* the first hint ("Import a class set…") is done with: say what comes next */
+  {
+    g_autofree char *text = g_strdup_printf ("Imported %u classes. Choose the priors below, then Compute.",
+                                             cb_class_set_get_n_classes (set));
+
+    set_status (self, text);
+  }
   /* what can run now: text only */
   for (guint m = 0; m < CB_AFFINITY_N_METHODS; m++)
     self->use[m] = cb_import_dialog_method_available (self, m, NULL);
@@ -231,6 +241,13 @@ cb_import_dialog_load_dataset (CbImportDialog *self, const char *dir, const char
   else
     text = g_strdup_printf ("%s: every labelled photo (no %s.txt)", dir, self->split);
   gtk_label_set_text (GTK_LABEL (self->examples_label), text);
+  {
+    g_autofree char *status = g_strdup_printf ("Imported %u classes with their example photos. Choose the priors "
+                                               "below, then Compute.",
+                                               cb_class_set_get_n_classes (self->target));
+
+    set_status (self, status);
+  }
   for (guint m = 0; m < CB_AFFINITY_N_METHODS; m++)
     self->use[m] = cb_import_dialog_method_available (self, m, NULL);
   sync_method_widgets (self);
@@ -568,9 +585,9 @@ compute_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       text = g_strdup_printf ("Done: %u target classes × %u model classes. Hover a cell for its value; Apply to "
                               "paint with these classes.%s%s%s",
                               cb_class_set_get_n_classes (profile->target), profile->n_source,
-                              similar ? " Warning: the model draws these classes alike: " : "", similar ? similar : "",
-                              similar ? ". Fine-tuning has to separate them (identical rows it never does): give "
-                                        "one class of each pair its own mix in Affinity…"
+                              similar ? " These classes would come out looking the same: " : "", similar ? similar : "",
+                              similar ? ". To tell them apart, give one of each pair its own mix of model classes: "
+                                        "after Apply, open Affinity…, where a button selects its row."
                                       : "");
       set_status (self, text);
     }
@@ -923,7 +940,7 @@ cb_import_dialog_init (CbImportDialog *self)
   GtkWidget *label;
 
   gtk_window_set_title (GTK_WINDOW (self), "Import Target Classes");
-  gtk_window_set_default_size (GTK_WINDOW (self), 760, 720);
+  gtk_window_set_default_size (GTK_WINDOW (self), 800, 860);
   self->apply_button = gtk_button_new_with_mnemonic ("_Apply");
   gtk_widget_add_css_class (self->apply_button, "suggested-action");
   gtk_widget_set_tooltip_text (self->apply_button, "Paint with the target classes through this matrix");
@@ -1026,8 +1043,47 @@ cb_import_dialog_init (CbImportDialog *self)
   gtk_widget_set_valign (GTK_WIDGET (self->view), GTK_ALIGN_START);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), GTK_WIDGET (self->view));
   gtk_widget_set_vexpand (scrolled, TRUE);
-  gtk_box_append (GTK_BOX (box), scrolled);
-  gtk_window_set_child (GTK_WINDOW (self), box);
+  /* the heat map below the controls, with room of its own (it had what was
+   * left of the window: ~140 px, its column names scrolled away); the
+   * divider moves, the controls scroll when they do not fit */
+  gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scrolled), HEATMAP_MIN_HEIGHT);
+  {
+    GtkWidget *paned = gtk_paned_new (GTK_ORIENTATION_VERTICAL);
+    GtkWidget *controls = gtk_scrolled_window_new ();
+
+    gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (controls), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+    gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (controls), TRUE);
+    GtkWidget *top = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+
+    /* Compute and the status stay in view, under the controls that scroll */
+    g_object_ref (run);
+    g_object_ref (self->status);
+    gtk_box_remove (GTK_BOX (box), run);
+    gtk_box_remove (GTK_BOX (box), self->status);
+    gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (controls), box);
+    gtk_widget_set_vexpand (controls, TRUE);
+    gtk_box_append (GTK_BOX (top), controls);
+    gtk_box_append (GTK_BOX (top), run);
+    gtk_box_append (GTK_BOX (top), self->status);
+    g_object_unref (run);
+    g_object_unref (self->status);
+    gtk_widget_set_margin_start (run, 18);
+    gtk_widget_set_margin_end (run, 18);
+    gtk_widget_set_margin_start (self->status, 18);
+    gtk_widget_set_margin_end (self->status, 18);
+    gtk_widget_set_margin_bottom (self->status, 6);
+    gtk_paned_set_start_child (GTK_PANED (paned), top);
+    gtk_paned_set_end_child (GTK_PANED (paned), scrolled);
+    gtk_paned_set_shrink_start_child (GTK_PANED (paned), TRUE);
+    gtk_paned_set_shrink_end_child (GTK_PANED (paned), FALSE);
+    gtk_paned_set_resize_start_child (GTK_PANED (paned), TRUE);
+    gtk_paned_set_resize_end_child (GTK_PANED (paned), FALSE);
+    gtk_paned_set_wide_handle (GTK_PANED (paned), TRUE);
+    gtk_widget_set_margin_start (scrolled, 18);
+    gtk_widget_set_margin_end (scrolled, 18);
+    gtk_widget_set_margin_bottom (scrolled, 12);
+    gtk_window_set_child (GTK_WINDOW (self), paned);
+  }
 }
 
 CbImportDialog *

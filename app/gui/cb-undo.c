@@ -12,6 +12,10 @@ struct _CbUndoStack
   gsize bytes;
   GQueue undo; /* of CbUndoStep*, head = newest */
   GQueue redo; /* of CbUndoStep*, head = next to redo */
+  /* steps applied since the start (push and redo +1, undo −1) and where the
+   * clean point is on that count */
+  gint64 position, clean_position;
+  gboolean has_clean;
 };
 
 CbUndoStep *
@@ -63,6 +67,7 @@ cb_undo_stack_new (gsize max_bytes)
   CbUndoStack *stack = g_new0 (CbUndoStack, 1);
 
   stack->max_bytes = max_bytes;
+  stack->has_clean = TRUE; /* a new stack starts at its clean point */
   g_queue_init (&stack->undo);
   g_queue_init (&stack->redo);
   return stack;
@@ -85,6 +90,8 @@ cb_undo_stack_clear (CbUndoStack *stack)
 {
   clear_queue (stack, &stack->undo);
   clear_queue (stack, &stack->redo);
+  stack->position = 0;
+  stack->has_clean = FALSE;
 }
 
 void
@@ -102,7 +109,11 @@ cb_undo_stack_push (CbUndoStack *stack, CbUndoStep *step)
   g_return_if_fail (step != NULL);
 
   clear_queue (stack, &stack->redo);
+  /* the clean point was on the redo side just dropped */
+  if (stack->clean_position > stack->position)
+    stack->has_clean = FALSE;
   g_queue_push_head (&stack->undo, step);
+  stack->position++;
   stack->bytes += cb_undo_step_get_size (step);
 
   while (stack->bytes > stack->max_bytes && stack->undo.length > 1)
@@ -112,6 +123,9 @@ cb_undo_stack_push (CbUndoStack *stack, CbUndoStep *step)
       stack->bytes -= cb_undo_step_get_size (oldest);
       cb_undo_step_free (oldest);
     }
+  /* undo can no longer reach a clean point older than the oldest step kept */
+  if (stack->clean_position < stack->position - (gint64)stack->undo.length)
+    stack->has_clean = FALSE;
 }
 
 gboolean
@@ -142,6 +156,7 @@ cb_undo_stack_undo (CbUndoStack *stack, CbLabelMap *map)
   g_queue_pop_head (&stack->undo);
   cb_undo_step_apply (step, map, FALSE);
   g_queue_push_head (&stack->redo, step);
+  stack->position--;
   return step;
 }
 
@@ -155,6 +170,7 @@ cb_undo_stack_redo (CbUndoStack *stack, CbLabelMap *map)
   g_queue_pop_head (&stack->redo);
   cb_undo_step_apply (step, map, TRUE);
   g_queue_push_head (&stack->undo, step);
+  stack->position++;
   return step;
 }
 
@@ -174,4 +190,17 @@ guint
 cb_undo_stack_get_n_redo (const CbUndoStack *stack)
 {
   return stack->redo.length;
+}
+
+void
+cb_undo_stack_mark_clean (CbUndoStack *stack)
+{
+  stack->clean_position = stack->position;
+  stack->has_clean = TRUE;
+}
+
+gboolean
+cb_undo_stack_is_clean (const CbUndoStack *stack)
+{
+  return stack->has_clean && stack->position == stack->clean_position;
 }

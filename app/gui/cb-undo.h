@@ -43,6 +43,11 @@ void cb_undo_stack_clear (CbUndoStack *stack);
 gsize cb_undo_stack_get_bytes (const CbUndoStack *stack);
 guint cb_undo_stack_get_n_undo (const CbUndoStack *stack);
 guint cb_undo_stack_get_n_redo (const CbUndoStack *stack);
+/* The clean point: the map as it was saved. Undo and redo back to it make
+ * the map clean again; a push over its redo side, a budget drop past it or
+ * a clear make it unreachable until it is marked again. */
+void cb_undo_stack_mark_clean (CbUndoStack *stack);
+gboolean cb_undo_stack_is_clean (const CbUndoStack *stack);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbUndoStep, cb_undo_step_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbUndoStack, cb_undo_stack_free)

@@ -17,7 +17,11 @@
 #include "app/gui/cb-import-dialog.h"
 #include "app/gui/cb-model-list.h"
 #include "app/gui/cb-oasis-dialog.h"
+#include "app/gui/cb-label-colors.h"
 #include "app/gui/cb-paint.h"
+#include "app/gui/cb-starter-scene.h"
+#include "app/gui/cb-toast.h"
+#include "app/gui/cb-variations.h"
 #include "model/cb-error.h"
 
 #define RESOURCE_BASE "/org/catbrush/Catbrush"
@@ -50,6 +54,18 @@ struct _CbWindow
   GtkWidget *message_banner, *message_label;
   GtkWidget *device_label, *time_label, *zoom_label, *seed_entry;
   GtkWidget *size_spin, *opacity_box;
+  GtkWidget *toast;
+  GtkWidget *hint;  /* over the canvas while the starter scene is untouched */
+  gboolean starter; /* the map is the starter scene (cb-starter-scene.h) */
+
+  /* variations (cb-variations.h): asked for a while after each generation */
+  GtkWidget *variations;
+  guint variations_id;
+
+  /* the label map over the image, to see which class made which pixels */
+  GtkWidget *image_pane; /* the image stack with the labels over it */
+  GtkWidget *labels_picture, *labels_opacity_box;
+  gboolean adopting_seed; /* a thumbnail's seed: its image is known, keep the strip */
 
   /* generation */
   CbImage *image;
@@ -124,6 +140,7 @@ cb_gui_ensure_resources (void)
 }
 
 static void offer_restore (CbWindow *self);
+static void offer_other_colours (CbWindow *self, GFile *file, const GError *error);
 
 /* ------------------------------------------------------------------ window state */
 
@@ -179,6 +196,7 @@ static void
 show_message (CbWindow *self, const char *text)
 {
   gtk_label_set_text (GTK_LABEL (self->message_label), text);
+  gtk_widget_set_tooltip_text (self->message_label, text);
   gtk_revealer_set_reveal_child (GTK_REVEALER (self->message_banner), TRUE);
 }
 
@@ -214,6 +232,31 @@ update_seed_entry (CbWindow *self)
     cb_palette_set_class_seeded (self->palette, i, self->doc->has_class_seed[i]);
 }
 
+static gboolean document_untouched (CbWindow *self);
+
+static gboolean
+starter_untouched (CbWindow *self)
+{
+  return self->starter && document_untouched (self);
+}
+
+static void
+update_hint (CbWindow *self)
+{
+  gtk_widget_set_visible (self->hint, starter_untouched (self));
+}
+
+/* A new window starts with a street to paint over rather than a blank map,
+ * whose image is noise; without sky and road in the classes it stays blank. */
+static void
+place_starter_scene (CbWindow *self, guint width, guint height)
+{
+  CbLabelMap *map = cb_starter_scene_new (self->doc->classes, width, height);
+
+  self->starter = map != NULL;
+  cb_document_replace_map (self->doc, map != NULL ? map : cb_label_map_new (width, height));
+}
+
 static void
 update_actions (CbWindow *self)
 {
@@ -234,6 +277,7 @@ update_actions (CbWindow *self)
   action = g_action_map_lookup_action (G_ACTION_MAP (self), "affinity");
   g_simple_action_set_enabled (G_SIMPLE_ACTION (action), self->doc->profile != NULL);
   update_title (self);
+  update_hint (self);
 }
 
 static void
@@ -256,7 +300,33 @@ mark_changed (CbWindow *self)
     }
 }
 
+/* Seeds, classes, the matrix: changes undo does not take back. */
+static void
+mark_changed_beyond_map (CbWindow *self)
+{
+  cb_document_mark_unsaved (self->doc);
+  mark_changed (self);
+}
+
+/* The painting is no longer what its project file holds (a label map opened
+ * over it, other classes, another model): Save asks where instead of
+ * overwriting the project with it. */
+static void
+detach_from_project (CbWindow *self)
+{
+  g_clear_object (&self->doc->project_file);
+  update_title (self);
+}
+
 /* ------------------------------------------------------------------ generation */
+
+static void schedule_variations (CbWindow *self);
+static void update_labels_picture (CbWindow *self);
+static void worker_variation_cb (CbGenWorkerResult *result, gpointer user_data);
+static void variation_chosen_cb (CbVariations *variations, guint64 seed, CbWindow *self);
+static void variations_changed (GSimpleAction *action, GVariant *value, gpointer user_data);
+static void labels_over_image_changed (GSimpleAction *action, GVariant *value, gpointer user_data);
+static void labels_opacity_changed_cb (GtkRange *range, CbWindow *self);
 
 void
 cb_window_generate (CbWindow *self)
@@ -271,6 +341,8 @@ cb_window_generate (CbWindow *self)
   self->requested_serial = cb_gen_worker_request (self->worker, self->doc->map, &seeds);
   gtk_spinner_start (GTK_SPINNER (self->spinner));
   gtk_widget_set_visible (self->spinner, TRUE);
+  if (!self->adopting_seed)
+    schedule_variations (self);
 }
 
 static gboolean
@@ -324,6 +396,7 @@ worker_result_cb (CbGenWorkerResult *result, gpointer user_data)
   self->texture = texture_from_image (self->image);
   self->n_images++;
   gtk_picture_set_paintable (GTK_PICTURE (self->picture), GDK_PAINTABLE (self->texture));
+  update_labels_picture (self);
   gtk_stack_set_visible_child (GTK_STACK (self->image_stack), self->picture);
   cb_canvas_set_image (self->canvas, self->texture);
   {
@@ -402,7 +475,7 @@ worker_ready_cb (const CbGenWorkerInfo *info, gpointer user_data)
       if (self->doc->profile == NULL)
         cb_document_set_classes (self->doc, cb_class_set_copy (info->classes));
       if (untouched && self->native_width > 0 && self->native_height > 0)
-        cb_document_replace_map (self->doc, cb_label_map_new (self->native_width * 2, self->native_height * 2));
+        place_starter_scene (self, self->native_width * 2, self->native_height * 2);
       cb_palette_set_classes (self->palette, self->doc->classes);
       if (cb_class_set_get_n_classes (self->doc->classes) > 0)
         cb_canvas_set_class_id (self->canvas, (guint8)cb_class_set_get (self->doc->classes, 0)->id);
@@ -493,7 +566,7 @@ seed_activate_cb (GtkEntry *entry, CbWindow *self)
       return;
     }
   if (seed != self->doc->seed)
-    mark_changed (self);
+    mark_changed_beyond_map (self);
   cb_document_set_seed (self->doc, seed);
   update_seed_entry (self);
   cb_window_generate (self);
@@ -507,12 +580,99 @@ opacity_changed_cb (GtkRange *range, CbWindow *self)
 
 /* ------------------------------------------------------------------ files */
 
+/* A label map painted with another class set's colours: import those
+ * classes, or take each colour as the nearest class; the details (which
+ * colours) behind an expander rather than a wall of hex codes. */
+static void
+other_colours_response_cb (GtkDialog *dialog, int response, CbWindow *self)
+{
+  GFile *file = g_object_get_data (G_OBJECT (dialog), "cb-colours");
+  g_autoptr (GFile) keep = g_object_ref (file);
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree char *path = g_file_get_path (keep);
+      g_autoptr (CbImage) image = path ? cb_image_load_png (path, &error) : NULL;
+      g_autofree char *text = NULL;
+      guint n_colors = 0;
+
+      if (image == NULL)
+        {
+          show_error (self, "Could not read the label map's colours", error);
+          return;
+        }
+      cb_document_replace_map (self->doc, cb_label_map_from_nearest_colors (image, self->doc->classes, &n_colors));
+      /* not what the file holds: a new, unsaved painting */
+      g_clear_object (&self->doc->label_file);
+      detach_from_project (self);
+      cb_document_mark_unsaved (self->doc);
+      self->autosave_dirty = TRUE;
+      self->starter = FALSE;
+      text = g_strdup_printf ("%u colours were taken as the nearest of the current classes.", n_colors);
+      show_message (self, text);
+      cb_canvas_document_changed (self->canvas);
+      cb_canvas_zoom_fit (self->canvas);
+      update_actions (self);
+      cb_window_generate (self);
+    }
+  else if (response == GTK_RESPONSE_YES)
+    cb_window_show_import (self);
+}
+
+static void
+offer_other_colours (CbWindow *self, GFile *file, const GError *error)
+{
+  GtkWidget *dialog, *area, *expander, *details, *button;
+  g_autofree char *name = g_file_get_basename (file);
+
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "“%s” uses other colours", name);
+  gtk_message_dialog_format_secondary_text (
+    GTK_MESSAGE_DIALOG (dialog),
+    "It was painted with classes this model does not have, probably another data set's. Import those classes "
+    "(Import Target Classes…, with that data set's classes.json), or take each colour as the nearest of the "
+    "current classes.");
+  area = gtk_message_dialog_get_message_area (GTK_MESSAGE_DIALOG (dialog));
+  details = gtk_label_new (error->message);
+  gtk_label_set_wrap (GTK_LABEL (details), TRUE);
+  gtk_label_set_selectable (GTK_LABEL (details), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (details), 60);
+  expander = gtk_expander_new_with_mnemonic ("_Details");
+  gtk_expander_set_child (GTK_EXPANDER (expander), details);
+  gtk_box_append (GTK_BOX (area), expander);
+  gtk_dialog_add_button (GTK_DIALOG (dialog), "_Cancel", GTK_RESPONSE_CANCEL);
+  button = gtk_dialog_add_button (GTK_DIALOG (dialog), "_Import Those Classes…", GTK_RESPONSE_YES);
+  gtk_widget_set_sensitive (button, self->source_classes != NULL && self->model_file != NULL);
+  button = gtk_dialog_add_button (GTK_DIALOG (dialog), "_Map Colours to Nearest Classes", GTK_RESPONSE_ACCEPT);
+  gtk_widget_add_css_class (button, "suggested-action");
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  g_object_set_data_full (G_OBJECT (dialog), "cb-colours", g_object_ref (file), g_object_unref);
+  g_signal_connect (dialog, "response", G_CALLBACK (other_colours_response_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* An export leaves no trace in the window otherwise: say where it went. */
+static void
+show_exported (CbWindow *self, GFile *file)
+{
+  g_autofree char *name = g_file_get_basename (file);
+  g_autofree char *text = g_strdup_printf ("Exported “%s”", name);
+  g_autoptr (GFile) folder = g_file_get_parent (file);
+
+  cb_toast_show (CB_TOAST (self->toast), text, folder);
+}
+
 void
 cb_window_new_document (CbWindow *self, guint width, guint height)
 {
   width = CLAMP (width, 1, CB_LABEL_MAP_MAX_SIDE);
   height = CLAMP (height, 1, CB_LABEL_MAP_MAX_SIDE);
   cb_document_replace_map (self->doc, cb_label_map_new (width, height));
+  self->starter = FALSE;
   g_clear_object (&self->doc->label_file);
   g_clear_object (&self->doc->project_file);
   cb_canvas_document_changed (self->canvas);
@@ -532,9 +692,13 @@ cb_window_open_labels (CbWindow *self, GFile *file, GError **error)
       g_autofree char *what = g_strdup_printf ("Could not open “%s”", name);
 
       show_error (self, what, local_error);
+      /* colours of another class set: offer the ways out */
+      if (g_error_matches (local_error, CB_ERROR, CB_ERROR_MISMATCH))
+        offer_other_colours (self, file, local_error);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
+  detach_from_project (self);
   cb_canvas_document_changed (self->canvas);
   cb_canvas_zoom_fit (self->canvas);
   update_actions (self);
@@ -573,6 +737,7 @@ cb_window_export_labels (CbWindow *self, GFile *file, GError **error)
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
+  show_exported (self, file);
   return TRUE;
 }
 
@@ -600,6 +765,7 @@ cb_window_export_image (CbWindow *self, GFile *file, guint factor, GError **erro
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
+  show_exported (self, file);
   return TRUE;
 }
 
@@ -623,6 +789,7 @@ show_image (CbWindow *self, CbImage *image)
       gtk_stack_set_visible_child (GTK_STACK (self->image_stack), self->image_placeholder);
     }
   cb_canvas_set_image (self->canvas, self->texture);
+  update_labels_picture (self);
 }
 
 /* The generator's first layer follows the document's profile; a generation
@@ -668,8 +835,10 @@ short_sha (const char *sha256)
   return g_strndup (sha256 ? sha256 : "unknown", 12);
 }
 
-/* Puts an opened project in the document; with another model, keeps what the current model can paint. */
-static void
+/* Puts an opened project in the document; with another model, keeps what
+ * the current model can paint. FALSE when the painting is no longer the
+ * project as saved (another model). */
+static gboolean
 apply_project (CbWindow *self, CbProject *project)
 {
   g_autofree char *note = NULL;
@@ -696,7 +865,7 @@ apply_project (CbWindow *self, CbProject *project)
         "The project was made with another model: it is shown with the current one. "
         "%u of its classes are not among this model's classes; %" G_GUINT64_FORMAT " pixels of them were cleared.%s",
         missing, cleared, had_profile ? " Its target profile belongs to the other model and was left out." : "");
-      self->doc->modified = TRUE;
+      cb_document_mark_unsaved (self->doc);
       g_clear_pointer (&image, cb_image_free); /* made by the other model */
     }
   show_image (self, image);
@@ -706,6 +875,7 @@ apply_project (CbWindow *self, CbProject *project)
     show_message (self, note);
   update_actions (self);
   cb_window_generate (self);
+  return note == NULL;
 }
 
 gboolean
@@ -741,9 +911,12 @@ cb_window_open_project (CbWindow *self, GFile *file, gboolean any_model, GError 
                    their_model ? their_model : "unknown", theirs, our_model ? our_model : "unknown", ours);
       return FALSE;
     }
-  apply_project (self, project);
-  g_set_object (&self->doc->project_file, file);
   g_clear_object (&self->doc->label_file);
+  /* with another model it is a new painting: saving must not overwrite the project */
+  if (apply_project (self, project))
+    g_set_object (&self->doc->project_file, file);
+  else
+    g_clear_object (&self->doc->project_file);
   update_title (self);
   return TRUE;
 }
@@ -769,7 +942,7 @@ cb_window_save_project (CbWindow *self, GFile *file, GError **error)
       return FALSE;
     }
   g_set_object (&self->doc->project_file, file);
-  self->doc->modified = FALSE;
+  cb_document_mark_saved (self->doc);
   /* the work is safe in the project now */
   self->autosave_dirty = FALSE;
   if (self->autosave != NULL)
@@ -849,7 +1022,7 @@ restore_response_cb (GtkDialog *dialog, int response, CbWindow *self)
       /* restored work is unsaved work: untitled, modified, and autosaved again */
       g_clear_object (&self->doc->project_file);
       g_clear_object (&self->doc->label_file);
-      self->doc->modified = TRUE;
+      cb_document_mark_unsaved (self->doc);
       self->autosave_dirty = TRUE;
       update_title (self);
     }
@@ -946,7 +1119,8 @@ switch_classes (CbWindow *self, CbProfile *profile, CbRemap remap)
 
       show_message (self, text);
     }
-  mark_changed (self);
+  mark_changed_beyond_map (self);
+  detach_from_project (self);
   self->map_dirty = TRUE;
   classes_changed (self);
 }
@@ -1014,7 +1188,7 @@ affinity_changed_cb (CbAffinityDialog *dialog, CbWindow *self)
   g_clear_pointer (&profile->estimation, json_node_unref);
   if (edited->estimation != NULL)
     profile->estimation = json_node_copy (edited->estimation);
-  mark_changed (self);
+  mark_changed_beyond_map (self);
   /* the classes stay: only the first layer changes, then a generation */
   send_profile (self);
 }
@@ -1126,6 +1300,15 @@ file_chooser_new (CbWindow *self, const char *title, GtkFileChooserAction action
     add_filter (chooser, "Target profiles (JSON)", "application/json", "json");
   if (filters & FILTER_MODEL)
     add_filter (chooser, "Catbrush models (safetensors)", NULL, "safetensors");
+  if (action == GTK_FILE_CHOOSER_ACTION_OPEN)
+    {
+      /* a file with another suffix is read by its content and refused with a reason */
+      g_autoptr (GtkFileFilter) any = gtk_file_filter_new ();
+
+      gtk_file_filter_set_name (any, "All files");
+      gtk_file_filter_add_pattern (any, "*");
+      gtk_file_chooser_add_filter (chooser, any);
+    }
   if (suggested_name != NULL)
     gtk_file_chooser_set_current_name (chooser, suggested_name);
   chosen = g_new (FileChosen, 1);
@@ -1412,12 +1595,15 @@ ask_remap (CbWindow *self, CbProfile *profile, gboolean reset)
   GtkWidget *dialog, *keep;
   const CbClassSet *to = profile ? profile->target : self->source_classes;
 
-  if (cb_document_is_blank (self->doc))
+  /* nothing to lose: no question (the untouched starter keeps what it can by name) */
+  if (cb_document_is_blank (self->doc) || starter_untouched (self))
     {
+      CbRemap remap = cb_document_is_blank (self->doc) ? CB_REMAP_CLEAR : CB_REMAP_BY_NAME;
+
       if (reset)
-        cb_window_reset_classes (self, CB_REMAP_CLEAR);
+        cb_window_reset_classes (self, remap);
       else
-        cb_window_set_profile (self, profile, CB_REMAP_CLEAR, NULL);
+        cb_window_set_profile (self, profile, remap, NULL);
       cb_profile_free (profile);
       return;
     }
@@ -1505,6 +1691,8 @@ import_apply_cb (CbImportDialog *dialog, const CbProfile *profile, CbWindow *sel
       return;
     }
   ask_remap (self, cb_project_copy_profile (profile), FALSE);
+  /* done with it: hidden, not destroyed, so that the menu brings back the matrix as it was */
+  gtk_widget_set_visible (GTK_WIDGET (dialog), FALSE);
 }
 
 static void
@@ -1611,6 +1799,8 @@ pending_ready_cb (const CbGenWorkerInfo *info, gpointer user_data)
   cb_gen_worker_free (old);
   g_clear_handle_id (&self->debounce_id, g_source_remove);
   self->requested_serial = self->shown_serial = self->profile_serial = 0;
+  cb_variations_start (CB_VARIATIONS (self->variations), 0, NULL, 0); /* the old worker's batch is gone */
+  cb_gen_worker_set_variation_func (self->worker, worker_variation_cb);
   gtk_spinner_stop (GTK_SPINNER (self->spinner));
   gtk_widget_set_visible (self->spinner, FALSE);
   gtk_revealer_set_reveal_child (GTK_REVEALER (self->model_banner), FALSE);
@@ -1633,8 +1823,8 @@ pending_ready_cb (const CbGenWorkerInfo *info, gpointer user_data)
     }
   if (document_untouched (self) && self->native_width > 0 && self->native_height > 0)
     {
-      cb_document_replace_map (self->doc, cb_label_map_new (self->native_width * 2, self->native_height * 2));
       cb_document_set_profile (self->doc, NULL, cb_class_set_copy (self->source_classes), NULL);
+      place_starter_scene (self, self->native_width * 2, self->native_height * 2);
       classes_changed (self);
       cb_canvas_zoom_fit (self->canvas);
       self->doc->modified = FALSE;
@@ -1718,7 +1908,8 @@ ask_switch_model (CbWindow *self, const char *path)
   GtkWidget *dialog, *keep;
   g_autofree char *name = model_display_name (path);
 
-  if (cb_document_is_blank (self->doc))
+  /* an untouched starter scene is painted anew in the new model's classes */
+  if (cb_document_is_blank (self->doc) || starter_untouched (self))
     {
       cb_window_switch_model (self, path, CB_REMAP_CLEAR, NULL);
       return;
@@ -1942,7 +2133,9 @@ new_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 static void
 after_undo_redo (CbWindow *self)
 {
-  mark_changed (self);
+  /* back at the saved state is not modified */
+  self->autosave_dirty = TRUE;
+  cb_document_update_modified (self->doc);
   cb_canvas_document_changed (self->canvas);
   update_actions (self);
   cb_window_generate (self);
@@ -2036,7 +2229,7 @@ brush_smaller_activated (GSimpleAction *action, GVariant *parameter, gpointer us
 static void
 seeds_changed (CbWindow *self)
 {
-  mark_changed (self);
+  mark_changed_beyond_map (self);
   update_seed_entry (self);
   cb_window_generate (self);
 }
@@ -2082,7 +2275,7 @@ overlay_changed (GSimpleAction *action, GVariant *value, gpointer user_data)
 
   g_simple_action_set_state (action, value);
   cb_canvas_set_overlay (self->canvas, overlay);
-  gtk_widget_set_visible (self->image_stack, !overlay);
+  gtk_widget_set_visible (self->image_pane, !overlay);
   gtk_widget_set_visible (self->opacity_box, overlay);
 }
 
@@ -2138,6 +2331,8 @@ static const GActionEntry win_entries[] = {
   { "reroll-class", reroll_class_activated, "u", NULL, NULL, { 0 } },
   { "reset-class-seed", reset_class_seed_activated, "u", NULL, NULL, { 0 } },
   { "overlay", NULL, NULL, "false", overlay_changed, { 0 } },
+  { "variations", NULL, NULL, "false", variations_changed, { 0 } },
+  { "labels-over-image", NULL, NULL, "false", labels_over_image_changed, { 0 } },
   { "generate", generate_activated, NULL, NULL, NULL, { 0 } },
   { "about", about_activated, NULL, NULL, NULL, { 0 } },
   { "model", NULL, "s", "''", model_change_state, { 0 } },
@@ -2175,6 +2370,9 @@ static const struct
   { "<Control>r", "win.reroll", NULL },
   { "<Control>g", "win.generate", NULL },
   { "o", "win.overlay", NULL },
+  { "v", "win.variations", NULL },
+  { "m", "win.labels-over-image", NULL },
+  { "<Control>question", "win.show-help-overlay", NULL },
 };
 
 static void
@@ -2228,6 +2426,9 @@ make_banner (const char *css_class, GtkWidget **label)
 
   *label = gtk_label_new (NULL);
   gtk_label_set_wrap (GTK_LABEL (*label), TRUE);
+  /* a long error must not push the tool bar away: three lines, the rest on hover */
+  gtk_label_set_lines (GTK_LABEL (*label), 3);
+  gtk_label_set_ellipsize (GTK_LABEL (*label), PANGO_ELLIPSIZE_END);
   gtk_label_set_xalign (GTK_LABEL (*label), 0);
   gtk_label_set_selectable (GTK_LABEL (*label), TRUE);
   gtk_widget_set_hexpand (*label, TRUE);
@@ -2302,7 +2503,64 @@ build_toolbar (CbWindow *self)
   gtk_box_append (GTK_BOX (self->opacity_box), scale);
   gtk_widget_set_visible (self->opacity_box, FALSE);
   gtk_box_append (GTK_BOX (bar), self->opacity_box);
+
+  gtk_box_append (GTK_BOX (bar), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
+  gtk_box_append (GTK_BOX (bar), icon_button ("view-paged-symbolic", "Show the label map over the image (M)",
+                                              "win.labels-over-image", NULL, TRUE));
+  self->labels_opacity_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_box_append (GTK_BOX (self->labels_opacity_box), gtk_label_new ("Labels"));
+  scale = gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL, 0, 1, 0.05);
+  gtk_range_set_value (GTK_RANGE (scale), 0.5);
+  gtk_widget_set_size_request (scale, 120, -1);
+  gtk_widget_set_tooltip_text (scale, "Opacity of the label map over the generated image");
+  gtk_widget_set_name (scale, "labels-opacity");
+  g_signal_connect (scale, "value-changed", G_CALLBACK (labels_opacity_changed_cb), self);
+  gtk_box_append (GTK_BOX (self->labels_opacity_box), scale);
+  gtk_widget_set_visible (self->labels_opacity_box, FALSE);
+  gtk_box_append (GTK_BOX (bar), self->labels_opacity_box);
   return bar;
+}
+
+/* the image, and the label map that made it over it when asked */
+static GtkWidget *
+build_image_pane (CbWindow *self)
+{
+  self->image_pane = gtk_overlay_new ();
+  gtk_overlay_set_child (GTK_OVERLAY (self->image_pane), self->image_stack);
+  self->labels_picture = gtk_picture_new ();
+  gtk_picture_set_can_shrink (GTK_PICTURE (self->labels_picture), TRUE);
+  gtk_picture_set_content_fit (GTK_PICTURE (self->labels_picture), GTK_CONTENT_FIT_CONTAIN);
+  gtk_picture_set_alternative_text (GTK_PICTURE (self->labels_picture), "The label map over the image");
+  gtk_widget_set_can_target (self->labels_picture, FALSE);
+  gtk_widget_set_opacity (self->labels_picture, 0.5);
+  gtk_widget_set_visible (self->labels_picture, FALSE);
+  gtk_overlay_add_overlay (GTK_OVERLAY (self->image_pane), self->labels_picture);
+  gtk_widget_set_hexpand (self->image_pane, TRUE);
+  return self->image_pane;
+}
+
+/* the canvas, with the starter scene's one-line hint over its top */
+static GtkWidget *
+build_canvas_overlay (CbWindow *self)
+{
+  GtkWidget *overlay = gtk_overlay_new ();
+
+  gtk_overlay_set_child (GTK_OVERLAY (overlay), GTK_WIDGET (self->canvas));
+  self->hint = gtk_label_new ("A street to start from: pick a class on the left and paint over it "
+                              "(Ctrl+N for a blank canvas)");
+  gtk_label_set_wrap (GTK_LABEL (self->hint), TRUE);
+  gtk_label_set_justify (GTK_LABEL (self->hint), GTK_JUSTIFY_CENTER);
+  gtk_widget_add_css_class (self->hint, "osd");
+  gtk_widget_add_css_class (self->hint, "canvas-hint");
+  gtk_widget_set_halign (self->hint, GTK_ALIGN_CENTER);
+  gtk_widget_set_valign (self->hint, GTK_ALIGN_START);
+  gtk_widget_set_margin_top (self->hint, 12);
+  gtk_widget_set_margin_start (self->hint, 12);
+  gtk_widget_set_margin_end (self->hint, 12);
+  gtk_widget_set_can_target (self->hint, FALSE); /* strokes go through it */
+  gtk_widget_set_visible (self->hint, FALSE);
+  gtk_overlay_add_overlay (GTK_OVERLAY (overlay), self->hint);
+  return overlay;
 }
 
 static GtkWidget *
@@ -2383,6 +2641,9 @@ build_ui (CbWindow *self)
   gtk_header_bar_pack_end (
     GTK_HEADER_BAR (header),
     icon_button ("catbrush-dice-symbolic", "Re-roll the noise of the image (Ctrl+R)", "win.reroll", NULL, FALSE));
+  gtk_header_bar_pack_end (
+    GTK_HEADER_BAR (header),
+    icon_button ("view-grid-symbolic", "Variations: the painting with other seeds (V)", "win.variations", NULL, TRUE));
   self->spinner = gtk_spinner_new ();
   gtk_widget_set_tooltip_text (self->spinner, "Generating…");
   gtk_widget_set_visible (self->spinner, FALSE);
@@ -2421,8 +2682,8 @@ build_ui (CbWindow *self)
   gtk_widget_set_hexpand (self->image_stack, TRUE);
 
   self->paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
-  gtk_paned_set_start_child (GTK_PANED (self->paned), GTK_WIDGET (self->canvas));
-  gtk_paned_set_end_child (GTK_PANED (self->paned), self->image_stack);
+  gtk_paned_set_start_child (GTK_PANED (self->paned), build_canvas_overlay (self));
+  gtk_paned_set_end_child (GTK_PANED (self->paned), build_image_pane (self));
   gtk_paned_set_shrink_start_child (GTK_PANED (self->paned), FALSE);
   gtk_paned_set_shrink_end_child (GTK_PANED (self->paned), FALSE);
   gtk_paned_set_wide_handle (GTK_PANED (self->paned), TRUE);
@@ -2433,15 +2694,213 @@ build_ui (CbWindow *self)
   gtk_widget_set_vexpand (main_box, TRUE);
   gtk_box_append (GTK_BOX (content), main_box);
 
+  self->variations = cb_variations_new ();
+  gtk_widget_set_visible (self->variations, FALSE);
+  g_signal_connect (self->variations, "seed-chosen", G_CALLBACK (variation_chosen_cb), self);
+  gtk_box_append (GTK_BOX (content), self->variations);
   gtk_box_append (GTK_BOX (content), gtk_separator_new (GTK_ORIENTATION_HORIZONTAL));
   gtk_box_append (GTK_BOX (content), build_statusbar (self));
-  gtk_window_set_child (GTK_WINDOW (self), content);
+  {
+    GtkWidget *overlay = gtk_overlay_new ();
+
+    gtk_overlay_set_child (GTK_OVERLAY (overlay), content);
+    self->toast = cb_toast_new ();
+    gtk_overlay_add_overlay (GTK_OVERLAY (overlay), self->toast);
+    gtk_window_set_child (GTK_WINDOW (self), overlay);
+  }
 
   g_signal_connect (self->canvas, "map-changed", G_CALLBACK (map_changed_cb), self);
   g_signal_connect (self->canvas, "stroke-finished", G_CALLBACK (stroke_finished_cb), self);
   g_signal_connect (self->canvas, "class-picked", G_CALLBACK (class_picked_cb), self);
   g_signal_connect (self->canvas, "notify::zoom", G_CALLBACK (zoom_notify_cb), self);
   g_signal_connect (self->palette, "class-selected", G_CALLBACK (class_selected_cb), self);
+}
+
+/* ------------------------------------------------------------------ labels over the image */
+
+/* The label map in class colours at the image's size (the generator's
+ * resize), over the image: which class made which pixels. It is the map at
+ * the time the image arrived. */
+static void
+update_labels_picture (CbWindow *self)
+{
+  GVariant *state = g_action_group_get_action_state (G_ACTION_GROUP (self), "labels-over-image");
+  gboolean on = state != NULL && g_variant_get_boolean (state);
+  g_autofree guint8 *rgba = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+
+  g_clear_pointer (&state, g_variant_unref);
+  gtk_widget_set_visible (self->labels_picture, on && self->image != NULL);
+  if (!on || self->image == NULL)
+    {
+      gtk_picture_set_paintable (GTK_PICTURE (self->labels_picture), NULL);
+      return;
+    }
+  rgba = cb_label_colors_rgba (self->doc->map, self->doc->classes, self->image->width, self->image->height);
+  bytes = g_bytes_new_take (g_steal_pointer (&rgba), (gsize)self->image->width * self->image->height * 4);
+  texture = gdk_memory_texture_new ((int)self->image->width, (int)self->image->height, GDK_MEMORY_R8G8B8A8, bytes,
+                                    (gsize)self->image->width * 4);
+  gtk_picture_set_paintable (GTK_PICTURE (self->labels_picture), GDK_PAINTABLE (texture));
+}
+
+static void
+labels_over_image_changed (GSimpleAction *action, GVariant *value, gpointer user_data)
+{
+  CbWindow *self = user_data;
+
+  g_simple_action_set_state (action, value);
+  gtk_widget_set_visible (self->labels_opacity_box, g_variant_get_boolean (value));
+  update_labels_picture (self);
+}
+
+static void
+labels_opacity_changed_cb (GtkRange *range, CbWindow *self)
+{
+  gtk_widget_set_opacity (self->labels_picture, gtk_range_get_value (range));
+}
+
+/* ------------------------------------------------------------------ variations */
+
+/* after the image: a stroke's burst of generations asks for one batch */
+#define VARIATIONS_DELAY_MS 400
+
+static gboolean
+variations_on (CbWindow *self)
+{
+  GVariant *state = g_action_group_get_action_state (G_ACTION_GROUP (self), "variations");
+  gboolean on = state != NULL && g_variant_get_boolean (state);
+
+  g_clear_pointer (&state, g_variant_unref);
+  return on;
+}
+
+static gboolean
+variations_cb (gpointer data)
+{
+  CbWindow *self = data;
+  guint64 seeds[CB_VARIATIONS_N];
+  CbSeeds current;
+  guint64 batch;
+
+  self->variations_id = 0;
+  if (!variations_on (self) || self->worker == NULL || !cb_gen_worker_can_generate (self->worker))
+    return G_SOURCE_REMOVE;
+  for (guint k = 0; k < CB_VARIATIONS_N; k++)
+    seeds[k] = ((guint64)g_random_int () << 32) | g_random_int ();
+  cb_document_get_seeds (self->doc, &current);
+  batch = cb_gen_worker_request_variations (self->worker, self->doc->map, &current, seeds, CB_VARIATIONS_N);
+  cb_variations_start (CB_VARIATIONS (self->variations), batch, seeds, CB_VARIATIONS_N);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_variations (CbWindow *self)
+{
+  if (!variations_on (self))
+    return;
+  g_clear_handle_id (&self->variations_id, g_source_remove);
+  self->variations_id = g_timeout_add (VARIATIONS_DELAY_MS, variations_cb, self);
+}
+
+static void
+worker_variation_cb (CbGenWorkerResult *result, gpointer user_data)
+{
+  CbWindow *self = user_data;
+
+  cb_variations_take_result (CB_VARIATIONS (self->variations), result);
+}
+
+/* A thumbnail clicked: its seed becomes the image seed (class seeds as they
+ * are), so the image is the thumbnail's, made again at full size. */
+static void
+variation_chosen_cb (CbVariations *variations, guint64 seed, CbWindow *self)
+{
+  if (seed == self->doc->seed)
+    return;
+  cb_document_set_seed (self->doc, seed);
+  mark_changed_beyond_map (self);
+  update_seed_entry (self);
+  self->adopting_seed = TRUE;
+  cb_window_generate (self);
+  self->adopting_seed = FALSE;
+}
+
+static void
+variations_changed (GSimpleAction *action, GVariant *value, gpointer user_data)
+{
+  CbWindow *self = user_data;
+  gboolean on = g_variant_get_boolean (value);
+
+  g_simple_action_set_state (action, value);
+  gtk_widget_set_visible (self->variations, on);
+  if (on)
+    {
+      g_clear_handle_id (&self->variations_id, g_source_remove);
+      variations_cb (self);
+    }
+  else
+    {
+      g_clear_handle_id (&self->variations_id, g_source_remove);
+      cb_variations_start (CB_VARIATIONS (self->variations), 0, NULL, 0);
+    }
+}
+
+/* ------------------------------------------------------------------ shortcuts window, panning */
+
+/* GtkApplication adds the shortcuts window only when it finds the resource
+ * at startup, before our resources are registered, and never without an
+ * application (tests): the window adds it itself. */
+static void
+ensure_help_overlay (CbWindow *self)
+{
+  g_autoptr (GtkBuilder) builder = NULL;
+
+  if (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (self)) != NULL)
+    return;
+  builder = gtk_builder_new_from_resource (RESOURCE_BASE "/gtk/help-overlay.ui");
+  gtk_application_window_set_help_overlay (GTK_APPLICATION_WINDOW (self),
+                                           GTK_SHORTCUTS_WINDOW (gtk_builder_get_object (builder, "help_overlay")));
+}
+
+static gboolean
+space_pressed_cb (GtkEventControllerKey *controller, guint keyval, guint keycode, GdkModifierType state, CbWindow *self)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+
+  if (keyval != GDK_KEY_space || (state & (GDK_CONTROL_MASK | GDK_ALT_MASK)) != 0)
+    return FALSE;
+  /* text fields keep their spaces */
+  if (focus != NULL && (GTK_IS_EDITABLE (focus) || GTK_IS_TEXT (focus)))
+    return FALSE;
+  /* over the canvas (or with its focus) Space is for panning, not for
+   * pressing the button that happens to have the focus */
+  if (!cb_canvas_has_pointer (self->canvas) && focus != GTK_WIDGET (self->canvas))
+    return FALSE;
+  cb_canvas_set_space_held (self->canvas, TRUE);
+  return TRUE;
+}
+
+static void
+space_released_cb (GtkEventControllerKey *controller, guint keyval, guint keycode, GdkModifierType state,
+                   CbWindow *self)
+{
+  if (keyval == GDK_KEY_space)
+    cb_canvas_set_space_held (self->canvas, FALSE);
+}
+
+/* Space+drag pans wherever the focus is: the key is seen in the capture
+ * phase, before a focused button or the canvas. */
+static void
+add_space_panning (CbWindow *self)
+{
+  GtkEventController *key = gtk_event_controller_key_new ();
+
+  gtk_event_controller_set_propagation_phase (key, GTK_PHASE_CAPTURE);
+  gtk_event_controller_set_name (key, "cb-space-panning");
+  g_signal_connect (key, "key-pressed", G_CALLBACK (space_pressed_cb), self);
+  g_signal_connect (key, "key-released", G_CALLBACK (space_released_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), key);
 }
 
 /* ------------------------------------------------------------------ GObject */
@@ -2488,8 +2947,12 @@ cb_window_constructed (GObject *object)
   update_actions (self);
   zoom_notify_cb (self->canvas, NULL, self);
 
+  ensure_help_overlay (self);
+  add_space_panning (self);
+
   self->worker = cb_gen_worker_new (self->model_path, worker_ready_cb, worker_result_cb, self);
   cb_gen_worker_set_profile_func (self->worker, worker_profile_cb);
+  cb_gen_worker_set_variation_func (self->worker, worker_variation_cb);
 
   {
     g_autoptr (GError) error = NULL;
@@ -2512,6 +2975,7 @@ cb_window_dispose (GObject *object)
   CbWindow *self = CB_WINDOW (object);
 
   g_clear_handle_id (&self->debounce_id, g_source_remove);
+  g_clear_handle_id (&self->variations_id, g_source_remove);
   g_clear_handle_id (&self->autosave_id, g_source_remove);
   g_clear_pointer (&self->worker, cb_gen_worker_free);
   g_clear_pointer (&self->pending_worker, cb_gen_worker_free);
@@ -2691,4 +3155,28 @@ cb_window_get_message_text (CbWindow *self)
   if (!gtk_revealer_get_reveal_child (GTK_REVEALER (self->message_banner)))
     return NULL;
   return gtk_label_get_text (GTK_LABEL (self->message_label));
+}
+
+const char *
+cb_window_get_toast_text (CbWindow *self)
+{
+  return cb_toast_get_text (CB_TOAST (self->toast));
+}
+
+const char *
+cb_window_get_hint_text (CbWindow *self)
+{
+  return gtk_widget_get_visible (self->hint) ? gtk_label_get_text (GTK_LABEL (self->hint)) : NULL;
+}
+
+GtkWidget *
+cb_window_get_variations (CbWindow *self)
+{
+  return self->variations;
+}
+
+GtkWidget *
+cb_window_get_labels_picture (CbWindow *self)
+{
+  return self->labels_picture;
 }

@@ -40,6 +40,14 @@ GdkPaintable *cb_window_get_image_paintable (CbWindow *self);
 /* The text of the model/device banner, NULL when hidden */
 const char *cb_window_get_banner_text (CbWindow *self);
 const char *cb_window_get_message_text (CbWindow *self);
+/* The toast (an export's confirmation), NULL when hidden */
+const char *cb_window_get_toast_text (CbWindow *self);
+/* The starter scene's hint over the canvas, NULL when hidden */
+const char *cb_window_get_hint_text (CbWindow *self);
+/* The strip of variations (a CbVariations; win.variations shows it) */
+GtkWidget *cb_window_get_variations (CbWindow *self);
+/* The label map over the image (a GtkPicture; win.labels-over-image shows it) */
+GtkWidget *cb_window_get_labels_picture (CbWindow *self);
 
 /* Asks for a generation of the current map and seeds (newest wins). */
 void cb_window_generate (CbWindow *self);

@@ -135,7 +135,8 @@ test_models (void)
   g_assert_false (g_file_test (broken, G_FILE_TEST_EXISTS));
   gtk_window_destroy (GTK_WINDOW (dialog));
 
-  /* paint a tree, switch: the painting follows the classes by name */
+  /* paint a tree on a blank map (not the starter street), switch: the painting follows the classes by name */
+  cb_window_new_document (window, doc->map->width, doc->map->height);
   tree = cb_class_set_lookup_name (doc->classes, "tree");
   g_assert_nonnull (tree);
   cb_canvas_set_tool (cb_window_get_canvas (window), CB_TOOL_RECT);

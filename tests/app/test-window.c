@@ -1151,6 +1151,20 @@ test_profile (void)
   g_assert_nonnull (cb_affinity_dialog_get_similar_warning (dialog));
   g_test_message ("%s", cb_affinity_dialog_get_similar_warning (dialog));
   g_assert_nonnull (strstr (cb_affinity_dialog_get_similar_warning (dialog), "heaven and door (0.00)"));
+  /* the next step as a button: the other class of the pair gets its row selected */
+  {
+    GtkWidget *own = cb_affinity_dialog_get_own_mix_button (dialog);
+    int heaven_row = cb_affinity_view_get_selected_row (cb_affinity_dialog_get_view (dialog));
+
+    g_assert_true (gtk_widget_get_visible (own));
+    g_assert_nonnull (strstr (gtk_button_get_label (GTK_BUTTON (own)), "door"));
+    g_signal_emit_by_name (own, "clicked");
+    g_assert_cmpint (cb_affinity_view_get_selected_row (cb_affinity_dialog_get_view (dialog)), ==,
+                     cb_class_set_index_of_id (
+                       cb_affinity_dialog_get_profile (dialog)->target,
+                       cb_class_set_lookup_name (cb_affinity_dialog_get_profile (dialog)->target, "door")->id));
+    cb_affinity_dialog_select_row (dialog, heaven_row);
+  }
   cb_affinity_dialog_reset_row (dialog);
   g_assert_null (cb_affinity_dialog_get_similar_warning (dialog));
   g_assert_cmpfloat (cb_window_get_profile (window)->affinity[1], ==, 1.0f);
@@ -1263,6 +1277,9 @@ test_import (void)
   /* a class set alone: the priors that need photos are disabled, and say why */
   g_assert_true (cb_import_dialog_load_class_set (dialog, classes_json, &error));
   g_assert_no_error (error);
+  /* the first hint is replaced by the next step */
+  g_assert_null (strstr (cb_import_dialog_get_status (dialog), "Import a class set"));
+  g_assert_nonnull (strstr (cb_import_dialog_get_status (dialog), "Compute"));
   g_assert_false (cb_import_dialog_method_available (dialog, CB_AFFINITY_SEG, &why));
   g_test_message ("%s", why);
   g_assert_nonnull (strstr (why, "example photos"));
@@ -1306,11 +1323,17 @@ test_import (void)
     g_assert_true (g_str_has_prefix (text, "street → road "));
   }
   save_screenshot_of (GTK_WIDGET (dialog), "catbrush-import.png");
+  /* the heat map has room of its own, not what the controls leave */
+  g_assert_cmpint (gtk_widget_get_height (gtk_widget_get_ancestor (GTK_WIDGET (cb_import_dialog_get_view (dialog)),
+                                                                   GTK_TYPE_SCROLLED_WINDOW)),
+                   >=, 300);
 
-  /* Apply on a blank painting: the palette shows the target classes */
+  /* Apply on a blank painting: the palette shows the target classes, the dialog goes away */
   cb_window_new_document (window, 40, 30);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dialog)));
   cb_import_dialog_apply (dialog);
   cb_test_spin (50);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (dialog)));
   g_assert_nonnull (cb_window_get_profile (window));
   g_assert_nonnull (cb_class_set_lookup_name (doc->classes, "street"));
   cb_palette_set_search (cb_window_get_palette (window), "");
