@@ -1011,26 +1011,9 @@ spade_norm_job (gpointer data, guint job, guint thread)
       const float *gr = s->rowtab + c, *br = s->rowtab + s->c + c;
       for (guint y = 0; y < h; y++)
         {
-          const gint32 *rr = ls->rowmap + (gsize)(y + 1) * (w + 2) + 1;
-          const guint8 *in = ls->interior + (gsize)y * w;
-          for (guint i = 0; i < w; i++)
-            {
-              gsize p = (gsize)y * w + i;
-              float g, b;
-              if (in[i])
-                {
-                  gsize r = (gsize)rr[i] * s->gb_pad;
-                  g = gr[r];
-                  b = br[r];
-                }
-              else
-                {
-                  g = gd[p];
-                  b = bd[p];
-                }
-              float n = (x[p] - m) * invstd;
-              o[p] = cb_activate (s->op->act, s->op->slope, n * (1.0f + g) + b);
-            }
+          gsize p = (gsize)y * w;
+          cb_cpu_spade_row (x + p, o + p, gd + p, bd + p, gr, br, ls->rowmap + (gsize)(y + 1) * (w + 2) + 1,
+                            ls->interior + p, w, s->gb_pad, m, invstd, s->op->act, s->op->slope);
         }
     }
 }

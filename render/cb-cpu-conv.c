@@ -599,7 +599,29 @@ matvec_body (const float *wt, const float *bias, const float *x, guint cin, guin
       axpy_body (y, x[ci], wt + (gsize)ci * cout_pad, cout_pad);
 }
 
-/* ---- the two variants of each and the dispatch ---- */
+/* ---- the SPADE norm pass ---- */
+
+CB_BODY void
+spade_row_body (const float *restrict x, float *restrict o, const float *restrict gd, const float *restrict bd,
+                const float *restrict gr, const float *restrict br, const gint32 *restrict rows,
+                const guint8 *restrict interior, guint w, guint gb_pad, float mean, float invstd, CbActivation act,
+                float slope)
+{
+  for (guint i = 0; i < w; i++)
+    {
+      /* both loads unconditional (row tables and dense γ/β are always
+       * readable), so the loop vectorises with gathers and blends */
+      guint r = (guint)rows[i] * gb_pad;
+      float g_row = gr[r], b_row = br[r], g_px = gd[i], b_px = bd[i];
+      gboolean in = interior[i] != 0;
+      float g = in ? g_row : g_px;
+      float b = in ? b_row : b_px;
+      o[i] = (x[i] - mean) * invstd * (1.0f + g) + b;
+    }
+  activate_n (act, slope, o, w);
+}
+
+/* ---- the variants of each and the dispatch ---- */
 
 #if CB_CPU_HAVE_AVX2
 #define CB_VARIANTS(name, params, args)                                                                                \
@@ -658,6 +680,11 @@ CB_VARIANTS (gather_rows,
              (const CbCpuGather *gt, const gint32 *rowmap, guint h, guint w, guint y0, guint y1, float *out,
               gsize out_plane, guint out_wp, guint out_pad, CbActivation act, float slope, float *scratch),
              (gt, rowmap, h, w, y0, y1, out, out_plane, out_wp, out_pad, act, slope, scratch))
+CB_VARIANTS (spade_row,
+             (const float *x, float *o, const float *gd, const float *bd, const float *gr, const float *br,
+              const gint32 *rows, const guint8 *interior, guint w, guint gb_pad, float mean, float invstd,
+              CbActivation act, float slope),
+             (x, o, gd, bd, gr, br, rows, interior, w, gb_pad, mean, invstd, act, slope))
 CB_VARIANTS (gather_set_row, (CbCpuGather * gt, guint r, const float *row), (gt, r, row))
 CB_VARIANTS (gather_constant, (const CbCpuGather *gt, guint r, float *out), (gt, r, out))
 CB_VARIANTS (matvec, (const float *wt, const float *bias, const float *x, guint cin, guint cout_pad, float *y),
@@ -682,6 +709,14 @@ cb_cpu_gemm_groups (const CbCpuConvWeights *cw, const float *packed, guint n_gro
                     float *out, gsize out_plane, CbActivation act, float slope)
 {
   CB_CALL (gemm_groups, (cw, packed, n_groups, panel, pix, out, out_plane, act, slope));
+}
+
+void
+cb_cpu_spade_row (const float *x, float *o, const float *gd, const float *bd, const float *gr, const float *br,
+                  const gint32 *rows, const guint8 *interior, guint w, guint gb_pad, float mean, float invstd,
+                  CbActivation act, float slope)
+{
+  CB_CALL (spade_row, (x, o, gd, bd, gr, br, rows, interior, w, gb_pad, mean, invstd, act, slope));
 }
 
 void

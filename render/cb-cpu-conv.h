@@ -131,6 +131,12 @@ void cb_cpu_gather_rows (const CbCpuGather *gt, const gint32 *rowmap, guint h, g
 /* the output at a pixel whose whole neighbourhood has row r, before act: cout_pad floats */
 void cb_cpu_gather_constant (const CbCpuGather *gt, guint r, float *out);
 
+/* One row of a fused SPADE: o = act(norm(x) * (1 + γ) + β), γ/β from the
+ * row tables gr/br (entry rows[i] * gb_pad) where interior[i], else gd/bd */
+void cb_cpu_spade_row (const float *x, float *o, const float *gd, const float *bd, const float *gr, const float *br,
+                       const gint32 *rows, const guint8 *interior, guint w, guint gb_pad, float mean, float invstd,
+                       CbActivation act, float slope);
+
 /* y[co] = bias[co] + sum_ci wt[ci][co] * x[ci]: wt is cin x cout_pad (cout_pad % VEC == 0) */
 void cb_cpu_matvec (const float *wt, const float *bias, const float *x, guint cin, guint cout_pad, float *y);
 
