@@ -332,7 +332,9 @@ class Trainer:
         win_t, win_n = time.time(), 0
         sums = np.zeros(4)
         last = time.time()
-        deadline = last + a.max_seconds if a.max_seconds > 0 else None
+        # finetune.py's FineTuner runs this loop with its own arguments
+        max_seconds = getattr(a, "max_seconds", 0)
+        deadline = last + max_seconds if max_seconds > 0 else None
         while self.iter < a.iters and not self.stop:
             if deadline and time.time() >= deadline:
                 print("--max-seconds reached", flush=True)
