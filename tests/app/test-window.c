@@ -695,6 +695,9 @@ test_default_model (void)
   g_assert_cmpstr (cb_window_get_model_path (window), ==, bundled);
   g_assert_true (cb_test_wait_for (cb_test_generated, window, 300));
   guint W = doc->map->width, H = doc->map->height;
+  /* a blank map, not the starter street */
+  cb_window_new_document (window, W, H);
+  doc = cb_window_get_document (window);
 
   /* buildings everywhere, sky in the top third, road in the bottom third,
    * pavement between, a car on the road */
