@@ -107,9 +107,14 @@ def compare(p_gen, p_real):
     }
 
 
-@torch.no_grad()
 def generate(model, ds, seed_base=0, batch=8):
     gen, cfg = modelfile.load_generator(model)
+    return images_of(gen, cfg, ds, seed_base, batch), cfg["generator"]
+
+
+@torch.no_grad()
+def images_of(gen, cfg, ds, seed_base=0, batch=8):
+    """One uint8 image per map of ds (seed = seed_base + index)."""
     out = []
     for i0 in range(0, len(ds), batch):
         items = range(i0, min(len(ds), i0 + batch))
@@ -118,7 +123,7 @@ def generate(model, ds, seed_base=0, batch=8):
                          for i in items))
         fake = gen(torch.cat(labs), torch.cat(zs))
         out += [modelfile.to_uint8(f.numpy()) for f in fake]
-    return np.stack(out), cfg["generator"]
+    return np.stack(out)
 
 
 def main():

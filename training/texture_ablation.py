@@ -32,7 +32,6 @@ import contextlib
 import os
 import sys
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -114,18 +113,6 @@ def batch_statistics(gen):
             m.track_running_stats, m.training = t, tr
 
 
-@torch.no_grad()
-def images(gen, cfg, ds, batch):
-    out = []
-    for i0 in range(0, len(ds), batch):
-        items = range(i0, min(len(ds), i0 + batch))
-        labs, zs = zip(*(modelfile.generator_inputs(cfg, ds.labels[i], i)
-                         for i in items))
-        fake = gen(torch.cat(labs), torch.cat(zs))
-        out += [modelfile.to_uint8(f.numpy()) for f in fake]
-    return np.stack(out)
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawTextHelpFormatter)
@@ -160,7 +147,8 @@ def main():
     for name, ctx, batch in runs:
         with ctx():
             r = spectrum.compare(
-                spectrum.power_spectrum(images(gen, cfg, ds, batch)), p_real)
+                spectrum.power_spectrum(
+                    spectrum.images_of(gen, cfg, ds, batch=batch)), p_real)
         print("| %s | %.2f | %+.1f | %+.1f at (%+.3f, %+.3f) |"
               % (name, r["upper_mean_abs_db"], r["upper_mean_db"],
                  r["peak2d_db"], r["peak2d_fx"], r["peak2d_fy"]), flush=True)
