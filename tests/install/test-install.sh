@@ -49,7 +49,8 @@ if [ -f "$build/app/gui/catbrush" ]; then
 fi
 
 # Run from elsewhere, with no hint of the source tree; hide the tree itself
-# where a private mount namespace is allowed.
+# where a private mount namespace is allowed, except under the sanitizers
+# (tools/sanitize.sh), whose preload and suppression files live in the tree.
 mkdir "$tmp/run"
 # A 32×24 grey label map of CamVid ids 0..10 in bands (grey: no palette to match).
 python3 - "$tmp/run/labels.png" <<'PY'
@@ -64,7 +65,7 @@ open(sys.argv[1], "wb").write(png)
 PY
 cd "$tmp/run"
 hide=""
-if unshare -r -m true 2>/dev/null; then
+if [ -z "${LD_PRELOAD:-}${LSAN_OPTIONS:-}${ASAN_OPTIONS:-}${UBSAN_OPTIONS:-}" ] && unshare -r -m true 2>/dev/null; then
   hide="unshare -r -m sh -c 'mount -t tmpfs tmpfs \"\$0\" && exec \"\$@\"' $src"
   echo "# the source tree is hidden (tmpfs over $src)"
 fi
