@@ -16,6 +16,7 @@
 #include "render/cb-cpu-backend.h"
 #include "render/cb-cpu-bf16.h"
 #include "render/cb-cpu-conv.h"
+#include "tests/test-util.h"
 
 #include <math.h>
 #include <string.h>
@@ -535,14 +536,6 @@ test_table_change (void)
     }
 }
 
-static char *
-fixture_path (const char *name)
-{
-  const char *src = g_getenv ("CB_SOURCE_DIR");
-  g_assert_nonnull (src);
-  return g_build_filename (src, "tests", "fixtures", name, NULL);
-}
-
 /* bf16 convolutions against their reference twin: the reference on inputs
  * (after act_in) and weights rounded to bf16, accumulated in double. */
 static void
@@ -691,8 +684,8 @@ static void
 test_tiny_generator (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *model_path = fixture_path ("tiny-model.safetensors");
-  g_autofree char *labels_path = fixture_path ("tiny-labels.png");
+  g_autofree char *model_path = cb_test_fixture ("tiny-model.safetensors");
+  g_autofree char *labels_path = cb_test_fixture ("tiny-labels.png");
   if (!g_file_test (model_path, G_FILE_TEST_EXISTS))
     {
       g_test_skip ("no tiny fixture model");

@@ -12,6 +12,7 @@
 #include "model/cb-oasis.h"
 #include "render/cb-backend.h"
 #include "render/cb-devices.h"
+#include "tests/test-util.h"
 
 #include <glib/gstdio.h>
 #include <math.h>
@@ -979,21 +980,6 @@ test_pipeline_cache (void)
   g_assert_no_error (error);
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (d != NULL)
-    while ((name = g_dir_read_name (d)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-        remove_tree (child);
-      }
-  g_remove (path);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -1040,7 +1026,7 @@ main (int argc, char **argv)
 
   cb_backend_free (vulkan);
   g_free (no_vulkan_reason);
-  remove_tree (cache_dir);
+  cb_test_remove_tree (cache_dir);
   g_free (cache_dir);
   return status;
 }
