@@ -5,6 +5,7 @@
 #include "cb-config.h"
 
 #include "cb-model.h"
+#include "cb-datadir.h"
 #include "cb-error.h"
 #include "cb-fileutil.h"
 #include "cb-label-map.h"
@@ -427,15 +428,9 @@ char *
 cb_model_find_default (void)
 {
   const char *env = g_getenv ("CATBRUSH_MODEL");
-  g_autofree char *src = g_build_filename (CB_SOURCE_DIR, "resources", "models", "default.safetensors", NULL);
-  g_autofree char *data = g_build_filename (CB_DATADIR, "models", "default.safetensors", NULL);
 
   /* An explicit choice wins even when missing, so that loading it names it. */
   if (env != NULL && env[0] != '\0')
     return g_strdup (env);
-  if (g_file_test (src, G_FILE_TEST_IS_REGULAR))
-    return g_steal_pointer (&src);
-  if (g_file_test (data, G_FILE_TEST_IS_REGULAR))
-    return g_steal_pointer (&data);
-  return NULL;
+  return cb_datadir_find ("models/default.safetensors");
 }

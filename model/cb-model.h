@@ -31,7 +31,7 @@ typedef struct
   CbClassSet *classes; /* the source classes S' (in channel order, don't-care skipped) */
   gboolean has_discriminator, has_vision_encoder, has_source_prototypes;
   gboolean has_source_segmenter; /* S.*: a U-Net of D's shape trained on the source photos alone */
-  JsonNode *config; /* the whole catbrush.config */
+  JsonNode *config;              /* the whole catbrush.config */
   CbSafetensors *weights;
 } CbModel;
 
@@ -55,7 +55,8 @@ gboolean cb_model_conv_shape (const CbModel *model, const char *name, guint k, c
 /* Parameters in G.* (generator) tensors. */
 guint64 cb_model_count_parameters (const CbModel *model, const char *prefix);
 
-/* The bundled default model's path (installed or in the source tree), or NULL. */
+/* $CATBRUSH_MODEL, else the bundled default model on the data search path
+ * (model/cb-datadir.h), or NULL. */
 char *cb_model_find_default (void);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbModel, cb_model_free)

@@ -6,6 +6,7 @@
 
 #include "cb-pth.h"
 
+#include "cb-datadir.h"
 #include "cb-error.h"
 #include "cb-fileutil.h"
 
@@ -632,12 +633,9 @@ find_dataset (const char *name)
 CbClassSet *
 cb_oasis_load_bundled_classes (const char *dataset, GError **error)
 {
-  g_autofree char *file = g_strconcat (dataset, ".json", NULL);
-  const char *env = g_getenv ("CB_SOURCE_DIR");
-  g_autofree char *p1 = env ? g_build_filename (env, "resources", "classes", file, NULL) : NULL;
-  g_autofree char *p2 = g_build_filename (CB_DATADIR, "classes", file, NULL);
-  g_autofree char *p3 = g_build_filename (CB_SOURCE_DIR, "resources", "classes", file, NULL);
-  const char *candidates[] = { p1, p2, p3 };
+  g_autofree char *relative = g_strconcat ("classes/", dataset, ".json", NULL);
+  g_autofree char *path = NULL;
+  g_autofree char *where = NULL;
 
   if (!find_dataset (dataset))
     {
@@ -645,11 +643,14 @@ cb_oasis_load_bundled_classes (const char *dataset, GError **error)
                    dataset);
       return NULL;
     }
-  for (gsize i = 0; i < G_N_ELEMENTS (candidates); i++)
-    if (candidates[i] && g_file_test (candidates[i], G_FILE_TEST_IS_REGULAR))
-      return cb_class_set_load (candidates[i], error);
-  g_set_error (error, CB_ERROR, CB_ERROR_IO, "the bundled class set %s is not installed (looked in %s and %s)", file,
-               p2, p3);
+  path = cb_datadir_find (relative);
+  if (path != NULL)
+    return cb_class_set_load (path, error);
+  where = cb_datadir_describe ();
+  g_set_error (error, CB_ERROR, CB_ERROR_IO,
+               "the bundled class set %s is not installed (looked in %s): reinstall Catbrush or set "
+               "CATBRUSH_DATADIR to its data folder",
+               relative, where);
   return NULL;
 }
 

@@ -11,6 +11,52 @@
 #include "app/gui/cb-finetune-dialog.h"
 #include "app/gui/cb-import-dialog.h"
 #include "app/gui/cb-window.h"
+#include "tests/test-util.h"
+
+/* Points the application's config, state and data folders (window size,
+ * autosaves, models, caches) at a fresh temporary directory, turns the autosave timer,
+ * GSettings' disk backend and accessibility off; before g_test_init(). Returns
+ * the directory, for cb_test_app_env_free(). */
+G_GNUC_UNUSED static char *
+cb_test_app_env_new (void)
+{
+  char *tmp_dir = g_dir_make_tmp ("catbrush-test-XXXXXX", NULL);
+
+  g_setenv ("XDG_CONFIG_HOME", tmp_dir, TRUE);
+  g_setenv ("XDG_STATE_HOME", tmp_dir, TRUE);
+  g_setenv ("XDG_DATA_HOME", tmp_dir, TRUE);
+  g_setenv ("XDG_CACHE_HOME", tmp_dir, TRUE);
+  g_setenv ("CATBRUSH_AUTOSAVE_INTERVAL", "0", TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_setenv ("GTK_A11Y", "none", TRUE);
+  /* the file chooser fallback, never a portal of the machine running the tests */
+  g_setenv ("GTK_USE_PORTAL", "0", TRUE);
+  return tmp_dir;
+}
+
+G_GNUC_UNUSED static void
+cb_test_app_env_free (char *tmp_dir)
+{
+  cb_test_remove_tree (tmp_dir);
+  g_free (tmp_dir);
+}
+
+G_GNUC_UNUSED static void
+cb_test_skip_no_display (void)
+{
+  g_test_skip ("no display (run under xvfb-run)");
+}
+
+/* Initialises GTK; without a display adds skip_path as the one (skipped)
+ * test and returns TRUE: the caller then returns g_test_run (). */
+G_GNUC_UNUSED static gboolean
+cb_test_no_display (const char *skip_path)
+{
+  if (gtk_init_check ())
+    return FALSE;
+  g_test_add_func (skip_path, cb_test_skip_no_display);
+  return TRUE;
+}
 
 /* Iterates the default main context until @done (@data) holds; FALSE when
  * @seconds pass first. */

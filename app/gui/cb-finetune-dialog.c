@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 
 #include "cb-config.h"
+#include "model/cb-datadir.h"
 #include "app/gui/cb-model-list.h"
 #include "app/gui/cb-project.h"
 
@@ -102,16 +103,10 @@ char *
 cb_finetune_find_script (void)
 {
   const char *env = g_getenv ("CATBRUSH_FINETUNE_SCRIPT");
-  g_autofree char *source = g_build_filename (CB_SOURCE_DIR, "training", "finetune.py", NULL);
-  g_autofree char *installed = g_build_filename (CB_DATADIR, "training", "finetune.py", NULL);
 
   if (env != NULL && *env != '\0')
     return g_file_test (env, G_FILE_TEST_IS_REGULAR) ? g_strdup (env) : NULL;
-  if (g_file_test (source, G_FILE_TEST_IS_REGULAR))
-    return g_steal_pointer (&source);
-  if (g_file_test (installed, G_FILE_TEST_IS_REGULAR))
-    return g_steal_pointer (&installed);
-  return NULL;
+  return cb_datadir_find ("training/finetune.py");
 }
 
 /* ------------------------------------------------------------------ state */

@@ -23,7 +23,7 @@
  *
  * Where things are found: the interpreter is $CATBRUSH_PYTHON or
  * /usr/bin/python3; the script $CATBRUSH_FINETUNE_SCRIPT, else
- * CB_SOURCE_DIR/training/finetune.py, else CB_DATADIR/training/finetune.py.
+ * training/finetune.py on the bundled-data search path (model/cb-datadir.h).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

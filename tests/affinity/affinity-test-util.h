@@ -12,32 +12,12 @@
 #include "render/cb-backend.h"
 #include "render/cb-cpu-backend.h"
 #include "tests/test-model-copy.h"
+#include "tests/test-util.h"
 
 #include <glib/gstdio.h>
 #include <jpeglib.h>
 #include <stdio.h>
 #include <string.h>
-
-G_GNUC_UNUSED static char *
-fixture (const char *name)
-{
-  return g_build_filename (g_getenv ("CB_SOURCE_DIR"), "tests", "fixtures", name, NULL);
-}
-
-G_GNUC_UNUSED static void
-remove_tree (const char *path)
-{
-  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (d != NULL)
-    while ((name = g_dir_read_name (d)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-        remove_tree (child);
-      }
-  g_remove (path);
-}
 
 /* float32 little-endian CHW file */
 G_GNUC_UNUSED static CbTensor *
@@ -107,7 +87,7 @@ vulkan_or_reason (char **why)
 }
 
 /* g_test_init() with the pipeline cache in a private directory, not the
- * user's; returns that directory (remove_tree() it at the end). */
+ * user's; returns that directory (cb_test_remove_tree() it at the end). */
 G_GNUC_UNUSED static char *
 affinity_test_init (int *argc, char ***argv)
 {
@@ -167,7 +147,7 @@ assert_close (const CbTensor *got, const CbTensor *want, double tolerance, const
 G_GNUC_UNUSED static void
 write_fixture_without (const char *name, const char *drop, CbTestConfigEdit edit, const char *path)
 {
-  g_autofree char *src = fixture (name);
+  g_autofree char *src = cb_test_fixture (name);
   cb_test_copy_model (src, drop, edit, NULL, path);
 }
 

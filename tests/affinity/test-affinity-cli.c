@@ -17,23 +17,6 @@ static char *tiny;    /* tests/fixtures/tiny-model.safetensors */
 static char *g_only;  /* tiny without D.* */
 static gboolean have_wordnet;
 
-static int
-run_cli (const char *const *args, char **out, char **err)
-{
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GError) error = NULL;
-  int status = 0;
-
-  g_ptr_array_add (argv, (gpointer)g_getenv ("CATBRUSH_CLI"));
-  for (gsize i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer)args[i]);
-  g_ptr_array_add (argv, NULL);
-  g_spawn_sync (NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err, &status, &error);
-  g_assert_no_error (error);
-  g_assert_true (WIFEXITED (status));
-  return WEXITSTATUS (status);
-}
-
 static char *
 tmp_path (const char *name)
 {
@@ -47,7 +30,7 @@ test_estimate_and_show (void)
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   const char *args[] = { "affinity", "--model", tiny, "--examples", dataset, "-o", profile, NULL };
-  int status = run_cli (args, &out, &err);
+  int status = cb_test_run_cli (args, &out, &err);
   g_test_message ("stdout:\n%s\nstderr:\n%s", out, err);
   g_assert_cmpint (status, ==, 0);
   g_assert_nonnull (strstr (err, "discriminator on 4 photos at 32×24"));
@@ -65,7 +48,7 @@ test_estimate_and_show (void)
   g_autofree char *shown = NULL;
   g_autofree char *err2 = NULL;
   const char *show[] = { "affinity", "--show", profile, NULL };
-  g_assert_cmpint (run_cli (show, &shown, &err2), ==, 0);
+  g_assert_cmpint (cb_test_run_cli (show, &shown, &err2), ==, 0);
   g_assert_cmpstr (shown, ==, out);
   g_assert_nonnull (strstr (shown, "Target classes “toy” (3)"));
   g_assert_nonnull (strstr (shown, "example photos (split “train”)"));
@@ -84,7 +67,7 @@ test_estimate_and_show (void)
   const char *show_model[] = { "affinity", "--show", profile, "--model", tiny, NULL };
   g_autofree char *o3 = NULL;
   g_autofree char *e3 = NULL;
-  g_assert_cmpint (run_cli (show_model, &o3, &e3), ==, 0);
+  g_assert_cmpint (cb_test_run_cli (show_model, &o3, &e3), ==, 0);
 }
 
 static void
@@ -98,7 +81,7 @@ test_round_trip_and_mismatch (void)
                          "--methods", "seg,vision", "--weights", "2,1",        "--temperature",
                          "0.5",       "--top-k",    "1",         "--backend",  "reference",
                          "-o",        profile,      NULL };
-  g_assert_cmpint (run_cli (args, &out, &err), ==, 0);
+  g_assert_cmpint (cb_test_run_cli (args, &out, &err), ==, 0);
 
   g_autoptr (GError) error = NULL;
   g_autoptr (CbProfile) p = cb_profile_load (profile, &error);
@@ -139,7 +122,7 @@ test_round_trip_and_mismatch (void)
   const char *show_odd[] = { "affinity", "--show", odd, NULL };
   g_autofree char *o1 = NULL;
   g_autofree char *e1 = NULL;
-  g_assert_cmpint (run_cli (show_odd, &o1, &e1), ==, 0);
+  g_assert_cmpint (cb_test_run_cli (show_odd, &o1, &e1), ==, 0);
   g_assert_nonnull (strstr (o1, "Estimated with ?, ?; 1 example photos\n"));
 
   /* a profile made for another model file is refused, naming both hashes */
@@ -148,17 +131,17 @@ test_round_trip_and_mismatch (void)
   const char *show[] = { "affinity", "--show", profile, "--model", g_only, NULL };
   g_autofree char *o2 = NULL;
   g_autofree char *e2 = NULL;
-  g_assert_cmpint (run_cli (show, &o2, &e2), ==, 1);
+  g_assert_cmpint (cb_test_run_cli (show, &o2, &e2), ==, 1);
   g_test_message ("%s", e2);
   g_assert_nonnull (strstr (e2, p->model_sha256));
   g_assert_nonnull (strstr (e2, other->sha256));
 
-  g_autofree char *labels = fixture ("tiny-labels.png");
+  g_autofree char *labels = cb_test_fixture ("tiny-labels.png");
   g_autofree char *png = tmp_path ("g.png");
   const char *gen[] = { "generate", "--model", g_only, "--profile", profile, "--labels", labels, "-o", png, NULL };
   g_autofree char *o3 = NULL;
   g_autofree char *e3 = NULL;
-  g_assert_cmpint (run_cli (gen, &o3, &e3), ==, 1);
+  g_assert_cmpint (cb_test_run_cli (gen, &o3, &e3), ==, 1);
   g_assert_nonnull (strstr (e3, p->model_sha256));
   g_assert_false (g_file_test (png, G_FILE_TEST_EXISTS));
 }
@@ -172,7 +155,7 @@ test_no_discriminator (void)
 
   /* asked for explicitly: refused, saying why */
   const char *seg[] = { "affinity", "--model", g_only, "--examples", dataset, "--methods", "seg", "-o", profile, NULL };
-  g_assert_cmpint (run_cli (seg, &out, &err), ==, 1);
+  g_assert_cmpint (cb_test_run_cli (seg, &out, &err), ==, 1);
   g_assert_nonnull (strstr (err, "segmentation prior"));
   g_assert_nonnull (strstr (err, "no discriminator"));
   g_assert_false (g_file_test (profile, G_FILE_TEST_EXISTS));
@@ -181,7 +164,7 @@ test_no_discriminator (void)
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   const char *all[] = { "affinity", "--model", g_only, "--examples", dataset, "-o", profile, NULL };
-  int status = run_cli (all, &out, &err);
+  int status = cb_test_run_cli (all, &out, &err);
   if (!have_wordnet)
     {
       g_assert_cmpint (status, ==, 1);
@@ -210,7 +193,7 @@ test_no_wordnet (void)
   /* default methods: a clear message, the other priors still work */
   const char *args[]
     = { "affinity", "--model", tiny, "--examples", dataset, "--wordnet", missing, "-o", profile, NULL };
-  g_assert_cmpint (run_cli (args, &out, &err), ==, 0);
+  g_assert_cmpint (cb_test_run_cli (args, &out, &err), ==, 0);
   g_assert_nonnull (strstr (err, "no text prior"));
   g_assert_nonnull (strstr (err, "wordnet-base"));
   g_autoptr (GError) error = NULL;
@@ -225,7 +208,7 @@ test_no_wordnet (void)
   g_autofree char *classes = g_build_filename (dataset, "classes.json", NULL);
   const char *text[] = { "affinity", "--model",   tiny,    "--classes", classes, "--methods",
                          "text",     "--wordnet", missing, "-o",        profile, NULL };
-  g_assert_cmpint (run_cli (text, &out, &err), ==, 1);
+  g_assert_cmpint (cb_test_run_cli (text, &out, &err), ==, 1);
   g_assert_nonnull (strstr (err, "text prior needs WordNet"));
 }
 
@@ -237,7 +220,7 @@ test_test_split (void)
   g_autofree char *err = NULL;
   const char *args[] = { "affinity", "--model",   tiny,  "--examples", dataset, "--split",
                          "test",     "--methods", "seg", "-o",         profile, NULL };
-  g_assert_cmpint (run_cli (args, &out, &err), ==, 2);
+  g_assert_cmpint (cb_test_run_cli (args, &out, &err), ==, 2);
   g_assert_nonnull (strstr (err, "test split"));
   g_assert_nonnull (strstr (err, "--allow-test-split"));
 
@@ -245,7 +228,7 @@ test_test_split (void)
   g_clear_pointer (&err, g_free);
   const char *allowed[] = { "affinity",           "--model",   tiny,  "--examples", dataset, "--split", "test",
                             "--allow-test-split", "--methods", "seg", "-o",         profile, NULL };
-  g_assert_cmpint (run_cli (allowed, &out, &err), ==, 0);
+  g_assert_cmpint (cb_test_run_cli (allowed, &out, &err), ==, 0);
   g_assert_nonnull (strstr (out, "2 example photos (split “test”)"));
 }
 
@@ -265,7 +248,7 @@ test_bad_options (void)
     {
       g_autofree char *out = NULL;
       g_autofree char *err = NULL;
-      g_assert_cmpint (run_cli (cases[i], &out, &err), ==, 2);
+      g_assert_cmpint (cb_test_run_cli (cases[i], &out, &err), ==, 2);
       g_assert_cmpstr (err, !=, "");
     }
   g_assert_false (g_file_test (profile, G_FILE_TEST_EXISTS));
@@ -277,7 +260,7 @@ main (int argc, char **argv)
   g_autofree char *cache_dir = affinity_test_init (&argc, &argv);
 
   dataset = make_toy_dataset (4, 64, 48);
-  tiny = fixture ("tiny-model.safetensors");
+  tiny = cb_test_fixture ("tiny-model.safetensors");
   g_only = tmp_path ("generator-only.safetensors");
   write_model_without_d (g_only);
   g_autoptr (CbWordNet) wn = cb_wordnet_open (NULL, NULL);
@@ -291,8 +274,8 @@ main (int argc, char **argv)
   g_test_add_func ("/affinity/cli/bad-options", test_bad_options);
   int status = g_test_run ();
 
-  remove_tree (dataset);
-  remove_tree (cache_dir);
+  cb_test_remove_tree (dataset);
+  cb_test_remove_tree (cache_dir);
   g_free (dataset);
   g_free (tiny);
   g_free (g_only);

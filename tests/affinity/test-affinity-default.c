@@ -228,6 +228,6 @@ main (int argc, char **argv)
   g_clear_pointer (&setup.backend, cb_backend_free);
   g_clear_pointer (&setup.wordnet, cb_wordnet_free);
   g_free (skip_reason);
-  remove_tree (cache_dir);
+  cb_test_remove_tree (cache_dir);
   return status;
 }

@@ -149,7 +149,7 @@ test_ops_vulkan (void)
 static void
 test_config (void)
 {
-  g_autofree char *path = fixture ("tiny-model.safetensors");
+  g_autofree char *path = cb_test_fixture ("tiny-model.safetensors");
   g_autoptr (GError) error = NULL;
   g_autoptr (CbModel) model = cb_model_load (path, &error);
   g_assert_no_error (error);
@@ -184,7 +184,7 @@ test_no_discriminator (void)
   g_assert_error (error, CB_ERROR, CB_ERROR_UNSUPPORTED);
   g_assert_nonnull (strstr (error->message, "no discriminator"));
   g_assert_nonnull (strstr (error->message, path));
-  remove_tree (dir);
+  cb_test_remove_tree (dir);
 }
 
 /* A copy of the tiny model with a source segmenter S.*: D's tensors again,
@@ -192,7 +192,7 @@ test_no_discriminator (void)
 static void
 write_model_with_s (const char *path, gboolean keep_d, gboolean flag)
 {
-  g_autofree char *src = fixture ("tiny-model.safetensors");
+  g_autofree char *src = cb_test_fixture ("tiny-model.safetensors");
   g_autoptr (GError) error = NULL;
   g_autoptr (CbSafetensors) st = cb_safetensors_open (src, &error);
   g_assert_no_error (error);
@@ -237,8 +237,8 @@ test_source_segmenter (void)
   g_autofree char *with_s = g_build_filename (dir, "with-s.safetensors", NULL);
   g_autofree char *s_only = g_build_filename (dir, "s-only.safetensors", NULL);
   g_autofree char *unflagged = g_build_filename (dir, "unflagged.safetensors", NULL);
-  g_autofree char *d_path = fixture ("tiny-model.safetensors");
-  g_autofree char *in_path = fixture ("tiny-expected.f32");
+  g_autofree char *d_path = cb_test_fixture ("tiny-model.safetensors");
+  g_autofree char *in_path = cb_test_fixture ("tiny-expected.f32");
   g_autoptr (GError) error = NULL;
   write_model_with_s (with_s, TRUE, TRUE);
   write_model_with_s (s_only, FALSE, TRUE);
@@ -283,16 +283,16 @@ test_source_segmenter (void)
   g_autoptr (CbModel) refused = cb_model_load (flagged, &error);
   g_assert_null (refused);
   g_assert_error (error, CB_ERROR, CB_ERROR_MISMATCH);
-  remove_tree (dir);
+  cb_test_remove_tree (dir);
 }
 
 /* D on the generator's fixture output vs PyTorch, on the reference and on Vulkan */
 static void
 test_fixture (void)
 {
-  g_autofree char *path = fixture ("tiny-model.safetensors");
-  g_autofree char *in_path = fixture ("tiny-expected.f32");
-  g_autofree char *exp_path = fixture ("tiny-d-expected.f32");
+  g_autofree char *path = cb_test_fixture ("tiny-model.safetensors");
+  g_autofree char *in_path = cb_test_fixture ("tiny-expected.f32");
+  g_autofree char *exp_path = cb_test_fixture ("tiny-d-expected.f32");
   g_autoptr (GError) error = NULL;
   g_autoptr (CbModel) model = cb_model_load (path, &error);
   g_assert_no_error (error);
@@ -350,6 +350,6 @@ main (int argc, char **argv)
 
   cb_backend_free (vulkan);
   g_free (no_vulkan_reason);
-  remove_tree (cache_dir);
+  cb_test_remove_tree (cache_dir);
   return status;
 }

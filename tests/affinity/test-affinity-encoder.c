@@ -24,7 +24,7 @@ static char *no_vulkan_reason;
 static CbModel *
 load_fixture_model (const char *name)
 {
-  g_autofree char *path = fixture (name);
+  g_autofree char *path = cb_test_fixture (name);
   g_autoptr (GError) error = NULL;
   CbModel *model = cb_model_load (path, &error);
   g_assert_no_error (error);
@@ -72,8 +72,8 @@ static void
 test_fixture (void)
 {
   g_autoptr (CbModel) model = load_fixture_model ("tiny-model-v.safetensors");
-  g_autofree char *in_path = fixture ("tiny-expected.f32");
-  g_autofree char *exp_path = fixture ("tiny-v-expected.f32");
+  g_autofree char *in_path = cb_test_fixture ("tiny-expected.f32");
+  g_autofree char *exp_path = cb_test_fixture ("tiny-v-expected.f32");
   g_autoptr (GError) error = NULL;
   g_autoptr (CbTensor) in = load_f32 (in_path, 3, TINY_H, TINY_W);
   g_autoptr (CbTensor) expected = load_f32 (exp_path, 6, TINY_H, TINY_W);
@@ -190,7 +190,7 @@ test_prior (void)
     g_assert_cmpfloat (g_array_index (fractions, double, i), >, g_array_index (fractions, double, i - 1));
   g_assert_cmpfloat_with_epsilon (g_array_index (fractions, double, fractions->len - 1), 1.0, 1e-9);
   g_assert_cmpfloat (g_array_index (fractions, double, 2 * set->examples->len - 1), <, 1.0);
-  remove_tree (dir);
+  cb_test_remove_tree (dir);
 }
 
 /* a corrupt encoder: the message names the file and the tensor */
@@ -209,7 +209,7 @@ test_bad_encoder (void)
   g_assert_error (error, CB_ERROR, CB_ERROR_FORMAT);
   g_assert_nonnull (strstr (error->message, "V.out.bias"));
   g_assert_nonnull (strstr (error->message, path));
-  remove_tree (dir);
+  cb_test_remove_tree (dir);
 }
 
 int
@@ -223,6 +223,6 @@ main (int argc, char **argv)
   g_test_add_func ("/affinity/encoder/bad-encoder", test_bad_encoder);
   int status = g_test_run ();
   g_clear_pointer (&vulkan, cb_backend_free);
-  remove_tree (cache_dir);
+  cb_test_remove_tree (cache_dir);
   return status;
 }

@@ -21,7 +21,7 @@ static char *no_vulkan_reason;
 static CbModel *
 tiny_model (void)
 {
-  g_autofree char *path = fixture ("tiny-model.safetensors");
+  g_autofree char *path = cb_test_fixture ("tiny-model.safetensors");
   g_autoptr (GError) error = NULL;
   CbModel *model = cb_model_load (path, &error);
   g_assert_no_error (error);
@@ -89,7 +89,7 @@ test_photo_jpeg (void)
   g_assert_null (cb_photo_load (missing, &error));
   g_assert_error (error, CB_ERROR, CB_ERROR_IO);
   g_assert_nonnull (strstr (error->message, missing));
-  remove_tree (dir);
+  cb_test_remove_tree (dir);
 }
 
 /* as save_jpeg, progressive or baseline, 4:4:4 */
@@ -226,7 +226,7 @@ test_photo_scaled (void)
     g_assert_nonnull (strstr (error->message, square));
     g_assert_nonnull (strstr (error->message, "megapixels"));
   }
-  remove_tree (dir);
+  cb_test_remove_tree (dir);
 }
 
 static void
@@ -359,7 +359,7 @@ test_example_set (void)
   g_assert_null (cb_example_set_load (dir, NULL, fewer, TINY_W, TINY_H, CB_EXAMPLE_LOAD_DEFAULT, &error));
   g_assert_nonnull (error);
   g_assert_nonnull (strstr (error->message, "toy00.png"));
-  remove_tree (dir);
+  cb_test_remove_tree (dir);
 }
 
 /* ------------------------------------------------------------ segmentation */
@@ -429,7 +429,7 @@ test_seg_prior (void)
   if (vulkan == NULL)
     {
       g_test_skip (no_vulkan_reason);
-      remove_tree (dir);
+      cb_test_remove_tree (dir);
       return;
     }
   CbGraphRunner runner = backend_runner (vulkan);
@@ -439,7 +439,7 @@ test_seg_prior (void)
     g_assert_cmpfloat_with_epsilon (vk->posterior[i], stats->posterior[i], 1e-4);
   for (guint i = 0; i < 24; i++)
     g_assert_cmpfloat_with_epsilon (vk->features[i], stats->features[i], 1e-4);
-  remove_tree (dir);
+  cb_test_remove_tree (dir);
 }
 
 /* Two scales: the seg prior is the mean of the row-normalised posteriors at
@@ -508,7 +508,7 @@ test_seg_two_scales (void)
     g_assert_cmpfloat (native_1x->posterior[i], ==, at_1x->posterior[i]);
   g_assert_null (cb_example_stats_compute (NULL, model, classes, native, 2, NULL, NULL, NULL, &error));
   g_assert_error (error, CB_ERROR, CB_ERROR_MISMATCH);
-  remove_tree (dir);
+  cb_test_remove_tree (dir);
 }
 
 static void
@@ -524,7 +524,7 @@ test_cancel (void)
   g_cancellable_cancel (cancel);
   g_assert_null (cb_example_stats_compute (NULL, model, classes, set, 1, cancel, NULL, NULL, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  remove_tree (dir);
+  cb_test_remove_tree (dir);
 }
 
 /* ---------------------------------------------------------------- vision */
@@ -742,7 +742,7 @@ test_estimate (void)
   for (guint i = 0; i < 9; i++)
     g_assert_cmpfloat_with_epsilon (back->affinity[i], p->affinity[i], 1e-6);
   g_assert_true (json_node_equal (back->estimation, p->estimation));
-  remove_tree (dir);
+  cb_test_remove_tree (dir);
 }
 
 static void
@@ -791,7 +791,7 @@ test_estimate_refusals (void)
   g_assert_error (error, CB_ERROR, CB_ERROR_UNSUPPORTED);
   g_assert_nonnull (strstr (error->message, "vision prior"));
   g_assert_nonnull (strstr (error->message, "no discriminator"));
-  remove_tree (dir);
+  cb_test_remove_tree (dir);
 }
 
 int
@@ -820,6 +820,6 @@ main (int argc, char **argv)
 
   cb_backend_free (vulkan);
   g_free (no_vulkan_reason);
-  remove_tree (cache_dir);
+  cb_test_remove_tree (cache_dir);
   return status;
 }

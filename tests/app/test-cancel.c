@@ -231,53 +231,22 @@ test_backend_override_error (void)
   g_setenv ("CATBRUSH_BACKEND", "cpu", TRUE);
 }
 
-static void
-test_skip (void)
-{
-  g_test_skip ("no display (run under xvfb-run)");
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (d != NULL)
-    while ((name = g_dir_read_name (d)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-        remove_tree (child);
-      }
-  g_remove (path);
-}
-
 int
 main (int argc, char **argv)
 {
   g_autofree char *fixture = NULL;
   int status;
 
-  tmp_dir = g_dir_make_tmp ("catbrush-test-XXXXXX", NULL);
-  g_setenv ("XDG_CONFIG_HOME", tmp_dir, TRUE);
-  g_setenv ("XDG_STATE_HOME", tmp_dir, TRUE);
-  g_setenv ("XDG_DATA_HOME", tmp_dir, TRUE);
+  tmp_dir = cb_test_app_env_new ();
   g_setenv ("XDG_CACHE_HOME", tmp_dir, TRUE);
-  g_setenv ("CATBRUSH_AUTOSAVE_INTERVAL", "0", TRUE);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  g_setenv ("GTK_A11Y", "none", TRUE);
   g_setenv ("CATBRUSH_BACKEND", "cpu", TRUE);
   g_setenv ("CATBRUSH_TEST_OP_DELAY_MS", G_STRINGIFY (OP_DELAY_MS), TRUE);
   g_unsetenv ("CATBRUSH_MODEL");
 
   g_test_init (&argc, &argv, NULL);
-  if (!gtk_init_check ())
-    {
-      g_test_add_func ("/app/cancel/skip", test_skip);
-      return g_test_run ();
-    }
-  fixture = g_build_filename (g_getenv ("CB_SOURCE_DIR") ? g_getenv ("CB_SOURCE_DIR") : ".", "tests", "fixtures",
-                              "tiny-model.safetensors", NULL);
+  if (cb_test_no_display ("/app/cancel/skip"))
+    return g_test_run ();
+  fixture = cb_test_fixture ("tiny-model.safetensors");
   if (g_file_test (fixture, G_FILE_TEST_IS_REGULAR))
     model_path = g_strdup (fixture);
 
@@ -286,8 +255,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/cancel/backend-override-error", test_backend_override_error);
   g_test_add_func ("/app/cancel/close-mid-generation-vulkan", test_close_mid_generation_vulkan);
   status = g_test_run ();
-  remove_tree (tmp_dir);
-  g_free (tmp_dir);
+  cb_test_app_env_free (tmp_dir);
   g_free (model_path);
   return status;
 }

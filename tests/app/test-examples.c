@@ -18,16 +18,6 @@
 
 static char *tmp_dir;
 
-static guint
-count_id (const CbLabelMap *map, guint8 id)
-{
-  guint n = 0;
-
-  for (gsize i = 0; i < (gsize)map->width * map->height; i++)
-    n += map->ids[i] == id;
-  return n;
-}
-
 static void
 save_screenshot_of (GtkWidget *widget, const char *name)
 {
@@ -89,7 +79,7 @@ paint_example (CbExampleEditor *editor, guint width, guint height)
   cb_canvas_stroke_begin (canvas, 0, 0, 1, FALSE);
   cb_canvas_stroke_update (canvas, width / 2.0, height / 6.0, 1);
   cb_canvas_stroke_end (canvas, width - 1, height / 3 - 1, 1);
-  g_assert_cmpuint (count_id (doc->map, 0), ==, width * (height / 3));
+  g_assert_cmpuint (cb_test_count_id (doc->map, 0), ==, width * (height / 3));
 
   /* a wrong stroke, undone */
   cb_canvas_set_tool (canvas, CB_TOOL_BRUSH);
@@ -98,13 +88,13 @@ paint_example (CbExampleEditor *editor, guint width, guint height)
   cb_canvas_stroke_begin (canvas, width - 4, 2, 1, FALSE);
   cb_canvas_stroke_update (canvas, width - 4, 4, 1);
   cb_canvas_stroke_end (canvas, width - 4, 6, 1);
-  n = count_id (doc->map, 2);
+  n = cb_test_count_id (doc->map, 2);
   g_assert_cmpuint (n, >, 0);
   cb_example_editor_undo (editor);
-  g_assert_cmpuint (count_id (doc->map, 2), ==, 0);
-  g_assert_cmpuint (count_id (doc->map, 0), ==, width * (height / 3));
+  g_assert_cmpuint (cb_test_count_id (doc->map, 2), ==, 0);
+  g_assert_cmpuint (cb_test_count_id (doc->map, 0), ==, width * (height / 3));
   cb_example_editor_redo (editor);
-  g_assert_cmpuint (count_id (doc->map, 2), ==, n);
+  g_assert_cmpuint (cb_test_count_id (doc->map, 2), ==, n);
   cb_example_editor_undo (editor);
 
   /* plant: a rectangle on the left below the sky */
@@ -117,8 +107,8 @@ paint_example (CbExampleEditor *editor, guint width, guint height)
   cb_canvas_set_class_id (canvas, 1);
   cb_canvas_stroke_begin (canvas, width - 2, height - 2, 1, FALSE);
   cb_canvas_stroke_end (canvas, width - 2, height - 2, 1);
-  g_assert_cmpuint (count_id (doc->map, CB_VOID_ID), ==, 0);
-  g_assert_cmpuint (count_id (doc->map, 2), ==, (width / 4) * (height - height / 3));
+  g_assert_cmpuint (cb_test_count_id (doc->map, CB_VOID_ID), ==, 0);
+  g_assert_cmpuint (cb_test_count_id (doc->map, 2), ==, (width / 4) * (height - height / 3));
 }
 
 static void
@@ -285,54 +275,18 @@ test_examples (void)
   cb_test_spin (50);
 }
 
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
-
-static void
-test_skip (void)
-{
-  g_test_skip ("no display (run under xvfb-run)");
-}
-
 int
 main (int argc, char **argv)
 {
   int status;
 
-  tmp_dir = g_dir_make_tmp ("catbrush-test-XXXXXX", NULL);
-  g_setenv ("XDG_CONFIG_HOME", tmp_dir, TRUE);
-  g_setenv ("XDG_STATE_HOME", tmp_dir, TRUE);
-  g_setenv ("XDG_DATA_HOME", tmp_dir, TRUE);
-  g_setenv ("CATBRUSH_AUTOSAVE_INTERVAL", "0", TRUE);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  g_setenv ("GTK_A11Y", "none", TRUE);
+  tmp_dir = cb_test_app_env_new ();
 
   g_test_init (&argc, &argv, NULL);
-  if (!gtk_init_check ())
-    {
-      g_test_add_func ("/app/examples/skip", test_skip);
-      return g_test_run ();
-    }
+  if (cb_test_no_display ("/app/examples/skip"))
+    return g_test_run ();
   g_test_add_func ("/app/examples/hand-made", test_examples);
   status = g_test_run ();
-  remove_tree (tmp_dir);
-  g_free (tmp_dir);
+  cb_test_app_env_free (tmp_dir);
   return status;
 }

@@ -471,57 +471,21 @@ test_real (void)
   g_object_unref (dialog);
 }
 
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
-
-static void
-test_skip (void)
-{
-  g_test_skip ("no display (run under xvfb-run)");
-}
-
 int
 main (int argc, char **argv)
 {
   int status;
 
-  tmp_dir = g_dir_make_tmp ("catbrush-test-XXXXXX", NULL);
-  g_setenv ("XDG_CONFIG_HOME", tmp_dir, TRUE);
-  g_setenv ("XDG_STATE_HOME", tmp_dir, TRUE);
-  g_setenv ("XDG_DATA_HOME", tmp_dir, TRUE);
+  tmp_dir = cb_test_app_env_new ();
   g_setenv ("XDG_CACHE_HOME", tmp_dir, TRUE);
-  g_setenv ("CATBRUSH_AUTOSAVE_INTERVAL", "0", TRUE);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  g_setenv ("GTK_A11Y", "none", TRUE);
 
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/app/finetune/parse", test_parse);
-  if (!gtk_init_check ())
-    {
-      g_test_add_func ("/app/finetune/skip", test_skip);
-      return g_test_run ();
-    }
+  if (cb_test_no_display ("/app/finetune/skip"))
+    return g_test_run ();
   g_test_add_func ("/app/finetune/dialog", test_finetune);
   g_test_add_func ("/app/finetune/real", test_real);
   status = g_test_run ();
-  remove_tree (tmp_dir);
-  g_free (tmp_dir);
+  cb_test_app_env_free (tmp_dir);
   return status;
 }

@@ -36,16 +36,6 @@ source_path (const char *a, const char *b, const char *c)
   return g_build_filename (src ? src : ".", a, b, c, NULL);
 }
 
-static guint
-count_id (const CbLabelMap *map, guint8 id)
-{
-  guint n = 0;
-
-  for (gsize i = 0; i < (gsize)map->width * map->height; i++)
-    n += map->ids[i] == id;
-  return n;
-}
-
 static void
 set_card_name (JsonObject *config, gpointer name)
 {
@@ -143,7 +133,7 @@ test_models (void)
   cb_canvas_set_class_id (cb_window_get_canvas (window), (guint8)tree->id);
   cb_canvas_stroke_begin (cb_window_get_canvas (window), 2, 2, 1, FALSE);
   cb_canvas_stroke_end (cb_window_get_canvas (window), 9, 5, 1);
-  painted = count_id (doc->map, (guint8)tree->id);
+  painted = cb_test_count_id (doc->map, (guint8)tree->id);
   g_assert_cmpuint (painted, ==, 8 * 4);
   cb_window_switch_model (window, imported, CB_REMAP_BY_NAME, NULL);
   g_assert_true (cb_window_is_switching_model (window));
@@ -153,7 +143,7 @@ test_models (void)
   g_assert_cmpuint (cb_class_set_get_n_classes (doc->classes), ==, 5);
   g_assert_nonnull (cb_class_set_lookup_name (doc->classes, "car"));
   tree = cb_class_set_lookup_name (doc->classes, "tree");
-  g_assert_cmpuint (count_id (doc->map, (guint8)tree->id), ==, painted);
+  g_assert_cmpuint (cb_test_count_id (doc->map, (guint8)tree->id), ==, painted);
   cb_palette_set_search (cb_window_get_palette (window), "");
   g_assert_cmpuint (cb_palette_get_n_visible (cb_window_get_palette (window)), ==, 5);
   g_assert_true (cb_test_wait_for (cb_test_generated, window, 120));
@@ -168,7 +158,7 @@ test_models (void)
   g_assert_nonnull (cb_window_get_message_text (window));
   g_test_message ("%s", cb_window_get_message_text (window));
   g_assert_nonnull (strstr (cb_window_get_message_text (window), "the current model stays"));
-  g_assert_cmpuint (count_id (doc->map, (guint8)tree->id), ==, painted);
+  g_assert_cmpuint (cb_test_count_id (doc->map, (guint8)tree->id), ==, painted);
 
   /* a project made with the imported model, opened while another is loaded: offered, switched, opened */
   g_assert_true (cb_window_save_project (window, project, &error));
@@ -187,37 +177,11 @@ test_models (void)
   g_assert_nonnull (doc->project_file);
   g_assert_true (g_file_equal (doc->project_file, project));
   tree = cb_class_set_lookup_name (doc->classes, "tree");
-  g_assert_cmpuint (count_id (doc->map, (guint8)tree->id), ==, painted);
+  g_assert_cmpuint (cb_test_count_id (doc->map, (guint8)tree->id), ==, painted);
   g_assert_true (cb_test_wait_for (cb_test_generated, window, 120));
 
   gtk_window_destroy (GTK_WINDOW (window));
   cb_test_spin (50);
-}
-
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
-
-static void
-test_skip (void)
-{
-  g_test_skip ("no display (run under xvfb-run)");
 }
 
 int
@@ -225,23 +189,13 @@ main (int argc, char **argv)
 {
   int status;
 
-  tmp_dir = g_dir_make_tmp ("catbrush-test-XXXXXX", NULL);
-  g_setenv ("XDG_CONFIG_HOME", tmp_dir, TRUE);
-  g_setenv ("XDG_STATE_HOME", tmp_dir, TRUE);
-  g_setenv ("XDG_DATA_HOME", tmp_dir, TRUE);
-  g_setenv ("CATBRUSH_AUTOSAVE_INTERVAL", "0", TRUE);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  g_setenv ("GTK_A11Y", "none", TRUE);
+  tmp_dir = cb_test_app_env_new ();
 
   g_test_init (&argc, &argv, NULL);
-  if (!gtk_init_check ())
-    {
-      g_test_add_func ("/app/models/skip", test_skip);
-      return g_test_run ();
-    }
+  if (cb_test_no_display ("/app/models/skip"))
+    return g_test_run ();
   g_test_add_func ("/app/models/picker", test_models);
   status = g_test_run ();
-  remove_tree (tmp_dir);
-  g_free (tmp_dir);
+  cb_test_app_env_free (tmp_dir);
   return status;
 }

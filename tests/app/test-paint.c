@@ -5,6 +5,7 @@
 #include "app/gui/cb-paint.h"
 #include "app/gui/cb-label-colors.h"
 #include "app/gui/cb-starter-scene.h"
+#include "tests/test-util.h"
 
 #include <string.h>
 
@@ -28,22 +29,6 @@ map_free (CbLabelMap *map)
   g_free (map);
 }
 
-static guint8
-at (const CbLabelMap *map, guint x, guint y)
-{
-  return map->ids[(gsize)y * map->width + x];
-}
-
-static guint
-count_id (const CbLabelMap *map, guint8 id)
-{
-  guint n = 0;
-
-  for (gsize i = 0; i < (gsize)map->width * map->height; i++)
-    n += map->ids[i] == id;
-  return n;
-}
-
 static void
 test_dab_sizes (void)
 {
@@ -52,31 +37,31 @@ test_dab_sizes (void)
 
   /* size 1: exactly the pixel under the point */
   cb_paint_dab (session, 10.3, 5.7, 1, 1);
-  g_assert_cmpuint (count_id (map, 1), ==, 1);
-  g_assert_cmpuint (at (map, 10, 5), ==, 1);
+  g_assert_cmpuint (cb_test_count_id (map, 1), ==, 1);
+  g_assert_cmpuint (cb_test_label_at (map, 10, 5), ==, 1);
 
   /* size 3: a 3x3 square around the pixel */
   cb_paint_dab (session, 20.9, 20.1, 3, 2);
-  g_assert_cmpuint (count_id (map, 2), ==, 9);
+  g_assert_cmpuint (cb_test_count_id (map, 2), ==, 9);
   for (guint y = 19; y <= 21; y++)
     for (guint x = 19; x <= 21; x++)
-      g_assert_cmpuint (at (map, x, y), ==, 2);
+      g_assert_cmpuint (cb_test_label_at (map, x, y), ==, 2);
 
   /* size 2: a 2x2 square around the nearest pixel corner */
   cb_paint_dab (session, 4.9, 25.2, 2, 3);
-  g_assert_cmpuint (count_id (map, 3), ==, 4);
-  g_assert_cmpuint (at (map, 4, 24), ==, 3);
-  g_assert_cmpuint (at (map, 5, 25), ==, 3);
+  g_assert_cmpuint (cb_test_count_id (map, 3), ==, 4);
+  g_assert_cmpuint (cb_test_label_at (map, 4, 24), ==, 3);
+  g_assert_cmpuint (cb_test_label_at (map, 5, 25), ==, 3);
 
   /* size 4 is round: 4x4 without its corners */
   cb_paint_dab (session, 10.0, 10.0, 4, 4);
-  g_assert_cmpuint (count_id (map, 4), ==, 12);
-  g_assert_cmpuint (at (map, 8, 8), ==, CB_VOID_ID);
-  g_assert_cmpuint (at (map, 9, 8), ==, 4);
+  g_assert_cmpuint (cb_test_count_id (map, 4), ==, 12);
+  g_assert_cmpuint (cb_test_label_at (map, 8, 8), ==, CB_VOID_ID);
+  g_assert_cmpuint (cb_test_label_at (map, 9, 8), ==, 4);
 
   /* clipped at the border, no crash */
   cb_paint_dab (session, 0.0, 0.0, 9, 5);
-  g_assert_cmpuint (at (map, 0, 0), ==, 5);
+  g_assert_cmpuint (cb_test_label_at (map, 0, 0), ==, 5);
 
   cb_paint_session_free (session);
   map_free (map);
@@ -90,14 +75,14 @@ test_segment (void)
   g_autoptr (CbUndoStep) step = NULL;
 
   cb_paint_segment (session, 2.5, 2.5, 1, 12.5, 2.5, 1, 7);
-  g_assert_cmpuint (count_id (map, 7), ==, 11);
+  g_assert_cmpuint (cb_test_count_id (map, 7), ==, 11);
   for (guint x = 2; x <= 12; x++)
-    g_assert_cmpuint (at (map, x, 2), ==, 7);
+    g_assert_cmpuint (cb_test_label_at (map, x, 2), ==, 7);
 
   /* a diagonal one pixel wide line is 8-connected, no gaps */
   cb_paint_segment (session, 0.5, 5.5, 1, 9.5, 14.5, 1, 8);
   for (guint i = 0; i <= 9; i++)
-    g_assert_cmpuint (at (map, i, 5 + i), ==, 8);
+    g_assert_cmpuint (cb_test_label_at (map, i, 5 + i), ==, 8);
 
   step = cb_paint_session_finish (session);
   g_assert_nonnull (step);
@@ -117,12 +102,12 @@ test_rect_and_revert (void)
 
   /* a preview drawn, reverted and redrawn elsewhere, as the rectangle tool does while dragging */
   cb_paint_rect (session, 10, 10, 90, 70, 3);
-  g_assert_cmpuint (count_id (map, 3), ==, 81 * 61);
+  g_assert_cmpuint (cb_test_count_id (map, 3), ==, 81 * 61);
   cb_paint_session_revert (session);
-  g_assert_cmpuint (count_id (map, 3), ==, 0);
+  g_assert_cmpuint (cb_test_count_id (map, 3), ==, 0);
   g_assert_false (cb_paint_session_is_dirty (session));
   cb_paint_rect (session, 70, 5, 65, 2, 3); /* any corner order */
-  g_assert_cmpuint (count_id (map, 3), ==, 6 * 4);
+  g_assert_cmpuint (cb_test_count_id (map, 3), ==, 6 * 4);
   g_assert_true (cb_paint_session_is_dirty (session));
 
   step = cb_paint_session_finish (session);
@@ -146,15 +131,15 @@ test_flood_fill (void)
   cb_paint_rect (session, 5, 5, 5, 14, 1);
   cb_paint_rect (session, 14, 5, 14, 14, 1);
   g_assert_true (cb_paint_flood_fill (session, 10, 10, 2));
-  g_assert_cmpuint (count_id (map, 2), ==, 8 * 8);
-  g_assert_cmpuint (at (map, 4, 4), ==, CB_VOID_ID);
+  g_assert_cmpuint (cb_test_count_id (map, 2), ==, 8 * 8);
+  g_assert_cmpuint (cb_test_label_at (map, 4, 4), ==, CB_VOID_ID);
   g_assert_false (cb_paint_flood_fill (session, 10, 10, 2));
   g_assert_false (cb_paint_flood_fill (session, -1, 3, 2));
 
   /* filling the outside reaches everything around the square */
   g_assert_true (cb_paint_flood_fill (session, 0, 0, 3));
-  g_assert_cmpuint (count_id (map, 3), ==, 400 - 100);
-  g_assert_cmpuint (count_id (map, CB_VOID_ID), ==, 0);
+  g_assert_cmpuint (cb_test_count_id (map, 3), ==, 400 - 100);
+  g_assert_cmpuint (cb_test_count_id (map, CB_VOID_ID), ==, 0);
 
   cb_paint_session_free (session);
   map_free (map);
@@ -171,7 +156,7 @@ test_flood_fill_diagonal (void)
   for (guint i = 0; i < 4; i++)
     map->ids[i * 4 + i] = 0;
   g_assert_true (cb_paint_flood_fill (session, 0, 0, 2));
-  g_assert_cmpuint (count_id (map, 2), ==, 1);
+  g_assert_cmpuint (cb_test_count_id (map, 2), ==, 1);
   cb_paint_session_free (session);
   map_free (map);
 }
@@ -239,7 +224,7 @@ test_undo_budget (void)
   g_assert_cmpuint (cb_undo_stack_get_n_undo (stack), ==, 3);
   while (cb_undo_stack_undo (stack, map) != NULL)
     ;
-  g_assert_cmpuint (at (map, 100, 100), ==, 6);
+  g_assert_cmpuint (cb_test_label_at (map, 100, 100), ==, 6);
 
   /* a step that alone exceeds the budget is still kept */
   {
@@ -342,14 +327,14 @@ test_starter_scene (void)
 
   map = cb_starter_scene_new (set, 512, 384);
   g_assert_nonnull (map);
-  g_assert_cmpuint (at (map, 256, 5), ==, 10);   /* sky over the road */
-  g_assert_cmpuint (at (map, 5, 150), ==, 13);   /* a building on the left */
-  g_assert_cmpuint (at (map, 500, 150), ==, 13); /* and on the right */
-  g_assert_cmpuint (at (map, 256, 380), ==, 16); /* the road at the bottom */
-  g_assert_cmpuint (at (map, 2, 250), ==, 19);   /* pavement beside it */
-  g_assert_cmpuint (at (map, 74, 154), ==, 22);  /* the crown of the tree */
-  g_assert_cmpuint (at (map, 320, 315), ==, 25); /* the car */
-  g_assert_cmpuint (count_ids (map, 28), ==, 0); /* no pedestrian */
+  g_assert_cmpuint (cb_test_label_at (map, 256, 5), ==, 10);   /* sky over the road */
+  g_assert_cmpuint (cb_test_label_at (map, 5, 150), ==, 13);   /* a building on the left */
+  g_assert_cmpuint (cb_test_label_at (map, 500, 150), ==, 13); /* and on the right */
+  g_assert_cmpuint (cb_test_label_at (map, 256, 380), ==, 16); /* the road at the bottom */
+  g_assert_cmpuint (cb_test_label_at (map, 2, 250), ==, 19);   /* pavement beside it */
+  g_assert_cmpuint (cb_test_label_at (map, 74, 154), ==, 22);  /* the crown of the tree */
+  g_assert_cmpuint (cb_test_label_at (map, 320, 315), ==, 25); /* the car */
+  g_assert_cmpuint (count_ids (map, 28), ==, 0);               /* no pedestrian */
   g_assert_cmpuint (count_ids (map, CB_VOID_ID), ==, 0);
   for (guint i = 0; i < 6; i++)
     g_assert_cmpuint (count_ids (map, (guint8)(10 + 3 * i)), >, 512 * 384 / 100);
@@ -400,7 +385,7 @@ test_label_colors (void)
       for (guint y = 0; y < h; y++)
         for (guint x = 0; x < w; x++)
           {
-            guint8 id = at (map, cb_nearest_source_index (x, mw, w), cb_nearest_source_index (y, mh, h));
+            guint8 id = cb_test_label_at (map, cb_nearest_source_index (x, mw, w), cb_nearest_source_index (y, mh, h));
             const guint8 *p = rgba + ((gsize)y * w + x) * 4;
             int index = cb_class_set_index_of_id (set, id);
 

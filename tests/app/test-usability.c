@@ -45,12 +45,6 @@ close_window (CbWindow *window)
   cb_test_spin (50);
 }
 
-static guint8
-at (const CbLabelMap *map, guint x, guint y)
-{
-  return map->ids[(gsize)y * map->width + x];
-}
-
 static void
 set_tool (CbWindow *window, const char *tool)
 {
@@ -211,7 +205,7 @@ test_open_detaches (void)
       g_assert_true (cb_test_wait_for (cb_test_not_switching, window, 120));
       g_assert_null (doc->project_file);
       g_assert_true (doc->modified);
-      g_assert_cmpuint (at (doc->map, 30, 20), ==, class_id (window, 2));
+      g_assert_cmpuint (cb_test_label_at (doc->map, 30, 20), ==, class_id (window, 2));
     }
   close_window (window);
 }
@@ -334,15 +328,15 @@ test_rect_edge (void)
   g_assert_cmpfloat (my, <, doc->map->height - 1);
   paint_rect (window, 3, 1000.5, 700.5, mx, my);
   id = class_id (window, 3);
-  g_assert_cmpuint (at (doc->map, doc->map->width - 1, doc->map->height - 1), ==, id);
-  g_assert_cmpuint (at (doc->map, 1000, 700), ==, id);
-  g_assert_cmpuint (at (doc->map, 999, 700), ==, CB_VOID_ID);
-  g_assert_cmpuint (at (doc->map, 1000, 699), ==, CB_VOID_ID);
+  g_assert_cmpuint (cb_test_label_at (doc->map, doc->map->width - 1, doc->map->height - 1), ==, id);
+  g_assert_cmpuint (cb_test_label_at (doc->map, 1000, 700), ==, id);
+  g_assert_cmpuint (cb_test_label_at (doc->map, 999, 700), ==, CB_VOID_ID);
+  g_assert_cmpuint (cb_test_label_at (doc->map, 1000, 699), ==, CB_VOID_ID);
   /* one screen pixel further in is not the edge */
   g_action_group_activate_action (G_ACTION_GROUP (window), "undo", NULL);
   cb_canvas_widget_to_map (canvas, ceil (wx) - 3, ceil (wy) - 3, &mx, &my);
   paint_rect (window, 3, 1000.5, 700.5, mx, my);
-  g_assert_cmpuint (at (doc->map, doc->map->width - 1, doc->map->height - 1), ==, CB_VOID_ID);
+  g_assert_cmpuint (cb_test_label_at (doc->map, doc->map->width - 1, doc->map->height - 1), ==, CB_VOID_ID);
   close_window (window);
 }
 
@@ -529,8 +523,8 @@ test_starter_scene (void)
   road = cb_class_set_lookup_name (doc->classes, "road");
   g_assert_nonnull (sky);
   g_assert_nonnull (road);
-  g_assert_cmpuint (at (doc->map, doc->map->width / 2, 0), ==, sky->id);
-  g_assert_cmpuint (at (doc->map, doc->map->width / 2, doc->map->height - 1), ==, road->id);
+  g_assert_cmpuint (cb_test_label_at (doc->map, doc->map->width / 2, 0), ==, sky->id);
+  g_assert_cmpuint (cb_test_label_at (doc->map, doc->map->width / 2, doc->map->height - 1), ==, road->id);
   g_assert_false (doc->modified);
   g_assert_nonnull (cb_window_get_hint_text (window));
   g_assert_true (cb_test_wait_for (cb_test_generated, window, 120));
@@ -781,38 +775,12 @@ test_other_colours (void)
   respond (dialog, GTK_RESPONSE_ACCEPT);
   g_assert_null (find_dialog_with (window, "cb-colours"));
   g_assert_cmpuint (doc->map->width, ==, 40);
-  g_assert_cmpuint (at (doc->map, 3, 3), ==, sky->id);
-  g_assert_cmpuint (at (doc->map, 30, 20), ==, road->id);
+  g_assert_cmpuint (cb_test_label_at (doc->map, 3, 3), ==, sky->id);
+  g_assert_cmpuint (cb_test_label_at (doc->map, 30, 20), ==, road->id);
   g_assert_true (doc->modified);
   g_assert_null (doc->project_file);
   g_assert_nonnull (strstr (cb_window_get_message_text (window), "nearest"));
   close_window (window);
-}
-
-static void
-test_skip (void)
-{
-  g_test_skip ("no display (run under xvfb-run)");
-}
-
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
 }
 
 int
@@ -821,26 +789,13 @@ main (int argc, char **argv)
   g_autofree char *fixture = NULL;
   int status;
 
-  tmp_dir = g_dir_make_tmp ("catbrush-usability-XXXXXX", NULL);
-  g_setenv ("XDG_CONFIG_HOME", tmp_dir, TRUE);
-  g_setenv ("XDG_STATE_HOME", tmp_dir, TRUE);
-  g_setenv ("XDG_DATA_HOME", tmp_dir, TRUE);
-  g_setenv ("XDG_CACHE_HOME", tmp_dir, TRUE);
-  g_setenv ("CATBRUSH_AUTOSAVE_INTERVAL", "0", TRUE);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  g_setenv ("GTK_A11Y", "none", TRUE);
-  /* the file chooser fallback, never a portal of the machine running the tests */
-  g_setenv ("GTK_USE_PORTAL", "0", TRUE);
+  tmp_dir = cb_test_app_env_new ();
 
   g_test_init (&argc, &argv, NULL);
 
-  if (!gtk_init_check ())
-    {
-      g_test_add_func ("/app/usability/skip", test_skip);
-      return g_test_run ();
-    }
-  fixture = g_build_filename (g_getenv ("CB_SOURCE_DIR") ? g_getenv ("CB_SOURCE_DIR") : ".", "tests", "fixtures",
-                              "tiny-model.safetensors", NULL);
+  if (cb_test_no_display ("/app/usability/skip"))
+    return g_test_run ();
+  fixture = cb_test_fixture ("tiny-model.safetensors");
   /* $CATBRUSH_MODEL (e.g. the bundled model, for screenshots), else the tiny fixture */
   if (g_getenv ("CATBRUSH_MODEL") != NULL && *g_getenv ("CATBRUSH_MODEL") != '\0')
     model_path = g_strdup (g_getenv ("CATBRUSH_MODEL"));
@@ -859,8 +814,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/usability/other-colours", test_other_colours);
   status = g_test_run ();
 
-  remove_tree (tmp_dir);
-  g_free (tmp_dir);
+  cb_test_app_env_free (tmp_dir);
   g_free (model_path);
   return status;
 }

@@ -53,22 +53,6 @@ close_window (CbWindow *window)
   cb_test_spin (50);
 }
 
-static guint
-count_id (const CbLabelMap *map, guint8 id)
-{
-  guint n = 0;
-
-  for (gsize i = 0; i < (gsize)map->width * map->height; i++)
-    n += map->ids[i] == id;
-  return n;
-}
-
-static guint8
-at (const CbLabelMap *map, guint x, guint y)
-{
-  return map->ids[(gsize)y * map->width + x];
-}
-
 static void
 set_tool (CbWindow *window, const char *tool)
 {
@@ -132,7 +116,7 @@ test_stroke_undo (void)
 
   cb_window_new_document (window, 64, 48);
   g_assert_cmpuint (doc->map->width, ==, 64);
-  g_assert_cmpuint (count_id (doc->map, CB_VOID_ID), ==, 64 * 48);
+  g_assert_cmpuint (cb_test_count_id (doc->map, CB_VOID_ID), ==, 64 * 48);
   id = class_id (window, 1);
   cb_palette_select_id (cb_window_get_palette (window), id);
   cb_canvas_set_class_id (canvas, id);
@@ -145,38 +129,38 @@ test_stroke_undo (void)
   cb_canvas_stroke_update (canvas, 15.2, 10.4, 1.0);
   cb_canvas_stroke_end (canvas, 20.5, 10.5, 1.0);
   g_assert_false (cb_canvas_in_stroke (canvas));
-  g_assert_cmpuint (count_id (doc->map, id), ==, 13 * 3);
+  g_assert_cmpuint (cb_test_count_id (doc->map, id), ==, 13 * 3);
   for (guint y = 9; y <= 11; y++)
     for (guint x = 9; x <= 21; x++)
-      g_assert_cmpuint (at (doc->map, x, y), ==, id);
-  g_assert_cmpuint (at (doc->map, 8, 10), ==, CB_VOID_ID);
-  g_assert_cmpuint (at (doc->map, 22, 10), ==, CB_VOID_ID);
-  g_assert_cmpuint (at (doc->map, 15, 12), ==, CB_VOID_ID);
+      g_assert_cmpuint (cb_test_label_at (doc->map, x, y), ==, id);
+  g_assert_cmpuint (cb_test_label_at (doc->map, 8, 10), ==, CB_VOID_ID);
+  g_assert_cmpuint (cb_test_label_at (doc->map, 22, 10), ==, CB_VOID_ID);
+  g_assert_cmpuint (cb_test_label_at (doc->map, 15, 12), ==, CB_VOID_ID);
   g_assert_true (doc->modified);
 
   /* undo and redo through the window's actions (Ctrl+Z, Ctrl+Shift+Z) */
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "undo"));
   g_action_group_activate_action (G_ACTION_GROUP (window), "undo", NULL);
-  g_assert_cmpuint (count_id (doc->map, CB_VOID_ID), ==, 64 * 48);
+  g_assert_cmpuint (cb_test_count_id (doc->map, CB_VOID_ID), ==, 64 * 48);
   g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "undo"));
   g_action_group_activate_action (G_ACTION_GROUP (window), "redo", NULL);
-  g_assert_cmpuint (count_id (doc->map, id), ==, 13 * 3);
-  g_assert_cmpuint (at (doc->map, 21, 11), ==, id);
+  g_assert_cmpuint (cb_test_count_id (doc->map, id), ==, 13 * 3);
+  g_assert_cmpuint (cb_test_label_at (doc->map, 21, 11), ==, id);
 
   /* the eraser paints void, one pixel */
   set_tool (window, "eraser");
   cb_canvas_set_brush_size (canvas, 1);
   cb_canvas_stroke_begin (canvas, 15.5, 10.5, 1.0, FALSE);
   cb_canvas_stroke_end (canvas, 15.5, 10.5, 1.0);
-  g_assert_cmpuint (count_id (doc->map, id), ==, 13 * 3 - 1);
-  g_assert_cmpuint (at (doc->map, 15, 10), ==, CB_VOID_ID);
+  g_assert_cmpuint (cb_test_count_id (doc->map, id), ==, 13 * 3 - 1);
+  g_assert_cmpuint (cb_test_label_at (doc->map, 15, 10), ==, CB_VOID_ID);
 
   /* stylus pressure: half pressure on a 6-pixel brush paints a 3x3 dab */
   set_tool (window, "brush");
   cb_canvas_set_brush_size (canvas, 6);
   cb_canvas_stroke_begin (canvas, 40.5, 30.5, 0.5, FALSE);
   cb_canvas_stroke_end (canvas, 40.5, 30.5, 0.5);
-  g_assert_cmpuint (count_id (doc->map, id), ==, 13 * 3 - 1 + 9);
+  g_assert_cmpuint (cb_test_count_id (doc->map, id), ==, 13 * 3 - 1 + 9);
 
   /* closing with unsaved changes asks first */
   g_object_ref (window);
@@ -232,22 +216,22 @@ test_tools (void)
   cb_canvas_stroke_begin (canvas, 5.5, 5.5, 1.0, FALSE);
   cb_canvas_stroke_update (canvas, 30.5, 20.5, 1.0); /* a preview, replaced */
   cb_canvas_stroke_end (canvas, 25.5, 5.5, 1.0);
-  g_assert_cmpuint (count_id (doc->map, a), ==, 21);
+  g_assert_cmpuint (cb_test_count_id (doc->map, a), ==, 21);
   cb_canvas_stroke_begin (canvas, 25.5, 5.5, 1.0, FALSE);
   cb_canvas_stroke_end (canvas, 25.5, 15.5, 1.0);
   cb_canvas_stroke_begin (canvas, 25.5, 15.5, 1.0, FALSE);
   cb_canvas_stroke_end (canvas, 5.5, 15.5, 1.0);
   cb_canvas_stroke_begin (canvas, 5.5, 15.5, 1.0, FALSE);
   cb_canvas_stroke_end (canvas, 5.5, 5.5, 1.0);
-  g_assert_cmpuint (count_id (doc->map, a), ==, 2 * 21 + 2 * 9);
+  g_assert_cmpuint (cb_test_count_id (doc->map, a), ==, 2 * 21 + 2 * 9);
 
   /* flood fill inside: 19 x 9 pixels */
   set_tool (window, "fill");
   cb_canvas_set_class_id (canvas, b);
   cb_canvas_stroke_begin (canvas, 10.2, 10.7, 1.0, FALSE);
   cb_canvas_stroke_end (canvas, 10.2, 10.7, 1.0);
-  g_assert_cmpuint (count_id (doc->map, b), ==, 19 * 9);
-  g_assert_cmpuint (count_id (doc->map, CB_VOID_ID), ==, 40 * 30 - 21 * 11);
+  g_assert_cmpuint (cb_test_count_id (doc->map, b), ==, 19 * 9);
+  g_assert_cmpuint (cb_test_count_id (doc->map, CB_VOID_ID), ==, 40 * 30 - 21 * 11);
 
   /* a filled rectangle, any drag direction */
   set_tool (window, "rect");
@@ -255,9 +239,9 @@ test_tools (void)
   cb_canvas_stroke_begin (canvas, 35.9, 28.1, 1.0, FALSE);
   cb_canvas_stroke_update (canvas, 0.5, 0.5, 1.0);
   cb_canvas_stroke_end (canvas, 32.0, 25.0, 1.0);
-  g_assert_cmpuint (count_id (doc->map, c), ==, 4 * 4);
-  g_assert_cmpuint (at (doc->map, 35, 28), ==, c);
-  g_assert_cmpuint (at (doc->map, 0, 0), ==, CB_VOID_ID);
+  g_assert_cmpuint (cb_test_count_id (doc->map, c), ==, 4 * 4);
+  g_assert_cmpuint (cb_test_label_at (doc->map, 35, 28), ==, c);
+  g_assert_cmpuint (cb_test_label_at (doc->map, 0, 0), ==, CB_VOID_ID);
 
   /* Alt+click picks the class under the pointer; the eyedropper too */
   set_tool (window, "brush");
@@ -265,7 +249,7 @@ test_tools (void)
   cb_canvas_stroke_end (canvas, 10.5, 10.5, 1.0);
   g_assert_cmpuint (cb_canvas_get_class_id (canvas), ==, b);
   g_assert_cmpuint (cb_palette_get_selected_id (cb_window_get_palette (window)), ==, b);
-  g_assert_cmpuint (count_id (doc->map, b), ==, 19 * 9); /* picking paints nothing */
+  g_assert_cmpuint (cb_test_count_id (doc->map, b), ==, 19 * 9); /* picking paints nothing */
   set_tool (window, "eyedropper");
   cb_canvas_stroke_begin (canvas, 5.5, 5.5, 1.0, FALSE);
   g_assert_cmpuint (cb_canvas_get_class_id (canvas), ==, a);
@@ -274,7 +258,7 @@ test_tools (void)
   /* undo the six edits of this test back to void */
   for (guint i = 0; i < 6; i++)
     g_action_group_activate_action (G_ACTION_GROUP (window), "undo", NULL);
-  g_assert_cmpuint (count_id (doc->map, CB_VOID_ID), ==, 40 * 30);
+  g_assert_cmpuint (cb_test_count_id (doc->map, CB_VOID_ID), ==, 40 * 30);
 
   /* brush size keys */
   cb_canvas_set_brush_size (canvas, 10);
@@ -718,11 +702,11 @@ test_default_model (void)
   cb_canvas_set_class_id (canvas, class_named (window, "car"));
   cb_canvas_stroke_begin (canvas, W * 0.55, H * 0.62, 1.0, FALSE);
   cb_canvas_stroke_end (canvas, W * 0.8, H * 0.8, 1.0);
-  g_assert_cmpuint (at (doc->map, W / 2, H / 6), ==, class_named (window, "sky"));
-  g_assert_cmpuint (at (doc->map, W / 10, H / 2), ==, class_named (window, "building"));
-  g_assert_cmpuint (at (doc->map, W / 10, H - 1), ==, class_named (window, "road"));
-  g_assert_cmpuint (at (doc->map, W * 2 / 3, H * 7 / 10), ==, class_named (window, "car"));
-  g_assert_cmpuint (count_id (doc->map, CB_VOID_ID), ==, 0);
+  g_assert_cmpuint (cb_test_label_at (doc->map, W / 2, H / 6), ==, class_named (window, "sky"));
+  g_assert_cmpuint (cb_test_label_at (doc->map, W / 10, H / 2), ==, class_named (window, "building"));
+  g_assert_cmpuint (cb_test_label_at (doc->map, W / 10, H - 1), ==, class_named (window, "road"));
+  g_assert_cmpuint (cb_test_label_at (doc->map, W * 2 / 3, H * 7 / 10), ==, class_named (window, "car"));
+  g_assert_cmpuint (cb_test_count_id (doc->map, CB_VOID_ID), ==, 0);
   g_assert_true (cb_test_wait_for (cb_test_generated, window, 300));
 
   image = export_native (window, "street.png");
@@ -1085,8 +1069,8 @@ test_profile (void)
   cb_palette_set_search (cb_window_get_palette (window), "door");
   g_assert_cmpuint (cb_palette_get_n_visible (cb_window_get_palette (window)), ==, 1);
   cb_palette_set_search (cb_window_get_palette (window), "");
-  g_assert_cmpuint (count_id (doc->map, CB_VOID_ID), ==, half);
-  g_assert_cmpuint (count_id (doc->map, 9), ==, doc->map->width * 4);
+  g_assert_cmpuint (cb_test_count_id (doc->map, CB_VOID_ID), ==, half);
+  g_assert_cmpuint (cb_test_count_id (doc->map, 9), ==, doc->map->width * 4);
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "affinity"));
 
   /* a generation through the matrix: all "heaven" (id 0, = road) differs from all sky (id 0 before) */
@@ -1186,14 +1170,14 @@ test_profile (void)
   cb_window_reset_classes (window, CB_REMAP_BY_NAME);
   g_assert_null (cb_window_get_profile (window));
   g_assert_nonnull (cb_class_set_lookup_name (doc->classes, "road"));
-  g_assert_cmpuint (count_id (doc->map, tree), ==, doc->map->width * 4);
+  g_assert_cmpuint (cb_test_count_id (doc->map, tree), ==, doc->map->width * 4);
 
   /* reopen the project: target classes and matrix come back */
   g_assert_true (cb_window_open_project (window, project_file, FALSE, &error));
   g_assert_no_error (error);
   g_assert_nonnull (cb_window_get_profile (window));
   g_assert_nonnull (cb_class_set_lookup_name (doc->classes, "door"));
-  g_assert_cmpuint (count_id (doc->map, 0), ==, doc->map->width * doc->map->height);
+  g_assert_cmpuint (cb_test_count_id (doc->map, 0), ==, doc->map->width * doc->map->height);
   n_before = cb_window_get_n_images (window);
   wait_generated_after (window, n_before);
   g_assert_false (images_differ (through, cb_window_get_image (window)));
@@ -1356,7 +1340,7 @@ mean_luma_of_class (const CbImage *image, const CbLabelMap *map, guint8 id)
     for (guint x = 0; x < image->width; x++)
       {
         guint mx = x * map->width / image->width, my = y * map->height / image->height;
-        if (at (map, mx, my) != id)
+        if (cb_test_label_at (map, mx, my) != id)
           continue;
         const guint8 *p = image->rgb + ((gsize)y * image->width + x) * 3;
         sum += 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2];
@@ -1466,8 +1450,8 @@ finetune_facade (CbWindow *window, const CbImage *zero_shot)
   g_assert_null (cb_window_get_profile (window));
   g_assert_cmpuint (cb_class_set_get_n_classes (doc->classes), ==, 9);
   /* every painted pixel kept its class: none of them is void */
-  g_assert_cmpuint (count_id (doc->map, CB_VOID_ID), ==, 0);
-  g_assert_cmpuint (at (doc->map, (guint)(doc->map->width * 0.11), (guint)(doc->map->height * 0.3)), ==,
+  g_assert_cmpuint (cb_test_count_id (doc->map, CB_VOID_ID), ==, 0);
+  g_assert_cmpuint (cb_test_label_at (doc->map, (guint)(doc->map->width * 0.11), (guint)(doc->map->height * 0.3)), ==,
                     class_named (window, "window"));
   g_assert_true (cb_test_wait_for (new_image, &wait, 300));
 
@@ -1593,9 +1577,9 @@ test_default_facade (void)
   cb_canvas_stroke_begin (canvas, W * 0.05, H * 0.85, 1.0, FALSE);
   cb_canvas_stroke_update (canvas, W * 0.2, H * 0.83, 1.0);
   cb_canvas_stroke_end (canvas, W * 0.3, H * 0.85, 1.0);
-  g_assert_cmpuint (at (doc->map, (guint)(W * 0.11), (guint)(H * 0.3)), ==, window_id);
-  g_assert_cmpuint (at (doc->map, W / 2, (guint)(H * 0.8)), ==, door);
-  g_assert_cmpuint (count_id (doc->map, CB_VOID_ID), ==, 0);
+  g_assert_cmpuint (cb_test_label_at (doc->map, (guint)(W * 0.11), (guint)(H * 0.3)), ==, window_id);
+  g_assert_cmpuint (cb_test_label_at (doc->map, W / 2, (guint)(H * 0.8)), ==, door);
+  g_assert_cmpuint (cb_test_count_id (doc->map, CB_VOID_ID), ==, 0);
   g_assert_true (cb_test_wait_for (cb_test_generated, window, 300));
 
   image = export_native (window, "facade.png");
@@ -1612,32 +1596,6 @@ test_default_facade (void)
   close_window (window);
 }
 
-static void
-test_skip (void)
-{
-  g_test_skip ("no display (run under xvfb-run)");
-}
-
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -1645,28 +1603,17 @@ main (int argc, char **argv)
   g_autofree char *fixture = NULL;
   int status;
 
-  /* the window keeps its size under $XDG_CONFIG_HOME: not the person's */
-  tmp_dir = g_dir_make_tmp ("catbrush-test-XXXXXX", NULL);
-  g_setenv ("XDG_CONFIG_HOME", tmp_dir, TRUE);
-  /* autosaves too; the timer is off, the tests autosave by calling the function */
-  g_setenv ("XDG_STATE_HOME", tmp_dir, TRUE);
-  /* and models and fine-tuning runs made by the tests */
-  g_setenv ("XDG_DATA_HOME", tmp_dir, TRUE);
+  /* the window's size, autosaves (the timer is off: the tests autosave by
+   * calling the function), models and fine-tuning runs: not the person's */
+  tmp_dir = cb_test_app_env_new ();
   g_setenv ("XDG_CACHE_HOME", tmp_dir, TRUE);
-  g_setenv ("CATBRUSH_AUTOSAVE_INTERVAL", "0", TRUE);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  g_setenv ("GTK_A11Y", "none", TRUE);
 
   g_test_init (&argc, &argv, NULL);
 
-  if (!gtk_init_check ())
-    {
-      g_test_add_func ("/app/window/skip", test_skip);
-      return g_test_run ();
-    }
+  if (cb_test_no_display ("/app/window/skip"))
+    return g_test_run ();
 
-  fixture = g_build_filename (g_getenv ("CB_SOURCE_DIR") ? g_getenv ("CB_SOURCE_DIR") : ".", "tests", "fixtures",
-                              "tiny-model.safetensors", NULL);
+  fixture = cb_test_fixture ("tiny-model.safetensors");
   if (env_model != NULL && *env_model != '\0')
     model_path = g_strdup (env_model);
   else if (g_file_test (fixture, G_FILE_TEST_IS_REGULAR))
@@ -1685,8 +1632,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/window/default-facade", test_default_facade);
   status = g_test_run ();
 
-  remove_tree (tmp_dir);
-  g_free (tmp_dir);
+  cb_test_app_env_free (tmp_dir);
   g_free (model_path);
   return status;
 }

@@ -11,6 +11,7 @@
 #include "model/cb-model.h"
 #include "model/cb-npy.h"
 #include "model/cb-png.h"
+#include "tests/test-util.h"
 
 #include <json-glib/json-glib.h>
 
@@ -20,34 +21,11 @@
 #include <string.h>
 #include <sys/wait.h>
 
-static int
-run_cli (const char *const *args, char **err)
-{
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GError) error = NULL;
-  int status = 0;
-
-  g_ptr_array_add (argv, (gpointer)g_getenv ("CATBRUSH_CLI"));
-  for (gsize i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer)args[i]);
-  g_ptr_array_add (argv, NULL);
-  g_spawn_sync (NULL, (char **)argv->pdata, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, err, &status, &error);
-  g_assert_no_error (error);
-  g_assert_true (WIFEXITED (status));
-  return WEXITSTATUS (status);
-}
-
-static char *
-fixture (const char *name)
-{
-  return g_build_filename (g_getenv ("CB_SOURCE_DIR"), "tests", "fixtures", name, NULL);
-}
-
 static CbImage *
 generate (const char *backend, const char *seed, const char *class_seed)
 {
-  g_autofree char *model = fixture ("tiny-model.safetensors");
-  g_autofree char *labels = fixture ("tiny-labels.png");
+  g_autofree char *model = cb_test_fixture ("tiny-model.safetensors");
+  g_autofree char *labels = cb_test_fixture ("tiny-labels.png");
   g_autofree char *dir = g_dir_make_tmp ("cb-generate-XXXXXX", NULL);
   g_autofree char *out = g_build_filename (dir, "out.png", NULL);
   g_autofree char *err = NULL;
@@ -62,7 +40,7 @@ generate (const char *backend, const char *seed, const char *class_seed)
       args[n++] = "--class-seed";
       args[n++] = class_seed;
     }
-  g_assert_cmpint (run_cli (args, &err), ==, 0);
+  g_assert_cmpint (cb_test_run_cli (args, NULL, &err), ==, 0);
   image = cb_image_load_png (out, &error);
   g_assert_no_error (error);
   g_unlink (out);
@@ -86,7 +64,7 @@ static void
 test_matches_pytorch (gconstpointer data)
 {
   const char *backend = data;
-  g_autofree char *expected_path = fixture ("tiny-expected.png");
+  g_autofree char *expected_path = cb_test_fixture ("tiny-expected.png");
   g_autoptr (GError) error = NULL;
   g_autoptr (CbImage) expected = cb_image_load_png (expected_path, &error);
   g_autoptr (CbImage) image = NULL;
@@ -111,12 +89,12 @@ static void
 test_noise_file (gconstpointer data)
 {
   const char *kind = data;
-  g_autofree char *model = fixture ("tiny-model.safetensors");
-  g_autofree char *labels = fixture ("tiny-labels.png");
+  g_autofree char *model = cb_test_fixture ("tiny-model.safetensors");
+  g_autofree char *labels = cb_test_fixture ("tiny-labels.png");
   g_autofree char *noise_name = g_strdup_printf ("tiny-noise-%s.npy", kind);
   g_autofree char *expected_name = g_strdup_printf ("tiny-expected-noise-%s.png", kind);
-  g_autofree char *noise = fixture (noise_name);
-  g_autofree char *expected_path = fixture (expected_name);
+  g_autofree char *noise = cb_test_fixture (noise_name);
+  g_autofree char *expected_path = cb_test_fixture (expected_name);
   g_autofree char *dir = g_dir_make_tmp ("cb-noise-XXXXXX", NULL);
   g_autofree char *out = g_build_filename (dir, "out.png", NULL);
   g_autoptr (GError) error = NULL;
@@ -130,7 +108,7 @@ test_noise_file (gconstpointer data)
                              noise,      "--backend", backends[i], "-o",       out,    NULL };
       g_autoptr (CbImage) image = NULL;
 
-      g_assert_cmpint (run_cli (args, NULL), ==, 0);
+      g_assert_cmpint (cb_test_run_cli (args, NULL, NULL), ==, 0);
       image = cb_image_load_png (out, &error);
       g_assert_no_error (error);
       g_assert_cmpuint (max_diff (image, expected), <=, 1);
@@ -142,27 +120,27 @@ test_noise_file (gconstpointer data)
 static void
 test_bad_input (void)
 {
-  g_autofree char *model = fixture ("tiny-model.safetensors");
-  g_autofree char *labels = fixture ("tiny-labels.png");
+  g_autofree char *model = cb_test_fixture ("tiny-model.safetensors");
+  g_autofree char *labels = cb_test_fixture ("tiny-labels.png");
   g_autofree char *err = NULL;
 
   {
     const char *args[] = { "generate", "--model", model, NULL };
-    g_assert_cmpint (run_cli (args, NULL), ==, 2);
+    g_assert_cmpint (cb_test_run_cli (args, NULL, NULL), ==, 2);
   }
   {
     const char *args[] = { "generate", "--model", model, "--labels", labels, "--seed", "abc", "-o", "x.png", NULL };
-    g_assert_cmpint (run_cli (args, NULL), ==, 2);
+    g_assert_cmpint (cb_test_run_cli (args, NULL, NULL), ==, 2);
   }
   {
     const char *args[]
       = { "generate", "--model", model, "--labels", labels, "--class-seed", "unicorn=3", "-o", "x.png", NULL };
-    g_assert_cmpint (run_cli (args, NULL), ==, 2);
+    g_assert_cmpint (cb_test_run_cli (args, NULL, NULL), ==, 2);
   }
   {
     const char *args[]
       = { "generate", "--model", "/nonexistent/model.safetensors", "--labels", labels, "-o", "x.png", NULL };
-    g_assert_cmpint (run_cli (args, &err), ==, 1);
+    g_assert_cmpint (cb_test_run_cli (args, NULL, &err), ==, 1);
     g_assert_nonnull (strstr (err, "/nonexistent/model.safetensors"));
   }
 }
@@ -190,10 +168,11 @@ test_default_model (gconstpointer data)
       g_test_skip ("CB_DATASETS is not set");
       return;
     }
-  g_autofree char *meta_path = fixture ("default-fixture.json");
+  g_autofree char *meta_path = cb_test_fixture ("default-fixture.json");
   g_autoptr (JsonParser) parser = json_parser_new ();
   if (!json_parser_load_from_file (parser, meta_path, &error))
-    g_error ("The default model %s has no fixture (%s): run training/make_default_fixture.py", model, error->message);
+    g_error ("The default model %s has no cb_test_fixture (%s): run training/make_default_fixture.py", model,
+             error->message);
   JsonObject *meta = json_node_get_object (json_parser_get_root (parser));
   g_autofree char *sha = cb_file_sha256 (model, &error);
   g_assert_no_error (error);
@@ -208,7 +187,7 @@ test_default_model (gconstpointer data)
       return;
     }
   g_autofree char *seed = g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (meta, "seed"));
-  g_autofree char *expected_path = fixture (json_object_get_string_member (meta, "expected_png"));
+  g_autofree char *expected_path = cb_test_fixture (json_object_get_string_member (meta, "expected_png"));
   g_autoptr (CbImage) expected = cb_image_load_png (expected_path, &error);
   g_assert_no_error (error);
 
@@ -216,7 +195,7 @@ test_default_model (gconstpointer data)
   g_autofree char *out = g_build_filename (dir, "out.png", NULL);
   const char *args[] = { "generate", "--labels", labels, "--seed", seed, "--backend", backend, "-o", out, NULL };
   g_autofree char *err = NULL;
-  if (run_cli (args, &err) != 0)
+  if (cb_test_run_cli (args, NULL, &err) != 0)
     g_error ("catbrush-cli generate failed: %s", err);
   g_autoptr (CbImage) image = cb_image_load_png (out, &error);
   g_assert_no_error (error);
@@ -244,8 +223,8 @@ test_default_model (gconstpointer data)
 static CbNpy *
 bench_output (const char *backend, const char *precision)
 {
-  g_autofree char *model = fixture ("tiny-model.safetensors");
-  g_autofree char *labels = fixture ("tiny-labels.png");
+  g_autofree char *model = cb_test_fixture ("tiny-model.safetensors");
+  g_autofree char *labels = cb_test_fixture ("tiny-labels.png");
   g_autofree char *dir = g_dir_make_tmp ("cb-bench-XXXXXX", NULL);
   g_autofree char *out = g_build_filename (dir, "out.npy", NULL);
   g_autoptr (GError) error = NULL;
@@ -253,7 +232,7 @@ bench_output (const char *backend, const char *precision)
                          backend, "--runs",  "1",   "--save-output", out,    NULL };
 
   g_setenv ("CATBRUSH_CPU_PRECISION", precision, TRUE);
-  g_assert_cmpint (run_cli (args, NULL), ==, 0);
+  g_assert_cmpint (cb_test_run_cli (args, NULL, NULL), ==, 0);
   g_unsetenv ("CATBRUSH_CPU_PRECISION");
   CbNpy *npy = cb_npy_load (out, &error);
   g_assert_no_error (error);

@@ -7,26 +7,13 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "tests/test-util.h"
+
 /* A fresh temporary directory, removed (with its files) at the end of the test. */
-static inline void
-io_rm_rf (const char *path)
-{
-  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-        io_rm_rf (child);
-      }
-  g_remove (path);
-}
-
 static inline void
 io_free_tmpdir (gpointer path)
 {
-  io_rm_rf (path);
+  cb_test_remove_tree (path);
   g_free (path);
 }
 

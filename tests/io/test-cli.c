@@ -11,23 +11,6 @@
 #include <string.h>
 #include <sys/wait.h>
 
-static int
-run (const char *const *args, char **out, char **err)
-{
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GError) error = NULL;
-  int status = 0;
-
-  g_ptr_array_add (argv, (gpointer)g_getenv ("CATBRUSH_CLI"));
-  for (gsize i = 0; args[i]; i++)
-    g_ptr_array_add (argv, (gpointer)args[i]);
-  g_ptr_array_add (argv, NULL);
-  g_spawn_sync (NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err, &status, &error);
-  g_assert_no_error (error);
-  g_assert_true (WIFEXITED (status));
-  return WEXITSTATUS (status);
-}
-
 static gboolean
 have_cli (void)
 {
@@ -51,7 +34,7 @@ test_info_label_map (void)
   classes = g_build_filename (dir, "classes.json", NULL);
   {
     const char *args[] = { "info", png, "--classes", classes, NULL };
-    g_assert_cmpint (run (args, &out, &err), ==, 0);
+    g_assert_cmpint (cb_test_run_cli (args, &out, &err), ==, 0);
   }
   g_test_message ("%s", out);
   g_assert_nonnull (strstr (out, "320 × 240"));
@@ -84,7 +67,7 @@ test_info_other_kinds (void)
   classes = g_build_filename (dir, "classes.json", NULL);
   {
     const char *args[] = { "info", classes, NULL };
-    g_assert_cmpint (run (args, &out, &err), ==, 0);
+    g_assert_cmpint (cb_test_run_cli (args, &out, &err), ==, 0);
   }
   g_assert_nonnull (strstr (out, "class set"));
   g_assert_nonnull (strstr (out, "vegetation"));
@@ -119,7 +102,7 @@ test_info_model_and_profile (void)
   g_assert_no_error (error);
   {
     const char *args[] = { "info", model, NULL };
-    g_assert_cmpint (run (args, &out, &err), ==, 0);
+    g_assert_cmpint (cb_test_run_cli (args, &out, &err), ==, 0);
   }
   g_test_message ("%s", out);
   g_assert_nonnull (strstr (out, "tensors: 2"));
@@ -137,7 +120,7 @@ test_info_model_and_profile (void)
   g_clear_pointer (&err, g_free);
   {
     const char *args[] = { "info", profile, NULL };
-    g_assert_cmpint (run (args, &out, &err), ==, 0);
+    g_assert_cmpint (cb_test_run_cli (args, &out, &err), ==, 0);
   }
   g_test_message ("%s", out);
   g_assert_nonnull (strstr (out, "window               building 0.800"));
@@ -159,25 +142,25 @@ test_labels_convert (void)
   classes = g_build_filename (dir, "classes.json", NULL);
   {
     const char *args[] = { "labels", "convert", png, "--classes", classes, "-o", rgb, "--rgb", NULL };
-    g_assert_cmpint (run (args, &out, &err), ==, 0);
+    g_assert_cmpint (cb_test_run_cli (args, &out, &err), ==, 0);
   }
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   {
     const char *args[] = { "labels", "convert", rgb, "--classes", classes, "-o", idx, NULL };
-    g_assert_cmpint (run (args, &out, &err), ==, 0);
+    g_assert_cmpint (cb_test_run_cli (args, &out, &err), ==, 0);
   }
   /* same pixels: same info output apart from the file name */
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   {
     const char *args[] = { "info", png, "--classes", classes, NULL };
-    run (args, &a, &err);
+    cb_test_run_cli (args, &a, &err);
   }
   g_clear_pointer (&err, g_free);
   {
     const char *args[] = { "info", idx, "--classes", classes, NULL };
-    run (args, &b, &err);
+    cb_test_run_cli (args, &b, &err);
   }
   g_assert_cmpstr (strchr (a, '\n'), ==, strchr (b, '\n'));
 }
@@ -191,45 +174,45 @@ test_usage (void)
     return;
   {
     const char *args[] = { "info", NULL };
-    g_assert_cmpint (run (args, &out, &err), ==, 2);
+    g_assert_cmpint (cb_test_run_cli (args, &out, &err), ==, 2);
   }
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   {
     const char *args[] = { "info", "--bogus", "x", NULL };
-    g_assert_cmpint (run (args, &out, &err), ==, 2);
+    g_assert_cmpint (cb_test_run_cli (args, &out, &err), ==, 2);
   }
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   {
     const char *args[] = { "labels", "convert", "x.png", NULL }; /* no -o */
-    g_assert_cmpint (run (args, &out, &err), ==, 2);
+    g_assert_cmpint (cb_test_run_cli (args, &out, &err), ==, 2);
   }
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   {
     const char *args[] = { "labels", "frobnicate", NULL };
-    g_assert_cmpint (run (args, &out, &err), ==, 2);
+    g_assert_cmpint (cb_test_run_cli (args, &out, &err), ==, 2);
   }
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   {
     const char *args[] = { "info", "/nonexistent/x.png", NULL };
-    g_assert_cmpint (run (args, &out, &err), ==, 1);
+    g_assert_cmpint (cb_test_run_cli (args, &out, &err), ==, 1);
     g_assert_nonnull (strstr (err, "/nonexistent/x.png"));
   }
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   {
     const char *args[] = { "info", "--help", NULL };
-    g_assert_cmpint (run (args, &out, &err), ==, 0);
+    g_assert_cmpint (cb_test_run_cli (args, &out, &err), ==, 0);
     g_assert_nonnull (strstr (out, "--classes"));
   }
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   {
     const char *args[] = { "labels", "convert", "--help", NULL };
-    g_assert_cmpint (run (args, &out, &err), ==, 0);
+    g_assert_cmpint (cb_test_run_cli (args, &out, &err), ==, 0);
     g_assert_nonnull (strstr (out, "--rgb"));
   }
 }

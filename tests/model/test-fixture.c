@@ -8,18 +8,11 @@
  */
 #include "model/cb-oasis.h"
 #include "model/cb-error.h"
+#include "tests/test-util.h"
 
 #include <json-glib/json-glib.h>
 #include <stdlib.h>
 #include <string.h>
-
-static char *
-fixture_path (const char *name)
-{
-  const char *src = g_getenv ("CB_SOURCE_DIR");
-  g_assert_nonnull (src);
-  return g_build_filename (src, "tests", "fixtures", name, NULL);
-}
 
 /* tiny-fixtures.json: {"seed": N, "class_seeds": {"<class name or id>": N},
  * "class_seed_streams": {"<class>": id + 1}, "expected_shape": [3, H, W], ...} */
@@ -29,7 +22,7 @@ load_seeds_json (JsonParser *parser)
   const char *const candidates[] = { "tiny-fixtures.json" };
   for (gsize i = 0; i < G_N_ELEMENTS (candidates); i++)
     {
-      g_autofree char *path = fixture_path (candidates[i]);
+      g_autofree char *path = cb_test_fixture (candidates[i]);
       if (!g_file_test (path, G_FILE_TEST_EXISTS))
         continue;
       g_autoptr (GError) error = NULL;
@@ -46,9 +39,9 @@ static void
 test_fixture (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *model_path = fixture_path ("tiny-model.safetensors");
-  g_autofree char *labels_path = fixture_path ("tiny-labels.png");
-  g_autofree char *expected_path = fixture_path ("tiny-expected.f32");
+  g_autofree char *model_path = cb_test_fixture ("tiny-model.safetensors");
+  g_autofree char *labels_path = cb_test_fixture ("tiny-labels.png");
+  g_autofree char *expected_path = cb_test_fixture ("tiny-expected.f32");
 
   g_autoptr (CbModel) model = cb_model_load (model_path, &error);
   g_assert_no_error (error);

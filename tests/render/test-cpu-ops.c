@@ -16,34 +16,13 @@
 #include "render/cb-cpu-backend.h"
 #include "render/cb-cpu-bf16.h"
 #include "render/cb-cpu-conv.h"
+#include "tests/render/op-case.h"
+#include "tests/test-util.h"
 
 #include <math.h>
 #include <string.h>
 
 #define TOLERANCE 1e-4
-
-static void
-fill_random (GRand *rand, float *data, gsize n, double lo, double hi)
-{
-  for (gsize i = 0; i < n; i++)
-    data[i] = (float)g_rand_double_range (rand, lo, hi);
-}
-
-static float *
-random_data (GRand *rand, gsize n, double lo, double hi)
-{
-  float *data = g_new (float, MAX (n, 1));
-  fill_random (rand, data, n, lo, hi);
-  return data;
-}
-
-static CbTensor *
-random_tensor (GRand *rand, guint c, guint h, guint w, double lo, double hi)
-{
-  CbTensor *t = cb_tensor_new (c, h, w);
-  fill_random (rand, t->data, cb_tensor_n_elements (t), lo, hi);
-  return t;
-}
 
 /* Runs graph on the CPU backend with the options, n_threads 1 and 2, twice
  * each: all four results must be the same bits. Returns the result. */
@@ -90,51 +69,23 @@ check_close (const CbTensor *got, const CbTensor *ref, const char *what)
     g_error ("%s: relative error %g > %g", what, err, TOLERANCE);
 }
 
-/* One op: inputs[i] is a graph input where is_input[i], else a constant. */
-typedef struct
-{
-  CbOp op;
-  CbTensor *in[CB_OP_MAX_INPUTS]; /* owned */
-  gboolean is_input[CB_OP_MAX_INPUTS];
-  guint out_c, out_h, out_w;
-} OpCase;
-
 static void
 check_op_case (OpCase *oc, const char *what)
 {
-  g_autoptr (CbGraph) graph = cb_graph_new ();
   CbTensor *run_inputs[CB_OP_MAX_INPUTS];
-  guint n_run_inputs = 0;
-  CbOp op = oc->op;
+  guint n_run_inputs;
+  g_autoptr (CbTensor) ref = NULL;
+  g_autoptr (CbGraph) graph = op_case_build (oc, run_inputs, &n_run_inputs, &ref);
   CbCpuOptions options = { 0 };
+  CbOpKind kind = oc->op.kind;
 
-  for (guint i = 0; i < op.n_inputs; i++)
-    if (oc->is_input[i])
-      {
-        g_autofree char *name = g_strdup_printf ("in%u", i);
-        op.inputs[i] = cb_graph_add_input (graph, name, oc->in[i]->c, oc->in[i]->h, oc->in[i]->w);
-        run_inputs[n_run_inputs++] = oc->in[i];
-      }
-  for (guint i = 0; i < op.n_inputs; i++)
-    if (!oc->is_input[i])
-      {
-        g_autofree char *name = g_strdup_printf ("const%u", i);
-        op.inputs[i] = cb_graph_add_const (graph, name, oc->in[i]->c, oc->in[i]->h, oc->in[i]->w,
-                                           g_memdup2 (oc->in[i]->data, cb_tensor_n_elements (oc->in[i]) * 4));
-      }
-  op.output = cb_graph_add_temp (graph, "out", oc->out_c, oc->out_h, oc->out_w);
-  g_assert_cmpuint (cb_graph_add_op (graph, &op), ==, 0);
-
-  g_autoptr (CbTensor) ref = cb_tensor_new (oc->out_c, oc->out_h, oc->out_w);
-  cb_reference_op (graph, cb_graph_op (graph, 0), (const CbTensor *const *)oc->in, ref);
   g_autoptr (CbTensor) got = run_cpu (graph, run_inputs, n_run_inputs, &options, NULL, NULL);
-  if (op.kind == CB_OP_TO_RGBA8 || op.kind == CB_OP_EMBED || op.kind == CB_OP_RESIZE_NEAREST
-      || op.kind == CB_OP_AVG_POOL2 || op.kind == CB_OP_CONCAT)
+  if (kind == CB_OP_TO_RGBA8 || kind == CB_OP_EMBED || kind == CB_OP_RESIZE_NEAREST || kind == CB_OP_AVG_POOL2
+      || kind == CB_OP_CONCAT)
     g_assert_cmpmem (got->data, cb_tensor_n_elements (got) * 4, ref->data, cb_tensor_n_elements (ref) * 4);
   else
     check_close (got, ref, what);
-  for (guint i = 0; i < CB_OP_MAX_INPUTS; i++)
-    g_clear_pointer (&oc->in[i], cb_tensor_free);
+  op_case_clear (oc);
 }
 
 static const guint shapes[][3] = {
@@ -144,47 +95,13 @@ static const guint shapes[][3] = {
 static void
 test_embed (void)
 {
-  g_autoptr (GRand) rand = g_rand_new_with_seed (1);
-  for (gsize s = 0; s < G_N_ELEMENTS (shapes); s++)
-    {
-      guint c = shapes[s][0], h = shapes[s][1], w = shapes[s][2], n_rows = 1 + s * 2;
-      OpCase oc = { 0 };
-      cb_op_init (&oc.op, CB_OP_EMBED, "embed");
-      oc.op.n_inputs = 2;
-      oc.in[0] = cb_tensor_new (1, h, w);
-      for (guint i = 0; i < h * w; i++)
-        oc.in[0]->data[i] = (float)g_rand_int_range (rand, 0, (gint32)n_rows);
-      oc.in[0]->data[0] = -1.0f;
-      if (h * w > 2)
-        {
-          oc.in[0]->data[1] = (float)n_rows;
-          oc.in[0]->data[2] = NAN;
-        }
-      oc.in[1] = random_tensor (rand, 1, n_rows, c, -1, 1);
-      oc.is_input[0] = oc.is_input[1] = TRUE;
-      oc.out_c = c, oc.out_h = h, oc.out_w = w;
-      check_op_case (&oc, "embed");
-    }
+  op_cases_embed (shapes, G_N_ELEMENTS (shapes), check_op_case);
 }
 
 static void
 test_resize (void)
 {
-  static const guint sizes[][4] = {
-    { 13, 11, 7, 5 }, { 7, 5, 14, 10 }, { 5, 3, 13, 11 }, { 1, 1, 3, 3 }, { 6, 9, 6, 9 }, { 16, 16, 5, 7 },
-  };
-  g_autoptr (GRand) rand = g_rand_new_with_seed (2);
-  for (gsize s = 0; s < G_N_ELEMENTS (sizes); s++)
-    {
-      OpCase oc = { 0 };
-      guint c = s % 2 ? 3 : 1;
-      cb_op_init (&oc.op, CB_OP_RESIZE_NEAREST, "resize");
-      oc.op.n_inputs = 1;
-      oc.in[0] = random_tensor (rand, c, sizes[s][0], sizes[s][1], -2, 2);
-      oc.is_input[0] = TRUE;
-      oc.out_c = c, oc.out_h = sizes[s][2], oc.out_w = sizes[s][3];
-      check_op_case (&oc, "resize");
-    }
+  op_cases_resize (check_op_case);
 }
 
 static void
@@ -192,22 +109,8 @@ conv_case (GRand *rand, guint cin, guint cout, guint h, guint w, guint k, gboole
            CbActivation act, float slope)
 {
   OpCase oc = { 0 };
-  double scale = 1.0 / sqrt ((double)cin * k * k);
+  g_autofree char *what = op_case_conv (&oc, rand, cin, cout, h, w, k, bias, act_in, act, slope);
 
-  cb_op_init (&oc.op, CB_OP_CONV2D, "conv");
-  oc.op.kernel = k;
-  oc.op.act = act;
-  oc.op.act_in = act_in;
-  oc.op.slope = slope;
-  oc.op.n_inputs = bias ? 3 : 2;
-  oc.in[0] = random_tensor (rand, cin, h, w, -1, 1);
-  oc.in[1] = random_tensor (rand, 1, cout, cin * k * k, -scale, scale);
-  oc.is_input[0] = TRUE;
-  if (bias)
-    oc.in[2] = random_tensor (rand, 1, 1, cout, -0.5, 0.5);
-  oc.out_c = cout, oc.out_h = h, oc.out_w = w;
-  g_autofree char *what
-    = g_strdup_printf ("conv %u->%u %ux%u k%u bias %d act_in %d act %d", cin, cout, h, w, k, bias, act_in, act);
   check_op_case (&oc, what);
 }
 
@@ -254,25 +157,7 @@ test_conv_activations (void)
 static void
 test_spade_norm (void)
 {
-  g_autoptr (GRand) rand = g_rand_new_with_seed (5);
-  for (gsize s = 0; s < G_N_ELEMENTS (shapes); s++)
-    for (int act = CB_ACT_NONE; act <= CB_ACT_TANH; act++)
-      {
-        guint c = shapes[s][0], h = shapes[s][1], w = shapes[s][2];
-        OpCase oc = { 0 };
-        cb_op_init (&oc.op, CB_OP_SPADE_NORM, "spade");
-        oc.op.act = act;
-        oc.op.eps = s % 2 ? 1e-5f : 1e-3f;
-        oc.op.n_inputs = 5;
-        oc.in[0] = random_tensor (rand, c, h, w, -3, 3);
-        oc.in[1] = random_tensor (rand, c, h, w, -1, 1);
-        oc.in[2] = random_tensor (rand, c, h, w, -1, 1);
-        oc.in[3] = random_tensor (rand, 1, 1, c, -1, 1);
-        oc.in[4] = random_tensor (rand, 1, 1, c, 0.01, 4);
-        oc.is_input[0] = oc.is_input[1] = oc.is_input[2] = TRUE;
-        oc.out_c = c, oc.out_h = h, oc.out_w = w;
-        check_op_case (&oc, "spade_norm");
-      }
+  op_cases_spade_norm (shapes, G_N_ELEMENTS (shapes), check_op_case);
 }
 
 static void
@@ -535,14 +420,6 @@ test_table_change (void)
     }
 }
 
-static char *
-fixture_path (const char *name)
-{
-  const char *src = g_getenv ("CB_SOURCE_DIR");
-  g_assert_nonnull (src);
-  return g_build_filename (src, "tests", "fixtures", name, NULL);
-}
-
 /* bf16 convolutions against their reference twin: the reference on inputs
  * (after act_in) and weights rounded to bf16, accumulated in double. */
 static void
@@ -691,8 +568,8 @@ static void
 test_tiny_generator (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *model_path = fixture_path ("tiny-model.safetensors");
-  g_autofree char *labels_path = fixture_path ("tiny-labels.png");
+  g_autofree char *model_path = cb_test_fixture ("tiny-model.safetensors");
+  g_autofree char *labels_path = cb_test_fixture ("tiny-labels.png");
   if (!g_file_test (model_path, G_FILE_TEST_EXISTS))
     {
       g_test_skip ("no tiny fixture model");

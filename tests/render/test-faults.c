@@ -12,6 +12,7 @@
  */
 #include "model/cb-error.h"
 #include "render/cb-generator.h"
+#include "tests/test-util.h"
 
 #include <string.h>
 
@@ -19,15 +20,6 @@ static CbModel *model;
 static CbLabelMap *labels;
 static CbTensor *reference; /* the CPU reference's output */
 static char *no_vulkan;     /* why the Vulkan tests skip, or NULL */
-
-static char *
-fixture (const char *name)
-{
-  const char *src = g_getenv ("CB_SOURCE_DIR");
-
-  g_assert_nonnull (src);
-  return g_build_filename (src, "tests", "fixtures", name, NULL);
-}
 
 static const CbSeeds seeds = { .seed = 7 };
 
@@ -245,8 +237,8 @@ int
 main (int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *model_path = fixture ("tiny-model.safetensors");
-  g_autofree char *labels_path = fixture ("tiny-labels.png");
+  g_autofree char *model_path = cb_test_fixture ("tiny-model.safetensors");
+  g_autofree char *labels_path = cb_test_fixture ("tiny-labels.png");
   int status;
 
   g_test_init (&argc, &argv, NULL);

@@ -12,6 +12,7 @@
 #include "render/cb-backend.h"
 #include "render/cb-vk.h"
 #include "render/cb-warmup.h"
+#include "tests/test-util.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -373,15 +374,6 @@ main (int argc, char **argv)
   status = g_test_run ();
 
   /* the pipeline cache the devices wrote */
-  g_autofree char *sub = g_build_filename (cache_dir, "catbrush", NULL);
-  g_autoptr (GDir) d = g_dir_open (sub, 0, NULL);
-  const char *name;
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (sub, name, NULL);
-      g_remove (path);
-    }
-  g_rmdir (sub);
-  g_rmdir (cache_dir);
+  cb_test_remove_tree (cache_dir);
   return status;
 }

@@ -7,6 +7,7 @@
  */
 #include "model/cb-error.h"
 #include "render/cb-vk.h"
+#include "tests/test-util.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -165,16 +166,6 @@ main (int argc, char **argv)
   g_test_add_func ("/render/vk/gather/fp16", test_gather_fp16);
   status = g_test_run ();
   cb_vk_device_free (dev);
-
-  g_autofree char *sub = g_build_filename (cache_dir, "catbrush", NULL);
-  g_autoptr (GDir) d = g_dir_open (sub, 0, NULL);
-  const char *name;
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (sub, name, NULL);
-      g_remove (path);
-    }
-  g_rmdir (sub);
-  g_rmdir (cache_dir);
+  cb_test_remove_tree (cache_dir);
   return status;
 }
