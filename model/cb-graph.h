@@ -16,20 +16,23 @@
 
 G_BEGIN_DECLS
 
-typedef enum {
+typedef enum
+{
   CB_VALUE_INPUT,
   CB_VALUE_CONST,
   CB_VALUE_TEMP,
 } CbValueKind;
 
-typedef enum {
+typedef enum
+{
   CB_ACT_NONE,
   CB_ACT_RELU,
   CB_ACT_LEAKY_RELU, /* slope in the op */
   CB_ACT_TANH,
 } CbActivation;
 
-typedef enum {
+typedef enum
+{
   /* out[c, y, x] = table[rows[y, x], c]; in: rows (1 x H x W), table (1 x R x C);
    * a row outside [0, R) (negative, NaN, too large) reads the last row (void's) */
   CB_OP_EMBED,
@@ -60,27 +63,30 @@ typedef enum {
 #define CB_OP_MAX_INPUTS 5
 #define CB_NO_VALUE G_MAXUINT
 
-typedef struct {
+typedef struct
+{
   CbValueKind kind;
   guint c, h, w;
   char *name;  /* tensor name for constants, a readable name otherwise */
   float *data; /* constants only; owned */
 } CbValue;
 
-typedef struct {
+typedef struct
+{
   CbOpKind kind;
   guint inputs[CB_OP_MAX_INPUTS]; /* CB_NO_VALUE where absent */
   guint n_inputs;
   guint output;
-  guint kernel;          /* conv: 1 or 3 */
-  CbActivation act;      /* fused activation on the output */
-  CbActivation act_in;   /* conv: activation applied to the input as it is read */
-  float slope;           /* leaky ReLU slope (act and act_in) */
-  float eps;             /* spade norm */
-  char *name;            /* e.g. "body.0.norm_0.mlp_gamma", for profiles */
+  guint kernel;        /* conv: 1 or 3 */
+  CbActivation act;    /* fused activation on the output */
+  CbActivation act_in; /* conv: activation applied to the input as it is read */
+  float slope;         /* leaky ReLU slope (act and act_in) */
+  float eps;           /* spade norm */
+  char *name;          /* e.g. "body.0.norm_0.mlp_gamma", for profiles */
 } CbOp;
 
-typedef struct {
+typedef struct
+{
   GArray *values; /* CbValue */
   GArray *ops;    /* CbOp */
   guint output;   /* the value the graph produces */
@@ -143,14 +149,19 @@ const char *cb_op_kind_to_string (CbOpKind kind);
 static inline guint
 cb_graph_nearest_index (guint dst, guint in_size, guint out_size)
 {
-  float scale = (float) in_size / (float) out_size;
-  guint src = (guint) floorf ((float) dst * scale);
+  float scale = (float)in_size / (float)out_size;
+  guint src = (guint)floorf ((float)dst * scale);
   return MIN (src, in_size - 1);
 }
 
 /* The CPU reference: plain loops, obviously right. inputs[i] is the tensor
  * for the i-th input value in value order. Returns the graph's output. */
 CbTensor *cb_graph_run_reference (const CbGraph *graph, CbTensor *const *inputs, guint n_inputs, GError **error);
+/* The same, calling between_ops (when not NULL) before every op: it returns
+ * FALSE with error set to stop the run (a cancelled pass). */
+typedef gboolean (*CbGraphBetweenOpsFunc) (gpointer data, guint op, GError **error);
+CbTensor *cb_graph_run_reference_full (const CbGraph *graph, CbTensor *const *inputs, guint n_inputs,
+                                       CbGraphBetweenOpsFunc between_ops, gpointer data, GError **error);
 /* Runs one op of the reference on given tensors (for op tests). */
 void cb_reference_op (const CbGraph *graph, const CbOp *op, const CbTensor *const *in, CbTensor *out);
 

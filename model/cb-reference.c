@@ -10,7 +10,6 @@
 #include <math.h>
 #include <string.h>
 
-
 static inline float *
 at (const CbTensor *t, guint c, guint y, guint x)
 {
@@ -235,6 +234,13 @@ cb_reference_op (const CbGraph *graph, const CbOp *op, const CbTensor *const *in
 CbTensor *
 cb_graph_run_reference (const CbGraph *graph, CbTensor *const *inputs, guint n_inputs, GError **error)
 {
+  return cb_graph_run_reference_full (graph, inputs, n_inputs, NULL, NULL, error);
+}
+
+CbTensor *
+cb_graph_run_reference_full (const CbGraph *graph, CbTensor *const *inputs, guint n_inputs,
+                             CbGraphBetweenOpsFunc between_ops, gpointer data, GError **error)
+{
   g_return_val_if_fail (graph != NULL, NULL);
   g_return_val_if_fail (n_inputs == 0 || inputs != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -297,6 +303,11 @@ cb_graph_run_reference (const CbGraph *graph, CbTensor *const *inputs, guint n_i
     {
       const CbOp *op = cb_graph_op (graph, i);
       const CbTensor *in[CB_OP_MAX_INPUTS] = { NULL };
+      if (between_ops != NULL && !between_ops (data, i, error))
+        {
+          ok = FALSE;
+          break;
+        }
       for (guint j = 0; j < op->n_inputs; j++)
         {
           in[j] = views[op->inputs[j]];

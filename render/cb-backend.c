@@ -251,8 +251,9 @@ cb_plan_run (CbPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTensor *ou
   g_return_val_if_fail (plan != NULL && output != NULL, FALSE);
   g_atomic_int_inc (&passes_begun);
   /* Vulkan: the pass is one command buffer, one submission, which cannot be
-   * interrupted; a cancelled pass stops before it. The CPU backend checks
-   * between ops (between_ops). */
+   * interrupted; a cancelled pass stops before it, also after waiting for
+   * the shared device. The CPU backend and the reference check between ops
+   * (between_ops). */
   if (plan->backend->cancellable != NULL && g_cancellable_set_error_if_cancelled (plan->backend->cancellable, error))
     {
       g_atomic_int_inc (&passes_cancelled);
@@ -260,8 +261,14 @@ cb_plan_run (CbPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTensor *ou
     }
   if (plan->vk != NULL)
     {
-      if (!cb_vk_plan_run (plan->vk, inputs, n_inputs, output, error))
-        return FALSE;
+      GError *local = NULL;
+      if (!cb_vk_plan_run_cancellable (plan->vk, inputs, n_inputs, output, plan->backend->cancellable, &local))
+        {
+          if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            g_atomic_int_inc (&passes_cancelled);
+          g_propagate_error (error, local);
+          return FALSE;
+        }
       ms = cb_vk_plan_get_op_ms (plan->vk);
     }
   else if (plan->cpu != NULL)
@@ -292,9 +299,16 @@ cb_plan_run (CbPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTensor *ou
           return FALSE;
         }
       gint64 start = g_get_monotonic_time ();
-      g_autoptr (CbTensor) result = cb_graph_run_reference (graph, inputs, n_inputs, error);
+      GError *local = NULL;
+      g_autoptr (CbTensor) result
+        = cb_graph_run_reference_full (graph, inputs, n_inputs, between_ops, plan->backend, &local);
       if (result == NULL)
-        return FALSE;
+        {
+          if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            g_atomic_int_inc (&passes_cancelled);
+          g_propagate_error (error, local);
+          return FALSE;
+        }
       memcpy (output->data, result->data, cb_tensor_n_elements (output) * sizeof (float));
       /* the reference has no per-op clock: the whole run goes on the total only */
       (void)start;
@@ -355,9 +369,8 @@ cb_backend_take_fault (CbBackend *backend)
 
   if (backend->vk == NULL)
     return CB_BACKEND_FAULT_NONE;
-  fault = backend->vk->last_fault;
-  backend->vk->last_fault = VK_SUCCESS;
-  if (backend->vk->lost || fault == VK_ERROR_DEVICE_LOST)
+  fault = cb_vk_device_take_fault ();
+  if (g_atomic_int_get (&backend->vk->lost) || fault == VK_ERROR_DEVICE_LOST)
     return CB_BACKEND_FAULT_DEVICE_LOST;
   if (fault == VK_ERROR_OUT_OF_DEVICE_MEMORY || fault == VK_ERROR_OUT_OF_HOST_MEMORY)
     return CB_BACKEND_FAULT_OUT_OF_MEMORY;

@@ -66,7 +66,8 @@ typedef enum
   CB_BACKEND_FAULT_DEVICE_LOST,   /* VK_ERROR_DEVICE_LOST: the device must be recreated */
 } CbBackendFault;
 
-/* The fault seen since the last call (a lost device stays lost), and clears it. */
+/* The fault the calling thread met on this backend since its last call (a
+ * lost device stays lost for every thread), and clears it. */
 CbBackendFault cb_backend_take_fault (CbBackend *backend);
 /* Replaces a (lost) Vulkan device by a new one on the same request. Every
  * plan of this backend must have been freed. */

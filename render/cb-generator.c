@@ -84,7 +84,9 @@ recover (CbGenerator *gen, GError *failure, GError **error)
   g_autoptr (GError) recreate_error = NULL;
   const char *why;
 
-  if (cb_backend_get_kind (gen->active) != CB_BACKEND_VULKAN)
+  /* a cancelled pass is no fault: nothing to recover, and no fallback */
+  if (cb_backend_get_kind (gen->active) != CB_BACKEND_VULKAN
+      || g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;

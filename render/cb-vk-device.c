@@ -986,6 +986,8 @@ cb_vk_device_begin_once (CbVkDevice *dev, GError **error)
   return cmd;
 }
 
+static GPrivate thread_fault; /* VkResult as a pointer: this thread's last device fault */
+
 void
 cb_vk_device_note_result (CbVkDevice *dev, VkResult result)
 {
@@ -993,7 +995,16 @@ cb_vk_device_note_result (CbVkDevice *dev, VkResult result)
     g_atomic_int_set (&dev->lost, TRUE);
   if (result == VK_ERROR_DEVICE_LOST || result == VK_ERROR_OUT_OF_DEVICE_MEMORY
       || result == VK_ERROR_OUT_OF_HOST_MEMORY)
-    dev->last_fault = result;
+    g_private_set (&thread_fault, GINT_TO_POINTER ((int)result));
+}
+
+VkResult
+cb_vk_device_take_fault (void)
+{
+  VkResult fault = (VkResult)GPOINTER_TO_INT (g_private_get (&thread_fault));
+
+  g_private_set (&thread_fault, NULL);
+  return fault;
 }
 
 gboolean

@@ -1197,8 +1197,16 @@ cb_vk_plan_free (CbVkPlan *plan)
 gboolean
 cb_vk_plan_run (CbVkPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTensor *output, GError **error)
 {
+  return cb_vk_plan_run_cancellable (plan, inputs, n_inputs, output, NULL, error);
+}
+
+gboolean
+cb_vk_plan_run_cancellable (CbVkPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTensor *output,
+                            GCancellable *cancellable, GError **error)
+{
   cb_vk_device_lock (plan->dev);
-  gboolean ok = plan_run_locked (plan, inputs, n_inputs, output, error);
+  gboolean ok = !g_cancellable_set_error_if_cancelled (cancellable, error)
+                && plan_run_locked (plan, inputs, n_inputs, output, error);
   cb_vk_device_unlock (plan->dev);
   return ok;
 }

@@ -11,6 +11,7 @@
 #define VK_NO_PROTOTYPES
 #include <vulkan/vulkan.h>
 
+#include <gio/gio.h>
 #include <gmodule.h>
 
 #include "model/cb-graph.h"
@@ -134,7 +135,6 @@ typedef struct
   gboolean memory_budget; /* VK_EXT_memory_budget is enabled */
   /* faults (docs/RELIABILITY.md, Device faults) */
   gboolean lost;       /* (atomic) a call returned VK_ERROR_DEVICE_LOST: every later submission fails */
-  VkResult last_fault; /* the last out-of-memory or device-lost result, VK_SUCCESS when none */
   guint64 allocated;   /* bytes of device memory allocated through cb_vk_buffer_new, now */
   guint n_allocations; /* live vkAllocateMemory allocations */
 } CbVkDevice;
@@ -156,8 +156,13 @@ gboolean cb_vk_device_submit_wait (CbVkDevice *dev, VkCommandBuffer cmd, GError 
 /* Submits a recorded command buffer on the queue and waits for it (every
  * submission goes through here: fault injection, device loss). */
 gboolean cb_vk_device_submit (CbVkDevice *dev, VkCommandBuffer cmd, const char *what, GError **error);
-/* Records a failed result in dev->last_fault / dev->lost when it is a device fault. */
+/* Records a failed result when it is a device fault: dev->lost, and the
+ * calling thread's last fault. The device is shared by threads (windows, the
+ * import dialog), so a fault belongs to the thread whose call met it. */
 void cb_vk_device_note_result (CbVkDevice *dev, VkResult result);
+/* The calling thread's last out-of-memory or device-lost result (VK_SUCCESS
+ * when none), cleared. */
+VkResult cb_vk_device_take_fault (void);
 /* VK_EXT_memory_budget: usage and budget summed over the device-local heaps; FALSE without it. */
 gboolean cb_vk_device_get_memory_budget (CbVkDevice *dev, guint64 *usage, guint64 *budget);
 
@@ -240,6 +245,10 @@ typedef struct _CbVkPlan CbVkPlan;
 CbVkPlan *cb_vk_plan_new (CbVkDevice *dev, const CbGraph *graph, GError **error);
 void cb_vk_plan_free (CbVkPlan *plan);
 gboolean cb_vk_plan_run (CbVkPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTensor *output, GError **error);
+/* The same; a cancelled cancellable (checked once the device lock is held,
+ * since another thread's pass may have held it) stops it before submission. */
+gboolean cb_vk_plan_run_cancellable (CbVkPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTensor *output,
+                                     GCancellable *cancellable, GError **error);
 gboolean cb_vk_plan_set_profiling (CbVkPlan *plan, gboolean enable, GError **error);
 /* ms per op of the last profiled run (n_ops doubles), or NULL */
 const double *cb_vk_plan_get_op_ms (CbVkPlan *plan);

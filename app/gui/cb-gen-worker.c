@@ -25,6 +25,15 @@ typedef struct
   guint variation;  /* 0: a generation; k > 0: the k-th of the batch numbered serial */
 } Request;
 
+/* A worker's thread: joined once it has finished, by the next
+ * cb_gen_worker_free (or cb_gen_worker_join_all), never by the main loop
+ * waiting on it. */
+typedef struct _Retired
+{
+  GThread *thread;
+  gint finished; /* (atomic) the thread is about to return */
+} Retired;
+
 struct _CbGenWorker
 {
   gatomicrefcount ref_count;
@@ -39,7 +48,7 @@ struct _CbGenWorker
   CbGenWorkerProfileFunc profile_func;
   CbGenWorkerResultFunc variation_func;
   gpointer user_data;
-  GThread *thread;
+  struct _Retired *thread; /* the thread; retired by cb_gen_worker_free, joined when finished */
   /* shared */
   GAsyncQueue *queue;        /* of Request* */
   GCancellable *cancellable; /* cancelled by cb_gen_worker_free */
@@ -383,7 +392,9 @@ worker_thread (gpointer data)
             quit = TRUE;
           else if (r->is_profile)
             {
-              apply_profile (worker, gen, r);
+              /* a closed window's queue: its profiles no longer matter */
+              if (!g_cancellable_is_cancelled (worker->cancellable))
+                apply_profile (worker, gen, r);
               g_clear_pointer (&request, request_free);
               g_queue_clear_full (&variations, (GDestroyNotify)request_free);
             }
@@ -449,6 +460,7 @@ out:
   /* the generator before the backend and the model it borrows */
   g_clear_pointer (&gen, cb_generator_free);
   g_clear_pointer (&backend, cb_backend_free);
+  g_atomic_int_set (&worker->thread->finished, TRUE);
   worker_unref (worker);
   return NULL;
 }
@@ -467,13 +479,21 @@ cb_gen_worker_new (const char *model_path, CbGenWorkerReadyFunc ready, CbGenWork
   worker->queue = g_async_queue_new ();
   worker->cancellable = g_cancellable_new ();
   worker->model_path = g_strdup (model_path);
-  worker->thread = g_thread_new ("catbrush-generator", worker_thread, worker_ref (worker));
+  worker->thread = g_new0 (Retired, 1);
+  worker->thread->thread = g_thread_new ("catbrush-generator", worker_thread, worker_ref (worker));
   return worker;
 }
 
-/* Threads of freed workers, still finishing (joined by cb_gen_worker_join_all) */
+/* Threads of freed workers, still finishing (Retired*) */
 static GMutex retired_lock;
 static GPtrArray *retired;
+
+static void
+retired_join (Retired *r)
+{
+  g_thread_join (r->thread);
+  g_free (r);
+}
 
 void
 cb_gen_worker_join_all (void)
@@ -488,7 +508,7 @@ cb_gen_worker_join_all (void)
       if (threads == NULL)
         return;
       for (guint i = 0; i < threads->len; i++)
-        g_thread_join (g_ptr_array_index (threads, i));
+        retired_join (g_ptr_array_index (threads, i));
       g_ptr_array_unref (threads);
     }
 }
@@ -524,7 +544,18 @@ cb_gen_worker_free (CbGenWorker *worker)
   g_mutex_lock (&retired_lock);
   if (retired == NULL)
     retired = g_ptr_array_new ();
-  g_ptr_array_add (retired, g_steal_pointer (&worker->thread));
+  /* the threads of earlier workers that have finished since: joining them
+   * does not wait, and a long session does not keep them all */
+  for (guint i = retired->len; i-- > 0;)
+    {
+      Retired *r = g_ptr_array_index (retired, i);
+      if (g_atomic_int_get (&r->finished))
+        {
+          g_ptr_array_remove_index_fast (retired, i);
+          retired_join (r);
+        }
+    }
+  g_ptr_array_add (retired, worker->thread); /* still the thread's to mark finished */
   g_mutex_unlock (&retired_lock);
   worker_unref (worker);
 }

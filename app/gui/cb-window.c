@@ -2808,6 +2808,16 @@ worker_variation_cb (CbGenWorkerResult *result, gpointer user_data)
 {
   CbWindow *self = user_data;
 
+  /* a thumbnail meets device faults like the image does: the notice that
+   * images now come from the CPU (given once, to whichever pass met it), or
+   * why it failed */
+  if (result->error != NULL && !g_error_matches (result->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      if (result->image != NULL)
+        show_message (self, result->error->message);
+      else
+        show_error (self, "A variation could not be generated", result->error);
+    }
   cb_variations_take_result (CB_VARIATIONS (self->variations), result);
 }
 

@@ -12,6 +12,7 @@
  */
 #include "model/cb-error.h"
 #include "render/cb-generator.h"
+#include "render/cb-warmup.h"
 #include "tests/test-util.h"
 
 #include <string.h>
@@ -233,6 +234,119 @@ test_no_such_device (void)
     g_unsetenv ("CATBRUSH_DEVICE");
 }
 
+/* The warm-up graph's pass on backend, on random input: TRUE when it ran */
+static gboolean
+run_warmup_pass (CbBackend *backend, GError **error)
+{
+  g_autoptr (CbGraph) graph = cb_warmup_graph_new ();
+  const CbValue *in = cb_graph_value (graph, 0), *outv = cb_graph_value (graph, graph->output);
+  g_autoptr (CbTensor) x = cb_tensor_new (in->c, in->h, in->w);
+  g_autoptr (CbTensor) out = cb_tensor_new (outv->c, outv->h, outv->w);
+  CbTensor *inputs[1] = { x };
+
+  for (gsize i = 0; i < cb_tensor_n_elements (x); i++)
+    x->data[i] = (float)(i % 7) / 7.0f - 0.5f;
+  g_autoptr (CbPlan) plan = cb_backend_prepare (backend, graph, error);
+  if (plan == NULL)
+    return FALSE;
+  return cb_plan_run (plan, inputs, 1, out, error);
+}
+
+static gpointer
+failing_pass_thread (gpointer backend)
+{
+  g_autoptr (GError) error = NULL;
+
+  set_faults ("submit:1");
+  g_assert_false (run_warmup_pass (backend, &error));
+  g_assert_error (error, CB_ERROR, CB_ERROR_DEVICE);
+  set_faults (NULL);
+  return NULL;
+}
+
+/* The device is shared by threads (windows, the import dialog): a fault
+ * belongs to the thread whose pass met it, so another thread's generator
+ * does not take it for its own and fall back to the CPU. */
+static void
+test_fault_per_thread (void)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (no_vulkan != NULL)
+    {
+      g_test_skip (no_vulkan);
+      return;
+    }
+  set_faults (NULL);
+  g_autoptr (CbBackend) backend = cb_backend_new (CB_BACKEND_VULKAN, NULL, &error);
+  g_assert_no_error (error);
+  g_thread_join (g_thread_new ("failing-pass", failing_pass_thread, backend));
+  g_assert_cmpint (cb_backend_take_fault (backend), ==, CB_BACKEND_FAULT_NONE);
+  /* the same fault on this thread is this thread's */
+  set_faults ("submit:1");
+  g_assert_false (run_warmup_pass (backend, &error));
+  g_clear_error (&error);
+  set_faults (NULL);
+  g_assert_cmpint (cb_backend_take_fault (backend), ==, CB_BACKEND_FAULT_OUT_OF_MEMORY);
+  g_assert_cmpint (cb_backend_take_fault (backend), ==, CB_BACKEND_FAULT_NONE);
+}
+
+/* A pass cancelled before it starts, or (the reference) between two ops, stops
+ * with G_IO_ERROR_CANCELLED; a generator does not take that for a device
+ * fault. */
+static gboolean
+cancel_at_op (gpointer data, guint op, GError **error)
+{
+  if (op == 2)
+    g_cancellable_cancel (data);
+  return !g_cancellable_set_error_if_cancelled (data, error);
+}
+
+static void
+test_cancelled_pass (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (CbGraph) graph = cb_warmup_graph_new ();
+  const CbValue *in = cb_graph_value (graph, 0);
+  g_autoptr (CbTensor) x = cb_tensor_new (in->c, in->h, in->w);
+  CbTensor *inputs[1] = { x };
+
+  /* the reference stops between ops */
+  g_autoptr (CbTensor) none = cb_graph_run_reference_full (graph, inputs, 1, cancel_at_op, cancellable, &error);
+  g_assert_null (none);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  for (guint k = 0; k < 2; k++)
+    {
+      CbBackendKind kind = k == 0 ? CB_BACKEND_REFERENCE : CB_BACKEND_VULKAN;
+      if (kind == CB_BACKEND_VULKAN && no_vulkan != NULL)
+        {
+          g_test_message ("Vulkan part skipped: %s", no_vulkan);
+          continue;
+        }
+      g_autoptr (CbBackend) backend = cb_backend_new (kind, NULL, &error);
+      g_assert_no_error (error);
+      g_autoptr (GCancellable) cancelled = g_cancellable_new ();
+      g_cancellable_cancel (cancelled);
+      cb_backend_set_cancellable (backend, cancelled);
+      g_assert_false (run_warmup_pass (backend, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      g_clear_error (&error);
+
+      /* and a generator passes it on as it is, on the backend it had */
+      g_autoptr (CbGenerator) gen = cb_generator_new (model, backend, &error);
+      g_assert_no_error (error);
+      g_autoptr (CbTensor) out = cb_generator_run_tensor (gen, labels, &seeds, &error);
+      g_assert_null (out);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      g_clear_error (&error);
+      g_assert_false (cb_generator_is_degraded (gen));
+      g_assert_null (cb_generator_get_notice (gen));
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -262,6 +376,8 @@ main (int argc, char **argv)
     }
 
   g_test_add_func ("/faults/none", test_no_fault);
+  g_test_add_func ("/faults/per-thread", test_fault_per_thread);
+  g_test_add_func ("/faults/cancelled-pass", test_cancelled_pass);
   g_test_add_func ("/faults/oom-prepare", test_oom_prepare);
   g_test_add_func ("/faults/oom-prepare-partial", test_oom_prepare_partial);
   g_test_add_func ("/faults/oom-run", test_oom_run);
