@@ -22,6 +22,7 @@
 #include "app/gui/cb-starter-scene.h"
 #include "app/gui/cb-toast.h"
 #include "app/gui/cb-variations.h"
+#include "model/cb-class-set-match.h"
 #include "model/cb-error.h"
 
 #define RESOURCE_BASE "/org/catbrush/Catbrush"
@@ -588,6 +589,7 @@ other_colours_response_cb (GtkDialog *dialog, int response, CbWindow *self)
 {
   GFile *file = g_object_get_data (G_OBJECT (dialog), "cb-colours");
   g_autoptr (GFile) keep = g_object_ref (file);
+  g_autofree char *class_set_path = g_strdup (g_object_get_data (G_OBJECT (dialog), "cb-colours-class-set"));
 
   gtk_window_destroy (GTK_WINDOW (dialog));
   if (response == GTK_RESPONSE_ACCEPT)
@@ -618,7 +620,18 @@ other_colours_response_cb (GtkDialog *dialog, int response, CbWindow *self)
       cb_window_generate (self);
     }
   else if (response == GTK_RESPONSE_YES)
-    cb_window_show_import (self);
+    {
+      GtkWidget *import = cb_window_show_import (self);
+
+      /* the import dialog starts from the class set the map was painted with */
+      if (import != NULL && class_set_path != NULL)
+        {
+          g_autoptr (GError) error = NULL;
+
+          if (!cb_import_dialog_load_class_set (CB_IMPORT_DIALOG (import), class_set_path, &error))
+            show_error (self, "The map's class set could not be loaded", error);
+        }
+    }
 }
 
 static void
@@ -626,15 +639,35 @@ offer_other_colours (CbWindow *self, GFile *file, const GError *error)
 {
   GtkWidget *dialog, *area, *expander, *details, *button;
   g_autofree char *name = g_file_get_basename (file);
+  g_autofree char *path = g_file_get_path (file);
+  g_autoptr (CbImage) image = path != NULL ? cb_image_load_png (path, NULL) : NULL;
+  g_auto (GStrv) dirs = cb_class_set_match_dirs ();
+  g_autofree char *match_path = NULL;
+  g_autoptr (CbClassSet) match
+    = image != NULL ? cb_class_set_match_image (image, (const char *const *)dirs, &match_path) : NULL;
+  g_autofree char *title = NULL;
 
+  /* name the data set when a known class set has every colour of the map */
+  if (match != NULL)
+    title = g_strdup_printf ("“%s” uses %s’s colours", name, match->name);
+  else
+    title = g_strdup_printf ("“%s” uses other colours", name);
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
-                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "“%s” uses other colours", name);
-  gtk_message_dialog_format_secondary_text (
-    GTK_MESSAGE_DIALOG (dialog),
-    "It was painted with classes this model does not have, probably another data set's. Import those classes "
-    "(Import Target Classes…, with that data set's classes.json), or take each colour as the nearest of the "
-    "current classes.");
+                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "%s", title);
+  if (match != NULL)
+    gtk_message_dialog_format_secondary_text (
+      GTK_MESSAGE_DIALOG (dialog),
+      "It was painted with the %u classes of %s, which this model does not have. Import those classes to paint "
+      "with them (the model learns how they relate to its own), or take each colour as the nearest of the "
+      "current classes.",
+      match->classes->len, match->name);
+  else
+    gtk_message_dialog_format_secondary_text (
+      GTK_MESSAGE_DIALOG (dialog),
+      "It was painted with classes this model does not have, probably another data set's. Import those classes "
+      "(Import Target Classes…, with that data set's classes.json), or take each colour as the nearest of the "
+      "current classes.");
   area = gtk_message_dialog_get_message_area (GTK_MESSAGE_DIALOG (dialog));
   details = gtk_label_new (error->message);
   gtk_label_set_wrap (GTK_LABEL (details), TRUE);
@@ -651,6 +684,7 @@ offer_other_colours (CbWindow *self, GFile *file, const GError *error)
   gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
   G_GNUC_END_IGNORE_DEPRECATIONS
   g_object_set_data_full (G_OBJECT (dialog), "cb-colours", g_object_ref (file), g_object_unref);
+  g_object_set_data_full (G_OBJECT (dialog), "cb-colours-class-set", g_steal_pointer (&match_path), g_free);
   g_signal_connect (dialog, "response", G_CALLBACK (other_colours_response_cb), self);
   gtk_window_present (GTK_WINDOW (dialog));
 }

@@ -12,6 +12,7 @@
 
 #include <glib/gstdio.h>
 
+#include "app/gui/cb-import-dialog.h"
 #include "app/gui/cb-variations.h"
 #include "app/gui/cb-window.h"
 #include "model/cb-error.h"
@@ -783,6 +784,42 @@ test_other_colours (void)
   close_window (window);
 }
 
+/* A LabelMeFacade label map opened over the CamVid model names its data set,
+ * and "Import Those Classes…" starts the import from exactly those classes. */
+static void
+test_other_colours_named (void)
+{
+  const char *datasets = g_getenv ("CB_DATASETS");
+  g_autofree char *path = g_build_filename (datasets != NULL ? datasets : "../shared/datasets", "labelmefacade",
+                                            "labels", "05june05_static_street_boston__p1010739.png", NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+  CbWindow *window;
+  GtkWidget *dialog, *import;
+
+  if (model_path == NULL || !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_test_skip ("no tiny model fixture or no LabelMeFacade under CB_DATASETS");
+      return;
+    }
+  window = open_window (model_path);
+  g_assert_false (cb_window_open_file (window, file, &error));
+  g_assert_error (error, CB_ERROR, CB_ERROR_MISMATCH);
+  dialog = find_dialog_with (window, "cb-colours");
+  g_assert_nonnull (dialog);
+  g_object_get (dialog, "text", &text, NULL);
+  g_test_message ("%s", text);
+  g_assert_nonnull (strstr (text, "LabelMeFacade’s colours"));
+  respond (dialog, GTK_RESPONSE_YES);
+  import = cb_window_show_import (window);
+  g_assert_nonnull (import);
+  g_test_message ("import: %s", cb_import_dialog_get_status (CB_IMPORT_DIALOG (import)));
+  g_assert_nonnull (strstr (cb_import_dialog_get_status (CB_IMPORT_DIALOG (import)), "Imported 9 classes"));
+  gtk_window_destroy (GTK_WINDOW (import));
+  close_window (window);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -812,6 +849,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/usability/variations", test_variations);
   g_test_add_func ("/app/usability/labels-over-image", test_labels_over_image);
   g_test_add_func ("/app/usability/other-colours", test_other_colours);
+  g_test_add_func ("/app/usability/other-colours-named", test_other_colours_named);
   status = g_test_run ();
 
   cb_test_app_env_free (tmp_dir);

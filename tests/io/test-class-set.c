@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "model/cb-class-set.h"
+#include "model/cb-class-set-match.h"
 #include "model/cb-error.h"
 
 #include "io-test-util.h"
@@ -201,6 +202,48 @@ test_load_errors (void)
   g_assert_true (g_str_has_prefix (error->message, path));
 }
 
+/* A map painted with a bundled class set's colours names that set; a map with
+ * a colour no set has names none; between two sets that both fit, the tighter. */
+static void
+test_match_image (void)
+{
+  const char *src = g_getenv ("CB_SOURCE_DIR");
+  g_autofree char *classes = g_build_filename (src != NULL ? src : ".", "resources", "classes", NULL);
+  const char *dirs[] = { "/nonexistent/catbrush-classes", classes, NULL };
+  g_autofree char *lmf_path = g_build_filename (classes, "labelmefacade.json", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CbClassSet) lmf = cb_class_set_load (lmf_path, &error);
+  g_autoptr (CbImage) image = cb_image_new (9, 4);
+  g_autofree char *path = NULL;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < 9 * 4; i++)
+    {
+      guint32 c = i % 10 == 9 ? lmf->void_color : cb_class_set_get (lmf, i % cb_class_set_get_n_classes (lmf))->color;
+      image->rgb[i * 3] = c >> 16 & 0xff;
+      image->rgb[i * 3 + 1] = c >> 8 & 0xff;
+      image->rgb[i * 3 + 2] = c & 0xff;
+    }
+  {
+    g_autoptr (CbClassSet) match = cb_class_set_match_image (image, dirs, &path);
+    g_assert_nonnull (match);
+    g_assert_cmpstr (match->name, ==, "LabelMeFacade");
+    g_assert_true (g_str_has_suffix (path, "labelmefacade.json"));
+  }
+  /* one pixel of a colour no known set has */
+  image->rgb[0] = 0x12, image->rgb[1] = 0x34, image->rgb[2] = 0x56;
+  g_clear_pointer (&path, g_free);
+  g_assert_null (cb_class_set_match_image (image, dirs, &path));
+  g_assert_null (path);
+  /* only black: CamVid (void) and LabelMeFacade (various) both fit; ADE20K-sized sets lose */
+  memset (image->rgb, 0, 9 * 4 * 3);
+  {
+    g_autoptr (CbClassSet) match = cb_class_set_match_image (image, dirs, NULL);
+    g_assert_nonnull (match);
+    g_assert_cmpuint (cb_class_set_get_n_classes (match), <=, 11);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -210,5 +253,6 @@ main (int argc, char **argv)
   g_test_add_func ("/io/class-set/colors", test_colors);
   g_test_add_func ("/io/class-set/malformed", test_malformed);
   g_test_add_func ("/io/class-set/load-errors", test_load_errors);
+  g_test_add_func ("/io/class-set/match-image", test_match_image);
   return g_test_run ();
 }
