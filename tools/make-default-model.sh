@@ -4,11 +4,12 @@
 #
 #   tools/make-default-model.sh [RUN_DIR | CHECKPOINT.pt] [ENCODER] [SEGMENTER]
 #
-# RUN_DIR (default /work/runs/camvid128) holds train.py's latest.pt; a .pt
-# file names the checkpoint itself (the copy tools/check-checkpoint.sh kept
-# of one that passed, while training goes on). ENCODER
-# (/work/runs/encoder/encoder.pt) is train_encoder.py's result, SEGMENTER
-# (/work/runs/seg_camvid/segmenter.pt) the CamVid evaluation segmenter.
+# RUN_DIR (default /work/runs/camvid256, the v2 run) holds train.py's
+# latest.pt; a .pt file names the checkpoint itself (the copy
+# tools/check-checkpoint.sh kept of one that passed, while training goes on).
+# ENCODER (/work/runs/encoder256/encoder.pt) is train_encoder.py's result at
+# the model's size, SEGMENTER (/work/runs/seg_camvid/segmenter.pt) the CamVid
+# evaluation segmenter. CB_MODEL_NAME names the model in its card.
 #  1. export.py: EMA generator + discriminator + encoder, F16, to a temporary file
 #  2. evaluate.py on CamVid val: generated-image mIoU, real-photo mIoU, Fréchet
 #  3. export.py again with those metrics in the model card, into
@@ -20,12 +21,12 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -eu
 cd "$(dirname "$0")/.."
-run=${1:-/work/runs/camvid128}
+run=${1:-/work/runs/camvid256}
 case $run in
 *.pt) ck=$run ;;
 *) ck=$run/latest.pt ;;
 esac
-encoder=${2:-/work/runs/encoder/encoder.pt}
+encoder=${2:-/work/runs/encoder256/encoder.pt}
 segmenter=${3:-/work/runs/seg_camvid/segmenter.pt}
 data=../shared/datasets/camvid
 py=/usr/bin/python3
@@ -38,9 +39,9 @@ $py training/evaluate.py --model "$tmp" --segmenter "$segmenter" --data "$data" 
   --threads 2 --out "$out/default-val.json" --save-images "$out/default-val-images"
 $py training/export.py "$ck" resources/models/default.safetensors --f16 \
   --encoder "$encoder" --metrics "$out/default-val.json" --threads 2 \
-  --name "Catbrush default: OASIS 128x96 on CamVid"
+  --name "${CB_MODEL_NAME:-Catbrush default v2: OASIS 256x192 on CamVid}"
 $py training/make_default_fixture.py
 $py training/sample_grid.py --model resources/models/default.safetensors --data "$data" \
-  --split val --rows 6 --seed 3 --scale 2 -o docs/images/default-grid.jpg
+  --split val --rows 6 --seed 3 --scale 1 -o docs/images/default-grid.jpg
 ls -l resources/models/default.safetensors
 cat "$out/default-val.json"

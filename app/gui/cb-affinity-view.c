@@ -2,7 +2,11 @@
  *
  * Layout: target names on the left (right-aligned), source names above the
  * columns (rotated), then a T × S grid of square cells. Drawn with
- * GtkSnapshot colour nodes (crisp), text with Pango layouts.
+ * GtkSnapshot colour nodes (crisp), text with Pango layouts. Inside a
+ * GtkScrolledWindow the source names stay at the top of what is visible and
+ * the target names at its left (pinned, as a spreadsheet's headers), over
+ * the window's background, so a large matrix (ADE20K's 150 columns) keeps
+ * saying what each cell is.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -20,8 +24,9 @@ struct _CbAffinityView
   const CbProfile *profile; /* borrowed */
   int selected;
   int hover_row, hover_column;
-  int label_width;   /* of the target names */
-  int header_height; /* of the rotated source names */
+  int label_width;            /* of the target names */
+  int header_height;          /* of the rotated source names */
+  GtkAdjustment *hadj, *vadj; /* (weak) of the scrolled window we are in, redraw on scroll */
 };
 
 G_DEFINE_FINAL_TYPE (CbAffinityView, cb_affinity_view, GTK_TYPE_WIDGET)
@@ -95,11 +100,58 @@ measure_labels (CbAffinityView *self)
   self->header_height += GAP;
 }
 
+static void
+adjustment_changed_cb (GtkAdjustment *adj, CbAffinityView *self)
+{
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+track_adjustment (CbAffinityView *self, GtkAdjustment **slot, GtkAdjustment *adj)
+{
+  if (*slot == adj)
+    return;
+  if (*slot != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (*slot, self);
+      g_object_remove_weak_pointer (G_OBJECT (*slot), (gpointer *)slot);
+    }
+  *slot = adj;
+  if (adj != NULL)
+    {
+      g_object_add_weak_pointer (G_OBJECT (adj), (gpointer *)slot);
+      g_signal_connect_object (adj, "value-changed", G_CALLBACK (adjustment_changed_cb), self, 0);
+    }
+}
+
+void
+cb_affinity_view_get_pinned_origin (CbAffinityView *self, double *x, double *y)
+{
+  GtkWidget *scroller = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_SCROLLED_WINDOW);
+  graphene_point_t top_left = GRAPHENE_POINT_INIT (0, 0);
+
+  *x = *y = 0;
+  if (scroller == NULL)
+    return;
+  track_adjustment (self, &self->hadj, gtk_scrolled_window_get_hadjustment (GTK_SCROLLED_WINDOW (scroller)));
+  track_adjustment (self, &self->vadj, gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller)));
+  /* the scrolled window's top-left corner in our coordinates: what is visible starts there */
+  if (!gtk_widget_compute_point (scroller, GTK_WIDGET (self), &GRAPHENE_POINT_INIT (0, 0), &top_left))
+    return;
+  *x = MAX (0.0, top_left.x);
+  *y = MAX (0.0, top_left.y);
+}
+
 gboolean
 cb_affinity_view_cell_at (CbAffinityView *self, double x, double y, guint *row, guint *column)
 {
   double cx = x - self->label_width, cy = y - self->header_height;
+  double pin_x, pin_y;
 
+  /* under the pinned names there are no cells to point at */
+  cb_affinity_view_get_pinned_origin (self, &pin_x, &pin_y);
+  if (x < pin_x + self->label_width || y < pin_y + self->header_height)
+    return FALSE;
   if (cx < 0 || cy < 0)
     return FALSE;
   if ((guint)(cx / CELL) >= n_columns (self) || (guint)(cy / CELL) >= n_rows (self))
@@ -144,14 +196,21 @@ static void
 cb_affinity_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
   CbAffinityView *self = CB_AFFINITY_VIEW (widget);
-  GdkRGBA fg, highlight = { 1, 1, 1, 0.9f };
+  GdkRGBA fg, bg = { 1, 1, 1, 1 }, highlight = { 1, 1, 1, 0.9f };
   guint rows = n_rows (self), columns = n_columns (self);
+  double pin_x, pin_y;
+  float px, py;
 
   if (rows == 0)
     return;
+  cb_affinity_view_get_pinned_origin (self, &pin_x, &pin_y);
+  px = (float)pin_x;
+  py = (float)pin_y;
   /* gtk_widget_get_color() is GTK 4.10 */
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
+  if (!gtk_style_context_lookup_color (gtk_widget_get_style_context (widget), "window_bg_color", &bg))
+    gtk_style_context_lookup_color (gtk_widget_get_style_context (widget), "theme_bg_color", &bg);
   G_GNUC_END_IGNORE_DEPRECATIONS
 
   for (guint r = 0; r < rows; r++)
@@ -164,43 +223,6 @@ cb_affinity_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
           snapshot, &color,
           &GRAPHENE_RECT_INIT (self->label_width + c * CELL, self->header_height + r * CELL, CELL - 1, CELL - 1));
       }
-
-  /* target names, right-aligned; the selected row in bold with a frame */
-  for (guint r = 0; r < rows; r++)
-    {
-      g_autoptr (PangoLayout) layout
-        = gtk_widget_create_pango_layout (widget, cb_class_set_get (self->profile->target, r)->name);
-      int width, height;
-
-      if ((int)r == self->selected)
-        {
-          g_autoptr (PangoAttrList) attrs = pango_attr_list_new ();
-
-          pango_attr_list_insert (attrs, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
-          pango_layout_set_attributes (layout, attrs);
-        }
-      pango_layout_get_pixel_size (layout, &width, &height);
-      gtk_snapshot_save (snapshot);
-      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (self->label_width - GAP - width,
-                                                              self->header_height + r * CELL + (CELL - height) / 2.0f));
-      gtk_snapshot_append_layout (snapshot, layout, &fg);
-      gtk_snapshot_restore (snapshot);
-    }
-
-  /* source names, rotated, bottom-aligned above their column */
-  for (guint c = 0; c < columns; c++)
-    {
-      g_autoptr (PangoLayout) layout = gtk_widget_create_pango_layout (widget, self->profile->source_names[c]);
-      int width, height;
-
-      pango_layout_get_pixel_size (layout, &width, &height);
-      gtk_snapshot_save (snapshot);
-      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (self->label_width + c * CELL + (CELL - height) / 2.0f,
-                                                              self->header_height - GAP));
-      gtk_snapshot_rotate (snapshot, -90);
-      gtk_snapshot_append_layout (snapshot, layout, &fg);
-      gtk_snapshot_restore (snapshot);
-    }
 
   if (self->selected >= 0 && (guint)self->selected < rows)
     {
@@ -222,6 +244,49 @@ cb_affinity_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
                                                             CELL + 1.0f, CELL + 1.0f),
                                        0);
       gtk_snapshot_append_border (snapshot, &frame, (float[4]){ 1, 1, 1, 1 }, (GdkRGBA[4]){ fg, fg, fg, fg });
+    }
+
+  /* target names, right-aligned, on a band pinned to the left of what is
+   * visible; the selected row in bold */
+  gtk_snapshot_append_color (snapshot, &bg,
+                             &GRAPHENE_RECT_INIT (px, 0, self->label_width - 1, self->header_height + rows * CELL));
+  for (guint r = 0; r < rows; r++)
+    {
+      g_autoptr (PangoLayout) layout
+        = gtk_widget_create_pango_layout (widget, cb_class_set_get (self->profile->target, r)->name);
+      int width, height;
+
+      if ((int)r == self->selected)
+        {
+          g_autoptr (PangoAttrList) attrs = pango_attr_list_new ();
+
+          pango_attr_list_insert (attrs, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
+          pango_layout_set_attributes (layout, attrs);
+        }
+      pango_layout_get_pixel_size (layout, &width, &height);
+      gtk_snapshot_save (snapshot);
+      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (px + self->label_width - GAP - width,
+                                                              self->header_height + r * CELL + (CELL - height) / 2.0f));
+      gtk_snapshot_append_layout (snapshot, layout, &fg);
+      gtk_snapshot_restore (snapshot);
+    }
+
+  /* source names, rotated, bottom-aligned above their column, on a band
+   * pinned to the top of what is visible (the corner stays blank) */
+  gtk_snapshot_append_color (snapshot, &bg,
+                             &GRAPHENE_RECT_INIT (px, py, self->label_width + columns * CELL, self->header_height));
+  for (guint c = 0; c < columns; c++)
+    {
+      g_autoptr (PangoLayout) layout = gtk_widget_create_pango_layout (widget, self->profile->source_names[c]);
+      int width, height;
+
+      pango_layout_get_pixel_size (layout, &width, &height);
+      gtk_snapshot_save (snapshot);
+      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (self->label_width + c * CELL + (CELL - height) / 2.0f,
+                                                              py + self->header_height - GAP));
+      gtk_snapshot_rotate (snapshot, -90);
+      gtk_snapshot_append_layout (snapshot, layout, &fg);
+      gtk_snapshot_restore (snapshot);
     }
 }
 
@@ -266,18 +331,32 @@ static void
 pressed_cb (GtkGestureClick *click, int n_press, double x, double y, CbAffinityView *self)
 {
   guint row, column;
+  double pin_x, pin_y;
 
+  cb_affinity_view_get_pinned_origin (self, &pin_x, &pin_y);
   if (cb_affinity_view_cell_at (self, x, y, &row, &column))
     cb_affinity_view_select_row (self, (int)row);
-  else if (y >= self->header_height && x < self->label_width
+  else if (y >= pin_y + self->header_height && x >= pin_x && x < pin_x + self->label_width
            && (guint)((y - self->header_height) / CELL) < n_rows (self))
     cb_affinity_view_select_row (self, (int)((y - self->header_height) / CELL));
+}
+
+static void
+cb_affinity_view_dispose (GObject *object)
+{
+  CbAffinityView *self = CB_AFFINITY_VIEW (object);
+
+  track_adjustment (self, &self->hadj, NULL);
+  track_adjustment (self, &self->vadj, NULL);
+  G_OBJECT_CLASS (cb_affinity_view_parent_class)->dispose (object);
 }
 
 static void
 cb_affinity_view_class_init (CbAffinityViewClass *klass)
 {
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = cb_affinity_view_dispose;
 
   widget_class->measure = cb_affinity_view_measure;
   widget_class->snapshot = cb_affinity_view_snapshot;

@@ -28,6 +28,9 @@ void cb_affinity_view_select_row (CbAffinityView *self, int row);
 int cb_affinity_view_get_selected_row (CbAffinityView *self);
 
 /* The cell under a point in widget coordinates; FALSE outside the cells. */
+/* Where the pinned names start, in the view's coordinates: the top-left of
+ * what its GtkScrolledWindow shows (0, 0 outside one). */
+void cb_affinity_view_get_pinned_origin (CbAffinityView *self, double *x, double *y);
 gboolean cb_affinity_view_cell_at (CbAffinityView *self, double x, double y, guint *row, guint *column);
 /* The centre of a cell in widget coordinates. */
 void cb_affinity_view_cell_center (CbAffinityView *self, guint row, guint column, double *x, double *y);

@@ -12,6 +12,7 @@
 
 #include <glib/gstdio.h>
 
+#include "app/gui/cb-affinity-view.h"
 #include "app/gui/cb-import-dialog.h"
 #include "app/gui/cb-variations.h"
 #include "app/gui/cb-window.h"
@@ -26,6 +27,12 @@ static gboolean
 mapped (gpointer data)
 {
   return gtk_widget_get_mapped (data) && gtk_widget_get_width (GTK_WIDGET (cb_window_get_canvas (data))) > 0;
+}
+
+static gboolean
+mapped_widget (gpointer data)
+{
+  return gtk_widget_get_mapped (data) && gtk_widget_get_width (data) > 0;
 }
 
 static CbWindow *
@@ -820,6 +827,57 @@ test_other_colours_named (void)
   close_window (window);
 }
 
+/* The heat map in a small scrolled window, scrolled to its middle: the
+ * source names stay at the top of what is visible and the target names at
+ * its left; the cells under them cannot be pointed at, the ones below can. */
+static void
+test_heatmap_pinned_names (void)
+{
+  g_autoptr (CbClassSet) target = cb_class_set_new ("many");
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  GtkWidget *window = gtk_window_new (), *scrolled = gtk_scrolled_window_new ();
+  CbAffinityView *view = CB_AFFINITY_VIEW (cb_affinity_view_new ());
+  GtkAdjustment *hadj, *vadj;
+  double pin_x = -1, pin_y = -1, x, y;
+  guint row, column;
+
+  for (guint t = 0; t < 40; t++)
+    {
+      g_autofree char *name = g_strdup_printf ("target class %u", t);
+      g_assert_true (cb_class_set_add (target, t, name, 0x010203 * (t + 1), NULL, NULL));
+    }
+  for (guint c = 0; c < 60; c++)
+    g_ptr_array_add (names, g_strdup_printf ("source %u", c));
+  g_ptr_array_add (names, NULL);
+  g_autoptr (CbProfile) profile = cb_profile_new (target, 60, (const char *const *)names->pdata, "00");
+  for (guint i = 0; i < 40 * 60; i++)
+    profile->affinity[i] = (float)((i * 7919) % 101) / 100.0f;
+
+  cb_affinity_view_set_profile (view, profile);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), GTK_WIDGET (view));
+  gtk_window_set_child (GTK_WINDOW (window), scrolled);
+  gtk_window_set_default_size (GTK_WINDOW (window), 320, 240);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (cb_test_wait_for (mapped_widget, view, 10));
+  hadj = gtk_scrolled_window_get_hadjustment (GTK_SCROLLED_WINDOW (scrolled));
+  vadj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+  g_assert_cmpfloat (gtk_adjustment_get_upper (vadj), >, 240 + 300);
+  gtk_adjustment_set_value (hadj, 400);
+  gtk_adjustment_set_value (vadj, 300);
+  cb_test_spin (200);
+
+  cb_affinity_view_get_pinned_origin (view, &pin_x, &pin_y);
+  g_assert_cmpfloat (fabs (pin_x - 400), <, 1);
+  g_assert_cmpfloat (fabs (pin_y - 300), <, 1);
+  /* a cell scrolled under the names: not there; one just below them: there */
+  cb_affinity_view_cell_center (view, 2, 3, &x, &y);
+  g_assert_false (cb_affinity_view_cell_at (view, x + 400, pin_y + 5, &row, &column));
+  g_assert_true (cb_affinity_view_cell_at (view, pin_x + 300, pin_y + 200, &row, &column));
+  save_screenshot (window, "usability-heatmap-scrolled.png");
+  gtk_window_destroy (GTK_WINDOW (window));
+  cb_test_spin (50);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -850,6 +908,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/usability/labels-over-image", test_labels_over_image);
   g_test_add_func ("/app/usability/other-colours", test_other_colours);
   g_test_add_func ("/app/usability/other-colours-named", test_other_colours_named);
+  g_test_add_func ("/app/usability/heatmap-pinned-names", test_heatmap_pinned_names);
   status = g_test_run ();
 
   cb_test_app_env_free (tmp_dir);
