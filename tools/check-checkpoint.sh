@@ -15,8 +15,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -eu
 cd "$(dirname "$0")/.."
-run=${1:-/work/runs/camvid128}
-encoder=${2:-/work/runs/encoder/encoder.pt}
+run=${1:-/work/runs/camvid256}
+encoder=${2:-/work/runs/encoder256/encoder.pt}
 segmenter=${3:-/work/runs/seg_camvid/segmenter.pt}
 py=/usr/bin/python3
 out=/work/runs/eval

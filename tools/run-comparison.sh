@@ -18,6 +18,9 @@
 set -eu
 cd "$(dirname "$0")/.."
 results=${1:-/work/runs/compare}
+# The table's rows were made on v1 (the 128x96 model bundled before v2);
+# rows added to it must use the same source: CB_COMPARE_SOURCE=v1's file.
+source=${CB_COMPARE_SOURCE:-resources/models/default.safetensors}
 py=/usr/bin/python3
 export OMP_WAIT_POLICY=PASSIVE
 mkdir -p "$results"
@@ -76,10 +79,10 @@ EOF
   fi
   resume=
   [ -f "$results/$name/run/latest.pt" ] && resume=--resume
-  echo "$(date -u +%FT%TZ) $name $resume"
+  echo "$(date -u +%FT%TZ) $name $resume ($source)"
   nice -n 10 $py training/compare.py --method "$method" --shots "$shots" --seed "$seed" \
     --init-floor "$floor" --iters 1000 \
-    --threads 2 --source resources/models/default.safetensors \
+    --threads 2 --source "$source" \
     --segmenter training/judges/labelmefacade-segmenter.pt --results "$results" \
     $resume >> "$results/$name.log" 2>&1
   record
