@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "app/gui/cb-alert.h"
+#include "app/gui/cb-file-chooser.h"
 #include "app/gui/cb-project.h"
 
 struct _CbAffinityDialog
@@ -148,51 +150,31 @@ fine_tune_clicked_cb (GtkButton *button, CbAffinityDialog *self)
   g_signal_emit (self, signals[FINE_TUNE], 0);
 }
 
-G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-
 static void
-save_response_cb (GtkNativeDialog *native, int response, CbAffinityDialog *self)
+save_chosen_cb (GFile *file, const char *choice, gpointer user_data)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
-      g_autofree char *path = file ? g_file_get_path (file) : NULL;
-      g_autoptr (GError) error = NULL;
+  CbAffinityDialog *self = user_data;
+  g_autofree char *path = g_file_get_path (file);
+  g_autoptr (GError) error = NULL;
 
-      if (path != NULL && !cb_affinity_dialog_save (self, path, &error))
-        {
-          GtkWidget *alert
-            = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
-                                      GTK_MESSAGE_ERROR, GTK_BUTTONS_CLOSE, "The profile could not be saved");
-
-          gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (alert), "%s", error->message);
-          g_signal_connect (alert, "response", G_CALLBACK (gtk_window_destroy), NULL);
-          gtk_window_present (GTK_WINDOW (alert));
-        }
-    }
-  gtk_native_dialog_destroy (native);
-  g_object_unref (native);
+  if (path != NULL && !cb_affinity_dialog_save (self, path, &error))
+    cb_alert_show_error (GTK_WINDOW (self), "The profile could not be saved", error->message);
 }
 
 static void
 save_clicked_cb (GtkButton *button, CbAffinityDialog *self)
 {
-  GtkFileChooserNative *native = gtk_file_chooser_native_new ("Save Target Profile", GTK_WINDOW (self),
-                                                              GTK_FILE_CHOOSER_ACTION_SAVE, "_Save", "_Cancel");
+  CbFileChooser *chooser = cb_file_chooser_new ("Save Target Profile", CB_FILE_CHOOSER_SAVE, "_Save");
   g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
   g_autofree char *name
     = g_strdup_printf ("%s.json", self->profile->target->name ? self->profile->target->name : "profile");
 
   gtk_file_filter_set_name (filter, "Target profiles (JSON)");
   gtk_file_filter_add_suffix (filter, "json");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), name);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
-  g_signal_connect (native, "response", G_CALLBACK (save_response_cb), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+  cb_file_chooser_add_filter (chooser, filter);
+  cb_file_chooser_set_current_name (chooser, name);
+  cb_file_chooser_show (chooser, GTK_WINDOW (self), save_chosen_cb, self, NULL);
 }
-
-G_GNUC_END_IGNORE_DEPRECATIONS
 
 static void
 cb_affinity_dialog_finalize (GObject *object)

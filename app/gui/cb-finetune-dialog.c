@@ -16,6 +16,7 @@
 
 #include "cb-config.h"
 #include "model/cb-datadir.h"
+#include "app/gui/cb-file-chooser.h"
 #include "app/gui/cb-model-list.h"
 #include "app/gui/cb-project.h"
 
@@ -721,35 +722,22 @@ cb_finetune_dialog_cancel (CbFinetuneDialog *self)
 
 /* ------------------------------------------------------------------ widgets */
 
-G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-
 static void
-folder_response_cb (GtkNativeDialog *native, int response, CbFinetuneDialog *self)
+folder_chosen_cb (GFile *file, const char *choice, gpointer user_data)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
-      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+  CbFinetuneDialog *self = user_data;
+  g_autofree char *path = g_file_get_path (file);
 
-      if (path != NULL)
-        cb_finetune_dialog_set_dataset (self, path, split_or_default (self));
-    }
-  gtk_native_dialog_destroy (native);
-  g_object_unref (native);
+  if (path != NULL)
+    cb_finetune_dialog_set_dataset (self, path, split_or_default (self));
 }
 
 static void
 dataset_clicked_cb (GtkButton *button, CbFinetuneDialog *self)
 {
-  GtkFileChooserNative *native = gtk_file_chooser_native_new (
-    "Target Example Folder", GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, "_Select", "_Cancel");
-
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
-  g_signal_connect (native, "response", G_CALLBACK (folder_response_cb), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+  cb_file_chooser_show (cb_file_chooser_new ("Target Example Folder", CB_FILE_CHOOSER_SELECT_FOLDER, "_Select"),
+                        GTK_WINDOW (self), folder_chosen_cb, self, NULL);
 }
-
-G_GNUC_END_IGNORE_DEPRECATIONS
 
 static void
 split_changed_cb (GtkEditable *editable, CbFinetuneDialog *self)

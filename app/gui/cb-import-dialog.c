@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "app/gui/cb-example-folder.h"
+#include "app/gui/cb-file-chooser.h"
 #include "model/cb-discriminator.h"
 #include "model/cb-error.h"
 #include "model/cb-vision-encoder.h"
@@ -669,8 +670,6 @@ cb_import_dialog_apply (CbImportDialog *self)
 
 /* ------------------------------------------------------------------ widgets */
 
-G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-
 enum
 {
   CHOOSE_CLASS_SET,
@@ -695,27 +694,26 @@ chosen (CbImportDialog *self, int what, const char *path, GError **error)
     }
 }
 
-static void
-chooser_response_cb (GtkNativeDialog *native, int response, CbImportDialog *self)
+typedef struct
 {
-  int what = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (native), "cb-folder"));
+  CbImportDialog *self;
+  int what;
+} Choosing;
 
-  if (response == GTK_RESPONSE_ACCEPT)
+static void
+chooser_chosen_cb (GFile *file, const char *choice, gpointer user_data)
+{
+  Choosing *choosing = user_data;
+  g_autofree char *path = g_file_get_path (file);
+  g_autoptr (GError) error = NULL;
+
+  if (path != NULL && !chosen (choosing->self, choosing->what, path, &error))
     {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
-      g_autofree char *path = file ? g_file_get_path (file) : NULL;
-      g_autoptr (GError) error = NULL;
+      g_autofree char *text = g_strdup_printf (
+        "%s: %s", choosing->what == CHOOSE_SAVE_CLASS_SET ? "Could not save" : "Could not open", error->message);
 
-      if (path != NULL && !chosen (self, what, path, &error))
-        {
-          g_autofree char *text = g_strdup_printf (
-            "%s: %s", what == CHOOSE_SAVE_CLASS_SET ? "Could not save" : "Could not open", error->message);
-
-          set_status (self, text);
-        }
+      set_status (choosing->self, text);
     }
-  gtk_native_dialog_destroy (native);
-  g_object_unref (native);
 }
 
 static void
@@ -724,11 +722,11 @@ choose (CbImportDialog *self, int what)
   static const char *const titles[]
     = { "Import a Class Set", "Import a Dataset Folder", "Add an Example Photo", "Save the Class Set" };
   static const char *const accepts[] = { "_Import", "_Import", "_Open", "_Save" };
-  GtkFileChooserAction action = what == CHOOSE_DATASET          ? GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER
-                                : what == CHOOSE_SAVE_CLASS_SET ? GTK_FILE_CHOOSER_ACTION_SAVE
-                                                                : GTK_FILE_CHOOSER_ACTION_OPEN;
-  GtkFileChooserNative *native
-    = gtk_file_chooser_native_new (titles[what], GTK_WINDOW (self), action, accepts[what], "_Cancel");
+  CbFileChooserAction action = what == CHOOSE_DATASET          ? CB_FILE_CHOOSER_SELECT_FOLDER
+                               : what == CHOOSE_SAVE_CLASS_SET ? CB_FILE_CHOOSER_SAVE
+                                                               : CB_FILE_CHOOSER_OPEN;
+  CbFileChooser *chooser = cb_file_chooser_new (titles[what], action, accepts[what]);
+  Choosing *choosing = g_new (Choosing, 1);
 
   if (what != CHOOSE_DATASET)
     {
@@ -748,17 +746,14 @@ choose (CbImportDialog *self, int what)
           gtk_file_filter_set_name (filter, "Class sets (JSON)");
           gtk_file_filter_add_suffix (filter, "json");
         }
-      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
+      cb_file_chooser_add_filter (chooser, filter);
     }
   if (what == CHOOSE_SAVE_CLASS_SET)
-    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), "classes.json");
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
-  g_object_set_data (G_OBJECT (native), "cb-folder", GINT_TO_POINTER (what));
-  g_signal_connect (native, "response", G_CALLBACK (chooser_response_cb), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+    cb_file_chooser_set_current_name (chooser, "classes.json");
+  choosing->self = self;
+  choosing->what = what;
+  cb_file_chooser_show (chooser, GTK_WINDOW (self), chooser_chosen_cb, choosing, g_free);
 }
-
-G_GNUC_END_IGNORE_DEPRECATIONS
 
 static void
 class_set_clicked_cb (GtkButton *button, CbImportDialog *self)

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "app/gui/cb-file-chooser.h"
 #include "app/gui/cb-model-list.h"
 
 #define PULSE_MS 120
@@ -256,31 +257,28 @@ cb_oasis_dialog_import (CbOasisDialog *self)
 
 /* ------------------------------------------------------------------ widgets */
 
-G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+typedef struct
+{
+  CbOasisDialog *self;
+  guint which;
+} Choosing;
 
 static void
-chooser_response_cb (GtkNativeDialog *native, int response, CbOasisDialog *self)
+chooser_chosen_cb (GFile *file, const char *choice, gpointer user_data)
 {
-  guint which = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (native), "cb-which"));
+  Choosing *choosing = user_data;
+  g_autofree char *path = g_file_get_path (file);
 
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
-      g_autofree char *path = file ? g_file_get_path (file) : NULL;
-
-      if (path != NULL)
-        set_file (self, which, path);
-    }
-  gtk_native_dialog_destroy (native);
-  g_object_unref (native);
+  if (path != NULL)
+    set_file (choosing->self, choosing->which, path);
 }
 
 static void
 file_clicked_cb (GtkButton *button, CbOasisDialog *self)
 {
   guint which = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (button), "cb-which"));
-  GtkFileChooserNative *native = gtk_file_chooser_native_new (file_titles[which], GTK_WINDOW (self),
-                                                              GTK_FILE_CHOOSER_ACTION_OPEN, "_Select", "_Cancel");
+  CbFileChooser *chooser = cb_file_chooser_new (file_titles[which], CB_FILE_CHOOSER_OPEN, "_Select");
+  Choosing *choosing = g_new (Choosing, 1);
   g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
 
   if (which == FILE_CLASSES)
@@ -294,14 +292,11 @@ file_clicked_cb (GtkButton *button, CbOasisDialog *self)
       gtk_file_filter_add_suffix (filter, "pth");
       gtk_file_filter_add_suffix (filter, "pt");
     }
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
-  g_object_set_data (G_OBJECT (native), "cb-which", GUINT_TO_POINTER (which));
-  g_signal_connect (native, "response", G_CALLBACK (chooser_response_cb), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+  cb_file_chooser_add_filter (chooser, filter);
+  choosing->self = self;
+  choosing->which = which;
+  cb_file_chooser_show (chooser, GTK_WINDOW (self), chooser_chosen_cb, choosing, g_free);
 }
-
-G_GNUC_END_IGNORE_DEPRECATIONS
 
 static void
 clear_clicked_cb (GtkButton *button, CbOasisDialog *self)

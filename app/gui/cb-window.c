@@ -11,7 +11,9 @@
 #include "cb-config.h"
 #include "cb-resources.h"
 #include "app/gui/cb-affinity-dialog.h"
+#include "app/gui/cb-alert.h"
 #include "app/gui/cb-autosave.h"
+#include "app/gui/cb-file-chooser.h"
 #include "app/gui/cb-finetune-dialog.h"
 #include "app/gui/cb-gen-worker.h"
 #include "app/gui/cb-import-dialog.h"
@@ -584,12 +586,11 @@ opacity_changed_cb (GtkRange *range, CbWindow *self)
  * classes, or take each colour as the nearest class; the details (which
  * colours) behind an expander rather than a wall of hex codes. */
 static void
-other_colours_response_cb (GtkDialog *dialog, int response, CbWindow *self)
+other_colours_response_cb (GObject *alert, int response, gpointer user_data)
 {
-  GFile *file = g_object_get_data (G_OBJECT (dialog), "cb-colours");
-  g_autoptr (GFile) keep = g_object_ref (file);
+  CbWindow *self = user_data;
+  GFile *keep = g_object_get_data (alert, "cb-colours");
 
-  gtk_window_destroy (GTK_WINDOW (dialog));
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (GError) error = NULL;
@@ -624,35 +625,22 @@ other_colours_response_cb (GtkDialog *dialog, int response, CbWindow *self)
 static void
 offer_other_colours (CbWindow *self, GFile *file, const GError *error)
 {
-  GtkWidget *dialog, *area, *expander, *details, *button;
   g_autofree char *name = g_file_get_basename (file);
+  g_autofree char *heading = g_strdup_printf ("“%s” uses other colours", name);
+  CbAlert *alert = cb_alert_new (
+    heading, "It was painted with classes this model does not have, probably another data set's. Import those "
+             "classes (Import Target Classes…, with that data set's classes.json), or take each colour as the "
+             "nearest of the current classes.");
 
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
-                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "“%s” uses other colours", name);
-  gtk_message_dialog_format_secondary_text (
-    GTK_MESSAGE_DIALOG (dialog),
-    "It was painted with classes this model does not have, probably another data set's. Import those classes "
-    "(Import Target Classes…, with that data set's classes.json), or take each colour as the nearest of the "
-    "current classes.");
-  area = gtk_message_dialog_get_message_area (GTK_MESSAGE_DIALOG (dialog));
-  details = gtk_label_new (error->message);
-  gtk_label_set_wrap (GTK_LABEL (details), TRUE);
-  gtk_label_set_selectable (GTK_LABEL (details), TRUE);
-  gtk_label_set_max_width_chars (GTK_LABEL (details), 60);
-  expander = gtk_expander_new_with_mnemonic ("_Details");
-  gtk_expander_set_child (GTK_EXPANDER (expander), details);
-  gtk_box_append (GTK_BOX (area), expander);
-  gtk_dialog_add_button (GTK_DIALOG (dialog), "_Cancel", GTK_RESPONSE_CANCEL);
-  button = gtk_dialog_add_button (GTK_DIALOG (dialog), "_Import Those Classes…", GTK_RESPONSE_YES);
-  gtk_widget_set_sensitive (button, self->source_classes != NULL && self->model_file != NULL);
-  button = gtk_dialog_add_button (GTK_DIALOG (dialog), "_Map Colours to Nearest Classes", GTK_RESPONSE_ACCEPT);
-  gtk_widget_add_css_class (button, "suggested-action");
-  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
-  G_GNUC_END_IGNORE_DEPRECATIONS
-  g_object_set_data_full (G_OBJECT (dialog), "cb-colours", g_object_ref (file), g_object_unref);
-  g_signal_connect (dialog, "response", G_CALLBACK (other_colours_response_cb), self);
-  gtk_window_present (GTK_WINDOW (dialog));
+  cb_alert_set_details (alert, error->message);
+  cb_alert_add_button (alert, "_Cancel", GTK_RESPONSE_CANCEL, CB_ALERT_BUTTON_PLAIN);
+  /* importing needs the model's source classes */
+  if (self->source_classes != NULL && self->model_file != NULL)
+    cb_alert_add_button (alert, "_Import Those Classes…", GTK_RESPONSE_YES, CB_ALERT_BUTTON_PLAIN);
+  cb_alert_add_button (alert, "_Map Colours to Nearest Classes", GTK_RESPONSE_ACCEPT, CB_ALERT_BUTTON_SUGGESTED);
+  cb_alert_set_default_response (alert, GTK_RESPONSE_ACCEPT);
+  cb_alert_set_data_full (alert, "cb-colours", g_object_ref (file), g_object_unref);
+  cb_alert_present (alert, GTK_WINDOW (self), other_colours_response_cb, self);
 }
 
 /* An export leaves no trace in the window otherwise: say where it went. */
@@ -1003,12 +991,12 @@ autosave_tick_cb (gpointer data)
 }
 
 static void
-restore_response_cb (GtkDialog *dialog, int response, CbWindow *self)
+restore_response_cb (GObject *alert, int response, gpointer user_data)
 {
+  CbWindow *self = user_data;
   g_autoptr (GError) error = NULL;
 
   self->restore_pending = FALSE;
-  gtk_window_destroy (GTK_WINDOW (dialog));
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (CbProject) project = cb_project_load (cb_autosave_get_path (self->autosave), &error);
@@ -1034,10 +1022,11 @@ restore_response_cb (GtkDialog *dialog, int response, CbWindow *self)
 static void
 offer_restore (CbWindow *self)
 {
-  GtkWidget *dialog, *discard, *restore;
   g_autoptr (GFile) file = NULL;
   g_autoptr (GFileInfo) info = NULL;
   g_autofree char *when = NULL;
+  g_autofree char *body = NULL;
+  CbAlert *alert;
 
   if (self->autosave == NULL || !cb_autosave_exists (self->autosave) || self->restore_pending)
     return;
@@ -1052,22 +1041,15 @@ offer_restore (CbWindow *self)
         when = g_date_time_format (local, "%x %X");
     }
   self->restore_pending = TRUE;
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
-                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "Restore the unsaved painting?");
-  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog),
-                                            "Catbrush did not close normally. A painting autosaved %s%s can be "
-                                            "restored; discarding it deletes it.",
-                                            when ? "on " : "", when ? when : "before");
-  discard = gtk_dialog_add_button (GTK_DIALOG (dialog), "_Discard", GTK_RESPONSE_REJECT);
-  gtk_widget_add_css_class (discard, "destructive-action");
-  restore = gtk_dialog_add_button (GTK_DIALOG (dialog), "_Restore", GTK_RESPONSE_ACCEPT);
-  gtk_widget_add_css_class (restore, "suggested-action");
-  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
-  G_GNUC_END_IGNORE_DEPRECATIONS
-  g_object_set_data (G_OBJECT (dialog), "cb-restore", GINT_TO_POINTER (1));
-  g_signal_connect (dialog, "response", G_CALLBACK (restore_response_cb), self);
-  gtk_window_present (GTK_WINDOW (dialog));
+  body = g_strdup_printf ("Catbrush did not close normally. A painting autosaved %s%s can be restored; "
+                          "discarding it deletes it.",
+                          when ? "on " : "", when ? when : "before");
+  alert = cb_alert_new ("Restore the unsaved painting?", body);
+  cb_alert_add_button (alert, "_Discard", GTK_RESPONSE_REJECT, CB_ALERT_BUTTON_DESTRUCTIVE);
+  cb_alert_add_button (alert, "_Restore", GTK_RESPONSE_ACCEPT, CB_ALERT_BUTTON_SUGGESTED);
+  cb_alert_set_default_response (alert, GTK_RESPONSE_ACCEPT);
+  cb_alert_set_data_full (alert, "cb-restore", GINT_TO_POINTER (1), NULL);
+  cb_alert_present (alert, GTK_WINDOW (self), restore_response_cb, self);
 }
 
 /* ------------------------------------------------------------------ target classes */
@@ -1222,12 +1204,15 @@ cb_window_show_affinity (CbWindow *self)
   return self->affinity_dialog;
 }
 
-typedef void (*FileChosenFunc) (CbWindow *self, GFile *file, GtkFileChooser *chooser);
 typedef void (*ThenFunc) (CbWindow *self);
+/* then: what to do once a save asked for by the close/replace question has succeeded */
+typedef void (*FileChosenFunc) (CbWindow *self, GFile *file, const char *choice, ThenFunc then);
 
 typedef struct
 {
+  CbWindow *self;
   FileChosenFunc func;
+  ThenFunc then;
 } FileChosen;
 
 typedef struct
@@ -1243,26 +1228,16 @@ enum
   FILTER_MODEL = 1 << 3,
 };
 
-G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-
 static void
-file_response_cb (GtkNativeDialog *native, int response, CbWindow *self)
+file_chosen_cb (GFile *file, const char *choice, gpointer user_data)
 {
-  FileChosen *chosen = g_object_get_data (G_OBJECT (native), "cb-func");
+  FileChosen *chosen = user_data;
 
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
-
-      if (file != NULL)
-        chosen->func (self, file, GTK_FILE_CHOOSER (native));
-    }
-  gtk_native_dialog_destroy (native);
-  g_object_unref (native);
+  chosen->func (chosen->self, file, choice, chosen->then);
 }
 
 static void
-add_filter (GtkFileChooser *chooser, const char *name, const char *mime_type, const char *suffix)
+add_filter (CbFileChooser *chooser, const char *name, const char *mime_type, const char *suffix)
 {
   g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
 
@@ -1270,18 +1245,15 @@ add_filter (GtkFileChooser *chooser, const char *name, const char *mime_type, co
   if (mime_type != NULL)
     gtk_file_filter_add_mime_type (filter, mime_type);
   gtk_file_filter_add_suffix (filter, suffix);
-  gtk_file_chooser_add_filter (chooser, filter);
+  cb_file_chooser_add_filter (chooser, filter);
 }
 
-static GtkFileChooserNative *
-file_chooser_new (CbWindow *self, const char *title, GtkFileChooserAction action, const char *accept,
-                  const char *suggested_name, guint filters, FileChosenFunc func)
+static CbFileChooser *
+file_chooser_new (const char *title, CbFileChooserAction action, const char *accept, const char *suggested_name,
+                  guint filters)
 {
-  GtkFileChooserNative *native = gtk_file_chooser_native_new (title, GTK_WINDOW (self), action, accept, "_Cancel");
-  GtkFileChooser *chooser = GTK_FILE_CHOOSER (native);
-  FileChosen *chosen;
+  CbFileChooser *chooser = cb_file_chooser_new (title, action, accept);
 
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
   if ((filters & FILTER_PNG) && (filters & FILTER_PROJECT))
     {
       g_autoptr (GtkFileFilter) all = gtk_file_filter_new ();
@@ -1290,7 +1262,7 @@ file_chooser_new (CbWindow *self, const char *title, GtkFileChooserAction action
       gtk_file_filter_add_suffix (all, "catbrush");
       gtk_file_filter_add_mime_type (all, "image/png");
       gtk_file_filter_add_suffix (all, "png");
-      gtk_file_chooser_add_filter (chooser, all);
+      cb_file_chooser_add_filter (chooser, all);
     }
   if (filters & FILTER_PROJECT)
     add_filter (chooser, "Catbrush projects", NULL, "catbrush");
@@ -1300,99 +1272,101 @@ file_chooser_new (CbWindow *self, const char *title, GtkFileChooserAction action
     add_filter (chooser, "Target profiles (JSON)", "application/json", "json");
   if (filters & FILTER_MODEL)
     add_filter (chooser, "Catbrush models (safetensors)", NULL, "safetensors");
-  if (action == GTK_FILE_CHOOSER_ACTION_OPEN)
+  if (action == CB_FILE_CHOOSER_OPEN)
     {
       /* a file with another suffix is read by its content and refused with a reason */
       g_autoptr (GtkFileFilter) any = gtk_file_filter_new ();
 
       gtk_file_filter_set_name (any, "All files");
       gtk_file_filter_add_pattern (any, "*");
-      gtk_file_chooser_add_filter (chooser, any);
+      cb_file_chooser_add_filter (chooser, any);
     }
   if (suggested_name != NULL)
-    gtk_file_chooser_set_current_name (chooser, suggested_name);
-  chosen = g_new (FileChosen, 1);
-  chosen->func = func;
-  g_object_set_data_full (G_OBJECT (native), "cb-func", chosen, g_free);
-  g_signal_connect (native, "response", G_CALLBACK (file_response_cb), self);
-  return native;
+    cb_file_chooser_set_current_name (chooser, suggested_name);
+  return chooser;
 }
 
 static void
-open_mismatch_response_cb (GtkDialog *dialog, int response, CbWindow *self)
+file_chooser_show (CbFileChooser *chooser, CbWindow *self, FileChosenFunc func, ThenFunc then)
 {
-  GFile *file = g_object_get_data (G_OBJECT (dialog), "cb-file");
-  const char *model = g_object_get_data (G_OBJECT (dialog), "cb-model");
+  FileChosen *chosen = g_new (FileChosen, 1);
+
+  chosen->self = self;
+  chosen->func = func;
+  chosen->then = then;
+  cb_file_chooser_show (chooser, GTK_WINDOW (self), file_chosen_cb, chosen, g_free);
+}
+
+static void
+open_mismatch_response_cb (GObject *alert, int response, gpointer user_data)
+{
+  CbWindow *self = user_data;
+  GFile *file = g_object_get_data (alert, "cb-file");
+  const char *model = g_object_get_data (alert, "cb-model");
 
   if (response == GTK_RESPONSE_ACCEPT)
     cb_window_open_project (self, file, TRUE, NULL);
   else if (response == GTK_RESPONSE_YES && model != NULL)
     cb_window_switch_model (self, model, CB_REMAP_CLEAR, file);
-  gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
 static void
-open_chosen (CbWindow *self, GFile *file, GtkFileChooser *chooser)
+open_chosen (CbWindow *self, GFile *file, const char *choice, ThenFunc then)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *model = NULL;
-  GtkWidget *dialog, *button;
+  g_autofree char *body = NULL;
+  CbAlert *alert;
 
   if (cb_window_open_file (self, file, &error) || !g_error_matches (error, CB_ERROR, CB_ERROR_MISMATCH))
     return;
   if (!g_str_has_suffix (g_file_peek_path (file) ? g_file_peek_path (file) : "", CB_PROJECT_SUFFIX))
     return;
   /* a project made with another model: say so, offer to go on with this one */
-  dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
-                                   GTK_MESSAGE_WARNING, GTK_BUTTONS_NONE, "This project was made with another model");
-  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog),
-                                            "%s.\n\nWith the current model, classes it does not know are cleared, a "
-                                            "target profile is left out, and the images will differ.",
-                                            error->message);
-  gtk_dialog_add_button (GTK_DIALOG (dialog), "_Cancel", GTK_RESPONSE_CANCEL);
-  button = gtk_dialog_add_button (GTK_DIALOG (dialog), "C_ontinue with the Current Model", GTK_RESPONSE_ACCEPT);
+  body = g_strdup_printf ("%s.\n\nWith the current model, classes it does not know are cleared, a target profile is "
+                          "left out, and the images will differ.",
+                          error->message);
+  alert = cb_alert_new ("This project was made with another model", body);
+  cb_alert_add_button (alert, "_Cancel", GTK_RESPONSE_CANCEL, CB_ALERT_BUTTON_PLAIN);
+  model = cb_window_find_project_model (self, file);
+  cb_alert_add_button (alert, "C_ontinue with the Current Model", GTK_RESPONSE_ACCEPT,
+                       model ? CB_ALERT_BUTTON_PLAIN : CB_ALERT_BUTTON_SUGGESTED);
   /* the model it was made with is at hand: offer it first */
-  if ((model = cb_window_find_project_model (self, file)) != NULL)
+  if (model != NULL)
     {
       g_autofree char *name = model_display_name (model);
       g_autofree char *label = g_strdup_printf ("_Switch to “%s”", name);
 
-      button = gtk_dialog_add_button (GTK_DIALOG (dialog), label, GTK_RESPONSE_YES);
-      gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_YES);
-      g_object_set_data_full (G_OBJECT (dialog), "cb-model", g_steal_pointer (&model), g_free);
+      cb_alert_add_button (alert, label, GTK_RESPONSE_YES, CB_ALERT_BUTTON_SUGGESTED);
+      cb_alert_set_default_response (alert, GTK_RESPONSE_YES);
+      cb_alert_set_data_full (alert, "cb-model", g_steal_pointer (&model), g_free);
     }
-  gtk_widget_add_css_class (button, "suggested-action");
-  g_object_set_data_full (G_OBJECT (dialog), "cb-file", g_object_ref (file), g_object_unref);
-  g_signal_connect (dialog, "response", G_CALLBACK (open_mismatch_response_cb), self);
-  gtk_window_present (GTK_WINDOW (dialog));
+  cb_alert_set_data_full (alert, "cb-file", g_object_ref (file), g_object_unref);
+  cb_alert_present (alert, GTK_WINDOW (self), open_mismatch_response_cb, self);
 }
 
 static void
-save_labels_chosen (CbWindow *self, GFile *file, GtkFileChooser *chooser)
+save_labels_chosen (CbWindow *self, GFile *file, const char *choice, ThenFunc then)
 {
   cb_window_save_labels (self, file, NULL);
 }
 
 static void
-save_project_chosen (CbWindow *self, GFile *file, GtkFileChooser *chooser)
+save_project_chosen (CbWindow *self, GFile *file, const char *choice, ThenFunc then)
 {
-  /* what to do once a save asked for by the close/replace question has succeeded */
-  Then *then = g_object_get_data (G_OBJECT (chooser), "cb-then");
-
   if (cb_window_save_project (self, file, NULL) && then != NULL)
-    then->then (self);
+    then (self);
 }
 
 static void
-export_labels_chosen (CbWindow *self, GFile *file, GtkFileChooser *chooser)
+export_labels_chosen (CbWindow *self, GFile *file, const char *choice, ThenFunc then)
 {
   cb_window_export_labels (self, file, NULL);
 }
 
 static void
-export_image_chosen (CbWindow *self, GFile *file, GtkFileChooser *chooser)
+export_image_chosen (CbWindow *self, GFile *file, const char *choice, ThenFunc then)
 {
-  const char *choice = gtk_file_chooser_get_choice (chooser, "scale");
   guint factor = choice ? (guint)atoi (choice) : 1;
 
   cb_window_export_image (self, file, factor, NULL);
@@ -1418,28 +1392,18 @@ static void
 show_save_project_dialog (CbWindow *self, ThenFunc then)
 {
   g_autofree char *name = suggested_project_name (self);
-  GtkFileChooserNative *native = file_chooser_new (self, "Save Project", GTK_FILE_CHOOSER_ACTION_SAVE, "_Save", name,
-                                                   FILTER_PROJECT, save_project_chosen);
 
-  if (then != NULL)
-    {
-      Then *holder = g_new (Then, 1);
-
-      holder->then = then;
-      g_object_set_data_full (G_OBJECT (native), "cb-then", holder, g_free);
-    }
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+  file_chooser_show (file_chooser_new ("Save Project", CB_FILE_CHOOSER_SAVE, "_Save", name, FILTER_PROJECT), self,
+                     save_project_chosen, then);
 }
 
 static void
-confirm_response_cb (GtkDialog *dialog, int response, CbWindow *self)
+confirm_response_cb (GObject *alert, int response, gpointer user_data)
 {
-  Then *then = g_object_get_data (G_OBJECT (dialog), "cb-then");
+  CbWindow *self = user_data;
+  Then *then = g_object_get_data (alert, "cb-then");
   ThenFunc func = then->then;
 
-  /* func may close and finalize the window: the dialog must not point at it any more */
-  gtk_window_set_transient_for (GTK_WINDOW (dialog), NULL);
-  gtk_window_destroy (GTK_WINDOW (dialog));
   if (response == GTK_RESPONSE_ACCEPT)
     func (self);
   else if (response == GTK_RESPONSE_APPLY)
@@ -1458,8 +1422,9 @@ confirm_response_cb (GtkDialog *dialog, int response, CbWindow *self)
 static void
 confirm_discard (CbWindow *self, ThenFunc then)
 {
-  GtkWidget *dialog, *discard, *save;
   g_autofree char *name = NULL;
+  g_autofree char *heading = NULL;
+  CbAlert *alert;
   Then *holder;
 
   if (!self->doc->modified)
@@ -1471,33 +1436,26 @@ confirm_discard (CbWindow *self, ThenFunc then)
     name = g_file_get_basename (self->doc->project_file);
   else if (self->doc->label_file != NULL)
     name = g_file_get_basename (self->doc->label_file);
-  dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
-                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "Save the changes to “%s”?",
-                                   name ? name : "Untitled");
-  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog),
-                                            "The painting has unsaved changes (label map, classes, seeds). If you "
-                                            "don't save, they will be lost.");
-  gtk_dialog_add_button (GTK_DIALOG (dialog), "_Cancel", GTK_RESPONSE_CANCEL);
-  discard = gtk_dialog_add_button (GTK_DIALOG (dialog), "_Discard", GTK_RESPONSE_ACCEPT);
-  gtk_widget_add_css_class (discard, "destructive-action");
-  save
-    = gtk_dialog_add_button (GTK_DIALOG (dialog), self->doc->project_file ? "_Save" : "_Save As…", GTK_RESPONSE_APPLY);
-  gtk_widget_add_css_class (save, "suggested-action");
-  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_APPLY);
+  heading = g_strdup_printf ("Save the changes to “%s”?", name ? name : "Untitled");
+  alert = cb_alert_new (heading, "The painting has unsaved changes (label map, classes, seeds). If you don't save, "
+                                 "they will be lost.");
+  cb_alert_add_button (alert, "_Cancel", GTK_RESPONSE_CANCEL, CB_ALERT_BUTTON_PLAIN);
+  cb_alert_add_button (alert, "_Discard", GTK_RESPONSE_ACCEPT, CB_ALERT_BUTTON_DESTRUCTIVE);
+  cb_alert_add_button (alert, self->doc->project_file ? "_Save" : "_Save As…", GTK_RESPONSE_APPLY,
+                       CB_ALERT_BUTTON_SUGGESTED);
+  cb_alert_set_default_response (alert, GTK_RESPONSE_APPLY);
   holder = g_new (Then, 1);
   holder->then = then;
-  g_object_set_data_full (G_OBJECT (dialog), "cb-then", holder, g_free);
-  g_signal_connect (dialog, "response", G_CALLBACK (confirm_response_cb), self);
-  gtk_window_present (GTK_WINDOW (dialog));
+  cb_alert_set_data_full (alert, "cb-then", holder, g_free);
+  cb_alert_present (alert, GTK_WINDOW (self), confirm_response_cb, self);
 }
 
 static void
 show_open_dialog (CbWindow *self)
 {
-  GtkFileChooserNative *native = file_chooser_new (self, "Open Project or Label Map", GTK_FILE_CHOOSER_ACTION_OPEN,
-                                                   "_Open", NULL, FILTER_PROJECT | FILTER_PNG, open_chosen);
-
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+  file_chooser_show (
+    file_chooser_new ("Open Project or Label Map", CB_FILE_CHOOSER_OPEN, "_Open", NULL, FILTER_PROJECT | FILTER_PNG),
+    self, open_chosen, NULL);
 }
 
 static void
@@ -1517,27 +1475,27 @@ save_labels_activated (GSimpleAction *action, GVariant *parameter, gpointer user
 {
   CbWindow *self = user_data;
   g_autofree char *name = self->doc->label_file ? g_file_get_basename (self->doc->label_file) : NULL;
-  GtkFileChooserNative *native = file_chooser_new (self, "Save Label Map", GTK_FILE_CHOOSER_ACTION_SAVE, "_Save",
-                                                   name ? name : "labels.png", FILTER_PNG, save_labels_chosen);
 
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+  file_chooser_show (
+    file_chooser_new ("Save Label Map", CB_FILE_CHOOSER_SAVE, "_Save", name ? name : "labels.png", FILTER_PNG), self,
+    save_labels_chosen, NULL);
 }
 
 static void
 export_labels_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   CbWindow *self = user_data;
-  GtkFileChooserNative *native = file_chooser_new (self, "Export Label Map as Colours", GTK_FILE_CHOOSER_ACTION_SAVE,
-                                                   "_Export", "labels-rgb.png", FILTER_PNG, export_labels_chosen);
 
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+  file_chooser_show (
+    file_chooser_new ("Export Label Map as Colours", CB_FILE_CHOOSER_SAVE, "_Export", "labels-rgb.png", FILTER_PNG),
+    self, export_labels_chosen, NULL);
 }
 
 static void
 export_image_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   CbWindow *self = user_data;
-  GtkFileChooserNative *native;
+  CbFileChooser *chooser;
   const char *ids[] = { "1", "2", "4", NULL };
   g_autofree char *native_label = NULL, *x2 = NULL, *x4 = NULL;
   const char *labels[4];
@@ -1551,14 +1509,10 @@ export_image_activated (GSimpleAction *action, GVariant *parameter, gpointer use
   labels[1] = x2;
   labels[2] = x4;
   labels[3] = NULL;
-  native = file_chooser_new (self, "Export Image", GTK_FILE_CHOOSER_ACTION_SAVE, "_Export", "image.png", FILTER_PNG,
-                             export_image_chosen);
-  gtk_file_chooser_add_choice (GTK_FILE_CHOOSER (native), "scale", "Size", ids, labels);
-  gtk_file_chooser_set_choice (GTK_FILE_CHOOSER (native), "scale", "1");
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+  chooser = file_chooser_new ("Export Image", CB_FILE_CHOOSER_SAVE, "_Export", "image.png", FILTER_PNG);
+  cb_file_chooser_set_choice (chooser, "Size", ids, labels, "1");
+  file_chooser_show (chooser, self, export_image_chosen, NULL);
 }
-
-G_GNUC_END_IGNORE_DEPRECATIONS
 
 static void
 save_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
@@ -1573,10 +1527,11 @@ save_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 
 /* What the painting becomes when the classes change: asked unless it is blank. */
 static void
-remap_response_cb (GtkDialog *dialog, int response, CbWindow *self)
+remap_response_cb (GObject *alert, int response, gpointer user_data)
 {
-  CbProfile *profile = g_object_get_data (G_OBJECT (dialog), "cb-profile");
-  gboolean reset = g_object_get_data (G_OBJECT (dialog), "cb-reset") != NULL;
+  CbWindow *self = user_data;
+  CbProfile *profile = g_object_get_data (alert, "cb-profile");
+  gboolean reset = g_object_get_data (alert, "cb-reset") != NULL;
   CbRemap remap = response == GTK_RESPONSE_ACCEPT ? CB_REMAP_BY_NAME : CB_REMAP_CLEAR;
 
   if (response == GTK_RESPONSE_ACCEPT || response == GTK_RESPONSE_REJECT)
@@ -1586,14 +1541,14 @@ remap_response_cb (GtkDialog *dialog, int response, CbWindow *self)
       else if (profile != NULL)
         cb_window_set_profile (self, profile, remap, NULL);
     }
-  gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
 static void
 ask_remap (CbWindow *self, CbProfile *profile, gboolean reset)
 {
-  GtkWidget *dialog, *keep;
   const CbClassSet *to = profile ? profile->target : self->source_classes;
+  g_autofree char *heading = NULL;
+  CbAlert *alert;
 
   /* nothing to lose: no question (the untouched starter keeps what it can by name) */
   if (cb_document_is_blank (self->doc) || starter_untouched (self))
@@ -1607,30 +1562,23 @@ ask_remap (CbWindow *self, CbProfile *profile, gboolean reset)
       cb_profile_free (profile);
       return;
     }
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
-                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "Paint with the classes of “%s”?",
-                                   to->name ? to->name : "the new class set");
-  gtk_message_dialog_format_secondary_text (
-    GTK_MESSAGE_DIALOG (dialog), "The label map's ids will mean other classes. Catbrush can keep the pixels of the "
+  heading = g_strdup_printf ("Paint with the classes of “%s”?", to->name ? to->name : "the new class set");
+  alert = cb_alert_new (heading, "The label map's ids will mean other classes. Catbrush can keep the pixels of the "
                                  "classes that have the same name in the new classes and clear the others, or clear "
                                  "the whole painting.");
-  gtk_dialog_add_button (GTK_DIALOG (dialog), "_Cancel", GTK_RESPONSE_CANCEL);
-  gtk_dialog_add_button (GTK_DIALOG (dialog), "C_lear Painting", GTK_RESPONSE_REJECT);
-  keep = gtk_dialog_add_button (GTK_DIALOG (dialog), "_Keep Matching Classes", GTK_RESPONSE_ACCEPT);
-  gtk_widget_add_css_class (keep, "suggested-action");
-  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
-  G_GNUC_END_IGNORE_DEPRECATIONS
+  cb_alert_add_button (alert, "_Cancel", GTK_RESPONSE_CANCEL, CB_ALERT_BUTTON_PLAIN);
+  cb_alert_add_button (alert, "C_lear Painting", GTK_RESPONSE_REJECT, CB_ALERT_BUTTON_PLAIN);
+  cb_alert_add_button (alert, "_Keep Matching Classes", GTK_RESPONSE_ACCEPT, CB_ALERT_BUTTON_SUGGESTED);
+  cb_alert_set_default_response (alert, GTK_RESPONSE_ACCEPT);
   if (profile != NULL)
-    g_object_set_data_full (G_OBJECT (dialog), "cb-profile", profile, (GDestroyNotify)cb_profile_free);
+    cb_alert_set_data_full (alert, "cb-profile", profile, (GDestroyNotify)cb_profile_free);
   if (reset)
-    g_object_set_data (G_OBJECT (dialog), "cb-reset", GINT_TO_POINTER (1));
-  g_signal_connect (dialog, "response", G_CALLBACK (remap_response_cb), self);
-  gtk_window_present (GTK_WINDOW (dialog));
+    cb_alert_set_data_full (alert, "cb-reset", GINT_TO_POINTER (1), NULL);
+  cb_alert_present (alert, GTK_WINDOW (self), remap_response_cb, self);
 }
 
 static void
-profile_chosen (CbWindow *self, GFile *file, GtkFileChooser *chooser)
+profile_chosen (CbWindow *self, GFile *file, const char *choice, ThenFunc then)
 {
   g_autofree char *path = g_file_get_path (file);
   g_autoptr (GError) error = NULL;
@@ -1656,13 +1604,9 @@ static void
 load_profile_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   CbWindow *self = user_data;
-  GtkFileChooserNative *native;
 
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  native = file_chooser_new (self, "Load Target Profile", GTK_FILE_CHOOSER_ACTION_OPEN, "_Load", NULL, FILTER_JSON,
-                             profile_chosen);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
-  G_GNUC_END_IGNORE_DEPRECATIONS
+  file_chooser_show (file_chooser_new ("Load Target Profile", CB_FILE_CHOOSER_OPEN, "_Load", NULL, FILTER_JSON), self,
+                     profile_chosen, NULL);
 }
 
 static void
@@ -1892,21 +1836,22 @@ cb_window_find_project_model (CbWindow *self, GFile *file)
 }
 
 static void
-model_remap_response_cb (GtkDialog *dialog, int response, CbWindow *self)
+model_remap_response_cb (GObject *alert, int response, gpointer user_data)
 {
-  const char *path = g_object_get_data (G_OBJECT (dialog), "cb-model");
+  CbWindow *self = user_data;
+  const char *path = g_object_get_data (alert, "cb-model");
 
   if (response == GTK_RESPONSE_ACCEPT || response == GTK_RESPONSE_REJECT)
     cb_window_switch_model (self, path, response == GTK_RESPONSE_ACCEPT ? CB_REMAP_BY_NAME : CB_REMAP_CLEAR, NULL);
-  gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
 /* The same question as for target classes: the painting's ids will mean the new model's classes. */
 static void
 ask_switch_model (CbWindow *self, const char *path)
 {
-  GtkWidget *dialog, *keep;
   g_autofree char *name = model_display_name (path);
+  g_autofree char *heading = NULL;
+  CbAlert *alert;
 
   /* an untouched starter scene is painted anew in the new model's classes */
   if (cb_document_is_blank (self->doc) || starter_untouched (self))
@@ -1914,24 +1859,18 @@ ask_switch_model (CbWindow *self, const char *path)
       cb_window_switch_model (self, path, CB_REMAP_CLEAR, NULL);
       return;
     }
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
-                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "Paint with the model “%s”?", name);
-  gtk_message_dialog_format_secondary_text (
-    GTK_MESSAGE_DIALOG (dialog), "The label map's ids will mean the new model's classes. Catbrush can keep the pixels "
+  heading = g_strdup_printf ("Paint with the model “%s”?", name);
+  alert = cb_alert_new (heading, "The label map's ids will mean the new model's classes. Catbrush can keep the pixels "
                                  "of the classes that have the same name in the new model and clear the others, or "
                                  "clear the whole painting. A target profile belongs to the current model and is "
                                  "dropped; its classes are matched by name too (a model fine-tuned on them keeps "
                                  "the painting). If the model cannot be loaded, nothing changes.");
-  gtk_dialog_add_button (GTK_DIALOG (dialog), "_Cancel", GTK_RESPONSE_CANCEL);
-  gtk_dialog_add_button (GTK_DIALOG (dialog), "C_lear Painting", GTK_RESPONSE_REJECT);
-  keep = gtk_dialog_add_button (GTK_DIALOG (dialog), "_Keep Matching Classes", GTK_RESPONSE_ACCEPT);
-  gtk_widget_add_css_class (keep, "suggested-action");
-  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
-  G_GNUC_END_IGNORE_DEPRECATIONS
-  g_object_set_data_full (G_OBJECT (dialog), "cb-model", g_strdup (path), g_free);
-  g_signal_connect (dialog, "response", G_CALLBACK (model_remap_response_cb), self);
-  gtk_window_present (GTK_WINDOW (dialog));
+  cb_alert_add_button (alert, "_Cancel", GTK_RESPONSE_CANCEL, CB_ALERT_BUTTON_PLAIN);
+  cb_alert_add_button (alert, "C_lear Painting", GTK_RESPONSE_REJECT, CB_ALERT_BUTTON_PLAIN);
+  cb_alert_add_button (alert, "_Keep Matching Classes", GTK_RESPONSE_ACCEPT, CB_ALERT_BUTTON_SUGGESTED);
+  cb_alert_set_default_response (alert, GTK_RESPONSE_ACCEPT);
+  cb_alert_set_data_full (alert, "cb-model", g_strdup (path), g_free);
+  cb_alert_present (alert, GTK_WINDOW (self), model_remap_response_cb, self);
 }
 
 static void
@@ -2029,7 +1968,7 @@ import_model_activated (GSimpleAction *action, GVariant *parameter, gpointer use
 }
 
 static void
-model_file_chosen (CbWindow *self, GFile *file, GtkFileChooser *chooser)
+model_file_chosen (CbWindow *self, GFile *file, const char *choice, ThenFunc then)
 {
   g_autofree char *path = g_file_get_path (file);
 
@@ -2041,13 +1980,9 @@ static void
 open_model_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   CbWindow *self = user_data;
-  GtkFileChooserNative *native;
 
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  native = file_chooser_new (self, "Open Model File", GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", NULL, FILTER_MODEL,
-                             model_file_chosen);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
-  G_GNUC_END_IGNORE_DEPRECATIONS
+  file_chooser_show (file_chooser_new ("Open Model File", CB_FILE_CHOOSER_OPEN, "_Open", NULL, FILTER_MODEL), self,
+                     model_file_chosen, NULL);
 }
 
 static void
