@@ -5,6 +5,8 @@
  */
 #include "app/gui/cb-alert.h"
 
+#include <glib/gi18n.h>
+
 /* GTK_CHECK_VERSION names the headers built against: one build is one branch. */
 #define CB_ALERT_DIALOG GTK_CHECK_VERSION (4, 10, 0)
 
@@ -161,7 +163,7 @@ cb_alert_set_details (CbAlert *self, const char *details)
 {
   GtkWidget *area = gtk_message_dialog_get_message_area (GTK_MESSAGE_DIALOG (self->dialog));
   GtkWidget *label = gtk_label_new (details);
-  GtkWidget *expander = gtk_expander_new_with_mnemonic ("_Details");
+  GtkWidget *expander = gtk_expander_new_with_mnemonic (_ ("_Details"));
 
   gtk_label_set_wrap (GTK_LABEL (label), TRUE);
   gtk_label_set_selectable (GTK_LABEL (label), TRUE);
@@ -221,7 +223,7 @@ cb_alert_show_error (GtkWindow *parent, const char *heading, const char *message
 {
   CbAlert *alert = cb_alert_new (heading, message);
 
-  cb_alert_add_button (alert, "_Close", GTK_RESPONSE_CLOSE, CB_ALERT_BUTTON_PLAIN);
+  cb_alert_add_button (alert, _ ("_Close"), GTK_RESPONSE_CLOSE, CB_ALERT_BUTTON_PLAIN);
   cb_alert_set_default_response (alert, GTK_RESPONSE_CLOSE);
   cb_alert_present (alert, parent, NULL, NULL);
 }

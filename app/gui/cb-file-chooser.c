@@ -5,6 +5,8 @@
  */
 #include "app/gui/cb-file-chooser.h"
 
+#include <glib/gi18n.h>
+
 /* GTK_CHECK_VERSION names the headers built against: one build is one branch. */
 #define CB_FILE_DIALOG GTK_CHECK_VERSION (4, 10, 0)
 
@@ -127,7 +129,7 @@ show_native (CbFileChooser *self, GtkWindow *parent, Pending *pending)
     [CB_FILE_CHOOSER_SELECT_FOLDER] = GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
   };
   GtkFileChooserNative *native
-    = gtk_file_chooser_native_new (self->title, parent, actions[self->action], self->accept_label, "_Cancel");
+    = gtk_file_chooser_native_new (self->title, parent, actions[self->action], self->accept_label, _ ("_Cancel"));
   GtkFileChooser *chooser = GTK_FILE_CHOOSER (native);
 
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);

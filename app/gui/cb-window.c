@@ -4,6 +4,8 @@
  */
 #include "app/gui/cb-window.h"
 
+#include <glib/gi18n.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,7 +222,7 @@ update_title (CbWindow *self)
     name = g_file_get_basename (self->doc->project_file);
   else if (self->doc->label_file != NULL)
     name = g_file_get_basename (self->doc->label_file);
-  title = g_strdup_printf ("%s%s — Catbrush", self->doc->modified ? "• " : "", name ? name : "Untitled");
+  title = g_strdup_printf (_ ("%s%s — Catbrush"), self->doc->modified ? "• " : "", name ? name : _ ("Untitled"));
   gtk_window_set_title (GTK_WINDOW (self), title);
 }
 
@@ -383,7 +385,7 @@ worker_result_cb (CbGenWorkerResult *result, gpointer user_data)
 
   if (result->image == NULL)
     {
-      show_error (self, "The image could not be generated", result->error);
+      show_error (self, _ ("The image could not be generated"), result->error);
       return;
     }
 
@@ -439,16 +441,16 @@ take_model_info (CbWindow *self, const CbGenWorkerInfo *info)
       g_autofree char *text = NULL;
 
       if (info->cpu_device && strstr (info->device_description, "CPU") == NULL)
-        text = g_strdup_printf ("%s (CPU device)", info->device_description);
+        text = g_strdup_printf (_ ("%s (CPU device)"), info->device_description);
       else
         text = g_strdup (info->device_description);
       gtk_label_set_text (GTK_LABEL (self->device_label), text);
-      gtk_widget_set_tooltip_text (self->device_label, info->cpu_device
-                                                         ? "Images are computed on the CPU: expect seconds per image"
-                                                         : "Images are computed on the GPU");
+      gtk_widget_set_tooltip_text (self->device_label,
+                                   info->cpu_device ? _ ("Images are computed on the CPU: expect seconds per image")
+                                                    : _ ("Images are computed on the GPU"));
     }
   else
-    gtk_label_set_text (GTK_LABEL (self->device_label), "No generator");
+    gtk_label_set_text (GTK_LABEL (self->device_label), _ ("No generator"));
   refresh_models (self);
 }
 
@@ -461,7 +463,7 @@ worker_ready_cb (const CbGenWorkerInfo *info, gpointer user_data)
   if (info->error != NULL)
     {
       g_autofree char *text
-        = g_strdup_printf ("%s. You can still paint, open and save label maps.", info->error->message);
+        = g_strdup_printf (_ ("%s. You can still paint, open and save label maps."), info->error->message);
 
       gtk_label_set_text (GTK_LABEL (self->model_banner_label), text);
       gtk_revealer_set_reveal_child (GTK_REVEALER (self->model_banner), TRUE);
@@ -500,7 +502,7 @@ worker_profile_cb (CbGenWorkerProfileResult *result, gpointer user_data)
   CbWindow *self = user_data;
 
   if (result->error != NULL)
-    show_error (self, "The classes could not be set", result->error);
+    show_error (self, _ ("The classes could not be set"), result->error);
   /* generations queued before the profile were dropped */
   if (result->serial == self->profile_serial)
     cb_window_generate (self);
@@ -563,7 +565,7 @@ seed_activate_cb (GtkEntry *entry, CbWindow *self)
 
   if (!g_ascii_string_to_unsigned (copy, 10, 0, G_MAXUINT64, &seed, &error))
     {
-      show_error (self, "Not a seed", error);
+      show_error (self, _ ("Not a seed"), error);
       update_seed_entry (self);
       return;
     }
@@ -601,7 +603,7 @@ other_colours_response_cb (GObject *alert, int response, gpointer user_data)
 
       if (image == NULL)
         {
-          show_error (self, "Could not read the label map's colours", error);
+          show_error (self, _ ("Could not read the label map's colours"), error);
           return;
         }
       cb_document_replace_map (self->doc, cb_label_map_from_nearest_colors (image, self->doc->classes, &n_colors));
@@ -611,7 +613,7 @@ other_colours_response_cb (GObject *alert, int response, gpointer user_data)
       cb_document_mark_unsaved (self->doc);
       self->autosave_dirty = TRUE;
       self->starter = FALSE;
-      text = g_strdup_printf ("%u colours were taken as the nearest of the current classes.", n_colors);
+      text = g_strdup_printf (_ ("%u colours were taken as the nearest of the current classes."), n_colors);
       show_message (self, text);
       cb_canvas_document_changed (self->canvas);
       cb_canvas_zoom_fit (self->canvas);
@@ -626,18 +628,18 @@ static void
 offer_other_colours (CbWindow *self, GFile *file, const GError *error)
 {
   g_autofree char *name = g_file_get_basename (file);
-  g_autofree char *heading = g_strdup_printf ("“%s” uses other colours", name);
+  g_autofree char *heading = g_strdup_printf (_ ("“%s” uses other colours"), name);
   CbAlert *alert = cb_alert_new (
-    heading, "It was painted with classes this model does not have, probably another data set's. Import those "
-             "classes (Import Target Classes…, with that data set's classes.json), or take each colour as the "
-             "nearest of the current classes.");
+    heading, _ ("It was painted with classes this model does not have, probably another data set's. Import those "
+                "classes (Import Target Classes…, with that data set's classes.json), or take each colour as the "
+                "nearest of the current classes."));
 
   cb_alert_set_details (alert, error->message);
-  cb_alert_add_button (alert, "_Cancel", GTK_RESPONSE_CANCEL, CB_ALERT_BUTTON_PLAIN);
+  cb_alert_add_button (alert, _ ("_Cancel"), GTK_RESPONSE_CANCEL, CB_ALERT_BUTTON_PLAIN);
   /* importing needs the model's source classes */
   if (self->source_classes != NULL && self->model_file != NULL)
-    cb_alert_add_button (alert, "_Import Those Classes…", GTK_RESPONSE_YES, CB_ALERT_BUTTON_PLAIN);
-  cb_alert_add_button (alert, "_Map Colours to Nearest Classes", GTK_RESPONSE_ACCEPT, CB_ALERT_BUTTON_SUGGESTED);
+    cb_alert_add_button (alert, _ ("_Import Those Classes…"), GTK_RESPONSE_YES, CB_ALERT_BUTTON_PLAIN);
+  cb_alert_add_button (alert, _ ("_Map Colours to Nearest Classes"), GTK_RESPONSE_ACCEPT, CB_ALERT_BUTTON_SUGGESTED);
   cb_alert_set_default_response (alert, GTK_RESPONSE_ACCEPT);
   cb_alert_set_data_full (alert, "cb-colours", g_object_ref (file), g_object_unref);
   cb_alert_present (alert, GTK_WINDOW (self), other_colours_response_cb, self);
@@ -648,7 +650,7 @@ static void
 show_exported (CbWindow *self, GFile *file)
 {
   g_autofree char *name = g_file_get_basename (file);
-  g_autofree char *text = g_strdup_printf ("Exported “%s”", name);
+  g_autofree char *text = g_strdup_printf (_ ("Exported “%s”"), name);
   g_autoptr (GFile) folder = g_file_get_parent (file);
 
   cb_toast_show (CB_TOAST (self->toast), text, folder);
@@ -677,7 +679,7 @@ cb_window_open_labels (CbWindow *self, GFile *file, GError **error)
   if (!cb_document_load_labels (self->doc, file, &local_error))
     {
       g_autofree char *name = g_file_get_parse_name (file);
-      g_autofree char *what = g_strdup_printf ("Could not open “%s”", name);
+      g_autofree char *what = g_strdup_printf (_ ("Could not open “%s”"), name);
 
       show_error (self, what, local_error);
       /* colours of another class set: offer the ways out */
@@ -701,7 +703,7 @@ cb_window_save_labels (CbWindow *self, GFile *file, GError **error)
 
   if (!cb_document_save_labels (self->doc, file, &local_error))
     {
-      show_error (self, "Could not save the label map", local_error);
+      show_error (self, _ ("Could not save the label map"), local_error);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
@@ -716,12 +718,12 @@ cb_window_export_labels (CbWindow *self, GFile *file, GError **error)
   g_autoptr (GError) local_error = NULL;
 
   if (path == NULL)
-    g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "Only local files can be written");
+    g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _ ("Only local files can be written"));
   else
     cb_label_map_save_rgb (self->doc->map, self->doc->classes, path, &local_error);
   if (local_error != NULL)
     {
-      show_error (self, "Could not export the label map", local_error);
+      show_error (self, _ ("Could not export the label map"), local_error);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
@@ -736,9 +738,9 @@ cb_window_export_image (CbWindow *self, GFile *file, guint factor, GError **erro
   g_autoptr (GError) local_error = NULL;
 
   if (self->image == NULL)
-    g_set_error (&local_error, CB_ERROR, CB_ERROR_INVALID, "No image has been generated yet");
+    g_set_error (&local_error, CB_ERROR, CB_ERROR_INVALID, _ ("No image has been generated yet"));
   else if (path == NULL)
-    g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "Only local files can be written");
+    g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _ ("Only local files can be written"));
   else if (factor <= 1)
     cb_image_save_png (self->image, path, &local_error);
   else
@@ -749,7 +751,7 @@ cb_window_export_image (CbWindow *self, GFile *file, guint factor, GError **erro
     }
   if (local_error != NULL)
     {
-      show_error (self, "Could not export the image", local_error);
+      show_error (self, _ ("Could not export the image"), local_error);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
@@ -874,13 +876,13 @@ cb_window_open_project (CbWindow *self, GFile *file, gboolean any_model, GError 
   g_autoptr (CbProject) project = NULL;
 
   if (path == NULL)
-    g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "Only local files can be opened");
+    g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _ ("Only local files can be opened"));
   else
     project = cb_project_load (path, &local_error);
   if (project == NULL)
     {
       g_autofree char *name = g_file_get_parse_name (file);
-      g_autofree char *what = g_strdup_printf ("Could not open “%s”", name);
+      g_autofree char *what = g_strdup_printf (_ ("Could not open “%s”"), name);
 
       show_error (self, what, local_error);
       g_propagate_error (error, g_steal_pointer (&local_error));
@@ -895,8 +897,8 @@ cb_window_open_project (CbWindow *self, GFile *file, gboolean any_model, GError 
       g_autofree char *our_model = self->model_file ? g_path_get_basename (self->model_file) : NULL;
 
       g_set_error (error, CB_ERROR, CB_ERROR_MISMATCH,
-                   "“%s” was made with another model (%s, SHA-256 %s…); the current model is %s (SHA-256 %s…)", name,
-                   their_model ? their_model : "unknown", theirs, our_model ? our_model : "unknown", ours);
+                   _ ("“%s” was made with another model (%s, SHA-256 %s…); the current model is %s (SHA-256 %s…)"),
+                   name, their_model ? their_model : "unknown", theirs, our_model ? our_model : "unknown", ours);
       return FALSE;
     }
   g_clear_object (&self->doc->label_file);
@@ -917,7 +919,7 @@ cb_window_save_project (CbWindow *self, GFile *file, GError **error)
   g_autoptr (CbProject) project = NULL;
 
   if (path == NULL)
-    g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "Only local files can be written");
+    g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _ ("Only local files can be written"));
   else
     {
       project = cb_document_to_project (self->doc, self->model_file, self->model_sha256, self->image);
@@ -925,7 +927,7 @@ cb_window_save_project (CbWindow *self, GFile *file, GError **error)
     }
   if (local_error != NULL)
     {
-      show_error (self, "Could not save the project", local_error);
+      show_error (self, _ ("Could not save the project"), local_error);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
@@ -958,7 +960,7 @@ cb_window_autosave (CbWindow *self, GError **error)
 
   if (self->autosave == NULL)
     {
-      g_set_error_literal (error, CB_ERROR, CB_ERROR_IO, "No autosave slot");
+      g_set_error_literal (error, CB_ERROR, CB_ERROR_IO, _ ("No autosave slot"));
       return FALSE;
     }
   project = cb_document_to_project (self->doc, self->model_file, self->model_sha256, self->image);
@@ -984,7 +986,7 @@ autosave_tick_cb (gpointer data)
     return G_SOURCE_CONTINUE;
   if (!cb_window_autosave (self, &error))
     {
-      show_error (self, "Could not autosave", error);
+      show_error (self, _ ("Could not autosave"), error);
       self->autosave_dirty = FALSE; /* say it once per change, not every 30 s */
     }
   return G_SOURCE_CONTINUE;
@@ -1003,7 +1005,7 @@ restore_response_cb (GObject *alert, int response, gpointer user_data)
 
       if (project == NULL)
         {
-          show_error (self, "The autosaved painting could not be restored", error);
+          show_error (self, _ ("The autosaved painting could not be restored"), error);
           return;
         }
       apply_project (self, project);
@@ -1041,12 +1043,12 @@ offer_restore (CbWindow *self)
         when = g_date_time_format (local, "%x %X");
     }
   self->restore_pending = TRUE;
-  body = g_strdup_printf ("Catbrush did not close normally. A painting autosaved %s%s can be restored; "
-                          "discarding it deletes it.",
+  body = g_strdup_printf (_ ("Catbrush did not close normally. A painting autosaved %s%s can be restored; "
+                             "discarding it deletes it."),
                           when ? "on " : "", when ? when : "before");
-  alert = cb_alert_new ("Restore the unsaved painting?", body);
-  cb_alert_add_button (alert, "_Discard", GTK_RESPONSE_REJECT, CB_ALERT_BUTTON_DESTRUCTIVE);
-  cb_alert_add_button (alert, "_Restore", GTK_RESPONSE_ACCEPT, CB_ALERT_BUTTON_SUGGESTED);
+  alert = cb_alert_new (_ ("Restore the unsaved painting?"), body);
+  cb_alert_add_button (alert, _ ("_Discard"), GTK_RESPONSE_REJECT, CB_ALERT_BUTTON_DESTRUCTIVE);
+  cb_alert_add_button (alert, _ ("_Restore"), GTK_RESPONSE_ACCEPT, CB_ALERT_BUTTON_SUGGESTED);
   cb_alert_set_default_response (alert, GTK_RESPONSE_ACCEPT);
   cb_alert_set_data_full (alert, "cb-restore", GINT_TO_POINTER (1), NULL);
   cb_alert_present (alert, GTK_WINDOW (self), restore_response_cb, self);
@@ -1060,17 +1062,17 @@ check_profile (CbWindow *self, const CbProfile *profile, GError **error)
   if (self->source_classes == NULL || self->model_sha256 == NULL)
     {
       g_set_error_literal (error, CB_ERROR, CB_ERROR_INVALID,
-                           "No model is loaded: a target profile needs the model it was made for");
+                           _ ("No model is loaded: a target profile needs the model it was made for"));
       return FALSE;
     }
   if (!cb_profile_check_model (profile, self->model_sha256, error))
     {
-      g_prefix_error (error, "Made for another model: ");
+      g_prefix_error (error, _ ("Made for another model: "));
       return FALSE;
     }
   if (profile->n_source != cb_class_set_get_n_classes (self->source_classes))
     {
-      g_set_error (error, CB_ERROR, CB_ERROR_MISMATCH, "The profile has %u source classes but the model has %u",
+      g_set_error (error, CB_ERROR, CB_ERROR_MISMATCH, _ ("The profile has %u source classes but the model has %u"),
                    profile->n_source, cb_class_set_get_n_classes (self->source_classes));
       return FALSE;
     }
@@ -1097,7 +1099,7 @@ switch_classes (CbWindow *self, CbProfile *profile, CbRemap remap)
     {
       g_autofree char *text = g_strdup_printf ("%" G_GUINT64_FORMAT " painted pixels were of classes that “%s” does "
                                                "not have by name, and were cleared.",
-                                               before - after, to->name ? to->name : "the new class set");
+                                               before - after, to->name ? to->name : _ ("the new class set"));
 
       show_message (self, text);
     }
@@ -1114,7 +1116,7 @@ cb_window_set_profile (CbWindow *self, const CbProfile *profile, CbRemap remap, 
 
   if (!check_profile (self, profile, &local_error))
     {
-      show_error (self, "The target profile cannot be used", local_error);
+      show_error (self, _ ("The target profile cannot be used"), local_error);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
@@ -1130,12 +1132,12 @@ cb_window_load_profile (CbWindow *self, GFile *file, CbRemap remap, GError **err
   g_autoptr (CbProfile) profile = NULL;
 
   if (path == NULL)
-    g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "Only local files can be opened");
+    g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _ ("Only local files can be opened"));
   else
     profile = cb_profile_load (path, &local_error);
   if (profile == NULL)
     {
-      show_error (self, "Could not load the target profile", local_error);
+      show_error (self, _ ("Could not load the target profile"), local_error);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
@@ -1258,26 +1260,26 @@ file_chooser_new (const char *title, CbFileChooserAction action, const char *acc
     {
       g_autoptr (GtkFileFilter) all = gtk_file_filter_new ();
 
-      gtk_file_filter_set_name (all, "Projects and label maps");
+      gtk_file_filter_set_name (all, _ ("Projects and label maps"));
       gtk_file_filter_add_suffix (all, "catbrush");
       gtk_file_filter_add_mime_type (all, "image/png");
       gtk_file_filter_add_suffix (all, "png");
       cb_file_chooser_add_filter (chooser, all);
     }
   if (filters & FILTER_PROJECT)
-    add_filter (chooser, "Catbrush projects", NULL, "catbrush");
+    add_filter (chooser, _ ("Catbrush projects"), NULL, "catbrush");
   if (filters & FILTER_PNG)
-    add_filter (chooser, "PNG images", "image/png", "png");
+    add_filter (chooser, _ ("PNG images"), "image/png", "png");
   if (filters & FILTER_JSON)
-    add_filter (chooser, "Target profiles (JSON)", "application/json", "json");
+    add_filter (chooser, _ ("Target profiles (JSON)"), "application/json", "json");
   if (filters & FILTER_MODEL)
-    add_filter (chooser, "Catbrush models (safetensors)", NULL, "safetensors");
+    add_filter (chooser, _ ("Catbrush models (safetensors)"), NULL, "safetensors");
   if (action == CB_FILE_CHOOSER_OPEN)
     {
       /* a file with another suffix is read by its content and refused with a reason */
       g_autoptr (GtkFileFilter) any = gtk_file_filter_new ();
 
-      gtk_file_filter_set_name (any, "All files");
+      gtk_file_filter_set_name (any, _ ("All files"));
       gtk_file_filter_add_pattern (any, "*");
       cb_file_chooser_add_filter (chooser, any);
     }
@@ -1323,19 +1325,19 @@ open_chosen (CbWindow *self, GFile *file, const char *choice, ThenFunc then)
   if (!g_str_has_suffix (g_file_peek_path (file) ? g_file_peek_path (file) : "", CB_PROJECT_SUFFIX))
     return;
   /* a project made with another model: say so, offer to go on with this one */
-  body = g_strdup_printf ("%s.\n\nWith the current model, classes it does not know are cleared, a target profile is "
-                          "left out, and the images will differ.",
+  body = g_strdup_printf (_ ("%s.\n\nWith the current model, classes it does not know are cleared, a target profile is "
+                             "left out, and the images will differ."),
                           error->message);
-  alert = cb_alert_new ("This project was made with another model", body);
-  cb_alert_add_button (alert, "_Cancel", GTK_RESPONSE_CANCEL, CB_ALERT_BUTTON_PLAIN);
+  alert = cb_alert_new (_ ("This project was made with another model"), body);
+  cb_alert_add_button (alert, _ ("_Cancel"), GTK_RESPONSE_CANCEL, CB_ALERT_BUTTON_PLAIN);
   model = cb_window_find_project_model (self, file);
-  cb_alert_add_button (alert, "C_ontinue with the Current Model", GTK_RESPONSE_ACCEPT,
+  cb_alert_add_button (alert, _ ("C_ontinue with the Current Model"), GTK_RESPONSE_ACCEPT,
                        model ? CB_ALERT_BUTTON_PLAIN : CB_ALERT_BUTTON_SUGGESTED);
   /* the model it was made with is at hand: offer it first */
   if (model != NULL)
     {
       g_autofree char *name = model_display_name (model);
-      g_autofree char *label = g_strdup_printf ("_Switch to “%s”", name);
+      g_autofree char *label = g_strdup_printf (_ ("_Switch to “%s”"), name);
 
       cb_alert_add_button (alert, label, GTK_RESPONSE_YES, CB_ALERT_BUTTON_SUGGESTED);
       cb_alert_set_default_response (alert, GTK_RESPONSE_YES);
@@ -1393,8 +1395,8 @@ show_save_project_dialog (CbWindow *self, ThenFunc then)
 {
   g_autofree char *name = suggested_project_name (self);
 
-  file_chooser_show (file_chooser_new ("Save Project", CB_FILE_CHOOSER_SAVE, "_Save", name, FILTER_PROJECT), self,
-                     save_project_chosen, then);
+  file_chooser_show (file_chooser_new (_ ("Save Project"), CB_FILE_CHOOSER_SAVE, _ ("_Save"), name, FILTER_PROJECT),
+                     self, save_project_chosen, then);
 }
 
 static void
@@ -1436,12 +1438,12 @@ confirm_discard (CbWindow *self, ThenFunc then)
     name = g_file_get_basename (self->doc->project_file);
   else if (self->doc->label_file != NULL)
     name = g_file_get_basename (self->doc->label_file);
-  heading = g_strdup_printf ("Save the changes to “%s”?", name ? name : "Untitled");
-  alert = cb_alert_new (heading, "The painting has unsaved changes (label map, classes, seeds). If you don't save, "
-                                 "they will be lost.");
-  cb_alert_add_button (alert, "_Cancel", GTK_RESPONSE_CANCEL, CB_ALERT_BUTTON_PLAIN);
-  cb_alert_add_button (alert, "_Discard", GTK_RESPONSE_ACCEPT, CB_ALERT_BUTTON_DESTRUCTIVE);
-  cb_alert_add_button (alert, self->doc->project_file ? "_Save" : "_Save As…", GTK_RESPONSE_APPLY,
+  heading = g_strdup_printf (_ ("Save the changes to “%s”?"), name ? name : _ ("Untitled"));
+  alert = cb_alert_new (heading, _ ("The painting has unsaved changes (label map, classes, seeds). If you don't save, "
+                                    "they will be lost."));
+  cb_alert_add_button (alert, _ ("_Cancel"), GTK_RESPONSE_CANCEL, CB_ALERT_BUTTON_PLAIN);
+  cb_alert_add_button (alert, _ ("_Discard"), GTK_RESPONSE_ACCEPT, CB_ALERT_BUTTON_DESTRUCTIVE);
+  cb_alert_add_button (alert, self->doc->project_file ? _ ("_Save") : _ ("_Save As…"), GTK_RESPONSE_APPLY,
                        CB_ALERT_BUTTON_SUGGESTED);
   cb_alert_set_default_response (alert, GTK_RESPONSE_APPLY);
   holder = g_new (Then, 1);
@@ -1453,9 +1455,9 @@ confirm_discard (CbWindow *self, ThenFunc then)
 static void
 show_open_dialog (CbWindow *self)
 {
-  file_chooser_show (
-    file_chooser_new ("Open Project or Label Map", CB_FILE_CHOOSER_OPEN, "_Open", NULL, FILTER_PROJECT | FILTER_PNG),
-    self, open_chosen, NULL);
+  file_chooser_show (file_chooser_new (_ ("Open Project or Label Map"), CB_FILE_CHOOSER_OPEN, _ ("_Open"), NULL,
+                                       FILTER_PROJECT | FILTER_PNG),
+                     self, open_chosen, NULL);
 }
 
 static void
@@ -1477,8 +1479,8 @@ save_labels_activated (GSimpleAction *action, GVariant *parameter, gpointer user
   g_autofree char *name = self->doc->label_file ? g_file_get_basename (self->doc->label_file) : NULL;
 
   file_chooser_show (
-    file_chooser_new ("Save Label Map", CB_FILE_CHOOSER_SAVE, "_Save", name ? name : "labels.png", FILTER_PNG), self,
-    save_labels_chosen, NULL);
+    file_chooser_new (_ ("Save Label Map"), CB_FILE_CHOOSER_SAVE, _ ("_Save"), name ? name : "labels.png", FILTER_PNG),
+    self, save_labels_chosen, NULL);
 }
 
 static void
@@ -1486,9 +1488,9 @@ export_labels_activated (GSimpleAction *action, GVariant *parameter, gpointer us
 {
   CbWindow *self = user_data;
 
-  file_chooser_show (
-    file_chooser_new ("Export Label Map as Colours", CB_FILE_CHOOSER_SAVE, "_Export", "labels-rgb.png", FILTER_PNG),
-    self, export_labels_chosen, NULL);
+  file_chooser_show (file_chooser_new (_ ("Export Label Map as Colours"), CB_FILE_CHOOSER_SAVE, _ ("_Export"),
+                                       "labels-rgb.png", FILTER_PNG),
+                     self, export_labels_chosen, NULL);
 }
 
 static void
@@ -1502,15 +1504,15 @@ export_image_activated (GSimpleAction *action, GVariant *parameter, gpointer use
 
   if (self->image == NULL)
     return;
-  native_label = g_strdup_printf ("Native (%u × %u)", self->image->width, self->image->height);
+  native_label = g_strdup_printf (_ ("Native (%u × %u)"), self->image->width, self->image->height);
   x2 = g_strdup_printf ("×2 (%u × %u)", self->image->width * 2, self->image->height * 2);
   x4 = g_strdup_printf ("×4 (%u × %u)", self->image->width * 4, self->image->height * 4);
   labels[0] = native_label;
   labels[1] = x2;
   labels[2] = x4;
   labels[3] = NULL;
-  chooser = file_chooser_new ("Export Image", CB_FILE_CHOOSER_SAVE, "_Export", "image.png", FILTER_PNG);
-  cb_file_chooser_set_choice (chooser, "Size", ids, labels, "1");
+  chooser = file_chooser_new (_ ("Export Image"), CB_FILE_CHOOSER_SAVE, _ ("_Export"), "image.png", FILTER_PNG);
+  cb_file_chooser_set_choice (chooser, _ ("Size"), ids, labels, "1");
   file_chooser_show (chooser, self, export_image_chosen, NULL);
 }
 
@@ -1562,13 +1564,13 @@ ask_remap (CbWindow *self, CbProfile *profile, gboolean reset)
       cb_profile_free (profile);
       return;
     }
-  heading = g_strdup_printf ("Paint with the classes of “%s”?", to->name ? to->name : "the new class set");
-  alert = cb_alert_new (heading, "The label map's ids will mean other classes. Catbrush can keep the pixels of the "
-                                 "classes that have the same name in the new classes and clear the others, or clear "
-                                 "the whole painting.");
-  cb_alert_add_button (alert, "_Cancel", GTK_RESPONSE_CANCEL, CB_ALERT_BUTTON_PLAIN);
-  cb_alert_add_button (alert, "C_lear Painting", GTK_RESPONSE_REJECT, CB_ALERT_BUTTON_PLAIN);
-  cb_alert_add_button (alert, "_Keep Matching Classes", GTK_RESPONSE_ACCEPT, CB_ALERT_BUTTON_SUGGESTED);
+  heading = g_strdup_printf (_ ("Paint with the classes of “%s”?"), to->name ? to->name : _ ("the new class set"));
+  alert = cb_alert_new (heading, _ ("The label map's ids will mean other classes. Catbrush can keep the pixels of the "
+                                    "classes that have the same name in the new classes and clear the others, or clear "
+                                    "the whole painting."));
+  cb_alert_add_button (alert, _ ("_Cancel"), GTK_RESPONSE_CANCEL, CB_ALERT_BUTTON_PLAIN);
+  cb_alert_add_button (alert, _ ("C_lear Painting"), GTK_RESPONSE_REJECT, CB_ALERT_BUTTON_PLAIN);
+  cb_alert_add_button (alert, _ ("_Keep Matching Classes"), GTK_RESPONSE_ACCEPT, CB_ALERT_BUTTON_SUGGESTED);
   cb_alert_set_default_response (alert, GTK_RESPONSE_ACCEPT);
   if (profile != NULL)
     cb_alert_set_data_full (alert, "cb-profile", profile, (GDestroyNotify)cb_profile_free);
@@ -1587,14 +1589,14 @@ profile_chosen (CbWindow *self, GFile *file, const char *choice, ThenFunc then)
   if (profile == NULL)
     {
       if (error == NULL)
-        g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "Only local files can be opened");
-      show_error (self, "Could not load the target profile", error);
+        g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _ ("Only local files can be opened"));
+      show_error (self, _ ("Could not load the target profile"), error);
       return;
     }
   /* refuse a profile of another model before asking anything */
   if (!check_profile (self, profile, &error))
     {
-      show_error (self, "The target profile cannot be used", error);
+      show_error (self, _ ("The target profile cannot be used"), error);
       return;
     }
   ask_remap (self, g_steal_pointer (&profile), FALSE);
@@ -1605,8 +1607,8 @@ load_profile_activated (GSimpleAction *action, GVariant *parameter, gpointer use
 {
   CbWindow *self = user_data;
 
-  file_chooser_show (file_chooser_new ("Load Target Profile", CB_FILE_CHOOSER_OPEN, "_Load", NULL, FILTER_JSON), self,
-                     profile_chosen, NULL);
+  file_chooser_show (file_chooser_new (_ ("Load Target Profile"), CB_FILE_CHOOSER_OPEN, _ ("_Load"), NULL, FILTER_JSON),
+                     self, profile_chosen, NULL);
 }
 
 static void
@@ -1631,7 +1633,7 @@ import_apply_cb (CbImportDialog *dialog, const CbProfile *profile, CbWindow *sel
 
   if (!check_profile (self, profile, &error))
     {
-      show_error (self, "The target profile cannot be used", error);
+      show_error (self, _ ("The target profile cannot be used"), error);
       return;
     }
   ask_remap (self, cb_project_copy_profile (profile), FALSE);
@@ -1656,7 +1658,7 @@ cb_window_show_import (CbWindow *self)
 
       if (dialog == NULL)
         {
-          show_error (self, "Target classes cannot be imported", error);
+          show_error (self, _ ("Target classes cannot be imported"), error);
           return NULL;
         }
       self->import_dialog = GTK_WIDGET (dialog);
@@ -1704,15 +1706,16 @@ refresh_models (CbWindow *self)
   if (self->pending_worker != NULL)
     {
       g_autofree char *name = model_display_name (self->pending_model);
-      g_autofree char *label = g_strdup_printf ("Loading %s…", name);
+      g_autofree char *label = g_strdup_printf (_ ("Loading %s…"), name);
 
       gtk_menu_button_set_label (GTK_MENU_BUTTON (self->model_button), label);
     }
   else
     gtk_menu_button_set_label (GTK_MENU_BUTTON (self->model_button),
                                current >= 0 ? ((CbModelEntry *)g_ptr_array_index (models, (guint)current))->name
-                                            : "No Model");
-  tooltip = g_strdup_printf ("The model that makes the images: %s", self->model_file ? self->model_file : "none");
+                                            : _ ("No Model"));
+  tooltip
+    = g_strdup_printf (_ ("The model that makes the images: %s"), self->model_file ? self->model_file : _ ("none"));
   gtk_widget_set_tooltip_text (self->model_button, tooltip);
 }
 
@@ -1726,7 +1729,7 @@ pending_ready_cb (const CbGenWorkerInfo *info, gpointer user_data)
   if (info->error != NULL || info->classes == NULL)
     {
       g_autofree char *name = g_path_get_basename (self->pending_model);
-      g_autofree char *what = g_strdup_printf ("Could not switch to “%s”; the current model stays", name);
+      g_autofree char *what = g_strdup_printf (_ ("Could not switch to “%s”; the current model stays"), name);
 
       /* inside this worker's own delivery: freeing it is safe (the delivery holds a reference) */
       g_clear_pointer (&self->pending_worker, cb_gen_worker_free);
@@ -1762,7 +1765,7 @@ pending_ready_cb (const CbGenWorkerInfo *info, gpointer user_data)
       cb_document_set_profile (self->doc, NULL, cb_class_set_copy (self->source_classes), NULL);
       classes_changed (self);
       if (!cb_window_open_project (self, project, FALSE, &error) && error != NULL)
-        show_error (self, "The project still does not match the model", error);
+        show_error (self, _ ("The project still does not match the model"), error);
       return;
     }
   if (document_untouched (self) && self->native_width > 0 && self->native_height > 0)
@@ -1859,15 +1862,16 @@ ask_switch_model (CbWindow *self, const char *path)
       cb_window_switch_model (self, path, CB_REMAP_CLEAR, NULL);
       return;
     }
-  heading = g_strdup_printf ("Paint with the model “%s”?", name);
-  alert = cb_alert_new (heading, "The label map's ids will mean the new model's classes. Catbrush can keep the pixels "
-                                 "of the classes that have the same name in the new model and clear the others, or "
-                                 "clear the whole painting. A target profile belongs to the current model and is "
-                                 "dropped; its classes are matched by name too (a model fine-tuned on them keeps "
-                                 "the painting). If the model cannot be loaded, nothing changes.");
-  cb_alert_add_button (alert, "_Cancel", GTK_RESPONSE_CANCEL, CB_ALERT_BUTTON_PLAIN);
-  cb_alert_add_button (alert, "C_lear Painting", GTK_RESPONSE_REJECT, CB_ALERT_BUTTON_PLAIN);
-  cb_alert_add_button (alert, "_Keep Matching Classes", GTK_RESPONSE_ACCEPT, CB_ALERT_BUTTON_SUGGESTED);
+  heading = g_strdup_printf (_ ("Paint with the model “%s”?"), name);
+  alert
+    = cb_alert_new (heading, _ ("The label map's ids will mean the new model's classes. Catbrush can keep the pixels "
+                                "of the classes that have the same name in the new model and clear the others, or "
+                                "clear the whole painting. A target profile belongs to the current model and is "
+                                "dropped; its classes are matched by name too (a model fine-tuned on them keeps "
+                                "the painting). If the model cannot be loaded, nothing changes."));
+  cb_alert_add_button (alert, _ ("_Cancel"), GTK_RESPONSE_CANCEL, CB_ALERT_BUTTON_PLAIN);
+  cb_alert_add_button (alert, _ ("C_lear Painting"), GTK_RESPONSE_REJECT, CB_ALERT_BUTTON_PLAIN);
+  cb_alert_add_button (alert, _ ("_Keep Matching Classes"), GTK_RESPONSE_ACCEPT, CB_ALERT_BUTTON_SUGGESTED);
   cb_alert_set_default_response (alert, GTK_RESPONSE_ACCEPT);
   cb_alert_set_data_full (alert, "cb-model", g_strdup (path), g_free);
   cb_alert_present (alert, GTK_WINDOW (self), model_remap_response_cb, self);
@@ -1981,8 +1985,8 @@ open_model_activated (GSimpleAction *action, GVariant *parameter, gpointer user_
 {
   CbWindow *self = user_data;
 
-  file_chooser_show (file_chooser_new ("Open Model File", CB_FILE_CHOOSER_OPEN, "_Open", NULL, FILTER_MODEL), self,
-                     model_file_chosen, NULL);
+  file_chooser_show (file_chooser_new (_ ("Open Model File"), CB_FILE_CHOOSER_OPEN, _ ("_Open"), NULL, FILTER_MODEL),
+                     self, model_file_chosen, NULL);
 }
 
 static void
@@ -2002,8 +2006,8 @@ show_new_dialog (CbWindow *self)
 {
   GtkWidget *dialog = gtk_window_new ();
   GtkWidget *header = gtk_header_bar_new ();
-  GtkWidget *cancel = gtk_button_new_with_mnemonic ("_Cancel");
-  GtkWidget *create = gtk_button_new_with_mnemonic ("C_reate");
+  GtkWidget *cancel = gtk_button_new_with_mnemonic (_ ("_Cancel"));
+  GtkWidget *create = gtk_button_new_with_mnemonic (_ ("C_reate"));
   GtkWidget *grid = gtk_grid_new ();
   GtkWidget *width = gtk_spin_button_new_with_range (1, CB_LABEL_MAP_MAX_SIDE, 1);
   GtkWidget *height = gtk_spin_button_new_with_range (1, CB_LABEL_MAP_MAX_SIDE, 1);
@@ -2013,13 +2017,13 @@ show_new_dialog (CbWindow *self)
   guint h = self->native_height ? self->native_height * 2 : FALLBACK_MAP_HEIGHT;
 
   if (self->native_width)
-    hint_text = g_strdup_printf ("The model generates at %u × %u; the label map is resized to that.",
+    hint_text = g_strdup_printf (_ ("The model generates at %u × %u; the label map is resized to that."),
                                  self->native_width, self->native_height);
   else
     hint_text = g_strdup ("No model is loaded.");
   hint = gtk_label_new (hint_text);
 
-  gtk_window_set_title (GTK_WINDOW (dialog), "New Label Map");
+  gtk_window_set_title (GTK_WINDOW (dialog), _ ("New Label Map"));
   gtk_window_set_transient_for (GTK_WINDOW (dialog), GTK_WINDOW (self));
   gtk_window_set_modal (GTK_WINDOW (dialog), TRUE);
   gtk_window_set_resizable (GTK_WINDOW (dialog), FALSE);
@@ -2040,9 +2044,9 @@ show_new_dialog (CbWindow *self)
   gtk_widget_set_margin_end (grid, 18);
   gtk_widget_set_margin_top (grid, 18);
   gtk_widget_set_margin_bottom (grid, 18);
-  gtk_grid_attach (GTK_GRID (grid), gtk_label_new_with_mnemonic ("_Width"), 0, 0, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), gtk_label_new_with_mnemonic (_ ("_Width")), 0, 0, 1, 1);
   gtk_grid_attach (GTK_GRID (grid), width, 1, 0, 1, 1);
-  gtk_grid_attach (GTK_GRID (grid), gtk_label_new_with_mnemonic ("_Height"), 0, 1, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), gtk_label_new_with_mnemonic (_ ("_Height")), 0, 1, 1, 1);
   gtk_grid_attach (GTK_GRID (grid), height, 1, 1, 1, 1);
   gtk_widget_add_css_class (hint, "dim-label");
   gtk_label_set_wrap (GTK_LABEL (hint), TRUE);
@@ -2224,21 +2228,22 @@ static void
 about_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   CbWindow *self = user_data;
-  const char *authors[] = { "The Catbrush developers", NULL };
+  const char *authors[] = { _ ("The Catbrush developers"), NULL };
   g_autoptr (GString) model = g_string_new (NULL);
 
   if (self->model_file != NULL)
-    g_string_append_printf (model, "Model: %s\n\n", self->model_file);
+    g_string_append_printf (model, _ ("Model: %s\n\n"), self->model_file);
   if (self->model_card != NULL)
     g_string_append (model, self->model_card);
   if (model->len == 0)
-    g_string_append (model, "No model is loaded.");
+    g_string_append (model, _ ("No model is loaded."));
 
-  gtk_show_about_dialog (
-    GTK_WINDOW (self), "program-name", "Catbrush", "version", CB_VERSION, "logo-icon-name", CB_APP_ID, "comments",
-    "Paint a semantic label map; a generator (OASIS, with class affinity transfer) turns it "
-    "into a photo-like image.",
-    "license-type", GTK_LICENSE_GPL_3_0, "authors", authors, "system-information", model->str, NULL);
+  gtk_show_about_dialog (GTK_WINDOW (self), "program-name", "Catbrush", "version", CB_VERSION, "logo-icon-name",
+                         CB_APP_ID, "comments",
+                         _ ("Paint a semantic label map; a generator (OASIS, with class affinity transfer) turns it "
+                            "into a photo-like image."),
+                         "translator-credits", _ ("translator-credits"), "license-type", GTK_LICENSE_GPL_3_0, "authors",
+                         authors, "system-information", model->str, NULL);
 }
 
 static const GActionEntry win_entries[] = {
@@ -2369,7 +2374,7 @@ make_banner (const char *css_class, GtkWidget **label)
   gtk_widget_set_hexpand (*label, TRUE);
   gtk_widget_add_css_class (close, "flat");
   gtk_widget_set_valign (close, GTK_ALIGN_CENTER);
-  gtk_widget_set_tooltip_text (close, "Dismiss");
+  gtk_widget_set_tooltip_text (close, _ ("Dismiss"));
   gtk_widget_add_css_class (box, "banner");
   gtk_widget_add_css_class (box, css_class);
   gtk_box_append (GTK_BOX (box), *label);
@@ -2387,27 +2392,27 @@ build_toolbar (CbWindow *self)
   {
     const char *icon, *tooltip, *tool;
   } tools[] = {
-    { "catbrush-brush-symbolic", "Brush (B)", "brush" },
-    { "catbrush-eraser-symbolic", "Eraser: paints void (E)", "eraser" },
-    { "catbrush-fill-symbolic", "Flood fill (F)", "fill" },
-    { "catbrush-line-symbolic", "Line (L)", "line" },
-    { "catbrush-rect-symbolic", "Rectangle (R)", "rect" },
-    { "catbrush-eyedropper-symbolic", "Eyedropper (I, or Alt+click)", "eyedropper" },
+    { "catbrush-brush-symbolic", N_ ("Brush (B)"), "brush" },
+    { "catbrush-eraser-symbolic", N_ ("Eraser: paints void (E)"), "eraser" },
+    { "catbrush-fill-symbolic", N_ ("Flood fill (F)"), "fill" },
+    { "catbrush-line-symbolic", N_ ("Line (L)"), "line" },
+    { "catbrush-rect-symbolic", N_ ("Rectangle (R)"), "rect" },
+    { "catbrush-eyedropper-symbolic", N_ ("Eyedropper (I, or Alt+click)"), "eyedropper" },
   };
   GtkWidget *label, *scale;
   GtkAdjustment *adjustment;
 
   gtk_widget_add_css_class (bar, "toolbar");
   for (guint i = 0; i < G_N_ELEMENTS (tools); i++)
-    gtk_box_append (GTK_BOX (bar), icon_button (tools[i].icon, tools[i].tooltip, "win.tool",
+    gtk_box_append (GTK_BOX (bar), icon_button (tools[i].icon, _ (tools[i].tooltip), "win.tool",
                                                 g_variant_new_string (tools[i].tool), TRUE));
 
   gtk_box_append (GTK_BOX (bar), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
-  label = gtk_label_new_with_mnemonic ("_Size");
+  label = gtk_label_new_with_mnemonic (_ ("_Size"));
   gtk_widget_set_margin_start (label, 6);
   gtk_box_append (GTK_BOX (bar), label);
   self->size_spin = gtk_spin_button_new_with_range (CB_BRUSH_MIN_SIZE, CB_BRUSH_MAX_SIZE, 1);
-  gtk_widget_set_tooltip_text (self->size_spin, "Brush size in label-map pixels ([ and ])");
+  gtk_widget_set_tooltip_text (self->size_spin, _ ("Brush size in label-map pixels ([ and ])"));
   gtk_label_set_mnemonic_widget (GTK_LABEL (label), self->size_spin);
   adjustment = gtk_spin_button_get_adjustment (GTK_SPIN_BUTTON (self->size_spin));
   g_object_bind_property (self->canvas, "brush-size", adjustment, "value",
@@ -2415,39 +2420,42 @@ build_toolbar (CbWindow *self)
   gtk_box_append (GTK_BOX (bar), self->size_spin);
 
   gtk_box_append (GTK_BOX (bar), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
-  gtk_box_append (GTK_BOX (bar), icon_button ("edit-undo-symbolic", "Undo (Ctrl+Z)", "win.undo", NULL, FALSE));
-  gtk_box_append (GTK_BOX (bar), icon_button ("edit-redo-symbolic", "Redo (Ctrl+Shift+Z)", "win.redo", NULL, FALSE));
-
-  gtk_box_append (GTK_BOX (bar), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
-  gtk_box_append (GTK_BOX (bar), icon_button ("zoom-out-symbolic", "Zoom out (Ctrl+−)", "win.zoom-out", NULL, FALSE));
-  gtk_box_append (GTK_BOX (bar), icon_button ("zoom-fit-best-symbolic", "Fit (Ctrl+0)", "win.zoom-fit", NULL, FALSE));
+  gtk_box_append (GTK_BOX (bar), icon_button ("edit-undo-symbolic", _ ("Undo (Ctrl+Z)"), "win.undo", NULL, FALSE));
   gtk_box_append (GTK_BOX (bar),
-                  icon_button ("zoom-original-symbolic", "Actual size (Ctrl+1)", "win.zoom-100", NULL, FALSE));
-  gtk_box_append (GTK_BOX (bar), icon_button ("zoom-in-symbolic", "Zoom in (Ctrl++)", "win.zoom-in", NULL, FALSE));
+                  icon_button ("edit-redo-symbolic", _ ("Redo (Ctrl+Shift+Z)"), "win.redo", NULL, FALSE));
 
   gtk_box_append (GTK_BOX (bar), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
   gtk_box_append (GTK_BOX (bar),
-                  icon_button ("view-dual-symbolic", "Overlay the image on the labels (O)", "win.overlay", NULL, TRUE));
+                  icon_button ("zoom-out-symbolic", _ ("Zoom out (Ctrl+−)"), "win.zoom-out", NULL, FALSE));
+  gtk_box_append (GTK_BOX (bar),
+                  icon_button ("zoom-fit-best-symbolic", _ ("Fit (Ctrl+0)"), "win.zoom-fit", NULL, FALSE));
+  gtk_box_append (GTK_BOX (bar),
+                  icon_button ("zoom-original-symbolic", _ ("Actual size (Ctrl+1)"), "win.zoom-100", NULL, FALSE));
+  gtk_box_append (GTK_BOX (bar), icon_button ("zoom-in-symbolic", _ ("Zoom in (Ctrl++)"), "win.zoom-in", NULL, FALSE));
+
+  gtk_box_append (GTK_BOX (bar), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
+  gtk_box_append (GTK_BOX (bar), icon_button ("view-dual-symbolic", _ ("Overlay the image on the labels (O)"),
+                                              "win.overlay", NULL, TRUE));
   self->opacity_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  gtk_box_append (GTK_BOX (self->opacity_box), gtk_label_new ("Opacity"));
+  gtk_box_append (GTK_BOX (self->opacity_box), gtk_label_new (_ ("Opacity")));
   scale = gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL, 0, 1, 0.05);
   gtk_range_set_value (GTK_RANGE (scale), 0.5);
   gtk_widget_set_size_request (scale, 140, -1);
-  gtk_widget_set_tooltip_text (scale, "Opacity of the generated image over the labels");
+  gtk_widget_set_tooltip_text (scale, _ ("Opacity of the generated image over the labels"));
   g_signal_connect (scale, "value-changed", G_CALLBACK (opacity_changed_cb), self);
   gtk_box_append (GTK_BOX (self->opacity_box), scale);
   gtk_widget_set_visible (self->opacity_box, FALSE);
   gtk_box_append (GTK_BOX (bar), self->opacity_box);
 
   gtk_box_append (GTK_BOX (bar), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
-  gtk_box_append (GTK_BOX (bar), icon_button ("view-paged-symbolic", "Show the label map over the image (M)",
+  gtk_box_append (GTK_BOX (bar), icon_button ("view-paged-symbolic", _ ("Show the label map over the image (M)"),
                                               "win.labels-over-image", NULL, TRUE));
   self->labels_opacity_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  gtk_box_append (GTK_BOX (self->labels_opacity_box), gtk_label_new ("Labels"));
+  gtk_box_append (GTK_BOX (self->labels_opacity_box), gtk_label_new (_ ("Labels")));
   scale = gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL, 0, 1, 0.05);
   gtk_range_set_value (GTK_RANGE (scale), 0.5);
   gtk_widget_set_size_request (scale, 120, -1);
-  gtk_widget_set_tooltip_text (scale, "Opacity of the label map over the generated image");
+  gtk_widget_set_tooltip_text (scale, _ ("Opacity of the label map over the generated image"));
   gtk_widget_set_name (scale, "labels-opacity");
   g_signal_connect (scale, "value-changed", G_CALLBACK (labels_opacity_changed_cb), self);
   gtk_box_append (GTK_BOX (self->labels_opacity_box), scale);
@@ -2465,7 +2473,7 @@ build_image_pane (CbWindow *self)
   self->labels_picture = gtk_picture_new ();
   gtk_picture_set_can_shrink (GTK_PICTURE (self->labels_picture), TRUE);
   gtk_picture_set_content_fit (GTK_PICTURE (self->labels_picture), GTK_CONTENT_FIT_CONTAIN);
-  gtk_picture_set_alternative_text (GTK_PICTURE (self->labels_picture), "The label map over the image");
+  gtk_picture_set_alternative_text (GTK_PICTURE (self->labels_picture), _ ("The label map over the image"));
   gtk_widget_set_can_target (self->labels_picture, FALSE);
   gtk_widget_set_opacity (self->labels_picture, 0.5);
   gtk_widget_set_visible (self->labels_picture, FALSE);
@@ -2481,8 +2489,8 @@ build_canvas_overlay (CbWindow *self)
   GtkWidget *overlay = gtk_overlay_new ();
 
   gtk_overlay_set_child (GTK_OVERLAY (overlay), GTK_WIDGET (self->canvas));
-  self->hint = gtk_label_new ("A street to start from: pick a class on the left and paint over it "
-                              "(Ctrl+N for a blank canvas)");
+  self->hint = gtk_label_new (_ ("A street to start from: pick a class on the left and paint over it "
+                                 "(Ctrl+N for a blank canvas)"));
   gtk_label_set_wrap (GTK_LABEL (self->hint), TRUE);
   gtk_label_set_justify (GTK_LABEL (self->hint), GTK_JUSTIFY_CENTER);
   gtk_widget_add_css_class (self->hint, "osd");
@@ -2502,23 +2510,23 @@ static GtkWidget *
 build_statusbar (CbWindow *self)
 {
   GtkWidget *bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  GtkWidget *seed_label = gtk_label_new_with_mnemonic ("S_eed");
+  GtkWidget *seed_label = gtk_label_new_with_mnemonic (_ ("S_eed"));
   GtkWidget *spacer = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
 
   gtk_widget_add_css_class (bar, "statusbar");
-  self->device_label = gtk_label_new ("Loading the model…");
+  self->device_label = gtk_label_new (_ ("Loading the model…"));
   gtk_label_set_ellipsize (GTK_LABEL (self->device_label), PANGO_ELLIPSIZE_END);
   gtk_label_set_xalign (GTK_LABEL (self->device_label), 0);
   self->time_label = gtk_label_new (NULL);
   gtk_widget_add_css_class (self->time_label, "numeric");
-  gtk_widget_set_tooltip_text (self->time_label, "Time of the last generation and its seed");
+  gtk_widget_set_tooltip_text (self->time_label, _ ("Time of the last generation and its seed"));
   self->zoom_label = gtk_label_new ("100 %");
   gtk_widget_add_css_class (self->zoom_label, "numeric");
   gtk_widget_set_hexpand (spacer, TRUE);
   self->seed_entry = gtk_entry_new ();
   gtk_editable_set_width_chars (GTK_EDITABLE (self->seed_entry), 12);
   gtk_entry_set_input_purpose (GTK_ENTRY (self->seed_entry), GTK_INPUT_PURPOSE_DIGITS);
-  gtk_widget_set_tooltip_text (self->seed_entry, "The image seed: type one and press Enter");
+  gtk_widget_set_tooltip_text (self->seed_entry, _ ("The image seed: type one and press Enter"));
   gtk_label_set_mnemonic_widget (GTK_LABEL (seed_label), self->seed_entry);
   g_signal_connect (self->seed_entry, "activate", G_CALLBACK (seed_activate_cb), self);
 
@@ -2555,39 +2563,39 @@ build_ui (CbWindow *self)
   g_autoptr (GtkBuilder) builder = gtk_builder_new_from_resource (RESOURCE_BASE "/ui/cb-menus.ui");
 
   /* header bar */
-  gtk_header_bar_pack_start (GTK_HEADER_BAR (header),
-                             icon_button ("document-new-symbolic", "New painting (Ctrl+N)", "win.new", NULL, FALSE));
+  gtk_header_bar_pack_start (GTK_HEADER_BAR (header), icon_button ("document-new-symbolic", _ ("New painting (Ctrl+N)"),
+                                                                   "win.new", NULL, FALSE));
   gtk_header_bar_pack_start (
     GTK_HEADER_BAR (header),
-    icon_button ("document-open-symbolic", "Open a project or a label map (Ctrl+O)", "win.open", NULL, FALSE));
+    icon_button ("document-open-symbolic", _ ("Open a project or a label map (Ctrl+O)"), "win.open", NULL, FALSE));
   gtk_header_bar_pack_start (
     GTK_HEADER_BAR (header),
-    icon_button ("document-save-symbolic", "Save the project (Ctrl+S)", "win.save", NULL, FALSE));
+    icon_button ("document-save-symbolic", _ ("Save the project (Ctrl+S)"), "win.save", NULL, FALSE));
   gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (menu_button), "open-menu-symbolic");
   gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (menu_button),
                                   G_MENU_MODEL (gtk_builder_get_object (builder, "primary_menu")));
   gtk_menu_button_set_primary (GTK_MENU_BUTTON (menu_button), TRUE);
-  gtk_widget_set_tooltip_text (menu_button, "Main menu");
+  gtk_widget_set_tooltip_text (menu_button, _ ("Main menu"));
   gtk_header_bar_pack_end (GTK_HEADER_BAR (header), menu_button);
   self->model_button = gtk_menu_button_new ();
-  gtk_menu_button_set_label (GTK_MENU_BUTTON (self->model_button), "Loading the Model…");
-  gtk_widget_set_tooltip_text (self->model_button, "The model that makes the images");
+  gtk_menu_button_set_label (GTK_MENU_BUTTON (self->model_button), _ ("Loading the Model…"));
+  gtk_widget_set_tooltip_text (self->model_button, _ ("The model that makes the images"));
   gtk_header_bar_pack_end (GTK_HEADER_BAR (header), self->model_button);
   gtk_header_bar_pack_end (
     GTK_HEADER_BAR (header),
-    icon_button ("catbrush-dice-symbolic", "Re-roll the noise of the image (Ctrl+R)", "win.reroll", NULL, FALSE));
-  gtk_header_bar_pack_end (
-    GTK_HEADER_BAR (header),
-    icon_button ("view-grid-symbolic", "Variations: the painting with other seeds (V)", "win.variations", NULL, TRUE));
+    icon_button ("catbrush-dice-symbolic", _ ("Re-roll the noise of the image (Ctrl+R)"), "win.reroll", NULL, FALSE));
+  gtk_header_bar_pack_end (GTK_HEADER_BAR (header),
+                           icon_button ("view-grid-symbolic", _ ("Variations: the painting with other seeds (V)"),
+                                        "win.variations", NULL, TRUE));
   self->spinner = gtk_spinner_new ();
-  gtk_widget_set_tooltip_text (self->spinner, "Generating…");
+  gtk_widget_set_tooltip_text (self->spinner, _ ("Generating…"));
   gtk_widget_set_visible (self->spinner, FALSE);
   gtk_header_bar_pack_end (GTK_HEADER_BAR (header), self->spinner);
   gtk_window_set_titlebar (GTK_WINDOW (self), header);
 
   /* banners */
-  self->model_banner = make_banner ("warning", &self->model_banner_label);
-  self->message_banner = make_banner ("error", &self->message_label);
+  self->model_banner = make_banner (_ ("warning"), &self->model_banner_label);
+  self->message_banner = make_banner (_ ("error"), &self->message_label);
   gtk_box_append (GTK_BOX (content), self->model_banner);
   gtk_box_append (GTK_BOX (content), self->message_banner);
 
@@ -2604,12 +2612,12 @@ build_ui (CbWindow *self)
   gtk_box_append (GTK_BOX (main_box), sidebar);
   gtk_box_append (GTK_BOX (main_box), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
 
-  self->image_placeholder = gtk_label_new ("The generated image appears here");
+  self->image_placeholder = gtk_label_new (_ ("The generated image appears here"));
   gtk_widget_add_css_class (self->image_placeholder, "dim-label");
   self->picture = gtk_picture_new ();
   gtk_picture_set_can_shrink (GTK_PICTURE (self->picture), TRUE);
   gtk_picture_set_content_fit (GTK_PICTURE (self->picture), GTK_CONTENT_FIT_CONTAIN);
-  gtk_picture_set_alternative_text (GTK_PICTURE (self->picture), "The generated image");
+  gtk_picture_set_alternative_text (GTK_PICTURE (self->picture), _ ("The generated image"));
   self->image_stack = gtk_stack_new ();
   gtk_widget_add_css_class (self->image_stack, "image-view");
   gtk_stack_add_child (GTK_STACK (self->image_stack), self->image_placeholder);
@@ -2751,7 +2759,7 @@ worker_variation_cb (CbGenWorkerResult *result, gpointer user_data)
       if (result->image != NULL)
         show_message (self, result->error->message);
       else
-        show_error (self, "A variation could not be generated", result->error);
+        show_error (self, _ ("A variation could not be generated"), result->error);
     }
   cb_variations_take_result (CB_VARIATIONS (self->variations), result);
 }
@@ -2906,7 +2914,7 @@ cb_window_constructed (GObject *object)
 
     self->autosave = cb_autosave_claim (&error);
     if (self->autosave == NULL)
-      show_error (self, "Paintings will not be autosaved", error);
+      show_error (self, _ ("Paintings will not be autosaved"), error);
     if (interval != NULL && !g_ascii_string_to_unsigned (interval, 10, 0, 24 * 3600, &seconds, NULL))
       seconds = CB_AUTOSAVE_INTERVAL_S;
     if (seconds > 0)
