@@ -351,6 +351,14 @@ cb_image_load_png (const char *path, GError **error)
   return image;
 }
 
+GBytes *
+cb_image_to_png_bytes (const CbImage *image, GError **error)
+{
+  g_return_val_if_fail (image != NULL, NULL);
+
+  return cb_png_write_raw (image->width, image->height, CB_PNG_RGB, image->rgb, NULL, 0, "image", error);
+}
+
 gboolean
 cb_image_save_png (const CbImage *image, const char *path, GError **error)
 {

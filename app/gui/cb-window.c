@@ -16,6 +16,7 @@
 #include "app/gui/cb-alert.h"
 #include "app/gui/cb-autosave.h"
 #include "app/gui/cb-file-chooser.h"
+#include "app/gui/cb-file-io.h"
 #include "app/gui/cb-finetune-dialog.h"
 #include "app/gui/cb-gen-worker.h"
 #include "app/gui/cb-import-dialog.h"
@@ -711,52 +712,158 @@ cb_window_save_labels (CbWindow *self, GFile *file, GError **error)
   return TRUE;
 }
 
-gboolean
-cb_window_export_labels (CbWindow *self, GFile *file, GError **error)
+/* Exports are encoded and written in a thread (cb-file-io.c), to any GFile;
+ * the window says how it went when done. The task holds the window. */
+typedef struct
 {
-  g_autofree char *path = g_file_get_path (file);
-  g_autoptr (GError) local_error = NULL;
+  GFile *file;
+  const char *what; /* the error's heading, translated */
+} Export;
 
-  if (path == NULL)
-    g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _ ("Only local files can be written"));
-  else
-    cb_label_map_save_rgb (self->doc->map, self->doc->classes, path, &local_error);
-  if (local_error != NULL)
+static void
+export_free (gpointer p)
+{
+  Export *e = p;
+
+  g_object_unref (e->file);
+  g_free (e);
+}
+
+static void
+export_written_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  CbWindow *self = g_task_get_source_object (task);
+  Export *e = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+
+  if (!cb_file_write_finish (result, &error))
     {
-      show_error (self, _ ("Could not export the label map"), local_error);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
+      show_error (self, e->what, error);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
     }
-  show_exported (self, file);
-  return TRUE;
+  show_exported (self, e->file);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+export_async (CbWindow *self, GFile *file, const char *what, CbFileEncodeFunc encode, gpointer data,
+              GDestroyNotify data_free, GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+  Export *e = g_new0 (Export, 1);
+
+  e->file = g_object_ref (file);
+  e->what = what;
+  g_task_set_task_data (task, e, export_free);
+  cb_file_write_async (file, encode, data, data_free, NULL, export_written_cb, task);
+}
+
+static void
+export_fail (CbWindow *self, const char *what, GError *error, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (self, NULL, callback, user_data);
+
+  show_error (self, what, error);
+  g_task_return_error (task, error);
+}
+
+typedef struct
+{
+  CbLabelMap *map;
+  CbClassSet *classes;
+} LabelsExport;
+
+static void
+labels_export_free (gpointer p)
+{
+  LabelsExport *e = p;
+
+  cb_label_map_free (e->map);
+  cb_class_set_free (e->classes);
+  g_free (e);
+}
+
+static GBytes *
+encode_labels_rgb (gpointer data, GCancellable *cancellable, GError **error)
+{
+  LabelsExport *e = data;
+
+  return cb_label_map_to_rgb_png_bytes (e->map, e->classes, error);
+}
+
+void
+cb_window_export_labels_async (CbWindow *self, GFile *file, GAsyncReadyCallback callback, gpointer user_data)
+{
+  /* a copy: painting goes on while the thread encodes */
+  LabelsExport *e = g_new0 (LabelsExport, 1);
+
+  e->map = cb_label_map_copy (self->doc->map);
+  e->classes = cb_class_set_copy (self->doc->classes);
+  export_async (self, file, _ ("Could not export the label map"), encode_labels_rgb, e, labels_export_free, callback,
+                user_data);
 }
 
 gboolean
-cb_window_export_image (CbWindow *self, GFile *file, guint factor, GError **error)
+cb_window_export_labels_finish (CbWindow *self, GAsyncResult *result, GError **error)
 {
-  g_autofree char *path = g_file_get_path (file);
-  g_autoptr (GError) local_error = NULL;
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+typedef struct
+{
+  CbImage *image;
+  guint factor;
+} ImageExport;
+
+static void
+image_export_free (gpointer p)
+{
+  ImageExport *e = p;
+
+  cb_image_free (e->image);
+  g_free (e);
+}
+
+static GBytes *
+encode_image (gpointer data, GCancellable *cancellable, GError **error)
+{
+  ImageExport *e = data;
+  g_autoptr (CbImage) big = e->factor > 1 ? cb_image_upscale (e->image, e->factor) : NULL;
+
+  return cb_image_to_png_bytes (big ? big : e->image, error);
+}
+
+void
+cb_window_export_image_async (CbWindow *self, GFile *file, guint factor, GAsyncReadyCallback callback,
+                              gpointer user_data)
+{
+  ImageExport *e;
 
   if (self->image == NULL)
-    g_set_error (&local_error, CB_ERROR, CB_ERROR_INVALID, _ ("No image has been generated yet"));
-  else if (path == NULL)
-    g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _ ("Only local files can be written"));
-  else if (factor <= 1)
-    cb_image_save_png (self->image, path, &local_error);
-  else
     {
-      g_autoptr (CbImage) big = cb_image_upscale (self->image, factor);
+      export_fail (self, _ ("Could not export the image"),
+                   g_error_new_literal (CB_ERROR, CB_ERROR_INVALID, _ ("No image has been generated yet")), callback,
+                   user_data);
+      return;
+    }
+  /* a copy: a new generation may replace the image meanwhile */
+  e = g_new0 (ImageExport, 1);
+  e->image = cb_image_new (self->image->width, self->image->height);
+  memcpy (e->image->rgb, self->image->rgb, (gsize)self->image->width * self->image->height * 3);
+  e->factor = MAX (factor, 1);
+  export_async (self, file, _ ("Could not export the image"), encode_image, e, image_export_free, callback, user_data);
+}
 
-      cb_image_save_png (big, path, &local_error);
-    }
-  if (local_error != NULL)
-    {
-      show_error (self, _ ("Could not export the image"), local_error);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  show_exported (self, file);
-  return TRUE;
+gboolean
+cb_window_export_image_finish (CbWindow *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* ------------------------------------------------------------------ projects */
@@ -1363,7 +1470,7 @@ save_project_chosen (CbWindow *self, GFile *file, const char *choice, ThenFunc t
 static void
 export_labels_chosen (CbWindow *self, GFile *file, const char *choice, ThenFunc then)
 {
-  cb_window_export_labels (self, file, NULL);
+  cb_window_export_labels_async (self, file, NULL, NULL);
 }
 
 static void
@@ -1371,7 +1478,7 @@ export_image_chosen (CbWindow *self, GFile *file, const char *choice, ThenFunc t
 {
   guint factor = choice ? (guint)atoi (choice) : 1;
 
-  cb_window_export_image (self, file, factor, NULL);
+  cb_window_export_image_async (self, file, factor, NULL, NULL);
 }
 
 static char *

@@ -56,7 +56,10 @@ void cb_window_generate (CbWindow *self);
 void cb_window_new_document (CbWindow *self, guint width, guint height);
 gboolean cb_window_open_labels (CbWindow *self, GFile *file, GError **error);
 gboolean cb_window_save_labels (CbWindow *self, GFile *file, GError **error);
-gboolean cb_window_export_labels (CbWindow *self, GFile *file, GError **error);
+/* Exports: encoded and written in a thread to any GFile; a toast or the
+ * error banner says how it went, then callback (may be NULL) runs. */
+void cb_window_export_labels_async (CbWindow *self, GFile *file, GAsyncReadyCallback callback, gpointer user_data);
+gboolean cb_window_export_labels_finish (CbWindow *self, GAsyncResult *result, GError **error);
 /* Projects (.catbrush). A project made with another model (SHA-256) is
  * CB_ERROR_MISMATCH unless any_model; with any_model its classes are matched
  * to the current model's by name, the rest cleared, its profile left out. */
@@ -109,6 +112,8 @@ const char *cb_window_get_model_path (CbWindow *self);
 char *cb_window_find_project_model (CbWindow *self, GFile *file);
 GtkWidget *cb_window_show_import_model (CbWindow *self);
 
-gboolean cb_window_export_image (CbWindow *self, GFile *file, guint factor, GError **error);
+void cb_window_export_image_async (CbWindow *self, GFile *file, guint factor, GAsyncReadyCallback callback,
+                                   gpointer user_data);
+gboolean cb_window_export_image_finish (CbWindow *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

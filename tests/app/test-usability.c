@@ -377,14 +377,14 @@ test_undo_saved_and_export (void)
   g_assert_true (doc->modified);
 
   g_assert_null (cb_window_get_toast_text (window));
-  g_assert_true (cb_window_export_labels (window, rgb, &error));
+  g_assert_true (cb_test_export_labels (window, rgb, &error));
   g_assert_no_error (error);
   g_assert_nonnull (cb_window_get_toast_text (window));
   g_assert_nonnull (strstr (cb_window_get_toast_text (window), "exported-labels.png"));
   if (model_path != NULL)
     {
       g_assert_true (cb_test_wait_for (cb_test_generated, window, 120));
-      g_assert_true (cb_window_export_image (window, image, 2, &error));
+      g_assert_true (cb_test_export_image (window, image, 2, &error));
       g_assert_no_error (error);
       g_assert_nonnull (strstr (cb_window_get_toast_text (window), "exported-image.png"));
     }

@@ -355,7 +355,7 @@ test_files (void)
   g_assert_true (cb_window_save_labels (window, labels, &error));
   g_assert_no_error (error);
   g_assert_false (doc->modified);
-  g_assert_true (cb_window_export_labels (window, rgb, &error));
+  g_assert_true (cb_test_export_labels (window, rgb, &error));
   g_assert_no_error (error);
   reread = cb_label_map_load (rgb_path, doc->classes, &error);
   g_assert_no_error (error);
@@ -403,7 +403,7 @@ test_files (void)
   }
 
   /* no image yet: exporting one is an error */
-  g_assert_false (cb_window_export_image (window, out, 1, &error));
+  g_assert_false (cb_test_export_image (window, out, 1, &error));
   g_assert_nonnull (error);
 
   close_window (window);
@@ -469,7 +469,7 @@ test_generate (void)
   g_assert_cmpint (gdk_paintable_get_intrinsic_height (shown), ==, (int)native_h);
 
   /* export at native size and x2 */
-  g_assert_true (cb_window_export_image (window, image_file, 1, &error));
+  g_assert_true (cb_test_export_image (window, image_file, 1, &error));
   g_assert_no_error (error);
   image = cb_image_load_png (image_path, &error);
   g_assert_no_error (error);
@@ -477,7 +477,7 @@ test_generate (void)
   g_assert_cmpuint (image->height, ==, native_h);
   g_assert_cmpmem (image->rgb, (gsize)native_w * native_h * 3, cb_window_get_image (window)->rgb,
                    (gsize)native_w * native_h * 3);
-  g_assert_true (cb_window_export_image (window, big_file, 2, &error));
+  g_assert_true (cb_test_export_image (window, big_file, 2, &error));
   g_assert_no_error (error);
   big = cb_image_load_png (big_path, &error);
   g_assert_no_error (error);
@@ -631,7 +631,7 @@ export_native (CbWindow *window, const char *name)
   g_autoptr (GFile) file = g_file_new_for_path (path);
   g_autoptr (GError) error = NULL;
 
-  g_assert_true (cb_window_export_image (window, file, 1, &error));
+  g_assert_true (cb_test_export_image (window, file, 1, &error));
   g_assert_no_error (error);
   CbImage *image = cb_image_load_png (path, &error);
   g_assert_no_error (error);
