@@ -164,3 +164,17 @@ cb_test_export_labels (CbWindow *window, GFile *file, GError **error)
   g_object_unref (r.result);
   return ok;
 }
+
+/* The Open dialog's asynchronous open, waited for. */
+G_GNUC_UNUSED static gboolean
+cb_test_open_file (CbWindow *window, GFile *file, GError **error)
+{
+  CbTestResult r = { NULL };
+  gboolean ok;
+
+  cb_window_open_file_async (window, file, cb_test_result_cb, &r);
+  g_assert_true (cb_test_wait_for (cb_test_has_result, &r, 60));
+  ok = cb_window_open_file_finish (window, r.result, error);
+  g_object_unref (r.result);
+  return ok;
+}

@@ -20,4 +20,12 @@ void cb_file_write_async (GFile *file, CbFileEncodeFunc encode, gpointer data, G
                           GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
 gboolean cb_file_write_finish (GAsyncResult *result, GError **error);
 
+/* Reads a whole file, local or not, refusing one over max_bytes before
+ * reading it (when its size is known) with CB_ERROR_LIMIT; errors name the
+ * file. The blocking call; cb_file_read_async() runs it in a thread. */
+GBytes *cb_file_read (GFile *file, guint64 max_bytes, GCancellable *cancellable, GError **error);
+void cb_file_read_async (GFile *file, guint64 max_bytes, GCancellable *cancellable, GAsyncReadyCallback callback,
+                         gpointer user_data);
+GBytes *cb_file_read_finish (GAsyncResult *result, GError **error);
+
 G_END_DECLS

@@ -145,7 +145,7 @@ cb_gui_ensure_resources (void)
 }
 
 static void offer_restore (CbWindow *self);
-static void offer_other_colours (CbWindow *self, GFile *file, const GError *error);
+static void offer_other_colours (CbWindow *self, GFile *file, GBytes *png, const GError *error);
 
 /* ------------------------------------------------------------------ window state */
 
@@ -593,12 +593,13 @@ other_colours_response_cb (GObject *alert, int response, gpointer user_data)
 {
   CbWindow *self = user_data;
   GFile *keep = g_object_get_data (alert, "cb-colours");
+  GBytes *png = g_object_get_data (alert, "cb-colours-png");
 
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (GError) error = NULL;
-      g_autofree char *path = g_file_get_path (keep);
-      g_autoptr (CbImage) image = path ? cb_image_load_png (path, &error) : NULL;
+      g_autofree char *name = g_file_get_parse_name (keep);
+      g_autoptr (CbImage) image = cb_image_load_png_from_bytes (png, name, &error);
       g_autofree char *text = NULL;
       guint n_colors = 0;
 
@@ -626,7 +627,7 @@ other_colours_response_cb (GObject *alert, int response, gpointer user_data)
 }
 
 static void
-offer_other_colours (CbWindow *self, GFile *file, const GError *error)
+offer_other_colours (CbWindow *self, GFile *file, GBytes *png, const GError *error)
 {
   g_autofree char *name = g_file_get_basename (file);
   g_autofree char *heading = g_strdup_printf (_ ("“%s” uses other colours"), name);
@@ -643,6 +644,7 @@ offer_other_colours (CbWindow *self, GFile *file, const GError *error)
   cb_alert_add_button (alert, _ ("_Map Colours to Nearest Classes"), GTK_RESPONSE_ACCEPT, CB_ALERT_BUTTON_SUGGESTED);
   cb_alert_set_default_response (alert, GTK_RESPONSE_ACCEPT);
   cb_alert_set_data_full (alert, "cb-colours", g_object_ref (file), g_object_unref);
+  cb_alert_set_data_full (alert, "cb-colours-png", g_bytes_ref (png), (GDestroyNotify)g_bytes_unref);
   cb_alert_present (alert, GTK_WINDOW (self), other_colours_response_cb, self);
 }
 
@@ -672,29 +674,57 @@ cb_window_new_document (CbWindow *self, guint width, guint height)
   cb_window_generate (self);
 }
 
-gboolean
-cb_window_open_labels (CbWindow *self, GFile *file, GError **error)
+/* Opened files are read whole, local or not (cb-file-io.c), up to this size. */
+#define OPEN_MAX_BYTES (G_GUINT64_CONSTANT (1) << 30)
+
+static void
+show_open_error (CbWindow *self, GFile *file, const GError *error)
+{
+  g_autofree char *name = g_file_get_parse_name (file);
+  g_autofree char *what = g_strdup_printf (_ ("Could not open “%s”"), name);
+
+  show_error (self, what, error);
+}
+
+static gboolean
+open_labels_bytes (CbWindow *self, GFile *file, GBytes *png, GError **error)
 {
   g_autoptr (GError) local_error = NULL;
+  g_autofree char *name = g_file_get_parse_name (file);
+  CbLabelMap *map = cb_label_map_load_from_bytes (png, name, self->doc->classes, &local_error);
 
-  if (!cb_document_load_labels (self->doc, file, &local_error))
+  if (map == NULL)
     {
-      g_autofree char *name = g_file_get_parse_name (file);
-      g_autofree char *what = g_strdup_printf (_ ("Could not open “%s”"), name);
-
-      show_error (self, what, local_error);
+      show_open_error (self, file, local_error);
       /* colours of another class set: offer the ways out */
       if (g_error_matches (local_error, CB_ERROR, CB_ERROR_MISMATCH))
-        offer_other_colours (self, file, local_error);
+        offer_other_colours (self, file, png, local_error);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
+  cb_document_replace_map (self->doc, map);
+  g_set_object (&self->doc->label_file, file);
   detach_from_project (self);
   cb_canvas_document_changed (self->canvas);
   cb_canvas_zoom_fit (self->canvas);
   update_actions (self);
   cb_window_generate (self);
   return TRUE;
+}
+
+gboolean
+cb_window_open_labels (CbWindow *self, GFile *file, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (GBytes) png = cb_file_read (file, OPEN_MAX_BYTES, NULL, &local_error);
+
+  if (png == NULL)
+    {
+      show_open_error (self, file, local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return open_labels_bytes (self, file, png, error);
 }
 
 gboolean
@@ -975,23 +1005,16 @@ apply_project (CbWindow *self, CbProject *project)
   return note == NULL;
 }
 
-gboolean
-cb_window_open_project (CbWindow *self, GFile *file, gboolean any_model, GError **error)
+static gboolean
+open_project_bytes (CbWindow *self, GFile *file, GBytes *bytes, gboolean any_model, GError **error)
 {
-  g_autofree char *path = g_file_get_path (file);
   g_autoptr (GError) local_error = NULL;
-  g_autoptr (CbProject) project = NULL;
+  g_autofree char *display_name = g_file_get_parse_name (file);
+  g_autoptr (CbProject) project = cb_project_load_from_bytes (bytes, display_name, &local_error);
 
-  if (path == NULL)
-    g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _ ("Only local files can be opened"));
-  else
-    project = cb_project_load (path, &local_error);
   if (project == NULL)
     {
-      g_autofree char *name = g_file_get_parse_name (file);
-      g_autofree char *what = g_strdup_printf (_ ("Could not open “%s”"), name);
-
-      show_error (self, what, local_error);
+      show_open_error (self, file, local_error);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
@@ -1016,6 +1039,21 @@ cb_window_open_project (CbWindow *self, GFile *file, gboolean any_model, GError 
     g_clear_object (&self->doc->project_file);
   update_title (self);
   return TRUE;
+}
+
+gboolean
+cb_window_open_project (CbWindow *self, GFile *file, gboolean any_model, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (GBytes) bytes = cb_file_read (file, OPEN_MAX_BYTES, NULL, &local_error);
+
+  if (bytes == NULL)
+    {
+      show_open_error (self, file, local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return open_project_bytes (self, file, bytes, any_model, error);
 }
 
 gboolean
@@ -1056,6 +1094,83 @@ cb_window_open_file (CbWindow *self, GFile *file, GError **error)
   if (name != NULL && g_str_has_suffix (name, CB_PROJECT_SUFFIX))
     return cb_window_open_project (self, file, FALSE, error);
   return cb_window_open_labels (self, file, error);
+}
+
+/* The file is read in a thread; what it holds is applied here, as the
+ * synchronous open does. The task holds the window. */
+typedef struct
+{
+  GFile *file;
+  gboolean any_model;
+} Opening;
+
+static void
+opening_free (gpointer p)
+{
+  Opening *o = p;
+
+  g_object_unref (o->file);
+  g_free (o);
+}
+
+static gboolean
+is_project_file (GFile *file)
+{
+  g_autofree char *name = g_file_get_basename (file);
+
+  return name != NULL && g_str_has_suffix (name, CB_PROJECT_SUFFIX);
+}
+
+static void
+open_read_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  CbWindow *self = g_task_get_source_object (task);
+  Opening *o = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) bytes = cb_file_read_finish (result, &error);
+  gboolean ok;
+
+  if (bytes == NULL)
+    {
+      show_open_error (self, o->file, error);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (is_project_file (o->file))
+    ok = open_project_bytes (self, o->file, bytes, o->any_model, &error);
+  else
+    ok = open_labels_bytes (self, o->file, bytes, &error);
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, g_steal_pointer (&error));
+}
+
+static void
+open_async (CbWindow *self, GFile *file, gboolean any_model, GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+  Opening *o = g_new0 (Opening, 1);
+
+  o->file = g_object_ref (file);
+  o->any_model = any_model;
+  g_task_set_task_data (task, o, opening_free);
+  cb_file_read_async (file, OPEN_MAX_BYTES, NULL, open_read_cb, task);
+}
+
+void
+cb_window_open_file_async (CbWindow *self, GFile *file, GAsyncReadyCallback callback, gpointer user_data)
+{
+  open_async (self, file, FALSE, callback, user_data);
+}
+
+gboolean
+cb_window_open_file_finish (CbWindow *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* ------------------------------------------------------------------ autosave */
@@ -1414,22 +1529,24 @@ open_mismatch_response_cb (GObject *alert, int response, gpointer user_data)
   const char *model = g_object_get_data (alert, "cb-model");
 
   if (response == GTK_RESPONSE_ACCEPT)
-    cb_window_open_project (self, file, TRUE, NULL);
+    open_async (self, file, TRUE, NULL, NULL);
   else if (response == GTK_RESPONSE_YES && model != NULL)
     cb_window_switch_model (self, model, CB_REMAP_CLEAR, file);
 }
 
 static void
-open_chosen (CbWindow *self, GFile *file, const char *choice, ThenFunc then)
+open_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
+  CbWindow *self = CB_WINDOW (source);
+  g_autoptr (GFile) file = user_data;
   g_autoptr (GError) error = NULL;
   g_autofree char *model = NULL;
   g_autofree char *body = NULL;
   CbAlert *alert;
 
-  if (cb_window_open_file (self, file, &error) || !g_error_matches (error, CB_ERROR, CB_ERROR_MISMATCH))
+  if (cb_window_open_file_finish (self, result, &error) || !g_error_matches (error, CB_ERROR, CB_ERROR_MISMATCH))
     return;
-  if (!g_str_has_suffix (g_file_peek_path (file) ? g_file_peek_path (file) : "", CB_PROJECT_SUFFIX))
+  if (!is_project_file (file))
     return;
   /* a project made with another model: say so, offer to go on with this one */
   body = g_strdup_printf (_ ("%s.\n\nWith the current model, classes it does not know are cleared, a target profile is "
@@ -1452,6 +1569,12 @@ open_chosen (CbWindow *self, GFile *file, const char *choice, ThenFunc then)
     }
   cb_alert_set_data_full (alert, "cb-file", g_object_ref (file), g_object_unref);
   cb_alert_present (alert, GTK_WINDOW (self), open_mismatch_response_cb, self);
+}
+
+static void
+open_chosen (CbWindow *self, GFile *file, const char *choice, ThenFunc then)
+{
+  cb_window_open_file_async (self, file, open_done_cb, g_object_ref (file));
 }
 
 static void

@@ -55,6 +55,11 @@ void cb_window_generate (CbWindow *self);
 /* File operations, as the dialogs do them; errors are also shown in the window. */
 void cb_window_new_document (CbWindow *self, guint width, guint height);
 gboolean cb_window_open_labels (CbWindow *self, GFile *file, GError **error);
+/* Opens a project or a label map, local or not, read in a thread (what the
+ * Open dialog does); errors are shown, and CB_ERROR_MISMATCH says a project
+ * was made with another model (nothing opened). */
+void cb_window_open_file_async (CbWindow *self, GFile *file, GAsyncReadyCallback callback, gpointer user_data);
+gboolean cb_window_open_file_finish (CbWindow *self, GAsyncResult *result, GError **error);
 gboolean cb_window_save_labels (CbWindow *self, GFile *file, GError **error);
 /* Exports: encoded and written in a thread to any GFile; a toast or the
  * error banner says how it went, then callback (may be NULL) runs. */

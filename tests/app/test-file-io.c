@@ -1,5 +1,5 @@
-/* test-file-io.c: cb-file-io.c (encoding and writing in a thread, atomic,
- * any GFile) and the in-memory PNG encoders the exports use
+/* test-file-io.c: cb-file-io.c (reading, and encoding and writing, in a
+ * thread, atomic, any GFile) and the in-memory PNG coders the window uses
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -112,6 +112,55 @@ test_write_local (void)
     g_assert_true (g_str_equal (name, "out.bin"));
 }
 
+static void
+read_done_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  *(GAsyncResult **)data = g_object_ref (result);
+}
+
+/* Reading: random contents back, in a thread and not; a file over the limit
+ * refused before it is read; a missing file an error naming it. */
+static void
+test_read (void)
+{
+  g_autofree char *path = g_build_filename (tmp_dir, "in.bin", NULL);
+  g_autofree char *missing_path = g_build_filename (tmp_dir, "missing.bin", NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GFile) missing = g_file_new_for_path (missing_path);
+  g_autoptr (GBytes) data = random_bytes ();
+  g_autoptr (GBytes) got = NULL;
+  g_autoptr (GBytes) async_got = NULL;
+  g_autoptr (GError) error = NULL;
+  GAsyncResult *result = NULL;
+
+  g_assert_true (g_file_set_contents (path, g_bytes_get_data (data, NULL), (gssize)g_bytes_get_size (data), NULL));
+  got = cb_file_read (file, G_MAXUINT64, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (got, data));
+
+  cb_file_read_async (file, g_bytes_get_size (data), NULL, read_done_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  async_got = cb_file_read_finish (result, &error);
+  g_clear_object (&result);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (async_got, data));
+
+  if (g_bytes_get_size (data) > 0)
+    {
+      g_autoptr (GBytes) none = cb_file_read (file, g_bytes_get_size (data) - 1, NULL, &error);
+
+      g_assert_null (none);
+      g_assert_error (error, CB_ERROR, CB_ERROR_LIMIT);
+      g_assert_nonnull (strstr (error->message, "in.bin"));
+      g_clear_error (&error);
+    }
+  g_assert_null (cb_file_read (missing, G_MAXUINT64, NULL, &error));
+  g_assert_error (error, CB_ERROR, CB_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, "missing.bin"));
+  g_assert_cmpint (g_unlink (path), ==, 0);
+}
+
 /* A file that is not local goes through GIO; one that cannot be written is
  * a clear error, not a crash. */
 static void
@@ -155,6 +204,12 @@ test_png_bytes (void)
   g_assert_cmpuint (raw.height, ==, h);
   g_assert_cmpmem (raw.pixels, (gsize)w * h * 3, image->rgb, (gsize)w * h * 3);
   g_free (raw.pixels);
+  {
+    g_autoptr (CbImage) back = cb_image_load_png_from_bytes (png, "test", &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpmem (back->rgb, (gsize)w * h * 3, image->rgb, (gsize)w * h * 3);
+  }
 
   g_assert_no_error (error);
   for (gsize i = 0; i < (gsize)w * h; i++)
@@ -180,6 +235,7 @@ main (int argc, char **argv)
   tmp_dir = g_dir_make_tmp ("cb-file-io-XXXXXX", NULL);
   g_test_add_func ("/app/file-io/write-local", test_write_local);
   g_test_add_func ("/app/file-io/write-not-local", test_write_not_local);
+  g_test_add_func ("/app/file-io/read", test_read);
   g_test_add_func ("/app/file-io/png-bytes", test_png_bytes);
   status = g_test_run ();
   cb_test_remove_tree (tmp_dir);

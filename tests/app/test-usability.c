@@ -178,7 +178,7 @@ test_open_detaches (void)
   g_assert_no_error (error);
   saved = read_bytes (project_path);
 
-  g_assert_true (cb_window_open_file (window, labels, &error));
+  g_assert_true (cb_test_open_file (window, labels, &error));
   g_assert_no_error (error);
   g_assert_null (doc->project_file);
   g_assert_null (strstr (gtk_window_get_title (GTK_WINDOW (window)), "street.catbrush"));
@@ -259,6 +259,20 @@ test_shortcuts_window (void)
 
 /* A file that is not a label map, chosen in the Open dialog under “All
  * files”: the window says why. */
+static gboolean
+message_shown (gpointer window)
+{
+  return cb_window_get_message_text (window) != NULL;
+}
+
+static gboolean
+message_names_notes (gpointer window)
+{
+  const char *text = cb_window_get_message_text (window);
+
+  return text != NULL && strstr (text, "notes.txt") != NULL;
+}
+
 static void
 test_open_failure (void)
 {
@@ -296,14 +310,15 @@ test_open_failure (void)
   g_assert_true (all_files);
   choose_file (chooser, fake);
   g_assert_false (file_chooser_shown (window));
-  g_assert_nonnull (cb_window_get_message_text (window));
+  /* the file is read in a thread: the banner comes when it is done */
+  g_assert_true (cb_test_wait_for (message_shown, window, 30));
   g_test_message ("%s", cb_window_get_message_text (window));
   g_assert_nonnull (strstr (cb_window_get_message_text (window), "holiday.png"));
 
   g_action_group_activate_action (G_ACTION_GROUP (window), "open", NULL);
   chooser = wait_file_chooser (window);
   choose_file (chooser, text);
-  g_assert_nonnull (strstr (cb_window_get_message_text (window), "notes.txt"));
+  g_assert_true (cb_test_wait_for (message_names_notes, window, 30));
   close_window (window);
 }
 
@@ -766,7 +781,7 @@ test_other_colours (void)
   g_assert_true (cb_image_save_png (image, path, &error));
   g_assert_no_error (error);
 
-  g_assert_false (cb_window_open_file (window, file, &error));
+  g_assert_false (cb_test_open_file (window, file, &error));
   g_assert_error (error, CB_ERROR, CB_ERROR_MISMATCH);
   g_assert_nonnull (cb_window_get_message_text (window));
   dialog = find_dialog_with (window, "cb-colours");

@@ -761,7 +761,7 @@ test_project (void)
   /* replace it, then open the project: map, seeds and classes come back */
   cb_window_new_document (window, 8, 8);
   g_action_group_activate_action (G_ACTION_GROUP (window), "reroll", NULL);
-  g_assert_true (cb_window_open_file (window, file, &error));
+  g_assert_true (cb_test_open_file (window, file, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (doc->map->width, ==, 48);
   g_assert_cmpmem (doc->map->ids, 48 * 36, before->ids, 48 * 36);
@@ -784,7 +784,7 @@ test_project (void)
   if (model_path != NULL)
     {
       cb_window_new_document (window, 8, 8);
-      g_assert_false (cb_window_open_project (window, other, FALSE, &error));
+      g_assert_false (cb_test_open_file (window, other, &error));
       g_assert_error (error, CB_ERROR, CB_ERROR_MISMATCH);
       g_test_message ("%s", error->message);
       g_assert_nonnull (strstr (error->message, "another model"));
@@ -806,7 +806,7 @@ test_project (void)
     g_autoptr (CbLabelMap) now = cb_label_map_copy (doc->map);
 
     g_assert_true (g_file_set_contents (bad_path, "PK\003\004 truncated", -1, NULL));
-    g_assert_false (cb_window_open_file (window, bad, &error));
+    g_assert_false (cb_test_open_file (window, bad, &error));
     g_assert_nonnull (error);
     g_assert_nonnull (strstr (error->message, "broken.catbrush"));
     g_clear_error (&error);
