@@ -178,3 +178,22 @@ cb_test_open_file (CbWindow *window, GFile *file, GError **error)
   g_object_unref (r.result);
   return ok;
 }
+
+/* Starts an asynchronous save; cb_test_save_wait() ends it. */
+G_GNUC_UNUSED static void
+cb_test_save_project_start (CbWindow *window, GFile *file, CbTestResult *r)
+{
+  r->result = NULL;
+  cb_window_save_project_async (window, file, cb_test_result_cb, r);
+}
+
+G_GNUC_UNUSED static gboolean
+cb_test_save_wait (CbWindow *window, CbTestResult *r, GError **error)
+{
+  gboolean ok;
+
+  g_assert_true (cb_test_wait_for (cb_test_has_result, r, 60));
+  ok = cb_window_save_finish (window, r->result, error);
+  g_clear_object (&r->result);
+  return ok;
+}

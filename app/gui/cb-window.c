@@ -41,6 +41,9 @@ struct _CbWindow
 {
   GtkApplicationWindow parent_instance;
 
+  guint n_saving;            /* saves being written (save_async) */
+  gboolean close_when_saved; /* closed while one was: close once they are done */
+
   char *model_path;
   CbDocument *doc;
   CbGenWorker *worker;
@@ -1173,6 +1176,143 @@ cb_window_open_file_finish (CbWindow *self, GAsyncResult *result, GError **error
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* Saves from the dialogs: the painting is copied and marked saved at once
+ * (what the file will hold), encoded and written in a thread; painting goes
+ * on meanwhile and counts as a change. A failed write makes it unsaved
+ * again and puts the file it had back: the painting is never lost, and a
+ * then() (close, open, new) runs only after a save that succeeded. */
+typedef void (*ThenFunc) (CbWindow *self);
+
+typedef struct
+{
+  GFile *file;
+  GFile *previous; /* the document's file before, restored on failure */
+  gboolean project;
+  ThenFunc then;
+} Saving;
+
+static void
+saving_free (gpointer p)
+{
+  Saving *sv = p;
+
+  g_object_unref (sv->file);
+  g_clear_object (&sv->previous);
+  g_free (sv);
+}
+
+static GBytes *
+encode_project (gpointer data, GCancellable *cancellable, GError **error)
+{
+  return cb_project_to_bytes (data, error);
+}
+
+static GBytes *
+encode_labels (gpointer data, GCancellable *cancellable, GError **error)
+{
+  LabelsExport *e = data;
+
+  return cb_label_map_to_png_bytes (e->map, e->classes, error);
+}
+
+static void
+close_after_saves (CbWindow *self)
+{
+  if (self->n_saving == 0 && self->close_when_saved)
+    {
+      self->close_when_saved = FALSE;
+      gtk_window_close (GTK_WINDOW (self));
+    }
+}
+
+static void
+saved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  CbWindow *self = g_task_get_source_object (task);
+  Saving *sv = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+
+  self->n_saving--;
+  if (!cb_file_write_finish (result, &error))
+    {
+      g_set_object (sv->project ? &self->doc->project_file : &self->doc->label_file, sv->previous);
+      cb_document_mark_unsaved (self->doc);
+      self->autosave_dirty = TRUE;
+      update_actions (self);
+      show_error (self, sv->project ? _ ("Could not save the project") : _ ("Could not save the label map"), error);
+      g_task_return_error (task, g_steal_pointer (&error));
+      close_after_saves (self); /* modified now: the close asks first */
+      return;
+    }
+  /* the work is safe in the project now, unless it changed meanwhile */
+  if (sv->project && !self->doc->modified)
+    {
+      self->autosave_dirty = FALSE;
+      if (self->autosave != NULL)
+        cb_autosave_remove (self->autosave);
+    }
+  update_actions (self);
+  g_task_return_boolean (task, TRUE);
+  /* last: it may close the window */
+  if (sv->then != NULL)
+    sv->then (self);
+  close_after_saves (self);
+}
+
+static void
+save_async (CbWindow *self, GFile *file, gboolean project, ThenFunc then, GAsyncReadyCallback callback,
+            gpointer user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+  Saving *sv = g_new0 (Saving, 1);
+  GFile **where = project ? &self->doc->project_file : &self->doc->label_file;
+
+  sv->file = g_object_ref (file);
+  sv->previous = *where ? g_object_ref (*where) : NULL;
+  sv->project = project;
+  sv->then = then;
+  g_task_set_task_data (task, sv, saving_free);
+  self->n_saving++;
+  if (project)
+    {
+      CbProject *snapshot = cb_document_to_project (self->doc, self->model_file, self->model_sha256, self->image);
+
+      cb_file_write_async (file, encode_project, snapshot, (GDestroyNotify)cb_project_free, NULL, saved_cb, task);
+    }
+  else
+    {
+      LabelsExport *e = g_new0 (LabelsExport, 1);
+
+      e->map = cb_label_map_copy (self->doc->map);
+      e->classes = cb_class_set_copy (self->doc->classes);
+      cb_file_write_async (file, encode_labels, e, labels_export_free, NULL, saved_cb, task);
+    }
+  g_set_object (where, file);
+  cb_document_mark_saved (self->doc);
+  update_actions (self);
+}
+
+void
+cb_window_save_project_async (CbWindow *self, GFile *file, GAsyncReadyCallback callback, gpointer user_data)
+{
+  save_async (self, file, TRUE, NULL, callback, user_data);
+}
+
+void
+cb_window_save_labels_async (CbWindow *self, GFile *file, GAsyncReadyCallback callback, gpointer user_data)
+{
+  save_async (self, file, FALSE, NULL, callback, user_data);
+}
+
+gboolean
+cb_window_save_finish (CbWindow *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /* ------------------------------------------------------------------ autosave */
 
 gboolean
@@ -1428,7 +1568,6 @@ cb_window_show_affinity (CbWindow *self)
   return self->affinity_dialog;
 }
 
-typedef void (*ThenFunc) (CbWindow *self);
 /* then: what to do once a save asked for by the close/replace question has succeeded */
 typedef void (*FileChosenFunc) (CbWindow *self, GFile *file, const char *choice, ThenFunc then);
 
@@ -1580,14 +1719,13 @@ open_chosen (CbWindow *self, GFile *file, const char *choice, ThenFunc then)
 static void
 save_labels_chosen (CbWindow *self, GFile *file, const char *choice, ThenFunc then)
 {
-  cb_window_save_labels (self, file, NULL);
+  save_async (self, file, FALSE, NULL, NULL, NULL);
 }
 
 static void
 save_project_chosen (CbWindow *self, GFile *file, const char *choice, ThenFunc then)
 {
-  if (cb_window_save_project (self, file, NULL) && then != NULL)
-    then (self);
+  save_async (self, file, TRUE, then, NULL, NULL);
 }
 
 static void
@@ -1642,8 +1780,7 @@ confirm_response_cb (GObject *alert, int response, gpointer user_data)
     {
       if (self->doc->project_file != NULL)
         {
-          if (cb_window_save_project (self, self->doc->project_file, NULL))
-            func (self);
+          save_async (self, self->doc->project_file, TRUE, func, NULL, NULL);
         }
       else
         show_save_project_dialog (self, func);
@@ -1752,7 +1889,7 @@ save_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
   CbWindow *self = user_data;
 
   if (self->doc->project_file != NULL)
-    cb_window_save_project (self, self->doc->project_file, NULL);
+    save_async (self, self->doc->project_file, TRUE, NULL, NULL, NULL);
   else
     show_save_project_dialog (self, NULL);
 }
@@ -3101,6 +3238,12 @@ cb_window_close_request (GtkWindow *window)
   CbWindow *self = CB_WINDOW (window);
 
   save_window_state (self);
+  /* a save being written may still fail: the window stays until it is known */
+  if (self->n_saving > 0)
+    {
+      self->close_when_saved = TRUE;
+      return TRUE;
+    }
   if (self->doc->modified && !self->close_confirmed)
     {
       /* safe on disk while the question is open (the session may end meanwhile) */

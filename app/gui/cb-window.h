@@ -61,6 +61,12 @@ gboolean cb_window_open_labels (CbWindow *self, GFile *file, GError **error);
 void cb_window_open_file_async (CbWindow *self, GFile *file, GAsyncReadyCallback callback, gpointer user_data);
 gboolean cb_window_open_file_finish (CbWindow *self, GAsyncResult *result, GError **error);
 gboolean cb_window_save_labels (CbWindow *self, GFile *file, GError **error);
+/* Saves as the dialogs do: a copy encoded and written in a thread to any
+ * GFile, the document marked saved at once and unsaved again if the write
+ * fails (errors are shown). */
+void cb_window_save_project_async (CbWindow *self, GFile *file, GAsyncReadyCallback callback, gpointer user_data);
+void cb_window_save_labels_async (CbWindow *self, GFile *file, GAsyncReadyCallback callback, gpointer user_data);
+gboolean cb_window_save_finish (CbWindow *self, GAsyncResult *result, GError **error);
 /* Exports: encoded and written in a thread to any GFile; a toast or the
  * error banner says how it went, then callback (may be NULL) runs. */
 void cb_window_export_labels_async (CbWindow *self, GFile *file, GAsyncReadyCallback callback, gpointer user_data);

@@ -406,6 +406,62 @@ test_undo_saved_and_export (void)
   close_window (window);
 }
 
+/* Save as the dialogs do it, written in a thread: the painting counts as
+ * saved at once, painting during the write is a change, the file holds the
+ * painting as it was; a failed write makes it unsaved again with its old
+ * file; a close while a save is written waits for it. */
+static void
+test_save_async (void)
+{
+  CbWindow *window = open_window (model_path ? model_path : "/nonexistent/model.safetensors");
+  CbDocument *doc = cb_window_get_document (window);
+  g_autofree char *path = g_build_filename (tmp_dir, "async.catbrush", NULL);
+  g_autofree char *bad_path = g_build_filename (tmp_dir, "no-such-folder", "async.catbrush", NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GFile) bad = g_file_new_for_path (bad_path);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CbLabelMap) snapshot = NULL;
+  g_autoptr (CbProject) project = NULL;
+  CbTestResult r = { NULL };
+
+  cb_window_new_document (window, 40, 30);
+  paint_rect (window, 1, 2, 2, 20, 20);
+  snapshot = cb_label_map_copy (doc->map);
+  cb_test_save_project_start (window, file, &r);
+  g_assert_false (doc->modified);
+  g_assert_true (doc->project_file != NULL && g_file_equal (doc->project_file, file));
+  paint_rect (window, 2, 10, 10, 35, 25);
+  g_assert_true (doc->modified);
+  g_assert_true (cb_test_save_wait (window, &r, &error));
+  g_assert_no_error (error);
+  g_assert_true (doc->modified);
+  project = cb_project_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (project->labels->ids, 40 * 30, snapshot->ids, 40 * 30);
+
+  cb_test_save_project_start (window, bad, &r);
+  g_assert_false (doc->modified);
+  g_assert_false (cb_test_save_wait (window, &r, &error));
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+  g_assert_true (doc->modified);
+  g_assert_true (g_file_equal (doc->project_file, file));
+  g_assert_nonnull (strstr (cb_window_get_message_text (window), "no-such-folder"));
+
+  /* closed once written: hold the window to look at it afterwards */
+  g_object_ref (window);
+  cb_test_save_project_start (window, file, &r);
+  gtk_window_close (GTK_WINDOW (window));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
+  g_assert_true (cb_test_save_wait (window, &r, &error));
+  g_assert_no_error (error);
+  cb_test_spin (50);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window)));
+  g_object_unref (window);
+  cb_test_spin (50);
+}
+
 static GtkEventController *
 find_controller (GtkWidget *widget, GType type, const char *name, guint button)
 {
@@ -822,6 +878,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/usability/open-failure", test_open_failure);
   g_test_add_func ("/app/usability/rect-edge", test_rect_edge);
   g_test_add_func ("/app/usability/undo-saved-export", test_undo_saved_and_export);
+  g_test_add_func ("/app/usability/save-async", test_save_async);
   g_test_add_func ("/app/usability/space-pan", test_space_pan);
   g_test_add_func ("/app/usability/starter-scene", test_starter_scene);
   g_test_add_func ("/app/usability/variations", test_variations);
