@@ -23,17 +23,21 @@ void gtk_file_dialog_set_modal (GtkFileDialog *self, gboolean modal);
 void gtk_file_dialog_set_accept_label (GtkFileDialog *self, const char *accept_label);
 void gtk_file_dialog_set_filters (GtkFileDialog *self, GListModel *filters);
 void gtk_file_dialog_set_initial_name (GtkFileDialog *self, const char *name);
-void gtk_file_dialog_open (GtkFileDialog *self, GtkWindow *parent, GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
+void gtk_file_dialog_open (GtkFileDialog *self, GtkWindow *parent, GCancellable *cancellable,
+                           GAsyncReadyCallback callback, gpointer user_data);
 GFile *gtk_file_dialog_open_finish (GtkFileDialog *self, GAsyncResult *result, GError **error);
-void gtk_file_dialog_save (GtkFileDialog *self, GtkWindow *parent, GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
+void gtk_file_dialog_save (GtkFileDialog *self, GtkWindow *parent, GCancellable *cancellable,
+                           GAsyncReadyCallback callback, gpointer user_data);
 GFile *gtk_file_dialog_save_finish (GtkFileDialog *self, GAsyncResult *result, GError **error);
-void gtk_file_dialog_select_folder (GtkFileDialog *self, GtkWindow *parent, GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
+void gtk_file_dialog_select_folder (GtkFileDialog *self, GtkWindow *parent, GCancellable *cancellable,
+                                    GAsyncReadyCallback callback, gpointer user_data);
 GFile *gtk_file_dialog_select_folder_finish (GtkFileDialog *self, GAsyncResult *result, GError **error);
 GtkAlertDialog *gtk_alert_dialog_new (const char *format, ...) G_GNUC_PRINTF (1, 2);
 void gtk_alert_dialog_set_modal (GtkAlertDialog *self, gboolean modal);
 void gtk_alert_dialog_set_detail (GtkAlertDialog *self, const char *detail);
-void gtk_alert_dialog_set_buttons (GtkAlertDialog *self, const char * const *labels);
+void gtk_alert_dialog_set_buttons (GtkAlertDialog *self, const char *const *labels);
 void gtk_alert_dialog_set_cancel_button (GtkAlertDialog *self, int button);
 void gtk_alert_dialog_set_default_button (GtkAlertDialog *self, int button);
-void gtk_alert_dialog_choose (GtkAlertDialog *self, GtkWindow *parent, GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
+void gtk_alert_dialog_choose (GtkAlertDialog *self, GtkWindow *parent, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data);
 int gtk_alert_dialog_choose_finish (GtkAlertDialog *self, GAsyncResult *result, GError **error);
