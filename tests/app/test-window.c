@@ -572,6 +572,12 @@ find_dialog (CbWindow *window, const char *key)
   return NULL;
 }
 
+static gboolean
+window_hidden (gpointer window)
+{
+  return !gtk_widget_get_visible (window);
+}
+
 static void
 respond (GtkWidget *dialog, int response)
 {
@@ -824,7 +830,8 @@ test_project (void)
   cb_test_spin (50);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
   respond (find_dialog (window, "cb-then"), GTK_RESPONSE_APPLY);
-  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window)));
+  /* the project is written in a thread; the window closes once it is */
+  g_assert_true (cb_test_wait_for (window_hidden, window, 60));
   {
     g_autoptr (CbProject) saved = cb_project_load (path, &error);
 
