@@ -376,18 +376,17 @@ cb_label_map_save (const CbLabelMap *map, const CbClassSet *classes, const char 
   return save_bytes (png, path, error);
 }
 
-gboolean
-cb_label_map_save_rgb (const CbLabelMap *map, const CbClassSet *classes, const char *path, GError **error)
+GBytes *
+cb_label_map_to_rgb_png_bytes (const CbLabelMap *map, const CbClassSet *classes, GError **error)
 {
   g_autofree guint8 *rgb = NULL;
-  g_autoptr (GBytes) png = NULL;
   guint32 colors[256] = { 0 };
   gsize n;
 
-  g_return_val_if_fail (map != NULL && classes != NULL && path != NULL, FALSE);
+  g_return_val_if_fail (map != NULL && classes != NULL, NULL);
 
-  if (!check_ids_for_save (map, classes, path, error))
-    return FALSE;
+  if (!check_ids_for_save (map, classes, "label map", error))
+    return NULL;
   for (guint i = 0; i < cb_class_set_get_n_classes (classes); i++)
     {
       const CbClass *c = cb_class_set_get (classes, i);
@@ -404,8 +403,23 @@ cb_label_map_save_rgb (const CbLabelMap *map, const CbClassSet *classes, const c
       rgb[3 * i + 1] = (guint8)(c >> 8);
       rgb[3 * i + 2] = (guint8)c;
     }
-  png = cb_png_write_raw (map->width, map->height, CB_PNG_RGB, rgb, NULL, 0, path, error);
-  return png != NULL && save_bytes (png, path, error);
+  return cb_png_write_raw (map->width, map->height, CB_PNG_RGB, rgb, NULL, 0, "label map", error);
+}
+
+gboolean
+cb_label_map_save_rgb (const CbLabelMap *map, const CbClassSet *classes, const char *path, GError **error)
+{
+  g_autoptr (GBytes) png = NULL;
+  g_autoptr (GError) local = NULL;
+
+  g_return_val_if_fail (map != NULL && classes != NULL && path != NULL, FALSE);
+  png = cb_label_map_to_rgb_png_bytes (map, classes, &local);
+  if (png == NULL)
+    {
+      g_set_error (error, local->domain, local->code, "%s: %s", path, local->message);
+      return FALSE;
+    }
+  return save_bytes (png, path, error);
 }
 
 guint

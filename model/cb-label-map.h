@@ -10,7 +10,8 @@ G_BEGIN_DECLS
 
 #define CB_LABEL_MAP_MAX_SIDE 16384
 
-typedef struct {
+typedef struct
+{
   guint width, height;
   guint8 *ids; /* width * height, row-major */
 } CbLabelMap;
@@ -32,6 +33,8 @@ CbLabelMap *cb_label_map_load_from_bytes (GBytes *png, const char *display_name,
 gboolean cb_label_map_save (const CbLabelMap *map, const CbClassSet *classes, const char *path, GError **error);
 /* Writes an RGB PNG with class colours (void as void_color). Atomic. */
 gboolean cb_label_map_save_rgb (const CbLabelMap *map, const CbClassSet *classes, const char *path, GError **error);
+/* The PNG file save_rgb writes, in memory */
+GBytes *cb_label_map_to_rgb_png_bytes (const CbLabelMap *map, const CbClassSet *classes, GError **error);
 GBytes *cb_label_map_to_png_bytes (const CbLabelMap *map, const CbClassSet *classes, GError **error);
 
 /* Nearest-neighbour resize with the PyTorch rule of docs/FORMATS.md. */

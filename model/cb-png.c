@@ -351,6 +351,31 @@ cb_image_load_png (const char *path, GError **error)
   return image;
 }
 
+GBytes *
+cb_image_to_png_bytes (const CbImage *image, GError **error)
+{
+  g_return_val_if_fail (image != NULL, NULL);
+
+  return cb_png_write_raw (image->width, image->height, CB_PNG_RGB, image->rgb, NULL, 0, "image", error);
+}
+
+CbImage *
+cb_image_load_png_from_bytes (GBytes *png, const char *display_name, GError **error)
+{
+  CbPngRaw raw;
+  CbImage *image;
+  gsize size;
+  const guint8 *data = g_bytes_get_data (png, &size);
+
+  if (!cb_png_read_raw (data, size, display_name, TRUE, MAX_IMAGE_SIDE, &raw, error))
+    return NULL;
+  image = g_new0 (CbImage, 1);
+  image->width = raw.width;
+  image->height = raw.height;
+  image->rgb = raw.pixels;
+  return image;
+}
+
 gboolean
 cb_image_save_png (const CbImage *image, const char *path, GError **error)
 {

@@ -8,7 +8,8 @@
 
 G_BEGIN_DECLS
 
-typedef struct {
+typedef struct
+{
   guint width, height;
   guint8 *rgb; /* width * height * 3 */
 } CbImage;
@@ -18,6 +19,10 @@ void cb_image_free (CbImage *image);
 /* PNG (any colour type, converted to 8-bit RGB) or JPEG is not needed: photos are read by training/ */
 CbImage *cb_image_load_png (const char *path, GError **error);
 gboolean cb_image_save_png (const CbImage *image, const char *path, GError **error); /* atomic */
+/* An image from PNG data in memory; display_name names it in errors */
+CbImage *cb_image_load_png_from_bytes (GBytes *png, const char *display_name, GError **error);
+/* The PNG file save writes, in memory (for a GFile anywhere, cb-file-io.c) */
+GBytes *cb_image_to_png_bytes (const CbImage *image, GError **error);
 /* bilinear? no: nearest upscale by an integer factor, for export */
 CbImage *cb_image_upscale (const CbImage *image, guint factor);
 

@@ -119,3 +119,81 @@ cb_test_import_not_computing (gpointer dialog)
 {
   return !cb_import_dialog_is_computing (dialog);
 }
+
+/* The window's asynchronous exports, waited for: TRUE or FALSE with @error,
+ * as cb_window_export_*_finish() says. */
+typedef struct
+{
+  GAsyncResult *result;
+} CbTestResult;
+
+G_GNUC_UNUSED static void
+cb_test_result_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  ((CbTestResult *)data)->result = g_object_ref (result);
+}
+
+G_GNUC_UNUSED static gboolean
+cb_test_has_result (gpointer data)
+{
+  return ((CbTestResult *)data)->result != NULL;
+}
+
+G_GNUC_UNUSED static gboolean
+cb_test_export_image (CbWindow *window, GFile *file, guint factor, GError **error)
+{
+  CbTestResult r = { NULL };
+  gboolean ok;
+
+  cb_window_export_image_async (window, file, factor, cb_test_result_cb, &r);
+  g_assert_true (cb_test_wait_for (cb_test_has_result, &r, 60));
+  ok = cb_window_export_image_finish (window, r.result, error);
+  g_object_unref (r.result);
+  return ok;
+}
+
+G_GNUC_UNUSED static gboolean
+cb_test_export_labels (CbWindow *window, GFile *file, GError **error)
+{
+  CbTestResult r = { NULL };
+  gboolean ok;
+
+  cb_window_export_labels_async (window, file, cb_test_result_cb, &r);
+  g_assert_true (cb_test_wait_for (cb_test_has_result, &r, 60));
+  ok = cb_window_export_labels_finish (window, r.result, error);
+  g_object_unref (r.result);
+  return ok;
+}
+
+/* The Open dialog's asynchronous open, waited for. */
+G_GNUC_UNUSED static gboolean
+cb_test_open_file (CbWindow *window, GFile *file, GError **error)
+{
+  CbTestResult r = { NULL };
+  gboolean ok;
+
+  cb_window_open_file_async (window, file, cb_test_result_cb, &r);
+  g_assert_true (cb_test_wait_for (cb_test_has_result, &r, 60));
+  ok = cb_window_open_file_finish (window, r.result, error);
+  g_object_unref (r.result);
+  return ok;
+}
+
+/* Starts an asynchronous save; cb_test_save_wait() ends it. */
+G_GNUC_UNUSED static void
+cb_test_save_project_start (CbWindow *window, GFile *file, CbTestResult *r)
+{
+  r->result = NULL;
+  cb_window_save_project_async (window, file, cb_test_result_cb, r);
+}
+
+G_GNUC_UNUSED static gboolean
+cb_test_save_wait (CbWindow *window, CbTestResult *r, GError **error)
+{
+  gboolean ok;
+
+  g_assert_true (cb_test_wait_for (cb_test_has_result, r, 60));
+  ok = cb_window_save_finish (window, r->result, error);
+  g_clear_object (&r->result);
+  return ok;
+}

@@ -8,7 +8,7 @@ PACKAGES="
   libglib2.0-dev libgtk-4-dev libjson-glib-dev libpng-dev libjpeg62-turbo-dev libzip-dev
   libvulkan-dev glslang-tools mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
   wordnet-base wordnet-dev
-  xvfb xauth appstream desktop-file-utils
+  xvfb xauth appstream desktop-file-utils gettext
   clang libclang-rt-14-dev zlib1g-dev time
   python3 python3-torch python3-numpy python3-pil
 "

@@ -6,6 +6,7 @@
 
 #include "app/cli/cb-cli.h"
 
+#include <glib/gi18n.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -82,6 +83,10 @@ int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
+  /* the CLI's own texts are not marked yet; the catalogue is bound for when they are */
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
 
   if (argc < 2)
     {

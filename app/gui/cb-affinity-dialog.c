@@ -4,8 +4,12 @@
  */
 #include "app/gui/cb-affinity-dialog.h"
 
+#include <glib/gi18n.h>
+
 #include <string.h>
 
+#include "app/gui/cb-alert.h"
+#include "app/gui/cb-file-chooser.h"
 #include "app/gui/cb-project.h"
 
 struct _CbAffinityDialog
@@ -85,8 +89,8 @@ update_similar (CbAffinityDialog *self)
   g_autofree char *text = NULL;
 
   if (similar != NULL)
-    text = g_strdup_printf ("The model would draw these classes the same way (their mixes differ by at most "
-                            "%.2f): %s. To tell them apart, give one of each pair its own mix of model classes.",
+    text = g_strdup_printf (_ ("The model would draw these classes the same way (their mixes differ by at most "
+                               "%.2f): %s. To tell them apart, give one of each pair its own mix of model classes."),
                             (double)CB_PROFILE_SIMILAR_ROWS, similar);
   gtk_label_set_text (GTK_LABEL (self->similar_label), text ? text : "");
   gtk_widget_set_visible (self->similar_label, text != NULL);
@@ -99,7 +103,7 @@ update_similar (CbAffinityDialog *self)
       g_autofree char *label = NULL;
 
       self->own_mix_row = self->row == (int)pair->a ? (int)pair->b : (int)pair->a;
-      label = g_strdup_printf ("Give “%s” Its Own Mix",
+      label = g_strdup_printf (_ ("Give “%s” Its Own Mix"),
                                cb_class_set_get (self->profile->target, (guint)self->own_mix_row)->name);
       gtk_button_set_label (GTK_BUTTON (self->own_mix_button), label);
     }
@@ -148,51 +152,31 @@ fine_tune_clicked_cb (GtkButton *button, CbAffinityDialog *self)
   g_signal_emit (self, signals[FINE_TUNE], 0);
 }
 
-G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-
 static void
-save_response_cb (GtkNativeDialog *native, int response, CbAffinityDialog *self)
+save_chosen_cb (GFile *file, const char *choice, gpointer user_data)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
-      g_autofree char *path = file ? g_file_get_path (file) : NULL;
-      g_autoptr (GError) error = NULL;
+  CbAffinityDialog *self = user_data;
+  g_autofree char *path = g_file_get_path (file);
+  g_autoptr (GError) error = NULL;
 
-      if (path != NULL && !cb_affinity_dialog_save (self, path, &error))
-        {
-          GtkWidget *alert
-            = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
-                                      GTK_MESSAGE_ERROR, GTK_BUTTONS_CLOSE, "The profile could not be saved");
-
-          gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (alert), "%s", error->message);
-          g_signal_connect (alert, "response", G_CALLBACK (gtk_window_destroy), NULL);
-          gtk_window_present (GTK_WINDOW (alert));
-        }
-    }
-  gtk_native_dialog_destroy (native);
-  g_object_unref (native);
+  if (path != NULL && !cb_affinity_dialog_save (self, path, &error))
+    cb_alert_show_error (GTK_WINDOW (self), _ ("The profile could not be saved"), error->message);
 }
 
 static void
 save_clicked_cb (GtkButton *button, CbAffinityDialog *self)
 {
-  GtkFileChooserNative *native = gtk_file_chooser_native_new ("Save Target Profile", GTK_WINDOW (self),
-                                                              GTK_FILE_CHOOSER_ACTION_SAVE, "_Save", "_Cancel");
+  CbFileChooser *chooser = cb_file_chooser_new (_ ("Save Target Profile"), CB_FILE_CHOOSER_SAVE, _ ("_Save"));
   g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
   g_autofree char *name
     = g_strdup_printf ("%s.json", self->profile->target->name ? self->profile->target->name : "profile");
 
-  gtk_file_filter_set_name (filter, "Target profiles (JSON)");
+  gtk_file_filter_set_name (filter, _ ("Target profiles (JSON)"));
   gtk_file_filter_add_suffix (filter, "json");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), name);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
-  g_signal_connect (native, "response", G_CALLBACK (save_response_cb), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+  cb_file_chooser_add_filter (chooser, filter);
+  cb_file_chooser_set_current_name (chooser, name);
+  cb_file_chooser_show (chooser, GTK_WINDOW (self), save_chosen_cb, self, NULL);
 }
-
-G_GNUC_END_IGNORE_DEPRECATIONS
 
 static void
 cb_affinity_dialog_finalize (GObject *object)
@@ -219,23 +203,23 @@ static void
 cb_affinity_dialog_init (CbAffinityDialog *self)
 {
   GtkWidget *header = gtk_header_bar_new ();
-  GtkWidget *save = gtk_button_new_with_mnemonic ("_Save Profile…");
-  GtkWidget *fine_tune = gtk_button_new_with_mnemonic ("_Fine-tune…");
+  GtkWidget *save = gtk_button_new_with_mnemonic (_ ("_Save Profile…"));
+  GtkWidget *fine_tune = gtk_button_new_with_mnemonic (_ ("_Fine-tune…"));
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
   GtkWidget *scrolled = gtk_scrolled_window_new ();
-  GtkWidget *hint = gtk_label_new ("Rows are the target classes, columns the model's classes: each row says what a "
-                                   "target class is made of. Click a row to edit it.");
+  GtkWidget *hint = gtk_label_new (_ ("Rows are the target classes, columns the model's classes: each row says what a "
+                                      "target class is made of. Click a row to edit it."));
   GtkWidget *row_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
 
   self->row = -1;
-  gtk_window_set_title (GTK_WINDOW (self), "Class Affinity");
+  gtk_window_set_title (GTK_WINDOW (self), _ ("Class Affinity"));
   gtk_window_set_default_size (GTK_WINDOW (self), 720, 620);
   gtk_header_bar_pack_end (GTK_HEADER_BAR (header), save);
-  gtk_widget_set_tooltip_text (save, "Save the edited target profile as JSON");
+  gtk_widget_set_tooltip_text (save, _ ("Save the edited target profile as JSON"));
   g_signal_connect (save, "clicked", G_CALLBACK (save_clicked_cb), self);
   gtk_header_bar_pack_start (GTK_HEADER_BAR (header), fine_tune);
-  gtk_widget_set_tooltip_text (fine_tune, "Train a model whose classes are the target classes on their example "
-                                          "photos, starting from this matrix (finetune.py)");
+  gtk_widget_set_tooltip_text (fine_tune, _ ("Train a model whose classes are the target classes on their example "
+                                             "photos, starting from this matrix (finetune.py)"));
   g_signal_connect (fine_tune, "clicked", G_CALLBACK (fine_tune_clicked_cb), self);
   gtk_window_set_titlebar (GTK_WINDOW (self), header);
 
@@ -264,17 +248,17 @@ cb_affinity_dialog_init (CbAffinityDialog *self)
   gtk_box_append (GTK_BOX (box), self->similar_label);
   self->own_mix_button = gtk_button_new_with_label ("");
   gtk_widget_set_halign (self->own_mix_button, GTK_ALIGN_START);
-  gtk_widget_set_tooltip_text (self->own_mix_button, "Select its row: move its sliders away from the other's mix");
+  gtk_widget_set_tooltip_text (self->own_mix_button, _ ("Select its row: move its sliders away from the other's mix"));
   gtk_widget_set_visible (self->own_mix_button, FALSE);
   g_signal_connect (self->own_mix_button, "clicked", G_CALLBACK (own_mix_clicked_cb), self);
   gtk_box_append (GTK_BOX (box), self->own_mix_button);
 
-  self->row_label = gtk_label_new ("No row selected");
+  self->row_label = gtk_label_new (_ ("No row selected"));
   gtk_widget_add_css_class (self->row_label, "heading");
   gtk_label_set_xalign (GTK_LABEL (self->row_label), 0);
   gtk_widget_set_hexpand (self->row_label, TRUE);
-  self->reset_button = gtk_button_new_with_mnemonic ("_Reset Row");
-  gtk_widget_set_tooltip_text (self->reset_button, "Put back the row as the profile had it");
+  self->reset_button = gtk_button_new_with_mnemonic (_ ("_Reset Row"));
+  gtk_widget_set_tooltip_text (self->reset_button, _ ("Put back the row as the profile had it"));
   gtk_widget_set_sensitive (self->reset_button, FALSE);
   g_signal_connect (self->reset_button, "clicked", G_CALLBACK (reset_clicked_cb), self);
   gtk_box_append (GTK_BOX (row_box), self->row_label);
@@ -360,8 +344,8 @@ cb_affinity_dialog_select_row (CbAffinityDialog *self, int row)
         gtk_label_set_text (GTK_LABEL (self->names[k]), self->profile->source_names[self->columns[k]]);
     }
   if (row >= 0)
-    title = g_strdup_printf ("“%s” is made of", cb_class_set_get (self->profile->target, (guint)row)->name);
-  gtk_label_set_text (GTK_LABEL (self->row_label), title ? title : "No row selected");
+    title = g_strdup_printf (_ ("“%s” is made of"), cb_class_set_get (self->profile->target, (guint)row)->name);
+  gtk_label_set_text (GTK_LABEL (self->row_label), title ? title : _ ("No row selected"));
   gtk_widget_set_sensitive (self->reset_button, row >= 0);
   if (row >= 0)
     sync_sliders (self);

@@ -7,6 +7,8 @@
  */
 #include "app/gui/cb-application.h"
 
+#include <glib/gi18n.h>
+
 #include <glib-unix.h>
 #include <signal.h>
 
@@ -183,9 +185,9 @@ static void
 cb_application_init (CbApplication *self)
 {
   static const GOptionEntry entries[] = {
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, NULL, "The model file (default: $CATBRUSH_MODEL or the bundled model)",
-      "FILE" },
-    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, "Print the version and exit", NULL },
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, NULL,
+      N_ ("The model file (default: $CATBRUSH_MODEL or the bundled model)"), "FILE" },
+    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_ ("Print the version and exit"), NULL },
     { NULL },
   };
 

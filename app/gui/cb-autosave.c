@@ -4,6 +4,8 @@
  */
 #include "app/gui/cb-autosave.h"
 
+#include <glib/gi18n.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
@@ -37,7 +39,7 @@ cb_autosave_claim (GError **error)
     {
       int saved = errno;
 
-      g_set_error (error, CB_ERROR, CB_ERROR_IO, "Could not make the folder for autosaves %s: %s", dir,
+      g_set_error (error, CB_ERROR, CB_ERROR_IO, _ ("Could not make the folder for autosaves %s: %s"), dir,
                    g_strerror (saved));
       return NULL;
     }
@@ -53,7 +55,7 @@ cb_autosave_claim (GError **error)
         {
           int saved = errno;
 
-          g_set_error (error, CB_ERROR, CB_ERROR_IO, "Could not open %s: %s", lock_path, g_strerror (saved));
+          g_set_error (error, CB_ERROR, CB_ERROR_IO, _ ("Could not open %s: %s"), lock_path, g_strerror (saved));
           return NULL;
         }
       if (flock (fd, LOCK_EX | LOCK_NB) != 0)
@@ -68,7 +70,7 @@ cb_autosave_claim (GError **error)
       autosave->lock_path = g_steal_pointer (&lock_path);
       return autosave;
     }
-  g_set_error (error, CB_ERROR, CB_ERROR_LIMIT, "More than %d windows: no autosave slot is free",
+  g_set_error (error, CB_ERROR, CB_ERROR_LIMIT, _ ("More than %d windows: no autosave slot is free"),
                CB_AUTOSAVE_MAX_SLOTS);
   return NULL;
 }

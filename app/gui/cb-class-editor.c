@@ -4,6 +4,8 @@
  */
 #include "app/gui/cb-class-editor.h"
 
+#include <glib/gi18n.h>
+
 #include <string.h>
 
 #include "model/cb-error.h"
@@ -104,17 +106,17 @@ cb_class_editor_add (CbClassEditor *self, const char *name, guint32 color, const
 
   color_to_rgba (color == G_MAXUINT32 ? free_color (self) : color, &rgba);
   color_button = gtk_color_button_new_with_rgba (&rgba);
-  gtk_color_button_set_title (GTK_COLOR_BUTTON (color_button), "Class Colour");
+  gtk_color_button_set_title (GTK_COLOR_BUTTON (color_button), _ ("Class Colour"));
   gtk_color_chooser_set_use_alpha (GTK_COLOR_CHOOSER (color_button), FALSE);
-  gtk_widget_set_tooltip_text (color_button, "The colour the class is painted with");
+  gtk_widget_set_tooltip_text (color_button, _ ("The colour the class is painted with"));
   gtk_editable_set_text (GTK_EDITABLE (name_entry), name ? name : "");
-  gtk_entry_set_placeholder_text (GTK_ENTRY (name_entry), "name, e.g. window");
+  gtk_entry_set_placeholder_text (GTK_ENTRY (name_entry), _ ("name, e.g. window"));
   gtk_editable_set_width_chars (GTK_EDITABLE (name_entry), 14);
   gtk_editable_set_text (GTK_EDITABLE (synonyms_entry), synonyms ? synonyms : "");
-  gtk_entry_set_placeholder_text (GTK_ENTRY (synonyms_entry), "synonyms, comma-separated");
+  gtk_entry_set_placeholder_text (GTK_ENTRY (synonyms_entry), _ ("synonyms, comma-separated"));
   gtk_widget_set_hexpand (synonyms_entry, TRUE);
-  gtk_widget_set_tooltip_text (synonyms_entry, "Other names for the text prior, e.g. “pane, glazing”");
-  gtk_widget_set_tooltip_text (remove, "Remove the class");
+  gtk_widget_set_tooltip_text (synonyms_entry, _ ("Other names for the text prior, e.g. “pane, glazing”"));
+  gtk_widget_set_tooltip_text (remove, _ ("Remove the class"));
   gtk_widget_add_css_class (remove, "flat");
   g_object_set_data (G_OBJECT (remove), "cb-row", row);
   g_signal_connect (remove, "clicked", G_CALLBACK (remove_clicked_cb), self);
@@ -177,12 +179,12 @@ cb_class_editor_build (CbClassEditor *self, GError **error)
 
   if (self->rows->len == 0)
     {
-      g_set_error_literal (error, CB_ERROR, CB_ERROR_INVALID, "Add at least one class");
+      g_set_error_literal (error, CB_ERROR, CB_ERROR_INVALID, _ ("Add at least one class"));
       return NULL;
     }
   if (self->rows->len > CB_MAX_CLASSES)
     {
-      g_set_error (error, CB_ERROR, CB_ERROR_LIMIT, "At most %u classes", CB_MAX_CLASSES);
+      g_set_error (error, CB_ERROR, CB_ERROR_LIMIT, _ ("At most %u classes"), CB_MAX_CLASSES);
       return NULL;
     }
   set->void_color = VOID_COLOR;
@@ -199,24 +201,24 @@ cb_class_editor_build (CbClassEditor *self, GError **error)
 
       if (*name == '\0')
         {
-          g_set_error (error, CB_ERROR, CB_ERROR_INVALID, "Class %u has no name", i + 1);
+          g_set_error (error, CB_ERROR, CB_ERROR_INVALID, _ ("Class %u has no name"), i + 1);
           return NULL;
         }
       if (g_ascii_strcasecmp (name, "void") == 0)
         {
           g_set_error (error, CB_ERROR, CB_ERROR_INVALID,
-                       "Class %u: “void” is the unlabelled pixels (the eraser), not a class", i + 1);
+                       _ ("Class %u: “void” is the unlabelled pixels (the eraser), not a class"), i + 1);
           return NULL;
         }
       if (cb_class_set_lookup_name (set, name) != NULL)
         {
-          g_set_error (error, CB_ERROR, CB_ERROR_INVALID, "Class %u: the name “%s” is used twice", i + 1, name);
+          g_set_error (error, CB_ERROR, CB_ERROR_INVALID, _ ("Class %u: the name “%s” is used twice"), i + 1, name);
           return NULL;
         }
       if (color == set->void_color)
         {
           g_set_error (error, CB_ERROR, CB_ERROR_INVALID,
-                       "Class %u (“%s”): black is the colour of void pixels; choose another colour", i + 1, name);
+                       _ ("Class %u (“%s”): black is the colour of void pixels; choose another colour"), i + 1, name);
           return NULL;
         }
       for (guint k = 0; k < cb_class_set_get_n_classes (set); k++)
@@ -224,8 +226,8 @@ cb_class_editor_build (CbClassEditor *self, GError **error)
           {
             g_autofree char *hex = cb_color_to_string (color);
 
-            g_set_error (error, CB_ERROR, CB_ERROR_INVALID, "Classes %u and %u have the same colour (%s)", k + 1, i + 1,
-                         hex);
+            g_set_error (error, CB_ERROR, CB_ERROR_INVALID, _ ("Classes %u and %u have the same colour (%s)"), k + 1,
+                         i + 1, hex);
             return NULL;
           }
       for (guint k = 0; parts[k] != NULL; k++)
@@ -235,7 +237,7 @@ cb_class_editor_build (CbClassEditor *self, GError **error)
       if (!cb_class_set_add (set, i, name, color, synonyms->len > 1 ? (const char *const *)synonyms->pdata : NULL,
                              &local_error))
         {
-          g_set_error (error, CB_ERROR, CB_ERROR_INVALID, "Class %u (“%s”): %s", i + 1, name, local_error->message);
+          g_set_error (error, CB_ERROR, CB_ERROR_INVALID, _ ("Class %u (“%s”): %s"), i + 1, name, local_error->message);
           return NULL;
         }
     }
@@ -270,15 +272,15 @@ static void
 cb_class_editor_init (CbClassEditor *self)
 {
   GtkWidget *name_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *label = gtk_label_new_with_mnemonic ("Class set _name");
-  GtkWidget *add = gtk_button_new_with_mnemonic ("_Add Class");
+  GtkWidget *label = gtk_label_new_with_mnemonic (_ ("Class set _name"));
+  GtkWidget *add = gtk_button_new_with_mnemonic (_ ("_Add Class"));
   GtkWidget *scrolled = gtk_scrolled_window_new ();
 
   self->rows = g_ptr_array_new ();
   gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
   gtk_box_set_spacing (GTK_BOX (self), 6);
   self->set_name = gtk_entry_new ();
-  gtk_entry_set_placeholder_text (GTK_ENTRY (self->set_name), "My classes");
+  gtk_entry_set_placeholder_text (GTK_ENTRY (self->set_name), _ ("My classes"));
   gtk_widget_set_hexpand (self->set_name, TRUE);
   gtk_label_set_mnemonic_widget (GTK_LABEL (label), self->set_name);
   gtk_box_append (GTK_BOX (name_box), label);
@@ -294,7 +296,7 @@ cb_class_editor_init (CbClassEditor *self)
   gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scrolled), 240);
   gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scrolled), TRUE);
   gtk_box_append (GTK_BOX (self), scrolled);
-  gtk_widget_set_tooltip_text (add, "A new class with a colour no other class has");
+  gtk_widget_set_tooltip_text (add, _ ("A new class with a colour no other class has"));
   gtk_widget_set_halign (add, GTK_ALIGN_START);
   g_signal_connect (add, "clicked", G_CALLBACK (add_clicked_cb), self);
   gtk_box_append (GTK_BOX (self), add);

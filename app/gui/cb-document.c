@@ -4,6 +4,8 @@
  */
 #include "app/gui/cb-document.h"
 
+#include <glib/gi18n.h>
+
 #include <string.h>
 
 static guint64
@@ -137,7 +139,7 @@ cb_document_load_labels (CbDocument *doc, GFile *file, GError **error)
 
   if (path == NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "Only local files can be opened");
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _ ("Only local files can be opened"));
       return FALSE;
     }
   map = cb_label_map_load (path, doc->classes, error);
@@ -155,7 +157,7 @@ cb_document_save_labels (CbDocument *doc, GFile *file, GError **error)
 
   if (path == NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "Only local files can be written");
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _ ("Only local files can be written"));
       return FALSE;
     }
   if (!cb_label_map_save (doc->map, doc->classes, path, error))

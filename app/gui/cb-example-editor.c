@@ -4,6 +4,8 @@
  */
 #include "app/gui/cb-example-editor.h"
 
+#include <glib/gi18n.h>
+
 #include "app/gui/cb-example-folder.h"
 #include "app/gui/cb-paint.h"
 #include "model/cb-error.h"
@@ -38,11 +40,11 @@ static const struct
 {
   const char *icon, *tooltip;
 } tools[CB_TOOL_EYEDROPPER] = {
-  [CB_TOOL_BRUSH] = { "catbrush-brush-symbolic", "Brush (B)" },
-  [CB_TOOL_ERASER] = { "catbrush-eraser-symbolic", "Eraser: unlabelled (E)" },
-  [CB_TOOL_FILL] = { "catbrush-fill-symbolic", "Flood fill (F)" },
-  [CB_TOOL_LINE] = { "catbrush-line-symbolic", "Line (L)" },
-  [CB_TOOL_RECT] = { "catbrush-rect-symbolic", "Rectangle (R)" },
+  [CB_TOOL_BRUSH] = { "catbrush-brush-symbolic", N_ ("Brush (B)") },
+  [CB_TOOL_ERASER] = { "catbrush-eraser-symbolic", N_ ("Eraser: unlabelled (E)") },
+  [CB_TOOL_FILL] = { "catbrush-fill-symbolic", N_ ("Flood fill (F)") },
+  [CB_TOOL_LINE] = { "catbrush-line-symbolic", N_ ("Line (L)") },
+  [CB_TOOL_RECT] = { "catbrush-rect-symbolic", N_ ("Rectangle (R)") },
 };
 
 static void
@@ -94,12 +96,12 @@ cb_example_editor_save (CbExampleEditor *self, GError **error)
     labelled += self->doc->map->ids[i] != CB_VOID_ID;
   if (labelled == 0)
     g_set_error_literal (&local_error, CB_ERROR, CB_ERROR_INVALID,
-                         "Nothing is painted yet: paint the classes over the photo first");
+                         _ ("Nothing is painted yet: paint the classes over the photo first"));
   else
     stem = cb_example_folder_add (self->folder, self->doc->classes, self->photo_path, self->doc->map, &local_error);
   if (stem == NULL)
     {
-      g_autofree char *text = g_strdup_printf ("Not saved: %s", local_error->message);
+      g_autofree char *text = g_strdup_printf (_ ("Not saved: %s"), local_error->message);
 
       gtk_label_set_text (GTK_LABEL (self->status), text);
       g_propagate_error (error, g_steal_pointer (&local_error));
@@ -161,7 +163,7 @@ static void
 stroke_finished_cb (CbCanvas *canvas, CbExampleEditor *self)
 {
   self->saved = FALSE;
-  gtk_label_set_text (GTK_LABEL (self->status), "Not saved yet.");
+  gtk_label_set_text (GTK_LABEL (self->status), _ ("Not saved yet."));
   update_buttons (self);
 }
 
@@ -274,7 +276,7 @@ static void
 build_ui (CbExampleEditor *self, const CbClassSet *classes)
 {
   GtkWidget *header = gtk_header_bar_new ();
-  GtkWidget *save = gtk_button_new_with_mnemonic ("_Save Example");
+  GtkWidget *save = gtk_button_new_with_mnemonic (_ ("_Save Example"));
   GtkWidget *content = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   GtkWidget *bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 2);
   GtkWidget *main_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
@@ -282,11 +284,11 @@ build_ui (CbExampleEditor *self, const CbClassSet *classes)
   g_autofree char *title = NULL;
   g_autofree char *base = g_path_get_basename (self->photo_path);
 
-  title = g_strdup_printf ("Example: %s", base);
+  title = g_strdup_printf (_ ("Example: %s"), base);
   gtk_window_set_title (GTK_WINDOW (self), title);
   gtk_window_set_default_size (GTK_WINDOW (self), 900, 640);
   gtk_widget_add_css_class (save, "suggested-action");
-  gtk_widget_set_tooltip_text (save, "Add the photo and its label map to the examples folder");
+  gtk_widget_set_tooltip_text (save, _ ("Add the photo and its label map to the examples folder"));
   g_signal_connect (save, "clicked", G_CALLBACK (save_clicked_cb), self);
   gtk_header_bar_pack_end (GTK_HEADER_BAR (header), save);
   gtk_window_set_titlebar (GTK_WINDOW (self), header);
@@ -295,7 +297,7 @@ build_ui (CbExampleEditor *self, const CbClassSet *classes)
   gtk_widget_add_css_class (bar, "toolbar");
   for (guint i = 0; i < G_N_ELEMENTS (tools); i++)
     {
-      self->tool_buttons[i] = icon_button (tools[i].icon, tools[i].tooltip, TRUE);
+      self->tool_buttons[i] = icon_button (tools[i].icon, _ (tools[i].tooltip), TRUE);
       if (i > 0)
         gtk_toggle_button_set_group (GTK_TOGGLE_BUTTON (self->tool_buttons[i]),
                                      GTK_TOGGLE_BUTTON (self->tool_buttons[0]));
@@ -304,7 +306,7 @@ build_ui (CbExampleEditor *self, const CbClassSet *classes)
       gtk_box_append (GTK_BOX (bar), self->tool_buttons[i]);
     }
   gtk_box_append (GTK_BOX (bar), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
-  label = gtk_label_new_with_mnemonic ("_Size");
+  label = gtk_label_new_with_mnemonic (_ ("_Size"));
   gtk_widget_set_margin_start (label, 6);
   size = gtk_spin_button_new_with_range (CB_BRUSH_MIN_SIZE, CB_BRUSH_MAX_SIZE, 1);
   gtk_label_set_mnemonic_widget (GTK_LABEL (label), size);
@@ -313,19 +315,19 @@ build_ui (CbExampleEditor *self, const CbClassSet *classes)
   gtk_box_append (GTK_BOX (bar), label);
   gtk_box_append (GTK_BOX (bar), size);
   gtk_box_append (GTK_BOX (bar), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
-  self->undo_button = icon_button ("edit-undo-symbolic", "Undo (Ctrl+Z)", FALSE);
-  self->redo_button = icon_button ("edit-redo-symbolic", "Redo (Ctrl+Shift+Z)", FALSE);
+  self->undo_button = icon_button ("edit-undo-symbolic", _ ("Undo (Ctrl+Z)"), FALSE);
+  self->redo_button = icon_button ("edit-redo-symbolic", _ ("Redo (Ctrl+Shift+Z)"), FALSE);
   g_signal_connect (self->undo_button, "clicked", G_CALLBACK (undo_clicked_cb), self);
   g_signal_connect (self->redo_button, "clicked", G_CALLBACK (redo_clicked_cb), self);
   gtk_box_append (GTK_BOX (bar), self->undo_button);
   gtk_box_append (GTK_BOX (bar), self->redo_button);
   gtk_box_append (GTK_BOX (bar), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
-  label = gtk_label_new_with_mnemonic ("Label _opacity");
+  label = gtk_label_new_with_mnemonic (_ ("Label _opacity"));
   gtk_widget_set_margin_start (label, 6);
   scale = gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL, 0, 1, 0.05);
   gtk_range_set_value (GTK_RANGE (scale), 0.6);
   gtk_widget_set_size_request (scale, 140, -1);
-  gtk_widget_set_tooltip_text (scale, "How strongly the labels cover the photo");
+  gtk_widget_set_tooltip_text (scale, _ ("How strongly the labels cover the photo"));
   gtk_label_set_mnemonic_widget (GTK_LABEL (label), scale);
   g_signal_connect (scale, "value-changed", G_CALLBACK (opacity_changed_cb), self);
   gtk_box_append (GTK_BOX (bar), label);
@@ -344,7 +346,7 @@ build_ui (CbExampleEditor *self, const CbClassSet *classes)
   gtk_box_append (GTK_BOX (main_box), GTK_WIDGET (self->canvas));
   gtk_widget_set_vexpand (main_box, TRUE);
   gtk_box_append (GTK_BOX (content), main_box);
-  self->status = gtk_label_new ("Paint each class over the photo; unlabelled pixels are left out of the estimate.");
+  self->status = gtk_label_new (_ ("Paint each class over the photo; unlabelled pixels are left out of the estimate."));
   gtk_label_set_xalign (GTK_LABEL (self->status), 0);
   gtk_label_set_wrap (GTK_LABEL (self->status), TRUE);
   gtk_widget_add_css_class (self->status, "statusbar");
@@ -369,7 +371,7 @@ cb_example_editor_new (GtkWindow *parent, const CbClassSet *classes, const char 
     return NULL;
   if (cb_class_set_get_n_classes (classes) == 0)
     {
-      g_set_error_literal (error, CB_ERROR, CB_ERROR_INVALID, "No classes to paint with");
+      g_set_error_literal (error, CB_ERROR, CB_ERROR_INVALID, _ ("No classes to paint with"));
       return NULL;
     }
   self = g_object_new (CB_TYPE_EXAMPLE_EDITOR, "transient-for", parent, "destroy-with-parent", TRUE, NULL);

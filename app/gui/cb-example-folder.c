@@ -4,6 +4,8 @@
  */
 #include "app/gui/cb-example-folder.h"
 
+#include <glib/gi18n.h>
+
 #include <errno.h>
 #include <string.h>
 
@@ -36,7 +38,7 @@ make_dir (const char *path, GError **error)
     {
       int saved = errno;
 
-      g_set_error (error, CB_ERROR, CB_ERROR_IO, "Could not create “%s”: %s", path, g_strerror (saved));
+      g_set_error (error, CB_ERROR, CB_ERROR_IO, _ ("Could not create “%s”: %s"), path, g_strerror (saved));
       return FALSE;
     }
   return TRUE;
@@ -100,7 +102,7 @@ cb_example_folder_add (const char *dir, const CbClassSet *classes, const char *p
     suffix = ".png";
   else
     {
-      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: neither a JPEG nor a PNG photo", photo_path);
+      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, _ ("%s: neither a JPEG nor a PNG photo"), photo_path);
       return NULL;
     }
   if (!make_dir (images, error) || !make_dir (labels_dir, error))
@@ -114,7 +116,7 @@ cb_example_folder_add (const char *dir, const CbClassSet *classes, const char *p
       if (!same_classes (existing, classes))
         {
           g_set_error (error, CB_ERROR, CB_ERROR_MISMATCH,
-                       "%s holds examples of other classes (“%s”): choose another folder", dir,
+                       _ ("%s holds examples of other classes (“%s”): choose another folder"), dir,
                        existing->name ? existing->name : "untitled");
           return NULL;
         }

@@ -4,6 +4,8 @@
  */
 #include "app/gui/cb-finetune-dialog.h"
 
+#include <glib/gi18n.h>
+
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -16,6 +18,7 @@
 
 #include "cb-config.h"
 #include "model/cb-datadir.h"
+#include "app/gui/cb-file-chooser.h"
 #include "app/gui/cb-model-list.h"
 #include "app/gui/cb-project.h"
 
@@ -130,7 +133,7 @@ why_not (CbFinetuneDialog *self)
                      "split file such as train.txt).");
   split_file = g_strdup_printf ("%s/%s.txt", self->dataset, split_or_default (self));
   if (!g_file_test (split_file, G_FILE_TEST_IS_REGULAR))
-    return g_strdup_printf ("The example folder has no split file %s.", split_file);
+    return g_strdup_printf (_ ("The example folder has no split file %s."), split_file);
   return NULL;
 }
 
@@ -179,7 +182,7 @@ update_widgets (CbFinetuneDialog *self)
 
       if (dot != NULL)
         *dot = '\0';
-      label = g_strdup_printf ("_Paint with “%s”", base);
+      label = g_strdup_printf (_ ("_Paint with “%s”"), base);
       gtk_button_set_label (GTK_BUTTON (self->switch_button), label);
     }
 }
@@ -196,7 +199,7 @@ show_ready_status (CbFinetuneDialog *self)
     set_status (self, why);
   else
     {
-      g_autofree char *text = g_strdup_printf ("Ready: %s, split “%s”.", self->dataset, split_or_default (self));
+      g_autofree char *text = g_strdup_printf (_ ("Ready: %s, split “%s”."), self->dataset, split_or_default (self));
 
       set_status (self, text);
     }
@@ -215,7 +218,7 @@ cb_finetune_dialog_set_dataset (CbFinetuneDialog *self, const char *dir, const c
   self->dataset = g_strdup (new_dir);
   if (!self->disposed)
     {
-      gtk_button_set_label (GTK_BUTTON (self->dataset_button), base ? base : "(choose a folder)");
+      gtk_button_set_label (GTK_BUTTON (self->dataset_button), base ? base : _ ("(choose a folder)"));
       gtk_widget_set_tooltip_text (self->dataset_button, new_dir);
       gtk_editable_set_text (GTK_EDITABLE (self->split_entry), new_split);
     }
@@ -330,8 +333,8 @@ static void
 set_missing (CbFinetuneDialog *self, const char *what)
 {
   g_autofree char *text
-    = g_strdup_printf ("%s\n\nFine-tuning runs training/finetune.py with Python 3, PyTorch, NumPy and PIL. "
-                       "Install them with:\n\n    %s",
+    = g_strdup_printf (_ ("%s\n\nFine-tuning runs training/finetune.py with Python 3, PyTorch, NumPy and PIL. "
+                          "Install them with:\n\n    %s"),
                        what, CB_FINETUNE_INSTALL_COMMAND);
 
   self->state = CB_FINETUNE_MISSING;
@@ -358,7 +361,7 @@ check_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   else
     {
       g_autofree char *what
-        = g_strdup_printf ("PyTorch is not available to %s (“import torch, numpy, PIL” failed).", self->python);
+        = g_strdup_printf (_ ("PyTorch is not available to %s (“import torch, numpy, PIL” failed)."), self->python);
 
       set_missing (self, what);
     }
@@ -374,8 +377,8 @@ start_check (CbFinetuneDialog *self)
 
   if (self->script == NULL)
     {
-      g_autofree char *what = g_strdup_printf ("The fine-tuning script was not found (looked for "
-                                               "%s/training/finetune.py and %s/training/finetune.py).",
+      g_autofree char *what = g_strdup_printf (_ ("The fine-tuning script was not found (looked for "
+                                                  "%s/training/finetune.py and %s/training/finetune.py)."),
                                                CB_SOURCE_DIR, CB_DATADIR);
 
       set_missing (self, what);
@@ -384,13 +387,13 @@ start_check (CbFinetuneDialog *self)
   process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
   if (process == NULL)
     {
-      g_autofree char *what = g_strdup_printf ("Python 3 could not be run: %s.", error->message);
+      g_autofree char *what = g_strdup_printf (_ ("Python 3 could not be run: %s."), error->message);
 
       set_missing (self, what);
       return;
     }
   self->state = CB_FINETUNE_CHECKING;
-  set_status (self, "Looking for Python 3 with PyTorch…");
+  set_status (self, _ ("Looking for Python 3 with PyTorch…"));
   self->check_cancellable = g_cancellable_new ();
   g_subprocess_wait_async (process, self->check_cancellable, check_done_cb, g_object_ref (self));
   update_widgets (self);
@@ -404,7 +407,7 @@ format_duration (double seconds)
   if (seconds < 90)
     return g_strdup_printf ("%.0f s", seconds);
   if (seconds < 90 * 60)
-    return g_strdup_printf ("%.0f min", seconds / 60);
+    return g_strdup_printf (_ ("%.0f min"), seconds / 60);
   return g_strdup_printf ("%.1f h", seconds / 3600);
 }
 
@@ -440,11 +443,11 @@ handle_line (CbFinetuneDialog *self, const char *line)
         {
           g_autofree char *left = format_duration ((self->total - iteration) / self->it_per_s);
 
-          text = g_strdup_printf ("Iteration %u of %u (%.2f it/s, about %s left)", iteration, self->total,
+          text = g_strdup_printf (_ ("Iteration %u of %u (%.2f it/s, about %s left)"), iteration, self->total,
                                   self->it_per_s, left);
         }
       else
-        text = g_strdup_printf ("Iteration %u of %u", iteration, self->total);
+        text = g_strdup_printf (_ ("Iteration %u of %u"), iteration, self->total);
       set_status (self, text);
     }
   update_widgets (self);
@@ -500,18 +503,18 @@ wait_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       self->output_path = g_strdup (self->run_output);
       self->state = CB_FINETUNE_DONE;
       self->fraction = 1.0;
-      text = g_strdup_printf ("Done: the fine-tuned model is %s, in the model list now. Its classes are the target "
-                              "classes. (Checkpoints, sample grids and the log: %s)",
+      text = g_strdup_printf (_ ("Done: the fine-tuned model is %s, in the model list now. Its classes are the target "
+                                 "classes. (Checkpoints, sample grids and the log: %s)"),
                               self->output_path, self->run_dir);
     }
   else if (self->state == CB_FINETUNE_STOPPING)
     {
       self->state = CB_FINETUNE_CANCELLED;
       if (self->forced)
-        text = g_strdup_printf ("Cancelled: the tool did not stop within %u s and was ended; nothing was added.",
+        text = g_strdup_printf (_ ("Cancelled: the tool did not stop within %u s and was ended; nothing was added."),
                                 (self->kill_timeout_ms + 999) / 1000);
       else
-        text = g_strdup_printf ("Cancelled at iteration %u of %u; nothing was added. The run was saved in %s.",
+        text = g_strdup_printf (_ ("Cancelled at iteration %u of %u; nothing was added. The run was saved in %s."),
                                 self->iteration, self->total, self->run_dir);
     }
   else
@@ -526,7 +529,8 @@ wait_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       else
         how = g_strdup_printf ("ended without writing %s", self->run_output);
       self->state = CB_FINETUNE_FAILED;
-      text = g_strdup_printf ("Fine-tuning failed: finetune.py %s. Its last output:\n%s", how, *tail ? tail : "(none)");
+      text = g_strdup_printf (_ ("Fine-tuning failed: finetune.py %s. Its last output:\n%s"), how,
+                              *tail ? tail : "(none)");
     }
   g_clear_object (&self->output);
   g_clear_object (&self->process);
@@ -615,7 +619,7 @@ cb_finetune_dialog_start (CbFinetuneDialog *self)
   if (g_mkdir_with_parents (dir, 0755) != 0 || g_mkdir_with_parents (runs, 0755) != 0)
     {
       g_set_error (&error, G_FILE_ERROR, g_file_error_from_errno (errno), "%s", g_strerror (errno));
-      fail_start (self, "The models or runs folder could not be made", error);
+      fail_start (self, _ ("The models or runs folder could not be made"), error);
       return;
     }
   g_free (self->run_output);
@@ -627,7 +631,7 @@ cb_finetune_dialog_start (CbFinetuneDialog *self)
   if (g_mkdtemp (template) == NULL)
     {
       g_set_error (&error, G_FILE_ERROR, g_file_error_from_errno (errno), "%s", g_strerror (errno));
-      fail_start (self, "The run folder could not be made", error);
+      fail_start (self, _ ("The run folder could not be made"), error);
       return;
     }
   g_free (self->run_dir);
@@ -635,7 +639,7 @@ cb_finetune_dialog_start (CbFinetuneDialog *self)
   profile_path = g_build_filename (self->run_dir, "profile.json", NULL);
   if (!cb_profile_save (self->profile, profile_path, &error))
     {
-      fail_start (self, "The target profile could not be written", error);
+      fail_start (self, _ ("The target profile could not be written"), error);
       return;
     }
 
@@ -659,7 +663,7 @@ cb_finetune_dialog_start (CbFinetuneDialog *self)
   self->process = g_subprocess_launcher_spawnv (launcher, (const char *const *)argv->pdata, &error);
   if (self->process == NULL)
     {
-      fail_start (self, "finetune.py could not be started", error);
+      fail_start (self, _ ("finetune.py could not be started"), error);
       return;
     }
 
@@ -680,7 +684,7 @@ cb_finetune_dialog_start (CbFinetuneDialog *self)
   self->forced = FALSE;
   {
     g_autofree char *text
-      = g_strdup_printf ("Starting: loading %s and the examples of %s…", self->model_path, self->dataset);
+      = g_strdup_printf (_ ("Starting: loading %s and the examples of %s…"), self->model_path, self->dataset);
 
     set_status (self, text);
   }
@@ -715,41 +719,28 @@ cb_finetune_dialog_cancel (CbFinetuneDialog *self)
   g_subprocess_send_signal (self->process, SIGTERM);
   self->kill_id
     = g_timeout_add_full (G_PRIORITY_DEFAULT, self->kill_timeout_ms, kill_cb, g_object_ref (self), g_object_unref);
-  set_status (self, "Stopping: the tool finishes this iteration, saves its checkpoint and exits…");
+  set_status (self, _ ("Stopping: the tool finishes this iteration, saves its checkpoint and exits…"));
   update_widgets (self);
 }
 
 /* ------------------------------------------------------------------ widgets */
 
-G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-
 static void
-folder_response_cb (GtkNativeDialog *native, int response, CbFinetuneDialog *self)
+folder_chosen_cb (GFile *file, const char *choice, gpointer user_data)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
-      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+  CbFinetuneDialog *self = user_data;
+  g_autofree char *path = g_file_get_path (file);
 
-      if (path != NULL)
-        cb_finetune_dialog_set_dataset (self, path, split_or_default (self));
-    }
-  gtk_native_dialog_destroy (native);
-  g_object_unref (native);
+  if (path != NULL)
+    cb_finetune_dialog_set_dataset (self, path, split_or_default (self));
 }
 
 static void
 dataset_clicked_cb (GtkButton *button, CbFinetuneDialog *self)
 {
-  GtkFileChooserNative *native = gtk_file_chooser_native_new (
-    "Target Example Folder", GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, "_Select", "_Cancel");
-
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
-  g_signal_connect (native, "response", G_CALLBACK (folder_response_cb), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+  cb_file_chooser_show (cb_file_chooser_new (_ ("Target Example Folder"), CB_FILE_CHOOSER_SELECT_FOLDER, _ ("_Select")),
+                        GTK_WINDOW (self), folder_chosen_cb, self, NULL);
 }
-
-G_GNUC_END_IGNORE_DEPRECATIONS
 
 static void
 split_changed_cb (GtkEditable *editable, CbFinetuneDialog *self)
@@ -869,11 +860,11 @@ cb_finetune_dialog_init (CbFinetuneDialog *self)
   self->state = CB_FINETUNE_CHECKING;
   self->kill_timeout_ms = CB_FINETUNE_DEFAULT_KILL_TIMEOUT_MS;
   g_queue_init (&self->tail);
-  gtk_window_set_title (GTK_WINDOW (self), "Fine-tune");
+  gtk_window_set_title (GTK_WINDOW (self), _ ("Fine-tune"));
   gtk_window_set_default_size (GTK_WINDOW (self), 600, -1);
   /* closing hides: a run goes on while one paints; the window's end stops it */
   gtk_window_set_hide_on_close (GTK_WINDOW (self), TRUE);
-  self->start_button = gtk_button_new_with_mnemonic ("_Fine-tune");
+  self->start_button = gtk_button_new_with_mnemonic (_ ("_Fine-tune"));
   gtk_widget_add_css_class (self->start_button, "suggested-action");
   g_signal_connect (self->start_button, "clicked", G_CALLBACK (start_clicked_cb), self);
   gtk_header_bar_pack_end (GTK_HEADER_BAR (header), self->start_button);
@@ -883,45 +874,45 @@ cb_finetune_dialog_init (CbFinetuneDialog *self)
   gtk_widget_set_margin_end (box, 18);
   gtk_widget_set_margin_top (box, 12);
   gtk_widget_set_margin_bottom (box, 18);
-  note = wrapped_label ("Fine-tunes the model and the affinity matrix on the target example photos (class affinity "
-                        "transfer) with training/finetune.py. The result is a new model in your models folder whose "
-                        "classes are the target classes. On two CPU cores, 1000 iterations of a 128×96 model take "
-                        "about an hour; closing this window lets it run on.");
+  note = wrapped_label (_ ("Fine-tunes the model and the affinity matrix on the target example photos (class affinity "
+                           "transfer) with training/finetune.py. The result is a new model in your models folder whose "
+                           "classes are the target classes. On two CPU cores, 1000 iterations of a 128×96 model take "
+                           "about an hour; closing this window lets it run on."));
   gtk_widget_add_css_class (note, "dim-label");
   gtk_box_append (GTK_BOX (box), note);
 
   gtk_grid_set_row_spacing (GTK_GRID (grid), 6);
   gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
-  self->dataset_button = gtk_button_new_with_label ("(choose a folder)");
+  self->dataset_button = gtk_button_new_with_label (_ ("(choose a folder)"));
   gtk_widget_set_hexpand (self->dataset_button, TRUE);
   g_signal_connect (self->dataset_button, "clicked", G_CALLBACK (dataset_clicked_cb), self);
   self->split_entry = gtk_entry_new ();
   gtk_editable_set_text (GTK_EDITABLE (self->split_entry), "train");
   gtk_editable_set_width_chars (GTK_EDITABLE (self->split_entry), 10);
-  gtk_widget_set_tooltip_text (self->split_entry, "The split file (SPLIT.txt) listing the example photos");
+  gtk_widget_set_tooltip_text (self->split_entry, _ ("The split file (SPLIT.txt) listing the example photos"));
   g_signal_connect (self->split_entry, "changed", G_CALLBACK (split_changed_cb), self);
   gtk_box_append (GTK_BOX (folder_box), self->dataset_button);
-  gtk_box_append (GTK_BOX (folder_box), row_label ("_Split", self->split_entry));
+  gtk_box_append (GTK_BOX (folder_box), row_label (_ ("_Split"), self->split_entry));
   gtk_box_append (GTK_BOX (folder_box), self->split_entry);
-  gtk_grid_attach (GTK_GRID (grid), row_label ("_Examples", self->dataset_button), 0, row, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), row_label (_ ("_Examples"), self->dataset_button), 0, row, 1, 1);
   gtk_grid_attach (GTK_GRID (grid), folder_box, 1, row++, 1, 1);
 
   self->iterations_spin = gtk_spin_button_new_with_range (1, 1000000, 100);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->iterations_spin), CB_FINETUNE_DEFAULT_ITERATIONS);
   gtk_widget_set_halign (self->iterations_spin, GTK_ALIGN_START);
-  gtk_grid_attach (GTK_GRID (grid), row_label ("_Iterations", self->iterations_spin), 0, row, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), row_label (_ ("_Iterations"), self->iterations_spin), 0, row, 1, 1);
   gtk_grid_attach (GTK_GRID (grid), self->iterations_spin, 1, row++, 1, 1);
   self->threads_spin = gtk_spin_button_new_with_range (1, MAX (cpus, 1), 1);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->threads_spin), MAX (cpus / 2, 1));
   gtk_widget_set_halign (self->threads_spin, GTK_ALIGN_START);
-  gtk_widget_set_tooltip_text (self->threads_spin, "CPU threads for PyTorch");
-  gtk_grid_attach (GTK_GRID (grid), row_label ("_Threads", self->threads_spin), 0, row, 1, 1);
+  gtk_widget_set_tooltip_text (self->threads_spin, _ ("CPU threads for PyTorch"));
+  gtk_grid_attach (GTK_GRID (grid), row_label (_ ("_Threads"), self->threads_spin), 0, row, 1, 1);
   gtk_grid_attach (GTK_GRID (grid), self->threads_spin, 1, row++, 1, 1);
   self->name_entry = gtk_entry_new ();
-  gtk_widget_set_tooltip_text (self->name_entry, "The new model's name in the model list");
-  gtk_grid_attach (GTK_GRID (grid), row_label ("_Name", self->name_entry), 0, row, 1, 1);
+  gtk_widget_set_tooltip_text (self->name_entry, _ ("The new model's name in the model list"));
+  gtk_grid_attach (GTK_GRID (grid), row_label (_ ("_Name"), self->name_entry), 0, row, 1, 1);
   gtk_grid_attach (GTK_GRID (grid), self->name_entry, 1, row++, 1, 1);
-  self->f16_check = gtk_check_button_new_with_mnemonic ("Store the weights as F_16 (half the size)");
+  self->f16_check = gtk_check_button_new_with_mnemonic (_ ("Store the weights as F_16 (half the size)"));
   gtk_check_button_set_active (GTK_CHECK_BUTTON (self->f16_check), TRUE);
   gtk_grid_attach (GTK_GRID (grid), self->f16_check, 1, row++, 1, 1);
   gtk_box_append (GTK_BOX (box), grid);
@@ -929,8 +920,9 @@ cb_finetune_dialog_init (CbFinetuneDialog *self)
   self->progress = gtk_progress_bar_new ();
   gtk_widget_set_hexpand (self->progress, TRUE);
   gtk_widget_set_valign (self->progress, GTK_ALIGN_CENTER);
-  self->cancel_button = gtk_button_new_with_mnemonic ("_Cancel");
-  gtk_widget_set_tooltip_text (self->cancel_button, "Stop after this iteration (the run is saved); nothing is added");
+  self->cancel_button = gtk_button_new_with_mnemonic (_ ("_Cancel"));
+  gtk_widget_set_tooltip_text (self->cancel_button,
+                               _ ("Stop after this iteration (the run is saved); nothing is added"));
   g_signal_connect (self->cancel_button, "clicked", G_CALLBACK (cancel_clicked_cb), self);
   gtk_box_append (GTK_BOX (run), self->progress);
   gtk_box_append (GTK_BOX (run), self->cancel_button);
@@ -944,7 +936,7 @@ cb_finetune_dialog_init (CbFinetuneDialog *self)
   gtk_widget_add_css_class (self->last_line, "dim-label");
   gtk_widget_add_css_class (self->last_line, "monospace");
   gtk_box_append (GTK_BOX (box), self->last_line);
-  self->switch_button = gtk_button_new_with_mnemonic ("_Paint with the New Model");
+  self->switch_button = gtk_button_new_with_mnemonic (_ ("_Paint with the New Model"));
   gtk_widget_add_css_class (self->switch_button, "suggested-action");
   gtk_widget_set_halign (self->switch_button, GTK_ALIGN_END);
   g_signal_connect (self->switch_button, "clicked", G_CALLBACK (switch_clicked_cb), self);
@@ -987,7 +979,7 @@ cb_finetune_dialog_new (GtkWindow *parent, const char *model_path, const CbProfi
   self->profile = cb_project_copy_profile (profile);
   self->python = g_strdup (python && *python ? python : "/usr/bin/python3");
   self->script = cb_finetune_find_script ();
-  title = g_strdup_printf ("Fine-tune for “%s”", profile->target->name ? profile->target->name : "target classes");
+  title = g_strdup_printf (_ ("Fine-tune for “%s”"), profile->target->name ? profile->target->name : "target classes");
   gtk_window_set_title (GTK_WINDOW (self), title);
   gtk_entry_set_placeholder_text (GTK_ENTRY (self->name_entry), profile->target->name && *profile->target->name
                                                                   ? profile->target->name

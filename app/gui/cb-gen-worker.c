@@ -4,6 +4,8 @@
  */
 #include "app/gui/cb-gen-worker.h"
 
+#include <glib/gi18n.h>
+
 #include "app/gui/cb-project.h"
 #include "model/cb-error.h"
 #include "render/cb-generator.h"
@@ -205,7 +207,7 @@ apply_profile (CbGenWorker *worker, CbGenerator *gen, Request *request)
 
   result->serial = request->serial;
   if (gen == NULL)
-    g_set_error_literal (&result->error, CB_ERROR, CB_ERROR_DEVICE, "No generator");
+    g_set_error_literal (&result->error, CB_ERROR, CB_ERROR_DEVICE, _ ("No generator"));
   else if (cb_generator_set_profile (gen, request->profile, &result->error))
     result->classes = cb_class_set_copy (cb_generator_get_classes (gen));
   post_delivery (worker, NULL, NULL, result);
@@ -309,7 +311,7 @@ backend_kind_from_env (CbBackendKind *kind, GError **error)
         return TRUE;
       }
   g_set_error (error, CB_ERROR, CB_ERROR_INVALID,
-               "CATBRUSH_BACKEND is “%s”: use auto, vulkan, cpu or reference (or unset it)", env);
+               _ ("CATBRUSH_BACKEND is “%s”: use auto, vulkan, cpu or reference (or unset it)"), env);
   return FALSE;
 }
 
@@ -331,11 +333,11 @@ worker_thread (gpointer data)
   info->model_path = cb_gen_worker_resolve_model (worker->model_path);
   if (info->model_path == NULL)
     g_set_error (&info->error, CB_ERROR, CB_ERROR_IO,
-                 "No model found: the bundled model is not installed and CATBRUSH_MODEL is not set");
+                 _ ("No model found: the bundled model is not installed and CATBRUSH_MODEL is not set"));
   else if (!backend_kind_from_env (&kind, &info->error))
     g_assert (info->error != NULL);
   else if ((model = cb_model_load (info->model_path, &error)) == NULL)
-    g_set_error (&info->error, CB_ERROR, CB_ERROR_IO, "The model could not be loaded: %s", error->message);
+    g_set_error (&info->error, CB_ERROR, CB_ERROR_IO, _ ("The model could not be loaded: %s"), error->message);
   else if (!g_cancellable_is_cancelled (worker->cancellable))
     {
       info->classes = cb_class_set_copy (model->classes);
@@ -344,14 +346,15 @@ worker_thread (gpointer data)
       info->model_card = model_card_text (model);
       info->model_sha256 = g_strdup (model->sha256);
       if ((backend = cb_backend_new (kind, NULL, &error)) == NULL)
-        g_set_error (&info->error, CB_ERROR, CB_ERROR_DEVICE, "No compute device could be opened: %s", error->message);
+        g_set_error (&info->error, CB_ERROR, CB_ERROR_DEVICE, _ ("No compute device could be opened: %s"),
+                     error->message);
       else if (!g_cancellable_is_cancelled (worker->cancellable))
         {
           cb_backend_set_cancellable (backend, worker->cancellable);
           info->device_description = g_strdup (cb_backend_get_description (backend));
           info->cpu_device = cb_backend_is_cpu_device (backend);
           if ((gen = cb_generator_new (model, backend, &error)) == NULL)
-            g_set_error (&info->error, CB_ERROR, CB_ERROR_DEVICE, "The generator could not be prepared: %s",
+            g_set_error (&info->error, CB_ERROR, CB_ERROR_DEVICE, _ ("The generator could not be prepared: %s"),
                          error->message);
           else
             {
@@ -430,7 +433,7 @@ worker_thread (gpointer data)
       result->variation = request->variation;
       if (gen == NULL)
         {
-          g_set_error_literal (&result->error, CB_ERROR, CB_ERROR_DEVICE, "No generator");
+          g_set_error_literal (&result->error, CB_ERROR, CB_ERROR_DEVICE, _ ("No generator"));
           post (worker, NULL, result);
           request_free (request);
           continue;

@@ -4,9 +4,12 @@
  */
 #include "app/gui/cb-import-dialog.h"
 
+#include <glib/gi18n.h>
+
 #include <string.h>
 
 #include "app/gui/cb-example-folder.h"
+#include "app/gui/cb-file-chooser.h"
 #include "model/cb-discriminator.h"
 #include "model/cb-error.h"
 #include "model/cb-vision-encoder.h"
@@ -56,9 +59,9 @@ enum
 static guint signals[N_SIGNALS];
 
 static const char *const method_labels[CB_AFFINITY_N_METHODS] = {
-  [CB_AFFINITY_SEG] = "_Segmentation (the model's discriminator on the examples)",
-  [CB_AFFINITY_TEXT] = "_Text (WordNet: names, synonyms, part-of)",
-  [CB_AFFINITY_VISION] = "_Vision features (class prototypes)",
+  [CB_AFFINITY_SEG] = N_ ("_Segmentation (the model's discriminator on the examples)"),
+  [CB_AFFINITY_TEXT] = N_ ("_Text (WordNet: names, synonyms, part-of)"),
+  [CB_AFFINITY_VISION] = N_ ("_Vision features (class prototypes)"),
 };
 
 /* ------------------------------------------------------------------ state */
@@ -91,14 +94,14 @@ cb_import_dialog_method_available (CbImportDialog *self, CbAffinityMethod method
       if (!cb_vision_encoder_get_config (self->model, &vconfig, &error))
         {
           if (why)
-            *why = g_strdup_printf ("The model's vision encoder is unusable: %s", error->message);
+            *why = g_strdup_printf (_ ("The model's vision encoder is unusable: %s"), error->message);
           return FALSE;
         }
     }
   else if (!cb_discriminator_get_config (self->model, &config, &error))
     {
       if (why)
-        *why = g_strdup_printf ("The model has no discriminator: %s", error->message);
+        *why = g_strdup_printf (_ ("The model has no discriminator: %s"), error->message);
       return FALSE;
     }
   if (self->examples_dir == NULL)
@@ -179,12 +182,12 @@ take_class_set (CbImportDialog *self, CbClassSet *set)
   self->target = set;
   g_clear_pointer (&self->examples_dir, g_free);
   g_clear_pointer (&self->hand_dir, g_free);
-  gtk_label_set_text (GTK_LABEL (self->examples_label), "None: only the text prior can run");
+  gtk_label_set_text (GTK_LABEL (self->examples_label), _ ("None: only the text prior can run"));
   show_classes (self);
   clear_result (self);
   /* the first hint ("Import a class set…") is done with: say what comes next */
   {
-    g_autofree char *text = g_strdup_printf ("Imported %u classes. Choose the priors below, then Compute.",
+    g_autofree char *text = g_strdup_printf (_ ("Imported %u classes. Choose the priors below, then Compute."),
                                              cb_class_set_get_n_classes (set));
 
     set_status (self, text);
@@ -237,13 +240,13 @@ cb_import_dialog_load_dataset (CbImportDialog *self, const char *dir, const char
   split_file = g_strdup_printf ("%s/%s.txt", dir, self->split);
   self->n_listed = count_lines (split_file);
   if (g_file_test (split_file, G_FILE_TEST_IS_REGULAR))
-    text = g_strdup_printf ("%s, split “%s”: %u photos listed", dir, self->split, self->n_listed);
+    text = g_strdup_printf (_ ("%s, split “%s”: %u photos listed"), dir, self->split, self->n_listed);
   else
-    text = g_strdup_printf ("%s: every labelled photo (no %s.txt)", dir, self->split);
+    text = g_strdup_printf (_ ("%s: every labelled photo (no %s.txt)"), dir, self->split);
   gtk_label_set_text (GTK_LABEL (self->examples_label), text);
   {
-    g_autofree char *status = g_strdup_printf ("Imported %u classes with their example photos. Choose the priors "
-                                               "below, then Compute.",
+    g_autofree char *status = g_strdup_printf (_ ("Imported %u classes with their example photos. Choose the priors "
+                                                  "below, then Compute."),
                                                cb_class_set_get_n_classes (self->target));
 
     set_status (self, status);
@@ -293,7 +296,7 @@ cb_import_dialog_use_class_editor (CbImportDialog *self, GError **error)
   if (set == NULL)
     return FALSE;
   take_class_set (self, set);
-  set_status (self, "Classes defined here. Compute with the text prior, or add example photos and paint them.");
+  set_status (self, _ ("Classes defined here. Compute with the text prior, or add example photos and paint them."));
   return TRUE;
 }
 
@@ -355,7 +358,7 @@ example_saved_cb (CbExampleEditor *editor, const char *stem, CbImportDialog *sel
   g_free (self->split);
   self->split = g_strdup ("train");
   self->n_listed = cb_example_folder_count (self->hand_dir);
-  text = g_strdup_printf ("%s: %u example photos painted here", self->hand_dir, self->n_listed);
+  text = g_strdup_printf (_ ("%s: %u example photos painted here"), self->hand_dir, self->n_listed);
   gtk_label_set_text (GTK_LABEL (self->examples_label), text);
   clear_result (self);
   for (guint m = 0; m < CB_AFFINITY_N_METHODS; m++)
@@ -371,7 +374,7 @@ cb_import_dialog_add_example (CbImportDialog *self, const char *photo_path, GErr
 
   if (self->target == NULL)
     {
-      g_set_error_literal (error, CB_ERROR, CB_ERROR_INVALID, "Define or import the target classes first");
+      g_set_error_literal (error, CB_ERROR, CB_ERROR_INVALID, _ ("Define or import the target classes first"));
       return NULL;
     }
   ensure_hand_dir (self);
@@ -539,7 +542,7 @@ compute_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
     }
   {
     g_autofree char *text
-      = g_strdup_printf ("Estimating with %u example photos…", examples ? examples->examples->len : 0);
+      = g_strdup_printf (_ ("Estimating with %u example photos…"), examples ? examples->examples->len : 0);
 
     post_progress (job->dialog, 0.1, text);
   }
@@ -570,7 +573,7 @@ compute_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         text = g_strdup ("Cancelled.");
       else
-        text = g_strdup_printf ("The affinity could not be estimated: %s", error->message);
+        text = g_strdup_printf (_ ("The affinity could not be estimated: %s"), error->message);
       set_status (self, text);
     }
   else
@@ -582,8 +585,8 @@ compute_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       self->profile = profile;
       cb_affinity_view_set_profile (self->view, self->profile);
       similar = cb_profile_describe_similar_rows (profile, CB_PROFILE_SIMILAR_ROWS);
-      text = g_strdup_printf ("Done: %u target classes × %u model classes. Hover a cell for its value; Apply to "
-                              "paint with these classes.%s%s%s",
+      text = g_strdup_printf (_ ("Done: %u target classes × %u model classes. Hover a cell for its value; Apply to "
+                                 "paint with these classes.%s%s%s"),
                               cb_class_set_get_n_classes (profile->target), profile->n_source,
                               similar ? " These classes would come out looking the same: " : "", similar ? similar : "",
                               similar ? ". To tell them apart, give one of each pair its own mix of model classes: "
@@ -619,7 +622,7 @@ cb_import_dialog_compute (CbImportDialog *self)
 
   self->cancellable = g_cancellable_new ();
   gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress), 0);
-  set_status (self, "Starting…");
+  set_status (self, _ ("Starting…"));
   update_sensitivity (self);
   task = g_task_new (self, self->cancellable, compute_done_cb, NULL);
   g_task_set_task_data (task, job, (GDestroyNotify)job_free);
@@ -632,7 +635,7 @@ cb_import_dialog_cancel (CbImportDialog *self)
   if (self->cancellable != NULL)
     {
       g_cancellable_cancel (self->cancellable);
-      set_status (self, "Cancelling…");
+      set_status (self, _ ("Cancelling…"));
     }
 }
 
@@ -669,8 +672,6 @@ cb_import_dialog_apply (CbImportDialog *self)
 
 /* ------------------------------------------------------------------ widgets */
 
-G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-
 enum
 {
   CHOOSE_CLASS_SET,
@@ -695,40 +696,39 @@ chosen (CbImportDialog *self, int what, const char *path, GError **error)
     }
 }
 
-static void
-chooser_response_cb (GtkNativeDialog *native, int response, CbImportDialog *self)
+typedef struct
 {
-  int what = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (native), "cb-folder"));
+  CbImportDialog *self;
+  int what;
+} Choosing;
 
-  if (response == GTK_RESPONSE_ACCEPT)
+static void
+chooser_chosen_cb (GFile *file, const char *choice, gpointer user_data)
+{
+  Choosing *choosing = user_data;
+  g_autofree char *path = g_file_get_path (file);
+  g_autoptr (GError) error = NULL;
+
+  if (path != NULL && !chosen (choosing->self, choosing->what, path, &error))
     {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
-      g_autofree char *path = file ? g_file_get_path (file) : NULL;
-      g_autoptr (GError) error = NULL;
+      g_autofree char *text = g_strdup_printf (
+        "%s: %s", choosing->what == CHOOSE_SAVE_CLASS_SET ? "Could not save" : "Could not open", error->message);
 
-      if (path != NULL && !chosen (self, what, path, &error))
-        {
-          g_autofree char *text = g_strdup_printf (
-            "%s: %s", what == CHOOSE_SAVE_CLASS_SET ? "Could not save" : "Could not open", error->message);
-
-          set_status (self, text);
-        }
+      set_status (choosing->self, text);
     }
-  gtk_native_dialog_destroy (native);
-  g_object_unref (native);
 }
 
 static void
 choose (CbImportDialog *self, int what)
 {
-  static const char *const titles[]
-    = { "Import a Class Set", "Import a Dataset Folder", "Add an Example Photo", "Save the Class Set" };
-  static const char *const accepts[] = { "_Import", "_Import", "_Open", "_Save" };
-  GtkFileChooserAction action = what == CHOOSE_DATASET          ? GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER
-                                : what == CHOOSE_SAVE_CLASS_SET ? GTK_FILE_CHOOSER_ACTION_SAVE
-                                                                : GTK_FILE_CHOOSER_ACTION_OPEN;
-  GtkFileChooserNative *native
-    = gtk_file_chooser_native_new (titles[what], GTK_WINDOW (self), action, accepts[what], "_Cancel");
+  static const char *const titles[] = { N_ ("Import a Class Set"), N_ ("Import a Dataset Folder"),
+                                        N_ ("Add an Example Photo"), N_ ("Save the Class Set") };
+  static const char *const accepts[] = { N_ ("_Import"), N_ ("_Import"), N_ ("_Open"), N_ ("_Save") };
+  CbFileChooserAction action = what == CHOOSE_DATASET          ? CB_FILE_CHOOSER_SELECT_FOLDER
+                               : what == CHOOSE_SAVE_CLASS_SET ? CB_FILE_CHOOSER_SAVE
+                                                               : CB_FILE_CHOOSER_OPEN;
+  CbFileChooser *chooser = cb_file_chooser_new (_ (titles[what]), action, _ (accepts[what]));
+  Choosing *choosing = g_new (Choosing, 1);
 
   if (what != CHOOSE_DATASET)
     {
@@ -736,7 +736,7 @@ choose (CbImportDialog *self, int what)
 
       if (what == CHOOSE_PHOTO)
         {
-          gtk_file_filter_set_name (filter, "Photos (JPEG, PNG)");
+          gtk_file_filter_set_name (filter, _ ("Photos (JPEG, PNG)"));
           gtk_file_filter_add_mime_type (filter, "image/jpeg");
           gtk_file_filter_add_mime_type (filter, "image/png");
           gtk_file_filter_add_suffix (filter, "jpg");
@@ -745,20 +745,17 @@ choose (CbImportDialog *self, int what)
         }
       else
         {
-          gtk_file_filter_set_name (filter, "Class sets (JSON)");
+          gtk_file_filter_set_name (filter, _ ("Class sets (JSON)"));
           gtk_file_filter_add_suffix (filter, "json");
         }
-      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
+      cb_file_chooser_add_filter (chooser, filter);
     }
   if (what == CHOOSE_SAVE_CLASS_SET)
-    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), "classes.json");
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
-  g_object_set_data (G_OBJECT (native), "cb-folder", GINT_TO_POINTER (what));
-  g_signal_connect (native, "response", G_CALLBACK (chooser_response_cb), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+    cb_file_chooser_set_current_name (chooser, "classes.json");
+  choosing->self = self;
+  choosing->what = what;
+  cb_file_chooser_show (chooser, GTK_WINDOW (self), chooser_chosen_cb, choosing, g_free);
 }
-
-G_GNUC_END_IGNORE_DEPRECATIONS
 
 static void
 class_set_clicked_cb (GtkButton *button, CbImportDialog *self)
@@ -801,7 +798,7 @@ use_classes_clicked_cb (GtkButton *button, CbImportDialog *self)
 
   if (!cb_import_dialog_use_class_editor (self, &error))
     {
-      g_autofree char *text = g_strdup_printf ("The classes are not valid yet: %s", error->message);
+      g_autofree char *text = g_strdup_printf (_ ("The classes are not valid yet: %s"), error->message);
 
       set_status (self, text);
     }
@@ -815,7 +812,7 @@ save_class_set_clicked_cb (GtkButton *button, CbImportDialog *self)
 
   if (set == NULL)
     {
-      g_autofree char *text = g_strdup_printf ("The classes are not valid yet: %s", error->message);
+      g_autofree char *text = g_strdup_printf (_ ("The classes are not valid yet: %s"), error->message);
 
       set_status (self, text);
       return;
@@ -926,24 +923,24 @@ cb_import_dialog_init (CbImportDialog *self)
   GtkWidget *header = gtk_header_bar_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
   GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *class_set = gtk_button_new_with_mnemonic ("Class _Set…");
-  GtkWidget *dataset = gtk_button_new_with_mnemonic ("_Dataset Folder…");
-  GtkWidget *new_set = gtk_toggle_button_new_with_mnemonic ("_New Class Set…");
+  GtkWidget *class_set = gtk_button_new_with_mnemonic (_ ("Class _Set…"));
+  GtkWidget *dataset = gtk_button_new_with_mnemonic (_ ("_Dataset Folder…"));
+  GtkWidget *new_set = gtk_toggle_button_new_with_mnemonic (_ ("_New Class Set…"));
   GtkWidget *editor_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   GtkWidget *editor_buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *use_classes = gtk_button_new_with_mnemonic ("_Use These Classes");
-  GtkWidget *save_classes = gtk_button_new_with_mnemonic ("Sa_ve Class Set…");
+  GtkWidget *use_classes = gtk_button_new_with_mnemonic (_ ("_Use These Classes"));
+  GtkWidget *save_classes = gtk_button_new_with_mnemonic (_ ("Sa_ve Class Set…"));
   GtkWidget *grid = gtk_grid_new ();
   GtkWidget *params = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   GtkWidget *run = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   GtkWidget *scrolled = gtk_scrolled_window_new ();
   GtkWidget *label;
 
-  gtk_window_set_title (GTK_WINDOW (self), "Import Target Classes");
+  gtk_window_set_title (GTK_WINDOW (self), _ ("Import Target Classes"));
   gtk_window_set_default_size (GTK_WINDOW (self), 800, 860);
-  self->apply_button = gtk_button_new_with_mnemonic ("_Apply");
+  self->apply_button = gtk_button_new_with_mnemonic (_ ("_Apply"));
   gtk_widget_add_css_class (self->apply_button, "suggested-action");
-  gtk_widget_set_tooltip_text (self->apply_button, "Paint with the target classes through this matrix");
+  gtk_widget_set_tooltip_text (self->apply_button, _ ("Paint with the target classes through this matrix"));
   g_signal_connect (self->apply_button, "clicked", G_CALLBACK (apply_clicked_cb), self);
   gtk_header_bar_pack_end (GTK_HEADER_BAR (header), self->apply_button);
   gtk_window_set_titlebar (GTK_WINDOW (self), header);
@@ -953,12 +950,12 @@ cb_import_dialog_init (CbImportDialog *self)
   gtk_widget_set_margin_top (box, 12);
   gtk_widget_set_margin_bottom (box, 18);
 
-  gtk_box_append (GTK_BOX (box), heading ("Target classes"));
-  gtk_widget_set_tooltip_text (class_set, "A class-set JSON (name, colour, synonyms of each class)");
-  gtk_widget_set_tooltip_text (dataset, "A folder with classes.json, images/, labels/ and split files (train.txt)");
+  gtk_box_append (GTK_BOX (box), heading (_ ("Target classes")));
+  gtk_widget_set_tooltip_text (class_set, _ ("A class-set JSON (name, colour, synonyms of each class)"));
+  gtk_widget_set_tooltip_text (dataset, _ ("A folder with classes.json, images/, labels/ and split files (train.txt)"));
   g_signal_connect (class_set, "clicked", G_CALLBACK (class_set_clicked_cb), self);
   g_signal_connect (dataset, "clicked", G_CALLBACK (dataset_clicked_cb), self);
-  gtk_widget_set_tooltip_text (new_set, "Define the classes here: name, colour and synonyms of each");
+  gtk_widget_set_tooltip_text (new_set, _ ("Define the classes here: name, colour and synonyms of each"));
   g_signal_connect (new_set, "toggled", G_CALLBACK (new_class_set_toggled_cb), self);
   gtk_box_append (GTK_BOX (buttons), class_set);
   gtk_box_append (GTK_BOX (buttons), dataset);
@@ -969,7 +966,7 @@ cb_import_dialog_init (CbImportDialog *self)
   gtk_box_append (GTK_BOX (editor_box), GTK_WIDGET (self->class_editor));
   gtk_widget_add_css_class (use_classes, "suggested-action");
   g_signal_connect (use_classes, "clicked", G_CALLBACK (use_classes_clicked_cb), self);
-  gtk_widget_set_tooltip_text (save_classes, "Save the classes as a class-set JSON");
+  gtk_widget_set_tooltip_text (save_classes, _ ("Save the classes as a class-set JSON"));
   g_signal_connect (save_classes, "clicked", G_CALLBACK (save_class_set_clicked_cb), self);
   gtk_box_append (GTK_BOX (editor_buttons), use_classes);
   gtk_box_append (GTK_BOX (editor_buttons), save_classes);
@@ -978,28 +975,28 @@ cb_import_dialog_init (CbImportDialog *self)
   gtk_revealer_set_child (GTK_REVEALER (self->class_revealer), editor_box);
   gtk_box_append (GTK_BOX (box), self->class_revealer);
 
-  self->classes_label = wrapped_label ("None yet", FALSE);
-  self->examples_label = wrapped_label ("No example photos", TRUE);
+  self->classes_label = wrapped_label (_ ("None yet"), FALSE);
+  self->examples_label = wrapped_label (_ ("No example photos"), TRUE);
   gtk_box_append (GTK_BOX (box), self->classes_label);
-  self->add_example_button = gtk_button_new_with_mnemonic ("Add _Example Photo…");
+  self->add_example_button = gtk_button_new_with_mnemonic (_ ("Add _Example Photo…"));
   gtk_widget_set_tooltip_text (self->add_example_button,
-                               "Open a photo and paint its label map with the target classes");
+                               _ ("Open a photo and paint its label map with the target classes"));
   gtk_widget_set_halign (self->add_example_button, GTK_ALIGN_START);
   g_signal_connect (self->add_example_button, "clicked", G_CALLBACK (add_example_clicked_cb), self);
   gtk_box_append (GTK_BOX (box), self->examples_label);
   gtk_box_append (GTK_BOX (box), self->add_example_button);
 
-  gtk_box_append (GTK_BOX (box), heading ("Priors"));
+  gtk_box_append (GTK_BOX (box), heading (_ ("Priors")));
   gtk_grid_set_row_spacing (GTK_GRID (grid), 4);
   gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
   for (guint m = 0; m < CB_AFFINITY_N_METHODS; m++)
     {
       self->weights[m] = 1.0;
-      self->checks[m] = gtk_check_button_new_with_mnemonic (method_labels[m]);
+      self->checks[m] = gtk_check_button_new_with_mnemonic (_ (method_labels[m]));
       g_signal_connect (self->checks[m], "toggled", G_CALLBACK (method_toggled_cb), self);
       self->weight_spins[m] = gtk_spin_button_new_with_range (0, 10, 0.1);
       gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->weight_spins[m]), 1.0);
-      gtk_widget_set_tooltip_text (self->weight_spins[m], "Weight in the combination");
+      gtk_widget_set_tooltip_text (self->weight_spins[m], _ ("Weight in the combination"));
       g_signal_connect (self->weight_spins[m], "value-changed", G_CALLBACK (weight_changed_cb), self);
       self->why_labels[m] = wrapped_label (NULL, TRUE);
       gtk_widget_set_margin_start (self->why_labels[m], 28);
@@ -1009,24 +1006,24 @@ cb_import_dialog_init (CbImportDialog *self)
     }
   gtk_box_append (GTK_BOX (box), grid);
 
-  label = gtk_label_new_with_mnemonic ("_Temperature");
+  label = gtk_label_new_with_mnemonic (_ ("_Temperature"));
   self->temperature_spin = gtk_spin_button_new_with_range (0.05, 5, 0.05);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->temperature_spin), CB_AFFINITY_DEFAULT_TEMPERATURE);
-  gtk_widget_set_tooltip_text (self->temperature_spin, "Below 1 sharpens the rows, above 1 flattens them");
+  gtk_widget_set_tooltip_text (self->temperature_spin, _ ("Below 1 sharpens the rows, above 1 flattens them"));
   gtk_label_set_mnemonic_widget (GTK_LABEL (label), self->temperature_spin);
   gtk_box_append (GTK_BOX (params), label);
   gtk_box_append (GTK_BOX (params), self->temperature_spin);
-  label = gtk_label_new_with_mnemonic ("Top-_k");
+  label = gtk_label_new_with_mnemonic (_ ("Top-_k"));
   self->top_k_spin = gtk_spin_button_new_with_range (0, 255, 1);
-  gtk_widget_set_tooltip_text (self->top_k_spin, "Keep the k largest entries of each row (0: all)");
+  gtk_widget_set_tooltip_text (self->top_k_spin, _ ("Keep the k largest entries of each row (0: all)"));
   gtk_label_set_mnemonic_widget (GTK_LABEL (label), self->top_k_spin);
   gtk_box_append (GTK_BOX (params), label);
   gtk_box_append (GTK_BOX (params), self->top_k_spin);
   gtk_box_append (GTK_BOX (box), params);
 
-  self->compute_button = gtk_button_new_with_mnemonic ("_Compute");
+  self->compute_button = gtk_button_new_with_mnemonic (_ ("_Compute"));
   g_signal_connect (self->compute_button, "clicked", G_CALLBACK (compute_clicked_cb), self);
-  self->cancel_button = gtk_button_new_with_mnemonic ("C_ancel");
+  self->cancel_button = gtk_button_new_with_mnemonic (_ ("C_ancel"));
   g_signal_connect (self->cancel_button, "clicked", G_CALLBACK (cancel_clicked_cb), self);
   self->progress = gtk_progress_bar_new ();
   gtk_widget_set_hexpand (self->progress, TRUE);
@@ -1035,7 +1032,7 @@ cb_import_dialog_init (CbImportDialog *self)
   gtk_box_append (GTK_BOX (run), self->progress);
   gtk_box_append (GTK_BOX (run), self->cancel_button);
   gtk_box_append (GTK_BOX (box), run);
-  self->status = wrapped_label ("Import a class set or a dataset folder, or define a new class set.", TRUE);
+  self->status = wrapped_label (_ ("Import a class set or a dataset folder, or define a new class set."), TRUE);
   gtk_box_append (GTK_BOX (box), self->status);
 
   self->view = CB_AFFINITY_VIEW (cb_affinity_view_new ());
@@ -1095,7 +1092,7 @@ cb_import_dialog_new (GtkWindow *parent, const char *model_path, GError **error)
 
   if (model_path == NULL)
     {
-      g_set_error_literal (error, CB_ERROR, CB_ERROR_INVALID, "No model is loaded");
+      g_set_error_literal (error, CB_ERROR, CB_ERROR_INVALID, _ ("No model is loaded"));
       return NULL;
     }
   model = cb_model_load (model_path, error);
@@ -1105,7 +1102,8 @@ cb_import_dialog_new (GtkWindow *parent, const char *model_path, GError **error)
   self->model = g_steal_pointer (&model);
   self->wordnet = cb_wordnet_open (NULL, &wn_error);
   if (self->wordnet == NULL)
-    self->wordnet_why = g_strdup_printf ("WordNet is not available (apt install wordnet-base): %s", wn_error->message);
+    self->wordnet_why
+      = g_strdup_printf (_ ("WordNet is not available (apt install wordnet-base): %s"), wn_error->message);
   update_sensitivity (self);
   return self;
 }

@@ -4,6 +4,8 @@
  */
 #include "app/gui/cb-model-list.h"
 
+#include <glib/gi18n.h>
+
 #include <errno.h>
 #include <string.h>
 
@@ -68,7 +70,7 @@ entry_new (const char *path, gboolean bundled)
       base = g_steal_pointer (&both);
     }
   entry->path = g_strdup (path);
-  entry->name = bundled ? g_strdup_printf ("%s (bundled)", base) : g_steal_pointer (&base);
+  entry->name = bundled ? g_strdup_printf (_ ("%s (bundled)"), base) : g_steal_pointer (&base);
   entry->bundled = bundled;
   return entry;
 }
@@ -155,8 +157,8 @@ cb_model_list_to_menu (GPtrArray *models)
       g_menu_item_set_action_and_target_value (item, "win.model", g_variant_new_string (entry->path));
       g_menu_append_item (list, item);
     }
-  g_menu_append (actions, "_Import OASIS Checkpoint…", "win.import-model");
-  g_menu_append (actions, "_Open Model File…", "win.open-model");
+  g_menu_append (actions, _ ("_Import OASIS Checkpoint…"), "win.import-model");
+  g_menu_append (actions, _ ("_Open Model File…"), "win.open-model");
   g_menu_append_section (menu, "Models", G_MENU_MODEL (list));
   g_menu_append_section (menu, NULL, G_MENU_MODEL (actions));
   return G_MENU_MODEL (menu);
@@ -220,7 +222,7 @@ import_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *c
     {
       int saved = errno;
 
-      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved), "Could not create “%s”: %s", dir,
+      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved), _ ("Could not create “%s”: %s"), dir,
                                g_strerror (saved));
       return;
     }

@@ -4,15 +4,19 @@
  */
 #include "app/gui/cb-oasis-dialog.h"
 
+#include <glib/gi18n.h>
+
 #include <string.h>
 
+#include "app/gui/cb-file-chooser.h"
 #include "app/gui/cb-model-list.h"
 
 #define PULSE_MS 120
 
 static const char *const datasets[] = { "ade20k", "cityscapes", "cocostuff", "custom", NULL };
-static const char *const dataset_labels[] = { "ADE20K (151 channels)", "Cityscapes (35 channels)",
-                                              "COCO-Stuff (183 channels)", "Custom (needs a class set)", NULL };
+static const char *const dataset_labels[]
+  = { N_ ("ADE20K (151 channels)"), N_ ("Cityscapes (35 channels)"), N_ ("COCO-Stuff (183 channels)"),
+      N_ ("Custom (needs a class set)"), NULL };
 
 enum
 {
@@ -49,9 +53,9 @@ enum
 static guint signals[N_SIGNALS];
 
 static const char *const file_titles[N_FILES]
-  = { "Generator Checkpoint (EMA)", "Discriminator Checkpoint", "Class Set" };
+  = { N_ ("Generator Checkpoint (EMA)"), N_ ("Discriminator Checkpoint"), N_ ("Class Set") };
 static const char *const file_empty[N_FILES]
-  = { "(choose best_EMA.pth)", "(none: only the text prior)", "(the dataset's bundled classes)" };
+  = { N_ ("(choose best_EMA.pth)"), N_ ("(none: only the text prior)"), N_ ("(the dataset's bundled classes)") };
 
 static void
 set_status (CbOasisDialog *self, const char *text)
@@ -82,7 +86,7 @@ set_file (CbOasisDialog *self, guint which, const char *path)
 
   g_free (self->files[which]);
   self->files[which] = g_strdup (path);
-  gtk_button_set_label (GTK_BUTTON (self->file_buttons[which]), base ? base : file_empty[which]);
+  gtk_button_set_label (GTK_BUTTON (self->file_buttons[which]), base ? base : _ (file_empty[which]));
   gtk_widget_set_tooltip_text (self->file_buttons[which], path);
   if (which == FILE_GENERATOR && path != NULL && *gtk_editable_get_text (GTK_EDITABLE (self->name_entry)) == '\0')
     {
@@ -203,12 +207,12 @@ import_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         text = g_strdup ("Cancelled: nothing was written.");
       else
-        text = g_strdup_printf ("The checkpoint could not be imported: %s", error->message);
+        text = g_strdup_printf (_ ("The checkpoint could not be imported: %s"), error->message);
       set_status (self, text);
     }
   else
     {
-      g_autofree char *text = g_strdup_printf ("Imported as %s. It is in the model list now.", path);
+      g_autofree char *text = g_strdup_printf (_ ("Imported as %s. It is in the model list now."), path);
 
       g_free (self->output_path);
       self->output_path = g_strdup (path);
@@ -248,7 +252,7 @@ cb_oasis_dialog_import (CbOasisDialog *self)
 
   self->cancellable = g_cancellable_new ();
   self->pulse_id = g_timeout_add (PULSE_MS, pulse_cb, self);
-  text = g_strdup_printf ("Importing into %s… (reading the checkpoint, folding spectral norm, writing)", output);
+  text = g_strdup_printf (_ ("Importing into %s… (reading the checkpoint, folding spectral norm, writing)"), output);
   set_status (self, text);
   update_sensitivity (self);
   cb_model_import_oasis_async (&options, output, self->cancellable, import_done_cb, g_object_ref (self));
@@ -256,52 +260,46 @@ cb_oasis_dialog_import (CbOasisDialog *self)
 
 /* ------------------------------------------------------------------ widgets */
 
-G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+typedef struct
+{
+  CbOasisDialog *self;
+  guint which;
+} Choosing;
 
 static void
-chooser_response_cb (GtkNativeDialog *native, int response, CbOasisDialog *self)
+chooser_chosen_cb (GFile *file, const char *choice, gpointer user_data)
 {
-  guint which = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (native), "cb-which"));
+  Choosing *choosing = user_data;
+  g_autofree char *path = g_file_get_path (file);
 
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
-      g_autofree char *path = file ? g_file_get_path (file) : NULL;
-
-      if (path != NULL)
-        set_file (self, which, path);
-    }
-  gtk_native_dialog_destroy (native);
-  g_object_unref (native);
+  if (path != NULL)
+    set_file (choosing->self, choosing->which, path);
 }
 
 static void
 file_clicked_cb (GtkButton *button, CbOasisDialog *self)
 {
   guint which = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (button), "cb-which"));
-  GtkFileChooserNative *native = gtk_file_chooser_native_new (file_titles[which], GTK_WINDOW (self),
-                                                              GTK_FILE_CHOOSER_ACTION_OPEN, "_Select", "_Cancel");
+  CbFileChooser *chooser = cb_file_chooser_new (_ (file_titles[which]), CB_FILE_CHOOSER_OPEN, _ ("_Select"));
+  Choosing *choosing = g_new (Choosing, 1);
   g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
 
   if (which == FILE_CLASSES)
     {
-      gtk_file_filter_set_name (filter, "Class sets (JSON)");
+      gtk_file_filter_set_name (filter, _ ("Class sets (JSON)"));
       gtk_file_filter_add_suffix (filter, "json");
     }
   else
     {
-      gtk_file_filter_set_name (filter, "PyTorch checkpoints");
+      gtk_file_filter_set_name (filter, _ ("PyTorch checkpoints"));
       gtk_file_filter_add_suffix (filter, "pth");
       gtk_file_filter_add_suffix (filter, "pt");
     }
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
-  g_object_set_data (G_OBJECT (native), "cb-which", GUINT_TO_POINTER (which));
-  g_signal_connect (native, "response", G_CALLBACK (chooser_response_cb), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+  cb_file_chooser_add_filter (chooser, filter);
+  choosing->self = self;
+  choosing->which = which;
+  cb_file_chooser_show (chooser, GTK_WINDOW (self), chooser_chosen_cb, choosing, g_free);
 }
-
-G_GNUC_END_IGNORE_DEPRECATIONS
 
 static void
 clear_clicked_cb (GtkButton *button, CbOasisDialog *self)
@@ -374,12 +372,13 @@ cb_oasis_dialog_init (CbOasisDialog *self)
   GtkWidget *grid = gtk_grid_new ();
   GtkWidget *size_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *note;
-  static const char *const row_names[N_FILES] = { "_Generator", "_Discriminator", "C_lass set" };
+  GtkStringList *dataset_list = gtk_string_list_new (NULL);
+  static const char *const row_names[N_FILES] = { N_ ("_Generator"), N_ ("_Discriminator"), N_ ("C_lass set") };
   int row = 0;
 
-  gtk_window_set_title (GTK_WINDOW (self), "Import OASIS Checkpoint");
+  gtk_window_set_title (GTK_WINDOW (self), _ ("Import OASIS Checkpoint"));
   gtk_window_set_default_size (GTK_WINDOW (self), 560, -1);
-  self->import_button = gtk_button_new_with_mnemonic ("_Import");
+  self->import_button = gtk_button_new_with_mnemonic (_ ("_Import"));
   gtk_widget_add_css_class (self->import_button, "suggested-action");
   g_signal_connect (self->import_button, "clicked", G_CALLBACK (import_clicked_cb), self);
   gtk_header_bar_pack_end (GTK_HEADER_BAR (header), self->import_button);
@@ -389,9 +388,9 @@ cb_oasis_dialog_init (CbOasisDialog *self)
   gtk_widget_set_margin_end (box, 18);
   gtk_widget_set_margin_top (box, 12);
   gtk_widget_set_margin_bottom (box, 18);
-  note = gtk_label_new ("A checkpoint of the official OASIS code (checkpoints/NAME/models/best_EMA.pth, optionally "
-                        "best_D.pth) becomes a Catbrush model in your models folder, as `catbrush-cli import-oasis` "
-                        "does. The OASIS weights are AGPL-3.0; the data sets have their own terms.");
+  note = gtk_label_new (_ ("A checkpoint of the official OASIS code (checkpoints/NAME/models/best_EMA.pth, optionally "
+                           "best_D.pth) becomes a Catbrush model in your models folder, as `catbrush-cli import-oasis` "
+                           "does. The OASIS weights are AGPL-3.0; the data sets have their own terms."));
   gtk_label_set_wrap (GTK_LABEL (note), TRUE);
   gtk_label_set_xalign (GTK_LABEL (note), 0);
   gtk_widget_add_css_class (note, "dim-label");
@@ -401,50 +400,52 @@ cb_oasis_dialog_init (CbOasisDialog *self)
   gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
   for (guint i = 0; i < N_FILES; i++, row++)
     {
-      self->file_buttons[i] = gtk_button_new_with_label (file_empty[i]);
+      self->file_buttons[i] = gtk_button_new_with_label (_ (file_empty[i]));
       gtk_widget_set_hexpand (self->file_buttons[i], TRUE);
       g_object_set_data (G_OBJECT (self->file_buttons[i]), "cb-which", GUINT_TO_POINTER (i));
       g_signal_connect (self->file_buttons[i], "clicked", G_CALLBACK (file_clicked_cb), self);
-      gtk_grid_attach (GTK_GRID (grid), row_label (row_names[i], self->file_buttons[i]), 0, row, 1, 1);
+      gtk_grid_attach (GTK_GRID (grid), row_label (_ (row_names[i]), self->file_buttons[i]), 0, row, 1, 1);
       gtk_grid_attach (GTK_GRID (grid), self->file_buttons[i], 1, row, 1, 1);
       if (i != FILE_GENERATOR)
         {
           GtkWidget *clear = gtk_button_new_from_icon_name ("edit-clear-symbolic");
 
-          gtk_widget_set_tooltip_text (clear, "None");
+          gtk_widget_set_tooltip_text (clear, _ ("None"));
           gtk_widget_add_css_class (clear, "flat");
           g_object_set_data (G_OBJECT (clear), "cb-which", GUINT_TO_POINTER (i));
           g_signal_connect (clear, "clicked", G_CALLBACK (clear_clicked_cb), self);
           gtk_grid_attach (GTK_GRID (grid), clear, 2, row, 1, 1);
         }
     }
-  self->dataset_drop = gtk_drop_down_new_from_strings (dataset_labels);
+  for (guint i = 0; dataset_labels[i] != NULL; i++)
+    gtk_string_list_append (dataset_list, _ (dataset_labels[i]));
+  self->dataset_drop = gtk_drop_down_new (G_LIST_MODEL (g_steal_pointer (&dataset_list)), NULL);
   g_signal_connect (self->dataset_drop, "notify::selected", G_CALLBACK (dataset_notify_cb), self);
-  gtk_grid_attach (GTK_GRID (grid), row_label ("Data_set", self->dataset_drop), 0, row, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), row_label (_ ("Data_set"), self->dataset_drop), 0, row, 1, 1);
   gtk_grid_attach (GTK_GRID (grid), self->dataset_drop, 1, row++, 1, 1);
 
   self->width_spin = gtk_spin_button_new_with_range (0, 4096, 32);
   self->height_spin = gtk_spin_button_new_with_range (0, 4096, 32);
-  gtk_widget_set_tooltip_text (self->width_spin, "Native width (0: the dataset's)");
-  gtk_widget_set_tooltip_text (self->height_spin, "Native height (0: the dataset's)");
+  gtk_widget_set_tooltip_text (self->width_spin, _ ("Native width (0: the dataset's)"));
+  gtk_widget_set_tooltip_text (self->height_spin, _ ("Native height (0: the dataset's)"));
   gtk_box_append (GTK_BOX (size_box), self->width_spin);
   gtk_box_append (GTK_BOX (size_box), gtk_label_new ("×"));
   gtk_box_append (GTK_BOX (size_box), self->height_spin);
-  gtk_grid_attach (GTK_GRID (grid), row_label ("Native si_ze", self->width_spin), 0, row, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), row_label (_ ("Native si_ze"), self->width_spin), 0, row, 1, 1);
   gtk_grid_attach (GTK_GRID (grid), size_box, 1, row++, 1, 1);
 
-  self->f16_check = gtk_check_button_new_with_mnemonic ("Store the weights as _F16 (half the size)");
+  self->f16_check = gtk_check_button_new_with_mnemonic (_ ("Store the weights as _F16 (half the size)"));
   gtk_grid_attach (GTK_GRID (grid), self->f16_check, 1, row++, 1, 1);
   self->name_entry = gtk_entry_new ();
   gtk_entry_set_placeholder_text (GTK_ENTRY (self->name_entry), "oasis-ade20k");
-  gtk_grid_attach (GTK_GRID (grid), row_label ("_Name", self->name_entry), 0, row, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), row_label (_ ("_Name"), self->name_entry), 0, row, 1, 1);
   gtk_grid_attach (GTK_GRID (grid), self->name_entry, 1, row++, 1, 1);
   gtk_box_append (GTK_BOX (box), grid);
 
   self->progress = gtk_progress_bar_new ();
   gtk_progress_bar_set_pulse_step (GTK_PROGRESS_BAR (self->progress), 0.08);
   gtk_box_append (GTK_BOX (box), self->progress);
-  self->status = gtk_label_new ("Choose the generator checkpoint.");
+  self->status = gtk_label_new (_ ("Choose the generator checkpoint."));
   gtk_label_set_wrap (GTK_LABEL (self->status), TRUE);
   gtk_label_set_xalign (GTK_LABEL (self->status), 0);
   gtk_label_set_selectable (GTK_LABEL (self->status), TRUE);

@@ -9,6 +9,8 @@
  */
 #include "app/gui/cb-palette.h"
 
+#include <glib/gi18n.h>
+
 #include <string.h>
 
 struct _CbPalette
@@ -112,11 +114,11 @@ show_menu (CbPalette *self, GtkWidget *row, double x, double y)
 
   if (klass == NULL)
     return;
-  reroll_label = g_strdup_printf ("Re-roll “%s”", klass->name);
+  reroll_label = g_strdup_printf (_ ("Re-roll “%s”"), klass->name);
   reroll = g_menu_item_new (reroll_label, NULL);
   g_menu_item_set_action_and_target_value (reroll, "win.reroll-class", g_variant_new_uint32 ((guint32)index));
   g_menu_append_item (menu, reroll);
-  reset = g_menu_item_new ("Use the image noise", NULL);
+  reset = g_menu_item_new (_ ("Use the image noise"), NULL);
   g_menu_item_set_action_and_target_value (reset, "win.reset-class-seed", g_variant_new_uint32 ((guint32)index));
   g_menu_append_item (menu, reset);
 
@@ -152,7 +154,7 @@ make_row (CbPalette *self, const CbClass *klass)
   g_autofree char *id_text = g_strdup_printf ("%u", klass->id);
   g_autofree char *swatch_class = g_strdup_printf ("swatch-%u", klass->id);
   g_autofree char *color = cb_color_to_string (klass->color);
-  g_autofree char *tooltip = g_strdup_printf ("%s — id %u, %s", klass->name, klass->id, color);
+  g_autofree char *tooltip = g_strdup_printf (_ ("%s — id %u, %s"), klass->name, klass->id, color);
   GtkWidget *id = gtk_label_new (id_text);
   GtkWidget *mark = gtk_image_new_from_icon_name ("catbrush-dice-symbolic");
   GtkGesture *click = gtk_gesture_click_new ();
@@ -166,7 +168,7 @@ make_row (CbPalette *self, const CbClass *klass)
   gtk_widget_set_hexpand (name, TRUE);
   gtk_widget_add_css_class (id, "dim-label");
   gtk_widget_add_css_class (id, "numeric");
-  gtk_widget_set_tooltip_text (mark, "This class has its own noise");
+  gtk_widget_set_tooltip_text (mark, _ ("This class has its own noise"));
   gtk_widget_set_visible (mark, FALSE);
   gtk_box_append (GTK_BOX (box), swatch);
   gtk_box_append (GTK_BOX (box), name);

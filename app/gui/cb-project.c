@@ -4,6 +4,8 @@
  */
 #include "app/gui/cb-project.h"
 
+#include <glib/gi18n.h>
+
 #include <errno.h>
 #include <math.h>
 #include <string.h>
@@ -213,14 +215,14 @@ add_entry (zip_t *zip, const char *name, GBytes *bytes, gboolean compress, GErro
 
   if (source == NULL || (index = zip_file_add (zip, name, source, ZIP_FL_ENC_UTF_8 | ZIP_FL_OVERWRITE)) < 0)
     {
-      g_set_error (error, CB_ERROR, CB_ERROR_IO, "entry “%s”: %s", name, zip_strerror (zip));
+      g_set_error (error, CB_ERROR, CB_ERROR_IO, _ ("entry “%s”: %s"), name, zip_strerror (zip));
       if (source != NULL)
         zip_source_free (source);
       return FALSE;
     }
   if (zip_set_file_compression (zip, (zip_uint64_t)index, compress ? ZIP_CM_DEFLATE : ZIP_CM_STORE, 0) != 0)
     {
-      g_set_error (error, CB_ERROR, CB_ERROR_IO, "entry “%s”: %s", name, zip_strerror (zip));
+      g_set_error (error, CB_ERROR, CB_ERROR_IO, _ ("entry “%s”: %s"), name, zip_strerror (zip));
       return FALSE;
     }
   return TRUE;
@@ -263,7 +265,7 @@ cb_project_to_bytes (const CbProject *project, GError **error)
   buffer = zip_source_buffer_create (NULL, 0, 0, &zerr);
   if (buffer == NULL || (zip = zip_open_from_source (buffer, ZIP_TRUNCATE, &zerr)) == NULL)
     {
-      g_set_error (error, CB_ERROR, CB_ERROR_IO, "could not make a zip: %s", zip_error_strerror (&zerr));
+      g_set_error (error, CB_ERROR, CB_ERROR_IO, _ ("could not make a zip: %s"), zip_error_strerror (&zerr));
       zip_error_fini (&zerr);
       if (buffer != NULL)
         zip_source_free (buffer);
@@ -282,7 +284,7 @@ cb_project_to_bytes (const CbProject *project, GError **error)
     }
   if (zip_close (zip) != 0)
     {
-      g_set_error (error, CB_ERROR, CB_ERROR_IO, "could not write the zip: %s", zip_strerror (zip));
+      g_set_error (error, CB_ERROR, CB_ERROR_IO, _ ("could not write the zip: %s"), zip_strerror (zip));
       zip_discard (zip);
       zip_source_free (buffer);
       return NULL;
@@ -291,14 +293,14 @@ cb_project_to_bytes (const CbProject *project, GError **error)
   zip_stat_init (&st);
   if (zip_source_stat (buffer, &st) != 0 || !(st.valid & ZIP_STAT_SIZE) || zip_source_open (buffer) != 0)
     {
-      g_set_error_literal (error, CB_ERROR, CB_ERROR_IO, "could not read back the zip written in memory");
+      g_set_error_literal (error, CB_ERROR, CB_ERROR_IO, _ ("could not read back the zip written in memory"));
       zip_source_free (buffer);
       return NULL;
     }
   out = g_malloc (MAX (st.size, 1));
   if (zip_source_read (buffer, out, st.size) != (zip_int64_t)st.size)
     {
-      g_set_error_literal (error, CB_ERROR, CB_ERROR_IO, "could not read back the zip written in memory");
+      g_set_error_literal (error, CB_ERROR, CB_ERROR_IO, _ ("could not read back the zip written in memory"));
       g_free (out);
       zip_source_close (buffer);
       zip_source_free (buffer);
@@ -339,12 +341,13 @@ read_entry (zip_t *zip, const char *file, const char *name, guint64 max_bytes, g
   if (zip_stat (zip, name, 0, &st) != 0)
     {
       if (!optional)
-        g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: entry “%s” is missing: not a Catbrush project", file, name);
+        g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, _ ("%s: entry “%s” is missing: not a Catbrush project"), file,
+                     name);
       return NULL;
     }
   if (!(st.valid & ZIP_STAT_SIZE))
     {
-      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: entry “%s” has no size", file, name);
+      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, _ ("%s: entry “%s” has no size"), file, name);
       return NULL;
     }
   if (st.size > max_bytes)
@@ -365,7 +368,7 @@ read_entry (zip_t *zip, const char *file, const char *name, guint64 max_bytes, g
   f = zip_fopen (zip, name, 0);
   if (f == NULL)
     {
-      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: entry “%s” cannot be read: %s", file, name,
+      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, _ ("%s: entry “%s” cannot be read: %s"), file, name,
                    zip_strerror (zip));
       return NULL;
     }
@@ -373,7 +376,7 @@ read_entry (zip_t *zip, const char *file, const char *name, guint64 max_bytes, g
   got = zip_fread (f, data, st.size);
   if (got < 0 || (zip_uint64_t)got != st.size)
     {
-      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: entry “%s” is damaged: %s", file, name,
+      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, _ ("%s: entry “%s” is damaged: %s"), file, name,
                    got < 0 ? zip_file_strerror (f) : "shorter than its size");
       zip_fclose (f);
       g_free (data);
@@ -382,7 +385,7 @@ read_entry (zip_t *zip, const char *file, const char *name, guint64 max_bytes, g
   if (zip_fclose (f) != 0)
     {
       /* a CRC error shows here */
-      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: entry “%s” is damaged (checksum)", file, name);
+      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, _ ("%s: entry “%s” is damaged (checksum)"), file, name);
       g_free (data);
       return NULL;
     }
@@ -446,27 +449,27 @@ parse_json (CbProject *project, GBytes *bytes, const char *where, GError **error
 
   if (!json_parser_load_from_data (parser, text ? text : "", (gssize)len, &local))
     {
-      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: not valid JSON: %s", where, local->message);
+      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, _ ("%s: not valid JSON: %s"), where, local->message);
       return FALSE;
     }
   node = json_parser_get_root (parser);
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     {
-      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: not a JSON object", where);
+      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, _ ("%s: not a JSON object"), where);
       return FALSE;
     }
   root = json_node_get_object (node);
   s = optional_string (root, "format", &ok);
   if (g_strcmp0 (s, PROJECT_FORMAT) != 0)
     {
-      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: “format” is not “%s”", where, PROJECT_FORMAT);
+      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, _ ("%s: “format” is not “%s”"), where, PROJECT_FORMAT);
       return FALSE;
     }
   node = json_object_get_member (root, "version");
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64
       || json_node_get_int (node) < 1)
     {
-      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: “version” is missing or not a positive integer", where);
+      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, _ ("%s: “version” is missing or not a positive integer"), where);
       return FALSE;
     }
   if (json_node_get_int (node) > PROJECT_VERSION)
@@ -482,21 +485,21 @@ parse_json (CbProject *project, GBytes *bytes, const char *where, GError **error
     {
       if (!JSON_NODE_HOLDS_OBJECT (node))
         {
-          g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: “model” is not an object", where);
+          g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, _ ("%s: “model” is not an object"), where);
           return FALSE;
         }
       model = json_node_get_object (node);
       s = optional_string (model, "path", &ok);
       if (!ok)
         {
-          g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: “model.path” is not a string", where);
+          g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, _ ("%s: “model.path” is not a string"), where);
           return FALSE;
         }
       project->model_path = g_strdup (s);
       s = optional_string (model, "sha256", &ok);
       if (!ok || (s != NULL && !is_sha256 (s)))
         {
-          g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: “model.sha256” is not 64 hexadecimal digits", where);
+          g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, _ ("%s: “model.sha256” is not 64 hexadecimal digits"), where);
           return FALSE;
         }
       project->model_sha256 = g_ascii_strdown (s ? s : "", -1);
@@ -507,14 +510,14 @@ parse_json (CbProject *project, GBytes *bytes, const char *where, GError **error
   node = json_object_get_member (root, "seed");
   if (node != NULL && !parse_seed (node, &project->seed))
     {
-      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: “seed” is not an unsigned 64-bit integer", where);
+      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, _ ("%s: “seed” is not an unsigned 64-bit integer"), where);
       return FALSE;
     }
 
   node = json_object_get_member (root, "profile");
   if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
     {
-      g_autofree char *profile_where = g_strdup_printf ("%s, “profile”", where);
+      g_autofree char *profile_where = g_strdup_printf (_ ("%s, “profile”"), where);
 
       project->profile = cb_profile_from_json (node, profile_where, error);
       if (project->profile == NULL)
@@ -524,7 +527,7 @@ parse_json (CbProject *project, GBytes *bytes, const char *where, GError **error
   node = json_object_get_member (root, "classes");
   if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
     {
-      g_autofree char *classes_where = g_strdup_printf ("%s, “classes”", where);
+      g_autofree char *classes_where = g_strdup_printf (_ ("%s, “classes”"), where);
 
       project->classes = cb_class_set_from_json (node, classes_where, error);
       if (project->classes == NULL)
@@ -534,7 +537,7 @@ parse_json (CbProject *project, GBytes *bytes, const char *where, GError **error
     project->classes = cb_class_set_copy (project->profile->target);
   else
     {
-      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: “classes” is missing", where);
+      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, _ ("%s: “classes” is missing"), where);
       return FALSE;
     }
   if (project->profile != NULL)
@@ -547,7 +550,7 @@ parse_json (CbProject *project, GBytes *bytes, const char *where, GError **error
         same = cb_class_set_get (target, i)->id == cb_class_set_get (project->classes, i)->id;
       if (!same)
         {
-          g_set_error (error, CB_ERROR, CB_ERROR_MISMATCH, "%s: “classes” are not the target classes of “profile”",
+          g_set_error (error, CB_ERROR, CB_ERROR_MISMATCH, _ ("%s: “classes” are not the target classes of “profile”"),
                        where);
           return FALSE;
         }
@@ -560,7 +563,7 @@ parse_json (CbProject *project, GBytes *bytes, const char *where, GError **error
 
       if (!JSON_NODE_HOLDS_ARRAY (node))
         {
-          g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: “class_seeds” is not an array", where);
+          g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, _ ("%s: “class_seeds” is not an array"), where);
           return FALSE;
         }
       array = json_node_get_array (node);
@@ -586,7 +589,7 @@ parse_json (CbProject *project, GBytes *bytes, const char *where, GError **error
 
         bad_class_seed:
           g_set_error (error, CB_ERROR, CB_ERROR_FORMAT,
-                       "%s: “class_seeds” item %u is not {\"id\": a class id, \"seed\": a seed}", where, i);
+                       _ ("%s: “class_seeds” item %u is not {\"id\": a class id, \"seed\": a seed}"), where, i);
           return FALSE;
         }
     }
@@ -598,9 +601,9 @@ cb_project_load_from_bytes (GBytes *bytes, const char *display_name, GError **er
 {
   g_autoptr (CbProject) project = cb_project_new ();
   g_autoptr (GBytes) json = NULL, labels = NULL, image = NULL;
-  g_autofree char *json_where = g_strdup_printf ("%s: entry “%s”", display_name, ENTRY_JSON);
-  g_autofree char *labels_where = g_strdup_printf ("%s: entry “%s”", display_name, ENTRY_LABELS);
-  g_autofree char *image_where = g_strdup_printf ("%s: entry “%s”", display_name, ENTRY_IMAGE);
+  g_autofree char *json_where = g_strdup_printf (_ ("%s: entry “%s”"), display_name, ENTRY_JSON);
+  g_autofree char *labels_where = g_strdup_printf (_ ("%s: entry “%s”"), display_name, ENTRY_LABELS);
+  g_autofree char *image_where = g_strdup_printf (_ ("%s: entry “%s”"), display_name, ENTRY_IMAGE);
   GError *local = NULL;
   zip_error_t zerr;
   zip_source_t *source;
@@ -612,7 +615,7 @@ cb_project_load_from_bytes (GBytes *bytes, const char *display_name, GError **er
   source = zip_source_buffer_create (data, size, 0, &zerr);
   if (source == NULL || (zip = zip_open_from_source (source, ZIP_RDONLY | ZIP_CHECKCONS, &zerr)) == NULL)
     {
-      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, "%s: not a Catbrush project (a zip file): %s", display_name,
+      g_set_error (error, CB_ERROR, CB_ERROR_FORMAT, _ ("%s: not a Catbrush project (a zip file): %s"), display_name,
                    zip_error_strerror (&zerr));
       zip_error_fini (&zerr);
       if (source != NULL)
@@ -668,7 +671,7 @@ cb_project_load (const char *path, GError **error)
     }
   if (g_mapped_file_get_length (mapped) > MAX_FILE_BYTES)
     {
-      g_set_error (error, CB_ERROR, CB_ERROR_LIMIT, "%s: too large for a project", path);
+      g_set_error (error, CB_ERROR, CB_ERROR_LIMIT, _ ("%s: too large for a project"), path);
       return NULL;
     }
   bytes = g_mapped_file_get_bytes (mapped);

@@ -4,6 +4,8 @@
  */
 #include "app/gui/cb-toast.h"
 
+#include <glib/gi18n.h>
+
 /* long enough to read a file name and reach the button */
 #define TOAST_SECONDS 6
 
@@ -133,10 +135,10 @@ cb_toast_init (CbToast *self)
   self->label = gtk_label_new (NULL);
   gtk_label_set_ellipsize (GTK_LABEL (self->label), PANGO_ELLIPSIZE_MIDDLE);
   gtk_label_set_max_width_chars (GTK_LABEL (self->label), 60);
-  self->button = gtk_button_new_with_mnemonic ("_Open Folder");
+  self->button = gtk_button_new_with_mnemonic (_ ("_Open Folder"));
   gtk_widget_add_css_class (close, "flat");
   gtk_widget_add_css_class (close, "circular");
-  gtk_widget_set_tooltip_text (close, "Dismiss");
+  gtk_widget_set_tooltip_text (close, _ ("Dismiss"));
   gtk_widget_add_css_class (box, "osd");
   gtk_widget_add_css_class (box, "toast");
   gtk_box_append (GTK_BOX (box), self->label);

@@ -4,6 +4,8 @@
  */
 #include "app/gui/cb-window.h"
 
+#include <glib/gi18n.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +13,10 @@
 #include "cb-config.h"
 #include "cb-resources.h"
 #include "app/gui/cb-affinity-dialog.h"
+#include "app/gui/cb-alert.h"
 #include "app/gui/cb-autosave.h"
+#include "app/gui/cb-file-chooser.h"
+#include "app/gui/cb-file-io.h"
 #include "app/gui/cb-finetune-dialog.h"
 #include "app/gui/cb-gen-worker.h"
 #include "app/gui/cb-import-dialog.h"
@@ -36,6 +41,9 @@
 struct _CbWindow
 {
   GtkApplicationWindow parent_instance;
+
+  guint n_saving;            /* saves being written (save_async) */
+  gboolean close_when_saved; /* closed while one was: close once they are done */
 
   char *model_path;
   CbDocument *doc;
@@ -141,7 +149,7 @@ cb_gui_ensure_resources (void)
 }
 
 static void offer_restore (CbWindow *self);
-static void offer_other_colours (CbWindow *self, GFile *file, const GError *error);
+static void offer_other_colours (CbWindow *self, GFile *file, GBytes *png, const GError *error);
 
 /* ------------------------------------------------------------------ window state */
 
@@ -219,7 +227,7 @@ update_title (CbWindow *self)
     name = g_file_get_basename (self->doc->project_file);
   else if (self->doc->label_file != NULL)
     name = g_file_get_basename (self->doc->label_file);
-  title = g_strdup_printf ("%s%s — Catbrush", self->doc->modified ? "• " : "", name ? name : "Untitled");
+  title = g_strdup_printf (_ ("%s%s — Catbrush"), self->doc->modified ? "• " : "", name ? name : _ ("Untitled"));
   gtk_window_set_title (GTK_WINDOW (self), title);
 }
 
@@ -382,7 +390,7 @@ worker_result_cb (CbGenWorkerResult *result, gpointer user_data)
 
   if (result->image == NULL)
     {
-      show_error (self, "The image could not be generated", result->error);
+      show_error (self, _ ("The image could not be generated"), result->error);
       return;
     }
 
@@ -438,16 +446,16 @@ take_model_info (CbWindow *self, const CbGenWorkerInfo *info)
       g_autofree char *text = NULL;
 
       if (info->cpu_device && strstr (info->device_description, "CPU") == NULL)
-        text = g_strdup_printf ("%s (CPU device)", info->device_description);
+        text = g_strdup_printf (_ ("%s (CPU device)"), info->device_description);
       else
         text = g_strdup (info->device_description);
       gtk_label_set_text (GTK_LABEL (self->device_label), text);
-      gtk_widget_set_tooltip_text (self->device_label, info->cpu_device
-                                                         ? "Images are computed on the CPU: expect seconds per image"
-                                                         : "Images are computed on the GPU");
+      gtk_widget_set_tooltip_text (self->device_label,
+                                   info->cpu_device ? _ ("Images are computed on the CPU: expect seconds per image")
+                                                    : _ ("Images are computed on the GPU"));
     }
   else
-    gtk_label_set_text (GTK_LABEL (self->device_label), "No generator");
+    gtk_label_set_text (GTK_LABEL (self->device_label), _ ("No generator"));
   refresh_models (self);
 }
 
@@ -460,7 +468,7 @@ worker_ready_cb (const CbGenWorkerInfo *info, gpointer user_data)
   if (info->error != NULL)
     {
       g_autofree char *text
-        = g_strdup_printf ("%s. You can still paint, open and save label maps.", info->error->message);
+        = g_strdup_printf (_ ("%s. You can still paint, open and save label maps."), info->error->message);
 
       gtk_label_set_text (GTK_LABEL (self->model_banner_label), text);
       gtk_revealer_set_reveal_child (GTK_REVEALER (self->model_banner), TRUE);
@@ -499,7 +507,7 @@ worker_profile_cb (CbGenWorkerProfileResult *result, gpointer user_data)
   CbWindow *self = user_data;
 
   if (result->error != NULL)
-    show_error (self, "The classes could not be set", result->error);
+    show_error (self, _ ("The classes could not be set"), result->error);
   /* generations queued before the profile were dropped */
   if (result->serial == self->profile_serial)
     cb_window_generate (self);
@@ -562,7 +570,7 @@ seed_activate_cb (GtkEntry *entry, CbWindow *self)
 
   if (!g_ascii_string_to_unsigned (copy, 10, 0, G_MAXUINT64, &seed, &error))
     {
-      show_error (self, "Not a seed", error);
+      show_error (self, _ ("Not a seed"), error);
       update_seed_entry (self);
       return;
     }
@@ -585,24 +593,24 @@ opacity_changed_cb (GtkRange *range, CbWindow *self)
  * classes, or take each colour as the nearest class; the details (which
  * colours) behind an expander rather than a wall of hex codes. */
 static void
-other_colours_response_cb (GtkDialog *dialog, int response, CbWindow *self)
+other_colours_response_cb (GObject *alert, int response, gpointer user_data)
 {
-  GFile *file = g_object_get_data (G_OBJECT (dialog), "cb-colours");
-  g_autoptr (GFile) keep = g_object_ref (file);
-  g_autofree char *class_set_path = g_strdup (g_object_get_data (G_OBJECT (dialog), "cb-colours-class-set"));
+  CbWindow *self = user_data;
+  GFile *keep = g_object_get_data (alert, "cb-colours");
+  GBytes *png = g_object_get_data (alert, "cb-colours-png");
+  const char *class_set_path = g_object_get_data (alert, "cb-colours-class-set");
 
-  gtk_window_destroy (GTK_WINDOW (dialog));
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (GError) error = NULL;
-      g_autofree char *path = g_file_get_path (keep);
-      g_autoptr (CbImage) image = path ? cb_image_load_png (path, &error) : NULL;
+      g_autofree char *name = g_file_get_parse_name (keep);
+      g_autoptr (CbImage) image = cb_image_load_png_from_bytes (png, name, &error);
       g_autofree char *text = NULL;
       guint n_colors = 0;
 
       if (image == NULL)
         {
-          show_error (self, "Could not read the label map's colours", error);
+          show_error (self, _ ("Could not read the label map's colours"), error);
           return;
         }
       cb_document_replace_map (self->doc, cb_label_map_from_nearest_colors (image, self->doc->classes, &n_colors));
@@ -612,7 +620,7 @@ other_colours_response_cb (GtkDialog *dialog, int response, CbWindow *self)
       cb_document_mark_unsaved (self->doc);
       self->autosave_dirty = TRUE;
       self->starter = FALSE;
-      text = g_strdup_printf ("%u colours were taken as the nearest of the current classes.", n_colors);
+      text = g_strdup_printf (_ ("%u colours were taken as the nearest of the current classes."), n_colors);
       show_message (self, text);
       cb_canvas_document_changed (self->canvas);
       cb_canvas_zoom_fit (self->canvas);
@@ -629,64 +637,52 @@ other_colours_response_cb (GtkDialog *dialog, int response, CbWindow *self)
           g_autoptr (GError) error = NULL;
 
           if (!cb_import_dialog_load_class_set (CB_IMPORT_DIALOG (import), class_set_path, &error))
-            show_error (self, "The map's class set could not be loaded", error);
+            show_error (self, _ ("The map's class set could not be loaded"), error);
         }
     }
 }
 
 static void
-offer_other_colours (CbWindow *self, GFile *file, const GError *error)
+offer_other_colours (CbWindow *self, GFile *file, GBytes *png, const GError *error)
 {
-  GtkWidget *dialog, *area, *expander, *details, *button;
   g_autofree char *name = g_file_get_basename (file);
-  g_autofree char *path = g_file_get_path (file);
-  g_autoptr (CbImage) image = path != NULL ? cb_image_load_png (path, NULL) : NULL;
+  g_autoptr (CbImage) image = cb_image_load_png_from_bytes (png, name, NULL);
   g_auto (GStrv) dirs = cb_class_set_match_dirs ();
   g_autofree char *match_path = NULL;
   g_autoptr (CbClassSet) match
     = image != NULL ? cb_class_set_match_image (image, (const char *const *)dirs, &match_path) : NULL;
-  g_autofree char *title = NULL;
+  g_autofree char *heading = NULL;
+  g_autofree char *body = NULL;
+  CbAlert *alert;
 
   /* name the data set when a known class set has every colour of the map */
   if (match != NULL)
-    title = g_strdup_printf ("“%s” uses %s’s colours", name, match->name);
+    {
+      heading = g_strdup_printf (_ ("“%s” uses %s’s colours"), name, match->name);
+      body = g_strdup_printf (_ ("It was painted with the %u classes of %s, which this model does not have. Import "
+                                 "those classes to paint with them (the model learns how they relate to its own), "
+                                 "or take each colour as the nearest of the current classes."),
+                              match->classes->len, match->name);
+    }
   else
-    title = g_strdup_printf ("“%s” uses other colours", name);
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
-                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "%s", title);
-  if (match != NULL)
-    gtk_message_dialog_format_secondary_text (
-      GTK_MESSAGE_DIALOG (dialog),
-      "It was painted with the %u classes of %s, which this model does not have. Import those classes to paint "
-      "with them (the model learns how they relate to its own), or take each colour as the nearest of the "
-      "current classes.",
-      match->classes->len, match->name);
-  else
-    gtk_message_dialog_format_secondary_text (
-      GTK_MESSAGE_DIALOG (dialog),
-      "It was painted with classes this model does not have, probably another data set's. Import those classes "
-      "(Import Target Classes…, with that data set's classes.json), or take each colour as the nearest of the "
-      "current classes.");
-  area = gtk_message_dialog_get_message_area (GTK_MESSAGE_DIALOG (dialog));
-  details = gtk_label_new (error->message);
-  gtk_label_set_wrap (GTK_LABEL (details), TRUE);
-  gtk_label_set_selectable (GTK_LABEL (details), TRUE);
-  gtk_label_set_max_width_chars (GTK_LABEL (details), 60);
-  expander = gtk_expander_new_with_mnemonic ("_Details");
-  gtk_expander_set_child (GTK_EXPANDER (expander), details);
-  gtk_box_append (GTK_BOX (area), expander);
-  gtk_dialog_add_button (GTK_DIALOG (dialog), "_Cancel", GTK_RESPONSE_CANCEL);
-  button = gtk_dialog_add_button (GTK_DIALOG (dialog), "_Import Those Classes…", GTK_RESPONSE_YES);
-  gtk_widget_set_sensitive (button, self->source_classes != NULL && self->model_file != NULL);
-  button = gtk_dialog_add_button (GTK_DIALOG (dialog), "_Map Colours to Nearest Classes", GTK_RESPONSE_ACCEPT);
-  gtk_widget_add_css_class (button, "suggested-action");
-  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
-  G_GNUC_END_IGNORE_DEPRECATIONS
-  g_object_set_data_full (G_OBJECT (dialog), "cb-colours", g_object_ref (file), g_object_unref);
-  g_object_set_data_full (G_OBJECT (dialog), "cb-colours-class-set", g_steal_pointer (&match_path), g_free);
-  g_signal_connect (dialog, "response", G_CALLBACK (other_colours_response_cb), self);
-  gtk_window_present (GTK_WINDOW (dialog));
+    {
+      heading = g_strdup_printf (_ ("“%s” uses other colours"), name);
+      body = g_strdup (_ ("It was painted with classes this model does not have, probably another data set's. Import "
+                          "those classes (Import Target Classes…, with that data set's classes.json), or take each "
+                          "colour as the nearest of the current classes."));
+    }
+  alert = cb_alert_new (heading, body);
+  cb_alert_set_details (alert, error->message);
+  cb_alert_add_button (alert, _ ("_Cancel"), GTK_RESPONSE_CANCEL, CB_ALERT_BUTTON_PLAIN);
+  /* importing needs the model's source classes */
+  if (self->source_classes != NULL && self->model_file != NULL)
+    cb_alert_add_button (alert, _ ("_Import Those Classes…"), GTK_RESPONSE_YES, CB_ALERT_BUTTON_PLAIN);
+  cb_alert_add_button (alert, _ ("_Map Colours to Nearest Classes"), GTK_RESPONSE_ACCEPT, CB_ALERT_BUTTON_SUGGESTED);
+  cb_alert_set_default_response (alert, GTK_RESPONSE_ACCEPT);
+  cb_alert_set_data_full (alert, "cb-colours", g_object_ref (file), g_object_unref);
+  cb_alert_set_data_full (alert, "cb-colours-png", g_bytes_ref (png), (GDestroyNotify)g_bytes_unref);
+  cb_alert_set_data_full (alert, "cb-colours-class-set", g_steal_pointer (&match_path), g_free);
+  cb_alert_present (alert, GTK_WINDOW (self), other_colours_response_cb, self);
 }
 
 /* An export leaves no trace in the window otherwise: say where it went. */
@@ -694,7 +690,7 @@ static void
 show_exported (CbWindow *self, GFile *file)
 {
   g_autofree char *name = g_file_get_basename (file);
-  g_autofree char *text = g_strdup_printf ("Exported “%s”", name);
+  g_autofree char *text = g_strdup_printf (_ ("Exported “%s”"), name);
   g_autoptr (GFile) folder = g_file_get_parent (file);
 
   cb_toast_show (CB_TOAST (self->toast), text, folder);
@@ -715,23 +711,36 @@ cb_window_new_document (CbWindow *self, guint width, guint height)
   cb_window_generate (self);
 }
 
-gboolean
-cb_window_open_labels (CbWindow *self, GFile *file, GError **error)
+/* Opened files are read whole, local or not (cb-file-io.c), up to this size. */
+#define OPEN_MAX_BYTES (G_GUINT64_CONSTANT (1) << 30)
+
+static void
+show_open_error (CbWindow *self, GFile *file, const GError *error)
+{
+  g_autofree char *name = g_file_get_parse_name (file);
+  g_autofree char *what = g_strdup_printf (_ ("Could not open “%s”"), name);
+
+  show_error (self, what, error);
+}
+
+static gboolean
+open_labels_bytes (CbWindow *self, GFile *file, GBytes *png, GError **error)
 {
   g_autoptr (GError) local_error = NULL;
+  g_autofree char *name = g_file_get_parse_name (file);
+  CbLabelMap *map = cb_label_map_load_from_bytes (png, name, self->doc->classes, &local_error);
 
-  if (!cb_document_load_labels (self->doc, file, &local_error))
+  if (map == NULL)
     {
-      g_autofree char *name = g_file_get_parse_name (file);
-      g_autofree char *what = g_strdup_printf ("Could not open “%s”", name);
-
-      show_error (self, what, local_error);
+      show_open_error (self, file, local_error);
       /* colours of another class set: offer the ways out */
       if (g_error_matches (local_error, CB_ERROR, CB_ERROR_MISMATCH))
-        offer_other_colours (self, file, local_error);
+        offer_other_colours (self, file, png, local_error);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
+  cb_document_replace_map (self->doc, map);
+  g_set_object (&self->doc->label_file, file);
   detach_from_project (self);
   cb_canvas_document_changed (self->canvas);
   cb_canvas_zoom_fit (self->canvas);
@@ -741,13 +750,28 @@ cb_window_open_labels (CbWindow *self, GFile *file, GError **error)
 }
 
 gboolean
+cb_window_open_labels (CbWindow *self, GFile *file, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (GBytes) png = cb_file_read (file, OPEN_MAX_BYTES, NULL, &local_error);
+
+  if (png == NULL)
+    {
+      show_open_error (self, file, local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return open_labels_bytes (self, file, png, error);
+}
+
+gboolean
 cb_window_save_labels (CbWindow *self, GFile *file, GError **error)
 {
   g_autoptr (GError) local_error = NULL;
 
   if (!cb_document_save_labels (self->doc, file, &local_error))
     {
-      show_error (self, "Could not save the label map", local_error);
+      show_error (self, _ ("Could not save the label map"), local_error);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
@@ -755,52 +779,158 @@ cb_window_save_labels (CbWindow *self, GFile *file, GError **error)
   return TRUE;
 }
 
-gboolean
-cb_window_export_labels (CbWindow *self, GFile *file, GError **error)
+/* Exports are encoded and written in a thread (cb-file-io.c), to any GFile;
+ * the window says how it went when done. The task holds the window. */
+typedef struct
 {
-  g_autofree char *path = g_file_get_path (file);
-  g_autoptr (GError) local_error = NULL;
+  GFile *file;
+  const char *what; /* the error's heading, translated */
+} Export;
 
-  if (path == NULL)
-    g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "Only local files can be written");
-  else
-    cb_label_map_save_rgb (self->doc->map, self->doc->classes, path, &local_error);
-  if (local_error != NULL)
+static void
+export_free (gpointer p)
+{
+  Export *e = p;
+
+  g_object_unref (e->file);
+  g_free (e);
+}
+
+static void
+export_written_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  CbWindow *self = g_task_get_source_object (task);
+  Export *e = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+
+  if (!cb_file_write_finish (result, &error))
     {
-      show_error (self, "Could not export the label map", local_error);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
+      show_error (self, e->what, error);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
     }
-  show_exported (self, file);
-  return TRUE;
+  show_exported (self, e->file);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+export_async (CbWindow *self, GFile *file, const char *what, CbFileEncodeFunc encode, gpointer data,
+              GDestroyNotify data_free, GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+  Export *e = g_new0 (Export, 1);
+
+  e->file = g_object_ref (file);
+  e->what = what;
+  g_task_set_task_data (task, e, export_free);
+  cb_file_write_async (file, encode, data, data_free, NULL, export_written_cb, task);
+}
+
+static void
+export_fail (CbWindow *self, const char *what, GError *error, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (self, NULL, callback, user_data);
+
+  show_error (self, what, error);
+  g_task_return_error (task, error);
+}
+
+typedef struct
+{
+  CbLabelMap *map;
+  CbClassSet *classes;
+} LabelsExport;
+
+static void
+labels_export_free (gpointer p)
+{
+  LabelsExport *e = p;
+
+  cb_label_map_free (e->map);
+  cb_class_set_free (e->classes);
+  g_free (e);
+}
+
+static GBytes *
+encode_labels_rgb (gpointer data, GCancellable *cancellable, GError **error)
+{
+  LabelsExport *e = data;
+
+  return cb_label_map_to_rgb_png_bytes (e->map, e->classes, error);
+}
+
+void
+cb_window_export_labels_async (CbWindow *self, GFile *file, GAsyncReadyCallback callback, gpointer user_data)
+{
+  /* a copy: painting goes on while the thread encodes */
+  LabelsExport *e = g_new0 (LabelsExport, 1);
+
+  e->map = cb_label_map_copy (self->doc->map);
+  e->classes = cb_class_set_copy (self->doc->classes);
+  export_async (self, file, _ ("Could not export the label map"), encode_labels_rgb, e, labels_export_free, callback,
+                user_data);
 }
 
 gboolean
-cb_window_export_image (CbWindow *self, GFile *file, guint factor, GError **error)
+cb_window_export_labels_finish (CbWindow *self, GAsyncResult *result, GError **error)
 {
-  g_autofree char *path = g_file_get_path (file);
-  g_autoptr (GError) local_error = NULL;
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+typedef struct
+{
+  CbImage *image;
+  guint factor;
+} ImageExport;
+
+static void
+image_export_free (gpointer p)
+{
+  ImageExport *e = p;
+
+  cb_image_free (e->image);
+  g_free (e);
+}
+
+static GBytes *
+encode_image (gpointer data, GCancellable *cancellable, GError **error)
+{
+  ImageExport *e = data;
+  g_autoptr (CbImage) big = e->factor > 1 ? cb_image_upscale (e->image, e->factor) : NULL;
+
+  return cb_image_to_png_bytes (big ? big : e->image, error);
+}
+
+void
+cb_window_export_image_async (CbWindow *self, GFile *file, guint factor, GAsyncReadyCallback callback,
+                              gpointer user_data)
+{
+  ImageExport *e;
 
   if (self->image == NULL)
-    g_set_error (&local_error, CB_ERROR, CB_ERROR_INVALID, "No image has been generated yet");
-  else if (path == NULL)
-    g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "Only local files can be written");
-  else if (factor <= 1)
-    cb_image_save_png (self->image, path, &local_error);
-  else
     {
-      g_autoptr (CbImage) big = cb_image_upscale (self->image, factor);
+      export_fail (self, _ ("Could not export the image"),
+                   g_error_new_literal (CB_ERROR, CB_ERROR_INVALID, _ ("No image has been generated yet")), callback,
+                   user_data);
+      return;
+    }
+  /* a copy: a new generation may replace the image meanwhile */
+  e = g_new0 (ImageExport, 1);
+  e->image = cb_image_new (self->image->width, self->image->height);
+  memcpy (e->image->rgb, self->image->rgb, (gsize)self->image->width * self->image->height * 3);
+  e->factor = MAX (factor, 1);
+  export_async (self, file, _ ("Could not export the image"), encode_image, e, image_export_free, callback, user_data);
+}
 
-      cb_image_save_png (big, path, &local_error);
-    }
-  if (local_error != NULL)
-    {
-      show_error (self, "Could not export the image", local_error);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  show_exported (self, file);
-  return TRUE;
+gboolean
+cb_window_export_image_finish (CbWindow *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* ------------------------------------------------------------------ projects */
@@ -912,23 +1042,16 @@ apply_project (CbWindow *self, CbProject *project)
   return note == NULL;
 }
 
-gboolean
-cb_window_open_project (CbWindow *self, GFile *file, gboolean any_model, GError **error)
+static gboolean
+open_project_bytes (CbWindow *self, GFile *file, GBytes *bytes, gboolean any_model, GError **error)
 {
-  g_autofree char *path = g_file_get_path (file);
   g_autoptr (GError) local_error = NULL;
-  g_autoptr (CbProject) project = NULL;
+  g_autofree char *display_name = g_file_get_parse_name (file);
+  g_autoptr (CbProject) project = cb_project_load_from_bytes (bytes, display_name, &local_error);
 
-  if (path == NULL)
-    g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "Only local files can be opened");
-  else
-    project = cb_project_load (path, &local_error);
   if (project == NULL)
     {
-      g_autofree char *name = g_file_get_parse_name (file);
-      g_autofree char *what = g_strdup_printf ("Could not open “%s”", name);
-
-      show_error (self, what, local_error);
+      show_open_error (self, file, local_error);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
@@ -941,8 +1064,8 @@ cb_window_open_project (CbWindow *self, GFile *file, gboolean any_model, GError 
       g_autofree char *our_model = self->model_file ? g_path_get_basename (self->model_file) : NULL;
 
       g_set_error (error, CB_ERROR, CB_ERROR_MISMATCH,
-                   "“%s” was made with another model (%s, SHA-256 %s…); the current model is %s (SHA-256 %s…)", name,
-                   their_model ? their_model : "unknown", theirs, our_model ? our_model : "unknown", ours);
+                   _ ("“%s” was made with another model (%s, SHA-256 %s…); the current model is %s (SHA-256 %s…)"),
+                   name, their_model ? their_model : "unknown", theirs, our_model ? our_model : "unknown", ours);
       return FALSE;
     }
   g_clear_object (&self->doc->label_file);
@@ -956,6 +1079,21 @@ cb_window_open_project (CbWindow *self, GFile *file, gboolean any_model, GError 
 }
 
 gboolean
+cb_window_open_project (CbWindow *self, GFile *file, gboolean any_model, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (GBytes) bytes = cb_file_read (file, OPEN_MAX_BYTES, NULL, &local_error);
+
+  if (bytes == NULL)
+    {
+      show_open_error (self, file, local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return open_project_bytes (self, file, bytes, any_model, error);
+}
+
+gboolean
 cb_window_save_project (CbWindow *self, GFile *file, GError **error)
 {
   g_autofree char *path = g_file_get_path (file);
@@ -963,7 +1101,7 @@ cb_window_save_project (CbWindow *self, GFile *file, GError **error)
   g_autoptr (CbProject) project = NULL;
 
   if (path == NULL)
-    g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "Only local files can be written");
+    g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _ ("Only local files can be written"));
   else
     {
       project = cb_document_to_project (self->doc, self->model_file, self->model_sha256, self->image);
@@ -971,7 +1109,7 @@ cb_window_save_project (CbWindow *self, GFile *file, GError **error)
     }
   if (local_error != NULL)
     {
-      show_error (self, "Could not save the project", local_error);
+      show_error (self, _ ("Could not save the project"), local_error);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
@@ -995,6 +1133,220 @@ cb_window_open_file (CbWindow *self, GFile *file, GError **error)
   return cb_window_open_labels (self, file, error);
 }
 
+/* The file is read in a thread; what it holds is applied here, as the
+ * synchronous open does. The task holds the window. */
+typedef struct
+{
+  GFile *file;
+  gboolean any_model;
+} Opening;
+
+static void
+opening_free (gpointer p)
+{
+  Opening *o = p;
+
+  g_object_unref (o->file);
+  g_free (o);
+}
+
+static gboolean
+is_project_file (GFile *file)
+{
+  g_autofree char *name = g_file_get_basename (file);
+
+  return name != NULL && g_str_has_suffix (name, CB_PROJECT_SUFFIX);
+}
+
+static void
+open_read_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  CbWindow *self = g_task_get_source_object (task);
+  Opening *o = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) bytes = cb_file_read_finish (result, &error);
+  gboolean ok;
+
+  if (bytes == NULL)
+    {
+      show_open_error (self, o->file, error);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (is_project_file (o->file))
+    ok = open_project_bytes (self, o->file, bytes, o->any_model, &error);
+  else
+    ok = open_labels_bytes (self, o->file, bytes, &error);
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, g_steal_pointer (&error));
+}
+
+static void
+open_async (CbWindow *self, GFile *file, gboolean any_model, GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+  Opening *o = g_new0 (Opening, 1);
+
+  o->file = g_object_ref (file);
+  o->any_model = any_model;
+  g_task_set_task_data (task, o, opening_free);
+  cb_file_read_async (file, OPEN_MAX_BYTES, NULL, open_read_cb, task);
+}
+
+void
+cb_window_open_file_async (CbWindow *self, GFile *file, GAsyncReadyCallback callback, gpointer user_data)
+{
+  open_async (self, file, FALSE, callback, user_data);
+}
+
+gboolean
+cb_window_open_file_finish (CbWindow *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Saves from the dialogs: the painting is copied and marked saved at once
+ * (what the file will hold), encoded and written in a thread; painting goes
+ * on meanwhile and counts as a change. A failed write makes it unsaved
+ * again and puts the file it had back: the painting is never lost, and a
+ * then() (close, open, new) runs only after a save that succeeded. */
+typedef void (*ThenFunc) (CbWindow *self);
+
+typedef struct
+{
+  GFile *file;
+  GFile *previous; /* the document's file before, restored on failure */
+  gboolean project;
+  ThenFunc then;
+} Saving;
+
+static void
+saving_free (gpointer p)
+{
+  Saving *sv = p;
+
+  g_object_unref (sv->file);
+  g_clear_object (&sv->previous);
+  g_free (sv);
+}
+
+static GBytes *
+encode_project (gpointer data, GCancellable *cancellable, GError **error)
+{
+  return cb_project_to_bytes (data, error);
+}
+
+static GBytes *
+encode_labels (gpointer data, GCancellable *cancellable, GError **error)
+{
+  LabelsExport *e = data;
+
+  return cb_label_map_to_png_bytes (e->map, e->classes, error);
+}
+
+static void
+close_after_saves (CbWindow *self)
+{
+  if (self->n_saving == 0 && self->close_when_saved)
+    {
+      self->close_when_saved = FALSE;
+      gtk_window_close (GTK_WINDOW (self));
+    }
+}
+
+static void
+saved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  CbWindow *self = g_task_get_source_object (task);
+  Saving *sv = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+
+  self->n_saving--;
+  if (!cb_file_write_finish (result, &error))
+    {
+      g_set_object (sv->project ? &self->doc->project_file : &self->doc->label_file, sv->previous);
+      cb_document_mark_unsaved (self->doc);
+      self->autosave_dirty = TRUE;
+      update_actions (self);
+      show_error (self, sv->project ? _ ("Could not save the project") : _ ("Could not save the label map"), error);
+      g_task_return_error (task, g_steal_pointer (&error));
+      close_after_saves (self); /* modified now: the close asks first */
+      return;
+    }
+  /* the work is safe in the project now, unless it changed meanwhile */
+  if (sv->project && !self->doc->modified)
+    {
+      self->autosave_dirty = FALSE;
+      if (self->autosave != NULL)
+        cb_autosave_remove (self->autosave);
+    }
+  update_actions (self);
+  g_task_return_boolean (task, TRUE);
+  /* last: it may close the window */
+  if (sv->then != NULL)
+    sv->then (self);
+  close_after_saves (self);
+}
+
+static void
+save_async (CbWindow *self, GFile *file, gboolean project, ThenFunc then, GAsyncReadyCallback callback,
+            gpointer user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+  Saving *sv = g_new0 (Saving, 1);
+  GFile **where = project ? &self->doc->project_file : &self->doc->label_file;
+
+  sv->file = g_object_ref (file);
+  sv->previous = *where ? g_object_ref (*where) : NULL;
+  sv->project = project;
+  sv->then = then;
+  g_task_set_task_data (task, sv, saving_free);
+  self->n_saving++;
+  if (project)
+    {
+      CbProject *snapshot = cb_document_to_project (self->doc, self->model_file, self->model_sha256, self->image);
+
+      cb_file_write_async (file, encode_project, snapshot, (GDestroyNotify)cb_project_free, NULL, saved_cb, task);
+    }
+  else
+    {
+      LabelsExport *e = g_new0 (LabelsExport, 1);
+
+      e->map = cb_label_map_copy (self->doc->map);
+      e->classes = cb_class_set_copy (self->doc->classes);
+      cb_file_write_async (file, encode_labels, e, labels_export_free, NULL, saved_cb, task);
+    }
+  g_set_object (where, file);
+  cb_document_mark_saved (self->doc);
+  update_actions (self);
+}
+
+void
+cb_window_save_project_async (CbWindow *self, GFile *file, GAsyncReadyCallback callback, gpointer user_data)
+{
+  save_async (self, file, TRUE, NULL, callback, user_data);
+}
+
+void
+cb_window_save_labels_async (CbWindow *self, GFile *file, GAsyncReadyCallback callback, gpointer user_data)
+{
+  save_async (self, file, FALSE, NULL, callback, user_data);
+}
+
+gboolean
+cb_window_save_finish (CbWindow *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /* ------------------------------------------------------------------ autosave */
 
 gboolean
@@ -1004,7 +1356,7 @@ cb_window_autosave (CbWindow *self, GError **error)
 
   if (self->autosave == NULL)
     {
-      g_set_error_literal (error, CB_ERROR, CB_ERROR_IO, "No autosave slot");
+      g_set_error_literal (error, CB_ERROR, CB_ERROR_IO, _ ("No autosave slot"));
       return FALSE;
     }
   project = cb_document_to_project (self->doc, self->model_file, self->model_sha256, self->image);
@@ -1030,26 +1382,26 @@ autosave_tick_cb (gpointer data)
     return G_SOURCE_CONTINUE;
   if (!cb_window_autosave (self, &error))
     {
-      show_error (self, "Could not autosave", error);
+      show_error (self, _ ("Could not autosave"), error);
       self->autosave_dirty = FALSE; /* say it once per change, not every 30 s */
     }
   return G_SOURCE_CONTINUE;
 }
 
 static void
-restore_response_cb (GtkDialog *dialog, int response, CbWindow *self)
+restore_response_cb (GObject *alert, int response, gpointer user_data)
 {
+  CbWindow *self = user_data;
   g_autoptr (GError) error = NULL;
 
   self->restore_pending = FALSE;
-  gtk_window_destroy (GTK_WINDOW (dialog));
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (CbProject) project = cb_project_load (cb_autosave_get_path (self->autosave), &error);
 
       if (project == NULL)
         {
-          show_error (self, "The autosaved painting could not be restored", error);
+          show_error (self, _ ("The autosaved painting could not be restored"), error);
           return;
         }
       apply_project (self, project);
@@ -1068,10 +1420,11 @@ restore_response_cb (GtkDialog *dialog, int response, CbWindow *self)
 static void
 offer_restore (CbWindow *self)
 {
-  GtkWidget *dialog, *discard, *restore;
   g_autoptr (GFile) file = NULL;
   g_autoptr (GFileInfo) info = NULL;
   g_autofree char *when = NULL;
+  g_autofree char *body = NULL;
+  CbAlert *alert;
 
   if (self->autosave == NULL || !cb_autosave_exists (self->autosave) || self->restore_pending)
     return;
@@ -1086,22 +1439,15 @@ offer_restore (CbWindow *self)
         when = g_date_time_format (local, "%x %X");
     }
   self->restore_pending = TRUE;
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
-                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "Restore the unsaved painting?");
-  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog),
-                                            "Catbrush did not close normally. A painting autosaved %s%s can be "
-                                            "restored; discarding it deletes it.",
-                                            when ? "on " : "", when ? when : "before");
-  discard = gtk_dialog_add_button (GTK_DIALOG (dialog), "_Discard", GTK_RESPONSE_REJECT);
-  gtk_widget_add_css_class (discard, "destructive-action");
-  restore = gtk_dialog_add_button (GTK_DIALOG (dialog), "_Restore", GTK_RESPONSE_ACCEPT);
-  gtk_widget_add_css_class (restore, "suggested-action");
-  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
-  G_GNUC_END_IGNORE_DEPRECATIONS
-  g_object_set_data (G_OBJECT (dialog), "cb-restore", GINT_TO_POINTER (1));
-  g_signal_connect (dialog, "response", G_CALLBACK (restore_response_cb), self);
-  gtk_window_present (GTK_WINDOW (dialog));
+  body = g_strdup_printf (_ ("Catbrush did not close normally. A painting autosaved %s%s can be restored; "
+                             "discarding it deletes it."),
+                          when ? "on " : "", when ? when : "before");
+  alert = cb_alert_new (_ ("Restore the unsaved painting?"), body);
+  cb_alert_add_button (alert, _ ("_Discard"), GTK_RESPONSE_REJECT, CB_ALERT_BUTTON_DESTRUCTIVE);
+  cb_alert_add_button (alert, _ ("_Restore"), GTK_RESPONSE_ACCEPT, CB_ALERT_BUTTON_SUGGESTED);
+  cb_alert_set_default_response (alert, GTK_RESPONSE_ACCEPT);
+  cb_alert_set_data_full (alert, "cb-restore", GINT_TO_POINTER (1), NULL);
+  cb_alert_present (alert, GTK_WINDOW (self), restore_response_cb, self);
 }
 
 /* ------------------------------------------------------------------ target classes */
@@ -1112,17 +1458,17 @@ check_profile (CbWindow *self, const CbProfile *profile, GError **error)
   if (self->source_classes == NULL || self->model_sha256 == NULL)
     {
       g_set_error_literal (error, CB_ERROR, CB_ERROR_INVALID,
-                           "No model is loaded: a target profile needs the model it was made for");
+                           _ ("No model is loaded: a target profile needs the model it was made for"));
       return FALSE;
     }
   if (!cb_profile_check_model (profile, self->model_sha256, error))
     {
-      g_prefix_error (error, "Made for another model: ");
+      g_prefix_error (error, _ ("Made for another model: "));
       return FALSE;
     }
   if (profile->n_source != cb_class_set_get_n_classes (self->source_classes))
     {
-      g_set_error (error, CB_ERROR, CB_ERROR_MISMATCH, "The profile has %u source classes but the model has %u",
+      g_set_error (error, CB_ERROR, CB_ERROR_MISMATCH, _ ("The profile has %u source classes but the model has %u"),
                    profile->n_source, cb_class_set_get_n_classes (self->source_classes));
       return FALSE;
     }
@@ -1149,7 +1495,7 @@ switch_classes (CbWindow *self, CbProfile *profile, CbRemap remap)
     {
       g_autofree char *text = g_strdup_printf ("%" G_GUINT64_FORMAT " painted pixels were of classes that “%s” does "
                                                "not have by name, and were cleared.",
-                                               before - after, to->name ? to->name : "the new class set");
+                                               before - after, to->name ? to->name : _ ("the new class set"));
 
       show_message (self, text);
     }
@@ -1166,7 +1512,7 @@ cb_window_set_profile (CbWindow *self, const CbProfile *profile, CbRemap remap, 
 
   if (!check_profile (self, profile, &local_error))
     {
-      show_error (self, "The target profile cannot be used", local_error);
+      show_error (self, _ ("The target profile cannot be used"), local_error);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
@@ -1182,12 +1528,12 @@ cb_window_load_profile (CbWindow *self, GFile *file, CbRemap remap, GError **err
   g_autoptr (CbProfile) profile = NULL;
 
   if (path == NULL)
-    g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "Only local files can be opened");
+    g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _ ("Only local files can be opened"));
   else
     profile = cb_profile_load (path, &local_error);
   if (profile == NULL)
     {
-      show_error (self, "Could not load the target profile", local_error);
+      show_error (self, _ ("Could not load the target profile"), local_error);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
@@ -1256,12 +1602,14 @@ cb_window_show_affinity (CbWindow *self)
   return self->affinity_dialog;
 }
 
-typedef void (*FileChosenFunc) (CbWindow *self, GFile *file, GtkFileChooser *chooser);
-typedef void (*ThenFunc) (CbWindow *self);
+/* then: what to do once a save asked for by the close/replace question has succeeded */
+typedef void (*FileChosenFunc) (CbWindow *self, GFile *file, const char *choice, ThenFunc then);
 
 typedef struct
 {
+  CbWindow *self;
   FileChosenFunc func;
+  ThenFunc then;
 } FileChosen;
 
 typedef struct
@@ -1277,26 +1625,16 @@ enum
   FILTER_MODEL = 1 << 3,
 };
 
-G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-
 static void
-file_response_cb (GtkNativeDialog *native, int response, CbWindow *self)
+file_chosen_cb (GFile *file, const char *choice, gpointer user_data)
 {
-  FileChosen *chosen = g_object_get_data (G_OBJECT (native), "cb-func");
+  FileChosen *chosen = user_data;
 
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
-
-      if (file != NULL)
-        chosen->func (self, file, GTK_FILE_CHOOSER (native));
-    }
-  gtk_native_dialog_destroy (native);
-  g_object_unref (native);
+  chosen->func (chosen->self, file, choice, chosen->then);
 }
 
 static void
-add_filter (GtkFileChooser *chooser, const char *name, const char *mime_type, const char *suffix)
+add_filter (CbFileChooser *chooser, const char *name, const char *mime_type, const char *suffix)
 {
   g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
 
@@ -1304,132 +1642,138 @@ add_filter (GtkFileChooser *chooser, const char *name, const char *mime_type, co
   if (mime_type != NULL)
     gtk_file_filter_add_mime_type (filter, mime_type);
   gtk_file_filter_add_suffix (filter, suffix);
-  gtk_file_chooser_add_filter (chooser, filter);
+  cb_file_chooser_add_filter (chooser, filter);
 }
 
-static GtkFileChooserNative *
-file_chooser_new (CbWindow *self, const char *title, GtkFileChooserAction action, const char *accept,
-                  const char *suggested_name, guint filters, FileChosenFunc func)
+static CbFileChooser *
+file_chooser_new (const char *title, CbFileChooserAction action, const char *accept, const char *suggested_name,
+                  guint filters)
 {
-  GtkFileChooserNative *native = gtk_file_chooser_native_new (title, GTK_WINDOW (self), action, accept, "_Cancel");
-  GtkFileChooser *chooser = GTK_FILE_CHOOSER (native);
-  FileChosen *chosen;
+  CbFileChooser *chooser = cb_file_chooser_new (title, action, accept);
 
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
   if ((filters & FILTER_PNG) && (filters & FILTER_PROJECT))
     {
       g_autoptr (GtkFileFilter) all = gtk_file_filter_new ();
 
-      gtk_file_filter_set_name (all, "Projects and label maps");
+      gtk_file_filter_set_name (all, _ ("Projects and label maps"));
       gtk_file_filter_add_suffix (all, "catbrush");
       gtk_file_filter_add_mime_type (all, "image/png");
       gtk_file_filter_add_suffix (all, "png");
-      gtk_file_chooser_add_filter (chooser, all);
+      cb_file_chooser_add_filter (chooser, all);
     }
   if (filters & FILTER_PROJECT)
-    add_filter (chooser, "Catbrush projects", NULL, "catbrush");
+    add_filter (chooser, _ ("Catbrush projects"), NULL, "catbrush");
   if (filters & FILTER_PNG)
-    add_filter (chooser, "PNG images", "image/png", "png");
+    add_filter (chooser, _ ("PNG images"), "image/png", "png");
   if (filters & FILTER_JSON)
-    add_filter (chooser, "Target profiles (JSON)", "application/json", "json");
+    add_filter (chooser, _ ("Target profiles (JSON)"), "application/json", "json");
   if (filters & FILTER_MODEL)
-    add_filter (chooser, "Catbrush models (safetensors)", NULL, "safetensors");
-  if (action == GTK_FILE_CHOOSER_ACTION_OPEN)
+    add_filter (chooser, _ ("Catbrush models (safetensors)"), NULL, "safetensors");
+  if (action == CB_FILE_CHOOSER_OPEN)
     {
       /* a file with another suffix is read by its content and refused with a reason */
       g_autoptr (GtkFileFilter) any = gtk_file_filter_new ();
 
-      gtk_file_filter_set_name (any, "All files");
+      gtk_file_filter_set_name (any, _ ("All files"));
       gtk_file_filter_add_pattern (any, "*");
-      gtk_file_chooser_add_filter (chooser, any);
+      cb_file_chooser_add_filter (chooser, any);
     }
   if (suggested_name != NULL)
-    gtk_file_chooser_set_current_name (chooser, suggested_name);
-  chosen = g_new (FileChosen, 1);
-  chosen->func = func;
-  g_object_set_data_full (G_OBJECT (native), "cb-func", chosen, g_free);
-  g_signal_connect (native, "response", G_CALLBACK (file_response_cb), self);
-  return native;
+    cb_file_chooser_set_current_name (chooser, suggested_name);
+  return chooser;
 }
 
 static void
-open_mismatch_response_cb (GtkDialog *dialog, int response, CbWindow *self)
+file_chooser_show (CbFileChooser *chooser, CbWindow *self, FileChosenFunc func, ThenFunc then)
 {
-  GFile *file = g_object_get_data (G_OBJECT (dialog), "cb-file");
-  const char *model = g_object_get_data (G_OBJECT (dialog), "cb-model");
+  FileChosen *chosen = g_new (FileChosen, 1);
+
+  chosen->self = self;
+  chosen->func = func;
+  chosen->then = then;
+  cb_file_chooser_show (chooser, GTK_WINDOW (self), file_chosen_cb, chosen, g_free);
+}
+
+static void
+open_mismatch_response_cb (GObject *alert, int response, gpointer user_data)
+{
+  CbWindow *self = user_data;
+  GFile *file = g_object_get_data (alert, "cb-file");
+  const char *model = g_object_get_data (alert, "cb-model");
 
   if (response == GTK_RESPONSE_ACCEPT)
-    cb_window_open_project (self, file, TRUE, NULL);
+    open_async (self, file, TRUE, NULL, NULL);
   else if (response == GTK_RESPONSE_YES && model != NULL)
     cb_window_switch_model (self, model, CB_REMAP_CLEAR, file);
-  gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
 static void
-open_chosen (CbWindow *self, GFile *file, GtkFileChooser *chooser)
+open_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
+  CbWindow *self = CB_WINDOW (source);
+  g_autoptr (GFile) file = user_data;
   g_autoptr (GError) error = NULL;
   g_autofree char *model = NULL;
-  GtkWidget *dialog, *button;
+  g_autofree char *body = NULL;
+  CbAlert *alert;
 
-  if (cb_window_open_file (self, file, &error) || !g_error_matches (error, CB_ERROR, CB_ERROR_MISMATCH))
+  if (cb_window_open_file_finish (self, result, &error) || !g_error_matches (error, CB_ERROR, CB_ERROR_MISMATCH))
     return;
-  if (!g_str_has_suffix (g_file_peek_path (file) ? g_file_peek_path (file) : "", CB_PROJECT_SUFFIX))
+  if (!is_project_file (file))
     return;
   /* a project made with another model: say so, offer to go on with this one */
-  dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
-                                   GTK_MESSAGE_WARNING, GTK_BUTTONS_NONE, "This project was made with another model");
-  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog),
-                                            "%s.\n\nWith the current model, classes it does not know are cleared, a "
-                                            "target profile is left out, and the images will differ.",
-                                            error->message);
-  gtk_dialog_add_button (GTK_DIALOG (dialog), "_Cancel", GTK_RESPONSE_CANCEL);
-  button = gtk_dialog_add_button (GTK_DIALOG (dialog), "C_ontinue with the Current Model", GTK_RESPONSE_ACCEPT);
+  body = g_strdup_printf (_ ("%s.\n\nWith the current model, classes it does not know are cleared, a target profile is "
+                             "left out, and the images will differ."),
+                          error->message);
+  alert = cb_alert_new (_ ("This project was made with another model"), body);
+  cb_alert_add_button (alert, _ ("_Cancel"), GTK_RESPONSE_CANCEL, CB_ALERT_BUTTON_PLAIN);
+  model = cb_window_find_project_model (self, file);
+  cb_alert_add_button (alert, _ ("C_ontinue with the Current Model"), GTK_RESPONSE_ACCEPT,
+                       model ? CB_ALERT_BUTTON_PLAIN : CB_ALERT_BUTTON_SUGGESTED);
   /* the model it was made with is at hand: offer it first */
-  if ((model = cb_window_find_project_model (self, file)) != NULL)
+  if (model != NULL)
     {
       g_autofree char *name = model_display_name (model);
-      g_autofree char *label = g_strdup_printf ("_Switch to “%s”", name);
+      g_autofree char *label = g_strdup_printf (_ ("_Switch to “%s”"), name);
 
-      button = gtk_dialog_add_button (GTK_DIALOG (dialog), label, GTK_RESPONSE_YES);
-      gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_YES);
-      g_object_set_data_full (G_OBJECT (dialog), "cb-model", g_steal_pointer (&model), g_free);
+      cb_alert_add_button (alert, label, GTK_RESPONSE_YES, CB_ALERT_BUTTON_SUGGESTED);
+      cb_alert_set_default_response (alert, GTK_RESPONSE_YES);
+      cb_alert_set_data_full (alert, "cb-model", g_steal_pointer (&model), g_free);
     }
-  gtk_widget_add_css_class (button, "suggested-action");
-  g_object_set_data_full (G_OBJECT (dialog), "cb-file", g_object_ref (file), g_object_unref);
-  g_signal_connect (dialog, "response", G_CALLBACK (open_mismatch_response_cb), self);
-  gtk_window_present (GTK_WINDOW (dialog));
+  cb_alert_set_data_full (alert, "cb-file", g_object_ref (file), g_object_unref);
+  cb_alert_present (alert, GTK_WINDOW (self), open_mismatch_response_cb, self);
 }
 
 static void
-save_labels_chosen (CbWindow *self, GFile *file, GtkFileChooser *chooser)
+open_chosen (CbWindow *self, GFile *file, const char *choice, ThenFunc then)
 {
-  cb_window_save_labels (self, file, NULL);
+  cb_window_open_file_async (self, file, open_done_cb, g_object_ref (file));
 }
 
 static void
-save_project_chosen (CbWindow *self, GFile *file, GtkFileChooser *chooser)
+save_labels_chosen (CbWindow *self, GFile *file, const char *choice, ThenFunc then)
 {
-  /* what to do once a save asked for by the close/replace question has succeeded */
-  Then *then = g_object_get_data (G_OBJECT (chooser), "cb-then");
-
-  if (cb_window_save_project (self, file, NULL) && then != NULL)
-    then->then (self);
+  save_async (self, file, FALSE, NULL, NULL, NULL);
 }
 
 static void
-export_labels_chosen (CbWindow *self, GFile *file, GtkFileChooser *chooser)
+save_project_chosen (CbWindow *self, GFile *file, const char *choice, ThenFunc then)
 {
-  cb_window_export_labels (self, file, NULL);
+  save_async (self, file, TRUE, then, NULL, NULL);
 }
 
 static void
-export_image_chosen (CbWindow *self, GFile *file, GtkFileChooser *chooser)
+export_labels_chosen (CbWindow *self, GFile *file, const char *choice, ThenFunc then)
 {
-  const char *choice = gtk_file_chooser_get_choice (chooser, "scale");
+  cb_window_export_labels_async (self, file, NULL, NULL);
+}
+
+static void
+export_image_chosen (CbWindow *self, GFile *file, const char *choice, ThenFunc then)
+{
   guint factor = choice ? (guint)atoi (choice) : 1;
 
-  cb_window_export_image (self, file, factor, NULL);
+  cb_window_export_image_async (self, file, factor, NULL, NULL);
 }
 
 static char *
@@ -1452,36 +1796,25 @@ static void
 show_save_project_dialog (CbWindow *self, ThenFunc then)
 {
   g_autofree char *name = suggested_project_name (self);
-  GtkFileChooserNative *native = file_chooser_new (self, "Save Project", GTK_FILE_CHOOSER_ACTION_SAVE, "_Save", name,
-                                                   FILTER_PROJECT, save_project_chosen);
 
-  if (then != NULL)
-    {
-      Then *holder = g_new (Then, 1);
-
-      holder->then = then;
-      g_object_set_data_full (G_OBJECT (native), "cb-then", holder, g_free);
-    }
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+  file_chooser_show (file_chooser_new (_ ("Save Project"), CB_FILE_CHOOSER_SAVE, _ ("_Save"), name, FILTER_PROJECT),
+                     self, save_project_chosen, then);
 }
 
 static void
-confirm_response_cb (GtkDialog *dialog, int response, CbWindow *self)
+confirm_response_cb (GObject *alert, int response, gpointer user_data)
 {
-  Then *then = g_object_get_data (G_OBJECT (dialog), "cb-then");
+  CbWindow *self = user_data;
+  Then *then = g_object_get_data (alert, "cb-then");
   ThenFunc func = then->then;
 
-  /* func may close and finalize the window: the dialog must not point at it any more */
-  gtk_window_set_transient_for (GTK_WINDOW (dialog), NULL);
-  gtk_window_destroy (GTK_WINDOW (dialog));
   if (response == GTK_RESPONSE_ACCEPT)
     func (self);
   else if (response == GTK_RESPONSE_APPLY)
     {
       if (self->doc->project_file != NULL)
         {
-          if (cb_window_save_project (self, self->doc->project_file, NULL))
-            func (self);
+          save_async (self, self->doc->project_file, TRUE, func, NULL, NULL);
         }
       else
         show_save_project_dialog (self, func);
@@ -1492,8 +1825,9 @@ confirm_response_cb (GtkDialog *dialog, int response, CbWindow *self)
 static void
 confirm_discard (CbWindow *self, ThenFunc then)
 {
-  GtkWidget *dialog, *discard, *save;
   g_autofree char *name = NULL;
+  g_autofree char *heading = NULL;
+  CbAlert *alert;
   Then *holder;
 
   if (!self->doc->modified)
@@ -1505,33 +1839,26 @@ confirm_discard (CbWindow *self, ThenFunc then)
     name = g_file_get_basename (self->doc->project_file);
   else if (self->doc->label_file != NULL)
     name = g_file_get_basename (self->doc->label_file);
-  dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
-                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "Save the changes to “%s”?",
-                                   name ? name : "Untitled");
-  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog),
-                                            "The painting has unsaved changes (label map, classes, seeds). If you "
-                                            "don't save, they will be lost.");
-  gtk_dialog_add_button (GTK_DIALOG (dialog), "_Cancel", GTK_RESPONSE_CANCEL);
-  discard = gtk_dialog_add_button (GTK_DIALOG (dialog), "_Discard", GTK_RESPONSE_ACCEPT);
-  gtk_widget_add_css_class (discard, "destructive-action");
-  save
-    = gtk_dialog_add_button (GTK_DIALOG (dialog), self->doc->project_file ? "_Save" : "_Save As…", GTK_RESPONSE_APPLY);
-  gtk_widget_add_css_class (save, "suggested-action");
-  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_APPLY);
+  heading = g_strdup_printf (_ ("Save the changes to “%s”?"), name ? name : _ ("Untitled"));
+  alert = cb_alert_new (heading, _ ("The painting has unsaved changes (label map, classes, seeds). If you don't save, "
+                                    "they will be lost."));
+  cb_alert_add_button (alert, _ ("_Cancel"), GTK_RESPONSE_CANCEL, CB_ALERT_BUTTON_PLAIN);
+  cb_alert_add_button (alert, _ ("_Discard"), GTK_RESPONSE_ACCEPT, CB_ALERT_BUTTON_DESTRUCTIVE);
+  cb_alert_add_button (alert, self->doc->project_file ? _ ("_Save") : _ ("_Save As…"), GTK_RESPONSE_APPLY,
+                       CB_ALERT_BUTTON_SUGGESTED);
+  cb_alert_set_default_response (alert, GTK_RESPONSE_APPLY);
   holder = g_new (Then, 1);
   holder->then = then;
-  g_object_set_data_full (G_OBJECT (dialog), "cb-then", holder, g_free);
-  g_signal_connect (dialog, "response", G_CALLBACK (confirm_response_cb), self);
-  gtk_window_present (GTK_WINDOW (dialog));
+  cb_alert_set_data_full (alert, "cb-then", holder, g_free);
+  cb_alert_present (alert, GTK_WINDOW (self), confirm_response_cb, self);
 }
 
 static void
 show_open_dialog (CbWindow *self)
 {
-  GtkFileChooserNative *native = file_chooser_new (self, "Open Project or Label Map", GTK_FILE_CHOOSER_ACTION_OPEN,
-                                                   "_Open", NULL, FILTER_PROJECT | FILTER_PNG, open_chosen);
-
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+  file_chooser_show (file_chooser_new (_ ("Open Project or Label Map"), CB_FILE_CHOOSER_OPEN, _ ("_Open"), NULL,
+                                       FILTER_PROJECT | FILTER_PNG),
+                     self, open_chosen, NULL);
 }
 
 static void
@@ -1551,48 +1878,44 @@ save_labels_activated (GSimpleAction *action, GVariant *parameter, gpointer user
 {
   CbWindow *self = user_data;
   g_autofree char *name = self->doc->label_file ? g_file_get_basename (self->doc->label_file) : NULL;
-  GtkFileChooserNative *native = file_chooser_new (self, "Save Label Map", GTK_FILE_CHOOSER_ACTION_SAVE, "_Save",
-                                                   name ? name : "labels.png", FILTER_PNG, save_labels_chosen);
 
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+  file_chooser_show (
+    file_chooser_new (_ ("Save Label Map"), CB_FILE_CHOOSER_SAVE, _ ("_Save"), name ? name : "labels.png", FILTER_PNG),
+    self, save_labels_chosen, NULL);
 }
 
 static void
 export_labels_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   CbWindow *self = user_data;
-  GtkFileChooserNative *native = file_chooser_new (self, "Export Label Map as Colours", GTK_FILE_CHOOSER_ACTION_SAVE,
-                                                   "_Export", "labels-rgb.png", FILTER_PNG, export_labels_chosen);
 
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+  file_chooser_show (file_chooser_new (_ ("Export Label Map as Colours"), CB_FILE_CHOOSER_SAVE, _ ("_Export"),
+                                       "labels-rgb.png", FILTER_PNG),
+                     self, export_labels_chosen, NULL);
 }
 
 static void
 export_image_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   CbWindow *self = user_data;
-  GtkFileChooserNative *native;
+  CbFileChooser *chooser;
   const char *ids[] = { "1", "2", "4", NULL };
   g_autofree char *native_label = NULL, *x2 = NULL, *x4 = NULL;
   const char *labels[4];
 
   if (self->image == NULL)
     return;
-  native_label = g_strdup_printf ("Native (%u × %u)", self->image->width, self->image->height);
+  native_label = g_strdup_printf (_ ("Native (%u × %u)"), self->image->width, self->image->height);
   x2 = g_strdup_printf ("×2 (%u × %u)", self->image->width * 2, self->image->height * 2);
   x4 = g_strdup_printf ("×4 (%u × %u)", self->image->width * 4, self->image->height * 4);
   labels[0] = native_label;
   labels[1] = x2;
   labels[2] = x4;
   labels[3] = NULL;
-  native = file_chooser_new (self, "Export Image", GTK_FILE_CHOOSER_ACTION_SAVE, "_Export", "image.png", FILTER_PNG,
-                             export_image_chosen);
-  gtk_file_chooser_add_choice (GTK_FILE_CHOOSER (native), "scale", "Size", ids, labels);
-  gtk_file_chooser_set_choice (GTK_FILE_CHOOSER (native), "scale", "1");
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+  chooser = file_chooser_new (_ ("Export Image"), CB_FILE_CHOOSER_SAVE, _ ("_Export"), "image.png", FILTER_PNG);
+  cb_file_chooser_set_choice (chooser, _ ("Size"), ids, labels, "1");
+  file_chooser_show (chooser, self, export_image_chosen, NULL);
 }
-
-G_GNUC_END_IGNORE_DEPRECATIONS
 
 static void
 save_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
@@ -1600,17 +1923,18 @@ save_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
   CbWindow *self = user_data;
 
   if (self->doc->project_file != NULL)
-    cb_window_save_project (self, self->doc->project_file, NULL);
+    save_async (self, self->doc->project_file, TRUE, NULL, NULL, NULL);
   else
     show_save_project_dialog (self, NULL);
 }
 
 /* What the painting becomes when the classes change: asked unless it is blank. */
 static void
-remap_response_cb (GtkDialog *dialog, int response, CbWindow *self)
+remap_response_cb (GObject *alert, int response, gpointer user_data)
 {
-  CbProfile *profile = g_object_get_data (G_OBJECT (dialog), "cb-profile");
-  gboolean reset = g_object_get_data (G_OBJECT (dialog), "cb-reset") != NULL;
+  CbWindow *self = user_data;
+  CbProfile *profile = g_object_get_data (alert, "cb-profile");
+  gboolean reset = g_object_get_data (alert, "cb-reset") != NULL;
   CbRemap remap = response == GTK_RESPONSE_ACCEPT ? CB_REMAP_BY_NAME : CB_REMAP_CLEAR;
 
   if (response == GTK_RESPONSE_ACCEPT || response == GTK_RESPONSE_REJECT)
@@ -1620,14 +1944,14 @@ remap_response_cb (GtkDialog *dialog, int response, CbWindow *self)
       else if (profile != NULL)
         cb_window_set_profile (self, profile, remap, NULL);
     }
-  gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
 static void
 ask_remap (CbWindow *self, CbProfile *profile, gboolean reset)
 {
-  GtkWidget *dialog, *keep;
   const CbClassSet *to = profile ? profile->target : self->source_classes;
+  g_autofree char *heading = NULL;
+  CbAlert *alert;
 
   /* nothing to lose: no question (the untouched starter keeps what it can by name) */
   if (cb_document_is_blank (self->doc) || starter_untouched (self))
@@ -1641,30 +1965,23 @@ ask_remap (CbWindow *self, CbProfile *profile, gboolean reset)
       cb_profile_free (profile);
       return;
     }
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
-                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "Paint with the classes of “%s”?",
-                                   to->name ? to->name : "the new class set");
-  gtk_message_dialog_format_secondary_text (
-    GTK_MESSAGE_DIALOG (dialog), "The label map's ids will mean other classes. Catbrush can keep the pixels of the "
-                                 "classes that have the same name in the new classes and clear the others, or clear "
-                                 "the whole painting.");
-  gtk_dialog_add_button (GTK_DIALOG (dialog), "_Cancel", GTK_RESPONSE_CANCEL);
-  gtk_dialog_add_button (GTK_DIALOG (dialog), "C_lear Painting", GTK_RESPONSE_REJECT);
-  keep = gtk_dialog_add_button (GTK_DIALOG (dialog), "_Keep Matching Classes", GTK_RESPONSE_ACCEPT);
-  gtk_widget_add_css_class (keep, "suggested-action");
-  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
-  G_GNUC_END_IGNORE_DEPRECATIONS
+  heading = g_strdup_printf (_ ("Paint with the classes of “%s”?"), to->name ? to->name : _ ("the new class set"));
+  alert = cb_alert_new (heading, _ ("The label map's ids will mean other classes. Catbrush can keep the pixels of the "
+                                    "classes that have the same name in the new classes and clear the others, or clear "
+                                    "the whole painting."));
+  cb_alert_add_button (alert, _ ("_Cancel"), GTK_RESPONSE_CANCEL, CB_ALERT_BUTTON_PLAIN);
+  cb_alert_add_button (alert, _ ("C_lear Painting"), GTK_RESPONSE_REJECT, CB_ALERT_BUTTON_PLAIN);
+  cb_alert_add_button (alert, _ ("_Keep Matching Classes"), GTK_RESPONSE_ACCEPT, CB_ALERT_BUTTON_SUGGESTED);
+  cb_alert_set_default_response (alert, GTK_RESPONSE_ACCEPT);
   if (profile != NULL)
-    g_object_set_data_full (G_OBJECT (dialog), "cb-profile", profile, (GDestroyNotify)cb_profile_free);
+    cb_alert_set_data_full (alert, "cb-profile", profile, (GDestroyNotify)cb_profile_free);
   if (reset)
-    g_object_set_data (G_OBJECT (dialog), "cb-reset", GINT_TO_POINTER (1));
-  g_signal_connect (dialog, "response", G_CALLBACK (remap_response_cb), self);
-  gtk_window_present (GTK_WINDOW (dialog));
+    cb_alert_set_data_full (alert, "cb-reset", GINT_TO_POINTER (1), NULL);
+  cb_alert_present (alert, GTK_WINDOW (self), remap_response_cb, self);
 }
 
 static void
-profile_chosen (CbWindow *self, GFile *file, GtkFileChooser *chooser)
+profile_chosen (CbWindow *self, GFile *file, const char *choice, ThenFunc then)
 {
   g_autofree char *path = g_file_get_path (file);
   g_autoptr (GError) error = NULL;
@@ -1673,14 +1990,14 @@ profile_chosen (CbWindow *self, GFile *file, GtkFileChooser *chooser)
   if (profile == NULL)
     {
       if (error == NULL)
-        g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "Only local files can be opened");
-      show_error (self, "Could not load the target profile", error);
+        g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _ ("Only local files can be opened"));
+      show_error (self, _ ("Could not load the target profile"), error);
       return;
     }
   /* refuse a profile of another model before asking anything */
   if (!check_profile (self, profile, &error))
     {
-      show_error (self, "The target profile cannot be used", error);
+      show_error (self, _ ("The target profile cannot be used"), error);
       return;
     }
   ask_remap (self, g_steal_pointer (&profile), FALSE);
@@ -1690,13 +2007,9 @@ static void
 load_profile_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   CbWindow *self = user_data;
-  GtkFileChooserNative *native;
 
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  native = file_chooser_new (self, "Load Target Profile", GTK_FILE_CHOOSER_ACTION_OPEN, "_Load", NULL, FILTER_JSON,
-                             profile_chosen);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
-  G_GNUC_END_IGNORE_DEPRECATIONS
+  file_chooser_show (file_chooser_new (_ ("Load Target Profile"), CB_FILE_CHOOSER_OPEN, _ ("_Load"), NULL, FILTER_JSON),
+                     self, profile_chosen, NULL);
 }
 
 static void
@@ -1721,7 +2034,7 @@ import_apply_cb (CbImportDialog *dialog, const CbProfile *profile, CbWindow *sel
 
   if (!check_profile (self, profile, &error))
     {
-      show_error (self, "The target profile cannot be used", error);
+      show_error (self, _ ("The target profile cannot be used"), error);
       return;
     }
   ask_remap (self, cb_project_copy_profile (profile), FALSE);
@@ -1746,7 +2059,7 @@ cb_window_show_import (CbWindow *self)
 
       if (dialog == NULL)
         {
-          show_error (self, "Target classes cannot be imported", error);
+          show_error (self, _ ("Target classes cannot be imported"), error);
           return NULL;
         }
       self->import_dialog = GTK_WIDGET (dialog);
@@ -1794,15 +2107,16 @@ refresh_models (CbWindow *self)
   if (self->pending_worker != NULL)
     {
       g_autofree char *name = model_display_name (self->pending_model);
-      g_autofree char *label = g_strdup_printf ("Loading %s…", name);
+      g_autofree char *label = g_strdup_printf (_ ("Loading %s…"), name);
 
       gtk_menu_button_set_label (GTK_MENU_BUTTON (self->model_button), label);
     }
   else
     gtk_menu_button_set_label (GTK_MENU_BUTTON (self->model_button),
                                current >= 0 ? ((CbModelEntry *)g_ptr_array_index (models, (guint)current))->name
-                                            : "No Model");
-  tooltip = g_strdup_printf ("The model that makes the images: %s", self->model_file ? self->model_file : "none");
+                                            : _ ("No Model"));
+  tooltip
+    = g_strdup_printf (_ ("The model that makes the images: %s"), self->model_file ? self->model_file : _ ("none"));
   gtk_widget_set_tooltip_text (self->model_button, tooltip);
 }
 
@@ -1816,7 +2130,7 @@ pending_ready_cb (const CbGenWorkerInfo *info, gpointer user_data)
   if (info->error != NULL || info->classes == NULL)
     {
       g_autofree char *name = g_path_get_basename (self->pending_model);
-      g_autofree char *what = g_strdup_printf ("Could not switch to “%s”; the current model stays", name);
+      g_autofree char *what = g_strdup_printf (_ ("Could not switch to “%s”; the current model stays"), name);
 
       /* inside this worker's own delivery: freeing it is safe (the delivery holds a reference) */
       g_clear_pointer (&self->pending_worker, cb_gen_worker_free);
@@ -1852,7 +2166,7 @@ pending_ready_cb (const CbGenWorkerInfo *info, gpointer user_data)
       cb_document_set_profile (self->doc, NULL, cb_class_set_copy (self->source_classes), NULL);
       classes_changed (self);
       if (!cb_window_open_project (self, project, FALSE, &error) && error != NULL)
-        show_error (self, "The project still does not match the model", error);
+        show_error (self, _ ("The project still does not match the model"), error);
       return;
     }
   if (document_untouched (self) && self->native_width > 0 && self->native_height > 0)
@@ -1926,21 +2240,22 @@ cb_window_find_project_model (CbWindow *self, GFile *file)
 }
 
 static void
-model_remap_response_cb (GtkDialog *dialog, int response, CbWindow *self)
+model_remap_response_cb (GObject *alert, int response, gpointer user_data)
 {
-  const char *path = g_object_get_data (G_OBJECT (dialog), "cb-model");
+  CbWindow *self = user_data;
+  const char *path = g_object_get_data (alert, "cb-model");
 
   if (response == GTK_RESPONSE_ACCEPT || response == GTK_RESPONSE_REJECT)
     cb_window_switch_model (self, path, response == GTK_RESPONSE_ACCEPT ? CB_REMAP_BY_NAME : CB_REMAP_CLEAR, NULL);
-  gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
 /* The same question as for target classes: the painting's ids will mean the new model's classes. */
 static void
 ask_switch_model (CbWindow *self, const char *path)
 {
-  GtkWidget *dialog, *keep;
   g_autofree char *name = model_display_name (path);
+  g_autofree char *heading = NULL;
+  CbAlert *alert;
 
   /* an untouched starter scene is painted anew in the new model's classes */
   if (cb_document_is_blank (self->doc) || starter_untouched (self))
@@ -1948,24 +2263,19 @@ ask_switch_model (CbWindow *self, const char *path)
       cb_window_switch_model (self, path, CB_REMAP_CLEAR, NULL);
       return;
     }
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
-                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "Paint with the model “%s”?", name);
-  gtk_message_dialog_format_secondary_text (
-    GTK_MESSAGE_DIALOG (dialog), "The label map's ids will mean the new model's classes. Catbrush can keep the pixels "
-                                 "of the classes that have the same name in the new model and clear the others, or "
-                                 "clear the whole painting. A target profile belongs to the current model and is "
-                                 "dropped; its classes are matched by name too (a model fine-tuned on them keeps "
-                                 "the painting). If the model cannot be loaded, nothing changes.");
-  gtk_dialog_add_button (GTK_DIALOG (dialog), "_Cancel", GTK_RESPONSE_CANCEL);
-  gtk_dialog_add_button (GTK_DIALOG (dialog), "C_lear Painting", GTK_RESPONSE_REJECT);
-  keep = gtk_dialog_add_button (GTK_DIALOG (dialog), "_Keep Matching Classes", GTK_RESPONSE_ACCEPT);
-  gtk_widget_add_css_class (keep, "suggested-action");
-  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
-  G_GNUC_END_IGNORE_DEPRECATIONS
-  g_object_set_data_full (G_OBJECT (dialog), "cb-model", g_strdup (path), g_free);
-  g_signal_connect (dialog, "response", G_CALLBACK (model_remap_response_cb), self);
-  gtk_window_present (GTK_WINDOW (dialog));
+  heading = g_strdup_printf (_ ("Paint with the model “%s”?"), name);
+  alert
+    = cb_alert_new (heading, _ ("The label map's ids will mean the new model's classes. Catbrush can keep the pixels "
+                                "of the classes that have the same name in the new model and clear the others, or "
+                                "clear the whole painting. A target profile belongs to the current model and is "
+                                "dropped; its classes are matched by name too (a model fine-tuned on them keeps "
+                                "the painting). If the model cannot be loaded, nothing changes."));
+  cb_alert_add_button (alert, _ ("_Cancel"), GTK_RESPONSE_CANCEL, CB_ALERT_BUTTON_PLAIN);
+  cb_alert_add_button (alert, _ ("C_lear Painting"), GTK_RESPONSE_REJECT, CB_ALERT_BUTTON_PLAIN);
+  cb_alert_add_button (alert, _ ("_Keep Matching Classes"), GTK_RESPONSE_ACCEPT, CB_ALERT_BUTTON_SUGGESTED);
+  cb_alert_set_default_response (alert, GTK_RESPONSE_ACCEPT);
+  cb_alert_set_data_full (alert, "cb-model", g_strdup (path), g_free);
+  cb_alert_present (alert, GTK_WINDOW (self), model_remap_response_cb, self);
 }
 
 static void
@@ -2063,7 +2373,7 @@ import_model_activated (GSimpleAction *action, GVariant *parameter, gpointer use
 }
 
 static void
-model_file_chosen (CbWindow *self, GFile *file, GtkFileChooser *chooser)
+model_file_chosen (CbWindow *self, GFile *file, const char *choice, ThenFunc then)
 {
   g_autofree char *path = g_file_get_path (file);
 
@@ -2075,13 +2385,9 @@ static void
 open_model_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   CbWindow *self = user_data;
-  GtkFileChooserNative *native;
 
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  native = file_chooser_new (self, "Open Model File", GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", NULL, FILTER_MODEL,
-                             model_file_chosen);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
-  G_GNUC_END_IGNORE_DEPRECATIONS
+  file_chooser_show (file_chooser_new (_ ("Open Model File"), CB_FILE_CHOOSER_OPEN, _ ("_Open"), NULL, FILTER_MODEL),
+                     self, model_file_chosen, NULL);
 }
 
 static void
@@ -2101,8 +2407,8 @@ show_new_dialog (CbWindow *self)
 {
   GtkWidget *dialog = gtk_window_new ();
   GtkWidget *header = gtk_header_bar_new ();
-  GtkWidget *cancel = gtk_button_new_with_mnemonic ("_Cancel");
-  GtkWidget *create = gtk_button_new_with_mnemonic ("C_reate");
+  GtkWidget *cancel = gtk_button_new_with_mnemonic (_ ("_Cancel"));
+  GtkWidget *create = gtk_button_new_with_mnemonic (_ ("C_reate"));
   GtkWidget *grid = gtk_grid_new ();
   GtkWidget *width = gtk_spin_button_new_with_range (1, CB_LABEL_MAP_MAX_SIDE, 1);
   GtkWidget *height = gtk_spin_button_new_with_range (1, CB_LABEL_MAP_MAX_SIDE, 1);
@@ -2112,13 +2418,13 @@ show_new_dialog (CbWindow *self)
   guint h = self->native_height ? self->native_height * 2 : FALLBACK_MAP_HEIGHT;
 
   if (self->native_width)
-    hint_text = g_strdup_printf ("The model generates at %u × %u; the label map is resized to that.",
+    hint_text = g_strdup_printf (_ ("The model generates at %u × %u; the label map is resized to that."),
                                  self->native_width, self->native_height);
   else
     hint_text = g_strdup ("No model is loaded.");
   hint = gtk_label_new (hint_text);
 
-  gtk_window_set_title (GTK_WINDOW (dialog), "New Label Map");
+  gtk_window_set_title (GTK_WINDOW (dialog), _ ("New Label Map"));
   gtk_window_set_transient_for (GTK_WINDOW (dialog), GTK_WINDOW (self));
   gtk_window_set_modal (GTK_WINDOW (dialog), TRUE);
   gtk_window_set_resizable (GTK_WINDOW (dialog), FALSE);
@@ -2139,9 +2445,9 @@ show_new_dialog (CbWindow *self)
   gtk_widget_set_margin_end (grid, 18);
   gtk_widget_set_margin_top (grid, 18);
   gtk_widget_set_margin_bottom (grid, 18);
-  gtk_grid_attach (GTK_GRID (grid), gtk_label_new_with_mnemonic ("_Width"), 0, 0, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), gtk_label_new_with_mnemonic (_ ("_Width")), 0, 0, 1, 1);
   gtk_grid_attach (GTK_GRID (grid), width, 1, 0, 1, 1);
-  gtk_grid_attach (GTK_GRID (grid), gtk_label_new_with_mnemonic ("_Height"), 0, 1, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), gtk_label_new_with_mnemonic (_ ("_Height")), 0, 1, 1, 1);
   gtk_grid_attach (GTK_GRID (grid), height, 1, 1, 1, 1);
   gtk_widget_add_css_class (hint, "dim-label");
   gtk_label_set_wrap (GTK_LABEL (hint), TRUE);
@@ -2323,21 +2629,22 @@ static void
 about_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   CbWindow *self = user_data;
-  const char *authors[] = { "The Catbrush developers", NULL };
+  const char *authors[] = { _ ("The Catbrush developers"), NULL };
   g_autoptr (GString) model = g_string_new (NULL);
 
   if (self->model_file != NULL)
-    g_string_append_printf (model, "Model: %s\n\n", self->model_file);
+    g_string_append_printf (model, _ ("Model: %s\n\n"), self->model_file);
   if (self->model_card != NULL)
     g_string_append (model, self->model_card);
   if (model->len == 0)
-    g_string_append (model, "No model is loaded.");
+    g_string_append (model, _ ("No model is loaded."));
 
-  gtk_show_about_dialog (
-    GTK_WINDOW (self), "program-name", "Catbrush", "version", CB_VERSION, "logo-icon-name", CB_APP_ID, "comments",
-    "Paint a semantic label map; a generator (OASIS, with class affinity transfer) turns it "
-    "into a photo-like image.",
-    "license-type", GTK_LICENSE_GPL_3_0, "authors", authors, "system-information", model->str, NULL);
+  gtk_show_about_dialog (GTK_WINDOW (self), "program-name", "Catbrush", "version", CB_VERSION, "logo-icon-name",
+                         CB_APP_ID, "comments",
+                         _ ("Paint a semantic label map; a generator (OASIS, with class affinity transfer) turns it "
+                            "into a photo-like image."),
+                         "translator-credits", _ ("translator-credits"), "license-type", GTK_LICENSE_GPL_3_0, "authors",
+                         authors, "system-information", model->str, NULL);
 }
 
 static const GActionEntry win_entries[] = {
@@ -2468,7 +2775,7 @@ make_banner (const char *css_class, GtkWidget **label)
   gtk_widget_set_hexpand (*label, TRUE);
   gtk_widget_add_css_class (close, "flat");
   gtk_widget_set_valign (close, GTK_ALIGN_CENTER);
-  gtk_widget_set_tooltip_text (close, "Dismiss");
+  gtk_widget_set_tooltip_text (close, _ ("Dismiss"));
   gtk_widget_add_css_class (box, "banner");
   gtk_widget_add_css_class (box, css_class);
   gtk_box_append (GTK_BOX (box), *label);
@@ -2486,27 +2793,27 @@ build_toolbar (CbWindow *self)
   {
     const char *icon, *tooltip, *tool;
   } tools[] = {
-    { "catbrush-brush-symbolic", "Brush (B)", "brush" },
-    { "catbrush-eraser-symbolic", "Eraser: paints void (E)", "eraser" },
-    { "catbrush-fill-symbolic", "Flood fill (F)", "fill" },
-    { "catbrush-line-symbolic", "Line (L)", "line" },
-    { "catbrush-rect-symbolic", "Rectangle (R)", "rect" },
-    { "catbrush-eyedropper-symbolic", "Eyedropper (I, or Alt+click)", "eyedropper" },
+    { "catbrush-brush-symbolic", N_ ("Brush (B)"), "brush" },
+    { "catbrush-eraser-symbolic", N_ ("Eraser: paints void (E)"), "eraser" },
+    { "catbrush-fill-symbolic", N_ ("Flood fill (F)"), "fill" },
+    { "catbrush-line-symbolic", N_ ("Line (L)"), "line" },
+    { "catbrush-rect-symbolic", N_ ("Rectangle (R)"), "rect" },
+    { "catbrush-eyedropper-symbolic", N_ ("Eyedropper (I, or Alt+click)"), "eyedropper" },
   };
   GtkWidget *label, *scale;
   GtkAdjustment *adjustment;
 
   gtk_widget_add_css_class (bar, "toolbar");
   for (guint i = 0; i < G_N_ELEMENTS (tools); i++)
-    gtk_box_append (GTK_BOX (bar), icon_button (tools[i].icon, tools[i].tooltip, "win.tool",
+    gtk_box_append (GTK_BOX (bar), icon_button (tools[i].icon, _ (tools[i].tooltip), "win.tool",
                                                 g_variant_new_string (tools[i].tool), TRUE));
 
   gtk_box_append (GTK_BOX (bar), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
-  label = gtk_label_new_with_mnemonic ("_Size");
+  label = gtk_label_new_with_mnemonic (_ ("_Size"));
   gtk_widget_set_margin_start (label, 6);
   gtk_box_append (GTK_BOX (bar), label);
   self->size_spin = gtk_spin_button_new_with_range (CB_BRUSH_MIN_SIZE, CB_BRUSH_MAX_SIZE, 1);
-  gtk_widget_set_tooltip_text (self->size_spin, "Brush size in label-map pixels ([ and ])");
+  gtk_widget_set_tooltip_text (self->size_spin, _ ("Brush size in label-map pixels ([ and ])"));
   gtk_label_set_mnemonic_widget (GTK_LABEL (label), self->size_spin);
   adjustment = gtk_spin_button_get_adjustment (GTK_SPIN_BUTTON (self->size_spin));
   g_object_bind_property (self->canvas, "brush-size", adjustment, "value",
@@ -2514,39 +2821,42 @@ build_toolbar (CbWindow *self)
   gtk_box_append (GTK_BOX (bar), self->size_spin);
 
   gtk_box_append (GTK_BOX (bar), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
-  gtk_box_append (GTK_BOX (bar), icon_button ("edit-undo-symbolic", "Undo (Ctrl+Z)", "win.undo", NULL, FALSE));
-  gtk_box_append (GTK_BOX (bar), icon_button ("edit-redo-symbolic", "Redo (Ctrl+Shift+Z)", "win.redo", NULL, FALSE));
-
-  gtk_box_append (GTK_BOX (bar), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
-  gtk_box_append (GTK_BOX (bar), icon_button ("zoom-out-symbolic", "Zoom out (Ctrl+−)", "win.zoom-out", NULL, FALSE));
-  gtk_box_append (GTK_BOX (bar), icon_button ("zoom-fit-best-symbolic", "Fit (Ctrl+0)", "win.zoom-fit", NULL, FALSE));
+  gtk_box_append (GTK_BOX (bar), icon_button ("edit-undo-symbolic", _ ("Undo (Ctrl+Z)"), "win.undo", NULL, FALSE));
   gtk_box_append (GTK_BOX (bar),
-                  icon_button ("zoom-original-symbolic", "Actual size (Ctrl+1)", "win.zoom-100", NULL, FALSE));
-  gtk_box_append (GTK_BOX (bar), icon_button ("zoom-in-symbolic", "Zoom in (Ctrl++)", "win.zoom-in", NULL, FALSE));
+                  icon_button ("edit-redo-symbolic", _ ("Redo (Ctrl+Shift+Z)"), "win.redo", NULL, FALSE));
 
   gtk_box_append (GTK_BOX (bar), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
   gtk_box_append (GTK_BOX (bar),
-                  icon_button ("view-dual-symbolic", "Overlay the image on the labels (O)", "win.overlay", NULL, TRUE));
+                  icon_button ("zoom-out-symbolic", _ ("Zoom out (Ctrl+−)"), "win.zoom-out", NULL, FALSE));
+  gtk_box_append (GTK_BOX (bar),
+                  icon_button ("zoom-fit-best-symbolic", _ ("Fit (Ctrl+0)"), "win.zoom-fit", NULL, FALSE));
+  gtk_box_append (GTK_BOX (bar),
+                  icon_button ("zoom-original-symbolic", _ ("Actual size (Ctrl+1)"), "win.zoom-100", NULL, FALSE));
+  gtk_box_append (GTK_BOX (bar), icon_button ("zoom-in-symbolic", _ ("Zoom in (Ctrl++)"), "win.zoom-in", NULL, FALSE));
+
+  gtk_box_append (GTK_BOX (bar), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
+  gtk_box_append (GTK_BOX (bar), icon_button ("view-dual-symbolic", _ ("Overlay the image on the labels (O)"),
+                                              "win.overlay", NULL, TRUE));
   self->opacity_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  gtk_box_append (GTK_BOX (self->opacity_box), gtk_label_new ("Opacity"));
+  gtk_box_append (GTK_BOX (self->opacity_box), gtk_label_new (_ ("Opacity")));
   scale = gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL, 0, 1, 0.05);
   gtk_range_set_value (GTK_RANGE (scale), 0.5);
   gtk_widget_set_size_request (scale, 140, -1);
-  gtk_widget_set_tooltip_text (scale, "Opacity of the generated image over the labels");
+  gtk_widget_set_tooltip_text (scale, _ ("Opacity of the generated image over the labels"));
   g_signal_connect (scale, "value-changed", G_CALLBACK (opacity_changed_cb), self);
   gtk_box_append (GTK_BOX (self->opacity_box), scale);
   gtk_widget_set_visible (self->opacity_box, FALSE);
   gtk_box_append (GTK_BOX (bar), self->opacity_box);
 
   gtk_box_append (GTK_BOX (bar), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
-  gtk_box_append (GTK_BOX (bar), icon_button ("view-paged-symbolic", "Show the label map over the image (M)",
+  gtk_box_append (GTK_BOX (bar), icon_button ("view-paged-symbolic", _ ("Show the label map over the image (M)"),
                                               "win.labels-over-image", NULL, TRUE));
   self->labels_opacity_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  gtk_box_append (GTK_BOX (self->labels_opacity_box), gtk_label_new ("Labels"));
+  gtk_box_append (GTK_BOX (self->labels_opacity_box), gtk_label_new (_ ("Labels")));
   scale = gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL, 0, 1, 0.05);
   gtk_range_set_value (GTK_RANGE (scale), 0.5);
   gtk_widget_set_size_request (scale, 120, -1);
-  gtk_widget_set_tooltip_text (scale, "Opacity of the label map over the generated image");
+  gtk_widget_set_tooltip_text (scale, _ ("Opacity of the label map over the generated image"));
   gtk_widget_set_name (scale, "labels-opacity");
   g_signal_connect (scale, "value-changed", G_CALLBACK (labels_opacity_changed_cb), self);
   gtk_box_append (GTK_BOX (self->labels_opacity_box), scale);
@@ -2564,7 +2874,7 @@ build_image_pane (CbWindow *self)
   self->labels_picture = gtk_picture_new ();
   gtk_picture_set_can_shrink (GTK_PICTURE (self->labels_picture), TRUE);
   gtk_picture_set_content_fit (GTK_PICTURE (self->labels_picture), GTK_CONTENT_FIT_CONTAIN);
-  gtk_picture_set_alternative_text (GTK_PICTURE (self->labels_picture), "The label map over the image");
+  gtk_picture_set_alternative_text (GTK_PICTURE (self->labels_picture), _ ("The label map over the image"));
   gtk_widget_set_can_target (self->labels_picture, FALSE);
   gtk_widget_set_opacity (self->labels_picture, 0.5);
   gtk_widget_set_visible (self->labels_picture, FALSE);
@@ -2580,8 +2890,8 @@ build_canvas_overlay (CbWindow *self)
   GtkWidget *overlay = gtk_overlay_new ();
 
   gtk_overlay_set_child (GTK_OVERLAY (overlay), GTK_WIDGET (self->canvas));
-  self->hint = gtk_label_new ("A street to start from: pick a class on the left and paint over it "
-                              "(Ctrl+N for a blank canvas)");
+  self->hint = gtk_label_new (_ ("A street to start from: pick a class on the left and paint over it "
+                                 "(Ctrl+N for a blank canvas)"));
   gtk_label_set_wrap (GTK_LABEL (self->hint), TRUE);
   gtk_label_set_justify (GTK_LABEL (self->hint), GTK_JUSTIFY_CENTER);
   gtk_widget_add_css_class (self->hint, "osd");
@@ -2601,23 +2911,23 @@ static GtkWidget *
 build_statusbar (CbWindow *self)
 {
   GtkWidget *bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  GtkWidget *seed_label = gtk_label_new_with_mnemonic ("S_eed");
+  GtkWidget *seed_label = gtk_label_new_with_mnemonic (_ ("S_eed"));
   GtkWidget *spacer = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
 
   gtk_widget_add_css_class (bar, "statusbar");
-  self->device_label = gtk_label_new ("Loading the model…");
+  self->device_label = gtk_label_new (_ ("Loading the model…"));
   gtk_label_set_ellipsize (GTK_LABEL (self->device_label), PANGO_ELLIPSIZE_END);
   gtk_label_set_xalign (GTK_LABEL (self->device_label), 0);
   self->time_label = gtk_label_new (NULL);
   gtk_widget_add_css_class (self->time_label, "numeric");
-  gtk_widget_set_tooltip_text (self->time_label, "Time of the last generation and its seed");
+  gtk_widget_set_tooltip_text (self->time_label, _ ("Time of the last generation and its seed"));
   self->zoom_label = gtk_label_new ("100 %");
   gtk_widget_add_css_class (self->zoom_label, "numeric");
   gtk_widget_set_hexpand (spacer, TRUE);
   self->seed_entry = gtk_entry_new ();
   gtk_editable_set_width_chars (GTK_EDITABLE (self->seed_entry), 12);
   gtk_entry_set_input_purpose (GTK_ENTRY (self->seed_entry), GTK_INPUT_PURPOSE_DIGITS);
-  gtk_widget_set_tooltip_text (self->seed_entry, "The image seed: type one and press Enter");
+  gtk_widget_set_tooltip_text (self->seed_entry, _ ("The image seed: type one and press Enter"));
   gtk_label_set_mnemonic_widget (GTK_LABEL (seed_label), self->seed_entry);
   g_signal_connect (self->seed_entry, "activate", G_CALLBACK (seed_activate_cb), self);
 
@@ -2654,39 +2964,39 @@ build_ui (CbWindow *self)
   g_autoptr (GtkBuilder) builder = gtk_builder_new_from_resource (RESOURCE_BASE "/ui/cb-menus.ui");
 
   /* header bar */
-  gtk_header_bar_pack_start (GTK_HEADER_BAR (header),
-                             icon_button ("document-new-symbolic", "New painting (Ctrl+N)", "win.new", NULL, FALSE));
+  gtk_header_bar_pack_start (GTK_HEADER_BAR (header), icon_button ("document-new-symbolic", _ ("New painting (Ctrl+N)"),
+                                                                   "win.new", NULL, FALSE));
   gtk_header_bar_pack_start (
     GTK_HEADER_BAR (header),
-    icon_button ("document-open-symbolic", "Open a project or a label map (Ctrl+O)", "win.open", NULL, FALSE));
+    icon_button ("document-open-symbolic", _ ("Open a project or a label map (Ctrl+O)"), "win.open", NULL, FALSE));
   gtk_header_bar_pack_start (
     GTK_HEADER_BAR (header),
-    icon_button ("document-save-symbolic", "Save the project (Ctrl+S)", "win.save", NULL, FALSE));
+    icon_button ("document-save-symbolic", _ ("Save the project (Ctrl+S)"), "win.save", NULL, FALSE));
   gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (menu_button), "open-menu-symbolic");
   gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (menu_button),
                                   G_MENU_MODEL (gtk_builder_get_object (builder, "primary_menu")));
   gtk_menu_button_set_primary (GTK_MENU_BUTTON (menu_button), TRUE);
-  gtk_widget_set_tooltip_text (menu_button, "Main menu");
+  gtk_widget_set_tooltip_text (menu_button, _ ("Main menu"));
   gtk_header_bar_pack_end (GTK_HEADER_BAR (header), menu_button);
   self->model_button = gtk_menu_button_new ();
-  gtk_menu_button_set_label (GTK_MENU_BUTTON (self->model_button), "Loading the Model…");
-  gtk_widget_set_tooltip_text (self->model_button, "The model that makes the images");
+  gtk_menu_button_set_label (GTK_MENU_BUTTON (self->model_button), _ ("Loading the Model…"));
+  gtk_widget_set_tooltip_text (self->model_button, _ ("The model that makes the images"));
   gtk_header_bar_pack_end (GTK_HEADER_BAR (header), self->model_button);
   gtk_header_bar_pack_end (
     GTK_HEADER_BAR (header),
-    icon_button ("catbrush-dice-symbolic", "Re-roll the noise of the image (Ctrl+R)", "win.reroll", NULL, FALSE));
-  gtk_header_bar_pack_end (
-    GTK_HEADER_BAR (header),
-    icon_button ("view-grid-symbolic", "Variations: the painting with other seeds (V)", "win.variations", NULL, TRUE));
+    icon_button ("catbrush-dice-symbolic", _ ("Re-roll the noise of the image (Ctrl+R)"), "win.reroll", NULL, FALSE));
+  gtk_header_bar_pack_end (GTK_HEADER_BAR (header),
+                           icon_button ("view-grid-symbolic", _ ("Variations: the painting with other seeds (V)"),
+                                        "win.variations", NULL, TRUE));
   self->spinner = gtk_spinner_new ();
-  gtk_widget_set_tooltip_text (self->spinner, "Generating…");
+  gtk_widget_set_tooltip_text (self->spinner, _ ("Generating…"));
   gtk_widget_set_visible (self->spinner, FALSE);
   gtk_header_bar_pack_end (GTK_HEADER_BAR (header), self->spinner);
   gtk_window_set_titlebar (GTK_WINDOW (self), header);
 
   /* banners */
-  self->model_banner = make_banner ("warning", &self->model_banner_label);
-  self->message_banner = make_banner ("error", &self->message_label);
+  self->model_banner = make_banner (_ ("warning"), &self->model_banner_label);
+  self->message_banner = make_banner (_ ("error"), &self->message_label);
   gtk_box_append (GTK_BOX (content), self->model_banner);
   gtk_box_append (GTK_BOX (content), self->message_banner);
 
@@ -2703,12 +3013,12 @@ build_ui (CbWindow *self)
   gtk_box_append (GTK_BOX (main_box), sidebar);
   gtk_box_append (GTK_BOX (main_box), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
 
-  self->image_placeholder = gtk_label_new ("The generated image appears here");
+  self->image_placeholder = gtk_label_new (_ ("The generated image appears here"));
   gtk_widget_add_css_class (self->image_placeholder, "dim-label");
   self->picture = gtk_picture_new ();
   gtk_picture_set_can_shrink (GTK_PICTURE (self->picture), TRUE);
   gtk_picture_set_content_fit (GTK_PICTURE (self->picture), GTK_CONTENT_FIT_CONTAIN);
-  gtk_picture_set_alternative_text (GTK_PICTURE (self->picture), "The generated image");
+  gtk_picture_set_alternative_text (GTK_PICTURE (self->picture), _ ("The generated image"));
   self->image_stack = gtk_stack_new ();
   gtk_widget_add_css_class (self->image_stack, "image-view");
   gtk_stack_add_child (GTK_STACK (self->image_stack), self->image_placeholder);
@@ -2850,7 +3160,7 @@ worker_variation_cb (CbGenWorkerResult *result, gpointer user_data)
       if (result->image != NULL)
         show_message (self, result->error->message);
       else
-        show_error (self, "A variation could not be generated", result->error);
+        show_error (self, _ ("A variation could not be generated"), result->error);
     }
   cb_variations_take_result (CB_VARIATIONS (self->variations), result);
 }
@@ -2962,6 +3272,12 @@ cb_window_close_request (GtkWindow *window)
   CbWindow *self = CB_WINDOW (window);
 
   save_window_state (self);
+  /* a save being written may still fail: the window stays until it is known */
+  if (self->n_saving > 0)
+    {
+      self->close_when_saved = TRUE;
+      return TRUE;
+    }
   if (self->doc->modified && !self->close_confirmed)
     {
       /* safe on disk while the question is open (the session may end meanwhile) */
@@ -3005,7 +3321,7 @@ cb_window_constructed (GObject *object)
 
     self->autosave = cb_autosave_claim (&error);
     if (self->autosave == NULL)
-      show_error (self, "Paintings will not be autosaved", error);
+      show_error (self, _ ("Paintings will not be autosaved"), error);
     if (interval != NULL && !g_ascii_string_to_unsigned (interval, 10, 0, 24 * 3600, &seconds, NULL))
       seconds = CB_AUTOSAVE_INTERVAL_S;
     if (seconds > 0)

@@ -55,8 +55,22 @@ void cb_window_generate (CbWindow *self);
 /* File operations, as the dialogs do them; errors are also shown in the window. */
 void cb_window_new_document (CbWindow *self, guint width, guint height);
 gboolean cb_window_open_labels (CbWindow *self, GFile *file, GError **error);
+/* Opens a project or a label map, local or not, read in a thread (what the
+ * Open dialog does); errors are shown, and CB_ERROR_MISMATCH says a project
+ * was made with another model (nothing opened). */
+void cb_window_open_file_async (CbWindow *self, GFile *file, GAsyncReadyCallback callback, gpointer user_data);
+gboolean cb_window_open_file_finish (CbWindow *self, GAsyncResult *result, GError **error);
 gboolean cb_window_save_labels (CbWindow *self, GFile *file, GError **error);
-gboolean cb_window_export_labels (CbWindow *self, GFile *file, GError **error);
+/* Saves as the dialogs do: a copy encoded and written in a thread to any
+ * GFile, the document marked saved at once and unsaved again if the write
+ * fails (errors are shown). */
+void cb_window_save_project_async (CbWindow *self, GFile *file, GAsyncReadyCallback callback, gpointer user_data);
+void cb_window_save_labels_async (CbWindow *self, GFile *file, GAsyncReadyCallback callback, gpointer user_data);
+gboolean cb_window_save_finish (CbWindow *self, GAsyncResult *result, GError **error);
+/* Exports: encoded and written in a thread to any GFile; a toast or the
+ * error banner says how it went, then callback (may be NULL) runs. */
+void cb_window_export_labels_async (CbWindow *self, GFile *file, GAsyncReadyCallback callback, gpointer user_data);
+gboolean cb_window_export_labels_finish (CbWindow *self, GAsyncResult *result, GError **error);
 /* Projects (.catbrush). A project made with another model (SHA-256) is
  * CB_ERROR_MISMATCH unless any_model; with any_model its classes are matched
  * to the current model's by name, the rest cleared, its profile left out. */
@@ -109,6 +123,8 @@ const char *cb_window_get_model_path (CbWindow *self);
 char *cb_window_find_project_model (CbWindow *self, GFile *file);
 GtkWidget *cb_window_show_import_model (CbWindow *self);
 
-gboolean cb_window_export_image (CbWindow *self, GFile *file, guint factor, GError **error);
+void cb_window_export_image_async (CbWindow *self, GFile *file, guint factor, GAsyncReadyCallback callback,
+                                   gpointer user_data);
+gboolean cb_window_export_image_finish (CbWindow *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

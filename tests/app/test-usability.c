@@ -186,7 +186,7 @@ test_open_detaches (void)
   g_assert_no_error (error);
   saved = read_bytes (project_path);
 
-  g_assert_true (cb_window_open_file (window, labels, &error));
+  g_assert_true (cb_test_open_file (window, labels, &error));
   g_assert_no_error (error);
   g_assert_null (doc->project_file);
   g_assert_null (strstr (gtk_window_get_title (GTK_WINDOW (window)), "street.catbrush"));
@@ -267,6 +267,20 @@ test_shortcuts_window (void)
 
 /* A file that is not a label map, chosen in the Open dialog under “All
  * files”: the window says why. */
+static gboolean
+message_shown (gpointer window)
+{
+  return cb_window_get_message_text (window) != NULL;
+}
+
+static gboolean
+message_names_notes (gpointer window)
+{
+  const char *text = cb_window_get_message_text (window);
+
+  return text != NULL && strstr (text, "notes.txt") != NULL;
+}
+
 static void
 test_open_failure (void)
 {
@@ -304,14 +318,15 @@ test_open_failure (void)
   g_assert_true (all_files);
   choose_file (chooser, fake);
   g_assert_false (file_chooser_shown (window));
-  g_assert_nonnull (cb_window_get_message_text (window));
+  /* the file is read in a thread: the banner comes when it is done */
+  g_assert_true (cb_test_wait_for (message_shown, window, 30));
   g_test_message ("%s", cb_window_get_message_text (window));
   g_assert_nonnull (strstr (cb_window_get_message_text (window), "holiday.png"));
 
   g_action_group_activate_action (G_ACTION_GROUP (window), "open", NULL);
   chooser = wait_file_chooser (window);
   choose_file (chooser, text);
-  g_assert_nonnull (strstr (cb_window_get_message_text (window), "notes.txt"));
+  g_assert_true (cb_test_wait_for (message_names_notes, window, 30));
   close_window (window);
 }
 
@@ -385,18 +400,74 @@ test_undo_saved_and_export (void)
   g_assert_true (doc->modified);
 
   g_assert_null (cb_window_get_toast_text (window));
-  g_assert_true (cb_window_export_labels (window, rgb, &error));
+  g_assert_true (cb_test_export_labels (window, rgb, &error));
   g_assert_no_error (error);
   g_assert_nonnull (cb_window_get_toast_text (window));
   g_assert_nonnull (strstr (cb_window_get_toast_text (window), "exported-labels.png"));
   if (model_path != NULL)
     {
       g_assert_true (cb_test_wait_for (cb_test_generated, window, 120));
-      g_assert_true (cb_window_export_image (window, image, 2, &error));
+      g_assert_true (cb_test_export_image (window, image, 2, &error));
       g_assert_no_error (error);
       g_assert_nonnull (strstr (cb_window_get_toast_text (window), "exported-image.png"));
     }
   close_window (window);
+}
+
+/* Save as the dialogs do it, written in a thread: the painting counts as
+ * saved at once, painting during the write is a change, the file holds the
+ * painting as it was; a failed write makes it unsaved again with its old
+ * file; a close while a save is written waits for it. */
+static void
+test_save_async (void)
+{
+  CbWindow *window = open_window (model_path ? model_path : "/nonexistent/model.safetensors");
+  CbDocument *doc = cb_window_get_document (window);
+  g_autofree char *path = g_build_filename (tmp_dir, "async.catbrush", NULL);
+  g_autofree char *bad_path = g_build_filename (tmp_dir, "no-such-folder", "async.catbrush", NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GFile) bad = g_file_new_for_path (bad_path);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CbLabelMap) snapshot = NULL;
+  g_autoptr (CbProject) project = NULL;
+  CbTestResult r = { NULL };
+
+  cb_window_new_document (window, 40, 30);
+  paint_rect (window, 1, 2, 2, 20, 20);
+  snapshot = cb_label_map_copy (doc->map);
+  cb_test_save_project_start (window, file, &r);
+  g_assert_false (doc->modified);
+  g_assert_true (doc->project_file != NULL && g_file_equal (doc->project_file, file));
+  paint_rect (window, 2, 10, 10, 35, 25);
+  g_assert_true (doc->modified);
+  g_assert_true (cb_test_save_wait (window, &r, &error));
+  g_assert_no_error (error);
+  g_assert_true (doc->modified);
+  project = cb_project_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (project->labels->ids, 40 * 30, snapshot->ids, 40 * 30);
+
+  cb_test_save_project_start (window, bad, &r);
+  g_assert_false (doc->modified);
+  g_assert_false (cb_test_save_wait (window, &r, &error));
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+  g_assert_true (doc->modified);
+  g_assert_true (g_file_equal (doc->project_file, file));
+  g_assert_nonnull (strstr (cb_window_get_message_text (window), "no-such-folder"));
+
+  /* closed once written: hold the window to look at it afterwards */
+  g_object_ref (window);
+  cb_test_save_project_start (window, file, &r);
+  gtk_window_close (GTK_WINDOW (window));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
+  g_assert_true (cb_test_save_wait (window, &r, &error));
+  g_assert_no_error (error);
+  cb_test_spin (50);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window)));
+  g_object_unref (window);
+  cb_test_spin (50);
 }
 
 static GtkEventController *
@@ -774,7 +845,7 @@ test_other_colours (void)
   g_assert_true (cb_image_save_png (image, path, &error));
   g_assert_no_error (error);
 
-  g_assert_false (cb_window_open_file (window, file, &error));
+  g_assert_false (cb_test_open_file (window, file, &error));
   g_assert_error (error, CB_ERROR, CB_ERROR_MISMATCH);
   g_assert_nonnull (cb_window_get_message_text (window));
   dialog = find_dialog_with (window, "cb-colours");
@@ -902,6 +973,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/usability/open-failure", test_open_failure);
   g_test_add_func ("/app/usability/rect-edge", test_rect_edge);
   g_test_add_func ("/app/usability/undo-saved-export", test_undo_saved_and_export);
+  g_test_add_func ("/app/usability/save-async", test_save_async);
   g_test_add_func ("/app/usability/space-pan", test_space_pan);
   g_test_add_func ("/app/usability/starter-scene", test_starter_scene);
   g_test_add_func ("/app/usability/variations", test_variations);

@@ -355,7 +355,7 @@ test_files (void)
   g_assert_true (cb_window_save_labels (window, labels, &error));
   g_assert_no_error (error);
   g_assert_false (doc->modified);
-  g_assert_true (cb_window_export_labels (window, rgb, &error));
+  g_assert_true (cb_test_export_labels (window, rgb, &error));
   g_assert_no_error (error);
   reread = cb_label_map_load (rgb_path, doc->classes, &error);
   g_assert_no_error (error);
@@ -403,7 +403,7 @@ test_files (void)
   }
 
   /* no image yet: exporting one is an error */
-  g_assert_false (cb_window_export_image (window, out, 1, &error));
+  g_assert_false (cb_test_export_image (window, out, 1, &error));
   g_assert_nonnull (error);
 
   close_window (window);
@@ -469,7 +469,7 @@ test_generate (void)
   g_assert_cmpint (gdk_paintable_get_intrinsic_height (shown), ==, (int)native_h);
 
   /* export at native size and x2 */
-  g_assert_true (cb_window_export_image (window, image_file, 1, &error));
+  g_assert_true (cb_test_export_image (window, image_file, 1, &error));
   g_assert_no_error (error);
   image = cb_image_load_png (image_path, &error);
   g_assert_no_error (error);
@@ -477,7 +477,7 @@ test_generate (void)
   g_assert_cmpuint (image->height, ==, native_h);
   g_assert_cmpmem (image->rgb, (gsize)native_w * native_h * 3, cb_window_get_image (window)->rgb,
                    (gsize)native_w * native_h * 3);
-  g_assert_true (cb_window_export_image (window, big_file, 2, &error));
+  g_assert_true (cb_test_export_image (window, big_file, 2, &error));
   g_assert_no_error (error);
   big = cb_image_load_png (big_path, &error);
   g_assert_no_error (error);
@@ -572,6 +572,12 @@ find_dialog (CbWindow *window, const char *key)
   return NULL;
 }
 
+static gboolean
+window_hidden (gpointer window)
+{
+  return !gtk_widget_get_visible (window);
+}
+
 static void
 respond (GtkWidget *dialog, int response)
 {
@@ -631,7 +637,7 @@ export_native (CbWindow *window, const char *name)
   g_autoptr (GFile) file = g_file_new_for_path (path);
   g_autoptr (GError) error = NULL;
 
-  g_assert_true (cb_window_export_image (window, file, 1, &error));
+  g_assert_true (cb_test_export_image (window, file, 1, &error));
   g_assert_no_error (error);
   CbImage *image = cb_image_load_png (path, &error);
   g_assert_no_error (error);
@@ -761,7 +767,7 @@ test_project (void)
   /* replace it, then open the project: map, seeds and classes come back */
   cb_window_new_document (window, 8, 8);
   g_action_group_activate_action (G_ACTION_GROUP (window), "reroll", NULL);
-  g_assert_true (cb_window_open_file (window, file, &error));
+  g_assert_true (cb_test_open_file (window, file, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (doc->map->width, ==, 48);
   g_assert_cmpmem (doc->map->ids, 48 * 36, before->ids, 48 * 36);
@@ -784,7 +790,7 @@ test_project (void)
   if (model_path != NULL)
     {
       cb_window_new_document (window, 8, 8);
-      g_assert_false (cb_window_open_project (window, other, FALSE, &error));
+      g_assert_false (cb_test_open_file (window, other, &error));
       g_assert_error (error, CB_ERROR, CB_ERROR_MISMATCH);
       g_test_message ("%s", error->message);
       g_assert_nonnull (strstr (error->message, "another model"));
@@ -806,7 +812,7 @@ test_project (void)
     g_autoptr (CbLabelMap) now = cb_label_map_copy (doc->map);
 
     g_assert_true (g_file_set_contents (bad_path, "PK\003\004 truncated", -1, NULL));
-    g_assert_false (cb_window_open_file (window, bad, &error));
+    g_assert_false (cb_test_open_file (window, bad, &error));
     g_assert_nonnull (error);
     g_assert_nonnull (strstr (error->message, "broken.catbrush"));
     g_clear_error (&error);
@@ -824,7 +830,8 @@ test_project (void)
   cb_test_spin (50);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
   respond (find_dialog (window, "cb-then"), GTK_RESPONSE_APPLY);
-  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window)));
+  /* the project is written in a thread; the window closes once it is */
+  g_assert_true (cb_test_wait_for (window_hidden, window, 60));
   {
     g_autoptr (CbProject) saved = cb_project_load (path, &error);
 
