@@ -212,6 +212,32 @@ cb_cpu_pad_planes (const CbCpuGeom *g, const float *in, guint c0, guint c1, floa
     }
 }
 
+void
+cb_cpu_pad_rows (const CbCpuGeom *g, const float *in, guint c0, guint c1, guint r0, guint r1, float *padded,
+                 CbActivation act, float slope)
+{
+  guint h = g->h, w = g->w, pad = g->pad, wp = g->wp;
+
+  for (guint c = c0; c < c1; c++)
+    {
+      const float *src = in + (gsize)c * h * w;
+      for (guint r = r0; r < r1; r++)
+        {
+          float *row = padded + (gsize)c * g->plane + (gsize)r * wp;
+          if (r < pad || r >= h + pad)
+            {
+              memset (row, 0, sizeof (float) * wp);
+              continue;
+            }
+          /* the same copy and activation as cb_cpu_pad_planes(), so the bits agree */
+          for (guint i = 0; i < pad; i++)
+            row[i] = row[pad + w + i] = 0.0f;
+          memcpy (row + pad, src + (gsize)(r - pad) * w, sizeof (float) * w);
+          activate_n (act, slope, row + pad, w);
+        }
+    }
+}
+
 /* ---- the dense micro-kernel: MR output channels x NR flat positions ---- */
 
 /* the brace form compiles to one vbroadcastss from memory */

@@ -81,6 +81,11 @@ gsize cb_cpu_geom_floats (const CbCpuGeom *g, guint channels);
 void cb_cpu_pad_planes (const CbCpuGeom *g, const float *in, guint c0, guint c1, float *padded, CbActivation act,
                         float slope);
 
+/* the same for padded rows [r0, r1) only (padding rows zeroed): what an
+ * incremental run's tiles read */
+void cb_cpu_pad_rows (const CbCpuGeom *g, const float *in, guint c0, guint c1, guint r0, guint r1, float *padded,
+                      CbActivation act, float slope);
+
 /* Output channels of panel `panel` for tiles tiles[t0..t1) (tile indices; NULL = t0..t1 themselves):
  * out (cout x h x w) = act(conv). */
 void cb_cpu_conv_tiles (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *padded, guint panel,
