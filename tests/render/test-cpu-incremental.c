@@ -189,6 +189,65 @@ test_wider (void)
   check_model (model, 1, 10, 3, "wider, 1 thread");
 }
 
+/* Through the generator, as the app's worker uses it: incremental images
+ * equal a plain generator's; a variation run aside keeps the next image incremental. */
+static void
+test_generator (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = cb_test_fixture ("tiny-model.safetensors");
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("no tiny fixture model");
+      return;
+    }
+  g_autoptr (CbModel) model = cb_model_load (path, &error);
+  g_assert_no_error (error);
+  g_autoptr (CbBackend) backend = cb_backend_new (CB_BACKEND_CPU, NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (CbGenerator) incr = cb_generator_new (model, backend, &error);
+  g_assert_no_error (error);
+  g_autoptr (CbGenerator) plain = cb_generator_new (model, backend, &error);
+  g_assert_no_error (error);
+  cb_generator_set_incremental (incr, TRUE);
+
+  /* twice the native size: the generator resizes the map first */
+  guint w = model->gen.width * 2, h = model->gen.height * 2;
+  g_autoptr (CbLabelMap) map = cb_label_map_new (w, h);
+  for (guint y = 0; y < h; y++)
+    for (guint x = 0; x < w; x++)
+      map->ids[(gsize)y * w + x] = x < w / 2 ? 0 : 2;
+  CbSeeds seeds = { .seed = 9 }, other = { .seed = 10 };
+  g_autoptr (GRand) rand = g_rand_new_with_seed (4);
+  for (guint e = 0; e < 12; e++)
+    {
+      int cx = g_rand_int_range (rand, 0, w), cy = g_rand_int_range (rand, 0, h), r = g_rand_int_range (rand, 1, 6);
+      guint8 id = (guint8)g_rand_int_range (rand, 0, 3);
+      for (int y = MAX (0, cy - r); y <= MIN ((int)h - 1, cy + r); y++)
+        for (int x = MAX (0, cx - r); x <= MIN ((int)w - 1, cx + r); x++)
+          map->ids[(gsize)y * w + x] = id;
+      g_autoptr (CbTensor) a = cb_generator_run_tensor (incr, map, &seeds, &error);
+      g_assert_no_error (error);
+      double recomputed = cb_generator_get_recomputed (incr);
+      g_autoptr (CbTensor) b = cb_generator_run_tensor (plain, map, &seeds, &error);
+      g_assert_no_error (error);
+      g_assert_cmpmem (a->data, cb_tensor_n_elements (a) * sizeof (float), b->data,
+                       cb_tensor_n_elements (b) * sizeof (float));
+      if (e > 0)
+        g_assert_cmpfloat (recomputed, <, 1.0);
+      /* a variation between two images of the painting */
+      g_autoptr (CbImage) variation = cb_generator_run_aside (incr, map, &other, &error);
+      g_assert_no_error (error);
+      g_autoptr (CbImage) expected = cb_generator_run (plain, map, &other, &error);
+      g_assert_no_error (error);
+      g_assert_cmpmem (variation->rgb, (gsize)w / 2 * h / 2 * 3, expected->rgb, (gsize)w / 2 * h / 2 * 3);
+    }
+  /* the same map and seeds again: nothing to compute */
+  g_autoptr (CbTensor) again = cb_generator_run_tensor (incr, map, &seeds, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (cb_generator_get_recomputed (incr), ==, 0.0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -201,5 +260,6 @@ main (int argc, char **argv)
   g_test_message ("kernels: %s", cb_cpu_isa ());
   g_test_add_func ("/cpu/incremental/tiny", test_tiny);
   g_test_add_func ("/cpu/incremental/wider", test_wider);
+  g_test_add_func ("/cpu/incremental/generator", test_generator);
   return g_test_run ();
 }
