@@ -137,7 +137,7 @@ struct _CbCpuPlan
   float **kept;        /* per value computed as a tensor: its own buffer, kept between runs */
   float **input_copy;  /* per input: what the last kept run was given */
   Rect *dirty;         /* per value: what differs from the last kept run */
-  guint *pieces;       /* tile ranges (t0, t1) of a partial convolution */
+  guint *tiles;        /* the tiles of a partial convolution */
   double max_fraction; /* a step larger than this share of its output runs whole */
   double recomputed;   /* the last run: the MAC-weighted share of the network computed */
 
@@ -447,7 +447,7 @@ cb_cpu_plan_free (CbCpuPlan *plan)
     g_free (plan->input_copy[i]);
   g_free (plan->input_copy);
   g_free (plan->dirty);
-  g_free (plan->pieces);
+  g_free (plan->tiles);
   g_free (plan->op_ms);
   cb_cpu_pool_free (plan->pool);
   g_free (plan);
@@ -904,7 +904,7 @@ conv_chunk_job (gpointer data, guint job, guint thread)
   Job *j = data;
   const Step *s = j->s;
   guint t0 = job * TILE_CHUNK, t1 = MIN (s->geom.n_tiles, t0 + TILE_CHUNK);
-  cb_cpu_conv_chunk (&s->cw, &s->geom, j->plan->pad, t0, t1, j->out, s->op->act, s->op->slope,
+  cb_cpu_conv_chunk (&s->cw, &s->geom, j->plan->pad, NULL, t0, t1, j->out, s->op->act, s->op->slope,
                      j->plan->thread_pack[thread]);
 }
 
@@ -1377,69 +1377,55 @@ pad_rows_job (gpointer data, guint job, guint thread)
 }
 
 static void
-conv_piece_job (gpointer data, guint job, guint thread)
+conv_list_job (gpointer data, guint job, guint thread)
 {
   Job *j = data;
   const Step *s = j->s;
+  guint n_panels = s->chunked ? 1 : s->cw.n_panels, chunk = job / n_panels;
+  guint i0 = chunk * TILE_CHUNK, i1 = MIN (j->n_chunks, i0 + TILE_CHUNK);
   if (s->chunked)
-    {
-      const guint *pc = j->plan->pieces + 2 * job;
-      cb_cpu_conv_chunk (&s->cw, &s->geom, j->plan->pad, pc[0], pc[1], j->out, s->op->act, s->op->slope,
-                         j->plan->thread_pack[thread]);
-      return;
-    }
-  const guint *pc = j->plan->pieces + 2 * (job / s->cw.n_panels);
-  cb_cpu_conv_tiles (&s->cw, &s->geom, j->plan->pad, job % s->cw.n_panels, NULL, pc[0], pc[1], j->out, s->op->act,
-                     s->op->slope);
+    cb_cpu_conv_chunk (&s->cw, &s->geom, j->plan->pad, j->plan->tiles, i0, i1, j->out, s->op->act, s->op->slope,
+                       j->plan->thread_pack[thread]);
+  else
+    cb_cpu_conv_tiles (&s->cw, &s->geom, j->plan->pad, job % n_panels, j->plan->tiles, i0, i1, j->out, s->op->act,
+                       s->op->slope);
 }
 
 /* The tiles that hold the output pixels in r, computed as a whole pass
- * computes them (the same tiles, the same kernel, so the same bits), over
- * a padded copy of only the input rows they read. */
+ * computes them (the same tiles, the same kernel, so the same bits), in
+ * jobs of as many tiles as a whole pass's (so each weight panel serves as
+ * many), over a padded copy of only the input rows they read. */
 static void
 run_conv_rect (CbCpuPlan *plan, Step *s, Rect r, const float *in, float *out)
 {
   const CbCpuGeom *g = &s->geom;
   guint n_threads = cb_cpu_pool_get_n_threads (plan->pool);
-  guint n_pieces = 0, lo = 0, hi = 0;
+  guint n_tiles = 0;
 
-  for (guint y = r.y0; y <= r.y1; y++)
+  for (guint y = r.y0; y < r.y1; y++)
     {
-      guint ta = 0, tb = 0;
-      if (y < r.y1)
-        {
-          gsize qa = (gsize)(y + g->pad) * g->wp + r.x0 + g->pad, qb = qa + (r.x1 - r.x0) - 1;
-          ta = (guint)((qa - g->q0) / CB_CPU_NR);
-          tb = (guint)((qb - g->q0) / CB_CPU_NR) + 1;
-          if (hi > lo && ta <= hi)
-            {
-              hi = MAX (hi, tb);
-              continue;
-            }
-        }
-      /* a finished range, in pieces of at most a chunk */
-      for (guint t = lo; t < hi; t += TILE_CHUNK)
-        {
-          plan->pieces[2 * n_pieces] = t;
-          plan->pieces[2 * n_pieces + 1] = MIN (hi, t + TILE_CHUNK);
-          n_pieces++;
-        }
-      lo = ta;
-      hi = tb;
+      gsize qa = (gsize)(y + g->pad) * g->wp + r.x0 + g->pad, qb = qa + (r.x1 - r.x0) - 1;
+      guint ta = (guint)((qa - g->q0) / CB_CPU_NR), tb = (guint)((qb - g->q0) / CB_CPU_NR) + 1;
+      /* rows may share a tile (narrow images): the list stays increasing */
+      if (n_tiles > 0 && ta <= plan->tiles[n_tiles - 1])
+        ta = plan->tiles[n_tiles - 1] + 1;
+      for (guint t = ta; t < tb; t++)
+        plan->tiles[n_tiles++] = t;
     }
-  if (n_pieces == 0)
+  if (n_tiles == 0)
     return;
 
   /* the padded rows the tiles read: their own and pad around */
-  gsize q_first = g->q0 + (gsize)plan->pieces[0] * CB_CPU_NR;
-  gsize q_last = g->q0 + (gsize)plan->pieces[2 * n_pieces - 1] * CB_CPU_NR - 1;
+  gsize q_first = g->q0 + (gsize)plan->tiles[0] * CB_CPU_NR;
+  gsize q_last = g->q0 + (gsize)(plan->tiles[n_tiles - 1] + 1) * CB_CPU_NR - 1;
   guint r0 = (guint)(q_first / g->wp), r1 = (guint)(q_last / g->wp) + 1;
-  Job j = { .plan = plan, .s = s, .in = { in }, .out = out };
+  Job j = { .plan = plan, .s = s, .in = { in }, .out = out, .n_chunks = n_tiles };
   j.r.y0 = r0 > g->pad ? r0 - g->pad : 0;
   j.r.y1 = MIN (g->hp, r1 + g->pad);
   guint n = split (s->cw.cin, n_threads, 1, &j.per_job);
   cb_cpu_pool_run (plan->pool, n, pad_rows_job, &j);
-  cb_cpu_pool_run (plan->pool, s->chunked ? n_pieces : n_pieces * s->cw.n_panels, conv_piece_job, &j);
+  guint chunks = (n_tiles + TILE_CHUNK - 1) / TILE_CHUNK;
+  cb_cpu_pool_run (plan->pool, s->chunked ? chunks : chunks * s->cw.n_panels, conv_list_job, &j);
 }
 
 /* the plain ops at the pixels of j->r, split over channels */
@@ -1524,7 +1510,7 @@ cb_cpu_plan_set_incremental (CbCpuPlan *plan, gboolean enable, GError **error)
     }
   if (plan->kept == NULL)
     {
-      gsize pieces = 2;
+      gsize tiles = 1;
       plan->kept = g_new0 (float *, n_values);
       plan->dirty = g_new0 (Rect, n_values);
       plan->input_copy = g_new0 (float *, MAX (plan->n_inputs, 1));
@@ -1538,7 +1524,7 @@ cb_cpu_plan_set_incremental (CbCpuPlan *plan, gboolean enable, GError **error)
               plan->memory += (gsize)v->c * v->h * v->w * 4;
             }
           if (s->kind == STEP_CONV)
-            pieces = MAX (pieces, 2 * ((gsize)s->geom.n_tiles / TILE_CHUNK + s->geom.h + 2));
+            tiles = MAX (tiles, s->geom.n_tiles);
         }
       for (guint i = 0; i < plan->n_inputs; i++)
         {
@@ -1546,7 +1532,7 @@ cb_cpu_plan_set_incremental (CbCpuPlan *plan, gboolean enable, GError **error)
           plan->input_copy[i] = g_new0 (float, MAX ((gsize)v->c * v->h * v->w, 1));
           plan->memory += (gsize)v->c * v->h * v->w * 4;
         }
-      plan->pieces = g_new (guint, pieces);
+      plan->tiles = g_new (guint, tiles);
     }
   plan->max_fraction = CB_CPU_INCREMENTAL_MAX;
   const char *env = g_getenv ("CATBRUSH_CPU_INCREMENTAL_MAX");

@@ -423,8 +423,8 @@ cb_cpu_store_tile (const CbCpuGeom *g, gsize q, float *tile, guint co0, guint n_
 /* Tiles t0..t1 for every panel, input channels in blocks of CB_CPU_KB: each
  * block's input rows and weights stay in L2 while all panels pass over them. */
 CB_BODY void
-conv_chunk_body (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *padded, guint t0, guint t1, float *out,
-                 CbActivation act, float slope, float *acc)
+conv_chunk_body (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *padded, const guint *tiles, guint t0,
+                 guint t1, float *out, CbActivation act, float slope, float *acc)
 {
   guint taps = cw->k * cw->k, nt = t1 - t0, mr = cw->mr;
   for (guint kb = 0; kb < cw->cin; kb += CB_CPU_KB)
@@ -435,7 +435,7 @@ conv_chunk_body (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *pa
           const float *wpanel = cw->packed + ((gsize)p * cw->cin + kb) * taps * mr;
           for (guint t = t0; t < t1; t++)
             {
-              gsize q = g->q0 + (gsize)t * NR;
+              gsize q = g->q0 + (gsize)(tiles != NULL ? tiles[t] : t) * NR;
               micro_any (mr, padded + kb * g->plane + q, g->plane, g->wp, cw->k, kn, wpanel, cw->bias + p * mr, kb > 0,
                          acc + ((gsize)p * nt + (t - t0)) * mr * NR);
             }
@@ -443,8 +443,8 @@ conv_chunk_body (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *pa
     }
   for (guint p = 0; p < cw->n_panels; p++)
     for (guint t = t0; t < t1; t++)
-      store_tile (g, g->q0 + (gsize)t * NR, acc + ((gsize)p * nt + (t - t0)) * mr * NR, p * mr,
-                  MIN (mr, cw->cout - p * mr), out, act, slope);
+      store_tile (g, g->q0 + (gsize)(tiles != NULL ? tiles[t] : t) * NR, acc + ((gsize)p * nt + (t - t0)) * mr * NR,
+                  p * mr, MIN (mr, cw->cout - p * mr), out, act, slope);
 }
 
 CB_BODY void
@@ -695,9 +695,9 @@ CB_VARIANTS (conv_tiles,
               guint t0, guint t1, float *out, CbActivation act, float slope),
              (cw, g, padded, panel, tiles, t0, t1, out, act, slope))
 CB_VARIANTS (conv_chunk,
-             (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *padded, guint t0, guint t1, float *out,
-              CbActivation act, float slope, float *acc),
-             (cw, g, padded, t0, t1, out, act, slope, acc))
+             (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *padded, const guint *tiles, guint t0,
+              guint t1, float *out, CbActivation act, float slope, float *acc),
+             (cw, g, padded, tiles, t0, t1, out, act, slope, acc))
 CB_VARIANTS (gemm_groups,
              (const CbCpuConvWeights *cw, const float *packed, guint n_groups, guint panel, const gint32 *pix,
               float *out, gsize out_plane, CbActivation act, float slope),
@@ -724,10 +724,10 @@ cb_cpu_conv_tiles (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *
 }
 
 void
-cb_cpu_conv_chunk (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *padded, guint t0, guint t1, float *out,
-                   CbActivation act, float slope, float *acc)
+cb_cpu_conv_chunk (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *padded, const guint *tiles, guint t0,
+                   guint t1, float *out, CbActivation act, float slope, float *acc)
 {
-  CB_CALL (conv_chunk, (cw, g, padded, t0, t1, out, act, slope, acc));
+  CB_CALL (conv_chunk, (cw, g, padded, tiles, t0, t1, out, act, slope, acc));
 }
 
 void

@@ -106,11 +106,12 @@ void cb_cpu_pack_pixels (const CbCpuGeom *g, const float *padded, guint cin, con
 void cb_cpu_gemm_groups (const CbCpuConvWeights *cw, const float *packed, guint n_groups, guint panel,
                          const gint32 *pix, float *out, gsize out_plane, CbActivation act, float slope);
 
-/* Tiles [t0, t1) for every output channel, the input channels in blocks
- * (for large images, where a tile's input rows of every channel would not stay
- * in the cache). acc: n_panels * (t1 - t0) * mr * NR floats. */
-void cb_cpu_conv_chunk (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *padded, guint t0, guint t1,
-                        float *out, CbActivation act, float slope, float *acc);
+/* Tiles [t0, t1) (tile indices; NULL = t0..t1 themselves) for every output
+ * channel, the input channels in blocks (for large images, where a tile's
+ * input rows of every channel would not stay in the cache).
+ * acc: n_panels * (t1 - t0) * mr * NR floats. */
+void cb_cpu_conv_chunk (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *padded, const guint *tiles,
+                        guint t0, guint t1, float *out, CbActivation act, float slope, float *acc);
 
 /* A convolution over EMBED(rows, table) as per-row, per-tap tables. */
 typedef struct
