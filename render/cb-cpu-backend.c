@@ -58,6 +58,7 @@ typedef struct
   guint8 *present;  /* n_rows: the row occurs */
   guint8 *present_interior;
   gboolean interior_done; /* this run */
+  gint32 *kept_rowmap;    /* incremental runs: the last kept run's */
 } LabelSrc;
 
 /* The table input of the EMBEDs: a copy of the last one, to see changes. */
@@ -423,6 +424,7 @@ cb_cpu_plan_free (CbCpuPlan *plan)
       g_free (plan->labels[i].interior);
       g_free (plan->labels[i].present);
       g_free (plan->labels[i].present_interior);
+      g_free (plan->labels[i].kept_rowmap);
     }
   g_free (plan->labels);
   for (guint i = 0; i < plan->n_tables; i++)
@@ -1367,6 +1369,27 @@ diff_rect (const float *data, const float *copy, guint c, guint h, guint w)
   return rect_empty (r) ? (Rect){ 0, 0, 0, 0 } : r;
 }
 
+/* the cells of a label map whose row differs from the last kept run's */
+static Rect
+rowmap_dirty (const LabelSrc *ls)
+{
+  Rect r = { ls->w, ls->h, 0, 0 };
+  guint rw = ls->w + 2;
+  for (guint y = 0; y < ls->h; y++)
+    {
+      const gint32 *a = ls->rowmap + (gsize)(y + 1) * rw + 1, *b = ls->kept_rowmap + (gsize)(y + 1) * rw + 1;
+      if (memcmp (a, b, sizeof (gint32) * ls->w) == 0)
+        continue;
+      guint x0 = 0, x1 = ls->w;
+      while (a[x0] == b[x0])
+        x0++;
+      while (a[x1 - 1] == b[x1 - 1])
+        x1--;
+      r = (Rect){ MIN (r.x0, x0), MIN (r.y0, y), MAX (r.x1, x1), MAX (r.y1, y + 1) };
+    }
+  return rect_empty (r) ? (Rect){ 0, 0, 0, 0 } : r;
+}
+
 static void
 pad_rows_job (gpointer data, guint job, guint thread)
 {
@@ -1533,6 +1556,12 @@ cb_cpu_plan_set_incremental (CbCpuPlan *plan, gboolean enable, GError **error)
           plan->memory += (gsize)v->c * v->h * v->w * 4;
         }
       plan->tiles = g_new (guint, tiles);
+      for (guint l = 0; l < plan->n_labels; l++)
+        {
+          LabelSrc *ls = &plan->labels[l];
+          ls->kept_rowmap = g_new0 (gint32, (gsize)(ls->h + 2) * (ls->w + 2));
+          plan->memory += (gsize)(ls->h + 2) * (ls->w + 2) * 4;
+        }
     }
   plan->max_fraction = CB_CPU_INCREMENTAL_MAX;
   const char *env = g_getenv ("CATBRUSH_CPU_INCREMENTAL_MAX");
@@ -1618,7 +1647,15 @@ cb_cpu_plan_run (CbCpuPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTen
             = partial ? diff_rect (inputs[i]->data, plan->input_copy[i], v->c, v->h, v->w) : rect_full (v);
         }
       for (guint i = 0; i < graph->ops->len; i++)
-        plan->dirty[cb_graph_op (graph, i)->output] = op_dirty (plan, cb_graph_op (graph, i));
+        {
+          guint v = cb_graph_op (graph, i)->output;
+          plan->dirty[v] = op_dirty (plan, cb_graph_op (graph, i));
+          /* a label map at a block's size: exactly the cells whose class changed
+           * (a dab may cover none of a coarse grid's sample points) */
+          for (guint l = 0; l < plan->n_labels && partial; l++)
+            if (plan->labels[l].value == v && rect_empty (plan->dirty[plan->tables[plan->labels[l].table_cache].value]))
+              plan->dirty[v] = rowmap_dirty (&plan->labels[l]);
+        }
       /* a failed (cancelled) run leaves the kept values half new */
       plan->kept_valid = FALSE;
     }
@@ -1694,6 +1731,9 @@ cb_cpu_plan_run (CbCpuPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTen
     {
       for (guint i = 0; i < n_inputs; i++)
         memcpy (plan->input_copy[i], inputs[i]->data, cb_tensor_n_elements (inputs[i]) * sizeof (float));
+      for (guint l = 0; l < plan->n_labels; l++)
+        memcpy (plan->labels[l].kept_rowmap, plan->labels[l].rowmap,
+                sizeof (gint32) * (plan->labels[l].h + 2) * (plan->labels[l].w + 2));
       plan->kept_valid = TRUE;
     }
   plan->recomputed = macs_all > 0 && kept ? (double)macs_done / macs_all : 1.0;
