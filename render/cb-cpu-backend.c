@@ -21,7 +21,7 @@
 #define GEMM_GROUPS 4
 /* an incremental run computes a step whole when what changed is more than
  * this share of its output (docs/PERFORMANCE.md: measured, not guessed) */
-#define CB_CPU_INCREMENTAL_MAX 0.5
+#define CB_CPU_INCREMENTAL_MAX 0.9
 
 /* A rectangle of a value's pixels, half-open; empty when x0 >= x1 or y0 >= y1. */
 typedef struct
