@@ -189,6 +189,64 @@ test_wider (void)
   check_model (model, 1, 10, 3, "wider, 1 thread");
 }
 
+/* The graph with a spatial noise input: a change of the noise in a
+ * rectangle is as local as one of the labels. */
+static void
+test_noise_map (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = cb_test_fixture ("tiny-model.safetensors");
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("no tiny fixture model");
+      return;
+    }
+  g_autoptr (CbModel) model = cb_model_load (path, &error);
+  g_assert_no_error (error);
+  guint n_classes = cb_class_set_get_n_classes (model->classes), w = model->gen.width, h = model->gen.height;
+  guint z = model->gen.z_dim;
+  g_autoptr (CbGraph) graph = cb_oasis_build_generator_with_noise_map (model, n_classes + 1, &error);
+  g_assert_no_error (error);
+  CbCpuOptions options = { .n_threads = 2 };
+  g_autoptr (CbCpuPlan) incr = cb_cpu_plan_new (graph, &options, &error);
+  g_assert_no_error (error);
+  g_autoptr (CbCpuPlan) full = cb_cpu_plan_new (graph, &options, &error);
+  g_assert_no_error (error);
+  g_assert_true (cb_cpu_plan_set_incremental (incr, TRUE, &error));
+
+  g_autoptr (GRand) rand = g_rand_new_with_seed (8);
+  g_autofree float *z_map = g_new (float, (gsize)z *w *h);
+  for (gsize i = 0; i < (gsize)z * w * h; i++)
+    z_map[i] = (float)g_rand_double_range (rand, -1.0, 1.0);
+  CbSeeds seeds = { .seed = 1 };
+  g_autoptr (CbEmbedTable) embed = cb_embed_table_new (model, NULL, n_classes, &seeds);
+  for (guint r = 0; r < embed->n_rows; r++)
+    memset (&embed->table[(gsize)r * embed->n_channels], 0, sizeof (float) * z);
+  g_autoptr (CbTensor) table = cb_tensor_new (1, embed->n_rows, embed->n_channels);
+  memcpy (table->data, embed->table, cb_tensor_n_elements (table) * sizeof (float));
+  g_autoptr (CbTensor) rows = cb_tensor_new (1, h, w);
+  paint_blocks (rand, rows, n_classes + 1);
+
+  guint n_partial = 0;
+  for (guint e = 0; e < 20; e++)
+    {
+      guint x0 = g_rand_int_range (rand, 0, w), y0 = g_rand_int_range (rand, 0, h);
+      guint x1 = MIN (w, x0 + g_rand_int_range (rand, 1, 5)), y1 = MIN (h, y0 + g_rand_int_range (rand, 1, 5));
+      guint c = g_rand_int_range (rand, 0, z);
+      for (guint y = y0; y < y1; y++)
+        for (guint x = x0; x < x1; x++)
+          z_map[((gsize)c * h + y) * w + x] = (float)g_rand_double_range (rand, -1.0, 1.0);
+      if (e % 3 == 0)
+        dab (rows, g_rand_int_range (rand, 0, w), g_rand_int_range (rand, 0, h), 2,
+             (float)g_rand_int_range (rand, 0, n_classes));
+      g_autoptr (CbTensor) noise = cb_oasis_noise_input (model, z_map);
+      CbTensor *inputs[] = { rows, table, noise };
+      run_pair (incr, full, inputs, 3, "noise map", e);
+      n_partial += cb_cpu_plan_get_recomputed (incr) < 1.0;
+    }
+  g_assert_cmpuint (n_partial, >, 10);
+}
+
 /* Through the generator, as the app's worker uses it: incremental images
  * equal a plain generator's; a variation run aside keeps the next image incremental. */
 static void
@@ -260,6 +318,7 @@ main (int argc, char **argv)
   g_test_message ("kernels: %s", cb_cpu_isa ());
   g_test_add_func ("/cpu/incremental/tiny", test_tiny);
   g_test_add_func ("/cpu/incremental/wider", test_wider);
+  g_test_add_func ("/cpu/incremental/noise-map", test_noise_map);
   g_test_add_func ("/cpu/incremental/generator", test_generator);
   return g_test_run ();
 }
