@@ -124,6 +124,8 @@ bench_stroke (CbPlan *plan, CbTensor *rows, CbTensor *table, CbTensor *output, g
   g_print ("Dirty:   share of the MACs recomputed: min %.3f, q1 %.3f, median %.3f, q3 %.3f, max %.3f\n", share[0],
            quantile (share, n_dabs, 0.25), quantile (share, n_dabs, 0.5), quantile (share, n_dabs, 0.75),
            share[n_dabs - 1]);
+  g_autofree char *mem = g_format_size_full (cb_plan_get_device_memory (plan), G_FORMAT_SIZE_IEC_UNITS);
+  g_print ("Memory:  %s (the plan, with the kept activations)\n", mem);
   g_print ("Nothing: %.2f ms (a run with the same map)\n", same_ms);
   g_print ("stroke: %.2f ms (full: %.2f ms)\n", x, y);
   return CB_CLI_OK;
