@@ -22,6 +22,9 @@
 /* an incremental run computes a step whole when what changed is more than
  * this share of its output (docs/PERFORMANCE.md: measured, not guessed) */
 #define CB_CPU_INCREMENTAL_MAX 0.9
+/* a partial step of fewer MACs runs on the calling thread: waking the
+ * others costs more than it saves (on a loaded machine, milliseconds) */
+#define SERIAL_MACS 4e6
 
 /* A rectangle of a value's pixels, half-open; empty when x0 >= x1 or y0 >= y1. */
 typedef struct
@@ -141,6 +144,7 @@ struct _CbCpuPlan
   guint *tiles;        /* the tiles of a partial convolution */
   double max_fraction; /* a step larger than this share of its output runs whole */
   double recomputed;   /* the last run: the MAC-weighted share of the network computed */
+  gboolean serial;     /* this step is a small part of an incremental run: no hand-offs */
 
   double *op_ms;
   CbCpuBetweenOpsFunc between_ops; /* cancellation (cb-backend.c) */
@@ -743,6 +747,19 @@ cb_cpu_plan_new (const CbGraph *graph, const CbCpuOptions *options, GError **err
   return g_steal_pointer (&plan);
 }
 
+/* cb_cpu_pool_run(), or its jobs one after another on this thread (plan->serial) */
+static void
+pool_run (CbCpuPlan *plan, guint n_jobs, CbCpuJobFunc func, gpointer data)
+{
+  if (!plan->serial)
+    {
+      cb_cpu_pool_run (plan->pool, n_jobs, func, data);
+      return;
+    }
+  for (guint j = 0; j < n_jobs; j++)
+    func (data, j, 0);
+}
+
 /* ---- run: label maps ---- */
 
 static void
@@ -857,7 +874,7 @@ update_gather_tables (CbCpuPlan *plan, Step *s, const guint8 *want)
         rows[j.n_rows++] = r;
         s->row_gen[r] = gen;
       }
-  cb_cpu_pool_run (plan->pool, j.n_rows, gather_rows_job, &j);
+  pool_run (plan, j.n_rows, gather_rows_job, &j);
 }
 
 /* ---- run: jobs ---- */
@@ -984,7 +1001,7 @@ run_gather (CbCpuPlan *plan, Step *s, Rect r, float *out)
   update_gather_tables (plan, s, ls->present);
   Job j = { .plan = plan, .s = s, .out = out, .r = r, .row0 = r.y0 };
   guint n = split (r.y1 - r.y0, cb_cpu_pool_get_n_threads (plan->pool), 1, &j.per_job);
-  cb_cpu_pool_run (plan->pool, n, gather_job, &j);
+  pool_run (plan, n, gather_job, &j);
 }
 
 /* fused SPADE: a = relu(mlp_shared(seg)) on the rows the dense tiles read */
@@ -1100,10 +1117,10 @@ run_spade_fused (CbCpuPlan *plan, Step *s, Rect r, const float *x, float *out)
     }
   Job j = { .plan = plan, .s = s, .in = { x }, .out = out, .r = r };
   guint n = split (s->n_a_rows, n_threads, 1, &j.per_job);
-  cb_cpu_pool_run (plan->pool, n, spade_a_job, &j);
+  pool_run (plan, n, spade_a_job, &j);
 
   /* [γ; β] at the boundary pixels */
-  cb_cpu_pool_run (plan->pool, (n_groups + GEMM_GROUPS - 1) / GEMM_GROUPS, spade_gemm_job, &j);
+  pool_run (plan, (n_groups + GEMM_GROUPS - 1) / GEMM_GROUPS, spade_gemm_job, &j);
 
   /* per-row constants of the rows with interior pixels */
   guint gen = plan->tables[ls->table_cache].gen;
@@ -1119,7 +1136,7 @@ run_spade_fused (CbCpuPlan *plan, Step *s, Rect r, const float *x, float *out)
       }
 
   n = split (s->c, n_threads, 1, &j.per_job);
-  cb_cpu_pool_run (plan->pool, n, spade_norm_job, &j);
+  pool_run (plan, n, spade_norm_job, &j);
 }
 
 /* ---- run: the plain ops, split over channels ---- */
@@ -1446,9 +1463,9 @@ run_conv_rect (CbCpuPlan *plan, Step *s, Rect r, const float *in, float *out)
   j.r.y0 = r0 > g->pad ? r0 - g->pad : 0;
   j.r.y1 = MIN (g->hp, r1 + g->pad);
   guint n = split (s->cw.cin, n_threads, 1, &j.per_job);
-  cb_cpu_pool_run (plan->pool, n, pad_rows_job, &j);
+  pool_run (plan, n, pad_rows_job, &j);
   guint chunks = (n_tiles + TILE_CHUNK - 1) / TILE_CHUNK;
-  cb_cpu_pool_run (plan->pool, s->chunked ? chunks : chunks * s->cw.n_panels, conv_list_job, &j);
+  pool_run (plan, s->chunked ? chunks : chunks * s->cw.n_panels, conv_list_job, &j);
 }
 
 /* the plain ops at the pixels of j->r, split over channels */
@@ -1631,6 +1648,7 @@ cb_cpu_plan_run (CbCpuPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTen
     plan->ptr[graph->output] = output->data;
 
   gint64 t0 = g_get_monotonic_time ();
+  plan->serial = FALSE;
   prepare_labels (plan);
 
   /* what changed since the last kept run, from the inputs through the graph */
@@ -1692,8 +1710,10 @@ cb_cpu_plan_run (CbCpuPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTen
           if (!can || (double)(r.x1 - r.x0) * (r.y1 - r.y0) > plan->max_fraction * full.x1 * full.y1)
             r = full;
         }
-      macs_done += (guint64)((double)macs * (r.x1 - r.x0) * (r.y1 - r.y0) / ((double)full.x1 * full.y1));
+      double step_macs = (double)macs * (r.x1 - r.x0) * (r.y1 - r.y0) / ((double)full.x1 * full.y1);
+      macs_done += (guint64)step_macs;
       gboolean whole = r.x0 == 0 && r.y0 == 0 && r.x1 == full.x1 && r.y1 == full.y1;
+      plan->serial = partial && !whole && step_macs < SERIAL_MACS;
 
       switch (s->kind)
         {
@@ -1718,13 +1738,14 @@ cb_cpu_plan_run (CbCpuPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTen
         default:
           n = split (out->c, n_threads, 1, &j.per_job);
           j.r = r;
-          cb_cpu_pool_run (plan->pool, n, whole ? plain_job : plain_rect_job, &j);
+          pool_run (plan, n, whole ? plain_job : plain_rect_job, &j);
           break;
         }
       gint64 t1 = g_get_monotonic_time ();
       plan->op_ms[i] = (t1 - t0) / 1e3;
       t0 = t1;
     }
+  plan->serial = FALSE;
   if (output_given)
     memcpy (output->data, plan->ptr[graph->output], cb_tensor_n_elements (output) * sizeof (float));
   if (kept)
