@@ -72,6 +72,7 @@ bench_stroke (CbPlan *plan, CbTensor *rows, CbTensor *table, CbTensor *output, g
   g_autofree double *incr = g_new (double, n_dabs);
   g_autofree double *full = g_new (double, n_dabs);
   g_autofree double *share = g_new (double, n_dabs);
+  g_autofree double *ratio = g_new (double, n_dabs);
   CbTensor *inputs[2] = { rows, table };
   guint w = rows->w, h = rows->h;
 
@@ -115,15 +116,20 @@ bench_stroke (CbPlan *plan, CbTensor *rows, CbTensor *table, CbTensor *output, g
       cb_plan_set_aside (plan, FALSE);
       if (!ok)
         return cb_cli_fail (error);
+      /* paired: both runs of a dab met about the same load */
+      ratio[d] = incr[d] / full[d];
     }
   double x = median_of (incr, n_dabs), y = median_of (full, n_dabs);
   qsort (share, n_dabs, sizeof (double), compare_double);
+  qsort (ratio, n_dabs, sizeof (double), compare_double);
   g_print ("\nDabs:    %d of radius %d px at random places (seed %" G_GUINT64_FORMAT ")\n", n_dabs, radius, seed);
   g_print ("Times:   incremental min %.2f, q1 %.2f, median %.2f, q3 %.2f, max %.2f ms\n", incr[0],
            quantile (incr, n_dabs, 0.25), x, quantile (incr, n_dabs, 0.75), incr[n_dabs - 1]);
   g_print ("Dirty:   share of the MACs recomputed: min %.3f, q1 %.3f, median %.3f, q3 %.3f, max %.3f\n", share[0],
            quantile (share, n_dabs, 0.25), quantile (share, n_dabs, 0.5), quantile (share, n_dabs, 0.75),
            share[n_dabs - 1]);
+  g_print ("Ratio:   per dab, incremental / whole pass right after it: q1 %.2f, median %.2f, q3 %.2f\n",
+           quantile (ratio, n_dabs, 0.25), quantile (ratio, n_dabs, 0.5), quantile (ratio, n_dabs, 0.75));
   g_autofree char *mem = g_format_size_full (cb_plan_get_device_memory (plan), G_FORMAT_SIZE_IEC_UNITS);
   g_print ("Memory:  %s (the plan, with the kept activations)\n", mem);
   g_print ("Nothing: %.2f ms (a run with the same map)\n", same_ms);
