@@ -231,6 +231,34 @@ cb_plan_free (CbPlan *plan)
   g_free (plan);
 }
 
+gboolean
+cb_plan_set_incremental (CbPlan *plan, gboolean enable)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (plan->cpu == NULL)
+    return !enable;
+  if (!cb_cpu_plan_set_incremental (plan->cpu, enable, &error))
+    {
+      g_debug ("No incremental runs: %s", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+cb_plan_set_aside (CbPlan *plan, gboolean aside)
+{
+  if (plan->cpu != NULL)
+    cb_cpu_plan_set_aside (plan->cpu, aside);
+}
+
+double
+cb_plan_get_recomputed (const CbPlan *plan)
+{
+  return plan->cpu != NULL ? cb_cpu_plan_get_recomputed (plan->cpu) : 1.0;
+}
+
 /* The graph's inputs in value order, to check what run() is given. */
 static guint
 count_inputs (const CbGraph *graph)

@@ -57,6 +57,15 @@ guint64 cb_plan_get_device_memory (const CbPlan *plan);
 /* Whether the plan stores values as fp16 (Vulkan, docs/PERFORMANCE.md). */
 gboolean cb_plan_is_fp16 (const CbPlan *plan);
 
+/* Incremental runs (the CPU backend; docs/PERFORMANCE.md): the plan keeps
+ * its values and computes only what its inputs' changes since its last run
+ * reach, to the bit as a whole pass. FALSE where the backend has none (runs stay whole). */
+gboolean cb_plan_set_incremental (CbPlan *plan, gboolean enable);
+/* While aside, runs are whole passes that leave the kept values alone (variations). */
+void cb_plan_set_aside (CbPlan *plan, gboolean aside);
+/* The share of the network's MACs the last run computed: 1 for a whole pass. */
+double cb_plan_get_recomputed (const CbPlan *plan);
+
 /* Device faults (docs/RELIABILITY.md): what the last failure of prepare or
  * run on a Vulkan device was, so that a caller can retry or fall back. */
 typedef enum

@@ -19,6 +19,18 @@
  * (hidden * 9 * NR * 4 floats, 288 KiB for hidden 128) stay in L2 while
  * every weight panel passes over them */
 #define GEMM_GROUPS 4
+/* an incremental run computes a step whole when what changed is more than
+ * this share of its output (docs/PERFORMANCE.md: measured, not guessed) */
+#define CB_CPU_INCREMENTAL_MAX 0.9
+/* a partial step of fewer MACs runs on the calling thread: waking the
+ * others costs more than it saves (on a loaded machine, milliseconds) */
+#define SERIAL_MACS 4e6
+
+/* A rectangle of a value's pixels, half-open; empty when x0 >= x1 or y0 >= y1. */
+typedef struct
+{
+  guint x0, y0, x1, y1;
+} Rect;
 
 typedef enum
 {
@@ -49,6 +61,7 @@ typedef struct
   guint8 *present;  /* n_rows: the row occurs */
   guint8 *present_interior;
   gboolean interior_done; /* this run */
+  gint32 *kept_rowmap;    /* incremental runs: the last kept run's */
 } LabelSrc;
 
 /* The table input of the EMBEDs: a copy of the last one, to see changes. */
@@ -91,6 +104,7 @@ typedef struct
   guint *a_rows;    /* the needed rows, listed */
   guint n_a_rows;
   const float *mean, *var;
+  guint64 folded_macs; /* of the convolutions folded in */
 
   /* STEP_RESIZE */
   guint *sy, *sx;
@@ -120,6 +134,17 @@ struct _CbCpuPlan
   float **thread_pack; /* per thread: GEMM_GROUPS packed pixel groups, or a chunk's partial sums */
   float **thread_scratch;
   float *hidden_vec; /* one hidden vector (main thread) */
+
+  /* incremental runs (cb_cpu_plan_set_incremental) */
+  gboolean incremental, aside;
+  gboolean kept_valid; /* kept[] holds the last kept run's values */
+  float **kept;        /* per value computed as a tensor: its own buffer, kept between runs */
+  float **input_copy;  /* per input: what the last kept run was given */
+  Rect *dirty;         /* per value: what differs from the last kept run */
+  guint *tiles;        /* the tiles of a partial convolution */
+  double max_fraction; /* a step larger than this share of its output runs whole */
+  double recomputed;   /* the last run: the MAC-weighted share of the network computed */
+  gboolean serial;     /* this step is a small part of an incremental run: no hand-offs */
 
   double *op_ms;
   CbCpuBetweenOpsFunc between_ops; /* cancellation (cb-backend.c) */
@@ -353,6 +378,7 @@ try_fuse_spade (CbCpuPlan *plan, guint index)
   plan->memory
     += ((gsize)s->gb_cw.n_panels * s->gb_cw.mr * (hidden * 9 + 1) + (gsize)(hidden + n_rows) * s->gb_pad) * 4;
 
+  s->folded_macs = cb_op_count_macs (graph, sh) + cb_op_count_macs (graph, g) + cb_op_count_macs (graph, b);
   plan->steps[ps].kind = STEP_SKIP;
   plan->steps[pg].kind = STEP_SKIP;
   plan->steps[pb].kind = STEP_SKIP;
@@ -402,6 +428,7 @@ cb_cpu_plan_free (CbCpuPlan *plan)
       g_free (plan->labels[i].interior);
       g_free (plan->labels[i].present);
       g_free (plan->labels[i].present_interior);
+      g_free (plan->labels[i].kept_rowmap);
     }
   g_free (plan->labels);
   for (guint i = 0; i < plan->n_tables; i++)
@@ -419,6 +446,14 @@ cb_cpu_plan_free (CbCpuPlan *plan)
   g_free (plan->thread_scratch);
   g_free (plan->thread_pack);
   g_free (plan->hidden_vec);
+  for (guint v = 0; plan->kept != NULL && v < plan->graph->values->len; v++)
+    g_free (plan->kept[v]);
+  g_free (plan->kept);
+  for (guint i = 0; plan->input_copy != NULL && i < plan->n_inputs; i++)
+    g_free (plan->input_copy[i]);
+  g_free (plan->input_copy);
+  g_free (plan->dirty);
+  g_free (plan->tiles);
   g_free (plan->op_ms);
   cb_cpu_pool_free (plan->pool);
   g_free (plan);
@@ -712,6 +747,19 @@ cb_cpu_plan_new (const CbGraph *graph, const CbCpuOptions *options, GError **err
   return g_steal_pointer (&plan);
 }
 
+/* cb_cpu_pool_run(), or its jobs one after another on this thread (plan->serial) */
+static void
+pool_run (CbCpuPlan *plan, guint n_jobs, CbCpuJobFunc func, gpointer data)
+{
+  if (!plan->serial)
+    {
+      cb_cpu_pool_run (plan->pool, n_jobs, func, data);
+      return;
+    }
+  for (guint j = 0; j < n_jobs; j++)
+    func (data, j, 0);
+}
+
 /* ---- run: label maps ---- */
 
 static void
@@ -826,7 +874,7 @@ update_gather_tables (CbCpuPlan *plan, Step *s, const guint8 *want)
         rows[j.n_rows++] = r;
         s->row_gen[r] = gen;
       }
-  cb_cpu_pool_run (plan->pool, j.n_rows, gather_rows_job, &j);
+  pool_run (plan, j.n_rows, gather_rows_job, &j);
 }
 
 /* ---- run: jobs ---- */
@@ -839,6 +887,8 @@ typedef struct
   float *out;
   guint n_jobs, per_job; /* per_job: channels, rows or tiles per job */
   guint n_chunks;        /* conv: tile chunks */
+  Rect r;                /* the pixels to compute (incremental runs) */
+  guint row0;            /* rows of a gather: from here */
 } Job;
 
 static guint
@@ -873,7 +923,7 @@ conv_chunk_job (gpointer data, guint job, guint thread)
   Job *j = data;
   const Step *s = j->s;
   guint t0 = job * TILE_CHUNK, t1 = MIN (s->geom.n_tiles, t0 + TILE_CHUNK);
-  cb_cpu_conv_chunk (&s->cw, &s->geom, j->plan->pad, t0, t1, j->out, s->op->act, s->op->slope,
+  cb_cpu_conv_chunk (&s->cw, &s->geom, j->plan->pad, NULL, t0, t1, j->out, s->op->act, s->op->slope,
                      j->plan->thread_pack[thread]);
 }
 
@@ -938,19 +988,20 @@ gather_job (gpointer data, guint job, guint thread)
   Job *j = data;
   const Step *s = j->s;
   const LabelSrc *ls = &j->plan->labels[s->label];
-  guint y0 = job * j->per_job, y1 = MIN (ls->h, y0 + j->per_job);
+  guint y0 = j->row0 + job * j->per_job, y1 = MIN (j->r.y1, y0 + j->per_job);
   cb_cpu_gather_rows (&s->gt, ls->rowmap, ls->h, ls->w, y0, y1, j->out, (gsize)ls->h * ls->w, ls->w, 0, s->op->act,
                       s->op->slope, j->plan->thread_scratch[thread]);
 }
 
+/* rows r.y0 .. r.y1 of the output, whole (a gather is cheap per pixel) */
 static void
-run_gather (CbCpuPlan *plan, Step *s, float *out)
+run_gather (CbCpuPlan *plan, Step *s, Rect r, float *out)
 {
   LabelSrc *ls = &plan->labels[s->label];
   update_gather_tables (plan, s, ls->present);
-  Job j = { .plan = plan, .s = s, .out = out };
-  guint n = split (ls->h, cb_cpu_pool_get_n_threads (plan->pool), 1, &j.per_job);
-  cb_cpu_pool_run (plan->pool, n, gather_job, &j);
+  Job j = { .plan = plan, .s = s, .out = out, .r = r, .row0 = r.y0 };
+  guint n = split (r.y1 - r.y0, cb_cpu_pool_get_n_threads (plan->pool), 1, &j.per_job);
+  pool_run (plan, n, gather_job, &j);
 }
 
 /* fused SPADE: a = relu(mlp_shared(seg)) on the rows the dense tiles read */
@@ -999,9 +1050,10 @@ spade_norm_job (gpointer data, guint job, guint thread)
   Job *j = data;
   const Step *s = j->s;
   const LabelSrc *ls = &j->plan->labels[s->label];
-  guint h = ls->h, w = ls->w, c0 = job * j->per_job, c1 = MIN (s->c, c0 + j->per_job);
-  gsize hw = (gsize)h * w;
+  guint w = ls->w, c0 = job * j->per_job, c1 = MIN (s->c, c0 + j->per_job);
+  gsize hw = (gsize)ls->h * w;
   const float *gb = j->plan->gb;
+  Rect r = j->r;
   for (guint c = c0; c < c1; c++)
     {
       float m = s->mean[c], invstd = 1.0f / sqrtf (s->var[c] + s->op->eps);
@@ -1009,17 +1061,18 @@ spade_norm_job (gpointer data, guint job, guint thread)
       float *o = j->out + c * hw;
       const float *gd = gb + c * hw, *bd = gb + (s->c + c) * hw;
       const float *gr = s->rowtab + c, *br = s->rowtab + s->c + c;
-      for (guint y = 0; y < h; y++)
+      for (guint y = r.y0; y < r.y1; y++)
         {
-          gsize p = (gsize)y * w;
-          cb_cpu_spade_row (x + p, o + p, gd + p, bd + p, gr, br, ls->rowmap + (gsize)(y + 1) * (w + 2) + 1,
-                            ls->interior + p, w, s->gb_pad, m, invstd, s->op->act, s->op->slope);
+          gsize p = (gsize)y * w + r.x0;
+          cb_cpu_spade_row (x + p, o + p, gd + p, bd + p, gr, br, ls->rowmap + (gsize)(y + 1) * (w + 2) + 1 + r.x0,
+                            ls->interior + p, r.x1 - r.x0, s->gb_pad, m, invstd, s->op->act, s->op->slope);
         }
     }
 }
 
+/* the output's pixels in r (a whole pass: the whole image) */
 static void
-run_spade_fused (CbCpuPlan *plan, Step *s, const float *x, float *out)
+run_spade_fused (CbCpuPlan *plan, Step *s, Rect r, const float *x, float *out)
 {
   LabelSrc *ls = &plan->labels[s->label];
   const CbCpuGeom *g = &s->geom;
@@ -1032,8 +1085,8 @@ run_spade_fused (CbCpuPlan *plan, Step *s, const float *x, float *out)
   /* boundary pixels: not interior; a is read on their rows and the ones around */
   s->n_bpix = 0;
   memset (s->need_row, 0, h);
-  for (guint y = 0; y < h; y++)
-    for (guint i = 0; i < w; i++)
+  for (guint y = r.y0; y < r.y1; y++)
+    for (guint i = r.x0; i < r.x1; i++)
       if (!ls->interior[(gsize)y * w + i])
         {
           s->bpix[s->n_bpix++] = (gint32)((gsize)y * w + i);
@@ -1062,28 +1115,28 @@ run_spade_fused (CbCpuPlan *plan, Step *s, const float *x, float *out)
       for (guint y = 1; y <= h; y++)
         p[(gsize)y * wp] = p[(gsize)y * wp + w + 1] = 0.0f;
     }
-  Job j = { .plan = plan, .s = s, .in = { x }, .out = out };
+  Job j = { .plan = plan, .s = s, .in = { x }, .out = out, .r = r };
   guint n = split (s->n_a_rows, n_threads, 1, &j.per_job);
-  cb_cpu_pool_run (plan->pool, n, spade_a_job, &j);
+  pool_run (plan, n, spade_a_job, &j);
 
   /* [γ; β] at the boundary pixels */
-  cb_cpu_pool_run (plan->pool, (n_groups + GEMM_GROUPS - 1) / GEMM_GROUPS, spade_gemm_job, &j);
+  pool_run (plan, (n_groups + GEMM_GROUPS - 1) / GEMM_GROUPS, spade_gemm_job, &j);
 
   /* per-row constants of the rows with interior pixels */
   guint gen = plan->tables[ls->table_cache].gen;
-  for (guint r = 0; r < ls->n_rows; r++)
-    if (ls->present_interior[r] && s->rowtab_gen[r] != gen)
+  for (guint row = 0; row < ls->n_rows; row++)
+    if (ls->present_interior[row] && s->rowtab_gen[row] != gen)
       {
         float *a = plan->hidden_vec;
-        cb_cpu_gather_constant (&s->gt, r, a);
+        cb_cpu_gather_constant (&s->gt, row, a);
         for (guint i = 0; i < s->hidden; i++)
           a[i] = a[i] > 0.0f ? a[i] : 0.0f;
-        cb_cpu_matvec (s->gb_wsum, s->gb_bias, a, s->hidden, s->gb_pad, s->rowtab + (gsize)r * s->gb_pad);
-        s->rowtab_gen[r] = gen;
+        cb_cpu_matvec (s->gb_wsum, s->gb_bias, a, s->hidden, s->gb_pad, s->rowtab + (gsize)row * s->gb_pad);
+        s->rowtab_gen[row] = gen;
       }
 
   n = split (s->c, n_threads, 1, &j.per_job);
-  cb_cpu_pool_run (plan->pool, n, spade_norm_job, &j);
+  pool_run (plan, n, spade_norm_job, &j);
 }
 
 /* ---- run: the plain ops, split over channels ---- */
@@ -1213,6 +1266,341 @@ rgba_job (gpointer data, guint job, guint thread)
     }
 }
 
+/* ---- incremental runs: what changed, and the partial steps ---- */
+
+static gboolean
+rect_empty (Rect r)
+{
+  return r.x0 >= r.x1 || r.y0 >= r.y1;
+}
+
+static Rect
+rect_full (const CbValue *v)
+{
+  return (Rect){ 0, 0, v->w, v->h };
+}
+
+static Rect
+rect_union (Rect a, Rect b)
+{
+  if (rect_empty (a))
+    return b;
+  if (rect_empty (b))
+    return a;
+  return (Rect){ MIN (a.x0, b.x0), MIN (a.y0, b.y0), MAX (a.x1, b.x1), MAX (a.y1, b.y1) };
+}
+
+/* what a k x k convolution's output reads of a changed rectangle */
+static Rect
+rect_grow (Rect r, guint d, const CbValue *v)
+{
+  if (rect_empty (r))
+    return r;
+  return (Rect){ r.x0 > d ? r.x0 - d : 0, r.y0 > d ? r.y0 - d : 0, MIN (v->w, r.x1 + d), MIN (v->h, r.y1 + d) };
+}
+
+/* the output indices [o0, o1) whose nearest source index lies in [i0, i1) (the map is monotonic) */
+static void
+nearest_span (guint i0, guint i1, guint in_size, guint out_size, guint *o0, guint *o1)
+{
+  guint a = 0, b = out_size;
+  while (a < out_size && cb_graph_nearest_index (a, in_size, out_size) < i0)
+    a++;
+  while (b > a && cb_graph_nearest_index (b - 1, in_size, out_size) >= i1)
+    b--;
+  *o0 = a;
+  *o1 = b;
+}
+
+/* The pixels of op's output that differ from the last kept run, from its
+ * inputs' (plan->dirty). Normalisation uses fixed (running) statistics, so
+ * every op is local: a pixel depends on a bounded neighbourhood. */
+static Rect
+op_dirty (const CbCpuPlan *plan, const CbOp *op)
+{
+  const CbGraph *graph = plan->graph;
+  const CbValue *out = cb_graph_value (graph, op->output);
+  Rect r = { 0, 0, 0, 0 };
+
+  switch (op->kind)
+    {
+    case CB_OP_EMBED:
+      /* a changed table row may sit anywhere */
+      return rect_empty (plan->dirty[op->inputs[1]]) ? plan->dirty[op->inputs[0]] : rect_full (out);
+    case CB_OP_RESIZE_NEAREST:
+      {
+        const CbValue *in = cb_graph_value (graph, op->inputs[0]);
+        Rect d = plan->dirty[op->inputs[0]];
+        if (rect_empty (d))
+          return d;
+        nearest_span (d.x0, d.x1, in->w, out->w, &r.x0, &r.x1);
+        nearest_span (d.y0, d.y1, in->h, out->h, &r.y0, &r.y1);
+        return rect_empty (r) ? (Rect){ 0, 0, 0, 0 } : r;
+      }
+    case CB_OP_CONV2D:
+      for (guint j = 1; j < op->n_inputs; j++)
+        if (!rect_empty (plan->dirty[op->inputs[j]]))
+          return rect_full (out);
+      return rect_grow (plan->dirty[op->inputs[0]], op->kernel / 2, out);
+    case CB_OP_AVG_POOL2:
+      {
+        Rect d = plan->dirty[op->inputs[0]];
+        if (rect_empty (d))
+          return d;
+        return (Rect){ d.x0 / 2, d.y0 / 2, MIN (out->w, (d.x1 + 1) / 2), MIN (out->h, (d.y1 + 1) / 2) };
+      }
+    default:
+      /* pointwise over inputs of the output's size; any other input changed: everything */
+      for (guint j = 0; j < op->n_inputs; j++)
+        {
+          const CbValue *in = cb_graph_value (graph, op->inputs[j]);
+          Rect d = plan->dirty[op->inputs[j]];
+          if (in->h == out->h && in->w == out->w)
+            r = rect_union (r, d);
+          else if (!rect_empty (d))
+            return rect_full (out);
+        }
+      return r;
+    }
+}
+
+/* The bounding box (over channels) of where data differs from copy, c x h x w. */
+static Rect
+diff_rect (const float *data, const float *copy, guint c, guint h, guint w)
+{
+  Rect r = { w, h, 0, 0 };
+  for (guint ch = 0; ch < c; ch++)
+    for (guint y = 0; y < h; y++)
+      {
+        gsize p = ((gsize)ch * h + y) * w;
+        if (memcmp (data + p, copy + p, sizeof (float) * w) == 0)
+          continue;
+        guint x0 = 0, x1 = w;
+        /* bits, not values: a NaN or -0 that changed is a change */
+        while (memcmp (&data[p + x0], &copy[p + x0], sizeof (float)) == 0)
+          x0++;
+        while (memcmp (&data[p + x1 - 1], &copy[p + x1 - 1], sizeof (float)) == 0)
+          x1--;
+        r = (Rect){ MIN (r.x0, x0), MIN (r.y0, y), MAX (r.x1, x1), MAX (r.y1, y + 1) };
+      }
+  return rect_empty (r) ? (Rect){ 0, 0, 0, 0 } : r;
+}
+
+/* the cells of a label map whose row differs from the last kept run's */
+static Rect
+rowmap_dirty (const LabelSrc *ls)
+{
+  Rect r = { ls->w, ls->h, 0, 0 };
+  guint rw = ls->w + 2;
+  for (guint y = 0; y < ls->h; y++)
+    {
+      const gint32 *a = ls->rowmap + (gsize)(y + 1) * rw + 1, *b = ls->kept_rowmap + (gsize)(y + 1) * rw + 1;
+      if (memcmp (a, b, sizeof (gint32) * ls->w) == 0)
+        continue;
+      guint x0 = 0, x1 = ls->w;
+      while (a[x0] == b[x0])
+        x0++;
+      while (a[x1 - 1] == b[x1 - 1])
+        x1--;
+      r = (Rect){ MIN (r.x0, x0), MIN (r.y0, y), MAX (r.x1, x1), MAX (r.y1, y + 1) };
+    }
+  return rect_empty (r) ? (Rect){ 0, 0, 0, 0 } : r;
+}
+
+static void
+pad_rows_job (gpointer data, guint job, guint thread)
+{
+  Job *j = data;
+  guint c0 = job * j->per_job, c1 = MIN (j->s->cw.cin, c0 + j->per_job);
+  /* r: padded rows y0 .. y1 */
+  cb_cpu_pad_rows (&j->s->geom, j->in[0], c0, c1, j->r.y0, j->r.y1, j->plan->pad, j->s->op->act_in, j->s->op->slope);
+}
+
+static void
+conv_list_job (gpointer data, guint job, guint thread)
+{
+  Job *j = data;
+  const Step *s = j->s;
+  guint n_panels = s->chunked ? 1 : s->cw.n_panels, chunk = job / n_panels;
+  guint i0 = chunk * TILE_CHUNK, i1 = MIN (j->n_chunks, i0 + TILE_CHUNK);
+  if (s->chunked)
+    cb_cpu_conv_chunk (&s->cw, &s->geom, j->plan->pad, j->plan->tiles, i0, i1, j->out, s->op->act, s->op->slope,
+                       j->plan->thread_pack[thread]);
+  else
+    cb_cpu_conv_tiles (&s->cw, &s->geom, j->plan->pad, job % n_panels, j->plan->tiles, i0, i1, j->out, s->op->act,
+                       s->op->slope);
+}
+
+/* The tiles that hold the output pixels in r, computed as a whole pass
+ * computes them (the same tiles, the same kernel, so the same bits), in
+ * jobs of as many tiles as a whole pass's (so each weight panel serves as
+ * many), over a padded copy of only the input rows they read. */
+static void
+run_conv_rect (CbCpuPlan *plan, Step *s, Rect r, const float *in, float *out)
+{
+  const CbCpuGeom *g = &s->geom;
+  guint n_threads = cb_cpu_pool_get_n_threads (plan->pool);
+  guint n_tiles = 0;
+
+  for (guint y = r.y0; y < r.y1; y++)
+    {
+      gsize qa = (gsize)(y + g->pad) * g->wp + r.x0 + g->pad, qb = qa + (r.x1 - r.x0) - 1;
+      guint ta = (guint)((qa - g->q0) / CB_CPU_NR), tb = (guint)((qb - g->q0) / CB_CPU_NR) + 1;
+      /* rows may share a tile (narrow images): the list stays increasing */
+      if (n_tiles > 0 && ta <= plan->tiles[n_tiles - 1])
+        ta = plan->tiles[n_tiles - 1] + 1;
+      for (guint t = ta; t < tb; t++)
+        plan->tiles[n_tiles++] = t;
+    }
+  if (n_tiles == 0)
+    return;
+
+  /* the padded rows the tiles read: their own and pad around */
+  gsize q_first = g->q0 + (gsize)plan->tiles[0] * CB_CPU_NR;
+  gsize q_last = g->q0 + (gsize)(plan->tiles[n_tiles - 1] + 1) * CB_CPU_NR - 1;
+  guint r0 = (guint)(q_first / g->wp), r1 = (guint)(q_last / g->wp) + 1;
+  Job j = { .plan = plan, .s = s, .in = { in }, .out = out, .n_chunks = n_tiles };
+  j.r.y0 = r0 > g->pad ? r0 - g->pad : 0;
+  j.r.y1 = MIN (g->hp, r1 + g->pad);
+  guint n = split (s->cw.cin, n_threads, 1, &j.per_job);
+  pool_run (plan, n, pad_rows_job, &j);
+  guint chunks = (n_tiles + TILE_CHUNK - 1) / TILE_CHUNK;
+  pool_run (plan, s->chunked ? chunks : chunks * s->cw.n_panels, conv_list_job, &j);
+}
+
+/* the plain ops at the pixels of j->r, split over channels */
+static void
+plain_rect_job (gpointer data, guint job, guint thread)
+{
+  Job *j = data;
+  const Step *s = j->s;
+  const CbOp *op = s->op;
+  const CbValue *ov = cb_graph_value (j->plan->graph, op->output);
+  guint c0 = job * j->per_job, c1 = MIN (ov->c, c0 + j->per_job);
+  gsize hw = (gsize)ov->h * ov->w;
+  Rect r = j->r;
+
+  for (guint c = c0; c < c1; c++)
+    for (guint y = r.y0; y < r.y1; y++)
+      {
+        gsize p0 = c * hw + (gsize)y * ov->w;
+        float *o = j->out + p0;
+        switch (s->kind)
+          {
+          case STEP_EMBED:
+            {
+              const CbValue *tv = cb_graph_value (j->plan->graph, op->inputs[1]);
+              for (guint x = r.x0; x < r.x1; x++)
+                {
+                  float v = j->in[0][(gsize)y * ov->w + x];
+                  guint row = (v >= 0.0f && v < (float)tv->h) ? (guint)v : tv->h - 1;
+                  o[x] = j->in[1][(gsize)row * tv->w + c];
+                }
+            }
+            break;
+          case STEP_RESIZE:
+            {
+              const CbValue *iv = cb_graph_value (j->plan->graph, op->inputs[0]);
+              const float *src = j->in[0] + ((gsize)c * iv->h + s->sy[y]) * iv->w;
+              for (guint x = r.x0; x < r.x1; x++)
+                o[x] = src[s->sx[x]];
+            }
+            break;
+          case STEP_SPADE:
+            {
+              float m = j->in[3][c], invstd = 1.0f / sqrtf (j->in[4][c] + op->eps);
+              for (guint x = r.x0; x < r.x1; x++)
+                {
+                  float n = (j->in[0][p0 + x] - m) * invstd;
+                  o[x] = cb_activate (op->act, op->slope, n * (1.0f + j->in[1][p0 + x]) + j->in[2][p0 + x]);
+                }
+            }
+            break;
+          case STEP_ADD:
+            for (guint x = r.x0; x < r.x1; x++)
+              o[x] = cb_activate (op->act, op->slope, j->in[0][p0 + x] + j->in[1][p0 + x]);
+            break;
+          case STEP_ACT:
+            for (guint x = r.x0; x < r.x1; x++)
+              o[x] = cb_activate (op->act, op->slope, j->in[0][p0 + x]);
+            break;
+          default:
+            g_assert_not_reached ();
+          }
+      }
+}
+
+gboolean
+cb_cpu_plan_set_incremental (CbCpuPlan *plan, gboolean enable, GError **error)
+{
+  const CbGraph *graph = plan->graph;
+  guint n_values = graph->values->len, n_ops = graph->ops->len;
+
+  if (!enable || plan->incremental)
+    {
+      plan->incremental = enable;
+      plan->kept_valid = FALSE;
+      return TRUE;
+    }
+  if (plan->options.bf16)
+    {
+      g_set_error (error, CB_ERROR, CB_ERROR_UNSUPPORTED,
+                   "Incremental runs need fp32 convolutions: unset CATBRUSH_CPU_PRECISION=bf16");
+      return FALSE;
+    }
+  if (plan->kept == NULL)
+    {
+      gsize tiles = 1;
+      plan->kept = g_new0 (float *, n_values);
+      plan->dirty = g_new0 (Rect, n_values);
+      plan->input_copy = g_new0 (float *, MAX (plan->n_inputs, 1));
+      for (guint i = 0; i < n_ops; i++)
+        {
+          const Step *s = &plan->steps[i];
+          const CbValue *v = cb_graph_value (graph, s->op->output);
+          if (s->kind != STEP_SKIP && v->kind == CB_VALUE_TEMP && plan->kept[s->op->output] == NULL)
+            {
+              plan->kept[s->op->output] = g_new0 (float, MAX ((gsize)v->c * v->h * v->w, 1));
+              plan->memory += (gsize)v->c * v->h * v->w * 4;
+            }
+          if (s->kind == STEP_CONV)
+            tiles = MAX (tiles, s->geom.n_tiles);
+        }
+      for (guint i = 0; i < plan->n_inputs; i++)
+        {
+          const CbValue *v = cb_graph_value (graph, plan->input_order[i]);
+          plan->input_copy[i] = g_new0 (float, MAX ((gsize)v->c * v->h * v->w, 1));
+          plan->memory += (gsize)v->c * v->h * v->w * 4;
+        }
+      plan->tiles = g_new (guint, tiles);
+      for (guint l = 0; l < plan->n_labels; l++)
+        {
+          LabelSrc *ls = &plan->labels[l];
+          ls->kept_rowmap = g_new0 (gint32, (gsize)(ls->h + 2) * (ls->w + 2));
+          plan->memory += (gsize)(ls->h + 2) * (ls->w + 2) * 4;
+        }
+    }
+  plan->max_fraction = CB_CPU_INCREMENTAL_MAX;
+  const char *env = g_getenv ("CATBRUSH_CPU_INCREMENTAL_MAX");
+  if (env != NULL && *env != '\0')
+    plan->max_fraction = g_ascii_strtod (env, NULL);
+  plan->incremental = TRUE;
+  plan->kept_valid = FALSE;
+  return TRUE;
+}
+
+void
+cb_cpu_plan_set_aside (CbCpuPlan *plan, gboolean aside)
+{
+  plan->aside = aside;
+}
+
+double
+cb_cpu_plan_get_recomputed (const CbCpuPlan *plan)
+{
+  return plan->recomputed;
+}
+
 gboolean
 cb_cpu_plan_run (CbCpuPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTensor *output, GError **error)
 {
@@ -1243,20 +1631,52 @@ cb_cpu_plan_run (CbCpuPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTen
         }
       plan->ptr[plan->input_order[i]] = inputs[i]->data;
     }
+  /* kept: every value in its own buffer, kept for the next run; else the arena */
+  gboolean kept = plan->incremental && !plan->aside;
   for (guint v = 0; v < graph->values->len; v++)
     {
       const CbValue *value = cb_graph_value (graph, v);
       if (value->kind == CB_VALUE_CONST)
         plan->ptr[v] = value->data;
+      else if (kept && plan->kept[v] != NULL)
+        plan->ptr[v] = plan->kept[v];
       else if (plan->slot_of[v] != 0)
         plan->ptr[v] = plan->slots[plan->slot_of[v] - 1];
     }
-  gboolean output_given = is_given (graph, graph->output);
+  gboolean output_given = kept || is_given (graph, graph->output);
   if (!output_given)
     plan->ptr[graph->output] = output->data;
 
   gint64 t0 = g_get_monotonic_time ();
+  plan->serial = FALSE;
   prepare_labels (plan);
+
+  /* what changed since the last kept run, from the inputs through the graph */
+  gboolean partial = kept && plan->kept_valid;
+  guint64 macs_all = 0, macs_done = 0;
+  if (kept)
+    {
+      for (guint v = 0; v < graph->values->len; v++)
+        plan->dirty[v] = (Rect){ 0, 0, 0, 0 };
+      for (guint i = 0; i < n_inputs; i++)
+        {
+          const CbValue *v = cb_graph_value (graph, plan->input_order[i]);
+          plan->dirty[plan->input_order[i]]
+            = partial ? diff_rect (inputs[i]->data, plan->input_copy[i], v->c, v->h, v->w) : rect_full (v);
+        }
+      for (guint i = 0; i < graph->ops->len; i++)
+        {
+          guint v = cb_graph_op (graph, i)->output;
+          plan->dirty[v] = op_dirty (plan, cb_graph_op (graph, i));
+          /* a label map at a block's size: exactly the cells whose class changed
+           * (a dab may cover none of a coarse grid's sample points) */
+          for (guint l = 0; l < plan->n_labels && partial; l++)
+            if (plan->labels[l].value == v && rect_empty (plan->dirty[plan->tables[plan->labels[l].table_cache].value]))
+              plan->dirty[v] = rowmap_dirty (&plan->labels[l]);
+        }
+      /* a failed (cancelled) run leaves the kept values half new */
+      plan->kept_valid = FALSE;
+    }
 
   for (guint i = 0; i < graph->ops->len; i++)
     {
@@ -1270,18 +1690,46 @@ cb_cpu_plan_run (CbCpuPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTen
 
       if (plan->between_ops != NULL && !plan->between_ops (plan->between_ops_data, i, error))
         return FALSE;
+
+      /* incremental: only what changed, where the step can; whole where it is most of it */
+      Rect full = rect_full (out), r = full;
+      guint64 macs = s->kind == STEP_SKIP ? 0 : cb_op_count_macs (graph, op) + s->folded_macs;
+      macs_all += macs;
+      if (partial && s->kind != STEP_SKIP)
+        {
+          r = plan->dirty[op->output];
+          if (rect_empty (r))
+            {
+              plan->op_ms[i] = 0.0;
+              t0 = g_get_monotonic_time ();
+              continue;
+            }
+          gboolean can = s->kind == STEP_CONV || s->kind == STEP_GATHER || s->kind == STEP_SPADE_FUSED
+                         || s->kind == STEP_EMBED || s->kind == STEP_RESIZE || s->kind == STEP_SPADE
+                         || s->kind == STEP_ADD || s->kind == STEP_ACT;
+          if (!can || (double)(r.x1 - r.x0) * (r.y1 - r.y0) > plan->max_fraction * full.x1 * full.y1)
+            r = full;
+        }
+      double step_macs = (double)macs * (r.x1 - r.x0) * (r.y1 - r.y0) / ((double)full.x1 * full.y1);
+      macs_done += (guint64)step_macs;
+      gboolean whole = r.x0 == 0 && r.y0 == 0 && r.x1 == full.x1 && r.y1 == full.y1;
+      plan->serial = partial && !whole && step_macs < SERIAL_MACS;
+
       switch (s->kind)
         {
         case STEP_SKIP:
           break;
         case STEP_CONV:
-          run_conv (plan, s, j.in[0], j.out);
+          if (whole)
+            run_conv (plan, s, j.in[0], j.out);
+          else
+            run_conv_rect (plan, s, r, j.in[0], j.out);
           break;
         case STEP_GATHER:
-          run_gather (plan, s, j.out);
+          run_gather (plan, s, r, j.out);
           break;
         case STEP_SPADE_FUSED:
-          run_spade_fused (plan, s, j.in[0], j.out);
+          run_spade_fused (plan, s, r, j.in[0], j.out);
           break;
         case STEP_RGBA:
           n = split (out->h, n_threads, 1, &j.per_job);
@@ -1289,15 +1737,27 @@ cb_cpu_plan_run (CbCpuPlan *plan, CbTensor *const *inputs, guint n_inputs, CbTen
           break;
         default:
           n = split (out->c, n_threads, 1, &j.per_job);
-          cb_cpu_pool_run (plan->pool, n, plain_job, &j);
+          j.r = r;
+          pool_run (plan, n, whole ? plain_job : plain_rect_job, &j);
           break;
         }
       gint64 t1 = g_get_monotonic_time ();
       plan->op_ms[i] = (t1 - t0) / 1e3;
       t0 = t1;
     }
+  plan->serial = FALSE;
   if (output_given)
     memcpy (output->data, plan->ptr[graph->output], cb_tensor_n_elements (output) * sizeof (float));
+  if (kept)
+    {
+      for (guint i = 0; i < n_inputs; i++)
+        memcpy (plan->input_copy[i], inputs[i]->data, cb_tensor_n_elements (inputs[i]) * sizeof (float));
+      for (guint l = 0; l < plan->n_labels; l++)
+        memcpy (plan->labels[l].kept_rowmap, plan->labels[l].rowmap,
+                sizeof (gint32) * (plan->labels[l].h + 2) * (plan->labels[l].w + 2));
+      plan->kept_valid = TRUE;
+    }
+  plan->recomputed = macs_all > 0 && kept ? (double)macs_done / macs_all : 1.0;
   return TRUE;
 }
 

@@ -41,6 +41,18 @@ gboolean cb_cpu_plan_run (CbCpuPlan *plan, CbTensor *const *inputs, guint n_inpu
  * there, e.g. when it was cancelled. NULL: none. */
 typedef gboolean (*CbCpuBetweenOpsFunc) (gpointer data, guint op, GError **error);
 void cb_cpu_plan_set_between_ops (CbCpuPlan *plan, CbCpuBetweenOpsFunc func, gpointer data);
+/* Incremental runs (docs/PERFORMANCE.md): the plan keeps every value of
+ * its last run and the inputs it was given; a run compares its inputs with
+ * those and computes only the pixels of each value that can differ (a
+ * changed rectangle, grown by each convolution's reach and mapped through
+ * each resize), or a step whole where that is most of it. The output is the
+ * same to the bit as a whole pass. Costs a buffer per value. Not with bf16. */
+gboolean cb_cpu_plan_set_incremental (CbCpuPlan *plan, gboolean enable, GError **error);
+/* While aside, runs are whole passes on the shared buffers that leave the
+ * kept values alone (variations with other seeds). */
+void cb_cpu_plan_set_aside (CbCpuPlan *plan, gboolean aside);
+/* the last run's share of the network's MACs computed: 1 for a whole pass */
+double cb_cpu_plan_get_recomputed (const CbCpuPlan *plan);
 /* wall-clock ms of each op in the last run (ops folded into another one: 0) */
 const double *cb_cpu_plan_get_op_ms (const CbCpuPlan *plan);
 /* bytes allocated for buffers, packed weights and tables */

@@ -212,6 +212,32 @@ cb_cpu_pad_planes (const CbCpuGeom *g, const float *in, guint c0, guint c1, floa
     }
 }
 
+void
+cb_cpu_pad_rows (const CbCpuGeom *g, const float *in, guint c0, guint c1, guint r0, guint r1, float *padded,
+                 CbActivation act, float slope)
+{
+  guint h = g->h, w = g->w, pad = g->pad, wp = g->wp;
+
+  for (guint c = c0; c < c1; c++)
+    {
+      const float *src = in + (gsize)c * h * w;
+      for (guint r = r0; r < r1; r++)
+        {
+          float *row = padded + (gsize)c * g->plane + (gsize)r * wp;
+          if (r < pad || r >= h + pad)
+            {
+              memset (row, 0, sizeof (float) * wp);
+              continue;
+            }
+          /* the same copy and activation as cb_cpu_pad_planes(), so the bits agree */
+          for (guint i = 0; i < pad; i++)
+            row[i] = row[pad + w + i] = 0.0f;
+          memcpy (row + pad, src + (gsize)(r - pad) * w, sizeof (float) * w);
+          activate_n (act, slope, row + pad, w);
+        }
+    }
+}
+
 /* ---- the dense micro-kernel: MR output channels x NR flat positions ---- */
 
 /* the brace form compiles to one vbroadcastss from memory */
@@ -397,8 +423,8 @@ cb_cpu_store_tile (const CbCpuGeom *g, gsize q, float *tile, guint co0, guint n_
 /* Tiles t0..t1 for every panel, input channels in blocks of CB_CPU_KB: each
  * block's input rows and weights stay in L2 while all panels pass over them. */
 CB_BODY void
-conv_chunk_body (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *padded, guint t0, guint t1, float *out,
-                 CbActivation act, float slope, float *acc)
+conv_chunk_body (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *padded, const guint *tiles, guint t0,
+                 guint t1, float *out, CbActivation act, float slope, float *acc)
 {
   guint taps = cw->k * cw->k, nt = t1 - t0, mr = cw->mr;
   for (guint kb = 0; kb < cw->cin; kb += CB_CPU_KB)
@@ -409,7 +435,7 @@ conv_chunk_body (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *pa
           const float *wpanel = cw->packed + ((gsize)p * cw->cin + kb) * taps * mr;
           for (guint t = t0; t < t1; t++)
             {
-              gsize q = g->q0 + (gsize)t * NR;
+              gsize q = g->q0 + (gsize)(tiles != NULL ? tiles[t] : t) * NR;
               micro_any (mr, padded + kb * g->plane + q, g->plane, g->wp, cw->k, kn, wpanel, cw->bias + p * mr, kb > 0,
                          acc + ((gsize)p * nt + (t - t0)) * mr * NR);
             }
@@ -417,8 +443,8 @@ conv_chunk_body (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *pa
     }
   for (guint p = 0; p < cw->n_panels; p++)
     for (guint t = t0; t < t1; t++)
-      store_tile (g, g->q0 + (gsize)t * NR, acc + ((gsize)p * nt + (t - t0)) * mr * NR, p * mr,
-                  MIN (mr, cw->cout - p * mr), out, act, slope);
+      store_tile (g, g->q0 + (gsize)(tiles != NULL ? tiles[t] : t) * NR, acc + ((gsize)p * nt + (t - t0)) * mr * NR,
+                  p * mr, MIN (mr, cw->cout - p * mr), out, act, slope);
 }
 
 CB_BODY void
@@ -669,9 +695,9 @@ CB_VARIANTS (conv_tiles,
               guint t0, guint t1, float *out, CbActivation act, float slope),
              (cw, g, padded, panel, tiles, t0, t1, out, act, slope))
 CB_VARIANTS (conv_chunk,
-             (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *padded, guint t0, guint t1, float *out,
-              CbActivation act, float slope, float *acc),
-             (cw, g, padded, t0, t1, out, act, slope, acc))
+             (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *padded, const guint *tiles, guint t0,
+              guint t1, float *out, CbActivation act, float slope, float *acc),
+             (cw, g, padded, tiles, t0, t1, out, act, slope, acc))
 CB_VARIANTS (gemm_groups,
              (const CbCpuConvWeights *cw, const float *packed, guint n_groups, guint panel, const gint32 *pix,
               float *out, gsize out_plane, CbActivation act, float slope),
@@ -698,10 +724,10 @@ cb_cpu_conv_tiles (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *
 }
 
 void
-cb_cpu_conv_chunk (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *padded, guint t0, guint t1, float *out,
-                   CbActivation act, float slope, float *acc)
+cb_cpu_conv_chunk (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *padded, const guint *tiles, guint t0,
+                   guint t1, float *out, CbActivation act, float slope, float *acc)
 {
-  CB_CALL (conv_chunk, (cw, g, padded, t0, t1, out, act, slope, acc));
+  CB_CALL (conv_chunk, (cw, g, padded, tiles, t0, t1, out, act, slope, acc));
 }
 
 void

@@ -81,6 +81,11 @@ gsize cb_cpu_geom_floats (const CbCpuGeom *g, guint channels);
 void cb_cpu_pad_planes (const CbCpuGeom *g, const float *in, guint c0, guint c1, float *padded, CbActivation act,
                         float slope);
 
+/* the same for padded rows [r0, r1) only (padding rows zeroed): what an
+ * incremental run's tiles read */
+void cb_cpu_pad_rows (const CbCpuGeom *g, const float *in, guint c0, guint c1, guint r0, guint r1, float *padded,
+                      CbActivation act, float slope);
+
 /* Output channels of panel `panel` for tiles tiles[t0..t1) (tile indices; NULL = t0..t1 themselves):
  * out (cout x h x w) = act(conv). */
 void cb_cpu_conv_tiles (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *padded, guint panel,
@@ -101,11 +106,12 @@ void cb_cpu_pack_pixels (const CbCpuGeom *g, const float *padded, guint cin, con
 void cb_cpu_gemm_groups (const CbCpuConvWeights *cw, const float *packed, guint n_groups, guint panel,
                          const gint32 *pix, float *out, gsize out_plane, CbActivation act, float slope);
 
-/* Tiles [t0, t1) for every output channel, the input channels in blocks
- * (for large images, where a tile's input rows of every channel would not stay
- * in the cache). acc: n_panels * (t1 - t0) * mr * NR floats. */
-void cb_cpu_conv_chunk (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *padded, guint t0, guint t1,
-                        float *out, CbActivation act, float slope, float *acc);
+/* Tiles [t0, t1) (tile indices; NULL = t0..t1 themselves) for every output
+ * channel, the input channels in blocks (for large images, where a tile's
+ * input rows of every channel would not stay in the cache).
+ * acc: n_panels * (t1 - t0) * mr * NR floats. */
+void cb_cpu_conv_chunk (const CbCpuConvWeights *cw, const CbCpuGeom *g, const float *padded, const guint *tiles,
+                        guint t0, guint t1, float *out, CbActivation act, float slope, float *acc);
 
 /* A convolution over EMBED(rows, table) as per-row, per-tap tables. */
 typedef struct

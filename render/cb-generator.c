@@ -29,6 +29,7 @@ struct _CbGenerator
   CbPlan *plan;
   guint plan_rows;
   gboolean plan_noise_map;
+  gboolean incremental; /* asked for: set on every plan prepared */
 };
 
 CbGenerator *
@@ -160,6 +161,8 @@ ensure_plan (CbGenerator *gen, GError **error)
 
   g_clear_pointer (&gen->plan, cb_plan_free);
   g_clear_pointer (&gen->graph, cb_graph_free);
+  if (gen->incremental)
+    cb_plan_set_incremental (plan, TRUE);
   gen->graph = g_steal_pointer (&graph);
   gen->plan = g_steal_pointer (&plan);
   gen->plan_rows = rows;
@@ -276,6 +279,39 @@ cb_generator_run_tensor (CbGenerator *gen, const CbLabelMap *map, const CbSeeds 
     }
   gen->lost_retried = FALSE; /* the next loss gets its own retry */
   return g_steal_pointer (&out);
+}
+
+void
+cb_generator_set_incremental (CbGenerator *gen, gboolean enable)
+{
+  gen->incremental = enable;
+  if (gen->plan != NULL)
+    cb_plan_set_incremental (gen->plan, enable);
+}
+
+double
+cb_generator_get_recomputed (const CbGenerator *gen)
+{
+  return gen->plan != NULL ? cb_plan_get_recomputed (gen->plan) : 1.0;
+}
+
+CbImage *
+cb_generator_run_aside (CbGenerator *gen, const CbLabelMap *map, const CbSeeds *seeds, GError **error)
+{
+  CbImage *image;
+
+  /* a plan prepared again during the run (after a device fault) is not
+   * aside: it keeps the variation, which costs the next image a whole pass */
+  if (!ensure_plan (gen, error))
+    {
+      gen->lost_retried = FALSE;
+      return NULL;
+    }
+  cb_plan_set_aside (gen->plan, TRUE);
+  image = cb_generator_run (gen, map, seeds, error);
+  if (gen->plan != NULL)
+    cb_plan_set_aside (gen->plan, FALSE);
+  return image;
 }
 
 CbImage *

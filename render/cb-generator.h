@@ -33,6 +33,17 @@ CbImage *cb_generator_run (CbGenerator *gen, const CbLabelMap *map, const CbSeed
 /* the same, returning the float output (3 x H x W in [-1, 1]) */
 CbTensor *cb_generator_run_tensor (CbGenerator *gen, const CbLabelMap *map, const CbSeeds *seeds, GError **error);
 
+/* Incremental generation while painting (docs/PERFORMANCE.md): the plan
+ * keeps the last run's activations and a run recomputes only what changed
+ * in the label map reaches (where the backend can: the CPU backend in fp32);
+ * the image is the same to the bit. Off by default (it keeps a buffer per layer). */
+void cb_generator_set_incremental (CbGenerator *gen, gboolean enable);
+/* A one-off image (a variation with other seeds): a whole pass that leaves
+ * the kept activations of the incremental image alone. */
+CbImage *cb_generator_run_aside (CbGenerator *gen, const CbLabelMap *map, const CbSeeds *seeds, GError **error);
+/* The share of the network the last run computed (1: a whole pass). */
+double cb_generator_get_recomputed (const CbGenerator *gen);
+
 /* Device faults (docs/RELIABILITY.md): out of device memory at prepare or
  * run falls back to the CPU backend; a lost device is recreated and the work
  * retried once, then falls back to the CPU. The generation still succeeds;

@@ -46,6 +46,97 @@ compare_double (const void *a, const void *b)
   return x < y ? -1 : x > y;
 }
 
+static double
+median_of (double *v, guint n)
+{
+  qsort (v, n, sizeof (double), compare_double);
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* the value at fraction q of the sorted v (nearest rank) */
+static double
+quantile (const double *v, guint n, double q)
+{
+  return v[MIN (n - 1, (guint)(q * (n - 1) + 0.5))];
+}
+
+/* --stroke R: dabs of radius R at random places, each followed by an
+ * incremental run and, for comparison under the same load, a whole pass
+ * (aside, so it leaves the kept activations alone). */
+static int
+bench_stroke (CbPlan *plan, CbTensor *rows, CbTensor *table, CbTensor *output, guint n_classes, int radius, int n_dabs,
+              guint64 seed)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GRand) rand = g_rand_new_with_seed ((guint32)seed);
+  g_autofree double *incr = g_new (double, n_dabs);
+  g_autofree double *full = g_new (double, n_dabs);
+  g_autofree double *share = g_new (double, n_dabs);
+  g_autofree double *ratio = g_new (double, n_dabs);
+  CbTensor *inputs[2] = { rows, table };
+  guint w = rows->w, h = rows->h;
+
+  if (!cb_plan_set_incremental (plan, TRUE))
+    {
+      g_printerr ("bench: --stroke needs the CPU backend in fp32 (incremental runs); use --backend cpu and unset "
+                  "CATBRUSH_CPU_PRECISION\n");
+      return CB_CLI_USAGE;
+    }
+  /* the first run is whole: it fills what the plan keeps */
+  if (!cb_plan_run (plan, inputs, 2, output, &error))
+    return cb_cli_fail (error);
+  /* what a run costs that has nothing to compute: comparing inputs, label maps */
+  gint64 t_same = g_get_monotonic_time ();
+  if (!cb_plan_run (plan, inputs, 2, output, &error))
+    return cb_cli_fail (error);
+  double same_ms = (g_get_monotonic_time () - t_same) / 1e3;
+  for (int d = 0; d < n_dabs; d++)
+    {
+      int cx = g_rand_int_range (rand, 0, w), cy = g_rand_int_range (rand, 0, h);
+      /* a class other than the one under the centre: the dab changes something */
+      float under = rows->data[(gsize)cy * w + cx];
+      float v = (float)g_rand_int_range (rand, 0, n_classes);
+      if (v == under)
+        v = (float)(((guint)v + 1) % n_classes);
+      for (int y = MAX (0, cy - radius); y <= MIN ((int)h - 1, cy + radius); y++)
+        for (int x = MAX (0, cx - radius); x <= MIN ((int)w - 1, cx + radius); x++)
+          if ((x - cx) * (x - cx) + (y - cy) * (y - cy) <= radius * radius)
+            rows->data[(gsize)y * w + x] = v;
+
+      gint64 t0 = g_get_monotonic_time ();
+      if (!cb_plan_run (plan, inputs, 2, output, &error))
+        return cb_cli_fail (error);
+      incr[d] = (g_get_monotonic_time () - t0) / 1e3;
+      share[d] = cb_plan_get_recomputed (plan);
+
+      cb_plan_set_aside (plan, TRUE);
+      t0 = g_get_monotonic_time ();
+      gboolean ok = cb_plan_run (plan, inputs, 2, output, &error);
+      full[d] = (g_get_monotonic_time () - t0) / 1e3;
+      cb_plan_set_aside (plan, FALSE);
+      if (!ok)
+        return cb_cli_fail (error);
+      /* paired: both runs of a dab met about the same load */
+      ratio[d] = incr[d] / full[d];
+    }
+  double x = median_of (incr, n_dabs), y = median_of (full, n_dabs);
+  qsort (share, n_dabs, sizeof (double), compare_double);
+  qsort (ratio, n_dabs, sizeof (double), compare_double);
+  g_print ("\nDabs:    %d of radius %d px at random places (seed %" G_GUINT64_FORMAT ")\n", n_dabs, radius, seed);
+  g_print ("Times:   incremental min %.2f, q1 %.2f, median %.2f, q3 %.2f, max %.2f ms\n", incr[0],
+           quantile (incr, n_dabs, 0.25), x, quantile (incr, n_dabs, 0.75), incr[n_dabs - 1]);
+  g_print ("Dirty:   share of the MACs recomputed: min %.3f, q1 %.3f, median %.3f, q3 %.3f, max %.3f\n", share[0],
+           quantile (share, n_dabs, 0.25), quantile (share, n_dabs, 0.5), quantile (share, n_dabs, 0.75),
+           share[n_dabs - 1]);
+  g_print ("Ratio:   per dab, incremental / whole pass right after it: q1 %.2f, median %.2f, q3 %.2f\n",
+           quantile (ratio, n_dabs, 0.25), quantile (ratio, n_dabs, 0.5), quantile (ratio, n_dabs, 0.75));
+  g_autofree char *mem = g_format_size_full (cb_plan_get_device_memory (plan), G_FORMAT_SIZE_IEC_UNITS);
+  g_print ("Memory:  %s (the plan, with the kept activations)\n", mem);
+  g_print ("Nothing: %.2f ms (a run with the same map)\n", same_ms);
+  g_print ("stroke: %.2f ms (full: %.2f ms)\n", x, y);
+  return CB_CLI_OK;
+}
+
 int
 cb_cli_bench (int argc, char **argv)
 {
@@ -58,6 +149,7 @@ cb_cli_bench (int argc, char **argv)
   g_autofree char *device = NULL;
   g_autofree char *save_output = NULL;
   int runs = 3;
+  int stroke = 0, dabs = 100;
   gboolean no_profile = FALSE;
   const GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Model file (default: the bundled model)", "M" },
@@ -71,6 +163,9 @@ cb_cli_bench (int argc, char **argv)
     { "backend", 'b', 0, G_OPTION_ARG_STRING, &backend_text, "auto, vulkan, cpu or reference", "B" },
     { "device", 'd', 0, G_OPTION_ARG_STRING, &device, "Vulkan device index or name", "D" },
     { "no-profile", 0, 0, G_OPTION_ARG_NONE, &no_profile, "No per-op timestamps (no serialised ops)", NULL },
+    { "stroke", 0, 0, G_OPTION_ARG_INT, &stroke,
+      "Paint dabs of radius R px at random places: incremental runs against whole passes (CPU backend)", "R" },
+    { "dabs", 0, 0, G_OPTION_ARG_INT, &dabs, "With --stroke: how many dabs (default 100)", "N" },
     { "save-output", 0, 0, G_OPTION_ARG_FILENAME, &save_output,
       "Write the last run's image (3×H×W floats in [-1, 1]) to PATH.npy, to compare backends or precisions", "PATH" },
     { NULL },
@@ -96,6 +191,11 @@ cb_cli_bench (int argc, char **argv)
   if (runs < 1)
     {
       g_printerr ("%s: --runs must be at least 1\n", argv[0]);
+      return CB_CLI_USAGE;
+    }
+  if (stroke < 0 || dabs < 1)
+    {
+      g_printerr ("%s: --stroke must be at least 0 and --dabs at least 1\n", argv[0]);
       return CB_CLI_USAGE;
     }
   if (!cb_cli_parse_backend (backend_text, &kind, &error))
@@ -183,6 +283,8 @@ cb_cli_bench (int argc, char **argv)
   if (plan == NULL)
     return cb_cli_fail (error);
   g_print ("Prepare: %.2f s (constants upload, pipelines, recording)\n", (g_get_monotonic_time () - t0) / 1e6);
+  if (stroke > 0)
+    return bench_stroke (plan, rows, table, output, n_classes, stroke, dabs, 1);
   cb_plan_set_profiling (plan, !no_profile);
 
   g_autofree double *times = g_new (double, runs);

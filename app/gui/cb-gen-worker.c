@@ -358,6 +358,8 @@ worker_thread (gpointer data)
                          error->message);
           else
             {
+              /* live generation while painting: recompute what a stroke reaches (docs/PERFORMANCE.md) */
+              cb_generator_set_incremental (gen, TRUE);
               /* a device fault at prepare may have moved the generator to the CPU backend */
               CbBackend *active = cb_generator_get_backend (gen);
               g_free (info->device_description);
@@ -444,7 +446,9 @@ worker_thread (gpointer data)
       seeds.class_seed = request->class_seed;
       seeds.class_ids = request->class_ids;
       start = g_get_monotonic_time ();
-      result->image = cb_generator_run (gen, request->map, &seeds, &result->error);
+      /* variations (other seeds) leave the painting's kept activations alone */
+      result->image = request->variation > 0 ? cb_generator_run_aside (gen, request->map, &seeds, &result->error)
+                                             : cb_generator_run (gen, request->map, &seeds, &result->error);
       result->ms = (g_get_monotonic_time () - start) / 1000.0;
       {
         /* A device fault the generator recovered from (docs/RELIABILITY.md):

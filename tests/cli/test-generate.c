@@ -265,6 +265,28 @@ test_bench_output (void)
   g_assert_cmpfloat (d, <, 0.05);
 }
 
+/* catbrush-cli bench --stroke on the tiny fixture: the one-line summary and
+ * the distribution; a backend without incremental runs is a usage error */
+static void
+test_bench_stroke (void)
+{
+  g_autofree char *model = cb_test_fixture ("tiny-model.safetensors");
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *args[] = { "bench", "--model", model, "--backend", "cpu", "--stroke", "3", "--dabs", "9", NULL };
+
+  g_assert_cmpint (cb_test_run_cli (args, &out, NULL), ==, 0);
+  g_autoptr (GRegex) line = g_regex_new ("^stroke: [0-9.]+ ms \\(full: [0-9.]+ ms\\)$", G_REGEX_MULTILINE, 0, NULL);
+  g_assert_true (g_regex_match (line, out, 0, NULL));
+  g_autoptr (GRegex) dirty
+    = g_regex_new ("^Dirty: .*q1 [0-9.]+, median [0-9.]+, q3 [0-9.]+", G_REGEX_MULTILINE, 0, NULL);
+  g_assert_true (g_regex_match (dirty, out, 0, NULL));
+
+  const char *reference[] = { "bench", "--model", model, "--backend", "reference", "--stroke", "3", NULL };
+  g_assert_cmpint (cb_test_run_cli (reference, NULL, &err), ==, 2);
+  g_assert_nonnull (strstr (err, "--stroke needs the CPU backend"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -275,6 +297,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/cli/generate/noise-map", "map", test_noise_file);
   g_test_add_func ("/cli/generate/bad-input", test_bad_input);
   g_test_add_func ("/cli/bench/save-output", test_bench_output);
+  g_test_add_func ("/cli/bench/stroke", test_bench_stroke);
   g_test_add_data_func ("/cli/generate/default-model/cpu", "cpu", test_default_model);
   g_test_add_data_func ("/cli/generate/default-model/vulkan", "vulkan", test_default_model);
   return g_test_run ();

@@ -562,6 +562,44 @@ test_gemm_groups_bf16 (void)
     }
 }
 
+/* cb_cpu_pad_rows() (incremental runs) writes, row for row, what
+ * cb_cpu_pad_planes() writes, on random inputs, pads 0 and 1, any row range */
+static void
+test_pad_rows (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (21);
+  for (guint k = 0; k < 20; k++)
+    {
+      guint c = g_rand_int_range (rand, 1, 5), h = g_rand_int_range (rand, 1, 12), w = g_rand_int_range (rand, 1, 40);
+      guint pad = k % 2;
+      CbActivation act = k % 3 == 0 ? CB_ACT_NONE : CB_ACT_LEAKY_RELU;
+      CbCpuGeom g;
+      cb_cpu_geom_init (&g, h, w, pad);
+      gsize n = cb_cpu_geom_floats (&g, c);
+      g_autofree float *in = g_new (float, (gsize)c *h *w);
+      g_autofree float *whole = g_new (float, n);
+      g_autofree float *rows = g_new (float, n);
+      for (gsize i = 0; i < (gsize)c * h * w; i++)
+        in[i] = (float)g_rand_double_range (rand, -2.0, 2.0);
+      for (gsize i = 0; i < n; i++)
+        whole[i] = rows[i] = NAN;
+      cb_cpu_pad_planes (&g, in, 0, c, whole, act, 0.2f);
+      guint r0 = g_rand_int_range (rand, 0, g.hp), r1 = g_rand_int_range (rand, r0 + 1, g.hp + 1);
+      cb_cpu_pad_rows (&g, in, 0, c, r0, r1, rows, act, 0.2f);
+      for (guint ch = 0; ch < c; ch++)
+        for (guint r = 0; r < g.hp; r++)
+          {
+            const float *a = whole + ch * g.plane + (gsize)r * g.wp, *b = rows + ch * g.plane + (gsize)r * g.wp;
+            if (r >= r0 && r < r1)
+              g_assert_cmpmem (a, sizeof (float) * g.wp, b, sizeof (float) * g.wp);
+            else
+              for (guint x = 0; x < g.wp; x++)
+                g_assert_true (isnan (b[x])); /* rows outside the range untouched */
+          }
+      cb_cpu_geom_clear (&g);
+    }
+}
+
 /* The tiny fixture generator: every path against the reference, on the
  * fixture's label map and on a noisy one. */
 static void
@@ -657,6 +695,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cpu/to-rgba8", test_to_rgba8);
   g_test_add_func ("/cpu/label-paths", test_label_paths);
   g_test_add_func ("/cpu/table-change", test_table_change);
+  g_test_add_func ("/cpu/pad-rows", test_pad_rows);
   g_test_add_func ("/cpu/tiny-generator", test_tiny_generator);
   return g_test_run ();
 }
