@@ -275,6 +275,9 @@ cb_affinity_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
    * pinned to the top of what is visible (the corner stays blank) */
   gtk_snapshot_append_color (snapshot, &bg,
                              &GRAPHENE_RECT_INIT (px, py, self->label_width + columns * CELL, self->header_height));
+  /* the names of columns scrolled under the target names stay hidden */
+  gtk_snapshot_push_clip (snapshot,
+                          &GRAPHENE_RECT_INIT (px + self->label_width, py, columns * CELL, self->header_height));
   for (guint c = 0; c < columns; c++)
     {
       g_autoptr (PangoLayout) layout = gtk_widget_create_pango_layout (widget, self->profile->source_names[c]);
@@ -288,6 +291,7 @@ cb_affinity_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
       gtk_snapshot_append_layout (snapshot, layout, &fg);
       gtk_snapshot_restore (snapshot);
     }
+  gtk_snapshot_pop (snapshot);
 }
 
 static gboolean

@@ -97,7 +97,8 @@ terminate_cb (gpointer user_data)
   GtkApplication *app = user_data;
 
   for (GList *l = gtk_application_get_windows (app); l != NULL; l = l->next)
-    if (CB_IS_WINDOW (l->data) && cb_window_get_document (l->data)->modified)
+    /* a save being written counts as unsaved: the process ends before it does */
+    if (CB_IS_WINDOW (l->data) && (cb_window_get_document (l->data)->modified || cb_window_is_saving (l->data)))
       {
         g_autoptr (GError) error = NULL;
 

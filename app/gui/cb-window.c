@@ -43,6 +43,7 @@ struct _CbWindow
   GtkApplicationWindow parent_instance;
 
   guint n_saving;            /* saves being written (save_async) */
+  gboolean disposed;         /* set in dispose: an open, save or export finishing later touches no widget */
   gboolean close_when_saved; /* closed while one was: close once they are done */
 
   char *model_path;
@@ -658,11 +659,15 @@ offer_other_colours (CbWindow *self, GFile *file, GBytes *png, const GError *err
   /* name the data set when a known class set has every colour of the map */
   if (match != NULL)
     {
-      heading = g_strdup_printf (_ ("“%s” uses %s’s colours"), name, match->name);
+      /* a class set without a name goes by its file's */
+      g_autofree char *set_file = g_path_get_basename (match_path);
+      const char *set_name = *match->name != '\0' ? match->name : set_file;
+
+      heading = g_strdup_printf (_ ("“%s” uses %s’s colours"), name, set_name);
       body = g_strdup_printf (_ ("It was painted with the %u classes of %s, which this model does not have. Import "
                                  "those classes to paint with them (the model learns how they relate to its own), "
                                  "or take each colour as the nearest of the current classes."),
-                              match->classes->len, match->name);
+                              match->classes->len, set_name);
     }
   else
     {
@@ -806,11 +811,13 @@ export_written_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (!cb_file_write_finish (result, &error))
     {
-      show_error (self, e->what, error);
+      if (!self->disposed)
+        show_error (self, e->what, error);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  show_exported (self, e->file);
+  if (!self->disposed)
+    show_exported (self, e->file);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -1168,6 +1175,12 @@ open_read_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GBytes) bytes = cb_file_read_finish (result, &error);
   gboolean ok;
 
+  /* the window went while the file was read: nothing to open it in */
+  if (self->disposed)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The window was closed");
+      return;
+    }
   if (bytes == NULL)
     {
       show_open_error (self, o->file, error);
@@ -1268,10 +1281,26 @@ saved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GError) error = NULL;
 
   self->n_saving--;
+  if (self->disposed)
+    {
+      /* the window went meanwhile (destroyed, not closed: a close waits) */
+      if (!cb_file_write_finish (result, &error))
+        g_task_return_error (task, g_steal_pointer (&error));
+      else
+        g_task_return_boolean (task, TRUE);
+      return;
+    }
   if (!cb_file_write_finish (result, &error))
     {
-      g_set_object (sv->project ? &self->doc->project_file : &self->doc->label_file, sv->previous);
-      cb_document_mark_unsaved (self->doc);
+      GFile **where = sv->project ? &self->doc->project_file : &self->doc->label_file;
+
+      /* only while the painting is still the one saved to that file (Open or
+       * New may have replaced it meanwhile): it is not saved after all */
+      if (*where != NULL && g_file_equal (*where, sv->file))
+        {
+          g_set_object (where, sv->previous);
+          cb_document_mark_unsaved (self->doc);
+        }
       self->autosave_dirty = TRUE;
       update_actions (self);
       show_error (self, sv->project ? _ ("Could not save the project") : _ ("Could not save the label map"), error);
@@ -1348,6 +1377,12 @@ cb_window_save_finish (CbWindow *self, GAsyncResult *result, GError **error)
 }
 
 /* ------------------------------------------------------------------ autosave */
+
+gboolean
+cb_window_is_saving (CbWindow *self)
+{
+  return self->n_saving > 0;
+}
 
 gboolean
 cb_window_autosave (CbWindow *self, GError **error)
@@ -3334,6 +3369,7 @@ cb_window_dispose (GObject *object)
 {
   CbWindow *self = CB_WINDOW (object);
 
+  self->disposed = TRUE;
   g_clear_handle_id (&self->debounce_id, g_source_remove);
   g_clear_handle_id (&self->variations_id, g_source_remove);
   g_clear_handle_id (&self->autosave_id, g_source_remove);

@@ -82,6 +82,8 @@ gboolean cb_window_open_file (CbWindow *self, GFile *file, GError **error);
 /* Never lose work: writes the painting as a project into this window's
  * autosave slot now (the timer does it every 30 s when something changed). */
 gboolean cb_window_autosave (CbWindow *self, GError **error);
+/* A save is being written (its document already looks saved). */
+gboolean cb_window_is_saving (CbWindow *self);
 const char *cb_window_get_autosave_path (CbWindow *self);
 
 /* Target classes (DESIGN §2: the affinity first layer). When the classes
