@@ -42,7 +42,8 @@ struct _CbWindow
 {
   GtkApplicationWindow parent_instance;
 
-  guint n_saving;            /* saves being written (save_async) */
+  guint n_saving;            /* saves asked for and not finished (save_async) */
+  GQueue save_queue;         /* of GTask: saves waiting for the one being written */
   gboolean disposed;         /* set in dispose: an open, save or export finishing later touches no widget */
   gboolean close_when_saved; /* closed while one was: close once they are done */
 
@@ -1236,6 +1237,11 @@ typedef struct
   GFile *previous; /* the document's file before, restored on failure */
   gboolean project;
   ThenFunc then;
+  /* the snapshot to write: started when no other save of the window is being
+   * written, so that the saves reach the disk in the order they were made */
+  CbFileEncodeFunc encode;
+  gpointer data;
+  GDestroyNotify data_free;
 } Saving;
 
 static void
@@ -1245,6 +1251,8 @@ saving_free (gpointer p)
 
   g_object_unref (sv->file);
   g_clear_object (&sv->previous);
+  if (sv->data_free != NULL && sv->data != NULL)
+    sv->data_free (sv->data);
   g_free (sv);
 }
 
@@ -1272,6 +1280,28 @@ close_after_saves (CbWindow *self)
     }
 }
 
+static void saved_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+
+/* Writes the save of task (its snapshot moves to the writing thread). */
+static void
+start_save (GTask *task)
+{
+  Saving *sv = g_task_get_task_data (task);
+  gpointer data = g_steal_pointer (&sv->data);
+
+  cb_file_write_async (sv->file, sv->encode, data, sv->data_free, NULL, saved_cb, task);
+}
+
+/* The next waiting save, once one is written */
+static void
+start_next_save (CbWindow *self)
+{
+  GTask *next = g_queue_pop_head (&self->save_queue);
+
+  if (next != NULL)
+    start_save (next);
+}
+
 static void
 saved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -1281,6 +1311,7 @@ saved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GError) error = NULL;
 
   self->n_saving--;
+  start_next_save (self);
   if (self->disposed)
     {
       /* the window went meanwhile (destroyed, not closed: a close waits) */
@@ -1336,12 +1367,11 @@ save_async (CbWindow *self, GFile *file, gboolean project, ThenFunc then, GAsync
   sv->project = project;
   sv->then = then;
   g_task_set_task_data (task, sv, saving_free);
-  self->n_saving++;
   if (project)
     {
-      CbProject *snapshot = cb_document_to_project (self->doc, self->model_file, self->model_sha256, self->image);
-
-      cb_file_write_async (file, encode_project, snapshot, (GDestroyNotify)cb_project_free, NULL, saved_cb, task);
+      sv->encode = encode_project;
+      sv->data = cb_document_to_project (self->doc, self->model_file, self->model_sha256, self->image);
+      sv->data_free = (GDestroyNotify)cb_project_free;
     }
   else
     {
@@ -1349,8 +1379,14 @@ save_async (CbWindow *self, GFile *file, gboolean project, ThenFunc then, GAsync
 
       e->map = cb_label_map_copy (self->doc->map);
       e->classes = cb_class_set_copy (self->doc->classes);
-      cb_file_write_async (file, encode_labels, e, labels_export_free, NULL, saved_cb, task);
+      sv->encode = encode_labels;
+      sv->data = e;
+      sv->data_free = labels_export_free;
     }
+  if (self->n_saving++ > 0)
+    g_queue_push_tail (&self->save_queue, task);
+  else
+    start_save (task);
   g_set_object (where, file);
   cb_document_mark_saved (self->doc);
   update_actions (self);

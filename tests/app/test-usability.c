@@ -457,6 +457,26 @@ test_save_async (void)
   g_assert_true (g_file_equal (doc->project_file, file));
   g_assert_nonnull (strstr (cb_window_get_message_text (window), "no-such-folder"));
 
+  /* two saves in a row: the second waits for the first, so the file ends
+   * with the later painting whatever the threads' timing */
+  {
+    CbTestResult first = { NULL };
+    g_autoptr (CbLabelMap) later = NULL;
+    g_autoptr (CbProject) last = NULL;
+
+    cb_test_save_project_start (window, file, &first);
+    paint_rect (window, 2, 0, 0, 8, 8);
+    later = cb_label_map_copy (doc->map);
+    cb_test_save_project_start (window, file, &r);
+    g_assert_true (cb_test_save_wait (window, &first, &error));
+    g_assert_true (cb_test_save_wait (window, &r, &error));
+    g_assert_no_error (error);
+    last = cb_project_load (path, &error);
+    g_assert_no_error (error);
+    g_assert_cmpmem (last->labels->ids, 40 * 30, later->ids, 40 * 30);
+    g_assert_false (doc->modified);
+  }
+
   /* closed once written: hold the window to look at it afterwards */
   g_object_ref (window);
   cb_test_save_project_start (window, file, &r);
