@@ -94,6 +94,45 @@ cb_test_model_ready (gpointer window)
   return cb_window_is_model_ready (window);
 }
 
+/* The window on screen with its canvas laid out */
+G_GNUC_UNUSED static gboolean
+cb_test_window_mapped (gpointer window)
+{
+  return gtk_widget_get_mapped (window) && gtk_widget_get_width (GTK_WIDGET (cb_window_get_canvas (window))) > 0;
+}
+
+/* A new window on model (a path, or NULL for the default), shown, its model loaded */
+G_GNUC_UNUSED static CbWindow *
+cb_test_open_window (const char *model)
+{
+  CbWindow *window = cb_window_new (NULL, model);
+
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (cb_test_wait_for (cb_test_window_mapped, window, 10));
+  g_assert_true (cb_test_wait_for (cb_test_model_ready, window, 120));
+  return window;
+}
+
+G_GNUC_UNUSED static void
+cb_test_close_window (CbWindow *window)
+{
+  gtk_window_destroy (GTK_WINDOW (window));
+  cb_test_spin (50);
+}
+
+G_GNUC_UNUSED static void
+cb_test_set_tool (CbWindow *window, const char *tool)
+{
+  g_action_group_change_action_state (G_ACTION_GROUP (window), "tool", g_variant_new_string (tool));
+}
+
+/* The id of the palette's index-th class */
+G_GNUC_UNUSED static guint8
+cb_test_class_id (CbWindow *window, guint index)
+{
+  return (guint8)cb_class_set_get (cb_window_get_document (window)->classes, index)->id;
+}
+
 G_GNUC_UNUSED static gboolean
 cb_test_not_switching (gpointer window)
 {

@@ -43,12 +43,6 @@
 static char *tmp_dir;
 static char *model_path;
 
-static gboolean
-mapped (gpointer data)
-{
-  return gtk_widget_get_mapped (data) && gtk_widget_get_width (GTK_WIDGET (cb_window_get_canvas (data))) > 0;
-}
-
 /* a pass is running: begun and neither finished nor cancelled */
 static gboolean
 pass_running (gpointer data)
@@ -80,7 +74,7 @@ test_close_mid_generation (void)
     }
   window = cb_window_new (NULL, model_path);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (cb_test_wait_for (mapped, window, 10));
+  g_assert_true (cb_test_wait_for (cb_test_window_mapped, window, 10));
   g_assert_true (cb_test_wait_for (cb_test_model_ready, window, 60));
   g_assert_null (cb_window_get_banner_text (window));
 
@@ -149,7 +143,7 @@ test_close_mid_generation_vulkan (void)
   g_setenv ("CATBRUSH_BACKEND", "vulkan", TRUE);
   window = cb_window_new (NULL, model_path);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (cb_test_wait_for (mapped, window, 10));
+  g_assert_true (cb_test_wait_for (cb_test_window_mapped, window, 10));
   g_assert_true (cb_test_wait_for (cb_test_model_ready, window, 120));
   if (cb_window_get_banner_text (window) != NULL)
     {

@@ -24,45 +24,9 @@ static char *tmp_dir;
 static char *model_path; /* the tiny fixture model; NULL: tests needing images are skipped */
 
 static gboolean
-mapped (gpointer data)
-{
-  return gtk_widget_get_mapped (data) && gtk_widget_get_width (GTK_WIDGET (cb_window_get_canvas (data))) > 0;
-}
-
-static gboolean
 mapped_widget (gpointer data)
 {
   return gtk_widget_get_mapped (data) && gtk_widget_get_width (data) > 0;
-}
-
-static CbWindow *
-open_window (const char *model)
-{
-  CbWindow *window = cb_window_new (NULL, model);
-
-  gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (cb_test_wait_for (mapped, window, 10));
-  g_assert_true (cb_test_wait_for (cb_test_model_ready, window, 120));
-  return window;
-}
-
-static void
-close_window (CbWindow *window)
-{
-  gtk_window_destroy (GTK_WINDOW (window));
-  cb_test_spin (50);
-}
-
-static void
-set_tool (CbWindow *window, const char *tool)
-{
-  g_action_group_change_action_state (G_ACTION_GROUP (window), "tool", g_variant_new_string (tool));
-}
-
-static guint8
-class_id (CbWindow *window, guint index)
-{
-  return (guint8)cb_class_set_get (cb_window_get_document (window)->classes, index)->id;
 }
 
 static void
@@ -70,8 +34,8 @@ paint_rect (CbWindow *window, guint index, double x0, double y0, double x1, doub
 {
   CbCanvas *canvas = cb_window_get_canvas (window);
 
-  set_tool (window, "rect");
-  cb_canvas_set_class_id (canvas, class_id (window, index));
+  cb_test_set_tool (window, "rect");
+  cb_canvas_set_class_id (canvas, cb_test_class_id (window, index));
   cb_canvas_stroke_begin (canvas, x0, y0, 1.0, FALSE);
   cb_canvas_stroke_end (canvas, x1, y1, 1.0);
 }
@@ -166,7 +130,7 @@ read_bytes (const char *path)
 static void
 test_open_detaches (void)
 {
-  CbWindow *window = open_window (model_path ? model_path : "/nonexistent/model.safetensors");
+  CbWindow *window = cb_test_open_window (model_path ? model_path : "/nonexistent/model.safetensors");
   CbDocument *doc = cb_window_get_document (window);
   g_autofree char *project_path = g_build_filename (tmp_dir, "street.catbrush", NULL);
   g_autofree char *labels_path = g_build_filename (tmp_dir, "camvid-like.png", NULL);
@@ -213,16 +177,16 @@ test_open_detaches (void)
       g_assert_true (cb_test_wait_for (cb_test_not_switching, window, 120));
       g_assert_null (doc->project_file);
       g_assert_true (doc->modified);
-      g_assert_cmpuint (cb_test_label_at (doc->map, 30, 20), ==, class_id (window, 2));
+      g_assert_cmpuint (cb_test_label_at (doc->map, 30, 20), ==, cb_test_class_id (window, 2));
     }
-  close_window (window);
+  cb_test_close_window (window);
 }
 
 /* Ctrl+? and the menu item: the shortcuts window from the resources. */
 static void
 test_shortcuts_window (void)
 {
-  CbWindow *window = open_window ("/nonexistent/model.safetensors");
+  CbWindow *window = cb_test_open_window ("/nonexistent/model.safetensors");
   GListModel *controllers = gtk_widget_observe_controllers (GTK_WIDGET (window));
   gboolean bound = FALSE;
   GtkWidget *overlay;
@@ -262,7 +226,7 @@ test_shortcuts_window (void)
   gtk_window_close (GTK_WINDOW (overlay));
   cb_test_spin (50);
   g_log_set_always_fatal (fatal);
-  close_window (window);
+  cb_test_close_window (window);
 }
 
 /* A file that is not a label map, chosen in the Open dialog under “All
@@ -284,7 +248,7 @@ message_names_notes (gpointer window)
 static void
 test_open_failure (void)
 {
-  CbWindow *window = open_window ("/nonexistent/model.safetensors");
+  CbWindow *window = cb_test_open_window ("/nonexistent/model.safetensors");
   g_autofree char *fake_path = g_build_filename (tmp_dir, "holiday.png", NULL);
   g_autofree char *text_path = g_build_filename (tmp_dir, "notes.txt", NULL);
   g_autoptr (GFile) fake = g_file_new_for_path (fake_path);
@@ -303,7 +267,7 @@ test_open_failure (void)
       g_assert_nonnull (strstr (cb_window_get_message_text (window), "holiday.png"));
       g_assert_false (cb_window_open_file (window, text, NULL));
       g_assert_nonnull (strstr (cb_window_get_message_text (window), "notes.txt"));
-      close_window (window);
+      cb_test_close_window (window);
       return;
     }
   g_action_group_activate_action (G_ACTION_GROUP (window), "open", NULL);
@@ -327,7 +291,7 @@ test_open_failure (void)
   chooser = wait_file_chooser (window);
   choose_file (chooser, text);
   g_assert_true (cb_test_wait_for (message_names_notes, window, 30));
-  close_window (window);
+  cb_test_close_window (window);
 }
 
 /* Zoomed out, the last screen pixel of the map is where a drag to the edge
@@ -335,7 +299,7 @@ test_open_failure (void)
 static void
 test_rect_edge (void)
 {
-  CbWindow *window = open_window ("/nonexistent/model.safetensors");
+  CbWindow *window = cb_test_open_window ("/nonexistent/model.safetensors");
   CbCanvas *canvas = cb_window_get_canvas (window);
   CbDocument *doc = cb_window_get_document (window);
   double wx, wy, mx, my;
@@ -350,7 +314,7 @@ test_rect_edge (void)
   g_assert_cmpfloat (mx, <, doc->map->width - 1);
   g_assert_cmpfloat (my, <, doc->map->height - 1);
   paint_rect (window, 3, 1000.5, 700.5, mx, my);
-  id = class_id (window, 3);
+  id = cb_test_class_id (window, 3);
   g_assert_cmpuint (cb_test_label_at (doc->map, doc->map->width - 1, doc->map->height - 1), ==, id);
   g_assert_cmpuint (cb_test_label_at (doc->map, 1000, 700), ==, id);
   g_assert_cmpuint (cb_test_label_at (doc->map, 999, 700), ==, CB_VOID_ID);
@@ -360,14 +324,14 @@ test_rect_edge (void)
   cb_canvas_widget_to_map (canvas, ceil (wx) - 3, ceil (wy) - 3, &mx, &my);
   paint_rect (window, 3, 1000.5, 700.5, mx, my);
   g_assert_cmpuint (cb_test_label_at (doc->map, doc->map->width - 1, doc->map->height - 1), ==, CB_VOID_ID);
-  close_window (window);
+  cb_test_close_window (window);
 }
 
 /* Undo back to the saved state is not modified; an export shows a toast. */
 static void
 test_undo_saved_and_export (void)
 {
-  CbWindow *window = open_window (model_path ? model_path : "/nonexistent/model.safetensors");
+  CbWindow *window = cb_test_open_window (model_path ? model_path : "/nonexistent/model.safetensors");
   CbDocument *doc = cb_window_get_document (window);
   g_autofree char *project_path = g_build_filename (tmp_dir, "undo.catbrush", NULL);
   g_autofree char *rgb_path = g_build_filename (tmp_dir, "exported-labels.png", NULL);
@@ -411,7 +375,7 @@ test_undo_saved_and_export (void)
       g_assert_no_error (error);
       g_assert_nonnull (strstr (cb_window_get_toast_text (window), "exported-image.png"));
     }
-  close_window (window);
+  cb_test_close_window (window);
 }
 
 /* Save as the dialogs do it, written in a thread: the painting counts as
@@ -421,7 +385,7 @@ test_undo_saved_and_export (void)
 static void
 test_save_async (void)
 {
-  CbWindow *window = open_window (model_path ? model_path : "/nonexistent/model.safetensors");
+  CbWindow *window = cb_test_open_window (model_path ? model_path : "/nonexistent/model.safetensors");
   CbDocument *doc = cb_window_get_document (window);
   g_autofree char *path = g_build_filename (tmp_dir, "async.catbrush", NULL);
   g_autofree char *bad_path = g_build_filename (tmp_dir, "no-such-folder", "async.catbrush", NULL);
@@ -517,7 +481,7 @@ find_controller (GtkWidget *widget, GType type, const char *name, guint button)
 static void
 test_space_pan (void)
 {
-  CbWindow *window = open_window ("/nonexistent/model.safetensors");
+  CbWindow *window = cb_test_open_window ("/nonexistent/model.safetensors");
   CbCanvas *canvas = cb_window_get_canvas (window);
   CbDocument *doc = cb_window_get_document (window);
   GtkEventController *space, *motion, *drag;
@@ -563,7 +527,7 @@ test_space_pan (void)
   g_assert_false (doc->modified);
   g_signal_emit_by_name (space, "key-released", GDK_KEY_space, 65, 0);
   g_assert_false (cb_canvas_get_space_held (canvas));
-  close_window (window);
+  cb_test_close_window (window);
 }
 
 static void
@@ -615,7 +579,7 @@ test_starter_scene (void)
       g_test_skip ("no tiny model fixture");
       return;
     }
-  window = open_window (model_path);
+  window = cb_test_open_window (model_path);
   canvas = cb_window_get_canvas (window);
   doc = cb_window_get_document (window);
   sky = cb_class_set_lookup_name (doc->classes, "sky");
@@ -654,7 +618,7 @@ test_starter_scene (void)
   g_assert_null (cb_window_get_hint_text (window));
   g_action_group_activate_action (G_ACTION_GROUP (window), "undo", NULL);
   g_assert_false (doc->modified);
-  close_window (window);
+  cb_test_close_window (window);
 }
 
 static gboolean
@@ -689,7 +653,7 @@ test_variations (void)
       g_test_skip ("no tiny model fixture");
       return;
     }
-  window = open_window (model_path);
+  window = cb_test_open_window (model_path);
   doc = cb_window_get_document (window);
   strip = CB_VARIATIONS (cb_window_get_variations (window));
   g_assert_true (cb_test_wait_for (cb_test_generated, window, 120));
@@ -737,7 +701,7 @@ test_variations (void)
   g_action_group_change_action_state (G_ACTION_GROUP (window), "variations", g_variant_new_boolean (FALSE));
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (strip)));
   g_assert_cmpuint (cb_variations_get_n (strip), ==, 0);
-  close_window (window);
+  cb_test_close_window (window);
 }
 
 static GtkWidget *
@@ -774,7 +738,7 @@ test_labels_over_image (void)
       g_test_skip ("no tiny model fixture");
       return;
     }
-  window = open_window (model_path);
+  window = cb_test_open_window (model_path);
   doc = cb_window_get_document (window);
   labels = cb_window_get_labels_picture (window);
   g_assert_true (cb_test_wait_for (cb_test_generated, window, 120));
@@ -816,7 +780,7 @@ test_labels_over_image (void)
   g_action_group_change_action_state (G_ACTION_GROUP (window), "labels-over-image", g_variant_new_boolean (FALSE));
   g_assert_false (gtk_widget_get_visible (labels));
   g_assert_false (gtk_widget_is_visible (scale));
-  close_window (window);
+  cb_test_close_window (window);
 }
 
 static GtkWidget *
@@ -840,7 +804,7 @@ find_dialog_with (CbWindow *window, const char *key)
 static void
 test_other_colours (void)
 {
-  CbWindow *window = open_window ("/nonexistent/model.safetensors");
+  CbWindow *window = cb_test_open_window ("/nonexistent/model.safetensors");
   CbDocument *doc = cb_window_get_document (window);
   g_autofree char *path = g_build_filename (tmp_dir, "facade-colours.png", NULL);
   g_autoptr (GFile) file = g_file_new_for_path (path);
@@ -879,7 +843,7 @@ test_other_colours (void)
   g_assert_true (doc->modified);
   g_assert_null (doc->project_file);
   g_assert_nonnull (strstr (cb_window_get_message_text (window), "nearest"));
-  close_window (window);
+  cb_test_close_window (window);
 }
 
 /* A LabelMeFacade label map opened over the CamVid model names its data set,
@@ -901,7 +865,7 @@ test_other_colours_named (void)
       g_test_skip ("no tiny model fixture or no LabelMeFacade under CB_DATASETS");
       return;
     }
-  window = open_window (model_path);
+  window = cb_test_open_window (model_path);
   g_assert_false (cb_window_open_file (window, file, &error));
   g_assert_error (error, CB_ERROR, CB_ERROR_MISMATCH);
   dialog = find_dialog_with (window, "cb-colours");
@@ -915,7 +879,7 @@ test_other_colours_named (void)
   g_test_message ("import: %s", cb_import_dialog_get_status (CB_IMPORT_DIALOG (import)));
   g_assert_nonnull (strstr (cb_import_dialog_get_status (CB_IMPORT_DIALOG (import)), "Imported 9 classes"));
   gtk_window_destroy (GTK_WINDOW (import));
-  close_window (window);
+  cb_test_close_window (window);
 }
 
 /* The heat map in a small scrolled window, scrolled to its middle: the
@@ -987,7 +951,7 @@ test_destroy_during_io (void)
       g_test_skip ("no tiny model fixture");
       return;
     }
-  window = open_window (model_path);
+  window = cb_test_open_window (model_path);
   g_assert_true (cb_test_wait_for (cb_test_generated, window, 120));
   g_object_ref (window);
   cb_window_export_image_async (window, out_file, 4, cb_test_result_cb, &exported);

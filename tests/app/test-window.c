@@ -29,42 +29,6 @@
 static char *tmp_dir;
 static char *model_path; /* NULL: no model, the generation test is skipped */
 
-static gboolean
-mapped (gpointer data)
-{
-  return gtk_widget_get_mapped (data) && gtk_widget_get_width (GTK_WIDGET (cb_window_get_canvas (data))) > 0;
-}
-
-static CbWindow *
-open_window (const char *model)
-{
-  CbWindow *window = cb_window_new (NULL, model);
-
-  gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (cb_test_wait_for (mapped, window, 10));
-  g_assert_true (cb_test_wait_for (cb_test_model_ready, window, 120));
-  return window;
-}
-
-static void
-close_window (CbWindow *window)
-{
-  gtk_window_destroy (GTK_WINDOW (window));
-  cb_test_spin (50);
-}
-
-static void
-set_tool (CbWindow *window, const char *tool)
-{
-  g_action_group_change_action_state (G_ACTION_GROUP (window), "tool", g_variant_new_string (tool));
-}
-
-static guint8
-class_id (CbWindow *window, guint index)
-{
-  return (guint8)cb_class_set_get (cb_window_get_document (window)->classes, index)->id;
-}
-
 static void
 save_screenshot_of (GtkWidget *widget, const char *name)
 {
@@ -105,7 +69,7 @@ save_screenshot (CbWindow *window, const char *name)
 static void
 test_stroke_undo (void)
 {
-  CbWindow *window = open_window ("/nonexistent/model.safetensors");
+  CbWindow *window = cb_test_open_window ("/nonexistent/model.safetensors");
   CbCanvas *canvas = cb_window_get_canvas (window);
   CbDocument *doc = cb_window_get_document (window);
   guint8 id;
@@ -117,10 +81,10 @@ test_stroke_undo (void)
   cb_window_new_document (window, 64, 48);
   g_assert_cmpuint (doc->map->width, ==, 64);
   g_assert_cmpuint (cb_test_count_id (doc->map, CB_VOID_ID), ==, 64 * 48);
-  id = class_id (window, 1);
+  id = cb_test_class_id (window, 1);
   cb_palette_select_id (cb_window_get_palette (window), id);
   cb_canvas_set_class_id (canvas, id);
-  set_tool (window, "brush");
+  cb_test_set_tool (window, "brush");
   cb_canvas_set_brush_size (canvas, 3);
 
   /* a horizontal stroke of a 3-pixel brush from pixel (10, 10) to (20, 10) */
@@ -148,7 +112,7 @@ test_stroke_undo (void)
   g_assert_cmpuint (cb_test_label_at (doc->map, 21, 11), ==, id);
 
   /* the eraser paints void, one pixel */
-  set_tool (window, "eraser");
+  cb_test_set_tool (window, "eraser");
   cb_canvas_set_brush_size (canvas, 1);
   cb_canvas_stroke_begin (canvas, 15.5, 10.5, 1.0, FALSE);
   cb_canvas_stroke_end (canvas, 15.5, 10.5, 1.0);
@@ -156,7 +120,7 @@ test_stroke_undo (void)
   g_assert_cmpuint (cb_test_label_at (doc->map, 15, 10), ==, CB_VOID_ID);
 
   /* stylus pressure: half pressure on a 6-pixel brush paints a 3x3 dab */
-  set_tool (window, "brush");
+  cb_test_set_tool (window, "brush");
   cb_canvas_set_brush_size (canvas, 6);
   cb_canvas_stroke_begin (canvas, 40.5, 30.5, 0.5, FALSE);
   cb_canvas_stroke_end (canvas, 40.5, 30.5, 0.5);
@@ -202,17 +166,17 @@ test_stroke_undo (void)
 static void
 test_tools (void)
 {
-  CbWindow *window = open_window ("/nonexistent/model.safetensors");
+  CbWindow *window = cb_test_open_window ("/nonexistent/model.safetensors");
   CbCanvas *canvas = cb_window_get_canvas (window);
   CbDocument *doc = cb_window_get_document (window);
-  guint8 a = class_id (window, 0), b = class_id (window, 2), c = class_id (window, 3);
+  guint8 a = cb_test_class_id (window, 0), b = cb_test_class_id (window, 2), c = cb_test_class_id (window, 3);
 
   cb_window_new_document (window, 40, 30);
 
   /* a rectangle outline from four 1-pixel lines */
   cb_canvas_set_class_id (canvas, a);
   cb_canvas_set_brush_size (canvas, 1);
-  set_tool (window, "line");
+  cb_test_set_tool (window, "line");
   cb_canvas_stroke_begin (canvas, 5.5, 5.5, 1.0, FALSE);
   cb_canvas_stroke_update (canvas, 30.5, 20.5, 1.0); /* a preview, replaced */
   cb_canvas_stroke_end (canvas, 25.5, 5.5, 1.0);
@@ -226,7 +190,7 @@ test_tools (void)
   g_assert_cmpuint (cb_test_count_id (doc->map, a), ==, 2 * 21 + 2 * 9);
 
   /* flood fill inside: 19 x 9 pixels */
-  set_tool (window, "fill");
+  cb_test_set_tool (window, "fill");
   cb_canvas_set_class_id (canvas, b);
   cb_canvas_stroke_begin (canvas, 10.2, 10.7, 1.0, FALSE);
   cb_canvas_stroke_end (canvas, 10.2, 10.7, 1.0);
@@ -234,7 +198,7 @@ test_tools (void)
   g_assert_cmpuint (cb_test_count_id (doc->map, CB_VOID_ID), ==, 40 * 30 - 21 * 11);
 
   /* a filled rectangle, any drag direction */
-  set_tool (window, "rect");
+  cb_test_set_tool (window, "rect");
   cb_canvas_set_class_id (canvas, c);
   cb_canvas_stroke_begin (canvas, 35.9, 28.1, 1.0, FALSE);
   cb_canvas_stroke_update (canvas, 0.5, 0.5, 1.0);
@@ -244,13 +208,13 @@ test_tools (void)
   g_assert_cmpuint (cb_test_label_at (doc->map, 0, 0), ==, CB_VOID_ID);
 
   /* Alt+click picks the class under the pointer; the eyedropper too */
-  set_tool (window, "brush");
+  cb_test_set_tool (window, "brush");
   cb_canvas_stroke_begin (canvas, 10.5, 10.5, 1.0, TRUE);
   cb_canvas_stroke_end (canvas, 10.5, 10.5, 1.0);
   g_assert_cmpuint (cb_canvas_get_class_id (canvas), ==, b);
   g_assert_cmpuint (cb_palette_get_selected_id (cb_window_get_palette (window)), ==, b);
   g_assert_cmpuint (cb_test_count_id (doc->map, b), ==, 19 * 9); /* picking paints nothing */
-  set_tool (window, "eyedropper");
+  cb_test_set_tool (window, "eyedropper");
   cb_canvas_stroke_begin (canvas, 5.5, 5.5, 1.0, FALSE);
   g_assert_cmpuint (cb_canvas_get_class_id (canvas), ==, a);
   g_assert_cmpint (cb_canvas_get_tool (canvas), ==, CB_TOOL_BRUSH);
@@ -267,13 +231,13 @@ test_tools (void)
   g_action_group_activate_action (G_ACTION_GROUP (window), "brush-smaller", NULL);
   g_assert_cmpuint (cb_canvas_get_brush_size (canvas), <, 12);
 
-  close_window (window);
+  cb_test_close_window (window);
 }
 
 static void
 test_view (void)
 {
-  CbWindow *window = open_window ("/nonexistent/model.safetensors");
+  CbWindow *window = cb_test_open_window ("/nonexistent/model.safetensors");
   CbCanvas *canvas = cb_window_get_canvas (window);
   double wx, wy, mx, my;
 
@@ -321,13 +285,13 @@ test_view (void)
   g_assert_cmpuint (cb_palette_get_n_visible (cb_window_get_palette (window)), ==,
                     cb_class_set_get_n_classes (cb_window_get_document (window)->classes));
 
-  close_window (window);
+  cb_test_close_window (window);
 }
 
 static void
 test_files (void)
 {
-  CbWindow *window = open_window ("/nonexistent/model.safetensors");
+  CbWindow *window = cb_test_open_window ("/nonexistent/model.safetensors");
   CbCanvas *canvas = cb_window_get_canvas (window);
   CbDocument *doc = cb_window_get_document (window);
   g_autofree char *labels_path = g_build_filename (tmp_dir, "labels.png", NULL);
@@ -342,11 +306,11 @@ test_files (void)
   g_autoptr (GError) error = NULL;
 
   cb_window_new_document (window, 50, 40);
-  cb_canvas_set_class_id (canvas, class_id (window, 4));
-  set_tool (window, "rect");
+  cb_canvas_set_class_id (canvas, cb_test_class_id (window, 4));
+  cb_test_set_tool (window, "rect");
   cb_canvas_stroke_begin (canvas, 3, 3, 1.0, FALSE);
   cb_canvas_stroke_end (canvas, 30, 20, 1.0);
-  cb_canvas_set_class_id (canvas, class_id (window, 0));
+  cb_canvas_set_class_id (canvas, cb_test_class_id (window, 0));
   cb_canvas_stroke_begin (canvas, 10, 30, 1.0, FALSE);
   cb_canvas_stroke_end (canvas, 45, 38, 1.0);
   before = cb_label_map_copy (doc->map);
@@ -406,7 +370,7 @@ test_files (void)
   g_assert_false (cb_test_export_image (window, out, 1, &error));
   g_assert_nonnull (error);
 
-  close_window (window);
+  cb_test_close_window (window);
 }
 
 static void
@@ -432,7 +396,7 @@ test_generate (void)
       return;
     }
 
-  window = open_window (model_path);
+  window = cb_test_open_window (model_path);
   canvas = cb_window_get_canvas (window);
   doc = cb_window_get_document (window);
   if (cb_window_get_banner_text (window) != NULL)
@@ -448,13 +412,13 @@ test_generate (void)
 
   /* paint: half the map in one class, a blob in another; the image follows */
   n_before = cb_window_get_n_images (window);
-  set_tool (window, "rect");
-  cb_canvas_set_class_id (canvas, class_id (window, 0));
+  cb_test_set_tool (window, "rect");
+  cb_canvas_set_class_id (canvas, cb_test_class_id (window, 0));
   cb_canvas_stroke_begin (canvas, 0, 0, 1.0, FALSE);
   cb_canvas_stroke_end (canvas, doc->map->width, doc->map->height / 2.0, 1.0);
-  set_tool (window, "brush");
+  cb_test_set_tool (window, "brush");
   cb_canvas_set_brush_size (canvas, doc->map->width / 4);
-  cb_canvas_set_class_id (canvas, class_id (window, cb_class_set_get_n_classes (doc->classes) - 1));
+  cb_canvas_set_class_id (canvas, cb_test_class_id (window, cb_class_set_get_n_classes (doc->classes) - 1));
   cb_canvas_stroke_begin (canvas, doc->map->width / 4.0, doc->map->height * 0.7, 1.0, FALSE);
   cb_canvas_stroke_update (canvas, doc->map->width / 2.0, doc->map->height * 0.75, 1.0);
   cb_canvas_stroke_end (canvas, doc->map->width * 0.75, doc->map->height * 0.7, 1.0);
@@ -550,7 +514,7 @@ test_generate (void)
   g_action_group_change_action_state (G_ACTION_GROUP (window), "overlay", g_variant_new_boolean (TRUE));
   save_screenshot (window, "catbrush-window-overlay.png");
 
-  close_window (window);
+  cb_test_close_window (window);
 }
 
 /* A dialog transient for window; with key, one carrying that object data. */
@@ -593,13 +557,13 @@ paint_something (CbWindow *window, guint k)
   CbCanvas *canvas = cb_window_get_canvas (window);
   CbDocument *doc = cb_window_get_document (window);
 
-  set_tool (window, "rect");
-  cb_canvas_set_class_id (canvas, class_id (window, k % cb_class_set_get_n_classes (doc->classes)));
+  cb_test_set_tool (window, "rect");
+  cb_canvas_set_class_id (canvas, cb_test_class_id (window, k % cb_class_set_get_n_classes (doc->classes)));
   cb_canvas_stroke_begin (canvas, 2 + k, 3, 1.0, FALSE);
   cb_canvas_stroke_end (canvas, doc->map->width / 2.0, doc->map->height - 2.0 - k, 1.0);
-  set_tool (window, "brush");
+  cb_test_set_tool (window, "brush");
   cb_canvas_set_brush_size (canvas, 5);
-  cb_canvas_set_class_id (canvas, class_id (window, (k + 1) % cb_class_set_get_n_classes (doc->classes)));
+  cb_canvas_set_class_id (canvas, cb_test_class_id (window, (k + 1) % cb_class_set_get_n_classes (doc->classes)));
   cb_canvas_stroke_begin (canvas, 4.5, 4.5, 1.0, FALSE);
   cb_canvas_stroke_update (canvas, doc->map->width - 5.5, doc->map->height / 2.0, 1.0);
   cb_canvas_stroke_end (canvas, doc->map->width - 5.5, doc->map->height - 4.5, 1.0);
@@ -677,7 +641,7 @@ test_default_model (void)
       g_test_skip ("no default model: resources/models/default.safetensors is not there");
       return;
     }
-  CbWindow *window = open_window (NULL);
+  CbWindow *window = cb_test_open_window (NULL);
   CbCanvas *canvas = cb_window_get_canvas (window);
   CbDocument *doc = cb_window_get_document (window);
   if (cb_window_get_banner_text (window) != NULL)
@@ -691,11 +655,11 @@ test_default_model (void)
 
   /* buildings everywhere, sky in the top third, road in the bottom third,
    * pavement between, a car on the road */
-  set_tool (window, "fill");
+  cb_test_set_tool (window, "fill");
   cb_canvas_set_class_id (canvas, class_named (window, "building"));
   cb_canvas_stroke_begin (canvas, W / 2.0, H / 2.0, 1.0, FALSE);
   cb_canvas_stroke_end (canvas, W / 2.0, H / 2.0, 1.0);
-  set_tool (window, "rect");
+  cb_test_set_tool (window, "rect");
   cb_canvas_set_class_id (canvas, class_named (window, "sky"));
   cb_canvas_stroke_begin (canvas, 0, 0, 1.0, FALSE);
   cb_canvas_stroke_end (canvas, W, H / 3.0, 1.0);
@@ -734,14 +698,14 @@ test_default_model (void)
       g_assert_cmpuint (cb_window_get_n_images (window), >, n_before);
       save_screenshot (window, "catbrush-street.png");
     }
-  close_window (window);
+  cb_test_close_window (window);
 }
 
 /* Save a project, open it again; a project made with another model says so. */
 static void
 test_project (void)
 {
-  CbWindow *window = open_window (window_model ());
+  CbWindow *window = cb_test_open_window (window_model ());
   CbDocument *doc = cb_window_get_document (window);
   g_autofree char *path = g_build_filename (tmp_dir, "painting.catbrush", NULL);
   g_autofree char *other_path = g_build_filename (tmp_dir, "other-model.catbrush", NULL);
@@ -852,7 +816,7 @@ restore_offered (gpointer data)
 static void
 test_autosave (void)
 {
-  CbWindow *window = open_window (window_model ());
+  CbWindow *window = cb_test_open_window (window_model ());
   CbDocument *doc = cb_window_get_document (window);
   g_autofree char *autosave = NULL;
   g_autoptr (CbLabelMap) before = NULL;
@@ -875,18 +839,18 @@ test_autosave (void)
 
   /* a second window at the same time gets its own slot */
   {
-    CbWindow *second = open_window ("/nonexistent/model.safetensors");
+    CbWindow *second = cb_test_open_window ("/nonexistent/model.safetensors");
 
     g_assert_cmpstr (cb_window_get_autosave_path (second), !=, autosave);
-    close_window (second);
+    cb_test_close_window (second);
   }
 
   /* killed: no close, no question, the autosave stays */
-  close_window (window);
+  cb_test_close_window (window);
   g_assert_true (g_file_test (autosave, G_FILE_TEST_IS_REGULAR));
 
   /* started again: the window offers to restore it */
-  window = open_window (window_model ());
+  window = cb_test_open_window (window_model ());
   doc = cb_window_get_document (window);
   g_assert_cmpstr (cb_window_get_autosave_path (window), ==, autosave);
   g_assert_true (cb_test_wait_for (restore_offered, window, 10));
@@ -907,12 +871,12 @@ test_autosave (void)
   g_assert_false (g_file_test (autosave, G_FILE_TEST_EXISTS));
 
   /* started again, painted, autosaved, then Discard at the restore question deletes it */
-  window = open_window (window_model ());
+  window = cb_test_open_window (window_model ());
   cb_window_new_document (window, 20, 20);
   paint_something (window, 0);
   g_assert_true (cb_window_autosave (window, NULL));
-  close_window (window);
-  window = open_window (window_model ());
+  cb_test_close_window (window);
+  window = cb_test_open_window (window_model ());
   g_assert_true (cb_test_wait_for (restore_offered, window, 10));
   respond (find_dialog (window, "cb-restore"), GTK_RESPONSE_REJECT);
   g_assert_false (g_file_test (autosave, G_FILE_TEST_EXISTS));
@@ -948,7 +912,7 @@ fill_with (CbWindow *window, guint8 id)
   CbDocument *doc = cb_window_get_document (window);
   CbCanvas *canvas = cb_window_get_canvas (window);
 
-  set_tool (window, "rect");
+  cb_test_set_tool (window, "rect");
   cb_canvas_set_class_id (canvas, id);
   cb_canvas_stroke_begin (canvas, 0, 0, 1.0, FALSE);
   cb_canvas_stroke_end (canvas, doc->map->width, doc->map->height, 1.0);
@@ -1031,7 +995,7 @@ test_profile (void)
   profile->model_sha256 = g_strnfill (64, 'f');
   g_assert_true (cb_profile_save (profile, other_path, &error));
 
-  window = open_window (model_path);
+  window = cb_test_open_window (model_path);
   doc = cb_window_get_document (window);
   g_assert_true (cb_test_wait_for (cb_test_generated, window, 300));
   g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "affinity"));
@@ -1045,7 +1009,7 @@ test_profile (void)
   fill_with (window, sky);
   wait_generated_after (window, n_before);
   identity = image_copy (cb_window_get_image (window));
-  set_tool (window, "rect");
+  cb_test_set_tool (window, "rect");
   cb_canvas_set_class_id (cb_window_get_canvas (window), tree);
   cb_canvas_stroke_begin (cb_window_get_canvas (window), 0, doc->map->height - 4, 1.0, FALSE);
   cb_canvas_stroke_end (cb_window_get_canvas (window), doc->map->width, doc->map->height, 1.0);
@@ -1170,7 +1134,7 @@ test_profile (void)
   g_assert_no_error (error);
 
   /* back to the source classes: Tree pixels become tree again, heaven ones void */
-  set_tool (window, "rect");
+  cb_test_set_tool (window, "rect");
   cb_canvas_set_class_id (cb_window_get_canvas (window), 9);
   cb_canvas_stroke_begin (cb_window_get_canvas (window), 0, 0, 1.0, FALSE);
   cb_canvas_stroke_end (cb_window_get_canvas (window), doc->map->width, 3, 1.0); /* rows 0..3 */
@@ -1189,7 +1153,7 @@ test_profile (void)
   wait_generated_after (window, n_before);
   g_assert_false (images_differ (through, cb_window_get_image (window)));
 
-  close_window (window);
+  cb_test_close_window (window);
 }
 
 /* A dataset folder in the shared layout, at the tiny model's size: classes.json, images/, labels/, train.txt. */
@@ -1257,7 +1221,7 @@ test_import (void)
       g_test_skip ("no model: make tests/fixtures/tiny-model.safetensors");
       return;
     }
-  window = open_window (model_path);
+  window = cb_test_open_window (model_path);
   doc = cb_window_get_document (window);
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "import-classes"));
   dataset = make_dataset (cb_window_get_image (window) ? cb_window_get_image (window)->width : 32,
@@ -1333,7 +1297,7 @@ test_import (void)
   cb_palette_set_search (cb_window_get_palette (window), "");
   g_assert_cmpuint (cb_palette_get_n_visible (cb_window_get_palette (window)), ==, 3);
   gtk_window_destroy (GTK_WINDOW (dialog));
-  close_window (window);
+  cb_test_close_window (window);
 }
 
 /* mean luminance over the pixels of an image labelled id in map (any size: nearest) */
@@ -1504,7 +1468,7 @@ test_default_facade (void)
       g_test_skip ("no LabelMeFacade under CB_DATASETS");
       return;
     }
-  CbWindow *window = open_window (NULL);
+  CbWindow *window = cb_test_open_window (NULL);
   CbDocument *doc = cb_window_get_document (window);
   CbCanvas *canvas = cb_window_get_canvas (window);
   CbImportDialog *dialog = CB_IMPORT_DIALOG (cb_window_show_import (window));
@@ -1556,11 +1520,11 @@ test_default_facade (void)
          sky = class_named (window, "sky"), pavement = class_named (window, "pavement");
 
   /* a facade: wall, a band of sky, two rows of windows, a door, a hedge, the pavement */
-  set_tool (window, "fill");
+  cb_test_set_tool (window, "fill");
   cb_canvas_set_class_id (canvas, building);
   cb_canvas_stroke_begin (canvas, W / 2.0, H / 2.0, 1.0, FALSE);
   cb_canvas_stroke_end (canvas, W / 2.0, H / 2.0, 1.0);
-  set_tool (window, "rect");
+  cb_test_set_tool (window, "rect");
   cb_canvas_set_class_id (canvas, sky);
   cb_canvas_stroke_begin (canvas, 0, 0, 1.0, FALSE);
   cb_canvas_stroke_end (canvas, W, H * 0.15, 1.0);
@@ -1578,7 +1542,7 @@ test_default_facade (void)
   cb_canvas_set_class_id (canvas, pavement);
   cb_canvas_stroke_begin (canvas, 0, H * 0.9, 1.0, FALSE);
   cb_canvas_stroke_end (canvas, W, H, 1.0);
-  set_tool (window, "brush");
+  cb_test_set_tool (window, "brush");
   cb_canvas_set_brush_size (canvas, 24);
   cb_canvas_set_class_id (canvas, vegetation);
   cb_canvas_stroke_begin (canvas, W * 0.05, H * 0.85, 1.0, FALSE);
@@ -1600,7 +1564,7 @@ test_default_facade (void)
   g_assert_cmpfloat (l_sky, >, l_wall);
   save_screenshot (window, "catbrush-facade.png");
   finetune_facade (window, image);
-  close_window (window);
+  cb_test_close_window (window);
 }
 
 int
