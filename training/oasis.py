@@ -286,6 +286,15 @@ def n1_target(label, real):
                        dtype=torch.long, device=label.device)
 
 
+def diversity_ratio(fake1, fake2, z1, z2, tau):
+    """Diversity-sensitive ratio (Yang et al., ICLR 2019): how far two noises
+    move the images per unit of noise distance, clamped at tau so that it
+    stops pushing once seeds differ enough.  Per sample, then averaged."""
+    num = (fake1.float() - fake2.float()).abs().flatten(1).mean(1)
+    den = (z1.float() - z2.float()).abs().flatten(1).mean(1)
+    return torch.clamp(num / (den + 1e-5), max=tau).mean()
+
+
 def d_loss(logits, label, real, dontcare):
     """OASIS N+1 cross-entropy; class-balanced for the real target."""
     ce = F.cross_entropy(logits, n1_target(label, real), reduction="none")

@@ -9,6 +9,9 @@ Per iteration (OASIS losses, no VGG loss):
   D step: N+1 cross-entropy on D(fake) (target fake) and D(real) (target
           class+1, class-balanced) + lambda * LabelMix consistency
   G step: class-balanced N+1 cross-entropy of D(fake) against class+1
+          - lambda_div * min(|G(l, z1) - G(l, z2)| / |z1 - z2|, tau)
+          (diversity-sensitive term, Yang et al. ICLR 2019, off by default:
+          a second noise for the first half of the batch, same labels)
   EMA of G's weights; BatchNorm statistics of the EMA generator are
   re-estimated before every sample grid and checkpoint.
 The D step reuses the fake of the G forward pass (detached), which saves one
@@ -57,6 +60,10 @@ def parse_args(argv=None):
     p.add_argument("--beta1", type=float, default=0.0)
     p.add_argument("--beta2", type=float, default=0.999)
     p.add_argument("--lambda-labelmix", type=float, default=10.0)
+    p.add_argument("--lambda-div", type=float, default=0.0,
+                   help="weight of the diversity-sensitive G term (0: off)")
+    p.add_argument("--div-tau", type=float, default=0.5,
+                   help="the diversity term's ratio is clamped at this")
     p.add_argument("--ema-decay", type=float, default=0.999)
     p.add_argument("--bn-batches", type=int, default=16,
                    help="batches used to re-estimate the EMA's BN stats")
@@ -292,7 +299,16 @@ class Trainer:
 
     def _losses(self, real, label, z):
         a = self.args
-        fake = self.G(label, z)
+        lambda_div = getattr(a, "lambda_div", 0.0)
+        if lambda_div > 0:
+            # one forward for both noises: the first half of the batch again
+            # with fresh z (same labels), so BatchNorm sees one batch
+            h = max(1, len(z) // 2)
+            z2 = torch.randn(h, self.z_dim).to(self.device)
+            both = self.G(torch.cat((label, label[:h])), torch.cat((z, z2)))
+            fake, fake2 = both[:len(z)], both[len(z):]
+        else:
+            fake = self.G(label, z)
 
         # discriminator
         self.opt_d.zero_grad(set_to_none=True)
@@ -316,7 +332,11 @@ class Trainer:
         for p in self.D.parameters():
             p.requires_grad_(False)
         loss_g = oasis.d_loss(self.D(fake), label, True, self.dontcare)
-        loss_g.float().backward()
+        loss_div = torch.zeros((), device=self.device)
+        if lambda_div > 0:
+            loss_div = -lambda_div * oasis.diversity_ratio(
+                fake[:h], fake2, z[:h], z2, getattr(a, "div_tau", 0.5))
+        (loss_g + loss_div).float().backward()
         for p in self.D.parameters():
             p.requires_grad_(True)
         self.opt_g.step()
@@ -325,12 +345,13 @@ class Trainer:
         oasis.ema_update(self.EMA, self.G, decay)
         self.iter += 1
         return [loss_g.item(), loss_fake.item(), loss_real.item(),
-                loss_lm.item()]
+                loss_lm.item(), -loss_div.item() / lambda_div
+                if lambda_div > 0 else 0.0]
 
     def run(self):
         a = self.args
         win_t, win_n = time.time(), 0
-        sums = np.zeros(4)
+        sums = np.zeros(5)
         last = time.time()
         # finetune.py's FineTuner runs this loop with its own arguments
         max_seconds = getattr(a, "max_seconds", 0)
@@ -347,9 +368,11 @@ class Trainer:
             last = now
             if self.iter % a.log_every == 0 or self.iter == a.iters:
                 m = sums / win_n
-                print("iter %d  G %.3f  D_fake %.3f  D_real %.3f  LM %.3f  "
+                div = ("  div %.3f" % m[4]
+                       if getattr(a, "lambda_div", 0.0) > 0 else "")
+                print("iter %d  G %.3f  D_fake %.3f  D_real %.3f  LM %.3f%s  "
                       "%.3f it/s  %.2f h"
-                      % (self.iter, m[0], m[1], m[2], m[3],
+                      % (self.iter, m[0], m[1], m[2], m[3], div,
                          win_n / (now - win_t), self.train_seconds / 3600),
                       flush=True)
                 sums[:] = 0
