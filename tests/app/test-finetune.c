@@ -24,45 +24,11 @@
 #include "model/cb-label-map.h"
 #include "model/cb-model.h"
 #include "model/cb-png.h"
+#include "tests/app/finetune-fake.h"
 #include "tests/test-python.h"
 #include "tests/test-ui.h"
 
 static char *tmp_dir;
-
-static const char fake_python[] = "#!/bin/sh\n"
-                                  "# fake python3: the import check answers $FAKE_TORCH_RC, a script runs with sh\n"
-                                  "if [ \"$1\" = -c ]; then exit ${FAKE_TORCH_RC:-0}; fi\n"
-                                  "exec /bin/sh \"$@\"\n";
-
-static const char fake_finetune[]
-  = "# fake finetune.py: records its arguments, prints finetune.py's lines, copies $FAKE_MODEL to --export\n"
-    "echo \"$@\" > \"$FAKE_ARGS\"\n"
-    "iters=0; export_path=\"\"\n"
-    "while [ $# -gt 0 ]; do\n"
-    "  case \"$1\" in\n"
-    "    --iters) iters=$2; shift;;\n"
-    "    --export) export_path=$2; shift;;\n"
-    "  esac\n"
-    "  shift\n"
-    "done\n"
-    "stop=0\n"
-    "if [ -n \"$FAKE_IGNORE_TERM\" ]; then trap '' TERM; else\n"
-    "  trap 'echo \"signal 15: will stop after this iteration\"; stop=1' TERM; fi\n"
-    "echo \"fine-tune (profile): G 10 params, D 10 params, 4 target images\"\n"
-    "if [ -n \"$FAKE_FAIL\" ]; then\n"
-    "  echo 'Traceback (most recent call last):' >&2\n"
-    "  echo \"SystemExit: profile classes differ from the dataset's\" >&2\n"
-    "  exit 1\n"
-    "fi\n"
-    "i=0\n"
-    "while [ $i -lt $iters ]; do\n"
-    "  sleep ${FAKE_SLEEP:-0.05}\n"
-    "  if [ $stop = 1 ]; then echo \"stopped at iteration $i (no export)\"; exit 0; fi\n"
-    "  i=$((i+1))\n"
-    "  echo \"iter $i  G 1.000  D_fake 0.500  D_real 0.500  LM 0.100  2.000 it/s  0.00 h\"\n"
-    "done\n"
-    "cp \"$FAKE_MODEL\" \"$export_path.tmp\" && mv \"$export_path.tmp\" \"$export_path\"\n"
-    "echo \"exported $export_path at iteration $i: max |file - EMA| = 0\"\n";
 
 static gboolean
 past_iteration_3 (gpointer data)
@@ -216,8 +182,8 @@ static void
 test_finetune (void)
 {
   g_autofree char *tiny = source_path ("tests", "fixtures", "tiny-model.safetensors");
-  g_autofree char *python = g_build_filename (tmp_dir, "fake-python", NULL);
-  g_autofree char *script = g_build_filename (tmp_dir, "fake-finetune.sh", NULL);
+  g_autofree char *python = NULL;
+  g_autofree char *script = NULL;
   g_autofree char *args_path = g_build_filename (tmp_dir, "args.txt", NULL);
   g_autofree char *examples = g_build_filename (tmp_dir, "examples", NULL);
   g_autofree char *user_dir = cb_model_list_user_dir ();
@@ -243,9 +209,7 @@ test_finetune (void)
       g_test_skip ("no tests/fixtures/tiny-model.safetensors");
       return;
     }
-  g_assert_true (g_file_set_contents (python, fake_python, -1, NULL));
-  g_assert_cmpint (g_chmod (python, 0755), ==, 0);
-  g_assert_true (g_file_set_contents (script, fake_finetune, -1, NULL));
+  cb_test_write_fake_finetune (tmp_dir, &python, &script);
   g_setenv ("CATBRUSH_PYTHON", python, TRUE);
   g_setenv ("CATBRUSH_FINETUNE_SCRIPT", script, TRUE);
   g_setenv ("FAKE_ARGS", args_path, TRUE);
