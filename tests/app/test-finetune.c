@@ -24,6 +24,7 @@
 #include "model/cb-label-map.h"
 #include "model/cb-model.h"
 #include "model/cb-png.h"
+#include "tests/app/examples-fixture.h"
 #include "tests/app/finetune-fake.h"
 #include "tests/test-python.h"
 #include "tests/test-ui.h"
@@ -119,48 +120,6 @@ tiny_profile (const char *model, const char *examples)
   return profile;
 }
 
-/* four 32x24 photos with label maps of the target classes, split train */
-static void
-write_examples (const char *dir, const CbProfile *profile)
-{
-  g_autofree char *images = g_build_filename (dir, "images", NULL);
-  g_autofree char *labels = g_build_filename (dir, "labels", NULL);
-  g_autofree char *classes = g_build_filename (dir, "classes.json", NULL);
-  g_autofree char *split = g_build_filename (dir, "train.txt", NULL);
-  g_autoptr (GString) stems = g_string_new (NULL);
-  g_autoptr (GError) error = NULL;
-
-  g_assert_cmpint (g_mkdir_with_parents (images, 0755), ==, 0);
-  g_assert_cmpint (g_mkdir_with_parents (labels, 0755), ==, 0);
-  g_assert_true (cb_class_set_save (profile->target, classes, &error));
-  for (guint k = 0; k < 4; k++)
-    {
-      g_autoptr (CbImage) photo = cb_image_new (32, 24);
-      g_autoptr (CbLabelMap) map = cb_label_map_new (32, 24);
-      g_autofree char *stem = g_strdup_printf ("ex%u", k);
-      g_autofree char *photo_name = g_strdup_printf ("%s.jpg", stem); /* PNG bytes: PIL reads by content */
-      g_autofree char *label_name = g_strdup_printf ("%s.png", stem);
-      g_autofree char *photo_path = g_build_filename (images, photo_name, NULL);
-      g_autofree char *label_path = g_build_filename (labels, label_name, NULL);
-
-      for (guint y = 0; y < 24; y++)
-        for (guint x = 0; x < 32; x++)
-          {
-            guint8 id = y < 8 ? 0 : (x + k * 4) % 32 < 16 ? 1 : 2;
-            guint8 *rgb = photo->rgb + ((gsize)y * 32 + x) * 3;
-
-            map->ids[y * 32 + x] = id;
-            rgb[0] = (guint8)(id == 1 ? 200 : 40 + x);
-            rgb[1] = (guint8)(id == 2 ? 180 : 60 + y);
-            rgb[2] = (guint8)(id == 0 ? 220 : 30 + k * 10);
-          }
-      g_assert_true (cb_image_save_png (photo, photo_path, &error));
-      g_assert_true (cb_label_map_save (map, profile->target, label_path, &error));
-      g_string_append_printf (stems, "%s\n", stem);
-    }
-  g_assert_true (g_file_set_contents (split, stems->str, -1, &error));
-}
-
 static void
 count_cb (CbFinetuneDialog *dialog, const char *path, guint *count)
 {
@@ -216,7 +175,7 @@ test_finetune (void)
   g_setenv ("FAKE_MODEL", tiny, TRUE);
   profile = tiny_profile (tiny, examples);
   plain = tiny_profile (tiny, NULL);
-  write_examples (examples, profile);
+  cb_test_write_examples (examples, profile->target);
 
   window = cb_window_new (NULL, tiny);
   gtk_window_present (GTK_WINDOW (window));
@@ -401,7 +360,7 @@ test_real (void)
   g_unsetenv ("CATBRUSH_PYTHON");
   g_unsetenv ("CATBRUSH_FINETUNE_SCRIPT");
   profile = tiny_profile (tiny, examples);
-  write_examples (examples, profile);
+  cb_test_write_examples (examples, profile->target);
   dialog = CB_FINETUNE_DIALOG (cb_finetune_dialog_new (NULL, tiny, profile));
   g_object_ref_sink (dialog);
   g_assert_true (cb_test_wait_for (cb_test_finetune_not_busy, dialog, 60));
