@@ -59,13 +59,6 @@ past_iteration_3 (gpointer job)
   return cb_finetune_job_get_iteration (job) >= 3;
 }
 
-static void
-assert_contains (const char *haystack, const char *needle)
-{
-  if (haystack == NULL || strstr (haystack, needle) == NULL)
-    g_error ("“%s” not in “%s”", needle, haystack);
-}
-
 static CbProfile *
 tiny_profile (void)
 {
@@ -112,8 +105,8 @@ test_check (void)
   job = new_job (&seen);
   g_assert_cmpint (cb_finetune_job_get_state (job), ==, CB_FINETUNE_MISSING);
   g_assert_false (cb_finetune_job_can_start (job));
-  assert_contains (cb_finetune_job_get_status (job), "Python 3 could not be run");
-  assert_contains (cb_finetune_job_get_status (job), CB_FINETUNE_INSTALL_COMMAND);
+  cb_test_assert_contains (cb_finetune_job_get_status (job), "Python 3 could not be run");
+  cb_test_assert_contains (cb_finetune_job_get_status (job), CB_FINETUNE_INSTALL_COMMAND);
   g_clear_object (&job);
   g_setenv ("CATBRUSH_PYTHON", python_path, TRUE);
 
@@ -121,7 +114,7 @@ test_check (void)
   g_setenv ("FAKE_TORCH_RC", "1", TRUE);
   job = new_job (&seen);
   g_assert_cmpint (cb_finetune_job_get_state (job), ==, CB_FINETUNE_MISSING);
-  assert_contains (cb_finetune_job_get_status (job), "PyTorch is not available");
+  cb_test_assert_contains (cb_finetune_job_get_status (job), "PyTorch is not available");
   g_assert_cmpuint (seen.changed, >, 0);
   g_clear_object (&job);
   g_unsetenv ("FAKE_TORCH_RC");
@@ -130,7 +123,7 @@ test_check (void)
   g_setenv ("CATBRUSH_FINETUNE_SCRIPT", "/nonexistent/finetune.py", TRUE);
   job = new_job (&seen);
   g_assert_cmpint (cb_finetune_job_get_state (job), ==, CB_FINETUNE_MISSING);
-  assert_contains (cb_finetune_job_get_status (job), "fine-tuning script was not found");
+  cb_test_assert_contains (cb_finetune_job_get_status (job), "fine-tuning script was not found");
   g_clear_object (&job);
   g_setenv ("CATBRUSH_FINETUNE_SCRIPT", script_path, TRUE);
   seen_clear (&seen);
@@ -146,20 +139,20 @@ test_refused (void)
   job = new_job (&seen);
   g_assert_cmpint (cb_finetune_job_get_state (job), ==, CB_FINETUNE_READY);
   g_assert_true (cb_finetune_job_can_start (job));
-  assert_contains (cb_finetune_job_get_status (job), "Ready: ");
+  cb_test_assert_contains (cb_finetune_job_get_status (job), "Ready: ");
 
   /* a split without its file: refused, the reason in the status and the error */
   cb_finetune_job_set_dataset (job, examples, "train25");
   g_assert_false (cb_finetune_job_can_start (job));
-  assert_contains (cb_finetune_job_get_status (job), "train25.txt");
+  cb_test_assert_contains (cb_finetune_job_get_status (job), "train25.txt");
   g_assert_false (cb_finetune_job_start (job, &error));
   g_assert_error (error, CB_ERROR, CB_ERROR_INVALID);
-  assert_contains (error->message, "train25.txt");
+  cb_test_assert_contains (error->message, "train25.txt");
   g_clear_error (&error);
 
   cb_finetune_job_set_dataset (job, NULL, NULL);
   g_assert_false (cb_finetune_job_start (job, &error));
-  assert_contains (error->message, "Choose the folder");
+  cb_test_assert_contains (error->message, "Choose the folder");
   g_clear_error (&error);
   g_assert_cmpint (cb_finetune_job_get_state (job), ==, CB_FINETUNE_READY);
   g_assert_cmpuint (seen.finished, ==, 0);
@@ -178,7 +171,7 @@ test_run (void)
   g_autofree char *log_path = NULL;
   g_autoptr (CbFinetuneJob) job = NULL;
   g_autoptr (GError) error = NULL;
-  const char *output;
+  g_autofree char *output = NULL; /* a copy: the next run replaces the job's */
   Seen seen = { 0 };
 
   job = new_job (&seen);
@@ -190,7 +183,7 @@ test_run (void)
   g_assert_true (cb_finetune_job_start (job, &error));
   g_assert_no_error (error);
   g_assert_cmpint (cb_finetune_job_get_state (job), ==, CB_FINETUNE_RUNNING);
-  assert_contains (cb_finetune_job_get_status (job), "Starting: ");
+  cb_test_assert_contains (cb_finetune_job_get_status (job), "Starting: ");
   g_assert_true (cb_test_wait_for (not_busy, job, 60));
   g_test_message ("%s", cb_finetune_job_get_status (job));
   g_assert_cmpint (cb_finetune_job_get_state (job), ==, CB_FINETUNE_DONE);
@@ -200,24 +193,24 @@ test_run (void)
   g_assert_cmpuint (cb_finetune_job_get_iteration (job), ==, 5);
   g_assert_cmpfloat (cb_finetune_job_get_fraction (job), ==, 1.0);
   g_assert_false (cb_finetune_job_was_forced (job));
-  output = cb_finetune_job_get_output_path (job);
+  output = g_strdup (cb_finetune_job_get_output_path (job));
   g_assert_nonnull (output);
   g_assert_true (g_str_has_prefix (output, out_dir));
   g_assert_true (g_str_has_suffix (output, "/job-run.safetensors"));
   g_assert_true (g_file_test (output, G_FILE_TEST_IS_REGULAR));
   g_assert_true (g_str_has_prefix (cb_finetune_job_get_run_dir (job), cache_dir));
-  assert_contains (cb_finetune_job_get_status (job), "Done: ");
+  cb_test_assert_contains (cb_finetune_job_get_status (job), "Done: ");
 
   g_assert_true (g_file_get_contents (args_path, &args, NULL, NULL));
   expect = g_strdup_printf ("--source %s --profile ", fake_model);
-  assert_contains (args, expect);
+  cb_test_assert_contains (args, expect);
   g_free (expect);
   expect = g_strdup_printf ("--data %s --split train --iters 5 --threads 1 --log-every 1 --out %s --export %s\n",
                             examples, cb_finetune_job_get_run_dir (job), output);
-  assert_contains (args, expect); /* no --f16 */
+  cb_test_assert_contains (args, expect); /* no --f16 */
   log_path = g_build_filename (cb_finetune_job_get_run_dir (job), "log.txt", NULL);
   g_assert_true (g_file_get_contents (log_path, &log, NULL, NULL));
-  assert_contains (log, "iter 5  G");
+  cb_test_assert_contains (log, "iter 5  G");
 
   /* a second run of the same job: a new name beside the first */
   g_assert_true (cb_finetune_job_can_start (job));
@@ -245,16 +238,16 @@ test_cancel (void)
   g_assert_cmpint (cb_finetune_job_get_state (job), ==, CB_FINETUNE_RUNNING);
   g_assert_cmpfloat_with_epsilon (cb_finetune_job_get_fraction (job), cb_finetune_job_get_iteration (job) / 1000.0,
                                   1e-9);
-  assert_contains (cb_finetune_job_get_status (job), "of 1000 (2.00 it/s");
+  cb_test_assert_contains (cb_finetune_job_get_status (job), "of 1000 (2.00 it/s");
   cb_finetune_job_cancel (job);
   g_assert_cmpint (cb_finetune_job_get_state (job), ==, CB_FINETUNE_STOPPING);
-  assert_contains (cb_finetune_job_get_status (job), "Stopping");
+  cb_test_assert_contains (cb_finetune_job_get_status (job), "Stopping");
   g_assert_true (cb_test_wait_for (not_busy, job, 30));
   g_test_message ("%s", cb_finetune_job_get_status (job));
   g_assert_cmpint (cb_finetune_job_get_state (job), ==, CB_FINETUNE_CANCELLED);
   g_assert_cmpuint (seen.finished, ==, 1);
   g_assert_error (seen.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  assert_contains (seen.error->message, "Cancelled at iteration");
+  cb_test_assert_contains (seen.error->message, "Cancelled at iteration");
   g_assert_false (cb_finetune_job_was_forced (job));
   g_assert_null (cb_finetune_job_get_output_path (job));
   {
@@ -277,7 +270,7 @@ test_cancel (void)
   g_assert_cmpint (cb_finetune_job_get_state (job), ==, CB_FINETUNE_CANCELLED);
   g_assert_true (cb_finetune_job_was_forced (job));
   g_assert_error (seen.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  assert_contains (seen.error->message, "did not stop within 1 s");
+  cb_test_assert_contains (seen.error->message, "did not stop within 1 s");
   g_unsetenv ("FAKE_IGNORE_TERM");
 
   /* the last reference dropped while running: the run holds its own until it ends */
@@ -318,8 +311,8 @@ test_errors (void)
   g_test_message ("%s", cb_finetune_job_get_status (job));
   g_assert_cmpint (cb_finetune_job_get_state (job), ==, CB_FINETUNE_FAILED);
   g_assert_error (seen.error, G_IO_ERROR, G_IO_ERROR_FAILED);
-  assert_contains (seen.error->message, "exited with status 1");
-  assert_contains (seen.error->message, "profile classes differ");
+  cb_test_assert_contains (seen.error->message, "exited with status 1");
+  cb_test_assert_contains (seen.error->message, "profile classes differ");
   g_assert_cmpstr (seen.error->message, ==, cb_finetune_job_get_status (job));
   g_assert_null (cb_finetune_job_get_output_path (job));
   g_unsetenv ("FAKE_FAIL");
@@ -333,8 +326,8 @@ test_errors (void)
   g_assert_false (cb_finetune_job_start (job, &error));
   g_test_message ("%s", error->message);
   g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOTDIR);
-  assert_contains (error->message, "The models or runs folder could not be made");
-  assert_contains (error->message, below);
+  cb_test_assert_contains (error->message, "The models or runs folder could not be made");
+  cb_test_assert_contains (error->message, below);
   g_assert_cmpint (cb_finetune_job_get_state (job), ==, CB_FINETUNE_FAILED);
   g_assert_cmpstr (error->message, ==, cb_finetune_job_get_status (job));
   /* a failed start is not the end of a run */

@@ -54,13 +54,6 @@ read_text (const char *path)
   return text;
 }
 
-static void
-assert_contains (const char *haystack, const char *needle)
-{
-  if (strstr (haystack, needle) == NULL)
-    g_error ("“%s” not in “%s”", needle, haystack);
-}
-
 /* the line parser, without a display */
 static void
 test_parse (void)
@@ -189,10 +182,10 @@ test_finetune (void)
   g_assert_cmpint (cb_finetune_dialog_get_state (dialog), ==, CB_FINETUNE_READY);
   g_assert_null (cb_finetune_dialog_get_dataset (dialog));
   g_assert_false (cb_finetune_dialog_can_start (dialog));
-  assert_contains (cb_finetune_dialog_get_status (dialog), "Choose the folder");
+  cb_test_assert_contains (cb_finetune_dialog_get_status (dialog), "Choose the folder");
   cb_finetune_dialog_set_dataset (dialog, examples, "train25");
   g_assert_false (cb_finetune_dialog_can_start (dialog));
-  assert_contains (cb_finetune_dialog_get_status (dialog), "train25.txt");
+  cb_test_assert_contains (cb_finetune_dialog_get_status (dialog), "train25.txt");
   cb_finetune_dialog_set_dataset (dialog, examples, NULL);
   g_assert_true (cb_finetune_dialog_can_start (dialog));
 
@@ -212,14 +205,14 @@ test_finetune (void)
   g_assert_cmpint (cb_finetune_dialog_get_state (dialog), ==, CB_FINETUNE_MISSING);
   g_assert_false (cb_finetune_dialog_can_start (dialog));
   g_test_message ("%s", cb_finetune_dialog_get_status (dialog));
-  assert_contains (cb_finetune_dialog_get_status (dialog), "Python 3 could not be run");
-  assert_contains (cb_finetune_dialog_get_status (dialog), CB_FINETUNE_INSTALL_COMMAND);
+  cb_test_assert_contains (cb_finetune_dialog_get_status (dialog), "Python 3 could not be run");
+  cb_test_assert_contains (cb_finetune_dialog_get_status (dialog), CB_FINETUNE_INSTALL_COMMAND);
   g_setenv ("CATBRUSH_PYTHON", python, TRUE);
   g_setenv ("FAKE_TORCH_RC", "1", TRUE);
   dialog = show (window);
   g_assert_cmpint (cb_finetune_dialog_get_state (dialog), ==, CB_FINETUNE_MISSING);
-  assert_contains (cb_finetune_dialog_get_status (dialog), "PyTorch is not available");
-  assert_contains (cb_finetune_dialog_get_status (dialog), CB_FINETUNE_INSTALL_COMMAND);
+  cb_test_assert_contains (cb_finetune_dialog_get_status (dialog), "PyTorch is not available");
+  cb_test_assert_contains (cb_finetune_dialog_get_status (dialog), CB_FINETUNE_INSTALL_COMMAND);
   g_unsetenv ("FAKE_TORCH_RC");
 
   /* a failure: the end of the tool's output */
@@ -231,8 +224,8 @@ test_finetune (void)
   g_assert_true (cb_test_wait_for (cb_test_finetune_not_busy, dialog, 60));
   g_test_message ("%s", cb_finetune_dialog_get_status (dialog));
   g_assert_cmpint (cb_finetune_dialog_get_state (dialog), ==, CB_FINETUNE_FAILED);
-  assert_contains (cb_finetune_dialog_get_status (dialog), "exited with status 1");
-  assert_contains (cb_finetune_dialog_get_status (dialog), "profile classes differ");
+  cb_test_assert_contains (cb_finetune_dialog_get_status (dialog), "exited with status 1");
+  cb_test_assert_contains (cb_finetune_dialog_get_status (dialog), "profile classes differ");
   g_assert_null (cb_finetune_dialog_get_output_path (dialog));
   g_unsetenv ("FAKE_FAIL");
 
@@ -244,14 +237,14 @@ test_finetune (void)
   g_assert_cmpint (cb_finetune_dialog_get_state (dialog), ==, CB_FINETUNE_RUNNING);
   g_assert_cmpfloat_with_epsilon (cb_finetune_dialog_get_fraction (dialog),
                                   cb_finetune_dialog_get_iteration (dialog) / 1000.0, 1e-9);
-  assert_contains (cb_finetune_dialog_get_status (dialog), "of 1000 (2.00 it/s");
+  cb_test_assert_contains (cb_finetune_dialog_get_status (dialog), "of 1000 (2.00 it/s");
   cb_finetune_dialog_cancel (dialog);
   g_assert_cmpint (cb_finetune_dialog_get_state (dialog), ==, CB_FINETUNE_STOPPING);
   g_assert_true (cb_test_wait_for (cb_test_finetune_not_busy, dialog, 30));
   g_test_message ("%s", cb_finetune_dialog_get_status (dialog));
   g_assert_cmpint (cb_finetune_dialog_get_state (dialog), ==, CB_FINETUNE_CANCELLED);
   g_assert_false (cb_finetune_dialog_was_forced (dialog));
-  assert_contains (cb_finetune_dialog_get_status (dialog), "Cancelled at iteration");
+  cb_test_assert_contains (cb_finetune_dialog_get_status (dialog), "Cancelled at iteration");
   g_assert_null (cb_finetune_dialog_get_output_path (dialog));
   models = cb_model_list_scan (NULL);
   for (guint i = 0; i < models->len; i++)
@@ -270,7 +263,7 @@ test_finetune (void)
   g_test_message ("%s", cb_finetune_dialog_get_status (dialog));
   g_assert_cmpint (cb_finetune_dialog_get_state (dialog), ==, CB_FINETUNE_CANCELLED);
   g_assert_true (cb_finetune_dialog_was_forced (dialog));
-  assert_contains (cb_finetune_dialog_get_status (dialog), "did not stop");
+  cb_test_assert_contains (cb_finetune_dialog_get_status (dialog), "did not stop");
   g_unsetenv ("FAKE_IGNORE_TERM");
 
   /* a run to the end: progress, the arguments, the model in the picker, switched to */
@@ -298,19 +291,19 @@ test_finetune (void)
   args = read_text (args_path);
   g_test_message ("%s", args);
   expect = g_strdup_printf ("--source %s --profile ", tiny);
-  assert_contains (args, expect);
+  cb_test_assert_contains (args, expect);
   g_free (expect);
   expect = g_strdup_printf ("--data %s --split train --iters 5 --threads 1 --log-every 1 --out %s --export %s --f16",
                             examples, cb_finetune_dialog_get_run_dir (dialog), output);
-  assert_contains (args, expect);
+  cb_test_assert_contains (args, expect);
   run_profile = g_build_filename (cb_finetune_dialog_get_run_dir (dialog), "profile.json", NULL);
   written = cb_profile_load (run_profile, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (cb_class_set_get_n_classes (written->target), ==, 3);
   log_path = g_build_filename (cb_finetune_dialog_get_run_dir (dialog), "log.txt", NULL);
   log = read_text (log_path);
-  assert_contains (log, "iter 5  G");
-  assert_contains (log, "exported ");
+  cb_test_assert_contains (log, "iter 5  G");
+  cb_test_assert_contains (log, "exported ");
 
   /* Paint with it: the painting is blank, so the switch needs no question */
   g_assert_true (cb_document_is_blank (cb_window_get_document (window)));

@@ -56,13 +56,6 @@ seen_clear (Seen *seen)
   memset (seen, 0, sizeof *seen);
 }
 
-static void
-assert_contains (const char *haystack, const char *needle)
-{
-  if (haystack == NULL || strstr (haystack, needle) == NULL)
-    g_error ("“%s” not in “%s”", needle, haystack);
-}
-
 static CbClassSet *
 target_classes (void)
 {
@@ -98,12 +91,12 @@ test_inputs (void)
   /* no model, a model that is not there: said so */
   g_assert_null (cb_import_job_new (NULL, &error));
   g_assert_error (error, CB_ERROR, CB_ERROR_INVALID);
-  assert_contains (error->message, "No model is loaded");
+  cb_test_assert_contains (error->message, "No model is loaded");
   g_clear_error (&error);
   g_assert_null (cb_import_job_new (missing, &error));
   g_assert_nonnull (error);
   g_test_message ("%s", error->message);
-  assert_contains (error->message, "no-such-model.safetensors");
+  cb_test_assert_contains (error->message, "no-such-model.safetensors");
   g_clear_error (&error);
 
   job = new_job (&seen);
@@ -115,7 +108,7 @@ test_inputs (void)
   /* classes without photos: the photo priors say what they need */
   cb_import_job_take_target (job, target_classes ());
   g_assert_false (cb_import_job_method_available (job, CB_AFFINITY_SEG, &why));
-  assert_contains (why, "Needs example photos");
+  cb_test_assert_contains (why, "Needs example photos");
   cb_import_job_use_available (job);
   g_assert_false (cb_import_job_get_use (job, CB_AFFINITY_SEG));
   g_assert_cmpint (cb_import_job_get_use (job, CB_AFFINITY_TEXT), ==,
@@ -255,7 +248,7 @@ test_errors (void)
   g_assert_nonnull (seen.error);
   g_test_message ("%s", seen.error->message);
   g_assert_false (g_error_matches (seen.error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
-  assert_contains (seen.error->message, "ghost");
+  cb_test_assert_contains (seen.error->message, "ghost");
   g_assert_null (cb_import_job_get_profile (job));
   seen_clear (&seen);
 }
