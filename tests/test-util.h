@@ -7,6 +7,7 @@
 
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <string.h>
 #include <sys/wait.h>
 
 #include "model/cb-label-map.h"
@@ -62,6 +63,14 @@ cb_test_run_cli (const char *const *args, char **out, char **err)
   g_assert_no_error (error);
   g_assert_true (WIFEXITED (status));
   return WEXITSTATUS (status);
+}
+
+/* Fails the test, showing both, when `needle` is not in `haystack` (NULL counts as not). */
+G_GNUC_UNUSED static void
+cb_test_assert_contains (const char *haystack, const char *needle)
+{
+  if (haystack == NULL || strstr (haystack, needle) == NULL)
+    g_error ("“%s” not in “%s”", needle, haystack ? haystack : "(null)");
 }
 
 /* The label at (x, y) and how many pixels carry `id`. */

@@ -11,6 +11,7 @@
 #include "app/gui/cb-alert.h"
 #include "app/gui/cb-file-chooser.h"
 #include "app/gui/cb-project.h"
+#include "app/gui/cb-window.h"
 
 struct _CbAffinityDialog
 {
@@ -192,100 +193,46 @@ cb_affinity_dialog_finalize (GObject *object)
 static void
 cb_affinity_dialog_class_init (CbAffinityDialogClass *klass)
 {
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
   G_OBJECT_CLASS (klass)->finalize = cb_affinity_dialog_finalize;
   signals[CHANGED]
     = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   signals[FINE_TUNE]
     = g_signal_new ("fine-tune", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  cb_gui_ensure_resources ();
+  g_type_ensure (CB_TYPE_AFFINITY_VIEW);
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/catbrush/Catbrush/ui/cb-affinity-dialog.ui");
+  for (guint k = 0; k < CB_AFFINITY_DIALOG_MAX_SLIDERS; k++)
+    {
+      g_autofree char *name = g_strdup_printf ("name%u", k);
+      g_autofree char *scale = g_strdup_printf ("scale%u", k);
+
+      gtk_widget_class_bind_template_child_full (widget_class, name, FALSE,
+                                                 G_STRUCT_OFFSET (CbAffinityDialog, names) + k * sizeof (GtkWidget *));
+      gtk_widget_class_bind_template_child_full (widget_class, scale, FALSE,
+                                                 G_STRUCT_OFFSET (CbAffinityDialog, scales) + k * sizeof (GtkWidget *));
+    }
+  gtk_widget_class_bind_template_child (widget_class, CbAffinityDialog, view);
+  gtk_widget_class_bind_template_child (widget_class, CbAffinityDialog, row_label);
+  gtk_widget_class_bind_template_child (widget_class, CbAffinityDialog, similar_label);
+  gtk_widget_class_bind_template_child (widget_class, CbAffinityDialog, own_mix_button);
+  gtk_widget_class_bind_template_child (widget_class, CbAffinityDialog, grid);
+  gtk_widget_class_bind_template_child (widget_class, CbAffinityDialog, reset_button);
+  gtk_widget_class_bind_template_callback (widget_class, row_selected_cb);
+  gtk_widget_class_bind_template_callback (widget_class, own_mix_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, scale_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, reset_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, fine_tune_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, save_clicked_cb);
 }
 
 static void
 cb_affinity_dialog_init (CbAffinityDialog *self)
 {
-  GtkWidget *header = gtk_header_bar_new ();
-  GtkWidget *save = gtk_button_new_with_mnemonic (_ ("_Save Profile…"));
-  GtkWidget *fine_tune = gtk_button_new_with_mnemonic (_ ("_Fine-tune…"));
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
-  GtkWidget *scrolled = gtk_scrolled_window_new ();
-  GtkWidget *hint = gtk_label_new (_ ("Rows are the target classes, columns the model's classes: each row says what a "
-                                      "target class is made of. Click a row to edit it."));
-  GtkWidget *row_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-
   self->row = -1;
-  gtk_window_set_title (GTK_WINDOW (self), _ ("Class Affinity"));
-  gtk_window_set_default_size (GTK_WINDOW (self), 720, 620);
-  gtk_header_bar_pack_end (GTK_HEADER_BAR (header), save);
-  gtk_widget_set_tooltip_text (save, _ ("Save the edited target profile as JSON"));
-  g_signal_connect (save, "clicked", G_CALLBACK (save_clicked_cb), self);
-  gtk_header_bar_pack_start (GTK_HEADER_BAR (header), fine_tune);
-  gtk_widget_set_tooltip_text (fine_tune, _ ("Train a model whose classes are the target classes on their example "
-                                             "photos, starting from this matrix (finetune.py)"));
-  g_signal_connect (fine_tune, "clicked", G_CALLBACK (fine_tune_clicked_cb), self);
-  gtk_window_set_titlebar (GTK_WINDOW (self), header);
-
-  gtk_widget_set_margin_start (box, 18);
-  gtk_widget_set_margin_end (box, 18);
-  gtk_widget_set_margin_top (box, 12);
-  gtk_widget_set_margin_bottom (box, 18);
-  gtk_label_set_wrap (GTK_LABEL (hint), TRUE);
-  gtk_label_set_xalign (GTK_LABEL (hint), 0);
-  gtk_widget_add_css_class (hint, "dim-label");
-  gtk_box_append (GTK_BOX (box), hint);
-
-  self->view = CB_AFFINITY_VIEW (cb_affinity_view_new ());
-  gtk_widget_set_halign (GTK_WIDGET (self->view), GTK_ALIGN_START);
-  gtk_widget_set_valign (GTK_WIDGET (self->view), GTK_ALIGN_START);
-  g_signal_connect (self->view, "row-selected", G_CALLBACK (row_selected_cb), self);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), GTK_WIDGET (self->view));
-  gtk_widget_set_vexpand (scrolled, TRUE);
-  gtk_box_append (GTK_BOX (box), scrolled);
-
-  self->similar_label = gtk_label_new (NULL);
-  gtk_label_set_wrap (GTK_LABEL (self->similar_label), TRUE);
-  gtk_label_set_xalign (GTK_LABEL (self->similar_label), 0);
-  gtk_widget_add_css_class (self->similar_label, "warning");
-  gtk_widget_set_visible (self->similar_label, FALSE);
-  gtk_box_append (GTK_BOX (box), self->similar_label);
-  self->own_mix_button = gtk_button_new_with_label ("");
-  gtk_widget_set_halign (self->own_mix_button, GTK_ALIGN_START);
-  gtk_widget_set_tooltip_text (self->own_mix_button, _ ("Select its row: move its sliders away from the other's mix"));
-  gtk_widget_set_visible (self->own_mix_button, FALSE);
-  g_signal_connect (self->own_mix_button, "clicked", G_CALLBACK (own_mix_clicked_cb), self);
-  gtk_box_append (GTK_BOX (box), self->own_mix_button);
-
-  self->row_label = gtk_label_new (_ ("No row selected"));
-  gtk_widget_add_css_class (self->row_label, "heading");
-  gtk_label_set_xalign (GTK_LABEL (self->row_label), 0);
-  gtk_widget_set_hexpand (self->row_label, TRUE);
-  self->reset_button = gtk_button_new_with_mnemonic (_ ("_Reset Row"));
-  gtk_widget_set_tooltip_text (self->reset_button, _ ("Put back the row as the profile had it"));
-  gtk_widget_set_sensitive (self->reset_button, FALSE);
-  g_signal_connect (self->reset_button, "clicked", G_CALLBACK (reset_clicked_cb), self);
-  gtk_box_append (GTK_BOX (row_box), self->row_label);
-  gtk_box_append (GTK_BOX (row_box), self->reset_button);
-  gtk_box_append (GTK_BOX (box), row_box);
-
-  self->grid = gtk_grid_new ();
-  gtk_grid_set_row_spacing (GTK_GRID (self->grid), 6);
-  gtk_grid_set_column_spacing (GTK_GRID (self->grid), 12);
-  for (guint k = 0; k < CB_AFFINITY_DIALOG_MAX_SLIDERS; k++)
-    {
-      self->names[k] = gtk_label_new (NULL);
-      gtk_label_set_xalign (GTK_LABEL (self->names[k]), 1);
-      self->scales[k] = gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL, 0, 1, 0.01);
-      gtk_scale_set_draw_value (GTK_SCALE (self->scales[k]), TRUE);
-      gtk_scale_set_digits (GTK_SCALE (self->scales[k]), 2);
-      gtk_scale_set_value_pos (GTK_SCALE (self->scales[k]), GTK_POS_RIGHT);
-      gtk_widget_set_hexpand (self->scales[k], TRUE);
-      gtk_label_set_mnemonic_widget (GTK_LABEL (self->names[k]), self->scales[k]);
-      g_signal_connect (self->scales[k], "value-changed", G_CALLBACK (scale_changed_cb), self);
-      gtk_grid_attach (GTK_GRID (self->grid), self->names[k], 0, (int)k, 1, 1);
-      gtk_grid_attach (GTK_GRID (self->grid), self->scales[k], 1, (int)k, 1, 1);
-      gtk_widget_set_visible (self->names[k], FALSE);
-      gtk_widget_set_visible (self->scales[k], FALSE);
-    }
-  gtk_box_append (GTK_BOX (box), self->grid);
-  gtk_window_set_child (GTK_WINDOW (self), box);
+  gtk_widget_init_template (GTK_WIDGET (self));
 }
 
 GtkWidget *

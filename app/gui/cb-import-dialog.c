@@ -1,4 +1,4 @@
-/* cb-import-dialog.c: import target classes, estimate their affinity off the main thread
+/* cb-import-dialog.c: import target classes: the form, progress and heat map of a CbImportJob
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -10,31 +10,16 @@
 
 #include "app/gui/cb-example-folder.h"
 #include "app/gui/cb-file-chooser.h"
-#include "model/cb-discriminator.h"
+#include "app/gui/cb-window.h"
 #include "model/cb-error.h"
-#include "model/cb-vision-encoder.h"
-#include "model/cb-wordnet.h"
-#include "render/cb-backend.h"
-
-/* the heat map's least height: a dozen rows under their column names */
-#define HEATMAP_MIN_HEIGHT 320
 
 struct _CbImportDialog
 {
   GtkWindow parent_instance;
 
-  CbModel *model;
-  CbWordNet *wordnet; /* NULL when WordNet is missing */
-  char *wordnet_why;
-  CbClassSet *target;
-  char *examples_dir; /* a dataset folder, or NULL */
-  char *split;
-  guint n_listed; /* stems in the split file (an estimate before loading) */
-  gboolean use[CB_AFFINITY_N_METHODS];
-  double weights[CB_AFFINITY_N_METHODS];
-  CbProfile *profile;
-  GCancellable *cancellable; /* of the running computation */
-  gboolean disposed;         /* the widgets are gone; a running task still holds a reference */
+  CbImportJob *job;  /* the target, the examples, the priors and the estimation */
+  guint n_listed;    /* stems in the split file (an estimate before loading) */
+  gboolean disposed; /* the widgets are gone; a running estimation still holds the job */
 
   char *hand_dir; /* where examples painted here go; NULL: chosen at the first one */
 
@@ -58,13 +43,7 @@ enum
 
 static guint signals[N_SIGNALS];
 
-static const char *const method_labels[CB_AFFINITY_N_METHODS] = {
-  [CB_AFFINITY_SEG] = N_ ("_Segmentation (the model's discriminator on the examples)"),
-  [CB_AFFINITY_TEXT] = N_ ("_Text (WordNet: names, synonyms, part-of)"),
-  [CB_AFFINITY_VISION] = N_ ("_Vision features (class prototypes)"),
-};
-
-/* ------------------------------------------------------------------ state */
+/* ------------------------------------------------------------------ presenting the job */
 
 static void
 set_status (CbImportDialog *self, const char *text)
@@ -75,101 +54,70 @@ set_status (CbImportDialog *self, const char *text)
 gboolean
 cb_import_dialog_method_available (CbImportDialog *self, CbAffinityMethod method, char **why)
 {
-  g_autoptr (GError) error = NULL;
-  CbDiscriminatorConfig config;
-
-  if (method == CB_AFFINITY_TEXT)
-    {
-      if (self->wordnet == NULL)
-        {
-          if (why)
-            *why = g_strdup (self->wordnet_why);
-          return FALSE;
-        }
-      return TRUE;
-    }
-  if (method == CB_AFFINITY_VISION && self->model->has_vision_encoder)
-    {
-      CbVisionEncoderConfig vconfig;
-      if (!cb_vision_encoder_get_config (self->model, &vconfig, &error))
-        {
-          if (why)
-            *why = g_strdup_printf (_ ("The model's vision encoder is unusable: %s"), error->message);
-          return FALSE;
-        }
-    }
-  else if (!cb_discriminator_get_config (self->model, &config, &error))
-    {
-      if (why)
-        *why = g_strdup_printf (_ ("The model has no discriminator: %s"), error->message);
-      return FALSE;
-    }
-  if (self->examples_dir == NULL)
-    {
-      if (why)
-        *why = g_strdup ("Needs example photos with label maps: import a dataset folder, or add example photos and "
-                         "paint their classes");
-      return FALSE;
-    }
-  return TRUE;
+  return cb_import_job_method_available (self->job, method, why);
 }
 
 static void
 update_sensitivity (CbImportDialog *self)
 {
-  gboolean computing = self->cancellable != NULL;
-  gboolean any = FALSE;
+  gboolean computing = cb_import_job_is_running (self->job);
+  gboolean have_target = cb_import_job_get_target (self->job) != NULL;
 
   for (guint m = 0; m < CB_AFFINITY_N_METHODS; m++)
     {
       g_autofree char *why = NULL;
       g_autofree char *why_tip = NULL;
-      gboolean available = cb_import_dialog_method_available (self, m, &why);
+      gboolean available = cb_import_job_method_available (self->job, m, &why);
 
       gtk_widget_set_sensitive (self->checks[m], available && !computing);
-      gtk_widget_set_sensitive (self->weight_spins[m], available && self->use[m] && !computing);
+      gtk_widget_set_sensitive (self->weight_spins[m], available && cb_import_job_get_use (self->job, m) && !computing);
       gtk_label_set_text (GTK_LABEL (self->why_labels[m]), why ? why : "");
       gtk_widget_set_visible (self->why_labels[m], why != NULL);
       if (why == NULL && m == CB_AFFINITY_VISION)
-        why_tip = g_strdup (self->model->has_vision_encoder
+        why_tip = g_strdup (cb_import_job_get_model (self->job)->has_vision_encoder
                               ? "Features of the model's self-supervised encoder"
                               : "Features of the model's discriminator (the model has no self-supervised encoder)");
       gtk_widget_set_tooltip_text (self->checks[m], why != NULL ? why : why_tip);
-      any |= available && self->use[m] && self->weights[m] > 0;
     }
-  gtk_widget_set_sensitive (self->compute_button, !computing && self->target != NULL && any);
-  gtk_widget_set_sensitive (self->add_example_button, !computing && self->target != NULL);
+  gtk_widget_set_sensitive (self->compute_button, cb_import_job_can_compute (self->job));
+  gtk_widget_set_sensitive (self->add_example_button, !computing && have_target);
   gtk_widget_set_visible (self->cancel_button, computing);
   gtk_widget_set_visible (self->progress, computing);
-  gtk_widget_set_sensitive (self->apply_button, !computing && self->profile != NULL);
+  gtk_widget_set_sensitive (self->apply_button, !computing && cb_import_job_get_profile (self->job) != NULL);
 }
 
+/* the check boxes and weights show the job's choice */
 static void
 sync_method_widgets (CbImportDialog *self)
 {
   for (guint m = 0; m < CB_AFFINITY_N_METHODS; m++)
     {
-      gtk_check_button_set_active (GTK_CHECK_BUTTON (self->checks[m]), self->use[m]);
-      gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->weight_spins[m]), self->weights[m]);
+      gtk_check_button_set_active (GTK_CHECK_BUTTON (self->checks[m]), cb_import_job_get_use (self->job, m));
+      gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->weight_spins[m]), cb_import_job_get_weight (self->job, m));
     }
 }
 
+/* new inputs: each prior on when it can run, the old result gone */
 static void
-clear_result (CbImportDialog *self)
+inputs_changed (CbImportDialog *self)
 {
   cb_affinity_view_set_profile (self->view, NULL);
-  g_clear_pointer (&self->profile, cb_profile_free);
+  cb_import_job_clear_profile (self->job);
+  cb_import_job_use_available (self->job);
+  sync_method_widgets (self);
+  update_sensitivity (self);
 }
 
 static void
 show_classes (CbImportDialog *self)
 {
+  const CbClassSet *target = cb_import_job_get_target (self->job);
   g_autoptr (GString) text = g_string_new (NULL);
-  guint n = cb_class_set_get_n_classes (self->target);
+  guint n = cb_class_set_get_n_classes (target);
 
-  g_string_append_printf (text, "%s: %u classes (", self->target->name ? self->target->name : "Untitled", n);
+  g_string_append_printf (text, "%s: %u classes (", target->name ? target->name : "Untitled", n);
   for (guint i = 0; i < n && i < 8; i++)
-    g_string_append_printf (text, "%s%s", i ? ", " : "", cb_class_set_get (self->target, i)->name);
+    g_string_append_printf (text, "%s%s", i ? ", " : "", cb_class_set_get (target, i)->name);
   g_string_append (text, n > 8 ? ", …)" : ")");
   gtk_label_set_text (GTK_LABEL (self->classes_label), text->str);
 }
@@ -178,13 +126,10 @@ show_classes (CbImportDialog *self)
 static void
 take_class_set (CbImportDialog *self, CbClassSet *set)
 {
-  g_clear_pointer (&self->target, cb_class_set_free);
-  self->target = set;
-  g_clear_pointer (&self->examples_dir, g_free);
+  cb_import_job_take_target (self->job, set);
   g_clear_pointer (&self->hand_dir, g_free);
   gtk_label_set_text (GTK_LABEL (self->examples_label), _ ("None: only the text prior can run"));
   show_classes (self);
-  clear_result (self);
   /* the first hint ("Import a class set…") is done with: say what comes next */
   {
     g_autofree char *text = g_strdup_printf (_ ("Imported %u classes. Choose the priors below, then Compute."),
@@ -193,10 +138,7 @@ take_class_set (CbImportDialog *self, CbClassSet *set)
     set_status (self, text);
   }
   /* what can run now: text only */
-  for (guint m = 0; m < CB_AFFINITY_N_METHODS; m++)
-    self->use[m] = cb_import_dialog_method_available (self, m, NULL);
-  sync_method_widgets (self);
-  update_sensitivity (self);
+  inputs_changed (self);
 }
 
 gboolean
@@ -231,30 +173,27 @@ cb_import_dialog_load_dataset (CbImportDialog *self, const char *dir, const char
   g_autofree char *classes = g_build_filename (dir, "classes.json", NULL);
   g_autofree char *split_file = NULL;
   g_autofree char *text = NULL;
+  const char *used;
 
   if (!cb_import_dialog_load_class_set (self, classes, error))
     return FALSE;
-  self->examples_dir = g_strdup (dir);
-  g_free (self->split);
-  self->split = g_strdup (split ? split : "train");
-  split_file = g_strdup_printf ("%s/%s.txt", dir, self->split);
+  cb_import_job_set_examples (self->job, dir, split);
+  used = cb_import_job_get_split (self->job);
+  split_file = g_strdup_printf ("%s/%s.txt", dir, used);
   self->n_listed = count_lines (split_file);
   if (g_file_test (split_file, G_FILE_TEST_IS_REGULAR))
-    text = g_strdup_printf (_ ("%s, split “%s”: %u photos listed"), dir, self->split, self->n_listed);
+    text = g_strdup_printf (_ ("%s, split “%s”: %u photos listed"), dir, used, self->n_listed);
   else
-    text = g_strdup_printf (_ ("%s: every labelled photo (no %s.txt)"), dir, self->split);
+    text = g_strdup_printf (_ ("%s: every labelled photo (no %s.txt)"), dir, used);
   gtk_label_set_text (GTK_LABEL (self->examples_label), text);
   {
     g_autofree char *status = g_strdup_printf (_ ("Imported %u classes with their example photos. Choose the priors "
                                                   "below, then Compute."),
-                                               cb_class_set_get_n_classes (self->target));
+                                               cb_class_set_get_n_classes (cb_import_job_get_target (self->job)));
 
     set_status (self, status);
   }
-  for (guint m = 0; m < CB_AFFINITY_N_METHODS; m++)
-    self->use[m] = cb_import_dialog_method_available (self, m, NULL);
-  sync_method_widgets (self);
-  update_sensitivity (self);
+  inputs_changed (self);
   return TRUE;
 }
 
@@ -262,8 +201,7 @@ void
 cb_import_dialog_set_method (CbImportDialog *self, CbAffinityMethod method, gboolean use, double weight)
 {
   g_return_if_fail (method < CB_AFFINITY_N_METHODS);
-  self->use[method] = use;
-  self->weights[method] = MAX (weight, 0.0);
+  cb_import_job_set_method (self->job, method, use, weight);
   sync_method_widgets (self);
   update_sensitivity (self);
 }
@@ -278,6 +216,12 @@ void
 cb_import_dialog_set_top_k (CbImportDialog *self, guint k)
 {
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->top_k_spin), k);
+}
+
+CbImportJob *
+cb_import_dialog_get_job (CbImportDialog *self)
+{
+  return self->job;
 }
 
 /* ------------------------------------------------------------------ classes and examples made here */
@@ -325,7 +269,8 @@ cb_import_dialog_get_examples_folder (CbImportDialog *self)
 static void
 ensure_hand_dir (CbImportDialog *self)
 {
-  g_autofree char *name = g_strdup (self->target->name && *self->target->name ? self->target->name : "examples");
+  const CbClassSet *target = cb_import_job_get_target (self->job);
+  g_autofree char *name = g_strdup (target->name && *target->name ? target->name : "examples");
 
   if (self->hand_dir != NULL)
     return;
@@ -353,18 +298,11 @@ example_saved_cb (CbExampleEditor *editor, const char *stem, CbImportDialog *sel
   if (self->disposed || self->hand_dir == NULL)
     return;
   /* the folder is a dataset folder now: the estimators read it like any other */
-  g_free (self->examples_dir);
-  self->examples_dir = g_strdup (self->hand_dir);
-  g_free (self->split);
-  self->split = g_strdup ("train");
+  cb_import_job_set_examples (self->job, self->hand_dir, "train");
   self->n_listed = cb_example_folder_count (self->hand_dir);
   text = g_strdup_printf (_ ("%s: %u example photos painted here"), self->hand_dir, self->n_listed);
   gtk_label_set_text (GTK_LABEL (self->examples_label), text);
-  clear_result (self);
-  for (guint m = 0; m < CB_AFFINITY_N_METHODS; m++)
-    self->use[m] = cb_import_dialog_method_available (self, m, NULL);
-  sync_method_widgets (self);
-  update_sensitivity (self);
+  inputs_changed (self);
 }
 
 CbExampleEditor *
@@ -372,13 +310,14 @@ cb_import_dialog_add_example (CbImportDialog *self, const char *photo_path, GErr
 {
   CbExampleEditor *editor;
 
-  if (self->target == NULL)
+  if (cb_import_job_get_target (self->job) == NULL)
     {
       g_set_error_literal (error, CB_ERROR, CB_ERROR_INVALID, _ ("Define or import the target classes first"));
       return NULL;
     }
   ensure_hand_dir (self);
-  editor = cb_example_editor_new (GTK_WINDOW (self), self->target, photo_path, self->hand_dir, error);
+  editor = cb_example_editor_new (GTK_WINDOW (self), cb_import_job_get_target (self->job), photo_path, self->hand_dir,
+                                  error);
   if (editor == NULL)
     return NULL;
   g_signal_connect_object (editor, "saved", G_CALLBACK (example_saved_cb), self, 0);
@@ -388,185 +327,20 @@ cb_import_dialog_add_example (CbImportDialog *self, const char *photo_path, GErr
 
 /* ------------------------------------------------------------------ computing */
 
-typedef struct
-{
-  CbModel *model;     /* borrowed from the dialog, which the task keeps alive */
-  CbWordNet *wordnet; /* borrowed likewise */
-  CbClassSet *target;
-  char *examples_dir;
-  char *split;
-  gboolean use[CB_AFFINITY_N_METHODS];
-  float weights[CB_AFFINITY_N_METHODS];
-  float temperature;
-  guint top_k;
-  CbImportDialog *dialog; /* for progress; only touched on the main thread */
-} Job;
-
 static void
-job_free (Job *job)
+job_progress_cb (CbImportJob *job, double fraction, const char *text, CbImportDialog *self)
 {
-  cb_class_set_free (job->target);
-  g_free (job->examples_dir);
-  g_free (job->split);
-  g_free (job);
-}
-
-typedef struct
-{
-  CbImportDialog *dialog;
-  double fraction;
-  char *text;
-} Progress;
-
-static gboolean
-progress_idle_cb (gpointer data)
-{
-  Progress *p = data;
-
-  if (!p->dialog->disposed && p->dialog->cancellable != NULL)
-    {
-      gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (p->dialog->progress), CLAMP (p->fraction, 0.0, 1.0));
-      if (p->text != NULL)
-        set_status (p->dialog, p->text);
-    }
-  return G_SOURCE_REMOVE;
+  gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress), fraction);
+  if (text != NULL)
+    set_status (self, text);
 }
 
 static void
-progress_free (gpointer data)
+job_finished_cb (CbImportJob *job, const GError *error, CbImportDialog *self)
 {
-  Progress *p = data;
+  const CbProfile *profile = cb_import_job_get_profile (job);
 
-  g_object_unref (p->dialog);
-  g_free (p->text);
-  g_free (p);
-}
-
-static void
-post_progress (CbImportDialog *dialog, double fraction, const char *text)
-{
-  Progress *p = g_new0 (Progress, 1);
-
-  p->dialog = g_object_ref (dialog);
-  p->fraction = fraction;
-  p->text = g_strdup (text);
-  g_idle_add_full (G_PRIORITY_DEFAULT, progress_idle_cb, p, progress_free);
-}
-
-static void
-estimate_progress_cb (double fraction, gpointer user_data)
-{
-  /* the photos are most of the work: 10 % .. 100 % */
-  post_progress (user_data, 0.1 + 0.9 * fraction, NULL);
-}
-
-static gpointer
-backend_prepare (gpointer user_data, const CbGraph *graph, GError **error)
-{
-  return cb_backend_prepare (user_data, graph, error);
-}
-
-static gboolean
-backend_run (gpointer plan, CbTensor *const *inputs, guint n_inputs, CbTensor *output, GError **error)
-{
-  return cb_plan_run (plan, inputs, n_inputs, output, error);
-}
-
-static void
-backend_free_plan (gpointer plan)
-{
-  cb_plan_free (plan);
-}
-
-static void
-compute_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  Job *job = task_data;
-  g_autoptr (CbExampleSet) examples = NULL;
-  g_autoptr (CbBackend) backend = NULL;
-  g_autoptr (GError) error = NULL;
-  CbGraphRunner runner = { 0 };
-  CbAffinityOptions options;
-  CbProfile *profile;
-  gboolean photos = job->use[CB_AFFINITY_SEG] || job->use[CB_AFFINITY_VISION];
-
-  cb_affinity_options_init (&options);
-  for (guint m = 0; m < CB_AFFINITY_N_METHODS; m++)
-    {
-      options.use[m] = job->use[m];
-      options.weights[m] = job->weights[m];
-    }
-  options.temperature = job->temperature;
-  options.top_k = job->top_k;
-  options.wordnet = job->wordnet;
-  options.cancellable = cancellable;
-  options.progress = estimate_progress_cb;
-  options.progress_data = job->dialog;
-
-  if (photos)
-    {
-      post_progress (job->dialog, 0.02, "Loading the example photos…");
-      examples = cb_example_set_load (job->examples_dir, job->split, job->target, job->model->gen.width,
-                                      job->model->gen.height, CB_EXAMPLE_LOAD_DEFAULT, &error);
-      if (examples == NULL)
-        {
-          g_task_return_error (task, g_steal_pointer (&error));
-          return;
-        }
-      options.examples = examples;
-      backend = cb_backend_new (CB_BACKEND_AUTO, NULL, &error);
-      if (backend != NULL)
-        {
-          runner = (CbGraphRunner){
-            .prepare = backend_prepare,
-            .run = backend_run,
-            .free_plan = backend_free_plan,
-            .user_data = backend,
-            .description = cb_backend_get_description (backend),
-          };
-          options.runner = &runner;
-        }
-      /* no device: the CPU reference (options.runner NULL) */
-      g_clear_error (&error);
-    }
-  for (guint m = 0; m < CB_AFFINITY_N_METHODS; m++)
-    if (options.use[m] && !cb_affinity_can_run (job->model, m, &options, &error))
-      {
-        g_task_return_error (task, g_steal_pointer (&error));
-        return;
-      }
-  if (g_cancellable_set_error_if_cancelled (cancellable, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  {
-    g_autofree char *text
-      = g_strdup_printf (_ ("Estimating with %u example photos…"), examples ? examples->examples->len : 0);
-
-    post_progress (job->dialog, 0.1, text);
-  }
-  profile = cb_affinity_estimate (job->model, job->target, &options, &error);
-  if (profile == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, profile, (GDestroyNotify)cb_profile_free);
-}
-
-static void
-compute_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  CbImportDialog *self = CB_IMPORT_DIALOG (source);
-  g_autoptr (GError) error = NULL;
-  CbProfile *profile = g_task_propagate_pointer (G_TASK (result), &error);
-
-  g_clear_object (&self->cancellable);
-  if (self->disposed)
-    {
-      g_clear_pointer (&profile, cb_profile_free);
-      return;
-    }
-  if (profile == NULL)
+  if (error != NULL)
     {
       g_autofree char *text = NULL;
 
@@ -579,12 +353,9 @@ compute_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   else
     {
       g_autofree char *text = NULL;
-      g_autofree char *similar = NULL;
+      g_autofree char *similar = cb_profile_describe_similar_rows (profile, CB_PROFILE_SIMILAR_ROWS);
 
-      g_clear_pointer (&self->profile, cb_profile_free);
-      self->profile = profile;
-      cb_affinity_view_set_profile (self->view, self->profile);
-      similar = cb_profile_describe_similar_rows (profile, CB_PROFILE_SIMILAR_ROWS);
+      cb_affinity_view_set_profile (self->view, profile);
       text = g_strdup_printf (_ ("Done: %u target classes × %u model classes. Hover a cell for its value; Apply to "
                                  "paint with these classes.%s%s%s"),
                               cb_class_set_get_n_classes (profile->target), profile->n_source,
@@ -600,41 +371,22 @@ compute_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 void
 cb_import_dialog_compute (CbImportDialog *self)
 {
-  g_autoptr (GTask) task = NULL;
-  Job *job;
-
-  if (self->cancellable != NULL || self->target == NULL)
+  cb_import_job_set_temperature (self->job, gtk_spin_button_get_value (GTK_SPIN_BUTTON (self->temperature_spin)));
+  cb_import_job_set_top_k (self->job, (guint)gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (self->top_k_spin)));
+  if (cb_import_job_is_running (self->job) || cb_import_job_get_target (self->job) == NULL
+      || !cb_import_job_compute (self->job))
     return;
-  job = g_new0 (Job, 1);
-  job->model = self->model;
-  job->wordnet = self->wordnet;
-  job->target = cb_class_set_copy (self->target);
-  job->examples_dir = g_strdup (self->examples_dir);
-  job->split = g_strdup (self->split);
-  for (guint m = 0; m < CB_AFFINITY_N_METHODS; m++)
-    {
-      job->use[m] = self->use[m] && self->weights[m] > 0 && cb_import_dialog_method_available (self, m, NULL);
-      job->weights[m] = (float)self->weights[m];
-    }
-  job->temperature = (float)gtk_spin_button_get_value (GTK_SPIN_BUTTON (self->temperature_spin));
-  job->top_k = (guint)gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (self->top_k_spin));
-  job->dialog = self;
-
-  self->cancellable = g_cancellable_new ();
   gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress), 0);
   set_status (self, _ ("Starting…"));
   update_sensitivity (self);
-  task = g_task_new (self, self->cancellable, compute_done_cb, NULL);
-  g_task_set_task_data (task, job, (GDestroyNotify)job_free);
-  g_task_run_in_thread (task, compute_thread);
 }
 
 void
 cb_import_dialog_cancel (CbImportDialog *self)
 {
-  if (self->cancellable != NULL)
+  if (cb_import_job_is_running (self->job))
     {
-      g_cancellable_cancel (self->cancellable);
+      cb_import_job_cancel (self->job);
       set_status (self, _ ("Cancelling…"));
     }
 }
@@ -642,13 +394,13 @@ cb_import_dialog_cancel (CbImportDialog *self)
 gboolean
 cb_import_dialog_is_computing (CbImportDialog *self)
 {
-  return self->cancellable != NULL;
+  return cb_import_job_is_running (self->job);
 }
 
 const CbProfile *
 cb_import_dialog_get_profile (CbImportDialog *self)
 {
-  return self->profile;
+  return cb_import_job_get_profile (self->job);
 }
 
 const char *
@@ -666,8 +418,10 @@ cb_import_dialog_get_view (CbImportDialog *self)
 void
 cb_import_dialog_apply (CbImportDialog *self)
 {
-  if (self->profile != NULL && self->cancellable == NULL)
-    g_signal_emit (self, signals[APPLY], 0, self->profile);
+  const CbProfile *profile = cb_import_job_get_profile (self->job);
+
+  if (profile != NULL && !cb_import_job_is_running (self->job))
+    g_signal_emit (self, signals[APPLY], 0, profile);
 }
 
 /* ------------------------------------------------------------------ widgets */
@@ -784,8 +538,8 @@ new_class_set_toggled_cb (GtkToggleButton *button, CbImportDialog *self)
   /* start from the classes at hand, or from one empty row */
   if (active && cb_class_editor_get_n_classes (self->class_editor) == 0)
     {
-      if (self->target != NULL)
-        cb_class_editor_set_classes (self->class_editor, self->target);
+      if (cb_import_job_get_target (self->job) != NULL)
+        cb_class_editor_set_classes (self->class_editor, cb_import_job_get_target (self->job));
       else
         cb_class_editor_add (self->class_editor, NULL, G_MAXUINT32, NULL);
     }
@@ -823,18 +577,23 @@ save_class_set_clicked_cb (GtkButton *button, CbImportDialog *self)
 static void
 method_toggled_cb (GtkCheckButton *check, CbImportDialog *self)
 {
+  if (self->job == NULL) /* the template is being built */
+    return;
   for (guint m = 0; m < CB_AFFINITY_N_METHODS; m++)
     if (GTK_WIDGET (check) == self->checks[m])
-      self->use[m] = gtk_check_button_get_active (check);
+      cb_import_job_set_method (self->job, m, gtk_check_button_get_active (check),
+                                cb_import_job_get_weight (self->job, m));
   update_sensitivity (self);
 }
 
 static void
 weight_changed_cb (GtkSpinButton *spin, CbImportDialog *self)
 {
+  if (self->job == NULL) /* the template is being built */
+    return;
   for (guint m = 0; m < CB_AFFINITY_N_METHODS; m++)
     if (GTK_WIDGET (spin) == self->weight_spins[m])
-      self->weights[m] = gtk_spin_button_get_value (spin);
+      cb_import_job_set_method (self->job, m, cb_import_job_get_use (self->job, m), gtk_spin_button_get_value (spin));
   update_sensitivity (self);
 }
 
@@ -856,38 +615,18 @@ apply_clicked_cb (GtkButton *button, CbImportDialog *self)
   cb_import_dialog_apply (self);
 }
 
-static GtkWidget *
-heading (const char *text)
-{
-  GtkWidget *label = gtk_label_new (text);
-
-  gtk_widget_add_css_class (label, "heading");
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  return label;
-}
-
-static GtkWidget *
-wrapped_label (const char *text, gboolean dim)
-{
-  GtkWidget *label = gtk_label_new (text);
-
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_widget_set_hexpand (label, TRUE);
-  if (dim)
-    gtk_widget_add_css_class (label, "dim-label");
-  return label;
-}
-
 static void
 cb_import_dialog_dispose (GObject *object)
 {
   CbImportDialog *self = CB_IMPORT_DIALOG (object);
 
-  /* the task holds a reference until the thread ends; tell it to stop */
+  /* the thread holds the job until it ends; tell it to stop, and nothing more to show */
+  if (!self->disposed && self->job != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->job, self);
+      cb_import_job_cancel (self->job);
+    }
   self->disposed = TRUE;
-  if (self->cancellable != NULL)
-    g_cancellable_cancel (self->cancellable);
   G_OBJECT_CLASS (cb_import_dialog_parent_class)->dispose (object);
 }
 
@@ -896,214 +635,92 @@ cb_import_dialog_finalize (GObject *object)
 {
   CbImportDialog *self = CB_IMPORT_DIALOG (object);
 
-  g_clear_object (&self->cancellable);
-  g_clear_pointer (&self->profile, cb_profile_free);
-  g_clear_pointer (&self->target, cb_class_set_free);
-  g_clear_pointer (&self->wordnet, cb_wordnet_free);
-  g_clear_pointer (&self->model, cb_model_free);
-  g_free (self->wordnet_why);
-  g_free (self->examples_dir);
+  g_clear_object (&self->job);
   g_free (self->hand_dir);
-  g_free (self->split);
   G_OBJECT_CLASS (cb_import_dialog_parent_class)->finalize (object);
 }
 
 static void
 cb_import_dialog_class_init (CbImportDialogClass *klass)
 {
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  static const char *const method_ids[CB_AFFINITY_N_METHODS] = {
+    [CB_AFFINITY_SEG] = "seg",
+    [CB_AFFINITY_TEXT] = "text",
+    [CB_AFFINITY_VISION] = "vision",
+  };
+
   G_OBJECT_CLASS (klass)->dispose = cb_import_dialog_dispose;
   G_OBJECT_CLASS (klass)->finalize = cb_import_dialog_finalize;
   signals[APPLY] = g_signal_new ("apply", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                  G_TYPE_NONE, 1, G_TYPE_POINTER);
+
+  cb_gui_ensure_resources ();
+  g_type_ensure (CB_TYPE_CLASS_EDITOR);
+  g_type_ensure (CB_TYPE_AFFINITY_VIEW);
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/catbrush/Catbrush/ui/cb-import-dialog.ui");
+  for (guint m = 0; m < CB_AFFINITY_N_METHODS; m++)
+    {
+      g_autofree char *check = g_strdup_printf ("%s_check", method_ids[m]);
+      g_autofree char *weight = g_strdup_printf ("%s_weight", method_ids[m]);
+      g_autofree char *why = g_strdup_printf ("%s_why", method_ids[m]);
+
+      gtk_widget_class_bind_template_child_full (widget_class, g_intern_string (check), FALSE,
+                                                 G_STRUCT_OFFSET (CbImportDialog, checks) + m * sizeof (GtkWidget *));
+      gtk_widget_class_bind_template_child_full (widget_class, g_intern_string (weight), FALSE,
+                                                 G_STRUCT_OFFSET (CbImportDialog, weight_spins)
+                                                   + m * sizeof (GtkWidget *));
+      gtk_widget_class_bind_template_child_full (widget_class, g_intern_string (why), FALSE,
+                                                 G_STRUCT_OFFSET (CbImportDialog, why_labels)
+                                                   + m * sizeof (GtkWidget *));
+    }
+  gtk_widget_class_bind_template_child (widget_class, CbImportDialog, classes_label);
+  gtk_widget_class_bind_template_child (widget_class, CbImportDialog, examples_label);
+  gtk_widget_class_bind_template_child (widget_class, CbImportDialog, class_revealer);
+  gtk_widget_class_bind_template_child (widget_class, CbImportDialog, add_example_button);
+  gtk_widget_class_bind_template_child (widget_class, CbImportDialog, class_editor);
+  gtk_widget_class_bind_template_child (widget_class, CbImportDialog, temperature_spin);
+  gtk_widget_class_bind_template_child (widget_class, CbImportDialog, top_k_spin);
+  gtk_widget_class_bind_template_child (widget_class, CbImportDialog, compute_button);
+  gtk_widget_class_bind_template_child (widget_class, CbImportDialog, cancel_button);
+  gtk_widget_class_bind_template_child (widget_class, CbImportDialog, apply_button);
+  gtk_widget_class_bind_template_child (widget_class, CbImportDialog, progress);
+  gtk_widget_class_bind_template_child (widget_class, CbImportDialog, status);
+  gtk_widget_class_bind_template_child (widget_class, CbImportDialog, view);
+  gtk_widget_class_bind_template_callback (widget_class, class_set_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, dataset_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, new_class_set_toggled_cb);
+  gtk_widget_class_bind_template_callback (widget_class, use_classes_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, save_class_set_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, add_example_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, method_toggled_cb);
+  gtk_widget_class_bind_template_callback (widget_class, weight_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, compute_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, cancel_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, apply_clicked_cb);
 }
 
 static void
 cb_import_dialog_init (CbImportDialog *self)
 {
-  GtkWidget *header = gtk_header_bar_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
-  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *class_set = gtk_button_new_with_mnemonic (_ ("Class _Set…"));
-  GtkWidget *dataset = gtk_button_new_with_mnemonic (_ ("_Dataset Folder…"));
-  GtkWidget *new_set = gtk_toggle_button_new_with_mnemonic (_ ("_New Class Set…"));
-  GtkWidget *editor_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  GtkWidget *editor_buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *use_classes = gtk_button_new_with_mnemonic (_ ("_Use These Classes"));
-  GtkWidget *save_classes = gtk_button_new_with_mnemonic (_ ("Sa_ve Class Set…"));
-  GtkWidget *grid = gtk_grid_new ();
-  GtkWidget *params = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  GtkWidget *run = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  GtkWidget *scrolled = gtk_scrolled_window_new ();
-  GtkWidget *label;
-
-  gtk_window_set_title (GTK_WINDOW (self), _ ("Import Target Classes"));
-  gtk_window_set_default_size (GTK_WINDOW (self), 800, 860);
-  self->apply_button = gtk_button_new_with_mnemonic (_ ("_Apply"));
-  gtk_widget_add_css_class (self->apply_button, "suggested-action");
-  gtk_widget_set_tooltip_text (self->apply_button, _ ("Paint with the target classes through this matrix"));
-  g_signal_connect (self->apply_button, "clicked", G_CALLBACK (apply_clicked_cb), self);
-  gtk_header_bar_pack_end (GTK_HEADER_BAR (header), self->apply_button);
-  gtk_window_set_titlebar (GTK_WINDOW (self), header);
-
-  gtk_widget_set_margin_start (box, 18);
-  gtk_widget_set_margin_end (box, 18);
-  gtk_widget_set_margin_top (box, 12);
-  gtk_widget_set_margin_bottom (box, 18);
-
-  gtk_box_append (GTK_BOX (box), heading (_ ("Target classes")));
-  gtk_widget_set_tooltip_text (class_set, _ ("A class-set JSON (name, colour, synonyms of each class)"));
-  gtk_widget_set_tooltip_text (dataset, _ ("A folder with classes.json, images/, labels/ and split files (train.txt)"));
-  g_signal_connect (class_set, "clicked", G_CALLBACK (class_set_clicked_cb), self);
-  g_signal_connect (dataset, "clicked", G_CALLBACK (dataset_clicked_cb), self);
-  gtk_widget_set_tooltip_text (new_set, _ ("Define the classes here: name, colour and synonyms of each"));
-  g_signal_connect (new_set, "toggled", G_CALLBACK (new_class_set_toggled_cb), self);
-  gtk_box_append (GTK_BOX (buttons), class_set);
-  gtk_box_append (GTK_BOX (buttons), dataset);
-  gtk_box_append (GTK_BOX (buttons), new_set);
-  gtk_box_append (GTK_BOX (box), buttons);
-
-  self->class_editor = CB_CLASS_EDITOR (cb_class_editor_new ());
-  gtk_box_append (GTK_BOX (editor_box), GTK_WIDGET (self->class_editor));
-  gtk_widget_add_css_class (use_classes, "suggested-action");
-  g_signal_connect (use_classes, "clicked", G_CALLBACK (use_classes_clicked_cb), self);
-  gtk_widget_set_tooltip_text (save_classes, _ ("Save the classes as a class-set JSON"));
-  g_signal_connect (save_classes, "clicked", G_CALLBACK (save_class_set_clicked_cb), self);
-  gtk_box_append (GTK_BOX (editor_buttons), use_classes);
-  gtk_box_append (GTK_BOX (editor_buttons), save_classes);
-  gtk_box_append (GTK_BOX (editor_box), editor_buttons);
-  self->class_revealer = gtk_revealer_new ();
-  gtk_revealer_set_child (GTK_REVEALER (self->class_revealer), editor_box);
-  gtk_box_append (GTK_BOX (box), self->class_revealer);
-
-  self->classes_label = wrapped_label (_ ("None yet"), FALSE);
-  self->examples_label = wrapped_label (_ ("No example photos"), TRUE);
-  gtk_box_append (GTK_BOX (box), self->classes_label);
-  self->add_example_button = gtk_button_new_with_mnemonic (_ ("Add _Example Photo…"));
-  gtk_widget_set_tooltip_text (self->add_example_button,
-                               _ ("Open a photo and paint its label map with the target classes"));
-  gtk_widget_set_halign (self->add_example_button, GTK_ALIGN_START);
-  g_signal_connect (self->add_example_button, "clicked", G_CALLBACK (add_example_clicked_cb), self);
-  gtk_box_append (GTK_BOX (box), self->examples_label);
-  gtk_box_append (GTK_BOX (box), self->add_example_button);
-
-  gtk_box_append (GTK_BOX (box), heading (_ ("Priors")));
-  gtk_grid_set_row_spacing (GTK_GRID (grid), 4);
-  gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
-  for (guint m = 0; m < CB_AFFINITY_N_METHODS; m++)
-    {
-      self->weights[m] = 1.0;
-      self->checks[m] = gtk_check_button_new_with_mnemonic (_ (method_labels[m]));
-      g_signal_connect (self->checks[m], "toggled", G_CALLBACK (method_toggled_cb), self);
-      self->weight_spins[m] = gtk_spin_button_new_with_range (0, 10, 0.1);
-      gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->weight_spins[m]), 1.0);
-      gtk_widget_set_tooltip_text (self->weight_spins[m], _ ("Weight in the combination"));
-      g_signal_connect (self->weight_spins[m], "value-changed", G_CALLBACK (weight_changed_cb), self);
-      self->why_labels[m] = wrapped_label (NULL, TRUE);
-      gtk_widget_set_margin_start (self->why_labels[m], 28);
-      gtk_grid_attach (GTK_GRID (grid), self->checks[m], 0, (int)(2 * m), 1, 1);
-      gtk_grid_attach (GTK_GRID (grid), self->weight_spins[m], 1, (int)(2 * m), 1, 1);
-      gtk_grid_attach (GTK_GRID (grid), self->why_labels[m], 0, (int)(2 * m + 1), 2, 1);
-    }
-  gtk_box_append (GTK_BOX (box), grid);
-
-  label = gtk_label_new_with_mnemonic (_ ("_Temperature"));
-  self->temperature_spin = gtk_spin_button_new_with_range (0.05, 5, 0.05);
+  gtk_widget_init_template (GTK_WIDGET (self));
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->temperature_spin), CB_AFFINITY_DEFAULT_TEMPERATURE);
-  gtk_widget_set_tooltip_text (self->temperature_spin, _ ("Below 1 sharpens the rows, above 1 flattens them"));
-  gtk_label_set_mnemonic_widget (GTK_LABEL (label), self->temperature_spin);
-  gtk_box_append (GTK_BOX (params), label);
-  gtk_box_append (GTK_BOX (params), self->temperature_spin);
-  label = gtk_label_new_with_mnemonic (_ ("Top-_k"));
-  self->top_k_spin = gtk_spin_button_new_with_range (0, 255, 1);
-  gtk_widget_set_tooltip_text (self->top_k_spin, _ ("Keep the k largest entries of each row (0: all)"));
-  gtk_label_set_mnemonic_widget (GTK_LABEL (label), self->top_k_spin);
-  gtk_box_append (GTK_BOX (params), label);
-  gtk_box_append (GTK_BOX (params), self->top_k_spin);
-  gtk_box_append (GTK_BOX (box), params);
-
-  self->compute_button = gtk_button_new_with_mnemonic (_ ("_Compute"));
-  g_signal_connect (self->compute_button, "clicked", G_CALLBACK (compute_clicked_cb), self);
-  self->cancel_button = gtk_button_new_with_mnemonic (_ ("C_ancel"));
-  g_signal_connect (self->cancel_button, "clicked", G_CALLBACK (cancel_clicked_cb), self);
-  self->progress = gtk_progress_bar_new ();
-  gtk_widget_set_hexpand (self->progress, TRUE);
-  gtk_widget_set_valign (self->progress, GTK_ALIGN_CENTER);
-  gtk_box_append (GTK_BOX (run), self->compute_button);
-  gtk_box_append (GTK_BOX (run), self->progress);
-  gtk_box_append (GTK_BOX (run), self->cancel_button);
-  gtk_box_append (GTK_BOX (box), run);
-  self->status = wrapped_label (_ ("Import a class set or a dataset folder, or define a new class set."), TRUE);
-  gtk_box_append (GTK_BOX (box), self->status);
-
-  self->view = CB_AFFINITY_VIEW (cb_affinity_view_new ());
-  gtk_widget_set_halign (GTK_WIDGET (self->view), GTK_ALIGN_START);
-  gtk_widget_set_valign (GTK_WIDGET (self->view), GTK_ALIGN_START);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), GTK_WIDGET (self->view));
-  gtk_widget_set_vexpand (scrolled, TRUE);
-  /* the heat map below the controls, with room of its own (it had what was
-   * left of the window: ~140 px, its column names scrolled away); the
-   * divider moves, the controls scroll when they do not fit */
-  gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scrolled), HEATMAP_MIN_HEIGHT);
-  {
-    GtkWidget *paned = gtk_paned_new (GTK_ORIENTATION_VERTICAL);
-    GtkWidget *controls = gtk_scrolled_window_new ();
-
-    gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (controls), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
-    gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (controls), TRUE);
-    GtkWidget *top = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-
-    /* Compute and the status stay in view, under the controls that scroll */
-    g_object_ref (run);
-    g_object_ref (self->status);
-    gtk_box_remove (GTK_BOX (box), run);
-    gtk_box_remove (GTK_BOX (box), self->status);
-    gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (controls), box);
-    gtk_widget_set_vexpand (controls, TRUE);
-    gtk_box_append (GTK_BOX (top), controls);
-    gtk_box_append (GTK_BOX (top), run);
-    gtk_box_append (GTK_BOX (top), self->status);
-    g_object_unref (run);
-    g_object_unref (self->status);
-    gtk_widget_set_margin_start (run, 18);
-    gtk_widget_set_margin_end (run, 18);
-    gtk_widget_set_margin_start (self->status, 18);
-    gtk_widget_set_margin_end (self->status, 18);
-    gtk_widget_set_margin_bottom (self->status, 6);
-    gtk_paned_set_start_child (GTK_PANED (paned), top);
-    gtk_paned_set_end_child (GTK_PANED (paned), scrolled);
-    gtk_paned_set_shrink_start_child (GTK_PANED (paned), TRUE);
-    gtk_paned_set_shrink_end_child (GTK_PANED (paned), FALSE);
-    gtk_paned_set_resize_start_child (GTK_PANED (paned), TRUE);
-    gtk_paned_set_resize_end_child (GTK_PANED (paned), FALSE);
-    gtk_paned_set_wide_handle (GTK_PANED (paned), TRUE);
-    gtk_widget_set_margin_start (scrolled, 18);
-    gtk_widget_set_margin_end (scrolled, 18);
-    gtk_widget_set_margin_bottom (scrolled, 12);
-    gtk_window_set_child (GTK_WINDOW (self), paned);
-  }
 }
 
 CbImportDialog *
 cb_import_dialog_new (GtkWindow *parent, const char *model_path, GError **error)
 {
-  g_autoptr (CbModel) model = NULL;
-  g_autoptr (GError) wn_error = NULL;
+  g_autoptr (CbImportJob) job = cb_import_job_new (model_path, error);
   CbImportDialog *self;
 
-  if (model_path == NULL)
-    {
-      g_set_error_literal (error, CB_ERROR, CB_ERROR_INVALID, _ ("No model is loaded"));
-      return NULL;
-    }
-  model = cb_model_load (model_path, error);
-  if (model == NULL)
+  if (job == NULL)
     return NULL;
   self = g_object_new (CB_TYPE_IMPORT_DIALOG, "transient-for", parent, "destroy-with-parent", TRUE, NULL);
-  self->model = g_steal_pointer (&model);
-  self->wordnet = cb_wordnet_open (NULL, &wn_error);
-  if (self->wordnet == NULL)
-    self->wordnet_why
-      = g_strdup_printf (_ ("WordNet is not available (apt install wordnet-base): %s"), wn_error->message);
+  self->job = g_steal_pointer (&job);
+  g_signal_connect (self->job, "progress", G_CALLBACK (job_progress_cb), self);
+  g_signal_connect (self->job, "finished", G_CALLBACK (job_finished_cb), self);
+  /* the template's check boxes and weights from the job's defaults */
+  sync_method_widgets (self);
   update_sensitivity (self);
   return self;
 }

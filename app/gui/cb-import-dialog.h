@@ -4,8 +4,10 @@
  * layout (classes.json, images/, labels/, SPLIT.txt; its examples feed the
  * segmentation and vision priors). The priors (model/cb-affinity.h) are
  * chosen with weights, a temperature and top-k; a prior the model or the
- * input cannot run is shown disabled with the reason. Computing runs in a
- * GTask thread (model/ through render/'s backend), with a progress bar and
+ * input cannot run is shown disabled with the reason. The inputs and the
+ * computation in a GTask thread (model/ through render/'s backend) are a
+ * CbImportJob (cb-import-job.h); the dialog, a template
+ * (resources/ui/cb-import-dialog.ui), presents it with a progress bar and
  * Cancel; the result is shown as a heat map, and Apply emits "apply" with
  * the profile (the window switches the palette to the target classes).
  *
@@ -18,6 +20,7 @@
 #include "app/gui/cb-affinity-view.h"
 #include "app/gui/cb-class-editor.h"
 #include "app/gui/cb-example-editor.h"
+#include "app/gui/cb-import-job.h"
 #include "model/cb-affinity.h"
 
 G_BEGIN_DECLS
@@ -27,6 +30,8 @@ G_DECLARE_FINAL_TYPE (CbImportDialog, cb_import_dialog, CB, IMPORT_DIALOG, GtkWi
 
 /* Loads the model (for its classes, discriminator and SHA-256); NULL with an error when it cannot. */
 CbImportDialog *cb_import_dialog_new (GtkWindow *parent, const char *model_path, GError **error);
+/* what it presents: the inputs and the estimation (owned by the dialog) */
+CbImportJob *cb_import_dialog_get_job (CbImportDialog *self);
 
 /* What the buttons do. */
 gboolean cb_import_dialog_load_class_set (CbImportDialog *self, const char *path, GError **error);

@@ -10,13 +10,12 @@
 
 #include "app/gui/cb-file-chooser.h"
 #include "app/gui/cb-model-list.h"
+#include "app/gui/cb-window.h"
 
 #define PULSE_MS 120
 
+/* the rows of the template's dataset drop-down, in order */
 static const char *const datasets[] = { "ade20k", "cityscapes", "cocostuff", "custom", NULL };
-static const char *const dataset_labels[]
-  = { N_ ("ADE20K (151 channels)"), N_ ("Cityscapes (35 channels)"), N_ ("COCO-Stuff (183 channels)"),
-      N_ ("Custom (needs a class set)"), NULL };
 
 enum
 {
@@ -38,6 +37,7 @@ struct _CbOasisDialog
   guint pulse_id;
 
   GtkWidget *file_buttons[N_FILES];
+  GtkWidget *clear_buttons[N_FILES]; /* none for the generator */
   GtkWidget *dataset_drop, *width_spin, *height_spin, *f16_check, *name_entry;
   GtkWidget *import_button, *progress, *status;
 };
@@ -54,6 +54,7 @@ static guint signals[N_SIGNALS];
 
 static const char *const file_titles[N_FILES]
   = { N_ ("Generator Checkpoint (EMA)"), N_ ("Discriminator Checkpoint"), N_ ("Class Set") };
+/* the file buttons' labels while nothing is chosen (as in the template) */
 static const char *const file_empty[N_FILES]
   = { N_ ("(choose best_EMA.pth)"), N_ ("(none: only the text prior)"), N_ ("(the dataset's bundled classes)") };
 
@@ -276,10 +277,20 @@ chooser_chosen_cb (GFile *file, const char *choice, gpointer user_data)
     set_file (choosing->self, choosing->which, path);
 }
 
+/* which file a button of the template stands for */
+static guint
+button_file (CbOasisDialog *self, GtkButton *button)
+{
+  for (guint i = 0; i < N_FILES; i++)
+    if (GTK_WIDGET (button) == self->file_buttons[i] || GTK_WIDGET (button) == self->clear_buttons[i])
+      return i;
+  g_return_val_if_reached (FILE_GENERATOR);
+}
+
 static void
 file_clicked_cb (GtkButton *button, CbOasisDialog *self)
 {
-  guint which = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (button), "cb-which"));
+  guint which = button_file (self, button);
   CbFileChooser *chooser = cb_file_chooser_new (_ (file_titles[which]), CB_FILE_CHOOSER_OPEN, _ ("_Select"));
   Choosing *choosing = g_new (Choosing, 1);
   g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
@@ -304,7 +315,7 @@ file_clicked_cb (GtkButton *button, CbOasisDialog *self)
 static void
 clear_clicked_cb (GtkButton *button, CbOasisDialog *self)
 {
-  set_file (self, GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (button), "cb-which")), NULL);
+  set_file (self, button_file (self, button), NULL);
 }
 
 static void
@@ -348,109 +359,43 @@ cb_oasis_dialog_finalize (GObject *object)
 static void
 cb_oasis_dialog_class_init (CbOasisDialogClass *klass)
 {
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
   G_OBJECT_CLASS (klass)->dispose = cb_oasis_dialog_dispose;
   G_OBJECT_CLASS (klass)->finalize = cb_oasis_dialog_finalize;
   signals[IMPORTED] = g_signal_new ("imported", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                     G_TYPE_NONE, 1, G_TYPE_STRING);
-}
 
-static GtkWidget *
-row_label (const char *text, GtkWidget *mnemonic_widget)
-{
-  GtkWidget *label = gtk_label_new_with_mnemonic (text);
-
-  gtk_label_set_xalign (GTK_LABEL (label), 1);
-  gtk_label_set_mnemonic_widget (GTK_LABEL (label), mnemonic_widget);
-  return label;
+  cb_gui_ensure_resources ();
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/catbrush/Catbrush/ui/cb-oasis-dialog.ui");
+  gtk_widget_class_bind_template_child_full (widget_class, "generator_button", FALSE,
+                                             G_STRUCT_OFFSET (CbOasisDialog, file_buttons[FILE_GENERATOR]));
+  gtk_widget_class_bind_template_child_full (widget_class, "discriminator_button", FALSE,
+                                             G_STRUCT_OFFSET (CbOasisDialog, file_buttons[FILE_DISCRIMINATOR]));
+  gtk_widget_class_bind_template_child_full (widget_class, "classes_button", FALSE,
+                                             G_STRUCT_OFFSET (CbOasisDialog, file_buttons[FILE_CLASSES]));
+  gtk_widget_class_bind_template_child_full (widget_class, "discriminator_clear", FALSE,
+                                             G_STRUCT_OFFSET (CbOasisDialog, clear_buttons[FILE_DISCRIMINATOR]));
+  gtk_widget_class_bind_template_child_full (widget_class, "classes_clear", FALSE,
+                                             G_STRUCT_OFFSET (CbOasisDialog, clear_buttons[FILE_CLASSES]));
+  gtk_widget_class_bind_template_child (widget_class, CbOasisDialog, dataset_drop);
+  gtk_widget_class_bind_template_child (widget_class, CbOasisDialog, width_spin);
+  gtk_widget_class_bind_template_child (widget_class, CbOasisDialog, height_spin);
+  gtk_widget_class_bind_template_child (widget_class, CbOasisDialog, f16_check);
+  gtk_widget_class_bind_template_child (widget_class, CbOasisDialog, name_entry);
+  gtk_widget_class_bind_template_child (widget_class, CbOasisDialog, import_button);
+  gtk_widget_class_bind_template_child (widget_class, CbOasisDialog, progress);
+  gtk_widget_class_bind_template_child (widget_class, CbOasisDialog, status);
+  gtk_widget_class_bind_template_callback (widget_class, file_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, clear_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, import_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, dataset_notify_cb);
 }
 
 static void
 cb_oasis_dialog_init (CbOasisDialog *self)
 {
-  GtkWidget *header = gtk_header_bar_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
-  GtkWidget *grid = gtk_grid_new ();
-  GtkWidget *size_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *note;
-  GtkStringList *dataset_list = gtk_string_list_new (NULL);
-  static const char *const row_names[N_FILES] = { N_ ("_Generator"), N_ ("_Discriminator"), N_ ("C_lass set") };
-  int row = 0;
-
-  gtk_window_set_title (GTK_WINDOW (self), _ ("Import OASIS Checkpoint"));
-  gtk_window_set_default_size (GTK_WINDOW (self), 560, -1);
-  self->import_button = gtk_button_new_with_mnemonic (_ ("_Import"));
-  gtk_widget_add_css_class (self->import_button, "suggested-action");
-  g_signal_connect (self->import_button, "clicked", G_CALLBACK (import_clicked_cb), self);
-  gtk_header_bar_pack_end (GTK_HEADER_BAR (header), self->import_button);
-  gtk_window_set_titlebar (GTK_WINDOW (self), header);
-
-  gtk_widget_set_margin_start (box, 18);
-  gtk_widget_set_margin_end (box, 18);
-  gtk_widget_set_margin_top (box, 12);
-  gtk_widget_set_margin_bottom (box, 18);
-  note = gtk_label_new (_ ("A checkpoint of the official OASIS code (checkpoints/NAME/models/best_EMA.pth, optionally "
-                           "best_D.pth) becomes a Catbrush model in your models folder, as `catbrush-cli import-oasis` "
-                           "does. The OASIS weights are AGPL-3.0; the data sets have their own terms."));
-  gtk_label_set_wrap (GTK_LABEL (note), TRUE);
-  gtk_label_set_xalign (GTK_LABEL (note), 0);
-  gtk_widget_add_css_class (note, "dim-label");
-  gtk_box_append (GTK_BOX (box), note);
-
-  gtk_grid_set_row_spacing (GTK_GRID (grid), 6);
-  gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
-  for (guint i = 0; i < N_FILES; i++, row++)
-    {
-      self->file_buttons[i] = gtk_button_new_with_label (_ (file_empty[i]));
-      gtk_widget_set_hexpand (self->file_buttons[i], TRUE);
-      g_object_set_data (G_OBJECT (self->file_buttons[i]), "cb-which", GUINT_TO_POINTER (i));
-      g_signal_connect (self->file_buttons[i], "clicked", G_CALLBACK (file_clicked_cb), self);
-      gtk_grid_attach (GTK_GRID (grid), row_label (_ (row_names[i]), self->file_buttons[i]), 0, row, 1, 1);
-      gtk_grid_attach (GTK_GRID (grid), self->file_buttons[i], 1, row, 1, 1);
-      if (i != FILE_GENERATOR)
-        {
-          GtkWidget *clear = gtk_button_new_from_icon_name ("edit-clear-symbolic");
-
-          gtk_widget_set_tooltip_text (clear, _ ("None"));
-          gtk_widget_add_css_class (clear, "flat");
-          g_object_set_data (G_OBJECT (clear), "cb-which", GUINT_TO_POINTER (i));
-          g_signal_connect (clear, "clicked", G_CALLBACK (clear_clicked_cb), self);
-          gtk_grid_attach (GTK_GRID (grid), clear, 2, row, 1, 1);
-        }
-    }
-  for (guint i = 0; dataset_labels[i] != NULL; i++)
-    gtk_string_list_append (dataset_list, _ (dataset_labels[i]));
-  self->dataset_drop = gtk_drop_down_new (G_LIST_MODEL (g_steal_pointer (&dataset_list)), NULL);
-  g_signal_connect (self->dataset_drop, "notify::selected", G_CALLBACK (dataset_notify_cb), self);
-  gtk_grid_attach (GTK_GRID (grid), row_label (_ ("Data_set"), self->dataset_drop), 0, row, 1, 1);
-  gtk_grid_attach (GTK_GRID (grid), self->dataset_drop, 1, row++, 1, 1);
-
-  self->width_spin = gtk_spin_button_new_with_range (0, 4096, 32);
-  self->height_spin = gtk_spin_button_new_with_range (0, 4096, 32);
-  gtk_widget_set_tooltip_text (self->width_spin, _ ("Native width (0: the dataset's)"));
-  gtk_widget_set_tooltip_text (self->height_spin, _ ("Native height (0: the dataset's)"));
-  gtk_box_append (GTK_BOX (size_box), self->width_spin);
-  gtk_box_append (GTK_BOX (size_box), gtk_label_new ("×"));
-  gtk_box_append (GTK_BOX (size_box), self->height_spin);
-  gtk_grid_attach (GTK_GRID (grid), row_label (_ ("Native si_ze"), self->width_spin), 0, row, 1, 1);
-  gtk_grid_attach (GTK_GRID (grid), size_box, 1, row++, 1, 1);
-
-  self->f16_check = gtk_check_button_new_with_mnemonic (_ ("Store the weights as _F16 (half the size)"));
-  gtk_grid_attach (GTK_GRID (grid), self->f16_check, 1, row++, 1, 1);
-  self->name_entry = gtk_entry_new ();
-  gtk_entry_set_placeholder_text (GTK_ENTRY (self->name_entry), "oasis-ade20k");
-  gtk_grid_attach (GTK_GRID (grid), row_label (_ ("_Name"), self->name_entry), 0, row, 1, 1);
-  gtk_grid_attach (GTK_GRID (grid), self->name_entry, 1, row++, 1, 1);
-  gtk_box_append (GTK_BOX (box), grid);
-
-  self->progress = gtk_progress_bar_new ();
-  gtk_progress_bar_set_pulse_step (GTK_PROGRESS_BAR (self->progress), 0.08);
-  gtk_box_append (GTK_BOX (box), self->progress);
-  self->status = gtk_label_new (_ ("Choose the generator checkpoint."));
-  gtk_label_set_wrap (GTK_LABEL (self->status), TRUE);
-  gtk_label_set_xalign (GTK_LABEL (self->status), 0);
-  gtk_label_set_selectable (GTK_LABEL (self->status), TRUE);
-  gtk_box_append (GTK_BOX (box), self->status);
-  gtk_window_set_child (GTK_WINDOW (self), box);
+  gtk_widget_init_template (GTK_WIDGET (self));
   update_sensitivity (self);
 }
 

@@ -24,45 +24,12 @@
 #include "model/cb-label-map.h"
 #include "model/cb-model.h"
 #include "model/cb-png.h"
+#include "tests/app/examples-fixture.h"
+#include "tests/app/finetune-fake.h"
 #include "tests/test-python.h"
 #include "tests/test-ui.h"
 
 static char *tmp_dir;
-
-static const char fake_python[] = "#!/bin/sh\n"
-                                  "# fake python3: the import check answers $FAKE_TORCH_RC, a script runs with sh\n"
-                                  "if [ \"$1\" = -c ]; then exit ${FAKE_TORCH_RC:-0}; fi\n"
-                                  "exec /bin/sh \"$@\"\n";
-
-static const char fake_finetune[]
-  = "# fake finetune.py: records its arguments, prints finetune.py's lines, copies $FAKE_MODEL to --export\n"
-    "echo \"$@\" > \"$FAKE_ARGS\"\n"
-    "iters=0; export_path=\"\"\n"
-    "while [ $# -gt 0 ]; do\n"
-    "  case \"$1\" in\n"
-    "    --iters) iters=$2; shift;;\n"
-    "    --export) export_path=$2; shift;;\n"
-    "  esac\n"
-    "  shift\n"
-    "done\n"
-    "stop=0\n"
-    "if [ -n \"$FAKE_IGNORE_TERM\" ]; then trap '' TERM; else\n"
-    "  trap 'echo \"signal 15: will stop after this iteration\"; stop=1' TERM; fi\n"
-    "echo \"fine-tune (profile): G 10 params, D 10 params, 4 target images\"\n"
-    "if [ -n \"$FAKE_FAIL\" ]; then\n"
-    "  echo 'Traceback (most recent call last):' >&2\n"
-    "  echo \"SystemExit: profile classes differ from the dataset's\" >&2\n"
-    "  exit 1\n"
-    "fi\n"
-    "i=0\n"
-    "while [ $i -lt $iters ]; do\n"
-    "  sleep ${FAKE_SLEEP:-0.05}\n"
-    "  if [ $stop = 1 ]; then echo \"stopped at iteration $i (no export)\"; exit 0; fi\n"
-    "  i=$((i+1))\n"
-    "  echo \"iter $i  G 1.000  D_fake 0.500  D_real 0.500  LM 0.100  2.000 it/s  0.00 h\"\n"
-    "done\n"
-    "cp \"$FAKE_MODEL\" \"$export_path.tmp\" && mv \"$export_path.tmp\" \"$export_path\"\n"
-    "echo \"exported $export_path at iteration $i: max |file - EMA| = 0\"\n";
 
 static gboolean
 past_iteration_3 (gpointer data)
@@ -85,13 +52,6 @@ read_text (const char *path)
 
   g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
   return text;
-}
-
-static void
-assert_contains (const char *haystack, const char *needle)
-{
-  if (strstr (haystack, needle) == NULL)
-    g_error ("“%s” not in “%s”", needle, haystack);
 }
 
 /* the line parser, without a display */
@@ -153,48 +113,6 @@ tiny_profile (const char *model, const char *examples)
   return profile;
 }
 
-/* four 32x24 photos with label maps of the target classes, split train */
-static void
-write_examples (const char *dir, const CbProfile *profile)
-{
-  g_autofree char *images = g_build_filename (dir, "images", NULL);
-  g_autofree char *labels = g_build_filename (dir, "labels", NULL);
-  g_autofree char *classes = g_build_filename (dir, "classes.json", NULL);
-  g_autofree char *split = g_build_filename (dir, "train.txt", NULL);
-  g_autoptr (GString) stems = g_string_new (NULL);
-  g_autoptr (GError) error = NULL;
-
-  g_assert_cmpint (g_mkdir_with_parents (images, 0755), ==, 0);
-  g_assert_cmpint (g_mkdir_with_parents (labels, 0755), ==, 0);
-  g_assert_true (cb_class_set_save (profile->target, classes, &error));
-  for (guint k = 0; k < 4; k++)
-    {
-      g_autoptr (CbImage) photo = cb_image_new (32, 24);
-      g_autoptr (CbLabelMap) map = cb_label_map_new (32, 24);
-      g_autofree char *stem = g_strdup_printf ("ex%u", k);
-      g_autofree char *photo_name = g_strdup_printf ("%s.jpg", stem); /* PNG bytes: PIL reads by content */
-      g_autofree char *label_name = g_strdup_printf ("%s.png", stem);
-      g_autofree char *photo_path = g_build_filename (images, photo_name, NULL);
-      g_autofree char *label_path = g_build_filename (labels, label_name, NULL);
-
-      for (guint y = 0; y < 24; y++)
-        for (guint x = 0; x < 32; x++)
-          {
-            guint8 id = y < 8 ? 0 : (x + k * 4) % 32 < 16 ? 1 : 2;
-            guint8 *rgb = photo->rgb + ((gsize)y * 32 + x) * 3;
-
-            map->ids[y * 32 + x] = id;
-            rgb[0] = (guint8)(id == 1 ? 200 : 40 + x);
-            rgb[1] = (guint8)(id == 2 ? 180 : 60 + y);
-            rgb[2] = (guint8)(id == 0 ? 220 : 30 + k * 10);
-          }
-      g_assert_true (cb_image_save_png (photo, photo_path, &error));
-      g_assert_true (cb_label_map_save (map, profile->target, label_path, &error));
-      g_string_append_printf (stems, "%s\n", stem);
-    }
-  g_assert_true (g_file_set_contents (split, stems->str, -1, &error));
-}
-
 static void
 count_cb (CbFinetuneDialog *dialog, const char *path, guint *count)
 {
@@ -216,8 +134,8 @@ static void
 test_finetune (void)
 {
   g_autofree char *tiny = source_path ("tests", "fixtures", "tiny-model.safetensors");
-  g_autofree char *python = g_build_filename (tmp_dir, "fake-python", NULL);
-  g_autofree char *script = g_build_filename (tmp_dir, "fake-finetune.sh", NULL);
+  g_autofree char *python = NULL;
+  g_autofree char *script = NULL;
   g_autofree char *args_path = g_build_filename (tmp_dir, "args.txt", NULL);
   g_autofree char *examples = g_build_filename (tmp_dir, "examples", NULL);
   g_autofree char *user_dir = cb_model_list_user_dir ();
@@ -243,16 +161,14 @@ test_finetune (void)
       g_test_skip ("no tests/fixtures/tiny-model.safetensors");
       return;
     }
-  g_assert_true (g_file_set_contents (python, fake_python, -1, NULL));
-  g_assert_cmpint (g_chmod (python, 0755), ==, 0);
-  g_assert_true (g_file_set_contents (script, fake_finetune, -1, NULL));
+  cb_test_write_fake_finetune (tmp_dir, &python, &script);
   g_setenv ("CATBRUSH_PYTHON", python, TRUE);
   g_setenv ("CATBRUSH_FINETUNE_SCRIPT", script, TRUE);
   g_setenv ("FAKE_ARGS", args_path, TRUE);
   g_setenv ("FAKE_MODEL", tiny, TRUE);
   profile = tiny_profile (tiny, examples);
   plain = tiny_profile (tiny, NULL);
-  write_examples (examples, profile);
+  cb_test_write_examples (examples, profile->target);
 
   window = cb_window_new (NULL, tiny);
   gtk_window_present (GTK_WINDOW (window));
@@ -266,10 +182,10 @@ test_finetune (void)
   g_assert_cmpint (cb_finetune_dialog_get_state (dialog), ==, CB_FINETUNE_READY);
   g_assert_null (cb_finetune_dialog_get_dataset (dialog));
   g_assert_false (cb_finetune_dialog_can_start (dialog));
-  assert_contains (cb_finetune_dialog_get_status (dialog), "Choose the folder");
+  cb_test_assert_contains (cb_finetune_dialog_get_status (dialog), "Choose the folder");
   cb_finetune_dialog_set_dataset (dialog, examples, "train25");
   g_assert_false (cb_finetune_dialog_can_start (dialog));
-  assert_contains (cb_finetune_dialog_get_status (dialog), "train25.txt");
+  cb_test_assert_contains (cb_finetune_dialog_get_status (dialog), "train25.txt");
   cb_finetune_dialog_set_dataset (dialog, examples, NULL);
   g_assert_true (cb_finetune_dialog_can_start (dialog));
 
@@ -289,14 +205,14 @@ test_finetune (void)
   g_assert_cmpint (cb_finetune_dialog_get_state (dialog), ==, CB_FINETUNE_MISSING);
   g_assert_false (cb_finetune_dialog_can_start (dialog));
   g_test_message ("%s", cb_finetune_dialog_get_status (dialog));
-  assert_contains (cb_finetune_dialog_get_status (dialog), "Python 3 could not be run");
-  assert_contains (cb_finetune_dialog_get_status (dialog), CB_FINETUNE_INSTALL_COMMAND);
+  cb_test_assert_contains (cb_finetune_dialog_get_status (dialog), "Python 3 could not be run");
+  cb_test_assert_contains (cb_finetune_dialog_get_status (dialog), CB_FINETUNE_INSTALL_COMMAND);
   g_setenv ("CATBRUSH_PYTHON", python, TRUE);
   g_setenv ("FAKE_TORCH_RC", "1", TRUE);
   dialog = show (window);
   g_assert_cmpint (cb_finetune_dialog_get_state (dialog), ==, CB_FINETUNE_MISSING);
-  assert_contains (cb_finetune_dialog_get_status (dialog), "PyTorch is not available");
-  assert_contains (cb_finetune_dialog_get_status (dialog), CB_FINETUNE_INSTALL_COMMAND);
+  cb_test_assert_contains (cb_finetune_dialog_get_status (dialog), "PyTorch is not available");
+  cb_test_assert_contains (cb_finetune_dialog_get_status (dialog), CB_FINETUNE_INSTALL_COMMAND);
   g_unsetenv ("FAKE_TORCH_RC");
 
   /* a failure: the end of the tool's output */
@@ -308,8 +224,8 @@ test_finetune (void)
   g_assert_true (cb_test_wait_for (cb_test_finetune_not_busy, dialog, 60));
   g_test_message ("%s", cb_finetune_dialog_get_status (dialog));
   g_assert_cmpint (cb_finetune_dialog_get_state (dialog), ==, CB_FINETUNE_FAILED);
-  assert_contains (cb_finetune_dialog_get_status (dialog), "exited with status 1");
-  assert_contains (cb_finetune_dialog_get_status (dialog), "profile classes differ");
+  cb_test_assert_contains (cb_finetune_dialog_get_status (dialog), "exited with status 1");
+  cb_test_assert_contains (cb_finetune_dialog_get_status (dialog), "profile classes differ");
   g_assert_null (cb_finetune_dialog_get_output_path (dialog));
   g_unsetenv ("FAKE_FAIL");
 
@@ -321,14 +237,14 @@ test_finetune (void)
   g_assert_cmpint (cb_finetune_dialog_get_state (dialog), ==, CB_FINETUNE_RUNNING);
   g_assert_cmpfloat_with_epsilon (cb_finetune_dialog_get_fraction (dialog),
                                   cb_finetune_dialog_get_iteration (dialog) / 1000.0, 1e-9);
-  assert_contains (cb_finetune_dialog_get_status (dialog), "of 1000 (2.00 it/s");
+  cb_test_assert_contains (cb_finetune_dialog_get_status (dialog), "of 1000 (2.00 it/s");
   cb_finetune_dialog_cancel (dialog);
   g_assert_cmpint (cb_finetune_dialog_get_state (dialog), ==, CB_FINETUNE_STOPPING);
   g_assert_true (cb_test_wait_for (cb_test_finetune_not_busy, dialog, 30));
   g_test_message ("%s", cb_finetune_dialog_get_status (dialog));
   g_assert_cmpint (cb_finetune_dialog_get_state (dialog), ==, CB_FINETUNE_CANCELLED);
   g_assert_false (cb_finetune_dialog_was_forced (dialog));
-  assert_contains (cb_finetune_dialog_get_status (dialog), "Cancelled at iteration");
+  cb_test_assert_contains (cb_finetune_dialog_get_status (dialog), "Cancelled at iteration");
   g_assert_null (cb_finetune_dialog_get_output_path (dialog));
   models = cb_model_list_scan (NULL);
   for (guint i = 0; i < models->len; i++)
@@ -347,7 +263,7 @@ test_finetune (void)
   g_test_message ("%s", cb_finetune_dialog_get_status (dialog));
   g_assert_cmpint (cb_finetune_dialog_get_state (dialog), ==, CB_FINETUNE_CANCELLED);
   g_assert_true (cb_finetune_dialog_was_forced (dialog));
-  assert_contains (cb_finetune_dialog_get_status (dialog), "did not stop");
+  cb_test_assert_contains (cb_finetune_dialog_get_status (dialog), "did not stop");
   g_unsetenv ("FAKE_IGNORE_TERM");
 
   /* a run to the end: progress, the arguments, the model in the picker, switched to */
@@ -375,19 +291,19 @@ test_finetune (void)
   args = read_text (args_path);
   g_test_message ("%s", args);
   expect = g_strdup_printf ("--source %s --profile ", tiny);
-  assert_contains (args, expect);
+  cb_test_assert_contains (args, expect);
   g_free (expect);
   expect = g_strdup_printf ("--data %s --split train --iters 5 --threads 1 --log-every 1 --out %s --export %s --f16",
                             examples, cb_finetune_dialog_get_run_dir (dialog), output);
-  assert_contains (args, expect);
+  cb_test_assert_contains (args, expect);
   run_profile = g_build_filename (cb_finetune_dialog_get_run_dir (dialog), "profile.json", NULL);
   written = cb_profile_load (run_profile, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (cb_class_set_get_n_classes (written->target), ==, 3);
   log_path = g_build_filename (cb_finetune_dialog_get_run_dir (dialog), "log.txt", NULL);
   log = read_text (log_path);
-  assert_contains (log, "iter 5  G");
-  assert_contains (log, "exported ");
+  cb_test_assert_contains (log, "iter 5  G");
+  cb_test_assert_contains (log, "exported ");
 
   /* Paint with it: the painting is blank, so the switch needs no question */
   g_assert_true (cb_document_is_blank (cb_window_get_document (window)));
@@ -437,7 +353,7 @@ test_real (void)
   g_unsetenv ("CATBRUSH_PYTHON");
   g_unsetenv ("CATBRUSH_FINETUNE_SCRIPT");
   profile = tiny_profile (tiny, examples);
-  write_examples (examples, profile);
+  cb_test_write_examples (examples, profile->target);
   dialog = CB_FINETUNE_DIALOG (cb_finetune_dialog_new (NULL, tiny, profile));
   g_object_ref_sink (dialog);
   g_assert_true (cb_test_wait_for (cb_test_finetune_not_busy, dialog, 60));
