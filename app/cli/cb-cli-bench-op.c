@@ -31,6 +31,13 @@ spec_error (GError **error, const char *spec, const char *what)
   return FALSE;
 }
 
+static CbGraph *
+graph_error (GError **error, const char *spec, const char *what)
+{
+  spec_error (error, spec, what);
+  return NULL;
+}
+
 /* key=value pairs after the kind: k, cin, cout, c, rows (positive
  * integers) and size (WxH). Unknown keys are errors, missing ones stay 0. */
 typedef struct
@@ -129,12 +136,12 @@ cb_cli_op_graph_parse (const char *spec, char **canonical, GError **error)
       if (s.k == 0)
         s.k = 3;
       if (s.k != 1 && s.k != 3)
-        return spec_error (error, spec, "k is 1 or 3"), NULL;
+        return graph_error (error, spec, "k is 1 or 3");
       if (s.cin == 0 || s.cout == 0 || s.c != 0 || s.rows != 0)
-        return spec_error (error, spec, "conv takes k, cin, cout and size"), NULL;
+        return graph_error (error, spec, "conv takes k, cin, cout and size");
       guint in = cb_graph_add_input (graph, "x", s.cin, s.h, s.w);
       if (add_conv (graph, rand, in, s.k, s.cin, s.cout, s.w, s.h) == G_MAXUINT)
-        return spec_error (error, spec, "the graph refused the shapes"), NULL;
+        return graph_error (error, spec, "the graph refused the shapes");
       *canonical = g_strdup_printf ("conv,k=%u,cin=%u,cout=%u,size=%ux%u", s.k, s.cin, s.cout, s.w, s.h);
     }
   else if (strcmp (fields[0], "spade") == 0)
@@ -145,7 +152,7 @@ cb_cli_op_graph_parse (const char *spec, char **canonical, GError **error)
       if (s.c == 0 || s.k != 0 || s.cin != 0 || s.cout != 0 || s.rows != 0)
         {
           g_free (var);
-          return spec_error (error, spec, "spade takes c and size"), NULL;
+          return graph_error (error, spec, "spade takes c and size");
         }
       /* running variances are positive: a normalisation scale of order 1 */
       for (guint i = 0; i < s.c; i++)
@@ -159,7 +166,7 @@ cb_cli_op_graph_parse (const char *spec, char **canonical, GError **error)
       op.n_inputs = 5;
       op.output = cb_graph_add_temp (graph, "out", s.c, s.h, s.w);
       if (cb_graph_add_op (graph, &op) == G_MAXUINT)
-        return spec_error (error, spec, "the graph refused the shapes"), NULL;
+        return graph_error (error, spec, "the graph refused the shapes");
       *canonical = g_strdup_printf ("spade,c=%u,size=%ux%u", s.c, s.w, s.h);
     }
   else if (strcmp (fields[0], "gather") == 0)
@@ -168,7 +175,7 @@ cb_cli_op_graph_parse (const char *spec, char **canonical, GError **error)
 
       /* the network's pattern: the label map embedded by a table, then a 3×3 conv */
       if (s.rows == 0 || s.cin == 0 || s.cout == 0 || s.c != 0 || (s.k != 0 && s.k != 3))
-        return spec_error (error, spec, "gather takes rows, cin, cout and size (a 3×3 conv)"), NULL;
+        return graph_error (error, spec, "gather takes rows, cin, cout and size (a 3×3 conv)");
       cb_op_init (&op, CB_OP_EMBED, "embed");
       op.inputs[0] = cb_graph_add_input (graph, "rows", 1, s.h, s.w);
       op.inputs[1] = cb_graph_add_input (graph, "table", 1, s.rows, s.cin);
@@ -176,11 +183,11 @@ cb_cli_op_graph_parse (const char *spec, char **canonical, GError **error)
       op.output = cb_graph_add_temp (graph, "embedded", s.cin, s.h, s.w);
       if (cb_graph_add_op (graph, &op) == G_MAXUINT
           || add_conv (graph, rand, op.output, 3, s.cin, s.cout, s.w, s.h) == G_MAXUINT)
-        return spec_error (error, spec, "the graph refused the shapes"), NULL;
+        return graph_error (error, spec, "the graph refused the shapes");
       *canonical = g_strdup_printf ("gather,rows=%u,cin=%u,cout=%u,size=%ux%u", s.rows, s.cin, s.cout, s.w, s.h);
     }
   else
-    return spec_error (error, spec, "unknown kind (conv, spade or gather)"), NULL;
+    return graph_error (error, spec, "unknown kind (conv, spade or gather)");
   return g_steal_pointer (&graph);
 }
 
@@ -361,8 +368,13 @@ cb_cli_bench_op (const CbGraph *graph, const char *label, const char *canonical,
 
   for (guint i = 0; i < graph->ops->len; i++)
     {
-      macs += cb_op_count_macs (graph, cb_graph_op (graph, i));
-      bytes += cb_op_count_bytes (graph, cb_graph_op (graph, i));
+      const CbOp *op = cb_graph_op (graph, i);
+      const CbValue *v = cb_graph_value (graph, op->output);
+      macs += cb_op_count_macs (graph, op);
+      bytes += cb_op_count_bytes (graph, op);
+      /* the floor: a gather never writes the embedded map it stands for */
+      if (op->output != graph->output)
+        bytes -= 2 * sizeof (float) * v->c * v->h * v->w;
     }
   backend = cb_backend_new (kind, device, &error);
   if (backend == NULL)
