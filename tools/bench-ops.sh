@@ -77,7 +77,7 @@ export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-4294967296}" MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-4294967296}"
 
 row() { grep -A1 '^op ' | tail -n 1; }
-fmt='%-46s %-16s %10s %10s %10s %9s %9s\n'
+line() { printf '%-46s %-16s %10s %10s %10s %9s %9s\n' "$@"; }
 
 echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -n 1), $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
 for b in $backends; do
@@ -90,7 +90,7 @@ for t in $torch_devs; do
 done
 echo "threads: $threads; runs: $runs (median, quartiles); op time: device timestamps (vulkan), per-op clock (cpu), events (cuda)"
 echo
-printf "$fmt" "shape" "backend" "median_ms" "q1_ms" "q3_ms" "GMAC/s" "vs torch"
+line "shape" "backend" "median_ms" "q1_ms" "q3_ms" "GMAC/s" "vs torch"
 for op in $ops; do
   ref=""
   lines=""
@@ -104,7 +104,7 @@ for op in $ops; do
       set -- $r
       [ -z "$ref" ] && ref=$4
       vs=$(awk -v t="$ref" -v m="$4" 'BEGIN { if (m > 0) printf "%.2f", t / m; else print "-" }')
-      lines="$lines$(printf "$fmt" "$op" "torch-$t" "$4" "$5" "$6" "$7" "$vs")
+      lines="$lines$(line "$op" "torch-$t" "$4" "$5" "$6" "$7" "$vs")
 "
     else
       lines="$lines$(printf '%-46s %-16s failed: %s' "$op" "torch-$t" "$(echo "$out" | tail -n 1)")
@@ -114,11 +114,11 @@ for op in $ops; do
   for b in $backends; do
     out=$("$cli" bench --op "$op" --backend "$b" -n "$runs" 2>&1)
     if echo "$out" | grep -q '^op '; then
-      # shellcheck disable=SC2086
+      # shellcheck disable=SC2046
       set -- $(echo "$out" | row)
       vs="-"
       [ -n "$ref" ] && vs=$(awk -v t="$ref" -v m="$4" 'BEGIN { if (m > 0) printf "%.2f", t / m; else print "-" }')
-      printf "$fmt" "$op" "$b" "$4" "$5" "$6" "$7" "$vs"
+      line "$op" "$b" "$4" "$5" "$6" "$7" "$vs"
     else
       printf '%-46s %-16s failed: %s\n' "$op" "$b" "$(echo "$out" | tail -n 1)"
     fi

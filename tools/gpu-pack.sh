@@ -74,6 +74,7 @@ ldd $objs 2>/dev/null | awk '/=> \// { print $3 }' | sort -u | while read -r lib
 done
 {
   echo "packed: $(date -u '+%Y-%m-%d %H:%M UTC') from $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?')"
+  # shellcheck disable=SC1091
   echo "on: $(. /etc/os-release && echo "$PRETTY_NAME"), glibc $(ldd --version | head -n 1 | awk '{ print $NF }')"
   echo "validation layer: $([ $validation -eq 1 ] && echo yes || echo no)"
 } >"$stage/PACKED"

@@ -102,7 +102,6 @@ validation=0
 if [ -f "$here/.gpu/bundle.tar.xz" ]; then
   b=/tmp/catbrush-gpu-bundle
   rm -rf "$b" && mkdir -p "$b" && tar -C "$b" -xJf "$here/.gpu/bundle.tar.xz"
-  bin="$b/bin"
   cli="$b/bin/catbrush-cli"
   tests="$b/bin"
   vulkaninfo="$b/bin/vulkaninfo"
@@ -116,7 +115,6 @@ if [ -f "$here/.gpu/bundle.tar.xz" ]; then
   fi
   say "   bundle: .gpu/bundle.tar.xz ($(head -n 1 "$b/PACKED"))"
 else
-  bin=""
   cli="$here/build/app/cli/catbrush-cli"
   tests="$here/build/tests/render"
   vulkaninfo=$(command -v vulkaninfo || echo vulkaninfo)
