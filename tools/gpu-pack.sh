@@ -1,16 +1,17 @@
 #!/bin/sh
 # tools/gpu-pack.sh: packs what tools/gpu-vulkan.sh needs on a machine
 # without network or Debian packages (the lent GPU machine) into
-# .gpu/bundle.tar.xz: the CLI and the Vulkan op tests from ./build, the
+# .gpu/bundle.tar.gz: the CLI and the Vulkan op tests from ./build, the
 # Vulkan loader, vulkaninfo, the Khronos validation layer, and every shared
 # library they load that is not the C library's own (GLib, json-glib, libpng,
 # libjpeg, libzip, ...), taken from this machine (Debian 12).
 #
 #   tools/gpu-pack.sh [--build DIR] [--no-validation]
 #
-# Then name .gpu in the device tool's carry (the folder is in .gitignore);
-# the bundle is ~20 MB (the validation layer is most of it; --no-validation
-# leaves it out). The binaries need a glibc at least as new as Debian 12's.
+# Then name .gpu in the device tool's carry (the folder is in .gitignore).
+# The bundle is ~16 MB, gzip (every image has gzip, not every one xz); the
+# validation layer is half of it (--no-validation leaves it out). The
+# binaries need a glibc at least as new as Debian 12's.
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -eu
@@ -80,5 +81,5 @@ done
 } >"$stage/PACKED"
 
 mkdir -p "$here/.gpu"
-tar -C "$stage" -cJf "$here/.gpu/bundle.tar.xz" .
-echo "gpu-pack.sh: $here/.gpu/bundle.tar.xz, $(du -h "$here/.gpu/bundle.tar.xz" | cut -f1); carry .gpu"
+tar -C "$stage" -czf "$here/.gpu/bundle.tar.gz" .
+echo "gpu-pack.sh: $here/.gpu/bundle.tar.gz, $(du -h "$here/.gpu/bundle.tar.gz" | cut -f1); carry .gpu"

@@ -9,7 +9,7 @@
 # the device tool carries: the run's command is just `tools/gpu-vulkan.sh`
 # with carry [".gpu"]). The machine has no network and no Debian packages:
 # the CLI, the Vulkan op tests, the Vulkan loader, vulkaninfo, the validation
-# layer and the CLI's libraries come from .gpu/bundle.tar.xz; without it,
+# layer and the CLI's libraries come from .gpu/bundle.tar.gz; without it,
 # ./build and the system's libraries are used.
 #
 # Steps, each under a timeout, all within --budget (default 450 s):
@@ -99,9 +99,9 @@ say "   machine: $(lscpu | sed -n 's/^Model name: *//p' | head -n 1), $(nproc) c
 
 # --- the bundle -------------------------------------------------------------
 validation=0
-if [ -f "$here/.gpu/bundle.tar.xz" ]; then
+if [ -f "$here/.gpu/bundle.tar.gz" ]; then
   b=/tmp/catbrush-gpu-bundle
-  rm -rf "$b" && mkdir -p "$b" && tar -C "$b" -xJf "$here/.gpu/bundle.tar.xz"
+  rm -rf "$b" && mkdir -p "$b" && tar -C "$b" -xzf "$here/.gpu/bundle.tar.gz"
   cli="$b/bin/catbrush-cli"
   tests="$b/bin"
   vulkaninfo="$b/bin/vulkaninfo"
@@ -113,7 +113,7 @@ if [ -f "$here/.gpu/bundle.tar.xz" ]; then
     export VK_LAYER_PATH="$b/layers"
     validation=1
   fi
-  say "   bundle: .gpu/bundle.tar.xz ($(head -n 1 "$b/PACKED"))"
+  say "   bundle: .gpu/bundle.tar.gz ($(head -n 1 "$b/PACKED"))"
 else
   cli="$here/build/app/cli/catbrush-cli"
   tests="$here/build/tests/render"
