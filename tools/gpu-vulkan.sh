@@ -70,7 +70,7 @@ logs=$(mktemp -d /tmp/catbrush-gpu-logs-XXXXXX)
 work=$(mktemp -d /tmp/catbrush-gpu-work-XXXXXX) # the synthetic model (~100 MB): not in the logs
 summary="$out/summary.txt"
 : >"$summary"
-trap 'tar -C "$logs" -czf "$out/logs.tar.gz" . 2>/dev/null; rm -rf "$work"' EXIT
+trap 'tar -C "$logs" -czf "$out/logs.tar.gz" . 2>/dev/null; rm -rf "$work" "$logs"' EXIT
 
 say() { echo "$*" | tee -a "$summary"; }
 left() { echo $((budget - ($(date +%s) - start))); }
