@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Time the OASIS generator's forward pass in PyTorch on the CPU.
+"""Time the OASIS generator's forward pass in PyTorch on the CPU or CUDA.
 
 The twin of ``catbrush-cli bench`` (docs/PERFORMANCE.md): the same model
 file (our safetensors; for the ADE20K shape, the file written by
@@ -9,9 +9,13 @@ read as void, exactly as the C side does) or the same diagonal stripes, the
 same noise (training/noise.py, seed 0) and the same thread count. Prints
 the median of the timed runs and which convolution path torch took
 (oneDNN/MKL-DNN or its own im2col + BLAS), from the profiler's op names.
+With --device cuda (tools/gpu-vulkan.sh) each run is timed from a
+synchronised start to a synchronised end, eager, in fp32 or under fp16
+autocast (--precision fp16).
 """
 
 import argparse
+import contextlib
 import os
 import statistics
 import sys
@@ -39,6 +43,9 @@ def parse_args():
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--raw", help="write the float32 CHW tanh output here")
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.add_argument("--precision", default="fp32", choices=("fp32", "fp16"),
+                   help="fp16: torch.autocast to float16 (CUDA)")
     return p.parse_args()
 
 
@@ -112,7 +119,24 @@ def main():
     g = cfg["generator"]
     ids = label_ids(args.labels, cfg) if args.labels else stripes(cfg)
     label, zmap = modelfile.generator_inputs(cfg, ids, args.seed)
-    label, zmap = label.float(), zmap.float()
+    device = torch.device(args.device)
+    cuda = device.type == "cuda"
+    if cuda and not torch.cuda.is_available():
+        raise SystemExit("--device cuda: torch sees no CUDA device")
+    if args.precision == "fp16" and not cuda:
+        raise SystemExit("--precision fp16 needs --device cuda (this torch's "
+                         "CPU autocast takes bfloat16 only)")
+    gen = gen.to(device)
+    label, zmap = label.float().to(device), zmap.float().to(device)
+
+    def amp():
+        if args.precision == "fp16":
+            return torch.autocast("cuda", dtype=torch.float16)
+        return contextlib.nullcontext()
+
+    def sync():
+        if cuda:
+            torch.cuda.synchronize()
 
     n_params = sum(p.numel() for p in gen.parameters())
     print("Model:   %s" % args.model)
@@ -132,20 +156,26 @@ def main():
             item = item.strip().replace("- Build settings: ", "")
             if item.startswith(("BLAS_INFO", "USE_MKLDNN", "LAPACK_INFO")):
                 print("         %s" % item)
-    print("Conv:    %s" % conv_path(gen, label, zmap))
+    if cuda:
+        print("Device:  %s, %s" % (torch.cuda.get_device_name(device),
+                                   args.precision))
+    with amp():
+        print("Conv:    %s" % conv_path(gen, label, zmap))
     print("BLAS:    %s" % blas_libraries())
 
     times = []
-    with torch.no_grad():
+    with torch.no_grad(), amp():
         for _ in range(args.warmup):
             gen(label, zmap)
         for r in range(args.runs):
+            sync()
             t0 = time.perf_counter()
             y = gen(label, zmap)
+            sync()
             times.append((time.perf_counter() - t0) * 1e3)
             print("run %d: %.1f ms" % (r + 1, times[-1]), file=sys.stderr)
     if args.raw:
-        y[0].numpy().astype("<f4").tofile(args.raw)
+        y[0].float().cpu().numpy().astype("<f4").tofile(args.raw)
     print("\nTotal:   median %.1f ms over %d run%s (min %.1f, max %.1f)"
           % (statistics.median(times), len(times),
              "" if len(times) == 1 else "s", min(times), max(times)))

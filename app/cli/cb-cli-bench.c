@@ -148,6 +148,7 @@ cb_cli_bench (int argc, char **argv)
   g_autofree char *backend_text = NULL;
   g_autofree char *device = NULL;
   g_autofree char *save_output = NULL;
+  g_autofree char *op_spec = NULL;
   int runs = 3;
   int stroke = 0, dabs = 100;
   gboolean no_profile = FALSE;
@@ -166,6 +167,10 @@ cb_cli_bench (int argc, char **argv)
     { "stroke", 0, 0, G_OPTION_ARG_INT, &stroke,
       "Paint dabs of radius R px at random places: incremental runs against whole passes (CPU backend)", "R" },
     { "dabs", 0, 0, G_OPTION_ARG_INT, &dabs, "With --stroke: how many dabs (default 100)", "N" },
+    { "op", 0, 0, G_OPTION_ARG_STRING, &op_spec,
+      "Time one op instead: conv,k=3,cin=C,cout=C,size=WxH; spade,c=C,size=WxH; gather,rows=R,cin=C,cout=C,size=WxH; "
+      "or an op's name in the model's graph",
+      "OP" },
     { "save-output", 0, 0, G_OPTION_ARG_FILENAME, &save_output,
       "Write the last run's image (3×H×W floats in [-1, 1]) to PATH.npy, to compare backends or precisions", "PATH" },
     { NULL },
@@ -202,6 +207,25 @@ cb_cli_bench (int argc, char **argv)
     {
       g_printerr ("%s: %s\n", argv[0], error->message);
       return CB_CLI_USAGE;
+    }
+  if (op_spec != NULL && strchr (op_spec, '=') != NULL)
+    {
+      /* a synthetic op needs no model */
+      g_autofree char *canonical = NULL;
+      g_autoptr (CbGraph) op_graph = NULL;
+      if (model_path != NULL || synthetic != NULL || stroke > 0)
+        {
+          g_printerr ("%s: --op with a synthetic op takes no --model, --synthetic or --stroke\n", argv[0]);
+          return CB_CLI_USAGE;
+        }
+      op_graph = cb_cli_op_graph_parse (op_spec, &canonical, &error);
+      if (op_graph == NULL)
+        {
+          g_printerr ("%s: %s\n", argv[0], error->message);
+          return CB_CLI_USAGE;
+        }
+      g_autofree char *op_kind = g_strndup (op_spec, strcspn (op_spec, ","));
+      return cb_cli_bench_op (op_graph, op_kind, canonical, kind, device, runs);
     }
 
   /* the model */
@@ -272,6 +296,18 @@ cb_cli_bench (int argc, char **argv)
     total_macs += cb_op_count_macs (graph, cb_graph_op (graph, i));
   g_print ("Size:    %u×%u, %.1f M parameters, %u ops, %.2f GMAC\n", model->gen.width, model->gen.height,
            cb_model_count_parameters (model, "G.") / 1e6, graph->ops->len, total_macs / 1e9);
+
+  if (op_spec != NULL)
+    {
+      g_autofree char *canonical = NULL;
+      g_autoptr (CbGraph) op_graph = cb_cli_op_graph_from (graph, op_spec, &canonical, &error);
+      if (op_graph == NULL)
+        {
+          g_printerr ("%s: %s\n", argv[0], error->message);
+          return CB_CLI_USAGE;
+        }
+      return cb_cli_bench_op (op_graph, op_spec, canonical, kind, device, runs);
+    }
 
   backend = cb_backend_new (kind, device, &error);
   if (backend == NULL)

@@ -39,6 +39,14 @@ CbModel *cb_cli_load_model (const char *path);
 /* Prints "catbrush-cli: MESSAGE" to stderr and returns CB_CLI_ERROR. */
 int cb_cli_fail (const GError *error);
 
+/* bench --op (cb-cli-bench-op.c): a synthetic op ("conv,k=3,cin=64,cout=64,size=32x32") or
+ * the op named name in net, as a graph of its own; *canonical: its synthetic spec. */
+CbGraph *cb_cli_op_graph_parse (const char *spec, char **canonical, GError **error);
+CbGraph *cb_cli_op_graph_from (const CbGraph *net, const char *name, char **canonical, GError **error);
+/* Times graph on a backend and prints the one-row table (docs/PERFORMANCE.md). */
+int cb_cli_bench_op (const CbGraph *graph, const char *label, const char *canonical, CbBackendKind kind,
+                     const char *device, int runs);
+
 /* auto, vulkan, cpu or reference */
 gboolean cb_cli_parse_backend (const char *text, CbBackendKind *kind, GError **error);
 
