@@ -75,6 +75,26 @@ def grow(G, D, src_path):
     oasis.load_folded(D, _tensors(tensors, "D."))
 
 
+def same_size_config(src_cfg, semantic_nc):
+    """The config of a run that goes on from a model file at its size."""
+    if src_cfg["generator"]["semantic_nc"] != semantic_nc:
+        raise SystemExit("--init-from: the model has %d classes, the data "
+                         "set %d" % (src_cfg["generator"]["semantic_nc"],
+                                     semantic_nc))
+    return {k: v for k, v in src_cfg.items()
+            if k in ("format", "version", "architecture", "generator",
+                     "discriminator")}
+
+
+@torch.no_grad()
+def load_same_size(G, D, src_path):
+    """Load a model file's G (the exported EMA) and D as they are: a run
+    that goes on from a bundled model whose checkpoint is gone."""
+    tensors, _ = st.read_config(src_path)
+    oasis.load_folded(G, _tensors(tensors, "G."))
+    oasis.load_folded(D, _tensors(tensors, "D."))
+
+
 @torch.no_grad()
 def check_identity(G, src_path):
     """max |G(x) - upsample(source(x))| on a test input, and the source's

@@ -386,6 +386,65 @@ class DiversityTermTest(unittest.TestCase):
         self.assertGreater(ratio().item(), before * 1.5)
 
 
+class InitFromTest(unittest.TestCase):
+    """--init-from: a run goes on from a model file's G and D at its size
+    (the bundled model, whose training checkpoint is gone)."""
+
+    def test_starts_as_the_file(self):
+        here = os.path.dirname(os.path.abspath(__file__))
+        data_dir = os.path.join(
+            os.environ.get("CB_DATASETS",
+                           os.path.join(here, "..", "..", "shared",
+                                        "datasets")), "camvid")
+        if not os.path.isdir(data_dir):
+            self.skipTest("no CamVid at %s" % data_dir)
+        import train
+        torch.manual_seed(3)
+        gcfg = dict(TINY, channels=[16, 8, 8], semantic_nc=12,
+                    dontcare_channel=11, width=32, height=24)
+        dcfg = {"channels": [3, 8, 8], "num_res_blocks": 2, "head": 8}
+        src_g = common.build_generator(gcfg)
+        src_d = common.build_discriminator(dcfg, 12)
+        for net in (src_g, src_d):
+            oasis.init_weights(net)
+            oasis.warm_spectral_norm(net)
+        with tempfile.TemporaryDirectory() as out:
+            path = os.path.join(out, "src.safetensors")
+            cfg = {"format": "catbrush-model", "version": 1,
+                   "architecture": "oasis", "generator": gcfg,
+                   "discriminator": dcfg}
+            modelfile.write_model(path, cfg,
+                                  modelfile.tensors_from_nets(src_g, src_d))
+            argv = ["--data", data_dir, "--limit", "2", "--batch", "1",
+                    "--width", "32", "--height", "24", "--threads", "1",
+                    "--precision", "fp32", "--init-from", path,
+                    "--out", os.path.join(out, "run")]
+            tr = train.Trainer(train.parse_args(argv))
+            self.assertEqual(tr.config["generator"]["channels"], [16, 8, 8])
+            label = torch.zeros(1, 12, 24, 32)
+            label[:, 0, :12] = 1
+            label[:, 3, 12:] = 1
+            z = torch.randn(1, 4)
+            for a, b in ((src_g, tr.G), (src_g, tr.EMA)):
+                a.eval()
+                b.eval()
+                with torch.no_grad():
+                    torch.testing.assert_close(b(label, z), a(label, z),
+                                               atol=1e-4, rtol=1e-4)
+            img = torch.rand(1, 3, 24, 32)
+            src_d.eval()
+            tr.D.eval()
+            with torch.no_grad():
+                # spectral norm's power iteration settles to ~1e-4
+                torch.testing.assert_close(tr.D(img), src_d(img),
+                                           atol=1e-3, rtol=1e-3)
+            wrong = argv[:]
+            wrong[wrong.index("--width") + 1] = "64"
+            wrong[-1] = os.path.join(out, "run2")
+            with self.assertRaises(SystemExit):
+                train.Trainer(train.parse_args(wrong))
+
+
 class MaxSecondsTest(unittest.TestCase):
     """--max-seconds: a lent GPU's chunk stops by itself, saves a
     checkpoint that --resume continues from."""

@@ -83,6 +83,10 @@ def parse_args(argv=None):
     p.add_argument("--grow-from", metavar="MODEL",
                    help="start from this model file's G and D, grown by "
                    "one block to twice its size (training/grow.py)")
+    p.add_argument("--init-from", metavar="MODEL",
+                   help="start from this model file's G and D at its own "
+                   "size, with fresh optimisers (continue a bundled model "
+                   "whose training checkpoint is gone)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--log-every", type=int, default=10)
     p.add_argument("--sample-every", type=int, default=250)
@@ -155,6 +159,16 @@ class Trainer:
                     self.config["generator"]["semantic_nc"]
                 self.config.update(grown)
                 grown_from = args.grow_from
+            elif args.init_from:
+                _, src_cfg = safetensors_io.read_config(args.init_from)
+                self.config.update(grow.same_size_config(
+                    src_cfg, self.config["generator"]["semantic_nc"]))
+                g = self.config["generator"]
+                if (g["width"], g["height"]) != (args.width, args.height):
+                    raise SystemExit("--init-from: the model is %dx%d; pass "
+                                     "--width %d --height %d"
+                                     % (g["width"], g["height"], g["width"],
+                                        g["height"]))
         g = self.config["generator"]
         self.dontcare = g["dontcare_channel"]
         self.z_dim = g["z_dim"]
@@ -171,6 +185,10 @@ class Trainer:
                   % (grown_from, grow.check_identity(self.G, grown_from)),
                   flush=True)
             self.config["grown_from"] = os.path.basename(grown_from)
+        if ckpt is None and args.init_from:
+            grow.load_same_size(self.G, self.D, args.init_from)
+            self.config["init_from"] = os.path.basename(args.init_from)
+            print("started from %s's G and D" % args.init_from, flush=True)
         self.G.to(self.device)
         self.D.to(self.device)
         if self.precision == "bf16":
