@@ -19,6 +19,12 @@ run=${1:-/work/runs/camvid256}
 encoder=${2:-/work/runs/encoder256/encoder.pt}
 segmenter=${3:-/work/runs/seg_camvid/segmenter.pt}
 py=/usr/bin/python3
+# the encoder: train_encoder.py's .pt, or the model file a run went on from
+# (train.py --init-from), whose encoder and prototypes are carried over
+case $encoder in
+*.safetensors) encoder_opt=--carry-from ;;
+*) encoder_opt=--encoder ;;
+esac
 out=/work/runs/eval
 mkdir -p "$out"
 ck=$out/check.pt
@@ -26,7 +32,7 @@ model=$out/check.safetensors
 
 cp "$run/latest.pt" "$ck.tmp" && mv "$ck.tmp" "$ck"
 iter=$($py -c "import torch, sys; print(torch.load(sys.argv[1], map_location='cpu')['iter'])" "$ck")
-$py training/export.py "$ck" "$model" --f16 --encoder "$encoder" --threads 2 > /dev/null
+$py training/export.py "$ck" "$model" --f16 "$encoder_opt" "$encoder" --threads 2 > /dev/null
 $py training/evaluate.py --model "$model" --segmenter "$segmenter" --data ../shared/datasets/camvid \
   --split val --threads 2 --out "$out/check-$iter.json" > /dev/null
 metrics=$($py -c "

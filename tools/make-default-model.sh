@@ -8,8 +8,10 @@
 # latest.pt; a .pt file names the checkpoint itself (the copy
 # tools/check-checkpoint.sh kept of one that passed, while training goes on).
 # ENCODER (/work/runs/encoder256/encoder.pt) is train_encoder.py's result at
-# the model's size, SEGMENTER (/work/runs/seg_camvid/segmenter.pt) the CamVid
-# evaluation segmenter. CB_MODEL_NAME names the model in its card.
+# the model's size, or the model file a train.py --init-from run went on
+# from (its encoder and prototypes are carried over: export.py
+# --carry-from); SEGMENTER (/work/runs/seg_camvid/segmenter.pt) is the
+# CamVid evaluation segmenter. CB_MODEL_NAME names the model in its card.
 #  1. export.py: EMA generator + discriminator + encoder, F16, to a temporary file
 #  2. evaluate.py on CamVid val: generated-image mIoU, real-photo mIoU, Fréchet
 #  3. export.py again with those metrics in the model card, into
@@ -30,15 +32,21 @@ encoder=${2:-/work/runs/encoder256/encoder.pt}
 segmenter=${3:-/work/runs/seg_camvid/segmenter.pt}
 data=../shared/datasets/camvid
 py=/usr/bin/python3
+# the encoder: train_encoder.py's .pt, or the model file a run went on from
+# (train.py --init-from), whose encoder and prototypes are carried over
+case $encoder in
+*.safetensors) encoder_opt=--carry-from ;;
+*) encoder_opt=--encoder ;;
+esac
 out=/work/runs/eval
 mkdir -p "$out" docs/images
 tmp=$out/default-unrated.safetensors
 
-$py training/export.py "$ck" "$tmp" --f16 --encoder "$encoder" --threads 2
+$py training/export.py "$ck" "$tmp" --f16 "$encoder_opt" "$encoder" --threads 2
 $py training/evaluate.py --model "$tmp" --segmenter "$segmenter" --data "$data" --split val \
   --threads 2 --out "$out/default-val.json" --save-images "$out/default-val-images"
 $py training/export.py "$ck" resources/models/default.safetensors --f16 \
-  --encoder "$encoder" --metrics "$out/default-val.json" --threads 2 \
+  "$encoder_opt" "$encoder" --metrics "$out/default-val.json" --threads 2 \
   --name "${CB_MODEL_NAME:-Catbrush default v2: OASIS 256x192 on CamVid}"
 $py training/make_default_fixture.py
 $py training/sample_grid.py --model resources/models/default.safetensors --data "$data" \

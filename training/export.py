@@ -25,6 +25,7 @@ import data  # noqa: E402
 import encoder as enc  # noqa: E402
 import modelfile  # noqa: E402
 import oasis  # noqa: E402
+import safetensors_io as st  # noqa: E402
 
 
 def parse_args():
@@ -39,6 +40,10 @@ def parse_args():
                    help="source segmenter (source_segmenter.pt of "
                    "train_source_segmenter.py) to store as S.*: the "
                    "segmentation prior runs it instead of D")
+    p.add_argument("--carry-from", metavar="MODEL",
+                   help="the model file the run went on from (train.py "
+                   "--init-from): its vision encoder and prototypes are "
+                   "carried over, its training stages lead the card's")
     p.add_argument("--recompute-bn", type=int, default=0, metavar="N",
                    help="re-estimate the EMA BN statistics on N batches")
     p.add_argument("--data", help="dataset (default: the checkpoint's)")
@@ -53,6 +58,10 @@ def model_card(ck, args, cfg):
     g = cfg["generator"]
     hours = ck.get("train_seconds", 0.0) / 3600.0
     src = classes.get("source", "")
+    div = ""
+    if ck.get("lambda_div"):
+        div = ("; diversity-sensitive G term (Yang et al. 2019), weight "
+               "%g, ratio clamped at %g" % (ck["lambda_div"], ck["div_tau"]))
     card = {
         "name": args.name or "OASIS %dx%d on %s" % (g["width"], g["height"],
                                                    classes.get("name", "")),
@@ -65,7 +74,7 @@ def model_card(ck, args, cfg):
         "training": "OASIS (Sushko et al. 2021) losses: class-balanced N+1 "
                     "cross-entropy, LabelMix; Adam beta1 0; EMA generator "
                     "with re-estimated batch-norm statistics; batch %d; "
-                    "%.2f h on CPU" % (ck.get("batch", 0), hours),
+                    "%.2f h on CPU%s" % (ck.get("batch", 0), hours, div),
         "resolution": "%dx%d" % (g["width"], g["height"]),
         "iterations": ck["iter"],
         "training_seconds": round(ck.get("train_seconds", 0.0), 1),
@@ -105,6 +114,34 @@ def add_encoder(path, cfg, tensors):
         data="%s, split '%s' (no labels in training; labels only for the "
              "prototypes)" % (os.path.basename(e["data"]), e["split"]),
         command=" ; ".join(e["commands"]))
+
+
+def carry_from(path, cfg, tensors, card):
+    """V.*, P.* and the training history of the model file a run went on
+    from: its encoder needs no retraining for the same classes and size."""
+    src, src_cfg = st.read_config(path)
+    g, sg = cfg["generator"], src_cfg["generator"]
+    if (sg["width"], sg["height"]) != (g["width"], g["height"]):
+        raise SystemExit("%s: %dx%d, the model is %dx%d" % (
+            path, sg["width"], sg["height"], g["width"], g["height"]))
+    ids = [c["id"] for c in cfg["classes"]["classes"]]
+    if [c["id"] for c in src_cfg["classes"]["classes"]] != ids:
+        raise SystemExit("%s: another class set" % path)
+    for k, v in src.items():
+        if k.startswith("V.") or k.startswith("P."):
+            tensors[k] = np.asarray(v, np.float32)
+    if "vision_encoder" in src_cfg:
+        cfg["vision_encoder"] = src_cfg["vision_encoder"]
+    old = src_cfg.get("model_card", {})
+    stages = list(old.get("earlier_stages", []))
+    stages.append({k: old.get(k) for k in ("name", "iterations",
+                                          "training_seconds", "command",
+                                          "export_command")})
+    card["earlier_stages"] = stages
+    card["iterations_in_all"] = card["iterations"] + sum(
+        s.get("iterations") or 0 for s in stages)
+    card["training_seconds_in_all"] = round(card["training_seconds"] + sum(
+        s.get("training_seconds") or 0 for s in stages), 1)
 
 
 def add_source_segmenter(path, cfg, tensors):
@@ -155,6 +192,8 @@ def main():
     if args.source_segmenter:
         add_source_segmenter(args.source_segmenter, cfg, tensors)
     cfg["model_card"] = model_card(ck, args, cfg)
+    if args.carry_from:
+        carry_from(args.carry_from, cfg, tensors, cfg["model_card"])
     modelfile.write_model(args.output, cfg, tensors, f16=args.f16)
 
     # self-check: the file reproduces the spectral-norm EMA generator
