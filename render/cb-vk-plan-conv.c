@@ -92,7 +92,11 @@ cb_vk_choose_split_k (guint groups, guint invocations, guint k, guint tk, guint 
     }
   else
     {
-      /* a GPU hides latency with many resident invocations: ~1024 per compute unit */
+      /* a grid of 4+ workgroups per compute unit fills a GPU; below that,
+       * split until ~1024 invocations per compute unit are resident (what
+       * hides memory latency) */
+      if (groups >= 4 * (guint64)compute_units)
+        return 1;
       want = 1024 * (guint64)compute_units;
       have = (guint64)groups * invocations;
     }
