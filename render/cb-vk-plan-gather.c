@@ -7,7 +7,7 @@
  * the convolution becomes 9 loads per output (conv_gather.comp). G lives
  * in its own buffer, one slot per such op, at value id n_values + op; that
  * dispatch is ops[n_ops + op]. CATBRUSH_VK_NO_GATHER=1 runs them densely;
- * CATBRUSH_VK_NO_SUBGROUPS=1 keeps the plain G shader.
+ * CATBRUSH_VK_NO_SUBGROUPS=1 keeps the plain G shader (use_subgroups()).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -92,6 +92,19 @@ cb_vk_plan_place_gathers (CbVkPlan *plan, const CbGraph *graph, VkDeviceSize ali
 }
 
 /* The two dispatches of gather convolution index: G, then the gathers. */
+/* gather_table_sg.comp: where the device has subgroup arithmetic, on GPUs.
+ * Not on CPU devices: lavapipe runs subgroup operations lane by lane (1.8x
+ * slower there, docs/PERFORMANCE.md); CATBRUSH_VK_SUBGROUPS=1 uses it
+ * anyway (the tests), CATBRUSH_VK_NO_SUBGROUPS=1 never. */
+static gboolean
+use_subgroups (const CbVkDevice *dev)
+{
+  if (!dev->subgroup_arith || g_strcmp0 (g_getenv ("CATBRUSH_VK_NO_SUBGROUPS"), "1") == 0)
+    return FALSE;
+  return dev->props.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU
+         || g_strcmp0 (g_getenv ("CATBRUSH_VK_SUBGROUPS"), "1") == 0;
+}
+
 void
 cb_vk_plan_setup_gather (CbVkPlan *plan, const CbGraph *graph, guint index)
 {
@@ -113,7 +126,7 @@ cb_vk_plan_setup_gather (CbVkPlan *plan, const CbGraph *graph, guint index)
   pre->groups_x = (out->c + CB_WG_X - 1) / CB_WG_X;
   pre->groups_y = table->h * 9;
   pre->groups_z = 1;
-  if (plan->dev->subgroup_arith && g_strcmp0 (g_getenv ("CATBRUSH_VK_NO_SUBGROUPS"), "1") != 0)
+  if (use_subgroups (plan->dev))
     {
       /* a workgroup of one subgroup per BLOCK channels of one (row, tap) */
       pre->shader = "gather_table_sg";

@@ -278,7 +278,7 @@ typedef enum
 {
   CB_VK_VARIANT_FUSED_SPADE,     /* SPADE in the next convolution's input load; CATBRUSH_VK_NO_FUSE=1 */
   CB_VK_VARIANT_SPLIT_K,         /* split-K + splitk_reduce.comp; CATBRUSH_VK_NO_SPLIT_K=1 */
-  CB_VK_VARIANT_GATHER_SUBGROUP, /* gather_table_sg.comp; CATBRUSH_VK_NO_SUBGROUPS=1 */
+  CB_VK_VARIANT_GATHER_SUBGROUP, /* gather_table_sg.comp (GPUs); CATBRUSH_VK_NO_SUBGROUPS=1, _SUBGROUPS=1 forces */
   CB_VK_VARIANT_DOUBLE_BUFFER,   /* double-buffered conv tiles; CATBRUSH_VK_NO_DOUBLE_BUFFER=1 */
   CB_VK_VARIANT_VEC4,            /* vec4 weight loads; CATBRUSH_VK_NO_VEC4=1 */
   CB_VK_N_VARIANTS
