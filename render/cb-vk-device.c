@@ -714,22 +714,6 @@ cb_vk_device_save_pipeline_cache (CbVkDevice *dev)
 
 /* ------------------------------------------------------------------ device */
 
-static gboolean
-has_device_extension (CbVkFuncs *vk, VkPhysicalDevice phys, const char *name)
-{
-  guint32 n = 0;
-  gboolean found = FALSE;
-
-  if (vk->vkEnumerateDeviceExtensionProperties (phys, NULL, &n, NULL) != VK_SUCCESS)
-    return FALSE;
-  g_autofree VkExtensionProperties *exts = g_new0 (VkExtensionProperties, MAX (n, 1));
-  if (vk->vkEnumerateDeviceExtensionProperties (phys, NULL, &n, exts) != VK_SUCCESS)
-    return FALSE;
-  for (guint32 i = 0; i < n && !found; i++)
-    found = strcmp (exts[i].extensionName, name) == 0;
-  return found;
-}
-
 static void device_destroy (CbVkDevice *dev);
 
 static CbVkDevice *
@@ -771,6 +755,7 @@ device_create (const char *request, GError **error)
   dev->timestamps = dev->timestamps && dev->props.limits.timestampPeriod > 0;
   dev->fp16_storage = info->storage_16bit;
   dev->fp16_arith = info->shader_float16;
+  cb_vk_device_query_caps (dev);
   dev->description = g_strdup_printf ("Vulkan · %s — %s%s", info->name, cb_device_type_to_string (info->type),
                                       cb_vk_plan_default_fp16 (dev) ? " · fp16 storage" : "");
   {
@@ -810,11 +795,12 @@ device_create (const char *request, GError **error)
    * VK_EXT_pipeline_creation_feedback says whether a pipeline came from the cache */
   const char *extensions[2];
   guint n_extensions = 0;
-  dev->memory_budget = has_device_extension (dev->vk, dev->phys, VK_EXT_MEMORY_BUDGET_EXTENSION_NAME);
+  dev->memory_budget = cb_vk_has_device_extension (dev->vk, dev->phys, VK_EXT_MEMORY_BUDGET_EXTENSION_NAME);
   /* core from Vulkan 1.3: enabling the extension there is deprecated (best practices) */
   gboolean feedback_core = version >= VK_API_VERSION_1_3;
   dev->creation_feedback
-    = feedback_core || has_device_extension (dev->vk, dev->phys, VK_EXT_PIPELINE_CREATION_FEEDBACK_EXTENSION_NAME);
+    = feedback_core
+      || cb_vk_has_device_extension (dev->vk, dev->phys, VK_EXT_PIPELINE_CREATION_FEEDBACK_EXTENSION_NAME);
   if (dev->memory_budget)
     extensions[n_extensions++] = VK_EXT_MEMORY_BUDGET_EXTENSION_NAME;
   if (dev->creation_feedback && !feedback_core)

@@ -26,6 +26,17 @@ CbVkPipelines *
 cb_vk_pipelines_new (CbVkDevice *dev, GError **error)
 {
   VkDescriptorSetLayoutBinding bindings[CB_VK_BINDINGS];
+  const VkPhysicalDeviceLimits *limits = &dev->props.limits;
+
+  /* every real device offers far more; Vulkan's minimum is 4 */
+  if (limits->maxPerStageDescriptorStorageBuffers < CB_VK_BINDINGS
+      || limits->maxDescriptorSetStorageBuffers < CB_VK_BINDINGS)
+    {
+      g_set_error (error, CB_ERROR, CB_ERROR_UNSUPPORTED,
+                   "This Vulkan device binds %u storage buffers per shader; Catbrush needs %u",
+                   limits->maxPerStageDescriptorStorageBuffers, CB_VK_BINDINGS);
+      return NULL;
+    }
   CbVkPipelines *pipes = g_new0 (CbVkPipelines, 1);
 
   pipes->modules = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -148,9 +159,10 @@ get_module (CbVkDevice *dev, CbVkPipelines *pipes, const char *shader, GError **
 VkPipeline
 cb_vk_pipelines_get (CbVkDevice *dev, CbVkPipelines *pipes, const char *shader, const CbVkSpec *spec, GError **error)
 {
-  g_autofree char *key = g_strdup_printf ("%s/%u,%u/%d,%d,%a/%d,%d,%u/%d,%d,%d,%d,%d", shader, spec->wg_x, spec->wg_y,
-                                          spec->act, spec->act_in, (double)spec->slope, spec->kernel, spec->block,
-                                          (guint)spec->has_bias, spec->tm, spec->tn, spec->rm, spec->rn, spec->tk);
+  g_autofree char *key = g_strdup_printf (
+    "%s/%u,%u/%d,%d,%a/%d,%d,%u/%d,%d,%d,%d,%d/%u,%u,%u,%u", shader, spec->wg_x, spec->wg_y, spec->act, spec->act_in,
+    (double)spec->slope, spec->kernel, spec->block, (guint)spec->has_bias, spec->tm, spec->tn, spec->rm, spec->rn,
+    spec->tk, (guint)spec->fuse_spade, (guint)spec->split_k, (guint)spec->double_buf, (guint)spec->vec4_w);
   VkPipeline *pipeline = g_hash_table_lookup (pipes->pipelines, key);
   VkShaderModule module;
 
@@ -165,9 +177,11 @@ cb_vk_pipelines_get (CbVkDevice *dev, CbVkPipelines *pipes, const char *shader, 
     id, offsetof (CbVkSpec, field), sizeof (((CbVkSpec *)0)->field)                                                    \
   }
   static const VkSpecializationMapEntry entries[] = {
-    CB_ENTRY (0, wg_x),   CB_ENTRY (1, wg_y),  CB_ENTRY (2, act),      CB_ENTRY (3, act_in), CB_ENTRY (4, slope),
-    CB_ENTRY (5, kernel), CB_ENTRY (6, block), CB_ENTRY (7, has_bias), CB_ENTRY (8, tm),     CB_ENTRY (9, tn),
-    CB_ENTRY (10, rm),    CB_ENTRY (11, rn),   CB_ENTRY (12, tk),
+    CB_ENTRY (0, wg_x),    CB_ENTRY (1, wg_y),        CB_ENTRY (2, act),      CB_ENTRY (3, act_in),
+    CB_ENTRY (4, slope),   CB_ENTRY (5, kernel),      CB_ENTRY (6, block),    CB_ENTRY (7, has_bias),
+    CB_ENTRY (8, tm),      CB_ENTRY (9, tn),          CB_ENTRY (10, rm),      CB_ENTRY (11, rn),
+    CB_ENTRY (12, tk),     CB_ENTRY (13, fuse_spade), CB_ENTRY (14, split_k), CB_ENTRY (15, double_buf),
+    CB_ENTRY (16, vec4_w),
   };
 #undef CB_ENTRY
   VkSpecializationInfo spec_info = {

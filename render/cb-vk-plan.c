@@ -18,86 +18,24 @@
  * CATBRUSH_FP16=0/1 overrides the default: fp16 on GPUs that support it,
  * fp32 on CPU devices (lavapipe: no gain, it converts in software).
  *
- * Gathers (DESIGN §6): a 3x3 convolution over the embedded label map (or
- * over its nearest resize) is table[rows] convolved, so per run a small
- * dispatch (gather_table.comp) makes G[tap][row][co] from the weights and
- * the table, and the convolution becomes 9 loads per output
- * (conv_gather.comp). G lives in its own buffer, one slot per such op, at
- * value id n_values + op; that dispatch is ops[n_ops + op].
- * CATBRUSH_VK_NO_GATHER=1 runs them densely.
+ * Gathers over the label map: cb-vk-plan-gather.c. Which kernel and
+ * variant each convolution runs (tiles, fused SPADE, split-K, double
+ * buffering, vec4 loads): cb-vk-plan-conv.c. An op may have a dispatch
+ * before its own (ops[n_ops + i]: a G table, split-K partial sums) bound to
+ * a slot of its own (n_values + i); a SPADE fused into its convolution has
+ * none (shader NULL) and its output is never placed.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include "render/cb-vk.h"
+#include "render/cb-vk-plan-private.h"
 
 #include "model/cb-error.h"
 #include "model/cb-safetensors.h" /* cb_f32_to_f16, cb_f16_to_f32 */
 
 #include <string.h>
 
-#define CB_WG_X 64u
 #define CB_CONST_BLOCK ((VkDeviceSize)256 << 20)
 #define CB_UPLOAD_CHUNK ((VkDeviceSize)16 << 20)
-#define CB_ACTIVATIONS 0 /* buffers[0]; constants in buffers[1..] */
-
-typedef struct
-{
-  guint c, h, w;
-} CbShape;
-
-typedef struct
-{
-  guint buffer; /* index in plan->buffers */
-  VkDeviceSize offset, size;
-} CbVkSlot;
-
-typedef struct
-{
-  const char *shader;
-  CbVkSpec spec;
-  CbVkPush push;
-  guint groups_x, groups_y;
-  guint bindings[CB_VK_BINDINGS]; /* value ids; CB_NO_VALUE where unused */
-} CbVkOpDispatch;
-
-struct _CbVkPlan
-{
-  CbVkDevice *dev;
-  guint n_ops;
-  guint n_values;
-  guint output;
-  guint out_c, out_h, out_w;
-  GPtrArray *buffers; /* CbVkBuffer * */
-  CbVkSlot *slots;    /* per value */
-  CbVkOpDispatch *ops;
-  VkPipeline *pipelines;
-  GArray *inputs;              /* value ids of the graph's inputs, in value order */
-  VkDeviceSize *input_staging; /* offset of each input in upload */
-  VkDeviceSize *input_bytes;
-  CbShape *input_shape;
-  CbVkBuffer *upload, *readback;
-  VkDescriptorPool pool;
-  VkDescriptorSet *sets;
-  VkCommandPool cmd_pool; /* the plan's own: reset as a whole to re-record cmd */
-  VkCommandBuffer cmd;
-  VkQueryPool queries;
-  gboolean conv_tiled; /* conv2d_tiled.comp; CATBRUSH_VK_CONV=simple: conv2d.comp */
-  gboolean fp16;       /* float16 storage, the NAME_f16 shaders */
-  guint *gather_rows;  /* per op: the label rows of a gather convolution, else CB_NO_VALUE */
-  guint *gather_table; /* per op: its embedding table */
-  guint n_gathers;
-  guint8 *elem; /* per value: bytes per element on the device */
-  gboolean profiling;
-  gboolean have_timings;
-  double *op_ms;
-  guint64 device_memory;
-};
-
-static VkDeviceSize
-align_up (VkDeviceSize v, VkDeviceSize a)
-{
-  return (v + a - 1) / a * a;
-}
 
 /* bytes of value v as stored on the device (elem[v]: 2 or 4 per element) */
 static VkDeviceSize
@@ -195,9 +133,11 @@ compare_slot_offset (gconstpointer a, gconstpointer b, gpointer user_data)
 /* Places inputs and temporaries in one buffer; values whose lifetimes do not
  * overlap share memory (largest first, lowest fitting offset). Returns the size. */
 static VkDeviceSize
-place_activations (const CbGraph *graph, const guint8 *elem, const guint *gather_rows, const guint *gather_table,
-                   CbVkSlot *slots, VkDeviceSize align)
+place_activations (const CbVkPlan *plan, const CbGraph *graph, VkDeviceSize align)
 {
+  const guint8 *elem = plan->elem;
+  const guint *gather_rows = plan->gather_rows, *gather_table = plan->gather_table;
+  CbVkSlot *slots = plan->slots;
   guint n_values = graph->values->len, n_ops = graph->ops->len;
   g_autofree int *def = g_new (int, n_values);
   g_autofree int *last = g_new (int, n_values);
@@ -224,15 +164,22 @@ place_activations (const CbGraph *graph, const guint8 *elem, const guint *gather
           last[gather_rows[i]] = MAX (last[gather_rows[i]], (int)i);
           last[gather_table[i]] = MAX (last[gather_table[i]], (int)i);
         }
+      /* a convolution with a fused SPADE reads its x, gamma and beta */
+      if (plan->fused_norm[i] != G_MAXUINT)
+        for (guint k = 0; k < 3; k++)
+          {
+            guint v = cb_graph_op (graph, plan->fused_norm[i])->inputs[k];
+            last[v] = MAX (last[v], (int)i);
+          }
     }
   for (guint v = 0; v < n_values; v++)
     {
       const CbValue *value = cb_graph_value (graph, v);
-      if (value->kind == CB_VALUE_CONST)
+      if (value->kind == CB_VALUE_CONST || plan->elided[v])
         continue;
       if (def[v] == G_MAXINT)
         def[v] = -1; /* never written: treat as live from the start */
-      CbLive live = { v, def[v], MAX (last[v], def[v]), align_up (MAX (value_bytes (value, elem, v), 4), align) };
+      CbLive live = { v, def[v], MAX (last[v], def[v]), cb_vk_align_up (MAX (value_bytes (value, elem, v), 4), align) };
       g_array_append_val (lives, live);
     }
   g_array_sort (lives, compare_live_size);
@@ -266,167 +213,6 @@ place_activations (const CbGraph *graph, const guint8 *elem, const guint *gather
 
 /* ----------------------------------------------------------------- setup */
 
-/* The tile of conv2d_tiled.comp for a Cout x hw output (see the shader).
- * 64x64 tiles of 8x8 outputs per invocation for big images; on a GPU, for
- * the start grid (4-64 pixels), 16-pixel tiles, so the work is split over
- * output channels into enough workgroups to fill the device (a CPU device
- * has a few threads and prefers the big tile's reuse); 4-channel tiles for
- * conv_img (3 outputs). FALSE when the device cannot run the tile. */
-static gboolean
-choose_conv_tile (guint cout, guint hw, gboolean cpu_device, const VkPhysicalDeviceLimits *limits, CbVkSpec *spec)
-{
-  gint32 tm, tn, rm, rn, tk = 16;
-
-  if (cout <= 8)
-    tm = 4, rm = 4, tn = 128, rn = 4;
-  else if (hw < (cpu_device ? 64u : 256u))
-    tm = 32, rm = 4, tn = 16, rn = 4;
-  else if (cout <= 32)
-    tm = 32, rm = 4, tn = 64, rn = 8;
-  else
-    tm = 64, rm = 8, tn = 64, rn = 8;
-
-  guint nx = (guint)(tn / rn), ny = (guint)(tm / rm), nt = nx * ny;
-  guint shared = (guint)(tk * (tn + tm + 4)) * 4u;
-  if (nt > limits->maxComputeWorkGroupInvocations || nx > limits->maxComputeWorkGroupSize[0]
-      || ny > limits->maxComputeWorkGroupSize[1] || shared > limits->maxComputeSharedMemorySize)
-    return FALSE;
-  spec->wg_x = nx;
-  spec->wg_y = ny;
-  spec->tm = tm, spec->tn = tn, spec->rm = rm, spec->rn = rn, spec->tk = tk;
-  return TRUE;
-}
-
-/* A 3x3 convolution whose input is EMBED's output, or a plain nearest
- * resize of it: sets the rows and table values and returns TRUE. */
-static gboolean
-find_gather (CbVkPlan *plan, const CbGraph *graph, const guint *producer, guint index, guint *rows, guint *table)
-{
-  const CbOp *op = cb_graph_op (graph, index);
-  guint in;
-
-  if (op->kind != CB_OP_CONV2D || op->kernel != 3 || op->act_in != CB_ACT_NONE || op->n_inputs < 2
-      || (plan->fp16 && plan->elem[op->output] == 4) || cb_graph_value (graph, op->inputs[1])->kind != CB_VALUE_CONST)
-    return FALSE;
-  in = op->inputs[0];
-  if (producer[in] != G_MAXUINT && cb_graph_op (graph, producer[in])->kind == CB_OP_RESIZE_NEAREST
-      && cb_graph_op (graph, producer[in])->act == CB_ACT_NONE)
-    in = cb_graph_op (graph, producer[in])->inputs[0];
-  if (producer[in] == G_MAXUINT || cb_graph_op (graph, producer[in])->kind != CB_OP_EMBED)
-    return FALSE;
-  *rows = cb_graph_op (graph, producer[in])->inputs[0];
-  *table = cb_graph_op (graph, producer[in])->inputs[1];
-  /* the rows at full size are the embedding's size */
-  return cb_graph_value (graph, *rows)->h == cb_graph_value (graph, in)->h
-         && cb_graph_value (graph, *rows)->w == cb_graph_value (graph, in)->w;
-}
-
-/* Which convolutions run as gathers (before placing: they keep the rows
- * and the table alive until they run) */
-static void
-find_gathers (CbVkPlan *plan, const CbGraph *graph)
-{
-  g_autofree guint *producer = g_new (guint, MAX (plan->n_values, 1));
-  gboolean enabled = g_strcmp0 (g_getenv ("CATBRUSH_VK_NO_GATHER"), "1") != 0;
-
-  for (guint v = 0; v < plan->n_values; v++)
-    producer[v] = G_MAXUINT;
-  for (guint i = 0; i < plan->n_ops; i++)
-    producer[cb_graph_op (graph, i)->output] = i;
-  for (guint i = 0; i < plan->n_ops; i++)
-    {
-      guint rows, table;
-      plan->gather_rows[i] = plan->gather_table[i] = CB_NO_VALUE;
-      if (!enabled || !find_gather (plan, graph, producer, i, &rows, &table))
-        continue;
-      const CbOp *op = cb_graph_op (graph, i);
-      VkDeviceSize bytes
-        = (VkDeviceSize)9 * cb_graph_value (graph, table)->h * cb_graph_value (graph, op->output)->c * sizeof (float);
-      if (bytes > plan->dev->props.limits.maxStorageBufferRange)
-        continue;
-      plan->gather_rows[i] = rows;
-      plan->gather_table[i] = table;
-      plan->n_gathers++;
-    }
-}
-
-/* G of every gather convolution, in a buffer of its own */
-static gboolean
-place_gathers (CbVkPlan *plan, const CbGraph *graph, VkDeviceSize align, GError **error)
-{
-  VkDeviceSize size = 0;
-
-  for (guint i = 0; i < plan->n_ops; i++)
-    {
-      if (plan->gather_rows[i] == CB_NO_VALUE)
-        continue;
-      VkDeviceSize bytes = (VkDeviceSize)9 * cb_graph_value (graph, plan->gather_table[i])->h
-                           * cb_graph_value (graph, cb_graph_op (graph, i)->output)->c * sizeof (float);
-      plan->slots[plan->n_values + i] = (CbVkSlot){ plan->buffers->len, size, align_up (bytes, align) };
-      size += align_up (bytes, align);
-    }
-  if (size == 0)
-    return TRUE;
-  CbVkBuffer *buf = cb_vk_buffer_new (plan->dev, size, CB_VK_MEMORY_DEVICE, error);
-  if (buf == NULL)
-    return FALSE;
-  g_ptr_array_add (plan->buffers, buf);
-  plan->device_memory += buf->size;
-  return TRUE;
-}
-
-/* The two dispatches of gather convolution index: G, then the gathers. */
-static void
-setup_gather (CbVkPlan *plan, const CbGraph *graph, guint index)
-{
-  const CbOp *op = cb_graph_op (graph, index);
-  const CbValue *out = cb_graph_value (graph, op->output);
-  const CbValue *rows = cb_graph_value (graph, plan->gather_rows[index]);
-  const CbValue *table = cb_graph_value (graph, plan->gather_table[index]);
-  CbVkOpDispatch *pre = &plan->ops[plan->n_ops + index], *d = &plan->ops[index];
-  guint g = plan->n_values + index;
-
-  for (guint b = 0; b < CB_VK_BINDINGS; b++)
-    pre->bindings[b] = d->bindings[b] = CB_NO_VALUE;
-  pre->shader = "gather_table";
-  pre->spec = (CbVkSpec){ .wg_x = CB_WG_X, .wg_y = 1, .kernel = 3, .block = 1 };
-  pre->push = (CbVkPush){ .c = out->c, .in_c = table->w, .n_rows = table->h };
-  pre->bindings[0] = g;
-  pre->bindings[1] = op->inputs[1];
-  pre->bindings[2] = plan->gather_table[index];
-  pre->groups_x = (out->c + CB_WG_X - 1) / CB_WG_X;
-  pre->groups_y = table->h * 9;
-
-  d->shader = "conv_gather";
-  d->spec = (CbVkSpec){
-    .wg_x = CB_WG_X,
-    .wg_y = 1,
-    .act = op->act,
-    .slope = op->slope,
-    .kernel = 3,
-    .block = 1,
-    .has_bias = op->n_inputs > 2 && op->inputs[2] != CB_NO_VALUE,
-  };
-  d->push = (CbVkPush){
-    .c = out->c,
-    .h = out->h,
-    .w = out->w,
-    .in_h = rows->h,
-    .in_w = rows->w,
-    .n_rows = table->h,
-    /* resize_nearest's single-precision scale (1 without a resize) */
-    .scale_y = (float)rows->h / (float)out->h,
-    .scale_x = (float)rows->w / (float)out->w,
-  };
-  d->bindings[0] = op->output;
-  d->bindings[1] = plan->gather_rows[index];
-  d->bindings[2] = g;
-  if (d->spec.has_bias)
-    d->bindings[3] = op->inputs[2];
-  d->groups_x = (out->h * out->w + CB_WG_X - 1) / CB_WG_X;
-  d->groups_y = out->c;
-}
-
 static gboolean
 setup_op (CbVkPlan *plan, const CbGraph *graph, guint index, GError **error)
 {
@@ -435,7 +221,6 @@ setup_op (CbVkPlan *plan, const CbGraph *graph, guint index, GError **error)
   const CbValue *in0 = op->n_inputs > 0 && op->inputs[0] != CB_NO_VALUE ? cb_graph_value (graph, op->inputs[0]) : NULL;
   CbVkOpDispatch *d = &plan->ops[index];
   const VkPhysicalDeviceLimits *limits = &plan->dev->props.limits;
-  guint channels_per_y = 1, tile_pixels = CB_WG_X;
 
   for (guint b = 0; b < CB_VK_BINDINGS; b++)
     d->bindings[b] = CB_NO_VALUE;
@@ -475,31 +260,19 @@ setup_op (CbVkPlan *plan, const CbGraph *graph, guint index, GError **error)
       d->push.scale_x = (float)in0->w / (float)out->w;
       break;
     case CB_OP_CONV2D:
-      d->spec.kernel = (gint32)op->kernel;
-      d->spec.has_bias = op->n_inputs > 2 && op->inputs[2] != CB_NO_VALUE;
-      if (op->kernel != 1 && op->kernel != 3)
-        {
-          g_set_error (error, CB_ERROR, CB_ERROR_UNSUPPORTED, "Op %s: %ux%u convolutions are not supported", op->name,
-                       op->kernel, op->kernel);
-          return FALSE;
-        }
-      if (plan->conv_tiled
-          && choose_conv_tile (out->c, out->h * out->w, plan->dev->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU,
-                               limits, &d->spec))
-        {
-          d->shader = "conv2d_tiled";
-          tile_pixels = (guint)d->spec.tn;
-          channels_per_y = (guint)d->spec.tm;
-        }
-      else
-        {
-          d->shader = "conv2d";
-          /* a block of output channels per invocation reuses each input load */
-          d->spec.block = out->c >= 8 ? 8 : out->c >= 4 ? 4 : 1;
-          channels_per_y = (guint)d->spec.block;
-        }
-      break;
+      if (plan->gather_rows[index] != CB_NO_VALUE)
+        cb_vk_plan_setup_gather (plan, graph, index);
+      else if (!cb_vk_plan_setup_conv (plan, graph, index, error))
+        return FALSE;
+      /* a convolution writing a value kept in fp32 (gamma, beta): float output */
+      d->out_f32 = plan->elem[op->output] == 4;
+      return TRUE;
     case CB_OP_SPADE_NORM:
+      if (plan->elided[op->output])
+        {
+          d->shader = NULL; /* fused into the convolution that reads it */
+          return TRUE;
+        }
       d->shader = "spade_norm";
       d->push.eps = op->eps;
       break;
@@ -526,8 +299,10 @@ setup_op (CbVkPlan *plan, const CbGraph *graph, guint index, GError **error)
       return FALSE;
     }
 
-  d->groups_x = (out->h * out->w + tile_pixels - 1) / tile_pixels;
-  d->groups_y = (d->push.c + channels_per_y - 1) / channels_per_y;
+  /* the element-wise grid: CB_WG_X pixels x 1 channel per workgroup */
+  d->groups_x = (out->h * out->w + CB_WG_X - 1) / CB_WG_X;
+  d->groups_y = d->push.c;
+  d->groups_z = 1;
   if (d->groups_x > limits->maxComputeWorkGroupCount[0] || d->groups_y > limits->maxComputeWorkGroupCount[1])
     {
       g_set_error (error, CB_ERROR, CB_ERROR_LIMIT, "Op %s: %ux%ux%u is too large for one dispatch on this device",
@@ -551,7 +326,7 @@ place_constants (CbVkPlan *plan, const CbGraph *graph, VkDeviceSize align, GErro
       VkDeviceSize size;
       if (value->kind != CB_VALUE_CONST)
         continue;
-      size = align_up (MAX (value_bytes (value, plan->elem, v), 4), align);
+      size = cb_vk_align_up (MAX (value_bytes (value, plan->elem, v), 4), align);
       if (block == 0 || block_size + size > CB_CONST_BLOCK)
         {
           if (block != 0)
@@ -640,7 +415,7 @@ upload_constants (CbVkPlan *plan, const CbGraph *graph, GError **error)
           store_floats ((char *)up.staging->map + up.fill, value->data + done / elem, n / elem, elem);
           g_array_append_val (up.regions, region);
           g_array_append_val (up.dsts, plan->slots[v].buffer);
-          up.fill = align_up (up.fill + n, 16);
+          up.fill = cb_vk_align_up (up.fill + n, 16);
           done += n;
         }
     }
@@ -845,9 +620,16 @@ record (CbVkPlan *plan, GError **error)
       const CbVkOpDispatch *d = &plan->ops[i];
       const CbVkOpDispatch *pre = &plan->ops[plan->n_ops + i];
 
+      if (d->shader == NULL)
+        {
+          /* fused into a later op: nothing to run, an empty interval when profiling */
+          if (profile)
+            vk->vkCmdWriteTimestamp (plan->cmd, cs, plan->queries, i + 1);
+          continue;
+        }
       if (pre->shader != NULL)
         {
-          /* a gather convolution: its G table first (reads the table input) */
+          /* a gather's G table (reads the table input), a split-K convolution's partial sums */
           if (needs_barrier (plan, plan->n_ops + i, pending))
             memory_barrier (plan, cs, sw, cs, sr | sw);
           vk->vkCmdBindPipeline (plan->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, plan->pipelines[plan->n_ops + i]);
@@ -856,7 +638,7 @@ record (CbVkPlan *plan, GError **error)
                                        0, NULL);
           vk->vkCmdPushConstants (plan->cmd, cb_vk_pipelines_get_layout (dev->pipelines), VK_SHADER_STAGE_COMPUTE_BIT,
                                   0, sizeof pre->push, &pre->push);
-          vk->vkCmdDispatch (plan->cmd, pre->groups_x, pre->groups_y, 1);
+          vk->vkCmdDispatch (plan->cmd, pre->groups_x, pre->groups_y, pre->groups_z);
           memory_barrier (plan, cs, sw, cs, sr | sw);
           g_array_set_size (pending, 0);
         }
@@ -871,7 +653,7 @@ record (CbVkPlan *plan, GError **error)
                                    cb_vk_pipelines_get_layout (dev->pipelines), 0, 1, &plan->sets[i], 0, NULL);
       vk->vkCmdPushConstants (plan->cmd, cb_vk_pipelines_get_layout (dev->pipelines), VK_SHADER_STAGE_COMPUTE_BIT, 0,
                               sizeof d->push, &d->push);
-      vk->vkCmdDispatch (plan->cmd, d->groups_x, d->groups_y, 1);
+      vk->vkCmdDispatch (plan->cmd, d->groups_x, d->groups_y, d->groups_z);
       if (profile)
         {
           /* profiling serialises the ops so each time is its own */
@@ -931,11 +713,14 @@ plan_new_locked (CbVkDevice *dev, const CbGraph *graph, GError **error)
   plan->out_h = out->h;
   plan->out_w = out->w;
   plan->buffers = g_ptr_array_new ();
-  plan->slots = g_new0 (CbVkSlot, plan->n_values + plan->n_ops); /* values, then G tables */
-  plan->ops = g_new0 (CbVkOpDispatch, 2 * plan->n_ops);          /* ops, then the gathers' G dispatches */
+  plan->slots = g_new0 (CbVkSlot, plan->n_values + plan->n_ops); /* values, then per op */
+  plan->ops = g_new0 (CbVkOpDispatch, 2 * plan->n_ops);          /* ops, then the dispatches before them */
   plan->pipelines = g_new0 (VkPipeline, 2 * plan->n_ops);
   plan->gather_rows = g_new0 (guint, MAX (plan->n_ops, 1));
   plan->gather_table = g_new0 (guint, MAX (plan->n_ops, 1));
+  plan->fused_norm = g_new0 (guint, MAX (plan->n_ops, 1));
+  plan->split = g_new0 (guint, MAX (plan->n_ops, 1));
+  plan->elided = g_new0 (gboolean, MAX (plan->n_values, 1));
   plan->op_ms = g_new0 (double, plan->n_ops);
   plan->inputs = g_array_new (FALSE, FALSE, sizeof (guint));
   plan->conv_tiled = g_strcmp0 (g_getenv ("CATBRUSH_VK_CONV"), "simple") != 0;
@@ -971,19 +756,25 @@ plan_new_locked (CbVkDevice *dev, const CbGraph *graph, GError **error)
       plan->input_staging[i] = upload_size;
       plan->input_bytes[i] = value_bytes (value, plan->elem, g_array_index (plan->inputs, guint, i));
       plan->input_shape[i] = (CbShape){ value->c, value->h, value->w };
-      upload_size = align_up (upload_size + plan->input_bytes[i], 16);
+      upload_size = cb_vk_align_up (upload_size + plan->input_bytes[i], 16);
     }
 
-  /* activations first (buffers[0]), then the constant blocks */
-  find_gathers (plan, graph);
-  act_size = place_activations (graph, plan->elem, plan->gather_rows, plan->gather_table, plan->slots, align);
+  /* what each op runs, then the activations (buffers[0]: values, then the
+   * split-K scratch area), then the constant blocks */
+  cb_vk_plan_find_gathers (plan, graph);
+  cb_vk_plan_find_fusions (plan, graph);
+  for (guint i = 0; i < plan->n_ops; i++)
+    if (!setup_op (plan, graph, i, &local))
+      goto fail;
+  act_size = place_activations (plan, graph, align);
+  act_size = cb_vk_plan_place_scratch (plan, act_size, align);
   CbVkBuffer *acts = cb_vk_buffer_new (dev, MAX (act_size, 16), CB_VK_MEMORY_DEVICE, &local);
   if (acts == NULL)
     goto fail;
   g_ptr_array_add (plan->buffers, acts);
   plan->device_memory += acts->size;
   if (!place_constants (plan, graph, align, &local) || !upload_constants (plan, graph, &local)
-      || !place_gathers (plan, graph, align, &local))
+      || !cb_vk_plan_place_gathers (plan, graph, align, &local))
     goto fail;
 
   plan->upload = cb_vk_buffer_new (dev, MAX (upload_size, 16), CB_VK_MEMORY_UPLOAD, &local);
@@ -995,27 +786,15 @@ plan_new_locked (CbVkDevice *dev, const CbGraph *graph, GError **error)
     goto fail;
   plan->device_memory += plan->upload->size + plan->readback->size;
 
-  for (guint i = 0; i < plan->n_ops; i++)
+  for (guint i = 0; i < 2 * plan->n_ops; i++)
     {
-      if (!setup_op (plan, graph, i, &local))
-        goto fail;
-      const CbOp *op = cb_graph_op (graph, i);
-      /* a convolution writing a value kept in fp32 (gamma, beta): float output */
-      const char *variant = !plan->fp16                                               ? ""
-                            : op->kind == CB_OP_CONV2D && plan->elem[op->output] == 4 ? "_f16o32"
-                                                                                      : "_f16";
-      if (plan->gather_rows[i] != CB_NO_VALUE)
-        setup_gather (plan, graph, i);
-      g_autofree char *shader = g_strconcat (plan->ops[i].shader, variant, NULL);
-      plan->pipelines[i] = cb_vk_pipelines_get (dev, dev->pipelines, shader, &plan->ops[i].spec, &local);
-      if (plan->pipelines[i] == VK_NULL_HANDLE)
-        goto fail;
-      if (plan->gather_rows[i] == CB_NO_VALUE)
+      const CbVkOpDispatch *d = &plan->ops[i];
+      if (d->shader == NULL)
         continue;
-      g_autofree char *pre = g_strconcat ("gather_table", plan->fp16 ? "_f16" : "", NULL);
-      guint k = plan->n_ops + i;
-      plan->pipelines[k] = cb_vk_pipelines_get (dev, dev->pipelines, pre, &plan->ops[k].spec, &local);
-      if (plan->pipelines[k] == VK_NULL_HANDLE)
+      const char *variant = !plan->fp16 ? "" : d->out_f32 ? "_f16o32" : "_f16";
+      g_autofree char *shader = g_strconcat (d->shader, variant, NULL);
+      plan->pipelines[i] = cb_vk_pipelines_get (dev, dev->pipelines, shader, &d->spec, &local);
+      if (plan->pipelines[i] == VK_NULL_HANDLE)
         goto fail;
     }
   cb_vk_device_save_pipeline_cache (dev);
@@ -1059,6 +838,9 @@ plan_free_locked (CbVkPlan *plan)
   g_free (plan->slots);
   g_free (plan->gather_rows);
   g_free (plan->gather_table);
+  g_free (plan->fused_norm);
+  g_free (plan->split);
+  g_free (plan->elided);
   g_free (plan->ops);
   g_free (plan->pipelines);
   g_free (plan->op_ms);
@@ -1224,4 +1006,11 @@ guint
 cb_vk_plan_get_n_gathers (const CbVkPlan *plan)
 {
   return plan->n_gathers;
+}
+
+guint
+cb_vk_plan_count_variant (const CbVkPlan *plan, CbVkVariant variant)
+{
+  g_return_val_if_fail (variant < CB_VK_N_VARIANTS, 0);
+  return plan->variants[variant];
 }

@@ -83,6 +83,12 @@ typedef struct
   GPtrArray *messages; /* char *, under lock */
 } CbVkInstance;
 
+/* cb-vk-caps.c */
+gboolean cb_vk_has_device_extension (CbVkFuncs *vk, VkPhysicalDevice phys, const char *name);
+typedef struct _CbVkDevice CbVkDevice;
+/* Fills the device's subgroup and compute-unit fields (at creation). */
+void cb_vk_device_query_caps (CbVkDevice *dev);
+
 /* cb-vk-device.c */
 CbVkInstance *cb_vk_instance_new (GError **error);
 void cb_vk_instance_free (CbVkInstance *inst);
@@ -103,7 +109,7 @@ int cb_vk_choose_queue_family (const VkQueueFamilyProperties *fams, guint n);
  * backend that asks for it. The queue, the command pool, the fence, the
  * pipelines and the allocation counters are used under lock: the plan's
  * functions take it. */
-typedef struct
+struct _CbVkDevice
 {
   int ref_count; /* under cb-vk-device.c's shared_lock */
   GRecMutex lock;
@@ -121,6 +127,10 @@ typedef struct
   guint64 timestamp_mask;
   gboolean fp16_storage; /* 16-bit storage enabled: plans may store fp16 */
   gboolean fp16_arith;   /* shaderFloat16 supported (not enabled: the shaders compute in float) */
+  /* cb-vk-caps.c */
+  guint subgroup_size;     /* VkPhysicalDeviceSubgroupProperties */
+  gboolean subgroup_arith; /* basic + arithmetic subgroup operations in compute shaders */
+  guint compute_units;     /* SMs / CUs from a vendor extension, else a guess by device type */
   VkPipelineCache pipeline_cache;
   char *pipeline_cache_path;
   gsize pipeline_cache_loaded_size;
@@ -137,7 +147,7 @@ typedef struct
   gboolean lost;       /* (atomic) a call returned VK_ERROR_DEVICE_LOST: every later submission fails */
   guint64 allocated;   /* bytes of device memory allocated through cb_vk_buffer_new, now */
   guint n_allocations; /* live vkAllocateMemory allocations */
-} CbVkDevice;
+};
 
 /* request: NULL (CATBRUSH_DEVICE, else the best), an index, or a name
  * substring. Returns a new reference to the process' device for that
@@ -206,11 +216,11 @@ gboolean cb_vk_buffer_upload (CbVkDevice *dev, CbVkBuffer *dst, VkDeviceSize off
                               VkDeviceSize size, GError **error);
 
 /* cb-vk-pipeline.c */
-#define CB_VK_BINDINGS 6 /* binding 0 = output, 1..5 = inputs */
+#define CB_VK_BINDINGS 8 /* binding 0 = output, 1..7 = inputs */
 
 /* The specialization constants (constant_id 0..7, shaders/cb-common.glsl;
- * 8..12, the tile of shaders/conv2d_tiled.comp). Zero-initialise: every
- * field is part of the pipeline key. */
+ * 8..12, the tile of shaders/conv2d_tiled.comp, 13..16 its variants).
+ * Zero-initialise: every field is part of the pipeline key. */
 typedef struct
 {
   guint32 wg_x, wg_y;
@@ -219,6 +229,7 @@ typedef struct
   gint32 kernel, block;
   VkBool32 has_bias;
   gint32 tm, tn, rm, rn, tk;
+  VkBool32 fuse_spade, split_k, double_buf, vec4_w;
 } CbVkSpec;
 
 /* The push constants (shaders/cb-common.glsl). */
@@ -229,6 +240,7 @@ typedef struct
   guint32 n_rows;
   float scale_y, scale_x;
   float eps;
+  guint32 k_len; /* split-K: reduction rows per split */
 } CbVkPush;
 
 CbVkPipelines *cb_vk_pipelines_new (CbVkDevice *dev, GError **error);
@@ -259,5 +271,26 @@ gboolean cb_vk_plan_default_fp16 (const CbVkDevice *dev);
 gboolean cb_vk_plan_is_fp16 (const CbVkPlan *plan);
 /* Convolutions over the label map run as table gathers (CATBRUSH_VK_NO_GATHER=1: none). */
 guint cb_vk_plan_get_n_gathers (const CbVkPlan *plan);
+
+/* The kernel variants of issue 21 (docs/PERFORMANCE.md), each with its
+ * switch, read when a plan is made: */
+typedef enum
+{
+  CB_VK_VARIANT_FUSED_SPADE,     /* SPADE in the next convolution's input load; CATBRUSH_VK_NO_FUSE=1 */
+  CB_VK_VARIANT_SPLIT_K,         /* split-K + splitk_reduce.comp; CATBRUSH_VK_NO_SPLIT_K=1 */
+  CB_VK_VARIANT_GATHER_SUBGROUP, /* gather_table_sg.comp (GPUs); CATBRUSH_VK_NO_SUBGROUPS=1, _SUBGROUPS=1 forces */
+  CB_VK_VARIANT_DOUBLE_BUFFER,   /* double-buffered conv tiles; CATBRUSH_VK_NO_DOUBLE_BUFFER=1 */
+  CB_VK_VARIANT_VEC4,            /* vec4 weight loads; CATBRUSH_VK_NO_VEC4=1 */
+  CB_VK_N_VARIANTS
+} CbVkVariant;
+
+/* How many ops of the plan run that variant (what the tests check). */
+guint cb_vk_plan_count_variant (const CbVkPlan *plan, CbVkVariant variant);
+/* The split-K factor for a convolution of `groups` workgroups of
+ * `invocations` each and a reduction of k rows in steps of tk, on a device
+ * of `compute_units` (a CPU device: its threads): 1 when the grid fills the
+ * device. CATBRUSH_VK_SPLIT_K=N forces N (tests on lavapipe, A/B). */
+guint cb_vk_choose_split_k (guint groups, guint invocations, guint k, guint tk, guint compute_units,
+                            gboolean cpu_device);
 
 G_END_DECLS

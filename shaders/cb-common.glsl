@@ -1,8 +1,8 @@
 // cb-common.glsl: what every Catbrush compute shader shares
 //
-// One pipeline layout for all shaders: set 0 holds six storage buffers
-// (binding 0 = output, 1..5 = the op's inputs in cb-graph.h order) and one
-// push-constant block. Everything that changes the generated code
+// One pipeline layout for all shaders: set 0 holds eight storage buffers
+// (binding 0 = output, 1..7 = the op's inputs, in cb-graph.h order unless
+// the shader says otherwise) and one push-constant block. Everything that changes the generated code
 // (workgroup size, kernel size, activations) is a specialization constant,
 // so the driver can unroll and drop branches. Keep in sync with
 // render/cb-vk-pipeline.c (CbVkSpec, CbVkPush).
@@ -38,7 +38,7 @@ layout(constant_id = 4) const float SLOPE = 0.2; // leaky ReLU slope
 layout(constant_id = 5) const int KERNEL = 3;   // conv kernel size (1 or 3)
 layout(constant_id = 6) const int BLOCK = 4;    // output channels per invocation
 layout(constant_id = 7) const bool HAS_BIAS = true;
-// constant ids 8..12: conv2d_tiled's tile sizes (declared there)
+// constant ids 8..16: conv2d_tiled's tile sizes and variants (declared there)
 
 layout(push_constant) uniform CbPush
 {
@@ -47,6 +47,7 @@ layout(push_constant) uniform CbPush
   uint n_rows;           // embed: rows of the table
   float scale_y, scale_x; // resize: (float) in / (float) out, computed on the host
   float eps;             // spade norm
+  uint k_len;            // conv2d_tiled split-K: reduction rows per split (a multiple of TK)
 }
 p;
 
