@@ -17,7 +17,7 @@ set -eu
 cd "$(dirname "$0")/.."
 run=${1:-/work/runs/camvid256}
 encoder=${2:-/work/runs/encoder256/encoder.pt}
-segmenter=${3:-/work/runs/seg_camvid/segmenter.pt}
+segmenter=${3:-training/judges/camvid-segmenter.pt}
 py=/usr/bin/python3
 # the encoder: train_encoder.py's .pt, or the model file a run went on from
 # (train.py --init-from), whose encoder and prototypes are carried over

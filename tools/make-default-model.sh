@@ -10,7 +10,7 @@
 # ENCODER (/work/runs/encoder256/encoder.pt) is train_encoder.py's result at
 # the model's size, or the model file a train.py --init-from run went on
 # from (its encoder and prototypes are carried over: export.py
-# --carry-from); SEGMENTER (/work/runs/seg_camvid/segmenter.pt) is the
+# --carry-from); SEGMENTER (training/judges/camvid-segmenter.pt) is the
 # CamVid evaluation segmenter. CB_MODEL_NAME names the model in its card.
 #  1. export.py: EMA generator + discriminator + encoder, F16, to a temporary file
 #  2. evaluate.py on CamVid val: generated-image mIoU, real-photo mIoU, Fréchet
@@ -29,7 +29,7 @@ case $run in
 *) ck=$run/latest.pt ;;
 esac
 encoder=${2:-/work/runs/encoder256/encoder.pt}
-segmenter=${3:-/work/runs/seg_camvid/segmenter.pt}
+segmenter=${3:-training/judges/camvid-segmenter.pt}
 data=../shared/datasets/camvid
 py=/usr/bin/python3
 # the encoder: train_encoder.py's .pt, or the model file a run went on from
