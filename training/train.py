@@ -238,8 +238,8 @@ class Trainer:
               "train_seconds": self.train_seconds,
               "commands": self.commands,
               "batch": self.args.batch,
-              "lambda_div": self.args.lambda_div,
-              "div_tau": self.args.div_tau,
+              "lambda_div": getattr(self.args, "lambda_div", 0.0),
+              "div_tau": getattr(self.args, "div_tau", 0.5),
               "EMA": self.EMA.state_dict(), "D": self.D.state_dict()}
         if full:
             st.update({"G": self.G.state_dict(),
