@@ -62,6 +62,10 @@ def model_card(ck, args, cfg):
     if ck.get("lambda_div"):
         div = ("; diversity-sensitive G term (Yang et al. 2019), weight "
                "%g, ratio clamped at %g" % (ck["lambda_div"], ck["div_tau"]))
+    if ck.get("lambda_spec"):
+        div += ("; persistent 2-D spectral excess term against periodic "
+                "textures, weight %g, margin %g dB"
+                % (ck["lambda_spec"], ck.get("spec_margin", 2.0)))
     card = {
         "name": args.name or "OASIS %dx%d on %s" % (g["width"], g["height"],
                                                    classes.get("name", "")),

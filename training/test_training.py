@@ -465,7 +465,7 @@ class MaxSecondsTest(unittest.TestCase):
                     "--d-channels", "3,8,8", "--d-head", "8",
                     "--bn-batches", "1", "--iters", "1000", "--threads",
                     "1", "--precision", "fp32", "--lambda-div", "1",
-                    "--out", out]
+                    "--lambda-spec", "0.1", "--out", out]
             tr = train.Trainer(train.parse_args(argv + ["--max-seconds",
                                                         "0.5"]))
             tr.run()
@@ -474,6 +474,9 @@ class MaxSecondsTest(unittest.TestCase):
             self.assertTrue(os.path.exists(os.path.join(out, "latest.pt")))
             again = train.Trainer(train.parse_args(argv + ["--resume"]))
             self.assertEqual(again.iter, tr.iter)
+            # the spectral term's running spectra travel with the checkpoint
+            self.assertIsNotNone(tr.spec.real)
+            torch.testing.assert_close(again.spec.real, tr.spec.real)
             # the GPU chunk's way home: small parts, then --resume
             import ckpt_parts
             parts = os.path.join(out, "parts")
@@ -495,6 +498,61 @@ class MaxSecondsTest(unittest.TestCase):
             os.remove(os.path.join(parts, names[0]))
             with self.assertRaises(Exception):
                 ckpt_parts.unpack(parts, os.path.join(out, "x.pt"))
+
+
+class SpectralExcessTest(unittest.TestCase):
+    """--lambda-spec: the persistent 2-D spectral excess finds a periodic
+    stripe, leaves images without one alone, and its gradient removes it."""
+
+    H, W, FX, FY = 48, 64, 0.25, -0.1875
+
+    def photos(self, n, gen):
+        # smooth random images in [-1, 1]: power falling with frequency
+        x = torch.randn(n, 3, self.H, self.W, generator=gen)
+        x = F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode="circular"), 3, 1)
+        return (x * 0.8).clamp(-1, 1)
+
+    def stripe(self):
+        yy, xx = torch.meshgrid(torch.arange(self.H, dtype=torch.float32),
+                                torch.arange(self.W, dtype=torch.float32),
+                                indexing="ij")
+        return torch.cos(2 * np.pi * (self.FX * xx + self.FY * yy))
+
+    def test_no_excess_no_loss(self):
+        import spectral_excess
+        gen = torch.Generator().manual_seed(0)
+        se = spectral_excess.SpectralExcess(margin_db=2.0, decay=0.9)
+        for _ in range(40):
+            se.observe_real(self.photos(4, gen))
+            loss = se.loss(self.photos(4, gen))
+        self.assertLess(se.peak()[0], 2.0)
+        self.assertEqual(loss.item(), 0.0)
+
+    def test_finds_and_removes_a_stripe(self):
+        import spectral_excess
+        gen = torch.Generator().manual_seed(1)
+        se = spectral_excess.SpectralExcess(margin_db=2.0, decay=0.9)
+        amp = torch.tensor(0.3, requires_grad=True)
+        opt = torch.optim.Adam([amp], 0.02)
+        stripe = self.stripe()
+        for i in range(150):
+            se.observe_real(self.photos(4, gen))
+            fake = self.photos(4, gen) + amp * stripe
+            loss = se.loss(fake)
+            if i == 0:
+                db, fx, fy = se.peak()
+                self.assertGreater(db, 10.0)
+                # the stripe's wave vector (or its mirror image), within a
+                # frequency bin (the window and the smoothing spread it)
+                self.assertAlmostEqual(abs(fx), self.FX, delta=0.022)
+                self.assertAlmostEqual(abs(fy), abs(self.FY), delta=0.022)
+                self.assertEqual(np.sign(fx * fy), np.sign(self.FX * self.FY))
+                self.assertGreater(loss.item(), 1.0)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        self.assertLess(abs(amp.item()), 0.05)
+        self.assertLess(se.peak()[0], 6.0)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ Per iteration (OASIS losses, no VGG loss):
           - lambda_div * min(|G(l, z1) - G(l, z2)| / |z1 - z2|, tau)
           (diversity-sensitive term, Yang et al. ICLR 2019, off by default:
           a second noise for the first half of the batch, same labels)
+          + lambda_spec * persistent 2-D spectral excess over the real
+          photos (spectral_excess.py, off by default)
   EMA of G's weights; BatchNorm statistics of the EMA generator are
   re-estimated before every sample grid and checkpoint.
 The D step reuses the fake of the G forward pass (detached), which saves one
@@ -37,6 +39,7 @@ import grow  # noqa: E402
 import labels as lbl  # noqa: E402
 import oasis  # noqa: E402
 import safetensors_io  # noqa: E402
+import spectral_excess  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -64,6 +67,12 @@ def parse_args(argv=None):
                    help="weight of the diversity-sensitive G term (0: off)")
     p.add_argument("--div-tau", type=float, default=0.5,
                    help="the diversity term's ratio is clamped at this")
+    p.add_argument("--lambda-spec", type=float, default=0.0,
+                   help="weight of the spectral-excess G term against "
+                   "periodic textures (0: off; spectral_excess.py)")
+    p.add_argument("--spec-margin", type=float, default=2.0,
+                   help="dB of excess over the real photos' 2-D spectrum "
+                   "that the spectral term lets pass")
     p.add_argument("--ema-decay", type=float, default=0.999)
     p.add_argument("--bn-batches", type=int, default=16,
                    help="batches used to re-estimate the EMA's BN stats")
@@ -206,6 +215,8 @@ class Trainer:
         self.iter = 0
         self.train_seconds = 0.0
         self.commands = []
+        self.spec = spectral_excess.SpectralExcess(
+            getattr(args, "spec_margin", 2.0))
         if ckpt is not None:
             self._load(ckpt)
         self.commands.append(common.command_line())
@@ -227,6 +238,9 @@ class Trainer:
         self.iter = ck["iter"]
         self.train_seconds = ck["train_seconds"]
         self.commands = ck.get("commands", [])
+        if ck.get("spec") is not None:
+            self.spec.load_state_dict(ck["spec"])
+            self.spec.margin = getattr(self.args, "spec_margin", 2.0)
         print("resumed from %s at iteration %d (%.2f h trained)"
               % (self.ckpt_path, self.iter, self.train_seconds / 3600),
               flush=True)
@@ -240,6 +254,8 @@ class Trainer:
               "batch": self.args.batch,
               "lambda_div": getattr(self.args, "lambda_div", 0.0),
               "div_tau": getattr(self.args, "div_tau", 0.5),
+              "lambda_spec": getattr(self.args, "lambda_spec", 0.0),
+              "spec_margin": getattr(self.args, "spec_margin", 2.0),
               "EMA": self.EMA.state_dict(), "D": self.D.state_dict()}
         if full:
             st.update({"G": self.G.state_dict(),
@@ -247,7 +263,8 @@ class Trainer:
                        "opt_d": self.opt_d.state_dict(),
                        "sampler": self.sampler.state(),
                        "aug_rng": self.aug_rng.bit_generator.state,
-                       "torch_rng": torch.get_rng_state()})
+                       "torch_rng": torch.get_rng_state(),
+                       "spec": self.spec.state_dict()})
         return st
 
     def refresh_ema_bn(self):
@@ -328,7 +345,10 @@ class Trainer:
             both = self.G(torch.cat((label, label[:h])), torch.cat((z, z2)))
             fake, fake2 = both[:len(z)], both[len(z):]
         else:
-            fake = self.G(label, z)
+            fake = both = self.G(label, z)
+        lambda_spec = getattr(a, "lambda_spec", 0.0)
+        if lambda_spec > 0:
+            self.spec.observe_real(real)
 
         # discriminator
         self.opt_d.zero_grad(set_to_none=True)
@@ -356,7 +376,10 @@ class Trainer:
         if lambda_div > 0:
             loss_div = -lambda_div * oasis.diversity_ratio(
                 fake[:h], fake2, z[:h], z2, getattr(a, "div_tau", 0.5))
-        (loss_g + loss_div).float().backward()
+        loss_spec = torch.zeros((), device=self.device)
+        if lambda_spec > 0:
+            loss_spec = lambda_spec * self.spec.loss(both)
+        (loss_g + loss_div + loss_spec).float().backward()
         for p in self.D.parameters():
             p.requires_grad_(True)
         self.opt_g.step()
@@ -366,12 +389,13 @@ class Trainer:
         self.iter += 1
         return [loss_g.item(), loss_fake.item(), loss_real.item(),
                 loss_lm.item(), -loss_div.item() / lambda_div
-                if lambda_div > 0 else 0.0]
+                if lambda_div > 0 else 0.0,
+                loss_spec.item() / lambda_spec if lambda_spec > 0 else 0.0]
 
     def run(self):
         a = self.args
         win_t, win_n = time.time(), 0
-        sums = np.zeros(5)
+        sums = np.zeros(6)
         last = time.time()
         # finetune.py's FineTuner runs this loop with its own arguments
         max_seconds = getattr(a, "max_seconds", 0)
@@ -390,6 +414,10 @@ class Trainer:
                 m = sums / win_n
                 div = ("  div %.3f" % m[4]
                        if getattr(a, "lambda_div", 0.0) > 0 else "")
+                peak = self.spec.peak()
+                if getattr(a, "lambda_spec", 0.0) > 0 and peak:
+                    div += ("  spec %.2f dB (peak %+.1f dB at %+.3f, %+.3f)"
+                            % (m[5], *peak))
                 print("iter %d  G %.3f  D_fake %.3f  D_real %.3f  LM %.3f%s  "
                       "%.3f it/s  %.2f h"
                       % (self.iter, m[0], m[1], m[2], m[3], div,

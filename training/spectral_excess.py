@@ -1,0 +1,118 @@
+"""The persistent spectral-excess term (--lambda-spec): a generator loss
+against periodic textures that the discriminator does not punish.
+
+The bundled model's images carry a fine diagonal cross-hatch: its mean 2-D
+power spectrum exceeds the real photos' by 12-16 dB in one narrow band
+(docs/MODEL_CARD.md, "Where the texture comes from").  Spectral losses in the
+literature (Durall et al., CVPR 2020) match the radially averaged spectrum,
+which a narrow 2-D peak hardly moves; this one works on the 2-D spectrum and
+only where the excess persists:
+
+  P(x)      mean over the batch of |FFT2(hann * (luma - mean))|^2, smoothed
+            over 3x3 frequency bins, in dB (as training/spectrum.py measures)
+  real, fk  running means (EMA) of P(real batch) and P(fake batch), no grad
+  mask      bins above a radius of 0.1 cycles per pixel where
+            fk - real > margin: a texture the generator draws again and
+            again, not one batch's noise
+  loss      mean over the mask of relu(P(fake) - real - margin), in dB
+
+It pushes power down only at the frequencies of a persistent excess, so a
+generator without such a peak feels nothing, and fine detail that real
+photos have is not asked to go.
+"""
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+LUMA = (0.299, 0.587, 0.114)
+MIN_RADIUS = 0.1
+
+
+def _hann(n, device):
+    # numpy's np.hanning (symmetric), as training/spectrum.py uses
+    if n == 1:
+        return torch.ones(1, device=device)
+    k = torch.arange(n, dtype=torch.float32, device=device)
+    return 0.5 - 0.5 * torch.cos(2 * math.pi * k / (n - 1))
+
+
+def power_db(images):
+    """(N, 3, H, W) images in [-1, 1] -> (H, W) mean power spectrum in dB,
+    unshifted, 3x3-smoothed (circularly: the spectrum wraps around)."""
+    x = images.float()
+    lum = sum(c * x[:, i] for i, c in enumerate(LUMA))
+    lum = lum - lum.mean(dim=(1, 2), keepdim=True)
+    h, w = lum.shape[1:]
+    win = torch.outer(_hann(h, x.device), _hann(w, x.device))
+    p = torch.fft.fft2(lum * win).abs().pow(2).mean(0)
+    p = F.pad(p[None, None], (1, 1, 1, 1), mode="circular")
+    p = F.avg_pool2d(p, 3, stride=1)[0, 0]
+    return 10 * torch.log10(p + 1e-10)
+
+
+def radius(h, w, device=None):
+    fy = torch.fft.fftfreq(h, device=device)[:, None]
+    fx = torch.fft.fftfreq(w, device=device)[None, :]
+    return torch.sqrt(fx * fx + fy * fy)
+
+
+class SpectralExcess:
+    """Running spectra and the loss of the module docstring."""
+
+    def __init__(self, margin_db=2.0, decay=0.99):
+        self.margin = margin_db
+        self.decay = decay
+        self.real = None
+        self.fake = None
+
+    def _ema(self, old, new):
+        if old is None or old.shape != new.shape:
+            return new.clone()
+        return self.decay * old + (1 - self.decay) * new
+
+    @torch.no_grad()
+    def observe_real(self, real):
+        self.real = self._ema(self.real, power_db(real))
+
+    def mask(self):
+        """Bins of persistent excess (bool (H, W)), or None before both
+        running means exist."""
+        if self.real is None or self.fake is None:
+            return None
+        h, w = self.real.shape
+        far = radius(h, w, self.real.device) >= MIN_RADIUS
+        return far & (self.fake - self.real > self.margin)
+
+    def loss(self, fake):
+        """The term for this batch's generated images (differentiable);
+        also updates the fake running mean."""
+        p = power_db(fake)
+        self.fake = self._ema(self.fake, p.detach())
+        m = self.mask()
+        if m is None or not bool(m.any()):
+            return p.sum() * 0.0
+        excess = F.relu(p - self.real - self.margin)
+        return excess[m].mean()
+
+    def peak(self):
+        """(excess dB, fx, fy) of the running means' largest excess above
+        MIN_RADIUS, for the log; None before both exist."""
+        if self.real is None or self.fake is None:
+            return None
+        h, w = self.real.shape
+        d = self.fake - self.real
+        d = d.masked_fill(radius(h, w, d.device) < MIN_RADIUS, -math.inf)
+        k = int(torch.argmax(d))
+        fy = torch.fft.fftfreq(h)[k // w].item()
+        fx = torch.fft.fftfreq(w)[k % w].item()
+        return d.flatten()[k].item(), fx, fy
+
+    def state_dict(self):
+        return {"margin": self.margin, "decay": self.decay,
+                "real": self.real, "fake": self.fake}
+
+    def load_state_dict(self, st):
+        self.margin, self.decay = st["margin"], st["decay"]
+        self.real, self.fake = st["real"], st["fake"]
