@@ -52,8 +52,10 @@ static void
 cb_new_dialog_init (CbNewDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  /* Enter in the width field creates */
-  gtk_entry_set_activates_default (GTK_ENTRY (gtk_editable_get_delegate (GTK_EDITABLE (self->width_spin))), TRUE);
+  /* Enter in a field creates (a spin button's text is a GtkText, not a
+   * GtkEntry: the C dialog's cast warned) */
+  gtk_text_set_activates_default (GTK_TEXT (gtk_editable_get_delegate (GTK_EDITABLE (self->width_spin))), TRUE);
+  gtk_text_set_activates_default (GTK_TEXT (gtk_editable_get_delegate (GTK_EDITABLE (self->height_spin))), TRUE);
 }
 
 CbNewDialog *
