@@ -32,7 +32,7 @@ struct _CbWindow
 {
   GtkApplicationWindow parent_instance;
 
-  guint n_saving;            /* saves asked for and not finished (save_async) */
+  guint n_saving;            /* saves asked for and not finished (cb_window_save_async) */
   GQueue save_queue;         /* of GTask: saves waiting for the one being written */
   gboolean disposed;         /* set in dispose: an open, save or export finishing later touches no widget */
   gboolean close_when_saved; /* closed while one was: close once they are done */
@@ -91,7 +91,7 @@ struct _CbWindow
   gboolean restore_pending; /* the restore question is open: do not overwrite the autosave */
   gboolean close_after_save;
 
-  /* target classes */
+  /* target classes; the dialogs are weak pointers (cb_window_hold_dialog()) */
   guint64 profile_serial;
   GtkWidget *affinity_dialog;
   GtkWidget *import_dialog;
@@ -141,6 +141,9 @@ void cb_window_mark_changed (CbWindow *self);
 void cb_window_mark_changed_beyond_map (CbWindow *self);
 void cb_window_detach_from_project (CbWindow *self);
 gboolean cb_window_document_untouched (CbWindow *self);
+/* the window's dialog fields: *dialog follows widget through a weak pointer; released from its "destroy" */
+void cb_window_hold_dialog (GtkWidget **dialog, GtkWidget *widget);
+void cb_window_release_dialog (GtkWidget **dialog, GtkWidget *widget);
 
 /* cb-window-generation.c */
 void cb_window_worker_result_cb (CbGenWorkerResult *result, gpointer user_data);
@@ -186,6 +189,7 @@ void cb_window_save_async (CbWindow *self, GFile *file, gboolean project, ThenFu
                            gpointer user_data);
 
 /* cb-window-autosave.c */
+void cb_window_autosave_start (CbWindow *self);
 void cb_window_offer_restore (CbWindow *self);
 
 /* cb-window-file-dialogs.c */
@@ -203,14 +207,7 @@ void cb_window_save_activated (GSimpleAction *action, GVariant *parameter, gpoin
 /* cb-window-questions.c */
 void cb_window_confirm_discard (CbWindow *self, ThenFunc then);
 
-/* cb-window.c: *dialog follows dialog through a weak pointer */
-void cb_window_hold_dialog (GtkWidget **dialog, GtkWidget *widget);
-void cb_window_release_dialog (GtkWidget **dialog, GtkWidget *widget);
-
 /* cb-window-actions.c */
 void cb_window_add_actions (CbWindow *self);
-
-/* cb-window-autosave.c */
-void cb_window_autosave_start (CbWindow *self);
 
 G_END_DECLS

@@ -57,6 +57,11 @@ cb_window_save_project (CbWindow *self, GFile *file, GError **error)
   return TRUE;
 }
 
+/* Saves from the dialogs: the painting is copied and marked saved at once
+ * (what the file will hold), encoded and written in a thread; painting goes
+ * on meanwhile and counts as a change. A failed write makes it unsaved
+ * again and puts the file it had back: the painting is never lost, and a
+ * then() (close, open, new) runs only after a save that succeeded. */
 typedef struct
 {
   GFile *file;
