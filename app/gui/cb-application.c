@@ -14,6 +14,7 @@
 
 #include "cb-config.h"
 #include "app/gui/cb-gen-worker.h"
+#include "app/gui/cb-shortcuts.h"
 #include "app/gui/cb-window.h"
 
 struct _CbApplication
@@ -117,36 +118,12 @@ static const GActionEntry app_entries[] = {
 static void
 cb_application_startup (GApplication *app)
 {
-  static const struct
-  {
-    const char *action;
-    const char *accels[4];
-  } accels[] = {
-    { "app.quit", { "<Control>q", NULL } },
-    { "app.new-window", { "<Control><Shift>n", NULL } },
-    { "win.new", { "<Control>n", NULL } },
-    { "win.open", { "<Control>o", NULL } },
-    { "win.save", { "<Control>s", NULL } },
-    { "win.save-as", { "<Control><Shift>s", NULL } },
-    { "win.export-image", { "<Control>e", NULL } },
-    { "win.export-labels", { "<Control><Shift>e", NULL } },
-    { "win.undo", { "<Control>z", NULL } },
-    { "win.redo", { "<Control><Shift>z", "<Control>y", NULL } },
-    { "win.reroll", { "<Control>r", NULL } },
-    { "win.generate", { "<Control>g", NULL } },
-    { "win.zoom-in", { "<Control>plus", "<Control>equal", NULL } },
-    { "win.zoom-out", { "<Control>minus", NULL } },
-    { "win.zoom-fit", { "<Control>0", NULL } },
-    { "win.zoom-100", { "<Control>1", NULL } },
-    { "win.show-help-overlay", { "<Control>question", NULL } },
-  };
-
   G_APPLICATION_CLASS (cb_application_parent_class)->startup (app);
 
   cb_gui_ensure_resources ();
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_entries, G_N_ELEMENTS (app_entries), app);
-  for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
-    gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action, accels[i].accels);
+  /* the keys come from the one table (cb-shortcuts.c) */
+  cb_shortcuts_set_app_accels (GTK_APPLICATION (app));
   gtk_window_set_default_icon_name (CB_APP_ID);
   g_unix_signal_add (SIGTERM, terminate_cb, app);
   g_unix_signal_add (SIGINT, terminate_cb, app);

@@ -17,6 +17,7 @@
 #include "app/gui/cb-finetune-dialog.h"
 #include "app/gui/cb-gen-worker.h"
 #include "app/gui/cb-import-dialog.h"
+#include "app/gui/cb-shortcuts.h"
 #include "app/gui/cb-window.h"
 #include "model/cb-error.h"
 #include "app/gui/cb-model-list.h"
@@ -267,11 +268,10 @@ test_view (void)
   cb_test_spin (50);
   g_action_group_change_action_state (G_ACTION_GROUP (window), "overlay", g_variant_new_boolean (FALSE));
 
-  /* the menus and the shortcuts window (Ctrl+?) build from the resources */
+  /* the menus build from the resources, the shortcuts window (Ctrl+?) from the table of keys */
   {
     g_autoptr (GtkBuilder) menus = gtk_builder_new_from_resource ("/org/catbrush/Catbrush/ui/cb-menus.ui");
-    g_autoptr (GtkBuilder) help = gtk_builder_new_from_resource ("/org/catbrush/Catbrush/gtk/help-overlay.ui");
-    GtkWindow *overlay = GTK_WINDOW (gtk_builder_get_object (help, "help_overlay"));
+    GtkWindow *overlay = GTK_WINDOW (cb_shortcuts_window_new ());
 
     g_assert_true (G_IS_MENU_MODEL (gtk_builder_get_object (menus, "primary_menu")));
     g_assert_true (GTK_IS_SHORTCUTS_WINDOW (overlay));

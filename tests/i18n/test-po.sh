@@ -48,7 +48,7 @@ expect "Export Label Map as Colours" "cb-window.c, a file chooser title"
 expect "_Close" "cb-alert.c"
 expect "Target Example Folder" "cb-finetune-dialog.c"
 expect "_Open…" "cb-menus.ui"
-expect "Open a project or a label map" "help-overlay.ui"
+expect "Open a project or a label map" "cb-shortcuts.c and cb-window.ui"
 expect "Semantic Image Painter" "the desktop file"
 n=$(grep -c '^msgid "' "$tmp/catbrush.pot")
 [ "$n" -ge 300 ] || fail "only $n messages were extracted; expected several hundred"
