@@ -236,3 +236,72 @@ cb_test_save_wait (CbWindow *window, CbTestResult *r, GError **error)
   g_clear_object (&r->result);
   return ok;
 }
+
+/* The model a window test paints with: $CATBRUSH_MODEL when set (e.g. the
+ * bundled model, for screenshots), else the tiny fixture, else NULL (the
+ * tests that need one skip). */
+G_GNUC_UNUSED static char *
+cb_test_model_path (void)
+{
+  const char *env_model = g_getenv ("CATBRUSH_MODEL");
+  g_autofree char *fixture = cb_test_fixture ("tiny-model.safetensors");
+
+  if (env_model != NULL && *env_model != '\0')
+    return g_strdup (env_model);
+  if (g_file_test (fixture, G_FILE_TEST_IS_REGULAR))
+    return g_steal_pointer (&fixture);
+  return NULL;
+}
+
+/* Saves what widget shows as the PNG name in $CB_SCREENSHOT_DIR (nothing
+ * without it). A widget that still needs an allocation paints nothing (slow
+ * under the sanitizers on a busy machine): the last layout and frame settle
+ * first. */
+G_GNUC_UNUSED static void
+cb_test_save_screenshot (GtkWidget *widget, const char *name)
+{
+  const char *dir = g_getenv ("CB_SCREENSHOT_DIR");
+  g_autofree char *path = NULL;
+  g_autoptr (GdkPaintable) paintable = NULL;
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+  int width = 0, height = 0;
+
+  if (dir == NULL)
+    return;
+  path = g_build_filename (dir, name, NULL);
+  paintable = gtk_widget_paintable_new (widget);
+  for (guint attempt = 0; attempt < 50 && node == NULL; attempt++)
+    {
+      GtkSnapshot *snapshot = gtk_snapshot_new ();
+
+      cb_test_spin (200);
+      width = gtk_widget_get_width (widget);
+      height = gtk_widget_get_height (widget);
+      gdk_paintable_snapshot (paintable, snapshot, width, height);
+      node = gtk_snapshot_free_to_node (snapshot);
+    }
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+}
+
+/* The main() of a test that drives the window: the application's
+ * environment in a fresh temporary directory (*tmp_dir while the tests
+ * run), GTK, then the tests add_tests() adds (it may set up fixtures
+ * first); without a display one skipped test, skip_path. */
+G_GNUC_UNUSED static int
+cb_test_app_main (int argc, char **argv, char **tmp_dir, const char *skip_path, void (*add_tests) (void))
+{
+  int status;
+
+  *tmp_dir = cb_test_app_env_new ();
+  g_test_init (&argc, &argv, NULL);
+  if (!cb_test_no_display (skip_path))
+    add_tests ();
+  status = g_test_run ();
+  cb_test_app_env_free (g_steal_pointer (tmp_dir));
+  return status;
+}

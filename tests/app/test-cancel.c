@@ -225,31 +225,25 @@ test_backend_override_error (void)
   g_setenv ("CATBRUSH_BACKEND", "cpu", TRUE);
 }
 
-int
-main (int argc, char **argv)
+static void
+add_tests (void)
 {
-  g_autofree char *fixture = NULL;
-  int status;
-
-  tmp_dir = cb_test_app_env_new ();
-  g_setenv ("XDG_CACHE_HOME", tmp_dir, TRUE);
-  g_setenv ("CATBRUSH_BACKEND", "cpu", TRUE);
-  g_setenv ("CATBRUSH_TEST_OP_DELAY_MS", G_STRINGIFY (OP_DELAY_MS), TRUE);
-  g_unsetenv ("CATBRUSH_MODEL");
-
-  g_test_init (&argc, &argv, NULL);
-  if (cb_test_no_display ("/app/cancel/skip"))
-    return g_test_run ();
-  fixture = cb_test_fixture ("tiny-model.safetensors");
-  if (g_file_test (fixture, G_FILE_TEST_IS_REGULAR))
-    model_path = g_strdup (fixture);
-
+  model_path = cb_test_model_path (); /* $CATBRUSH_MODEL is unset: the tiny fixture */
   g_test_add_func ("/app/cancel/close-mid-generation", test_close_mid_generation);
   g_test_add_func ("/app/cancel/close-while-loading", test_close_while_loading);
   g_test_add_func ("/app/cancel/backend-override-error", test_backend_override_error);
   g_test_add_func ("/app/cancel/close-mid-generation-vulkan", test_close_mid_generation_vulkan);
-  status = g_test_run ();
-  cb_test_app_env_free (tmp_dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+
+  g_setenv ("CATBRUSH_BACKEND", "cpu", TRUE);
+  g_setenv ("CATBRUSH_TEST_OP_DELAY_MS", G_STRINGIFY (OP_DELAY_MS), TRUE);
+  g_unsetenv ("CATBRUSH_MODEL");
+  status = cb_test_app_main (argc, argv, &tmp_dir, "/app/cancel/skip", add_tests);
   g_free (model_path);
   return status;
 }

@@ -18,32 +18,6 @@
 
 static char *tmp_dir;
 
-static void
-save_screenshot_of (GtkWidget *widget, const char *name)
-{
-  const char *dir = g_getenv ("CB_SCREENSHOT_DIR");
-  g_autofree char *path = g_build_filename (dir ? dir : ".", name, NULL);
-  g_autoptr (GdkPaintable) paintable = NULL;
-  g_autoptr (GskRenderNode) node = NULL;
-  g_autoptr (GdkTexture) texture = NULL;
-  GtkSnapshot *snapshot;
-  int width, height;
-
-  cb_test_spin (200);
-  paintable = gtk_widget_paintable_new (widget);
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  if (node == NULL)
-    return;
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-}
-
 /* A facade-ish photo: blue sky on top, grey street below, a green plant on the left. */
 static char *
 make_photo (guint width, guint height)
@@ -210,7 +184,7 @@ test_examples (void)
   g_assert_null (cb_example_editor_save (example, &error)); /* nothing painted yet */
   g_clear_error (&error);
   paint_example (example, width, height);
-  save_screenshot_of (GTK_WIDGET (example), "catbrush-example.png");
+  cb_test_save_screenshot (GTK_WIDGET (example), "catbrush-example.png");
   stem = cb_example_editor_save (example, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (stem, ==, "photo");
@@ -257,7 +231,7 @@ test_examples (void)
   profile = cb_import_dialog_get_profile (dialog);
   g_assert_nonnull (profile);
   g_assert_cmpuint (cb_class_set_get_n_classes (profile->target), ==, 3);
-  save_screenshot_of (GTK_WIDGET (dialog), "catbrush-import-hand.png");
+  cb_test_save_screenshot (GTK_WIDGET (dialog), "catbrush-import-hand.png");
 
   /* Apply: the palette shows the hand-made classes */
   cb_window_new_document (window, 40, 30);
@@ -275,18 +249,14 @@ test_examples (void)
   cb_test_spin (50);
 }
 
+static void
+add_tests (void)
+{
+  g_test_add_func ("/app/examples/hand-made", test_examples);
+}
+
 int
 main (int argc, char **argv)
 {
-  int status;
-
-  tmp_dir = cb_test_app_env_new ();
-
-  g_test_init (&argc, &argv, NULL);
-  if (cb_test_no_display ("/app/examples/skip"))
-    return g_test_run ();
-  g_test_add_func ("/app/examples/hand-made", test_examples);
-  status = g_test_run ();
-  cb_test_app_env_free (tmp_dir);
-  return status;
+  return cb_test_app_main (argc, argv, &tmp_dir, "/app/examples/skip", add_tests);
 }

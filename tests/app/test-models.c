@@ -184,18 +184,14 @@ test_models (void)
   cb_test_spin (50);
 }
 
+static void
+add_tests (void)
+{
+  g_test_add_func ("/app/models/picker", test_models);
+}
+
 int
 main (int argc, char **argv)
 {
-  int status;
-
-  tmp_dir = cb_test_app_env_new ();
-
-  g_test_init (&argc, &argv, NULL);
-  if (cb_test_no_display ("/app/models/skip"))
-    return g_test_run ();
-  g_test_add_func ("/app/models/picker", test_models);
-  status = g_test_run ();
-  cb_test_app_env_free (tmp_dir);
-  return status;
+  return cb_test_app_main (argc, argv, &tmp_dir, "/app/models/skip", add_tests);
 }

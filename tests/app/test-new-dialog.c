@@ -65,17 +65,14 @@ test_create (void)
   cb_test_close_window (window);
 }
 
+static void
+add_tests (void)
+{
+  g_test_add_func ("/app/new-dialog/create", test_create);
+}
+
 int
 main (int argc, char **argv)
 {
-  int status;
-
-  tmp_dir = cb_test_app_env_new ();
-  g_test_init (&argc, &argv, NULL);
-  if (cb_test_no_display ("/app/new-dialog/skip"))
-    return g_test_run ();
-  g_test_add_func ("/app/new-dialog/create", test_create);
-  status = g_test_run ();
-  cb_test_app_env_free (tmp_dir);
-  return status;
+  return cb_test_app_main (argc, argv, &tmp_dir, "/app/new-dialog/skip", add_tests);
 }

@@ -10,6 +10,7 @@
 #include <zip.h>
 
 #include "model/cb-error.h"
+#include "tests/test-util.h"
 
 static char *tmp_dir;
 
@@ -475,14 +476,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/project/remap", test_remap);
   g_test_add_func ("/app/project/affinity-edit", test_affinity_edit);
   status = g_test_run ();
-  {
-    g_autofree char *dir = g_build_filename (tmp_dir, "round-trip", NULL);
-    g_autofree char *file = g_build_filename (dir, "painting.catbrush", NULL);
-
-    g_unlink (file);
-    g_rmdir (dir);
-    g_rmdir (tmp_dir);
-  }
+  cb_test_remove_tree (tmp_dir);
   g_free (tmp_dir);
   return status;
 }

@@ -291,21 +291,18 @@ test_tooltips (void)
   cb_test_close_window (window);
 }
 
-int
-main (int argc, char **argv)
+static void
+add_tests (void)
 {
-  int status;
-
-  tmp_dir = cb_test_app_env_new ();
-  g_test_init (&argc, &argv, NULL);
-  if (cb_test_no_display ("/app/shortcuts/skip"))
-    return g_test_run ();
   g_test_add_func ("/app/shortcuts/table", test_table);
   g_test_add_func ("/app/shortcuts/window-controller", test_window_controller);
   g_test_add_func ("/app/shortcuts/shortcuts-window", test_shortcuts_window);
   g_test_add_func ("/app/shortcuts/tooltips", test_tooltips);
   g_test_add_func ("/app/shortcuts/application", test_application);
-  status = g_test_run ();
-  cb_test_app_env_free (tmp_dir);
-  return status;
+}
+
+int
+main (int argc, char **argv)
+{
+  return cb_test_app_main (argc, argv, &tmp_dir, "/app/shortcuts/skip", add_tests);
 }

@@ -530,37 +530,6 @@ test_space_pan (void)
   cb_test_close_window (window);
 }
 
-static void
-save_screenshot (GtkWidget *widget, const char *name)
-{
-  const char *dir = g_getenv ("CB_SCREENSHOT_DIR");
-  g_autofree char *path = NULL;
-  g_autoptr (GdkPaintable) paintable = NULL;
-  g_autoptr (GskRenderNode) node = NULL;
-  g_autoptr (GdkTexture) texture = NULL;
-  int width = 0, height = 0;
-
-  if (dir == NULL)
-    return;
-  path = g_build_filename (dir, name, NULL);
-  paintable = gtk_widget_paintable_new (widget);
-  for (guint attempt = 0; attempt < 50 && node == NULL; attempt++)
-    {
-      GtkSnapshot *snapshot = gtk_snapshot_new ();
-
-      cb_test_spin (200);
-      width = gtk_widget_get_width (widget);
-      height = gtk_widget_get_height (widget);
-      gdk_paintable_snapshot (paintable, snapshot, width, height);
-      node = gtk_snapshot_free_to_node (snapshot);
-    }
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-}
-
 /* The first view: a street in the model's classes, the hint, the map
  * filling the pane, an image generated from it; the first stroke takes
  * the hint away. */
@@ -610,7 +579,7 @@ test_starter_scene (void)
     g_assert_true (wx1 - wx0 >= 0.9 * cw || wy1 - wy0 >= 0.9 * ch);
   g_assert_cmpfloat (wx1 - wx0, <=, cw);
   g_assert_cmpfloat (wy1 - wy0, <=, ch);
-  save_screenshot (GTK_WIDGET (window), "usability-starter-scene.png");
+  cb_test_save_screenshot (GTK_WIDGET (window), "usability-starter-scene.png");
 
   /* closing an untouched starter asks nothing */
   paint_rect (window, 2, 2, 2, 6, 6);
@@ -675,7 +644,7 @@ test_variations (void)
         }
     }
   g_assert_cmpuint (n_differ, ==, CB_VARIATIONS_N * (CB_VARIATIONS_N - 1) / 2);
-  save_screenshot (GTK_WIDGET (window), "usability-variations.png");
+  cb_test_save_screenshot (GTK_WIDGET (window), "usability-variations.png");
 
   /* click the fourth: its seed, and the same image at full size */
   chosen = cb_variations_get_seed (strip, 3);
@@ -766,7 +735,7 @@ test_labels_over_image (void)
   gtk_range_set_value (GTK_RANGE (scale), 0.8);
   g_assert_cmpfloat_with_epsilon (gtk_widget_get_opacity (labels), 0.8, 1e-6);
   gtk_range_set_value (GTK_RANGE (scale), 0.35);
-  save_screenshot (GTK_WIDGET (window), "usability-labels-over-image.png");
+  cb_test_save_screenshot (GTK_WIDGET (window), "usability-labels-over-image.png");
 
   /* a new image brings the labels that made it */
   paint_rect (window, 2, 0, 0, doc->map->width, 4);
@@ -834,7 +803,7 @@ test_other_colours (void)
   g_assert_nonnull (cb_window_get_message_text (window));
   dialog = find_dialog_with (window, "cb-colours");
   g_assert_nonnull (dialog);
-  save_screenshot (dialog, "usability-other-colours.png");
+  cb_test_save_screenshot (dialog, "usability-other-colours.png");
   respond (dialog, GTK_RESPONSE_ACCEPT);
   g_assert_null (find_dialog_with (window, "cb-colours"));
   g_assert_cmpuint (doc->map->width, ==, 40);
@@ -928,7 +897,7 @@ test_heatmap_pinned_names (void)
   cb_affinity_view_cell_center (view, 2, 3, &x, &y);
   g_assert_false (cb_affinity_view_cell_at (view, x + 400, pin_y + 5, &row, &column));
   g_assert_true (cb_affinity_view_cell_at (view, pin_x + 300, pin_y + 200, &row, &column));
-  save_screenshot (window, "usability-heatmap-scrolled.png");
+  cb_test_save_screenshot (GTK_WIDGET (window), "usability-heatmap-scrolled.png");
   gtk_window_destroy (GTK_WINDOW (window));
   cb_test_spin (50);
 }
@@ -969,25 +938,10 @@ test_destroy_during_io (void)
   g_assert_true (g_file_test (out, G_FILE_TEST_IS_REGULAR));
 }
 
-int
-main (int argc, char **argv)
+static void
+add_tests (void)
 {
-  g_autofree char *fixture = NULL;
-  int status;
-
-  tmp_dir = cb_test_app_env_new ();
-
-  g_test_init (&argc, &argv, NULL);
-
-  if (cb_test_no_display ("/app/usability/skip"))
-    return g_test_run ();
-  fixture = cb_test_fixture ("tiny-model.safetensors");
-  /* $CATBRUSH_MODEL (e.g. the bundled model, for screenshots), else the tiny fixture */
-  if (g_getenv ("CATBRUSH_MODEL") != NULL && *g_getenv ("CATBRUSH_MODEL") != '\0')
-    model_path = g_strdup (g_getenv ("CATBRUSH_MODEL"));
-  else if (g_file_test (fixture, G_FILE_TEST_IS_REGULAR))
-    model_path = g_strdup (fixture);
-
+  model_path = cb_test_model_path ();
   g_test_add_func ("/app/usability/open-detaches", test_open_detaches);
   g_test_add_func ("/app/usability/shortcuts-window", test_shortcuts_window);
   g_test_add_func ("/app/usability/open-failure", test_open_failure);
@@ -1002,9 +956,14 @@ main (int argc, char **argv)
   g_test_add_func ("/app/usability/other-colours-named", test_other_colours_named);
   g_test_add_func ("/app/usability/heatmap-pinned-names", test_heatmap_pinned_names);
   g_test_add_func ("/app/usability/destroy-during-io", test_destroy_during_io);
-  status = g_test_run ();
+}
 
-  cb_test_app_env_free (tmp_dir);
+int
+main (int argc, char **argv)
+{
+  int status;
+
+  status = cb_test_app_main (argc, argv, &tmp_dir, "/app/usability/skip", add_tests);
   g_free (model_path);
   return status;
 }

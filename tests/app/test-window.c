@@ -30,42 +30,6 @@
 static char *tmp_dir;
 static char *model_path; /* NULL: no model, the generation test is skipped */
 
-static void
-save_screenshot_of (GtkWidget *widget, const char *name)
-{
-  const char *dir = g_getenv ("CB_SCREENSHOT_DIR");
-  g_autofree char *path = g_build_filename (dir ? dir : ".", name, NULL);
-  g_autoptr (GdkPaintable) paintable = NULL;
-  GtkSnapshot *snapshot;
-  int width = 0, height = 0;
-  g_autoptr (GskRenderNode) node = NULL;
-  g_autoptr (GdkTexture) texture = NULL;
-
-  /* let the last layout and frame settle: a widget that still needs an
-   * allocation paints nothing (slow under the sanitizers on a busy machine) */
-  paintable = gtk_widget_paintable_new (widget);
-  for (guint attempt = 0; attempt < 50 && node == NULL; attempt++)
-    {
-      cb_test_spin (200);
-      width = gtk_widget_get_width (widget);
-      height = gtk_widget_get_height (widget);
-      snapshot = gtk_snapshot_new ();
-      gdk_paintable_snapshot (paintable, snapshot, width, height);
-      node = gtk_snapshot_free_to_node (snapshot);
-    }
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-}
-
-static void
-save_screenshot (CbWindow *window, const char *name)
-{
-  save_screenshot_of (GTK_WIDGET (window), name);
-}
-
 /* A bogus model: the banner says so, and painting, undo and saving still work. */
 static void
 test_stroke_undo (void)
@@ -448,7 +412,7 @@ test_generate (void)
   g_assert_cmpuint (big->width, ==, 2 * native_w);
   g_assert_cmpuint (big->height, ==, 2 * native_h);
 
-  save_screenshot (window, "catbrush-window.png");
+  cb_test_save_screenshot (GTK_WIDGET (window), "catbrush-window.png");
 
   /* newest wins: a burst of requests ends with the newest shown and nothing pending. How many
    * are dropped depends on speed: with the tiny model on the CPU backend a generation can end
@@ -512,7 +476,7 @@ test_generate (void)
 
   /* the overlay draws the image over the labels */
   g_action_group_change_action_state (G_ACTION_GROUP (window), "overlay", g_variant_new_boolean (TRUE));
-  save_screenshot (window, "catbrush-window-overlay.png");
+  cb_test_save_screenshot (GTK_WIDGET (window), "catbrush-window-overlay.png");
 
   cb_test_close_window (window);
 }
@@ -683,7 +647,7 @@ test_default_model (void)
   double sky = mean_luma (image, 0, image->height / 4), road = mean_luma (image, image->height * 5 / 6, image->height);
   g_test_message ("street.png: %u×%u, mean luminance sky %.0f, road %.0f", image->width, image->height, sky, road);
   g_assert_cmpfloat (sky, >, road + 40);
-  save_screenshot (window, "catbrush-default.png");
+  cb_test_save_screenshot (GTK_WIDGET (window), "catbrush-default.png");
 
   /* a CamVid val label map (the README's screenshot) */
   g_autofree char *camvid = dataset_dir ("camvid");
@@ -696,7 +660,7 @@ test_default_model (void)
       g_assert_no_error (error);
       g_assert_true (cb_test_wait_for (cb_test_generated, window, 300));
       g_assert_cmpuint (cb_window_get_n_images (window), >, n_before);
-      save_screenshot (window, "catbrush-street.png");
+      cb_test_save_screenshot (GTK_WIDGET (window), "catbrush-street.png");
     }
   cb_test_close_window (window);
 }
@@ -1049,7 +1013,7 @@ test_profile (void)
   wait_generated_after (window, n_before);
   through = image_copy (cb_window_get_image (window));
   g_assert_true (images_differ (identity, through));
-  save_screenshot (window, "catbrush-window-profile.png");
+  cb_test_save_screenshot (GTK_WIDGET (window), "catbrush-window-profile.png");
 
   /* the Affinity dialog: heat map with names on hover, a row edit keeps the matrix row-stochastic */
   dialog = CB_AFFINITY_DIALOG (cb_window_show_affinity (window));
@@ -1088,7 +1052,7 @@ test_profile (void)
   }
   wait_generated_after (window, n_before);
   g_assert_true (images_differ (through, cb_window_get_image (window)));
-  save_screenshot_of (GTK_WIDGET (dialog), "catbrush-affinity.png");
+  cb_test_save_screenshot (GTK_WIDGET (dialog), "catbrush-affinity.png");
   {
     g_autofree char *edited_path = g_build_filename (tmp_dir, "edited.json", NULL);
     g_autoptr (CbProfile) edited = NULL;
@@ -1280,7 +1244,7 @@ test_import (void)
     g_assert_nonnull (text);
     g_assert_true (g_str_has_prefix (text, "street → road "));
   }
-  save_screenshot_of (GTK_WIDGET (dialog), "catbrush-import.png");
+  cb_test_save_screenshot (GTK_WIDGET (dialog), "catbrush-import.png");
   /* the heat map has room of its own, not what the controls leave */
   g_assert_cmpint (gtk_widget_get_height (gtk_widget_get_ancestor (GTK_WIDGET (cb_import_dialog_get_view (dialog)),
                                                                    GTK_TYPE_SCROLLED_WINDOW)),
@@ -1396,7 +1360,7 @@ finetune_facade (CbWindow *window, const CbImage *zero_shot)
   output = g_strdup (cb_finetune_dialog_get_output_path (dialog));
   models = cb_model_list_scan (NULL);
   g_assert_cmpint (cb_model_list_find (models, output), >=, 0);
-  save_screenshot_of (GTK_WIDGET (dialog), "catbrush-finetune.png");
+  cb_test_save_screenshot (GTK_WIDGET (dialog), "catbrush-finetune.png");
   if (g_getenv ("CB_TEST_FINETUNE_KEEP") != NULL)
     {
       /* the model outlives the test's folder, to be evaluated (docs/RESULTS.md) */
@@ -1441,7 +1405,7 @@ finetune_facade (CbWindow *window, const CbImage *zero_shot)
     g_assert_cmpfloat (diff, >, 0.5);
     g_assert_cmpfloat (l_sky, >, l_wall);
   }
-  save_screenshot (window, "catbrush-facade-finetuned.png");
+  cb_test_save_screenshot (GTK_WIDGET (window), "catbrush-facade-finetuned.png");
 }
 
 /* Issue 6's done-check: LabelMeFacade's classes and its 100 train examples
@@ -1507,7 +1471,7 @@ test_default_facade (void)
     g_test_message ("%s", text);
     g_assert_true (g_str_has_prefix (text, "window → building "));
   }
-  save_screenshot_of (GTK_WIDGET (dialog), "catbrush-import-lmf.png");
+  cb_test_save_screenshot (GTK_WIDGET (dialog), "catbrush-import-lmf.png");
 
   cb_window_new_document (window, 256, 192);
   cb_import_dialog_apply (dialog);
@@ -1562,34 +1526,15 @@ test_default_facade (void)
   g_test_message ("facade.png: mean luminance sky %.0f, wall %.0f, window %.0f, door %.0f, vegetation %.0f", l_sky,
                   l_wall, l_window, l_door, l_veg);
   g_assert_cmpfloat (l_sky, >, l_wall);
-  save_screenshot (window, "catbrush-facade.png");
+  cb_test_save_screenshot (GTK_WIDGET (window), "catbrush-facade.png");
   finetune_facade (window, image);
   cb_test_close_window (window);
 }
 
-int
-main (int argc, char **argv)
+static void
+add_tests (void)
 {
-  const char *env_model = g_getenv ("CATBRUSH_MODEL");
-  g_autofree char *fixture = NULL;
-  int status;
-
-  /* the window's size, autosaves (the timer is off: the tests autosave by
-   * calling the function), models and fine-tuning runs: not the person's */
-  tmp_dir = cb_test_app_env_new ();
-  g_setenv ("XDG_CACHE_HOME", tmp_dir, TRUE);
-
-  g_test_init (&argc, &argv, NULL);
-
-  if (cb_test_no_display ("/app/window/skip"))
-    return g_test_run ();
-
-  fixture = cb_test_fixture ("tiny-model.safetensors");
-  if (env_model != NULL && *env_model != '\0')
-    model_path = g_strdup (env_model);
-  else if (g_file_test (fixture, G_FILE_TEST_IS_REGULAR))
-    model_path = g_strdup (fixture);
-
+  model_path = cb_test_model_path ();
   g_test_add_func ("/app/window/stroke-undo", test_stroke_undo);
   g_test_add_func ("/app/window/tools", test_tools);
   g_test_add_func ("/app/window/view", test_view);
@@ -1601,9 +1546,16 @@ main (int argc, char **argv)
   g_test_add_func ("/app/window/profile", test_profile);
   g_test_add_func ("/app/window/import", test_import);
   g_test_add_func ("/app/window/default-facade", test_default_facade);
-  status = g_test_run ();
+}
 
-  cb_test_app_env_free (tmp_dir);
+int
+main (int argc, char **argv)
+{
+  int status;
+
+  /* the window's size, autosaves (the timer is off: the tests autosave by
+   * calling the function), models and fine-tuning runs: not the person's */
+  status = cb_test_app_main (argc, argv, &tmp_dir, "/app/window/skip", add_tests);
   g_free (model_path);
   return status;
 }

@@ -111,6 +111,17 @@ op_case_conv (OpCase *oc, GRand *rand, guint cin, guint cout, guint h, guint w, 
  * and check runs one case (and clears it). */
 typedef void (*OpCaseCheck) (OpCase *oc, const char *what);
 
+/* One convolution case (op_case_conv()), checked by check. */
+G_GNUC_UNUSED static void
+op_case_check_conv (OpCaseCheck check, GRand *rand, guint cin, guint cout, guint h, guint w, guint k, gboolean bias,
+                    CbActivation act_in, CbActivation act, float slope)
+{
+  OpCase oc = { 0 };
+  g_autofree char *what = op_case_conv (&oc, rand, cin, cout, h, w, k, bias, act_in, act, slope);
+
+  check (&oc, what);
+}
+
 G_GNUC_UNUSED static void
 op_cases_embed (const guint (*shapes)[3], gsize n_shapes, OpCaseCheck check)
 {

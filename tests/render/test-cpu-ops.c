@@ -105,16 +105,6 @@ test_resize (void)
 }
 
 static void
-conv_case (GRand *rand, guint cin, guint cout, guint h, guint w, guint k, gboolean bias, CbActivation act_in,
-           CbActivation act, float slope)
-{
-  OpCase oc = { 0 };
-  g_autofree char *what = op_case_conv (&oc, rand, cin, cout, h, w, k, bias, act_in, act, slope);
-
-  check_op_case (&oc, what);
-}
-
-static void
 test_conv_shapes (void)
 {
   static const guint cases[][4] = {
@@ -140,8 +130,8 @@ test_conv_shapes (void)
   g_autoptr (GRand) rand = g_rand_new_with_seed (3);
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     for (guint k = 1; k <= 3; k += 2)
-      conv_case (rand, cases[i][0], cases[i][1], cases[i][2], cases[i][3], k, i % 2 == 0, CB_ACT_NONE, CB_ACT_NONE,
-                 0.2f);
+      op_case_check_conv (check_op_case, rand, cases[i][0], cases[i][1], cases[i][2], cases[i][3], k, i % 2 == 0,
+                          CB_ACT_NONE, CB_ACT_NONE, 0.2f);
 }
 
 static void
@@ -151,7 +141,8 @@ test_conv_activations (void)
   for (int act_in = CB_ACT_NONE; act_in <= CB_ACT_TANH; act_in++)
     for (int act = CB_ACT_NONE; act <= CB_ACT_TANH; act++)
       for (guint k = 1; k <= 3; k += 2)
-        conv_case (rand, 3, 5, 7, 19, k, TRUE, act_in, act, act == CB_ACT_LEAKY_RELU ? 0.1f : 0.2f);
+        op_case_check_conv (check_op_case, rand, 3, 5, 7, 19, k, TRUE, act_in, act,
+                            act == CB_ACT_LEAKY_RELU ? 0.1f : 0.2f);
 }
 
 static void
