@@ -264,7 +264,8 @@ class Trainer:
                        "sampler": self.sampler.state(),
                        "aug_rng": self.aug_rng.bit_generator.state,
                        "torch_rng": torch.get_rng_state(),
-                       "spec": self.spec.state_dict()})
+                       "spec": self.spec.state_dict()
+                       if getattr(self, "spec", None) is not None else None})
         return st
 
     def refresh_ema_bn(self):
@@ -414,7 +415,9 @@ class Trainer:
                 m = sums / win_n
                 div = ("  div %.3f" % m[4]
                        if getattr(a, "lambda_div", 0.0) > 0 else "")
-                peak = self.spec.peak()
+                # finetune.py's FineTuner has no spectral term
+                spec = getattr(self, "spec", None)
+                peak = spec.peak() if spec is not None else None
                 if getattr(a, "lambda_spec", 0.0) > 0 and peak:
                     div += ("  spec %.2f dB (peak %+.1f dB at %+.3f, %+.3f)"
                             % (m[5], *peak))
