@@ -12,6 +12,16 @@
 
 #include "model/cb-label-map.h"
 
+/* CB_ASAN: built with AddressSanitizer (tools/sanitize.sh), where timings
+ * of instrumented code against system libraries are not the app's */
+#if defined(__SANITIZE_ADDRESS__)
+#define CB_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CB_ASAN 1
+#endif
+#endif
+
 /* Removes a file or a directory with everything below it; a symbolic link
  * is removed, never followed. */
 G_GNUC_UNUSED static void

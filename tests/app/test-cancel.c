@@ -18,14 +18,6 @@
 #include "render/cb-backend.h"
 #include "tests/test-ui.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define CB_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CB_ASAN 1
-#endif
-#endif
-
 #define VK_CLOSE_BOUND_MS 500
 
 #ifndef CB_ASAN
