@@ -135,6 +135,10 @@ def make_config(args, ds):
 
 
 class Trainer:
+    # the spectral-excess term's running spectra; finetune.py's FineTuner,
+    # which builds its own state, has none
+    spec = None
+
     def __init__(self, args):
         self.args = args
         os.makedirs(os.path.join(args.out, "samples"), exist_ok=True)
@@ -265,7 +269,7 @@ class Trainer:
                        "aug_rng": self.aug_rng.bit_generator.state,
                        "torch_rng": torch.get_rng_state(),
                        "spec": self.spec.state_dict()
-                       if getattr(self, "spec", None) is not None else None})
+                       if self.spec is not None else None})
         return st
 
     def refresh_ema_bn(self):
@@ -415,10 +419,9 @@ class Trainer:
                 m = sums / win_n
                 div = ("  div %.3f" % m[4]
                        if getattr(a, "lambda_div", 0.0) > 0 else "")
-                # finetune.py's FineTuner has no spectral term
-                spec = getattr(self, "spec", None)
-                peak = spec.peak() if spec is not None else None
-                if getattr(a, "lambda_spec", 0.0) > 0 and peak:
+                peak = (self.spec.peak() if self.spec is not None
+                        and getattr(a, "lambda_spec", 0.0) > 0 else None)
+                if peak:
                     div += ("  spec %.2f dB (peak %+.1f dB at %+.3f, %+.3f)"
                             % (m[5], *peak))
                 print("iter %d  G %.3f  D_fake %.3f  D_real %.3f  LM %.3f%s  "
