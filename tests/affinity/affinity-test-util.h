@@ -99,6 +99,24 @@ affinity_test_init (int *argc, char ***argv)
   return cache_dir;
 }
 
+/* g_test_run() for a test that compares with Vulkan: opens the device
+ * into *vulkan (or keeps in *why the reason there is none) before, and
+ * frees both and the cache directory of affinity_test_init() after. */
+G_GNUC_UNUSED static int
+affinity_test_run_with_vulkan (char *cache_dir, CbBackend **vulkan, char **why)
+{
+  *vulkan = vulkan_or_reason (why);
+  if (*vulkan != NULL)
+    g_printerr ("# device: %s\n", cb_backend_get_description (*vulkan));
+
+  int status = g_test_run ();
+
+  g_clear_pointer (vulkan, cb_backend_free);
+  g_clear_pointer (why, g_free);
+  cb_test_remove_tree (cache_dir);
+  return status;
+}
+
 /* ------------------------------------------------------------ graph runs */
 
 /* The output of a one-input graph on a backend (shape: the graph's output). */
@@ -167,8 +185,10 @@ write_model_without_d (const char *path)
 
 /* ------------------------------------------------------- example datasets */
 
+/* Writes image as a 4:4:4 JPEG (no chroma subsampling, as the shared
+ * datasets), baseline or progressive. */
 G_GNUC_UNUSED static void
-save_jpeg (const CbImage *image, const char *path, int quality)
+save_jpeg_mode (const CbImage *image, const char *path, int quality, gboolean progressive)
 {
   struct jpeg_compress_struct cinfo;
   struct jpeg_error_mgr jerr;
@@ -183,9 +203,10 @@ save_jpeg (const CbImage *image, const char *path, int quality)
   cinfo.in_color_space = JCS_RGB;
   jpeg_set_defaults (&cinfo);
   jpeg_set_quality (&cinfo, quality, TRUE);
-  /* no chroma subsampling, as the shared datasets */
   for (int c = 0; c < 3; c++)
     cinfo.comp_info[c].h_samp_factor = cinfo.comp_info[c].v_samp_factor = 1;
+  if (progressive)
+    jpeg_simple_progression (&cinfo);
   jpeg_start_compress (&cinfo, TRUE);
   while (cinfo.next_scanline < cinfo.image_height)
     {
@@ -195,6 +216,12 @@ save_jpeg (const CbImage *image, const char *path, int quality)
   jpeg_finish_compress (&cinfo);
   jpeg_destroy_compress (&cinfo);
   fclose (f);
+}
+
+G_GNUC_UNUSED static void
+save_jpeg (const CbImage *image, const char *path, int quality)
+{
+  save_jpeg_mode (image, path, quality, FALSE);
 }
 
 /* The toy target classes of the synthetic examples: sky (id 0), ground (id 3), plant (id 7). */

@@ -334,10 +334,6 @@ main (int argc, char **argv)
 {
   g_autofree char *cache_dir = affinity_test_init (&argc, &argv);
 
-  vulkan = vulkan_or_reason (&no_vulkan_reason);
-  if (vulkan != NULL)
-    g_printerr ("# device: %s\n", cb_backend_get_description (vulkan));
-
   g_test_add_func ("/affinity/discriminator/avg-pool-reference", test_avg_pool_reference);
   g_test_add_func ("/affinity/discriminator/concat-reference", test_concat_reference);
   g_test_add_func ("/affinity/discriminator/bad-shapes", test_bad_shapes);
@@ -346,10 +342,5 @@ main (int argc, char **argv)
   g_test_add_func ("/affinity/discriminator/no-discriminator", test_no_discriminator);
   g_test_add_func ("/affinity/discriminator/fixture", test_fixture);
   g_test_add_func ("/affinity/discriminator/source-segmenter", test_source_segmenter);
-  int status = g_test_run ();
-
-  cb_backend_free (vulkan);
-  g_free (no_vulkan_reason);
-  cb_test_remove_tree (cache_dir);
-  return status;
+  return affinity_test_run_with_vulkan (cache_dir, &vulkan, &no_vulkan_reason);
 }

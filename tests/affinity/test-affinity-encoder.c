@@ -216,13 +216,9 @@ int
 main (int argc, char **argv)
 {
   g_autofree char *cache_dir = affinity_test_init (&argc, &argv);
-  vulkan = vulkan_or_reason (&no_vulkan_reason);
   g_test_add_func ("/affinity/encoder/config", test_config);
   g_test_add_func ("/affinity/encoder/fixture", test_fixture);
   g_test_add_func ("/affinity/encoder/prior", test_prior);
   g_test_add_func ("/affinity/encoder/bad-encoder", test_bad_encoder);
-  int status = g_test_run ();
-  g_clear_pointer (&vulkan, cb_backend_free);
-  cb_test_remove_tree (cache_dir);
-  return status;
+  return affinity_test_run_with_vulkan (cache_dir, &vulkan, &no_vulkan_reason);
 }

@@ -92,38 +92,6 @@ test_photo_jpeg (void)
   cb_test_remove_tree (dir);
 }
 
-/* as save_jpeg, progressive or baseline, 4:4:4 */
-static void
-save_jpeg_mode (const CbImage *image, const char *path, gboolean progressive)
-{
-  struct jpeg_compress_struct cinfo;
-  struct jpeg_error_mgr jerr;
-  FILE *f = fopen (path, "wb");
-  g_assert_nonnull (f);
-  cinfo.err = jpeg_std_error (&jerr);
-  jpeg_create_compress (&cinfo);
-  jpeg_stdio_dest (&cinfo, f);
-  cinfo.image_width = image->width;
-  cinfo.image_height = image->height;
-  cinfo.input_components = 3;
-  cinfo.in_color_space = JCS_RGB;
-  jpeg_set_defaults (&cinfo);
-  jpeg_set_quality (&cinfo, 90, TRUE);
-  for (int c = 0; c < 3; c++)
-    cinfo.comp_info[c].h_samp_factor = cinfo.comp_info[c].v_samp_factor = 1;
-  if (progressive)
-    jpeg_simple_progression (&cinfo);
-  jpeg_start_compress (&cinfo, TRUE);
-  while (cinfo.next_scanline < cinfo.image_height)
-    {
-      JSAMPROW row = (JSAMPROW)(image->rgb + (gsize)cinfo.next_scanline * image->width * 3);
-      jpeg_write_scanlines (&cinfo, &row, 1);
-    }
-  jpeg_finish_compress (&cinfo);
-  jpeg_destroy_compress (&cinfo);
-  fclose (f);
-}
-
 /* A copy of the JPEG at path whose frame header claims width x height. */
 static char *
 jpeg_claiming (const char *path, const char *name, guint width, guint height)
@@ -168,7 +136,7 @@ test_photo_scaled (void)
     {
       g_autoptr (GError) error = NULL;
       g_autofree char *path = g_build_filename (dir, progressive ? "p.jpg" : "b.jpg", NULL);
-      save_jpeg_mode (photo, path, progressive);
+      save_jpeg_mode (photo, path, 90, progressive);
       g_autoptr (CbImage) full = cb_photo_load (path, &error);
       g_assert_no_error (error);
       g_autoptr (CbImage) same = cb_photo_load_for_size (path, 0, 0, &error);
@@ -299,6 +267,17 @@ test_photo_resize_pil (void)
 
 /* ------------------------------------------------------------ examples */
 
+/* The toy examples in dir, at the tiny model's size, from their train split. */
+static CbExampleSet *
+load_toy_set (const char *dir, const CbClassSet *classes)
+{
+  g_autoptr (GError) error = NULL;
+  CbExampleSet *set = cb_example_set_load (dir, NULL, classes, TINY_W, TINY_H, CB_EXAMPLE_LOAD_DEFAULT, &error);
+
+  g_assert_no_error (error);
+  return set;
+}
+
 static void
 test_example_set (void)
 {
@@ -307,9 +286,7 @@ test_example_set (void)
   g_autoptr (GError) error = NULL;
 
   /* default split: train; resized to the model's size */
-  g_autoptr (CbExampleSet) set
-    = cb_example_set_load (dir, NULL, classes, TINY_W, TINY_H, CB_EXAMPLE_LOAD_DEFAULT, &error);
-  g_assert_no_error (error);
+  g_autoptr (CbExampleSet) set = load_toy_set (dir, classes);
   g_assert_cmpstr (set->split, ==, "train");
   g_assert_cmpuint (set->examples->len, ==, 3);
   const CbExample *ex = g_ptr_array_index (set->examples, 0);
@@ -373,9 +350,7 @@ test_seg_prior (void)
   g_autofree char *dir = make_toy_dataset (4, TINY_W, TINY_H);
   g_autoptr (CbClassSet) classes = toy_classes ();
   g_autoptr (GError) error = NULL;
-  g_autoptr (CbExampleSet) set
-    = cb_example_set_load (dir, NULL, classes, TINY_W, TINY_H, CB_EXAMPLE_LOAD_DEFAULT, &error);
-  g_assert_no_error (error);
+  g_autoptr (CbExampleSet) set = load_toy_set (dir, classes);
 
   g_autoptr (CbExampleStats) stats = cb_example_stats_compute (NULL, model, classes, set, 1, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -451,9 +426,7 @@ test_seg_two_scales (void)
   g_autofree char *dir = make_toy_dataset (3, 48, 36);
   g_autoptr (CbClassSet) classes = toy_classes ();
   g_autoptr (GError) error = NULL;
-  g_autoptr (CbExampleSet) set
-    = cb_example_set_load (dir, NULL, classes, TINY_W, TINY_H, CB_EXAMPLE_LOAD_DEFAULT, &error);
-  g_assert_no_error (error);
+  g_autoptr (CbExampleSet) set = load_toy_set (dir, classes);
 
   g_autoptr (CbExampleStats) at_1x = cb_example_stats_compute (NULL, model, classes, set, 1, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -518,8 +491,7 @@ test_cancel (void)
   g_autofree char *dir = make_toy_dataset (2, TINY_W, TINY_H);
   g_autoptr (CbClassSet) classes = toy_classes ();
   g_autoptr (GError) error = NULL;
-  g_autoptr (CbExampleSet) set
-    = cb_example_set_load (dir, NULL, classes, TINY_W, TINY_H, CB_EXAMPLE_LOAD_DEFAULT, &error);
+  g_autoptr (CbExampleSet) set = load_toy_set (dir, classes);
   g_autoptr (GCancellable) cancel = g_cancellable_new ();
   g_cancellable_cancel (cancel);
   g_assert_null (cb_example_stats_compute (NULL, model, classes, set, 1, cancel, NULL, NULL, &error));
@@ -658,9 +630,7 @@ test_estimate (void)
   g_autofree char *dir = make_toy_dataset (3, 48, 36);
   g_autoptr (CbClassSet) classes = toy_classes ();
   g_autoptr (GError) error = NULL;
-  g_autoptr (CbExampleSet) set
-    = cb_example_set_load (dir, NULL, classes, TINY_W, TINY_H, CB_EXAMPLE_LOAD_DEFAULT, &error);
-  g_assert_no_error (error);
+  g_autoptr (CbExampleSet) set = load_toy_set (dir, classes);
   g_autoptr (CbWordNet) wn = cb_wordnet_open (NULL, NULL);
 
   CbAffinityOptions o;
@@ -781,9 +751,7 @@ test_estimate_refusals (void)
   write_model_without_d (path);
   g_autoptr (CbModel) g_only = cb_model_load (path, &error);
   g_assert_no_error (error);
-  g_autoptr (CbExampleSet) set
-    = cb_example_set_load (dir, NULL, classes, TINY_W, TINY_H, CB_EXAMPLE_LOAD_DEFAULT, &error);
-  g_assert_no_error (error);
+  g_autoptr (CbExampleSet) set = load_toy_set (dir, classes);
   cb_affinity_options_init (&o);
   o.use[CB_AFFINITY_VISION] = TRUE;
   o.examples = set;
@@ -798,8 +766,6 @@ int
 main (int argc, char **argv)
 {
   g_autofree char *cache_dir = affinity_test_init (&argc, &argv);
-
-  vulkan = vulkan_or_reason (&no_vulkan_reason);
 
   g_test_add_func ("/affinity/photo/jpeg", test_photo_jpeg);
   g_test_add_func ("/affinity/photo/dataset", test_photo_dataset);
@@ -816,10 +782,5 @@ main (int argc, char **argv)
   g_test_add_func ("/affinity/combine", test_combine);
   g_test_add_func ("/affinity/estimate", test_estimate);
   g_test_add_func ("/affinity/estimate-refusals", test_estimate_refusals);
-  int status = g_test_run ();
-
-  cb_backend_free (vulkan);
-  g_free (no_vulkan_reason);
-  cb_test_remove_tree (cache_dir);
-  return status;
+  return affinity_test_run_with_vulkan (cache_dir, &vulkan, &no_vulkan_reason);
 }
