@@ -178,30 +178,32 @@ cb_test_has_result (gpointer data)
   return ((CbTestResult *)data)->result != NULL;
 }
 
+/* Waits (60 s at most) for r's result and hands it over, r ready again. */
+G_GNUC_UNUSED static GAsyncResult *
+cb_test_take_result (CbTestResult *r)
+{
+  g_assert_true (cb_test_wait_for (cb_test_has_result, r, 60));
+  return g_steal_pointer (&r->result);
+}
+
 G_GNUC_UNUSED static gboolean
 cb_test_export_image (CbWindow *window, GFile *file, guint factor, GError **error)
 {
   CbTestResult r = { NULL };
-  gboolean ok;
 
   cb_window_export_image_async (window, file, factor, cb_test_result_cb, &r);
-  g_assert_true (cb_test_wait_for (cb_test_has_result, &r, 60));
-  ok = cb_window_export_image_finish (window, r.result, error);
-  g_object_unref (r.result);
-  return ok;
+  g_autoptr (GAsyncResult) result = cb_test_take_result (&r);
+  return cb_window_export_image_finish (window, result, error);
 }
 
 G_GNUC_UNUSED static gboolean
 cb_test_export_labels (CbWindow *window, GFile *file, GError **error)
 {
   CbTestResult r = { NULL };
-  gboolean ok;
 
   cb_window_export_labels_async (window, file, cb_test_result_cb, &r);
-  g_assert_true (cb_test_wait_for (cb_test_has_result, &r, 60));
-  ok = cb_window_export_labels_finish (window, r.result, error);
-  g_object_unref (r.result);
-  return ok;
+  g_autoptr (GAsyncResult) result = cb_test_take_result (&r);
+  return cb_window_export_labels_finish (window, result, error);
 }
 
 /* The Open dialog's asynchronous open, waited for. */
@@ -209,13 +211,10 @@ G_GNUC_UNUSED static gboolean
 cb_test_open_file (CbWindow *window, GFile *file, GError **error)
 {
   CbTestResult r = { NULL };
-  gboolean ok;
 
   cb_window_open_file_async (window, file, cb_test_result_cb, &r);
-  g_assert_true (cb_test_wait_for (cb_test_has_result, &r, 60));
-  ok = cb_window_open_file_finish (window, r.result, error);
-  g_object_unref (r.result);
-  return ok;
+  g_autoptr (GAsyncResult) result = cb_test_take_result (&r);
+  return cb_window_open_file_finish (window, result, error);
 }
 
 /* Starts an asynchronous save; cb_test_save_wait() ends it. */
@@ -229,12 +228,9 @@ cb_test_save_project_start (CbWindow *window, GFile *file, CbTestResult *r)
 G_GNUC_UNUSED static gboolean
 cb_test_save_wait (CbWindow *window, CbTestResult *r, GError **error)
 {
-  gboolean ok;
+  g_autoptr (GAsyncResult) result = cb_test_take_result (r);
 
-  g_assert_true (cb_test_wait_for (cb_test_has_result, r, 60));
-  ok = cb_window_save_finish (window, r->result, error);
-  g_clear_object (&r->result);
-  return ok;
+  return cb_window_save_finish (window, result, error);
 }
 
 /* The model a window test paints with: $CATBRUSH_MODEL when set (e.g. the

@@ -44,6 +44,22 @@ cb_test_remove_tree (const char *path)
     g_unlink (path);
 }
 
+/* g_test_run() with *dir a new temporary directory (tmpl as for
+ * g_dir_make_tmp()), removed with everything below it afterwards. */
+G_GNUC_UNUSED static int
+cb_test_run_in_tmp_dir (const char *tmpl, char **dir)
+{
+  g_autoptr (GError) error = NULL;
+  int status;
+
+  *dir = g_dir_make_tmp (tmpl, &error);
+  g_assert_no_error (error);
+  status = g_test_run ();
+  cb_test_remove_tree (*dir);
+  g_clear_pointer (dir, g_free);
+  return status;
+}
+
 /* tests/fixtures/NAME in the source tree ($CB_SOURCE_DIR, set by meson test;
  * else the current directory). */
 G_GNUC_UNUSED static char *

@@ -229,16 +229,10 @@ test_png_bytes (void)
 int
 main (int argc, char **argv)
 {
-  int status;
-
   g_test_init (&argc, &argv, NULL);
-  tmp_dir = g_dir_make_tmp ("cb-file-io-XXXXXX", NULL);
   g_test_add_func ("/app/file-io/write-local", test_write_local);
   g_test_add_func ("/app/file-io/write-not-local", test_write_not_local);
   g_test_add_func ("/app/file-io/read", test_read);
   g_test_add_func ("/app/file-io/png-bytes", test_png_bytes);
-  status = g_test_run ();
-  cb_test_remove_tree (tmp_dir);
-  g_free (tmp_dir);
-  return status;
+  return cb_test_run_in_tmp_dir ("cb-file-io-XXXXXX", &tmp_dir);
 }

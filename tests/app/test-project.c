@@ -466,17 +466,11 @@ test_zip_bomb (void)
 int
 main (int argc, char **argv)
 {
-  int status;
-
   g_test_init (&argc, &argv, NULL);
-  tmp_dir = g_dir_make_tmp ("catbrush-project-XXXXXX", NULL);
   g_test_add_func ("/app/project/round-trip", test_round_trip);
   g_test_add_func ("/app/project/bad-input", test_bad_input);
   g_test_add_func ("/app/project/zip-bomb", test_zip_bomb);
   g_test_add_func ("/app/project/remap", test_remap);
   g_test_add_func ("/app/project/affinity-edit", test_affinity_edit);
-  status = g_test_run ();
-  cb_test_remove_tree (tmp_dir);
-  g_free (tmp_dir);
-  return status;
+  return cb_test_run_in_tmp_dir ("catbrush-project-XXXXXX", &tmp_dir);
 }
