@@ -249,6 +249,17 @@ cb_test_model_path (void)
   return NULL;
 }
 
+/* For a test that needs a model: TRUE when cb_test_model_path() found
+ * one, else the test is marked skipped, saying what to provide. */
+G_GNUC_UNUSED static gboolean
+cb_test_have_model (const char *model_path)
+{
+  if (model_path != NULL)
+    return TRUE;
+  g_test_skip ("no model: set CATBRUSH_MODEL or make tests/fixtures/tiny-model.safetensors");
+  return FALSE;
+}
+
 /* Saves what widget shows as the PNG name in $CB_SCREENSHOT_DIR (nothing
  * without it). A widget that still needs an allocation paints nothing (slow
  * under the sanitizers on a busy machine): the last layout and frame settle

@@ -7,6 +7,7 @@
 
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -60,14 +61,26 @@ cb_test_run_in_tmp_dir (const char *tmpl, char **dir)
   return status;
 }
 
-/* tests/fixtures/NAME in the source tree ($CB_SOURCE_DIR, set by meson test;
- * else the current directory). */
+/* The path first/... (NULL-terminated) below the source tree
+ * ($CB_SOURCE_DIR, set by meson test; else the current directory). */
+G_GNUC_UNUSED G_GNUC_NULL_TERMINATED static char *
+cb_test_source_path (const char *first, ...)
+{
+  const char *src = g_getenv ("CB_SOURCE_DIR");
+  g_autofree char *below = NULL;
+  va_list args;
+
+  va_start (args, first);
+  below = g_build_filename_valist (first, &args);
+  va_end (args);
+  return g_build_filename (src != NULL ? src : ".", below, NULL);
+}
+
+/* tests/fixtures/NAME in the source tree. */
 G_GNUC_UNUSED static char *
 cb_test_fixture (const char *name)
 {
-  const char *src = g_getenv ("CB_SOURCE_DIR");
-
-  return g_build_filename (src != NULL ? src : ".", "tests", "fixtures", name, NULL);
+  return cb_test_source_path ("tests", "fixtures", name, NULL);
 }
 
 /* Runs $CATBRUSH_CLI with args (NULL-terminated) and returns its exit

@@ -59,11 +59,8 @@ test_close_mid_generation (void)
   gint64 start, closed_us, stopped_us;
   CbWindow *window;
 
-  if (model_path == NULL)
-    {
-      g_test_skip ("no model: tests/fixtures/tiny-model.safetensors is missing");
-      return;
-    }
+  if (!cb_test_have_model (model_path))
+    return;
   window = cb_window_new (NULL, model_path);
   gtk_window_present (GTK_WINDOW (window));
   g_assert_true (cb_test_wait_for (cb_test_window_mapped, window, 10));
@@ -120,11 +117,8 @@ test_close_mid_generation_vulkan (void)
   gint64 start, closed_us;
   CbWindow *window;
 
-  if (model_path == NULL)
-    {
-      g_test_skip ("no model: tests/fixtures/tiny-model.safetensors is missing");
-      return;
-    }
+  if (!cb_test_have_model (model_path))
+    return;
 #ifdef CB_ASAN
   /* the slow unwinder the app tests need under ASan deadlocks in libgcc
    * when LLVM's JIT (lavapipe) registers EH frames (docs/RELIABILITY.md) */
@@ -177,11 +171,8 @@ test_close_while_loading (void)
   gint64 start, closed_us;
   CbWindow *window;
 
-  if (model_path == NULL)
-    {
-      g_test_skip ("no model: tests/fixtures/tiny-model.safetensors is missing");
-      return;
-    }
+  if (!cb_test_have_model (model_path))
+    return;
   window = cb_window_new (NULL, model_path);
   gtk_window_present (GTK_WINDOW (window));
   start = g_get_monotonic_time ();
@@ -198,11 +189,8 @@ test_backend_override_error (void)
 {
   CbWindow *window;
 
-  if (model_path == NULL)
-    {
-      g_test_skip ("no model: tests/fixtures/tiny-model.safetensors is missing");
-      return;
-    }
+  if (!cb_test_have_model (model_path))
+    return;
   /* set while no worker runs */
   g_setenv ("CATBRUSH_BACKEND", "gpu", TRUE);
   window = cb_window_new (NULL, model_path);

@@ -88,8 +88,7 @@ paint_example (CbExampleEditor *editor, guint width, guint height)
 static void
 test_examples (void)
 {
-  const char *src = g_getenv ("CB_SOURCE_DIR");
-  g_autofree char *model = g_build_filename (src ? src : ".", "tests", "fixtures", "tiny-model.safetensors", NULL);
+  g_autofree char *model = cb_test_fixture ("tiny-model.safetensors");
   g_autofree char *examples = g_build_filename (tmp_dir, "hand-examples", NULL);
   g_autofree char *saved_classes = g_build_filename (tmp_dir, "my-classes.json", NULL);
   g_autofree char *photo = NULL;

@@ -38,14 +38,6 @@ past_iteration_3 (gpointer data)
 }
 
 static char *
-source_path (const char *a, const char *b, const char *c)
-{
-  const char *src = g_getenv ("CB_SOURCE_DIR");
-
-  return g_build_filename (src ? src : ".", a, b, c, NULL);
-}
-
-static char *
 read_text (const char *path)
 {
   char *text = NULL;
@@ -133,7 +125,7 @@ show (CbWindow *window)
 static void
 test_finetune (void)
 {
-  g_autofree char *tiny = source_path ("tests", "fixtures", "tiny-model.safetensors");
+  g_autofree char *tiny = cb_test_fixture ("tiny-model.safetensors");
   g_autofree char *python = NULL;
   g_autofree char *script = NULL;
   g_autofree char *args_path = g_build_filename (tmp_dir, "args.txt", NULL);
@@ -332,7 +324,7 @@ test_finetune (void)
 static void
 test_real (void)
 {
-  g_autofree char *tiny = source_path ("tests", "fixtures", "tiny-model.safetensors");
+  g_autofree char *tiny = cb_test_fixture ("tiny-model.safetensors");
   g_autofree char *examples = g_build_filename (tmp_dir, "real-examples", NULL);
   g_autofree char *out_dir = g_build_filename (tmp_dir, "real-models", NULL);
   g_autoptr (CbProfile) profile = NULL;

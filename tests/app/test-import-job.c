@@ -262,13 +262,12 @@ skip_no_model (void)
 int
 main (int argc, char **argv)
 {
-  const char *src = g_getenv ("CB_SOURCE_DIR");
   g_autoptr (CbClassSet) target = NULL;
   int status;
 
   tmp_dir = cb_test_app_env_new ();
   g_test_init (&argc, &argv, NULL);
-  model_path = g_build_filename (src ? src : ".", "tests", "fixtures", "tiny-model.safetensors", NULL);
+  model_path = cb_test_fixture ("tiny-model.safetensors");
   examples = g_build_filename (tmp_dir, "examples", NULL);
   if (!g_file_test (model_path, G_FILE_TEST_IS_REGULAR))
     {

@@ -28,14 +28,6 @@ not_importing (gpointer data)
   return !cb_oasis_dialog_is_importing (data);
 }
 
-static char *
-source_path (const char *a, const char *b, const char *c)
-{
-  const char *src = g_getenv ("CB_SOURCE_DIR");
-
-  return g_build_filename (src ? src : ".", a, b, c, NULL);
-}
-
 static void
 set_card_name (JsonObject *config, gpointer name)
 {
@@ -45,10 +37,10 @@ set_card_name (JsonObject *config, gpointer name)
 static void
 test_models (void)
 {
-  g_autofree char *tiny = source_path ("tests", "fixtures", "tiny-model.safetensors");
-  g_autofree char *gen = source_path ("tests", "fixtures", "oasis-tiny-EMA.pth");
-  g_autofree char *disc = source_path ("tests", "fixtures", "oasis-tiny-D.pth");
-  g_autofree char *classes = source_path ("tests", "import", "tiny-classes.json");
+  g_autofree char *tiny = cb_test_fixture ("tiny-model.safetensors");
+  g_autofree char *gen = cb_test_fixture ("oasis-tiny-EMA.pth");
+  g_autofree char *disc = cb_test_fixture ("oasis-tiny-D.pth");
+  g_autofree char *classes = cb_test_source_path ("tests", "import", "tiny-classes.json", NULL);
   g_autofree char *user_dir = cb_model_list_user_dir ();
   g_autofree char *imported = NULL;
   g_autofree char *broken = NULL;

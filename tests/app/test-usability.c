@@ -543,11 +543,8 @@ test_starter_scene (void)
   double wx0, wy0, wx1, wy1;
   int cw, ch;
 
-  if (model_path == NULL)
-    {
-      g_test_skip ("no tiny model fixture");
-      return;
-    }
+  if (!cb_test_have_model (model_path))
+    return;
   window = cb_test_open_window (model_path);
   canvas = cb_window_get_canvas (window);
   doc = cb_window_get_document (window);
@@ -617,11 +614,8 @@ test_variations (void)
   guint64 chosen, first_seed;
   guint n_differ = 0;
 
-  if (model_path == NULL)
-    {
-      g_test_skip ("no tiny model fixture");
-      return;
-    }
+  if (!cb_test_have_model (model_path))
+    return;
   window = cb_test_open_window (model_path);
   doc = cb_window_get_document (window);
   strip = CB_VARIATIONS (cb_window_get_variations (window));
@@ -702,11 +696,8 @@ test_labels_over_image (void)
   g_autofree guint8 *pixels = NULL;
   const guint8 *p;
 
-  if (model_path == NULL)
-    {
-      g_test_skip ("no tiny model fixture");
-      return;
-    }
+  if (!cb_test_have_model (model_path))
+    return;
   window = cb_test_open_window (model_path);
   doc = cb_window_get_document (window);
   labels = cb_window_get_labels_picture (window);
@@ -915,11 +906,8 @@ test_destroy_during_io (void)
   CbTestResult exported = { NULL }, opened = { NULL };
   CbWindow *window;
 
-  if (model_path == NULL)
-    {
-      g_test_skip ("no tiny model fixture");
-      return;
-    }
+  if (!cb_test_have_model (model_path))
+    return;
   window = cb_test_open_window (model_path);
   g_assert_true (cb_test_wait_for (cb_test_generated, window, 120));
   g_object_ref (window);

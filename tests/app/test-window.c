@@ -354,11 +354,8 @@ test_generate (void)
   guint native_w, native_h, n_before;
   guint64 seed_before;
 
-  if (model_path == NULL)
-    {
-      g_test_skip ("no model: set CATBRUSH_MODEL or make tests/fixtures/tiny-model.safetensors");
-      return;
-    }
+  if (!cb_test_have_model (model_path))
+    return;
 
   window = cb_test_open_window (model_path);
   canvas = cb_window_get_canvas (window);
@@ -935,11 +932,8 @@ test_profile (void)
   guint8 sky, tree;
   gsize half;
 
-  if (model_path == NULL)
-    {
-      g_test_skip ("no model: make tests/fixtures/tiny-model.safetensors");
-      return;
-    }
+  if (!cb_test_have_model (model_path))
+    return;
   sha = cb_file_sha256 (model_path, &error);
   g_assert_no_error (error);
 
@@ -1180,11 +1174,8 @@ test_import (void)
   gboolean have_text;
   const CbProfile *profile;
 
-  if (model_path == NULL)
-    {
-      g_test_skip ("no model: make tests/fixtures/tiny-model.safetensors");
-      return;
-    }
+  if (!cb_test_have_model (model_path))
+    return;
   window = cb_test_open_window (model_path);
   doc = cb_window_get_document (window);
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "import-classes"));

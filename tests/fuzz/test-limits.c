@@ -109,7 +109,7 @@ test_safetensors_absurd_shapes (void)
 static void
 test_model_from_bytes (void)
 {
-  g_autofree char *path = g_build_filename (CB_SOURCE_DIR, "tests", "fixtures", "tiny-model.safetensors", NULL);
+  g_autofree char *path = cb_test_fixture ("tiny-model.safetensors");
   g_autoptr (GError) error = NULL;
   g_autoptr (CbModel) a = cb_model_load (path, &error);
   g_autoptr (GMappedFile) f = NULL;
