@@ -17,11 +17,13 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   g_autoptr (CbClassSet) again = NULL;
   g_autoptr (CbClassSet) copy = NULL;
   g_autoptr (JsonNode) node = NULL;
+  JsonNode *root;
 
   cb_fuzz_init ();
-  if (!json_parser_load_from_data (parser, (const char *)data, (gssize)size, &error))
+  root = cb_fuzz_parse_json (parser, data, size);
+  if (root == NULL)
     return 0;
-  set = cb_class_set_from_json (json_parser_get_root (parser), "fuzz.json", &error);
+  set = cb_class_set_from_json (root, "fuzz.json", &error);
   if (set == NULL)
     {
       CB_FUZZ_CHECK_ERROR (error);

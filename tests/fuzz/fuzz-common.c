@@ -31,25 +31,45 @@ cb_fuzz_check_error (const GError *error)
     g_printerr ("  error: %s\n", error->message);
 }
 
-int
-cb_fuzz_memfd (const uint8_t *data, size_t size, char path[64])
+CbFuzzFile
+cb_fuzz_file (const uint8_t *data, size_t size)
 {
-  int fd = memfd_create ("catbrush-fuzz", MFD_CLOEXEC);
+  CbFuzzFile file = { .fd = memfd_create ("catbrush-fuzz", MFD_CLOEXEC) };
   size_t done = 0;
 
-  g_assert (fd >= 0);
+  g_assert (file.fd >= 0);
   while (done < size)
     {
-      ssize_t n = write (fd, data + done, size - done);
+      ssize_t n = write (file.fd, data + done, size - done);
       g_assert (n > 0);
       done += (size_t)n;
     }
-  g_snprintf (path, 64, "/proc/self/fd/%d", fd);
-  return fd;
+  g_snprintf (file.path, sizeof file.path, "/proc/self/fd/%d", file.fd);
+  return file;
 }
 
 void
-cb_fuzz_memfd_close (int fd)
+cb_fuzz_file_clear (CbFuzzFile *file)
 {
-  close (fd);
+  if (file->fd >= 0)
+    close (file->fd);
+  file->fd = -1;
+}
+
+JsonNode *
+cb_fuzz_parse_json (JsonParser *parser, const uint8_t *data, size_t size)
+{
+  if (!json_parser_load_from_data (parser, (const char *)data, (gssize)size, NULL))
+    return NULL;
+  return json_parser_get_root (parser);
+}
+
+void
+cb_fuzz_read_all (const guint8 *bytes, gsize n)
+{
+  volatile guint sum = 0;
+
+  for (gsize i = 0; i < n; i++)
+    sum += bytes[i];
+  (void)sum;
 }

@@ -12,6 +12,7 @@
 #include "cb-config.h"
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,9 +28,23 @@ void cb_fuzz_check_error (const GError *error);
 /* Once per process: criticals (a g_return_if_fail hit) are bugs, so fatal. */
 void cb_fuzz_init (void);
 
-/* A file descriptor holding data, as the path /proc/self/fd/N, for loaders
- * that only take paths. Close it with cb_fuzz_memfd_close. */
-int cb_fuzz_memfd (const uint8_t *data, size_t size, char path[64]);
-void cb_fuzz_memfd_close (int fd);
+/* data in a memory file, as the path /proc/self/fd/N, for loaders that only
+ * take paths; g_auto (CbFuzzFile) closes it. */
+typedef struct
+{
+  int fd;
+  char path[64];
+} CbFuzzFile;
+
+CbFuzzFile cb_fuzz_file (const uint8_t *data, size_t size);
+void cb_fuzz_file_clear (CbFuzzFile *file);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CbFuzzFile, cb_fuzz_file_clear)
+
+/* The root of data parsed as JSON by parser, or NULL when it is not JSON. */
+JsonNode *cb_fuzz_parse_json (JsonParser *parser, const uint8_t *data, size_t size);
+
+/* Reads every byte of an image the loader returned, so that the sanitizers
+ * see any that it did not own or did not set. */
+void cb_fuzz_read_all (const guint8 *bytes, gsize n);
 
 G_END_DECLS

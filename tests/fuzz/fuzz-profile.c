@@ -16,12 +16,14 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   g_autoptr (CbProfile) profile = NULL;
   g_autoptr (CbProfile) again = NULL;
   g_autoptr (JsonNode) node = NULL;
+  JsonNode *root;
   guint t;
 
   cb_fuzz_init ();
-  if (!json_parser_load_from_data (parser, (const char *)data, (gssize)size, &error))
+  root = cb_fuzz_parse_json (parser, data, size);
+  if (root == NULL)
     return 0;
-  profile = cb_profile_from_json (json_parser_get_root (parser), "fuzz.json", &error);
+  profile = cb_profile_from_json (root, "fuzz.json", &error);
   if (profile == NULL)
     {
       CB_FUZZ_CHECK_ERROR (error);

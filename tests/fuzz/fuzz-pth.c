@@ -11,12 +11,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (CbPth) pth = NULL;
-  char path[64];
-  int fd;
 
   cb_fuzz_init ();
-  fd = cb_fuzz_memfd (data, size, path);
-  pth = cb_pth_open (path, &error);
+  g_auto (CbFuzzFile) file = cb_fuzz_file (data, size);
+  pth = cb_pth_open (file.path, &error);
   if (pth == NULL)
     CB_FUZZ_CHECK_ERROR (error);
   else
@@ -34,6 +32,5 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             CB_FUZZ_CHECK_ERROR (terr);
         }
     }
-  cb_fuzz_memfd_close (fd);
   return 0;
 }

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <zip.h>
 
+#include "tests/test-util.h"
+
 static char *fixtures;
 static char *tmpdir;
 
@@ -813,9 +815,7 @@ main (int argc, char **argv)
   int ret;
 
   g_test_init (&argc, &argv, NULL);
-  fixtures = g_build_filename (g_getenv ("CB_SOURCE_DIR"), "tests", "fixtures", NULL);
-  tmpdir = g_dir_make_tmp ("cb-import-XXXXXX", NULL);
-  g_assert_nonnull (tmpdir);
+  fixtures = cb_test_source_path ("tests", "fixtures", NULL);
 
   g_test_add_func ("/import/pickle/plain", test_pickle_plain);
   g_test_add_func ("/import/pickle/refuses", test_pickle_refuses);
@@ -830,37 +830,7 @@ main (int argc, char **argv)
   g_test_add_func ("/import/oasis/ade20k-shaped", test_import_ade20k);
   g_test_add_func ("/import/cli", test_cli);
 
-  ret = g_test_run ();
-  {
-    g_autofree char *cmd = NULL;
-    /* remove what the tests wrote (only files in our own temp folder) */
-    GDir *d = g_dir_open (tmpdir, 0, NULL);
-    const char *n;
-    while (d && (n = g_dir_read_name (d)))
-      {
-        g_autofree char *p = g_build_filename (tmpdir, n, NULL);
-        if (g_file_test (p, G_FILE_TEST_IS_DIR))
-          {
-            GDir *sub = g_dir_open (p, 0, NULL);
-            const char *m;
-            while (sub && (m = g_dir_read_name (sub)))
-              {
-                g_autofree char *q = g_build_filename (p, m, NULL);
-                g_remove (q);
-              }
-            if (sub)
-              g_dir_close (sub);
-            g_rmdir (p);
-          }
-        else
-          g_remove (p);
-      }
-    if (d)
-      g_dir_close (d);
-    g_rmdir (tmpdir);
-    (void)cmd;
-  }
+  ret = cb_test_run_in_tmp_dir ("cb-import-XXXXXX", &tmpdir);
   g_free (fixtures);
-  g_free (tmpdir);
   return ret;
 }
