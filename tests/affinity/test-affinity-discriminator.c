@@ -187,40 +187,47 @@ test_no_discriminator (void)
   cb_test_remove_tree (dir);
 }
 
+typedef struct
+{
+  gboolean keep_d, flag;
+} WithS;
+
+static void
+add_s_tensor (CbSafetensorsWriter *w, const CbSafetensorsEntry *e, float *data, gpointer user_data)
+{
+  const WithS *with = user_data;
+  gboolean is_d = g_str_has_prefix (e->name, "D.");
+
+  if (!is_d || with->keep_d)
+    cb_safetensors_writer_add (w, e->name, CB_DTYPE_F32, e->n_dims, e->shape, data);
+  if (!is_d)
+    return;
+  g_autofree char *s_name = g_strconcat ("S.", e->name + 2, NULL);
+  if (g_str_equal (e->name, "D.layer_up_last.bias"))
+    for (guint64 c = 0; c < e->shape[0]; c++)
+      data[c] += 1.0f + (float)c;
+  cb_safetensors_writer_add (w, s_name, CB_DTYPE_F32, e->n_dims, e->shape, data);
+}
+
+static void
+set_s_flags (JsonObject *config, gpointer user_data)
+{
+  const WithS *with = user_data;
+  JsonObject *tensors = json_object_get_object_member (config, "tensors");
+
+  json_object_set_boolean_member (tensors, "source_segmenter", with->flag);
+  json_object_set_boolean_member (tensors, "discriminator", with->keep_d);
+}
+
 /* A copy of the tiny model with a source segmenter S.*: D's tensors again,
  * with S.layer_up_last.bias = D's + (1 + channel); keep_d FALSE drops D.*. */
 static void
 write_model_with_s (const char *path, gboolean keep_d, gboolean flag)
 {
   g_autofree char *src = cb_test_fixture ("tiny-model.safetensors");
-  g_autoptr (GError) error = NULL;
-  g_autoptr (CbSafetensors) st = cb_safetensors_open (src, &error);
-  g_assert_no_error (error);
-  g_autoptr (CbSafetensorsWriter) w = cb_safetensors_writer_new ();
-  for (guint i = 0; i < cb_safetensors_get_n_tensors (st); i++)
-    {
-      const CbSafetensorsEntry *e = cb_safetensors_get_entry (st, i);
-      g_autofree float *data = cb_safetensors_entry_to_f32 (e);
-      gboolean is_d = g_str_has_prefix (e->name, "D.");
-      if (!is_d || keep_d)
-        cb_safetensors_writer_add (w, e->name, CB_DTYPE_F32, e->n_dims, e->shape, data);
-      if (!is_d)
-        continue;
-      g_autofree char *s_name = g_strconcat ("S.", e->name + 2, NULL);
-      if (g_str_equal (e->name, "D.layer_up_last.bias"))
-        for (guint64 c = 0; c < e->shape[0]; c++)
-          data[c] += 1.0f + (float)c;
-      cb_safetensors_writer_add (w, s_name, CB_DTYPE_F32, e->n_dims, e->shape, data);
-    }
-  g_autoptr (JsonNode) config = json_from_string (cb_safetensors_get_metadata (st, "catbrush.config"), &error);
-  g_assert_no_error (error);
-  JsonObject *tensors = json_object_get_object_member (json_node_get_object (config), "tensors");
-  json_object_set_boolean_member (tensors, "source_segmenter", flag);
-  json_object_set_boolean_member (tensors, "discriminator", keep_d);
-  g_autofree char *text = json_to_string (config, FALSE);
-  cb_safetensors_writer_set_metadata (w, "catbrush.config", text);
-  g_assert_true (cb_safetensors_writer_write (w, path, &error));
-  g_assert_no_error (error);
+  WithS with = { keep_d, flag };
+
+  cb_test_copy_model_edited (src, add_s_tensor, set_s_flags, &with, path);
 }
 
 static void
