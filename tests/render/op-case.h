@@ -1,38 +1,12 @@
 /* op-case.h: the one-op cases test-cpu-ops.c and test-vk-ops.c share
- * (header-only): random tensors, a case as a one-op graph with its CPU
- * reference output, and the convolution case both files run.
+ * (header-only): a case as a one-op graph with its CPU reference output,
+ * and the case families both files run.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #pragma once
 
-#include "model/cb-graph.h"
-#include "model/cb-tensor.h"
-
-#include <math.h>
-
-G_GNUC_UNUSED static void
-fill_random (GRand *rand, float *data, gsize n, double lo, double hi)
-{
-  for (gsize i = 0; i < n; i++)
-    data[i] = (float)g_rand_double_range (rand, lo, hi);
-}
-
-G_GNUC_UNUSED static float *
-random_data (GRand *rand, gsize n, double lo, double hi)
-{
-  float *data = g_new (float, MAX (n, 1));
-  fill_random (rand, data, n, lo, hi);
-  return data;
-}
-
-G_GNUC_UNUSED static CbTensor *
-random_tensor (GRand *rand, guint c, guint h, guint w, double lo, double hi)
-{
-  CbTensor *t = cb_tensor_new (c, h, w);
-  fill_random (rand, t->data, cb_tensor_n_elements (t), lo, hi);
-  return t;
-}
+#include "tests/render/render-test-util.h"
 
 /* One op: in[i] is a graph input (given per run) where is_input[i], else a
  * constant. */
@@ -90,7 +64,7 @@ G_GNUC_UNUSED static char *
 op_case_conv (OpCase *oc, GRand *rand, guint cin, guint cout, guint h, guint w, guint k, gboolean bias,
               CbActivation act_in, CbActivation act, float slope)
 {
-  double scale = 1.0 / sqrt ((double)cin * k * k);
+  double scale = conv_init_range (cin, k);
 
   cb_op_init (&oc->op, CB_OP_CONV2D, "conv");
   oc->op.kernel = k;
@@ -107,6 +81,35 @@ op_case_conv (OpCase *oc, GRand *rand, guint cin, guint cout, guint h, guint w, 
   return g_strdup_printf ("conv %u->%u %ux%u k%u bias %d act_in %d act %d", cin, cout, h, w, k, bias, act_in, act);
 }
 
+/* An ADD of two random c x h x w tensors, act fused; the second operand a
+ * constant where const_b */
+G_GNUC_UNUSED static void
+op_case_add (OpCase *oc, GRand *rand, guint c, guint h, guint w, CbActivation act, gboolean const_b)
+{
+  cb_op_init (&oc->op, CB_OP_ADD, "add");
+  oc->op.act = act;
+  oc->op.n_inputs = 2;
+  oc->in[0] = random_tensor (rand, c, h, w, -2, 2);
+  oc->in[1] = random_tensor (rand, c, h, w, -2, 2);
+  oc->is_input[0] = TRUE;
+  oc->is_input[1] = !const_b;
+  oc->out_c = c, oc->out_h = h, oc->out_w = w;
+}
+
+/* An activation on random values in ±100: tanh out to where a naive
+ * sinh/cosh overflows */
+G_GNUC_UNUSED static void
+op_case_activation (OpCase *oc, GRand *rand, guint c, guint h, guint w, CbActivation act, float slope)
+{
+  cb_op_init (&oc->op, CB_OP_ACTIVATION, "act");
+  oc->op.act = act;
+  oc->op.slope = slope;
+  oc->op.n_inputs = 1;
+  oc->in[0] = random_tensor (rand, c, h, w, -100, 100);
+  oc->is_input[0] = TRUE;
+  oc->out_c = c, oc->out_h = h, oc->out_w = w;
+}
+
 /* The case families both files run with the same seeds; shapes are (c, h, w)
  * and check runs one case (and clears it). */
 typedef void (*OpCaseCheck) (OpCase *oc, const char *what);
@@ -120,6 +123,18 @@ op_case_check_conv (OpCaseCheck check, GRand *rand, guint cin, guint cout, guint
   g_autofree char *what = op_case_conv (&oc, rand, cin, cout, h, w, k, bias, act_in, act, slope);
 
   check (&oc, what);
+}
+
+/* cases: cin, cout, h, w; each with k = 1 and 3, a bias on every other */
+G_GNUC_UNUSED static void
+op_cases_conv_shapes (const guint (*cases)[4], gsize n_cases, OpCaseCheck check)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (3);
+
+  for (gsize i = 0; i < n_cases; i++)
+    for (guint k = 1; k <= 3; k += 2)
+      op_case_check_conv (check, rand, cases[i][0], cases[i][1], cases[i][2], cases[i][3], k, i % 2 == 0, CB_ACT_NONE,
+                          CB_ACT_NONE, 0.2f);
 }
 
 G_GNUC_UNUSED static void
@@ -196,4 +211,27 @@ op_cases_spade_norm (const guint (*shapes)[3], gsize n_shapes, OpCaseCheck check
         oc.out_c = c, oc.out_h = h, oc.out_w = w;
         check (&oc, "spade_norm");
       }
+}
+
+/* RGBA8 of random 3 x h x w images in ±1.5, the first values at the edges:
+ * clamping, exact ends, NaN */
+G_GNUC_UNUSED static void
+op_cases_to_rgba8 (const guint (*shapes)[3], gsize n_shapes, OpCaseCheck check)
+{
+  static const float edges[] = { -1.0f, 1.0f, 0.0f, NAN, -7.0f, 3.0f, 1.0f / 255.0f - 1.0f };
+  g_autoptr (GRand) rand = g_rand_new_with_seed (8);
+
+  for (gsize s = 0; s < n_shapes; s++)
+    {
+      guint h = shapes[s][1], w = shapes[s][2];
+      OpCase oc = { 0 };
+      cb_op_init (&oc.op, CB_OP_TO_RGBA8, "rgba");
+      oc.op.n_inputs = 1;
+      oc.in[0] = random_tensor (rand, 3, h, w, -1.5, 1.5);
+      for (guint i = 0; i < G_N_ELEMENTS (edges) && i < 3 * h * w; i++)
+        oc.in[0]->data[i] = edges[i];
+      oc.is_input[0] = TRUE;
+      oc.out_c = 1, oc.out_h = h, oc.out_w = w;
+      check (&oc, "to_rgba8");
+    }
 }

@@ -7,15 +7,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include "model/cb-oasis.h"
-#include "render/cb-backend.h"
 #include "render/cb-cpu-backend.h"
-#include "render/cb-cpu-conv.h"
 #include "render/cb-generator.h"
 #include "render/cb-synthetic.h"
-#include "tests/test-util.h"
-
-#include <string.h>
+#include "tests/render/render-test-util.h"
 
 /* a painting: a few rectangles of classes, so that there are regions of one class and boundaries */
 static void
@@ -43,6 +38,21 @@ dab (CbTensor *rows, int cx, int cy, int r, float v)
     for (int x = MAX (0, cx - r); x <= MIN ((int)rows->w - 1, cx + r); x++)
       if ((x - cx) * (x - cx) + (y - cy) * (y - cy) <= r * r)
         rows->data[(gsize)y * rows->w + x] = v;
+}
+
+/* Two plans of graph on n_threads: *incr incremental, *full whole passes */
+static void
+plan_pair (const CbGraph *graph, guint n_threads, CbCpuPlan **incr, CbCpuPlan **full)
+{
+  g_autoptr (GError) error = NULL;
+  CbCpuOptions options = { .n_threads = n_threads };
+
+  *incr = cb_cpu_plan_new (graph, &options, &error);
+  g_assert_no_error (error);
+  *full = cb_cpu_plan_new (graph, &options, &error);
+  g_assert_no_error (error);
+  g_assert_true (cb_cpu_plan_set_incremental (*incr, TRUE, &error));
+  g_assert_no_error (error);
 }
 
 static void
@@ -79,23 +89,14 @@ check_model (CbModel *model, guint n_threads, guint n_events, guint64 seed, cons
   guint n_classes = cb_class_set_get_n_classes (model->classes), n_rows = n_classes + 1;
   g_autoptr (CbGraph) graph = cb_oasis_build_generator (model, n_rows, &error);
   g_assert_no_error (error);
-  CbCpuOptions options = { .n_threads = n_threads };
-  g_autoptr (CbCpuPlan) incr = cb_cpu_plan_new (graph, &options, &error);
-  g_assert_no_error (error);
-  g_autoptr (CbCpuPlan) full = cb_cpu_plan_new (graph, &options, &error);
-  g_assert_no_error (error);
-  g_assert_true (cb_cpu_plan_set_incremental (incr, TRUE, &error));
-  g_assert_no_error (error);
+  g_autoptr (CbCpuPlan) incr = NULL;
+  g_autoptr (CbCpuPlan) full = NULL;
+  plan_pair (graph, n_threads, &incr, &full);
 
   g_autoptr (GRand) rand = g_rand_new_with_seed ((guint32)seed);
   guint w = model->gen.width, h = model->gen.height;
-  CbSeeds seeds = { .seed = 3 }, other = { .seed = 4 };
-  g_autoptr (CbEmbedTable) embed = cb_embed_table_new (model, NULL, n_classes, &seeds);
-  g_autoptr (CbEmbedTable) embed2 = cb_embed_table_new (model, NULL, n_classes, &other);
-  g_autoptr (CbTensor) table = cb_tensor_new (1, embed->n_rows, embed->n_channels);
-  g_autoptr (CbTensor) table2 = cb_tensor_new (1, embed->n_rows, embed->n_channels);
-  memcpy (table->data, embed->table, cb_tensor_n_elements (table) * sizeof (float));
-  memcpy (table2->data, embed2->table, cb_tensor_n_elements (table2) * sizeof (float));
+  g_autoptr (CbTensor) table = embed_table_tensor (model, n_classes, 3);
+  g_autoptr (CbTensor) table2 = embed_table_tensor (model, n_classes, 4);
   g_autoptr (CbTensor) rows = cb_tensor_new (1, h, w);
   paint_blocks (rand, rows, n_rows);
   CbTensor *inputs[] = { rows, table };
@@ -156,15 +157,10 @@ check_model (CbModel *model, guint n_threads, guint n_events, guint64 seed, cons
 static void
 test_tiny (void)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *path = cb_test_fixture ("tiny-model.safetensors");
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      g_test_skip ("no tiny fixture model");
-      return;
-    }
-  g_autoptr (CbModel) model = cb_model_load (path, &error);
-  g_assert_no_error (error);
+  g_autoptr (CbModel) model = load_tiny_model ();
+
+  if (model == NULL)
+    return;
   check_model (model, 1, 40, 1, "tiny, 1 thread");
   check_model (model, 2, 40, 2, "tiny, 2 threads");
 }
@@ -199,35 +195,26 @@ static void
 test_noise_map (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *path = cb_test_fixture ("tiny-model.safetensors");
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      g_test_skip ("no tiny fixture model");
-      return;
-    }
-  g_autoptr (CbModel) model = cb_model_load (path, &error);
-  g_assert_no_error (error);
+  g_autoptr (CbModel) model = load_tiny_model ();
+
+  if (model == NULL)
+    return;
   guint n_classes = cb_class_set_get_n_classes (model->classes), w = model->gen.width, h = model->gen.height;
   guint z = model->gen.z_dim;
   g_autoptr (CbGraph) graph = cb_oasis_build_generator_with_noise_map (model, n_classes + 1, &error);
   g_assert_no_error (error);
-  CbCpuOptions options = { .n_threads = 2 };
-  g_autoptr (CbCpuPlan) incr = cb_cpu_plan_new (graph, &options, &error);
-  g_assert_no_error (error);
-  g_autoptr (CbCpuPlan) full = cb_cpu_plan_new (graph, &options, &error);
-  g_assert_no_error (error);
-  g_assert_true (cb_cpu_plan_set_incremental (incr, TRUE, &error));
+  g_autoptr (CbCpuPlan) incr = NULL;
+  g_autoptr (CbCpuPlan) full = NULL;
+  plan_pair (graph, 2, &incr, &full);
 
   g_autoptr (GRand) rand = g_rand_new_with_seed (8);
   g_autofree float *z_map = g_new (float, (gsize)z *w *h);
   for (gsize i = 0; i < (gsize)z * w * h; i++)
     z_map[i] = (float)g_rand_double_range (rand, -1.0, 1.0);
-  CbSeeds seeds = { .seed = 1 };
-  g_autoptr (CbEmbedTable) embed = cb_embed_table_new (model, NULL, n_classes, &seeds);
-  for (guint r = 0; r < embed->n_rows; r++)
-    memset (&embed->table[(gsize)r * embed->n_channels], 0, sizeof (float) * z);
-  g_autoptr (CbTensor) table = cb_tensor_new (1, embed->n_rows, embed->n_channels);
-  memcpy (table->data, embed->table, cb_tensor_n_elements (table) * sizeof (float));
+  g_autoptr (CbTensor) table = embed_table_tensor (model, n_classes, 1);
+  /* the noise comes from the map, not the table */
+  for (guint r = 0; r < table->h; r++)
+    memset (&table->data[(gsize)r * table->w], 0, sizeof (float) * z);
   g_autoptr (CbTensor) rows = cb_tensor_new (1, h, w);
   paint_blocks (rand, rows, n_classes + 1);
 
@@ -257,14 +244,10 @@ static void
 test_generator (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *path = cb_test_fixture ("tiny-model.safetensors");
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      g_test_skip ("no tiny fixture model");
-      return;
-    }
-  g_autoptr (CbModel) model = cb_model_load (path, &error);
-  g_assert_no_error (error);
+  g_autoptr (CbModel) model = load_tiny_model ();
+
+  if (model == NULL)
+    return;
   g_autoptr (CbBackend) backend = cb_backend_new (CB_BACKEND_CPU, NULL, &error);
   g_assert_no_error (error);
   g_autoptr (CbGenerator) incr = cb_generator_new (model, backend, &error);
@@ -314,12 +297,8 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  const char *want = g_getenv ("CATBRUSH_CPU_ISA");
-  if (want != NULL
-      && ((g_str_equal (want, "avx512") && cb_cpu_isa_supported () < CB_CPU_ISA_AVX512)
-          || (g_str_equal (want, "avx2") && cb_cpu_isa_supported () < CB_CPU_ISA_AVX2)))
+  if (!cpu_isa_wanted_available ())
     return 77;
-  g_test_message ("kernels: %s", cb_cpu_isa ());
   g_test_add_func ("/cpu/incremental/tiny", test_tiny);
   g_test_add_func ("/cpu/incremental/wider", test_wider);
   g_test_add_func ("/cpu/incremental/noise-map", test_noise_map);

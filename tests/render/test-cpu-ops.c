@@ -127,11 +127,7 @@ test_conv_shapes (void)
     /* channel blocks with several panels and a tail at either panel height */
     { 36, 35, 40, 44 },
   };
-  g_autoptr (GRand) rand = g_rand_new_with_seed (3);
-  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
-    for (guint k = 1; k <= 3; k += 2)
-      op_case_check_conv (check_op_case, rand, cases[i][0], cases[i][1], cases[i][2], cases[i][3], k, i % 2 == 0,
-                          CB_ACT_NONE, CB_ACT_NONE, 0.2f);
+  op_cases_conv_shapes (cases, G_N_ELEMENTS (cases), check_op_case);
 }
 
 static void
@@ -160,22 +156,9 @@ test_add_activation (void)
       {
         guint c = shapes[s][0], h = shapes[s][1], w = shapes[s][2];
         OpCase oc = { 0 };
-        cb_op_init (&oc.op, CB_OP_ADD, "add");
-        oc.op.act = act;
-        oc.op.n_inputs = 2;
-        oc.in[0] = random_tensor (rand, c, h, w, -2, 2);
-        oc.in[1] = random_tensor (rand, c, h, w, -2, 2);
-        oc.is_input[0] = TRUE;
-        oc.is_input[1] = s % 2 == 0;
-        oc.out_c = c, oc.out_h = h, oc.out_w = w;
+        op_case_add (&oc, rand, c, h, w, act, s % 2 != 0);
         check_op_case (&oc, "add");
-
-        cb_op_init (&oc.op, CB_OP_ACTIVATION, "act");
-        oc.op.act = act;
-        oc.op.slope = 0.01f * (float)(s + 1);
-        oc.op.n_inputs = 1;
-        oc.in[0] = random_tensor (rand, c, h, w, -100, 100);
-        oc.is_input[0] = TRUE;
+        op_case_activation (&oc, rand, c, h, w, act, 0.01f * (float)(s + 1));
         check_op_case (&oc, "activation");
       }
 }
@@ -218,48 +201,19 @@ test_pool_concat (void)
 static void
 test_to_rgba8 (void)
 {
-  g_autoptr (GRand) rand = g_rand_new_with_seed (8);
-  for (gsize s = 0; s < G_N_ELEMENTS (shapes); s++)
-    {
-      guint h = shapes[s][1], w = shapes[s][2];
-      OpCase oc = { 0 };
-      cb_op_init (&oc.op, CB_OP_TO_RGBA8, "rgba");
-      oc.op.n_inputs = 1;
-      oc.in[0] = random_tensor (rand, 3, h, w, -1.5, 1.5);
-      static const float edges[] = { -1.0f, 1.0f, 0.0f, NAN, -7.0f, 3.0f, 1.0f / 255.0f - 1.0f };
-      for (guint i = 0; i < G_N_ELEMENTS (edges) && i < 3 * h * w; i++)
-        oc.in[0]->data[i] = edges[i];
-      oc.is_input[0] = TRUE;
-      oc.out_c = 1, oc.out_h = h, oc.out_w = w;
-      check_op_case (&oc, "to_rgba8");
-    }
+  op_cases_to_rgba8 (shapes, G_N_ELEMENTS (shapes), check_op_case);
 }
 
 /* ---- the label-map paths ---- */
 
+/* a convolution with weights as at initialisation and a small bias */
 static guint
-add_conv (CbGraph *g, GRand *rand, const char *name, guint in, guint cin, guint cout, guint k, CbActivation act_in,
+add_conv (CbGraph *g, GRand *rand, const char *name, guint in, guint cout, guint k, CbActivation act_in,
           CbActivation act)
 {
-  const CbValue *x = cb_graph_value (g, in);
-  guint h = x->h, w = x->w;
-  g_autofree char *wname = g_strconcat (name, ".weight", NULL);
-  g_autofree char *bname = g_strconcat (name, ".bias", NULL);
-  double a = 1.0 / sqrt ((double)cin * k * k);
-  CbOp op;
+  double range = conv_init_range (cb_graph_value (g, in)->c, k);
 
-  cb_op_init (&op, CB_OP_CONV2D, name);
-  op.kernel = k;
-  op.act_in = act_in;
-  op.act = act;
-  op.inputs[0] = in;
-  op.inputs[1]
-    = cb_graph_add_const (g, wname, 1, cout, cin * k * k, random_data (rand, (gsize)cout * cin * k * k, -a, a));
-  op.inputs[2] = cb_graph_add_const (g, bname, 1, 1, cout, random_data (rand, cout, -0.1, 0.1));
-  op.n_inputs = 3;
-  op.output = cb_graph_add_temp (g, name, cout, h, w);
-  cb_graph_add_op (g, &op);
-  return op.output;
+  return graph_add_conv (g, rand, name, in, cout, k, range, 0.1, act_in, act);
 }
 
 /* Label maps: regions (rectangles of a few rows, so there are constant
@@ -288,53 +242,23 @@ static CbGraph *
 label_graph (GRand *rand, guint h, guint w, guint sh, guint sw, guint n_rows, guint n_ch, guint c, guint hidden,
              CbActivation act)
 {
-  CbGraph *g = cb_graph_new ();
-  CbOp op;
+  guint seg;
+  CbGraph *g = seg_graph_new (h, w, n_rows, n_ch, sh, sw, &seg);
+  guint x = add_conv (g, rand, "fc", seg, c, 3, CB_ACT_NONE, CB_ACT_NONE);
+  guint x1 = add_conv (g, rand, "fc1", seg, c, 1, CB_ACT_LEAKY_RELU, CB_ACT_TANH);
+  x = graph_add_add (g, "x", x, x1);
 
-  guint rows = cb_graph_add_input (g, "rows", 1, h, w);
-  guint table = cb_graph_add_input (g, "table", 1, n_rows, n_ch);
-  cb_op_init (&op, CB_OP_EMBED, "seg");
-  op.inputs[0] = rows, op.inputs[1] = table, op.n_inputs = 2;
-  op.output = cb_graph_add_temp (g, "seg", n_ch, h, w);
-  cb_graph_add_op (g, &op);
-  guint seg = op.output;
-  if (sh != h || sw != w)
-    {
-      cb_op_init (&op, CB_OP_RESIZE_NEAREST, "seg_small");
-      op.inputs[0] = seg, op.n_inputs = 1;
-      op.output = cb_graph_add_temp (g, "seg_small", n_ch, sh, sw);
-      cb_graph_add_op (g, &op);
-      seg = op.output;
-    }
-  guint x = add_conv (g, rand, "fc", seg, n_ch, c, 3, CB_ACT_NONE, CB_ACT_NONE);
-  guint x1 = add_conv (g, rand, "fc1", seg, n_ch, c, 1, CB_ACT_LEAKY_RELU, CB_ACT_TANH);
-  cb_op_init (&op, CB_OP_ADD, "x");
-  op.inputs[0] = x, op.inputs[1] = x1, op.n_inputs = 2;
-  op.output = cb_graph_add_temp (g, "x", c, sh, sw);
-  cb_graph_add_op (g, &op);
-  x = op.output;
-
-  guint shared = add_conv (g, rand, "mlp_shared", seg, n_ch, hidden, 3, CB_ACT_NONE, CB_ACT_RELU);
-  guint gamma = add_conv (g, rand, "mlp_gamma", shared, hidden, c, 3, CB_ACT_NONE, CB_ACT_NONE);
-  guint beta = add_conv (g, rand, "mlp_beta", shared, hidden, c, 3, CB_ACT_NONE, CB_ACT_NONE);
-  cb_op_init (&op, CB_OP_SPADE_NORM, "norm");
-  op.act = act;
-  op.inputs[0] = x, op.inputs[1] = gamma, op.inputs[2] = beta;
-  op.inputs[3] = cb_graph_add_const (g, "mean", 1, 1, c, random_data (rand, c, -0.5, 0.5));
-  op.inputs[4] = cb_graph_add_const (g, "var", 1, 1, c, random_data (rand, c, 0.5, 2));
-  op.n_inputs = 5;
-  op.output = cb_graph_add_temp (g, "norm", c, sh, sw);
-  cb_graph_add_op (g, &op);
-  g->output = op.output;
+  guint shared = add_conv (g, rand, "mlp_shared", seg, hidden, 3, CB_ACT_NONE, CB_ACT_RELU);
+  guint gamma = add_conv (g, rand, "mlp_gamma", shared, c, 3, CB_ACT_NONE, CB_ACT_NONE);
+  guint beta = add_conv (g, rand, "mlp_beta", shared, c, 3, CB_ACT_NONE, CB_ACT_NONE);
+  g->output = graph_add_spade_norm (g, rand, "norm", x, gamma, beta, act, 0.5, 0.5, 2);
   return g;
 }
 
 static void
 check_paths (const CbGraph *graph, CbTensor **inputs, guint expect_gathers, guint expect_fused, const char *what)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (CbTensor) ref = cb_graph_run_reference (graph, inputs, 2, &error);
-  g_assert_no_error (error);
+  g_autoptr (CbTensor) ref = run_reference (graph, inputs, 2);
 
   CbCpuOptions dense = { .no_gather = TRUE }, gather = { .no_spade_const = TRUE }, all = { 0 };
   guint n_gathers = 0, n_fused = 0;
@@ -398,14 +322,14 @@ test_table_change (void)
     {
       g_autoptr (CbTensor) table = random_tensor (rand, 1, 5, 6, -1, 1);
       CbTensor *inputs[] = { rows, table };
-      g_autoptr (CbTensor) ref = cb_graph_run_reference (graph, inputs, 2, &error);
+      g_autoptr (CbTensor) ref = run_reference (graph, inputs, 2);
       g_autoptr (CbTensor) out = cb_tensor_new (ref->c, ref->h, ref->w);
       g_assert_true (cb_cpu_plan_run (plan, inputs, 2, out, &error));
       check_close (out, ref, "table change");
       /* and a new label map with the same table */
       g_autoptr (CbTensor) rows2 = label_rows (rand, 48, 40, 5, r % 2 == 0);
       inputs[0] = rows2;
-      g_autoptr (CbTensor) ref2 = cb_graph_run_reference (graph, inputs, 2, &error);
+      g_autoptr (CbTensor) ref2 = run_reference (graph, inputs, 2);
       g_assert_true (cb_cpu_plan_run (plan, inputs, 2, out, &error));
       check_close (out, ref2, "label map change");
     }
@@ -416,28 +340,15 @@ test_table_change (void)
 static void
 bf16_conv_case (GRand *rand, guint cin, guint cout, guint h, guint w, guint k, CbActivation act_in, CbActivation act)
 {
-  g_autoptr (CbGraph) graph = cb_graph_new ();
-  double scale = 1.0 / sqrt ((double)cin * k * k);
-  g_autoptr (CbTensor) x = random_tensor (rand, cin, h, w, -1, 1);
-  g_autoptr (CbTensor) wt = random_tensor (rand, 1, cout, cin * k * k, -scale, scale);
-  g_autoptr (CbTensor) bias = random_tensor (rand, 1, 1, cout, -0.5, 0.5);
-  CbOp op;
-
-  cb_op_init (&op, CB_OP_CONV2D, "conv");
-  op.kernel = k;
-  op.act = act;
-  op.act_in = act_in;
-  op.slope = 0.2f;
-  op.n_inputs = 3;
-  op.inputs[0] = cb_graph_add_input (graph, "x", cin, h, w);
-  op.inputs[1]
-    = cb_graph_add_const (graph, "w", 1, cout, cin * k * k, g_memdup2 (wt->data, cb_tensor_n_elements (wt) * 4));
-  op.inputs[2] = cb_graph_add_const (graph, "b", 1, 1, cout, g_memdup2 (bias->data, cout * 4));
-  op.output = cb_graph_add_temp (graph, "out", cout, h, w);
-  cb_graph_add_op (graph, &op);
+  OpCase oc = { 0 };
+  g_autofree char *conv = op_case_conv (&oc, rand, cin, cout, h, w, k, TRUE, act_in, act, 0.2f);
+  CbTensor *run_inputs[CB_OP_MAX_INPUTS];
+  guint n_run_inputs;
+  g_autoptr (CbTensor) ref32 = NULL;
+  g_autoptr (CbGraph) graph = op_case_build (&oc, run_inputs, &n_run_inputs, &ref32);
+  const CbTensor *x = oc.in[0], *wt = oc.in[1], *bias = oc.in[2];
   CbCpuOptions options = { .bf16 = TRUE };
-  CbTensor *inputs[] = { x };
-  g_autoptr (CbTensor) got = run_cpu (graph, inputs, 1, &options, NULL, NULL);
+  g_autoptr (CbTensor) got = run_cpu (graph, run_inputs, n_run_inputs, &options, NULL, NULL);
 
   g_autoptr (CbTensor) ref = cb_tensor_new (cout, h, w);
   gsize hw = (gsize)h * w;
@@ -453,20 +364,20 @@ bf16_conv_case (GRand *rand, guint cin, guint cout, guint h, guint w, guint k, C
                 gint sy = (gint)y + (gint)(t / k) - (gint)(k / 2), sx = (gint)xx + (gint)(t % k) - (gint)(k / 2);
                 if (sy < 0 || sy >= (gint)h || sx < 0 || sx >= (gint)w)
                   continue;
-                float a = cb_activate (act_in, op.slope, x->data[ci * hw + (gsize)sy * w + sx]);
+                float a = cb_activate (act_in, oc.op.slope, x->data[ci * hw + (gsize)sy * w + sx]);
                 sum += (double)cb_cpu_bf16_round (a) * cb_cpu_bf16_round (wt->data[((gsize)co * cin + ci) * k * k + t]);
               }
-          float r = cb_activate (act, op.slope, (float)sum);
+          float r = cb_activate (act, oc.op.slope, (float)sum);
           float g = got->data[co * hw + (gsize)y * w + xx];
           ref->data[co * hw + (gsize)y * w + xx] = r;
           num += ((double)g - r) * ((double)g - r);
           den += (double)r * r;
         }
-  g_autofree char *what
-    = g_strdup_printf ("bf16 conv %u->%u %ux%u k%u act_in %d act %d", cin, cout, h, w, k, act_in, act);
+  g_autofree char *what = g_strconcat ("bf16 ", conv, NULL);
   check_close (got, ref, what);
   /* and closer than the check above asks: only the order of the sums differs */
   g_assert_cmpfloat (sqrt (num / MAX (den, 1e-30)), <, 1e-5);
+  op_case_clear (&oc);
 }
 
 static void
@@ -597,24 +508,16 @@ static void
 test_tiny_generator (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *model_path = cb_test_fixture ("tiny-model.safetensors");
+  g_autoptr (CbModel) model = load_tiny_model ();
   g_autofree char *labels_path = cb_test_fixture ("tiny-labels.png");
-  if (!g_file_test (model_path, G_FILE_TEST_EXISTS))
-    {
-      g_test_skip ("no tiny fixture model");
-      return;
-    }
-  g_autoptr (CbModel) model = cb_model_load (model_path, &error);
-  g_assert_no_error (error);
+  if (model == NULL)
+    return;
   guint n_source = cb_class_set_get_n_classes (model->classes);
   g_autoptr (CbLabelMap) map = cb_label_map_load (labels_path, model->classes, &error);
   g_assert_no_error (error);
   g_autoptr (CbGraph) graph = cb_oasis_build_generator (model, n_source + 1, &error);
   g_assert_no_error (error);
-  CbSeeds seeds = { .seed = 7 };
-  g_autoptr (CbEmbedTable) embed = cb_embed_table_new (model, NULL, n_source, &seeds);
-  g_autoptr (CbTensor) table = cb_tensor_new (1, embed->n_rows, embed->n_channels);
-  memcpy (table->data, embed->table, cb_tensor_n_elements (table) * sizeof (float));
+  g_autoptr (CbTensor) table = embed_table_tensor (model, n_source, 7);
   g_autoptr (CbTensor) rows = cb_oasis_label_rows (model, map, NULL);
   CbTensor *inputs[] = { rows, table };
 
@@ -633,7 +536,7 @@ test_tiny_generator (void)
   if (cb_cpu_bf16_supported ())
     {
       CbCpuOptions options = { .bf16 = TRUE };
-      g_autoptr (CbTensor) ref16 = cb_graph_run_reference (graph, inputs, 2, &error);
+      g_autoptr (CbTensor) ref16 = run_reference (graph, inputs, 2);
       g_autoptr (CbTensor) got16 = run_cpu (graph, inputs, 2, &options, NULL, NULL);
       double err = cb_tensor_rel_error (got16, ref16);
       g_test_message ("tiny generator in bf16: relative error %g", err);
@@ -651,7 +554,7 @@ test_tiny_generator (void)
   g_autoptr (CbTensor) out = cb_tensor_new (3, rows->h, rows->w);
   inputs[0] = rows;
   g_assert_true (cb_plan_run (plan, inputs, 2, out, &error));
-  g_autoptr (CbTensor) ref = cb_graph_run_reference (graph, inputs, 2, &error);
+  g_autoptr (CbTensor) ref = run_reference (graph, inputs, 2);
   check_close (out, ref, "tiny generator via cb_backend");
   GArray *timings = cb_plan_get_timings (plan);
   g_assert_cmpuint (timings->len, ==, graph->ops->len);
@@ -663,17 +566,8 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  const char *want = g_getenv ("CATBRUSH_CPU_ISA");
-  if (want != NULL
-      && ((g_str_equal (want, "avx512") && cb_cpu_isa_supported () < CB_CPU_ISA_AVX512)
-          || (g_str_equal (want, "avx2") && cb_cpu_isa_supported () < CB_CPU_ISA_AVX2)))
-    {
-      g_print ("1..0 # SKIP this CPU has no %s\n", want);
-      return 77;
-    }
-  g_test_message ("kernels: %s", cb_cpu_isa ());
-  if (want != NULL)
-    g_assert_cmpstr (cb_cpu_isa (), ==, g_str_equal (want, "generic") ? "portable" : want);
+  if (!cpu_isa_wanted_available ())
+    return 77;
   g_test_add_func ("/cpu/embed", test_embed);
   g_test_add_func ("/cpu/resize", test_resize);
   g_test_add_func ("/cpu/conv-shapes", test_conv_shapes);

@@ -10,12 +10,9 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include "model/cb-error.h"
 #include "render/cb-generator.h"
 #include "render/cb-warmup.h"
-#include "tests/test-util.h"
-
-#include <string.h>
+#include "tests/render/render-test-util.h"
 
 static CbModel *model;
 static CbLabelMap *labels;
@@ -42,41 +39,80 @@ set_faults (const char *spec)
   g_assert_no_error (error);
 }
 
-/* A Vulkan generator; faults (spec) injected before prepare when early, else before the first run. */
-static void
-run_with_faults (const char *spec, gboolean early, gboolean expect_degraded, const char *expect_notice)
+/* A new Vulkan backend with no faults injected, or NULL after skipping the
+ * test where there is no Vulkan device */
+static CbBackend *
+need_vulkan (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (CbBackend) backend = NULL;
+  CbBackend *backend;
 
   if (no_vulkan != NULL)
     {
       g_test_skip (no_vulkan);
-      return;
+      return NULL;
     }
   set_faults (NULL);
   backend = cb_backend_new (CB_BACKEND_VULKAN, NULL, &error);
   g_assert_no_error (error);
-  if (early)
-    set_faults (spec);
+  return backend;
+}
+
+/* A fault injected into a Vulkan generator's first image, and what must
+ * come of it */
+typedef struct
+{
+  const char *path;
+  const char *spec;          /* CATBRUSH_VK_FAULT */
+  gboolean early;            /* injected before prepare, else before the first run */
+  gboolean expect_degraded;  /* the image comes from the CPU backend */
+  const char *expect_notice; /* in the notice shown once */
+} FaultCase;
+
+static const FaultCase fault_cases[] = {
+  /* every allocation fails: prepare cannot make a plan at all */
+  { "/faults/oom-prepare", "alloc:1+", TRUE, TRUE, "ran out of memory" },
+  /* one allocation in the middle of prepare fails: the half-made plan is freed */
+  { "/faults/oom-prepare-partial", "alloc:3", TRUE, TRUE, "VK_ERROR_OUT_OF_DEVICE_MEMORY" },
+  /* the forward pass' submission fails with out of memory */
+  { "/faults/oom-run", "submit:1", FALSE, TRUE, "ran out of memory" },
+  /* lost once at run: recreated, same result on the new device */
+  { "/faults/lost-run-once", "lost:1", FALSE, FALSE, "recreated" },
+  /* lost once while prepare uploads the weights */
+  { "/faults/lost-prepare-once", "lost:1", TRUE, FALSE, "recreated" },
+  /* lost, recreated, lost again: the CPU backend */
+  { "/faults/lost-twice", "lost:1+", FALSE, TRUE, "lost again" },
+};
+
+static void
+test_fault (gconstpointer data)
+{
+  const FaultCase *fc = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CbBackend) backend = need_vulkan ();
+
+  if (backend == NULL)
+    return;
+  if (fc->early)
+    set_faults (fc->spec);
   {
     g_autoptr (CbGenerator) gen = cb_generator_new (model, backend, &error);
     g_assert_no_error (error);
-    if (!early)
-      set_faults (spec);
+    if (!fc->early)
+      set_faults (fc->spec);
     g_autoptr (CbTensor) out = cb_generator_run_tensor (gen, labels, &seeds, &error);
     g_assert_no_error (error);
     check_output (out);
 
-    g_assert_cmpint (cb_generator_is_degraded (gen), ==, expect_degraded);
+    g_assert_cmpint (cb_generator_is_degraded (gen), ==, fc->expect_degraded);
     g_assert_nonnull (cb_generator_get_notice (gen));
     g_test_message ("notice: %s", cb_generator_get_notice (gen));
-    g_assert_nonnull (strstr (cb_generator_get_notice (gen), expect_notice));
+    g_assert_nonnull (strstr (cb_generator_get_notice (gen), fc->expect_notice));
     g_autofree char *taken = cb_generator_take_notice (gen);
     g_assert_cmpstr (taken, ==, cb_generator_get_notice (gen));
     g_assert_null (cb_generator_take_notice (gen)); /* shown once */
     g_assert_cmpint (cb_backend_get_kind (cb_generator_get_backend (gen)), ==,
-                     expect_degraded ? CB_BACKEND_CPU : CB_BACKEND_VULKAN);
+                     fc->expect_degraded ? CB_BACKEND_CPU : CB_BACKEND_VULKAN);
 
     /* the next image, with the faults over, comes from the same place */
     set_faults (NULL);
@@ -93,16 +129,10 @@ static void
 test_no_fault (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (CbBackend) backend = NULL;
+  g_autoptr (CbBackend) backend = need_vulkan ();
 
-  if (no_vulkan != NULL)
-    {
-      g_test_skip (no_vulkan);
-      return;
-    }
-  set_faults (NULL);
-  backend = cb_backend_new (CB_BACKEND_VULKAN, NULL, &error);
-  g_assert_no_error (error);
+  if (backend == NULL)
+    return;
   {
     g_autoptr (CbGenerator) gen = cb_generator_new (model, backend, &error);
     g_assert_no_error (error);
@@ -115,48 +145,6 @@ test_no_fault (void)
     g_assert_true (cb_generator_get_backend (gen) == backend);
   }
   g_assert_cmpuint (cb_backend_get_device_memory_in_use (backend), ==, 0);
-}
-
-/* every allocation fails: prepare cannot make a plan at all */
-static void
-test_oom_prepare (void)
-{
-  run_with_faults ("alloc:1+", TRUE, TRUE, "ran out of memory");
-}
-
-/* one allocation in the middle of prepare fails: the half-made plan is freed */
-static void
-test_oom_prepare_partial (void)
-{
-  run_with_faults ("alloc:3", TRUE, TRUE, "VK_ERROR_OUT_OF_DEVICE_MEMORY");
-}
-
-/* the forward pass' submission fails with out of memory */
-static void
-test_oom_run (void)
-{
-  run_with_faults ("submit:1", FALSE, TRUE, "ran out of memory");
-}
-
-/* lost once at run: recreated, same result on the new device */
-static void
-test_lost_run_once (void)
-{
-  run_with_faults ("lost:1", FALSE, FALSE, "recreated");
-}
-
-/* lost once while prepare uploads the weights */
-static void
-test_lost_prepare_once (void)
-{
-  run_with_faults ("lost:1", TRUE, FALSE, "recreated");
-}
-
-/* lost, recreated, lost again: the CPU backend */
-static void
-test_lost_twice (void)
-{
-  run_with_faults ("lost:1+", FALSE, TRUE, "lost again");
 }
 
 static void
@@ -175,6 +163,23 @@ test_bad_spec (void)
   set_faults (NULL);
 }
 
+/* Where Vulkan cannot be used: AUTO gives the CPU backend (returned) with a
+ * note, and asking for Vulkan is a device error (*vulkan_error) */
+static CbBackend *
+assert_cpu_fallback (GError **vulkan_error)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CbBackend) backend = cb_backend_new (CB_BACKEND_AUTO, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (cb_backend_get_kind (backend), ==, CB_BACKEND_CPU);
+  g_assert_nonnull (cb_backend_get_note (backend));
+  g_autoptr (CbBackend) vulkan = cb_backend_new (CB_BACKEND_VULKAN, NULL, vulkan_error);
+  g_assert_null (vulkan);
+  g_assert_error (*vulkan_error, CB_ERROR, CB_ERROR_DEVICE);
+  return g_steal_pointer (&backend);
+}
+
 /* No Vulkan driver at all (in a child, so that the loader sees the variable
  * from the start): AUTO gives the CPU backend with a note; asking for
  * Vulkan is an error that says how to install lavapipe. */
@@ -187,10 +192,8 @@ test_no_driver (void)
 
       g_setenv ("VK_ICD_FILENAMES", "/nonexistent/catbrush-no-icd.json", TRUE);
       g_setenv ("VK_DRIVER_FILES", "/nonexistent/catbrush-no-icd.json", TRUE);
-      g_autoptr (CbBackend) backend = cb_backend_new (CB_BACKEND_AUTO, NULL, &error);
-      g_assert_no_error (error);
-      g_assert_cmpint (cb_backend_get_kind (backend), ==, CB_BACKEND_CPU);
-      g_assert_nonnull (cb_backend_get_note (backend));
+      g_autoptr (GError) vulkan_error = NULL;
+      g_autoptr (CbBackend) backend = assert_cpu_fallback (&vulkan_error);
       g_printerr ("note: %s\n", cb_backend_get_note (backend));
 
       g_autoptr (CbGenerator) gen = cb_generator_new (model, backend, &error);
@@ -199,12 +202,9 @@ test_no_driver (void)
       g_assert_no_error (error);
       check_output (out);
 
-      g_autoptr (CbBackend) vulkan = cb_backend_new (CB_BACKEND_VULKAN, NULL, &error);
-      g_assert_null (vulkan);
-      g_assert_error (error, CB_ERROR, CB_ERROR_DEVICE);
-      g_printerr ("error: %s\n", error->message);
-      g_assert_nonnull (strstr (error->message, "mesa-vulkan-drivers"));
-      g_assert_nonnull (strstr (error->message, "lavapipe"));
+      g_printerr ("error: %s\n", vulkan_error->message);
+      g_assert_nonnull (strstr (vulkan_error->message, "mesa-vulkan-drivers"));
+      g_assert_nonnull (strstr (vulkan_error->message, "lavapipe"));
       return;
     }
   g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
@@ -220,14 +220,8 @@ test_no_such_device (void)
   g_autofree char *saved = g_strdup (g_getenv ("CATBRUSH_DEVICE"));
 
   g_setenv ("CATBRUSH_DEVICE", "no-such-device-anywhere", TRUE);
-  g_autoptr (CbBackend) backend = cb_backend_new (CB_BACKEND_AUTO, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (cb_backend_get_kind (backend), ==, CB_BACKEND_CPU);
-  g_assert_nonnull (cb_backend_get_note (backend));
+  g_autoptr (CbBackend) backend = assert_cpu_fallback (&error);
   g_test_message ("note: %s", cb_backend_get_note (backend));
-  g_autoptr (CbBackend) vulkan = cb_backend_new (CB_BACKEND_VULKAN, NULL, &error);
-  g_assert_null (vulkan);
-  g_assert_error (error, CB_ERROR, CB_ERROR_DEVICE);
   if (saved != NULL)
     g_setenv ("CATBRUSH_DEVICE", saved, TRUE);
   else
@@ -271,15 +265,10 @@ static void
 test_fault_per_thread (void)
 {
   g_autoptr (GError) error = NULL;
+  g_autoptr (CbBackend) backend = need_vulkan ();
 
-  if (no_vulkan != NULL)
-    {
-      g_test_skip (no_vulkan);
-      return;
-    }
-  set_faults (NULL);
-  g_autoptr (CbBackend) backend = cb_backend_new (CB_BACKEND_VULKAN, NULL, &error);
-  g_assert_no_error (error);
+  if (backend == NULL)
+    return;
   g_thread_join (g_thread_new ("failing-pass", failing_pass_thread, backend));
   g_assert_cmpint (cb_backend_take_fault (backend), ==, CB_BACKEND_FAULT_NONE);
   /* the same fault on this thread is this thread's */
@@ -367,23 +356,15 @@ main (int argc, char **argv)
     reference = cb_generator_run_tensor (gen, labels, &seeds, &error);
     g_assert_no_error (error);
   }
+  /* whether the Vulkan tests can run: a backend made and let go */
   if (!g_test_subprocess ())
-    {
-      g_autoptr (CbBackend) vk = cb_backend_new (CB_BACKEND_VULKAN, NULL, &error);
-      if (vk == NULL)
-        no_vulkan = g_strdup_printf ("no Vulkan device: %s", error->message);
-      g_clear_error (&error);
-    }
+    cb_backend_free (vulkan_backend_or_reason (&no_vulkan));
 
   g_test_add_func ("/faults/none", test_no_fault);
   g_test_add_func ("/faults/per-thread", test_fault_per_thread);
   g_test_add_func ("/faults/cancelled-pass", test_cancelled_pass);
-  g_test_add_func ("/faults/oom-prepare", test_oom_prepare);
-  g_test_add_func ("/faults/oom-prepare-partial", test_oom_prepare_partial);
-  g_test_add_func ("/faults/oom-run", test_oom_run);
-  g_test_add_func ("/faults/lost-run-once", test_lost_run_once);
-  g_test_add_func ("/faults/lost-prepare-once", test_lost_prepare_once);
-  g_test_add_func ("/faults/lost-twice", test_lost_twice);
+  for (gsize i = 0; i < G_N_ELEMENTS (fault_cases); i++)
+    g_test_add_data_func (fault_cases[i].path, &fault_cases[i], test_fault);
   g_test_add_func ("/faults/bad-spec", test_bad_spec);
   g_test_add_func ("/faults/no-driver", test_no_driver);
   g_test_add_func ("/faults/no-such-device", test_no_such_device);

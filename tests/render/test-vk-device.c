@@ -8,27 +8,17 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include "model/cb-error.h"
-#include "render/cb-backend.h"
-#include "render/cb-vk.h"
 #include "render/cb-warmup.h"
-#include "tests/test-util.h"
-
-#include <glib/gstdio.h>
-#include <string.h>
+#include "tests/render/render-test-util.h"
 
 static CbVkDevice *
 need_device (void)
 {
-  g_autoptr (GError) error = NULL;
-  CbVkDevice *dev = cb_vk_device_new (NULL, &error);
+  g_autofree char *why = NULL;
+  CbVkDevice *dev = vk_device_or_reason (&why);
 
   if (dev == NULL)
-    {
-      /* only a missing device is a reason to skip */
-      g_assert_error (error, CB_ERROR, CB_ERROR_DEVICE);
-      g_test_skip_printf ("No Vulkan device: %s", error->message);
-    }
+    g_test_skip (why);
   return dev;
 }
 
@@ -186,28 +176,10 @@ static CbGraph *
 small_graph (GRand *rand, guint c, guint h, guint w)
 {
   CbGraph *graph = cb_graph_new ();
-  guint v = cb_graph_add_input (graph, "x", c, h, w);
+  guint x = cb_graph_add_input (graph, "x", c, h, w);
+  guint v = graph_add_conv (graph, rand, "conv_0", x, c, 3, 0.2, 0.2, CB_ACT_NONE, CB_ACT_LEAKY_RELU);
 
-  for (guint k = 0; k < 2; k++)
-    {
-      CbOp op;
-      float *wt = g_new (float, c *c * 9), *bias = g_new (float, c);
-      for (guint i = 0; i < c * c * 9; i++)
-        wt[i] = (float)g_rand_double_range (rand, -0.2, 0.2);
-      for (guint i = 0; i < c; i++)
-        bias[i] = (float)g_rand_double_range (rand, -0.2, 0.2);
-      cb_op_init (&op, CB_OP_CONV2D, k == 0 ? "conv_0" : "conv_1");
-      op.kernel = 3;
-      op.act = k == 0 ? CB_ACT_LEAKY_RELU : CB_ACT_NONE;
-      op.slope = 0.2f;
-      op.n_inputs = 3;
-      op.inputs[0] = v;
-      op.inputs[1] = cb_graph_add_const (graph, "w", 1, c, c * 9, wt);
-      op.inputs[2] = cb_graph_add_const (graph, "b", 1, 1, c, bias);
-      op.output = cb_graph_add_temp (graph, op.name, c, h, w);
-      cb_graph_add_op (graph, &op);
-      v = op.output;
-    }
+  graph_add_conv (graph, rand, "conv_1", v, c, 3, 0.2, 0.2, CB_ACT_NONE, CB_ACT_NONE);
   return graph;
 }
 
@@ -231,11 +203,9 @@ generate_thread (gpointer data)
   for (guint round = 0; tc->ok && round < 3; round++)
     {
       g_autoptr (CbGraph) graph = small_graph (rand, 8, 9 + round, 7);
-      g_autoptr (CbTensor) x = cb_tensor_new (8, 9 + round, 7);
-      for (gsize i = 0; i < cb_tensor_n_elements (x); i++)
-        x->data[i] = (float)g_rand_double_range (rand, -1, 1);
+      g_autoptr (CbTensor) x = random_tensor (rand, 8, 9 + round, 7, -1, 1);
       CbTensor *inputs[1] = { x };
-      g_autoptr (CbTensor) ref = cb_graph_run_reference (graph, inputs, 1, NULL);
+      g_autoptr (CbTensor) ref = run_reference (graph, inputs, 1);
       g_autoptr (CbTensor) out = cb_tensor_new (8, 9 + round, 7);
       g_autoptr (CbPlan) plan = cb_backend_prepare (backend, graph, &error);
       for (guint r = 0; plan != NULL && tc->ok && r < 2; r++)
@@ -288,12 +258,9 @@ test_warmup_measure (void)
   g_autoptr (CbGraph) graph = cb_warmup_graph_new ();
   g_autoptr (GRand) rand = g_rand_new_with_seed (4);
   const CbValue *in = cb_graph_value (graph, 0), *outv = cb_graph_value (graph, graph->output);
-  g_autoptr (CbTensor) x = cb_tensor_new (in->c, in->h, in->w);
-  for (gsize i = 0; i < cb_tensor_n_elements (x); i++)
-    x->data[i] = (float)g_rand_double_range (rand, -1, 1);
+  g_autoptr (CbTensor) x = random_tensor (rand, in->c, in->h, in->w, -1, 1);
   CbTensor *inputs[1] = { x };
-  g_autoptr (CbTensor) ref = cb_graph_run_reference (graph, inputs, 1, &error);
-  g_assert_no_error (error);
+  g_autoptr (CbTensor) ref = run_reference (graph, inputs, 1);
   g_autoptr (CbTensor) out = cb_tensor_new (outv->c, outv->h, outv->w);
   CbVkPlan *plan = cb_vk_plan_new (dev, graph, &error);
   g_assert_no_error (error);
@@ -360,12 +327,9 @@ test_auto_warmup (void)
 int
 main (int argc, char **argv)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *cache_dir = g_dir_make_tmp ("catbrush-test-XXXXXX", &error);
+  g_autofree char *cache_dir = private_cache_dir_new ();
   int status;
 
-  g_assert_no_error (error);
-  g_setenv ("XDG_CACHE_HOME", cache_dir, TRUE);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/render/vk/device/instance-version", test_instance_version);
   g_test_add_func ("/render/vk/device/features", test_device_features);

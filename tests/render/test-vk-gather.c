@@ -5,61 +5,20 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include "model/cb-error.h"
-#include "render/cb-vk.h"
-#include "tests/test-util.h"
-
-#include <glib/gstdio.h>
-#include <string.h>
+#include "tests/render/render-test-util.h"
 
 static CbVkDevice *dev;
-
-static float *
-random_data (GRand *rand, gsize n, double lo, double hi)
-{
-  float *data = g_new (float, MAX (n, 1));
-  for (gsize i = 0; i < n; i++)
-    data[i] = (float)g_rand_double_range (rand, lo, hi);
-  return data;
-}
+static char *no_device; /* why the tests skip, where dev is NULL */
 
 /* rows (1 x h x w), table (1 x n_rows x c) -> embed -> [resize to oh x ow] -> conv3x3 -> cout */
 static CbGraph *
 seg_conv_graph (GRand *rand, guint h, guint w, guint n_rows, guint c, guint oh, guint ow, guint cout, gboolean bias,
                 CbActivation act)
 {
-  CbGraph *graph = cb_graph_new ();
-  guint rows = cb_graph_add_input (graph, "rows", 1, h, w);
-  guint table = cb_graph_add_input (graph, "table", 1, n_rows, c);
-  CbOp op;
+  guint seg;
+  CbGraph *graph = seg_graph_new (h, w, n_rows, c, oh, ow, &seg);
 
-  cb_op_init (&op, CB_OP_EMBED, "seg");
-  op.n_inputs = 2;
-  op.inputs[0] = rows;
-  op.inputs[1] = table;
-  op.output = cb_graph_add_temp (graph, "seg", c, h, w);
-  cb_graph_add_op (graph, &op);
-  guint seg = op.output;
-  if (oh != h || ow != w)
-    {
-      cb_op_init (&op, CB_OP_RESIZE_NEAREST, "seg_small");
-      op.n_inputs = 1;
-      op.inputs[0] = seg;
-      op.output = cb_graph_add_temp (graph, "seg_small", c, oh, ow);
-      cb_graph_add_op (graph, &op);
-      seg = op.output;
-    }
-  cb_op_init (&op, CB_OP_CONV2D, "mlp_shared");
-  op.kernel = 3;
-  op.act = act;
-  op.slope = 0.2f;
-  op.n_inputs = bias ? 3 : 2;
-  op.inputs[0] = seg;
-  op.inputs[1] = cb_graph_add_const (graph, "w", 1, cout, c * 9, random_data (rand, (gsize)cout * c * 9, -0.3, 0.3));
-  if (bias)
-    op.inputs[2] = cb_graph_add_const (graph, "b", 1, 1, cout, random_data (rand, cout, -0.5, 0.5));
-  op.output = cb_graph_add_temp (graph, "out", cout, oh, ow);
-  cb_graph_add_op (graph, &op);
+  graph_add_conv (graph, rand, "mlp_shared", seg, cout, 3, 0.3, bias ? 0.5 : 0, CB_ACT_NONE, act);
   return graph;
 }
 
@@ -79,10 +38,8 @@ run_case (const GatherCase *gc, guint seed, double tolerance)
   g_autoptr (CbGraph) graph
     = seg_conv_graph (rand, gc->h, gc->w, gc->n_rows, gc->c, gc->oh, gc->ow, gc->cout, gc->bias, gc->act);
   g_autoptr (CbTensor) rows = cb_tensor_new (1, gc->h, gc->w);
-  g_autoptr (CbTensor) table = cb_tensor_new (1, gc->n_rows, gc->c);
-  g_autofree float *t = random_data (rand, (gsize)gc->n_rows * gc->c, -1.5, 1.5);
+  g_autoptr (CbTensor) table = random_tensor (rand, 1, gc->n_rows, gc->c, -1.5, 1.5);
 
-  memcpy (table->data, t, sizeof (float) * gc->n_rows * gc->c);
   for (guint i = 0; i < gc->h * gc->w; i++)
     {
       guint r = g_rand_int_range (rand, 0, (gint32)gc->n_rows + 2);
@@ -90,8 +47,7 @@ run_case (const GatherCase *gc, guint seed, double tolerance)
       rows->data[i] = r < gc->n_rows ? (float)r : (r == gc->n_rows ? -1.0f : (float)gc->n_rows + 5);
     }
   CbTensor *inputs[2] = { rows, table };
-  g_autoptr (CbTensor) ref = cb_graph_run_reference (graph, inputs, 2, &error);
-  g_assert_no_error (error);
+  g_autoptr (CbTensor) ref = run_reference (graph, inputs, 2);
 
   for (int dense = 0; dense <= 1; dense++)
     {
@@ -127,7 +83,7 @@ test_gather (void)
 {
   if (dev == NULL)
     {
-      g_test_skip ("no Vulkan device");
+      g_test_skip (no_device);
       return;
     }
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -152,20 +108,13 @@ test_gather_fp16 (void)
 int
 main (int argc, char **argv)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *cache_dir = g_dir_make_tmp ("catbrush-test-XXXXXX", &error);
+  g_autofree char *cache_dir = private_cache_dir_new ();
   int status;
 
-  g_assert_no_error (error);
-  g_setenv ("XDG_CACHE_HOME", cache_dir, TRUE);
   g_test_init (&argc, &argv, NULL);
-  dev = cb_vk_device_new (NULL, &error);
-  if (dev == NULL)
-    g_assert_error (error, CB_ERROR, CB_ERROR_DEVICE); /* only a missing device skips */
   g_test_add_func ("/render/vk/gather", test_gather);
   g_test_add_func ("/render/vk/gather/fp16", test_gather_fp16);
-  status = g_test_run ();
-  cb_vk_device_free (dev);
+  status = run_tests_on_vk_device (&dev, &no_device);
   cb_test_remove_tree (cache_dir);
   return status;
 }

@@ -17,57 +17,33 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include "model/cb-error.h"
-#include "render/cb-vk.h"
-#include "tests/test-util.h"
-
-#include <glib/gstdio.h>
-#include <string.h>
+#include "tests/render/render-test-util.h"
 
 static CbVkDevice *dev;
+static char *no_device; /* why the tests skip, where dev is NULL */
 
 #define TOL_F32 1e-4
 #define TOL_F16 1e-2
 
-static float *
-random_data (GRand *rand, gsize n, double lo, double hi)
-{
-  float *data = g_new (float, MAX (n, 1));
-  for (gsize i = 0; i < n; i++)
-    data[i] = (float)g_rand_double_range (rand, lo, hi);
-  return data;
-}
-
-static CbTensor *
-random_tensor (GRand *rand, guint c, guint h, guint w, double lo, double hi)
-{
-  CbTensor *t = cb_tensor_new (c, h, w);
-  for (gsize i = 0; i < cb_tensor_n_elements (t); i++)
-    t->data[i] = (float)g_rand_double_range (rand, lo, hi);
-  return t;
-}
-
+/* a convolution with weights as at initialisation */
 static guint
 add_conv (CbGraph *graph, GRand *rand, const char *name, guint in, guint cout, guint k, gboolean bias, CbActivation act)
 {
-  const CbValue *x = cb_graph_value (graph, in);
-  guint cin = x->c, h = x->h, w = x->w;
-  double s = 1.0 / sqrt ((double)cin * k * k);
-  CbOp op;
+  double range = conv_init_range (cb_graph_value (graph, in)->c, k);
 
-  cb_op_init (&op, CB_OP_CONV2D, name);
-  op.kernel = k;
-  op.act = act;
-  op.slope = 0.2f;
-  op.n_inputs = bias ? 3 : 2;
-  op.inputs[0] = in;
-  op.inputs[1]
-    = cb_graph_add_const (graph, "w", 1, cout, cin * k * k, random_data (rand, (gsize)cout * cin * k * k, -s, s));
-  if (bias)
-    op.inputs[2] = cb_graph_add_const (graph, "b", 1, 1, cout, random_data (rand, cout, -0.5, 0.5));
-  op.output = cb_graph_add_temp (graph, name, cout, h, w);
-  cb_graph_add_op (graph, &op);
-  return op.output;
+  return graph_add_conv (graph, rand, name, in, cout, k, range, bias ? 0.5 : 0, CB_ACT_NONE, act);
+}
+
+/* x (cin x h x w, an input) -> conv, and a random x in ±1 for it */
+static CbGraph *
+conv_graph (GRand *rand, guint cin, guint h, guint w, guint cout, guint k, gboolean bias, CbActivation act,
+            CbTensor **x)
+{
+  CbGraph *graph = cb_graph_new ();
+
+  add_conv (graph, rand, "conv", cb_graph_add_input (graph, "x", cin, h, w), cout, k, bias, act);
+  *x = random_tensor (rand, cin, h, w, -1, 1);
+  return graph;
 }
 
 /* Runs graph on Vulkan under the given environment (NULL-terminated
@@ -110,22 +86,29 @@ static gboolean
 have_device (void)
 {
   if (dev == NULL)
-    g_test_skip ("no Vulkan device");
+    g_test_skip (no_device);
   return dev != NULL;
 }
 
-/* fp16 storage where the device has it: every test runs in both */
-static gboolean
-begin_precision (guint pass, double *tolerance)
+/* Case i of a test at a tolerance */
+typedef void (*KernelCase) (guint i, double tolerance);
+
+/* Every case in fp32, then in fp16 storage where the device has it */
+static void
+each_precision (guint n_cases, KernelCase run_case)
 {
-  if (pass == 1 && !dev->fp16_storage)
+  for (guint pass = 0; pass < 2; pass++)
     {
-      g_test_message ("no 16-bit storage on this device: fp32 only");
-      return FALSE;
+      if (pass == 1 && !dev->fp16_storage)
+        {
+          g_test_message ("no 16-bit storage on this device: fp32 only");
+          break;
+        }
+      g_setenv ("CATBRUSH_FP16", pass == 0 ? "0" : "1", TRUE);
+      for (guint i = 0; i < n_cases; i++)
+        run_case (i, pass == 0 ? TOL_F32 : TOL_F16);
     }
-  g_setenv ("CATBRUSH_FP16", pass == 0 ? "0" : "1", TRUE);
-  *tolerance = pass == 0 ? TOL_F32 : TOL_F16;
-  return TRUE;
+  g_unsetenv ("CATBRUSH_FP16");
 }
 
 /* ----------------------------------------------------------- fused SPADE */
@@ -146,32 +129,11 @@ spade_conv_graph (GRand *rand, const FuseCase *fc)
   guint x = cb_graph_add_input (graph, "x", fc->c, fc->h, fc->w);
   guint gamma = cb_graph_add_input (graph, "gamma", fc->c, fc->h, fc->w);
   guint beta = cb_graph_add_input (graph, "beta", fc->c, fc->h, fc->w);
-  CbOp op;
-
-  cb_op_init (&op, CB_OP_SPADE_NORM, "norm");
-  op.eps = 1e-5f;
-  op.act = fc->norm_act;
-  op.slope = 0.2f;
-  op.n_inputs = 5;
-  op.inputs[0] = x;
-  op.inputs[1] = gamma;
-  op.inputs[2] = beta;
-  op.inputs[3] = cb_graph_add_const (graph, "mean", 1, 1, fc->c, random_data (rand, fc->c, -0.5, 0.5));
-  op.inputs[4] = cb_graph_add_const (graph, "var", 1, 1, fc->c, random_data (rand, fc->c, 0.2, 2.0));
-  op.output = cb_graph_add_temp (graph, "norm", fc->c, fc->h, fc->w);
-  cb_graph_add_op (graph, &op);
-  guint norm = op.output;
+  guint norm = graph_add_spade_norm (graph, rand, "norm", x, gamma, beta, fc->norm_act, 0.5, 0.2, 2.0);
   guint y = add_conv (graph, rand, "conv", norm, fc->cout, fc->k, TRUE, CB_ACT_LEAKY_RELU);
+
   if (fc->also_read)
-    {
-      /* cout == c here */
-      cb_op_init (&op, CB_OP_ADD, "add");
-      op.n_inputs = 2;
-      op.inputs[0] = y;
-      op.inputs[1] = norm;
-      op.output = cb_graph_add_temp (graph, "add", fc->cout, fc->h, fc->w);
-      cb_graph_add_op (graph, &op);
-    }
+    graph_add_add (graph, "add", y, norm); /* cout == c here */
   return graph;
 }
 
@@ -184,39 +146,31 @@ static const FuseCase fuse_cases[] = {
 };
 
 static void
+fused_spade_case (guint i, double tol)
+{
+  const FuseCase *fc = &fuse_cases[i];
+  g_autoptr (GRand) rand = g_rand_new_with_seed (300 + i);
+  g_autoptr (CbGraph) graph = spade_conv_graph (rand, fc);
+  g_autoptr (CbTensor) x = random_tensor (rand, fc->c, fc->h, fc->w, -2, 2);
+  g_autoptr (CbTensor) gamma = random_tensor (rand, fc->c, fc->h, fc->w, -1, 1);
+  g_autoptr (CbTensor) beta = random_tensor (rand, fc->c, fc->h, fc->w, -1, 1);
+  CbTensor *inputs[3] = { x, gamma, beta };
+  g_autoptr (CbTensor) ref = run_reference (graph, inputs, 3);
+  g_autofree char *what = g_strdup_printf ("spade %u×%u×%u -> %ux%u conv -> %u%s%s", fc->c, fc->h, fc->w, fc->k, fc->k,
+                                           fc->cout, fc->also_read ? ", read twice" : "", fc->split ? ", split" : "");
+  const char *split_env[] = { "CATBRUSH_VK_SPLIT_K", "3", NULL };
+  const char *off_env[] = { "CATBRUSH_VK_NO_FUSE", "1", NULL };
+  g_autoptr (CbTensor) on = run_vk (graph, inputs, 3, ref, tol, CB_VK_VARIANT_FUSED_SPADE, fc->also_read ? 0 : 1, what,
+                                    fc->split ? split_env : NULL);
+  g_autoptr (CbTensor) off
+    = run_vk (graph, inputs, 3, ref, tol, CB_VK_VARIANT_FUSED_SPADE, 0, "  switched off", off_env);
+}
+
+static void
 test_fused_spade (void)
 {
-  if (!have_device ())
-    return;
-  for (guint pass = 0; pass < 2; pass++)
-    {
-      double tol;
-      if (!begin_precision (pass, &tol))
-        continue;
-      for (guint i = 0; i < G_N_ELEMENTS (fuse_cases); i++)
-        {
-          const FuseCase *fc = &fuse_cases[i];
-          g_autoptr (GRand) rand = g_rand_new_with_seed (300 + i);
-          g_autoptr (CbGraph) graph = spade_conv_graph (rand, fc);
-          g_autoptr (CbTensor) x = random_tensor (rand, fc->c, fc->h, fc->w, -2, 2);
-          g_autoptr (CbTensor) gamma = random_tensor (rand, fc->c, fc->h, fc->w, -1, 1);
-          g_autoptr (CbTensor) beta = random_tensor (rand, fc->c, fc->h, fc->w, -1, 1);
-          g_autoptr (GError) error = NULL;
-          CbTensor *inputs[3] = { x, gamma, beta };
-          g_autoptr (CbTensor) ref = cb_graph_run_reference (graph, inputs, 3, &error);
-          g_assert_no_error (error);
-          g_autofree char *what
-            = g_strdup_printf ("spade %u×%u×%u -> %ux%u conv -> %u%s%s", fc->c, fc->h, fc->w, fc->k, fc->k, fc->cout,
-                               fc->also_read ? ", read twice" : "", fc->split ? ", split" : "");
-          const char *split_env[] = { "CATBRUSH_VK_SPLIT_K", "3", NULL };
-          const char *off_env[] = { "CATBRUSH_VK_NO_FUSE", "1", NULL };
-          g_autoptr (CbTensor) on = run_vk (graph, inputs, 3, ref, tol, CB_VK_VARIANT_FUSED_SPADE,
-                                            fc->also_read ? 0 : 1, what, fc->split ? split_env : NULL);
-          g_autoptr (CbTensor) off
-            = run_vk (graph, inputs, 3, ref, tol, CB_VK_VARIANT_FUSED_SPADE, 0, "  switched off", off_env);
-        }
-    }
-  g_unsetenv ("CATBRUSH_FP16");
+  if (have_device ())
+    each_precision (G_N_ELEMENTS (fuse_cases), fused_spade_case);
 }
 
 /* --------------------------------------------------------------- split-K */
@@ -237,37 +191,27 @@ static const SplitCase split_cases[] = {
 };
 
 static void
+split_k_case (guint i, double tol)
+{
+  const SplitCase *sc = &split_cases[i];
+  g_autoptr (GRand) rand = g_rand_new_with_seed (400 + i);
+  g_autoptr (CbTensor) in = NULL;
+  g_autoptr (CbGraph) graph = conv_graph (rand, sc->cin, sc->h, sc->w, sc->cout, sc->k, sc->bias, sc->act, &in);
+  CbTensor *inputs[1] = { in };
+  g_autoptr (CbTensor) ref = run_reference (graph, inputs, 1);
+  g_autofree char *what = g_strdup_printf ("conv %u -> %u %ux%u at %u×%u, split %s", sc->cin, sc->cout, sc->k, sc->k,
+                                           sc->w, sc->h, sc->split);
+  const char *on_env[] = { "CATBRUSH_VK_SPLIT_K", sc->split, NULL };
+  const char *off_env[] = { "CATBRUSH_VK_SPLIT_K", sc->split, "CATBRUSH_VK_NO_SPLIT_K", "1", NULL };
+  g_autoptr (CbTensor) a = run_vk (graph, inputs, 1, ref, tol, CB_VK_VARIANT_SPLIT_K, 1, what, on_env);
+  g_autoptr (CbTensor) off = run_vk (graph, inputs, 1, ref, tol, CB_VK_VARIANT_SPLIT_K, 0, "  switched off", off_env);
+}
+
+static void
 test_split_k (void)
 {
-  if (!have_device ())
-    return;
-  for (guint pass = 0; pass < 2; pass++)
-    {
-      double tol;
-      if (!begin_precision (pass, &tol))
-        continue;
-      for (guint i = 0; i < G_N_ELEMENTS (split_cases); i++)
-        {
-          const SplitCase *sc = &split_cases[i];
-          g_autoptr (GRand) rand = g_rand_new_with_seed (400 + i);
-          g_autoptr (CbGraph) graph = cb_graph_new ();
-          guint x = cb_graph_add_input (graph, "x", sc->cin, sc->h, sc->w);
-          add_conv (graph, rand, "conv", x, sc->cout, sc->k, sc->bias, sc->act);
-          g_autoptr (CbTensor) in = random_tensor (rand, sc->cin, sc->h, sc->w, -1, 1);
-          g_autoptr (GError) error = NULL;
-          CbTensor *inputs[1] = { in };
-          g_autoptr (CbTensor) ref = cb_graph_run_reference (graph, inputs, 1, &error);
-          g_assert_no_error (error);
-          g_autofree char *what = g_strdup_printf ("conv %u -> %u %ux%u at %u×%u, split %s", sc->cin, sc->cout, sc->k,
-                                                   sc->k, sc->w, sc->h, sc->split);
-          const char *on_env[] = { "CATBRUSH_VK_SPLIT_K", sc->split, NULL };
-          const char *off_env[] = { "CATBRUSH_VK_SPLIT_K", sc->split, "CATBRUSH_VK_NO_SPLIT_K", "1", NULL };
-          g_autoptr (CbTensor) a = run_vk (graph, inputs, 1, ref, tol, CB_VK_VARIANT_SPLIT_K, 1, what, on_env);
-          g_autoptr (CbTensor) off
-            = run_vk (graph, inputs, 1, ref, tol, CB_VK_VARIANT_SPLIT_K, 0, "  switched off", off_env);
-        }
-    }
-  g_unsetenv ("CATBRUSH_FP16");
+  if (have_device ())
+    each_precision (G_N_ELEMENTS (split_cases), split_k_case);
 }
 
 /* the choice itself, for devices this machine does not have */
@@ -300,27 +244,42 @@ test_split_k_choice (void)
 static CbGraph *
 gather_graph (GRand *rand, guint h, guint w, guint n_rows, guint c, guint cout)
 {
-  CbGraph *graph = cb_graph_new ();
-  guint rows = cb_graph_add_input (graph, "rows", 1, h, w);
-  guint table = cb_graph_add_input (graph, "table", 1, n_rows, c);
-  CbOp op;
+  guint seg;
+  CbGraph *graph = seg_graph_new (h, w, n_rows, c, h, w, &seg);
 
-  cb_op_init (&op, CB_OP_EMBED, "seg");
-  op.n_inputs = 2;
-  op.inputs[0] = rows;
-  op.inputs[1] = table;
-  op.output = cb_graph_add_temp (graph, "seg", c, h, w);
-  cb_graph_add_op (graph, &op);
-  add_conv (graph, rand, "mlp_shared", op.output, cout, 3, TRUE, CB_ACT_RELU);
+  add_conv (graph, rand, "mlp_shared", seg, cout, 3, TRUE, CB_ACT_RELU);
   return graph;
+}
+
+/* Cin below, at and above the subgroup size; Cout not a multiple of 4 */
+static const guint gather_shapes[][5] = { { 9, 7, 5, 6, 9 }, { 11, 6, 4, 37, 70 }, { 5, 5, 3, 8, 3 } };
+
+static void
+gather_subgroup_case (guint i, double tol)
+{
+  guint h = gather_shapes[i][0], w = gather_shapes[i][1], n_rows = gather_shapes[i][2], c = gather_shapes[i][3],
+        cout = gather_shapes[i][4];
+  g_autoptr (GRand) rand = g_rand_new_with_seed (500 + i);
+  g_autoptr (CbGraph) graph = gather_graph (rand, h, w, n_rows, c, cout);
+  g_autoptr (CbTensor) rows = cb_tensor_new (1, h, w);
+  g_autoptr (CbTensor) table = random_tensor (rand, 1, n_rows, c, -1.5, 1.5);
+  for (guint p = 0; p < h * w; p++)
+    rows->data[p] = (float)g_rand_int_range (rand, -1, (gint32)n_rows + 1); /* and void's */
+  CbTensor *inputs[2] = { rows, table };
+  g_autoptr (CbTensor) ref = run_reference (graph, inputs, 2);
+  g_autofree char *what = g_strdup_printf ("gather %u rows × %u -> %u at %u×%u, subgroup size %u", n_rows, c, cout, w,
+                                           h, dev->subgroup_size);
+  /* CPU devices (lavapipe) use it only when asked */
+  const char *on_env[] = { "CATBRUSH_VK_SUBGROUPS", "1", NULL };
+  const char *off_env[] = { "CATBRUSH_VK_SUBGROUPS", "1", "CATBRUSH_VK_NO_SUBGROUPS", "1", NULL };
+  g_autoptr (CbTensor) on = run_vk (graph, inputs, 2, ref, tol, CB_VK_VARIANT_GATHER_SUBGROUP, 1, what, on_env);
+  g_autoptr (CbTensor) off
+    = run_vk (graph, inputs, 2, ref, tol, CB_VK_VARIANT_GATHER_SUBGROUP, 0, "  switched off", off_env);
 }
 
 static void
 test_gather_subgroup (void)
 {
-  /* Cin below, at and above the subgroup size; Cout not a multiple of 4 */
-  static const guint shapes[][5] = { { 9, 7, 5, 6, 9 }, { 11, 6, 4, 37, 70 }, { 5, 5, 3, 8, 3 } };
-
   if (!have_device ())
     return;
   if (!dev->subgroup_arith)
@@ -328,117 +287,69 @@ test_gather_subgroup (void)
       g_test_skip ("this device has no subgroup arithmetic in compute shaders: gather_table_sg.comp untested here");
       return;
     }
-  for (guint pass = 0; pass < 2; pass++)
-    {
-      double tol;
-      if (!begin_precision (pass, &tol))
-        continue;
-      for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
-        {
-          guint h = shapes[i][0], w = shapes[i][1], n_rows = shapes[i][2], c = shapes[i][3], cout = shapes[i][4];
-          g_autoptr (GRand) rand = g_rand_new_with_seed (500 + i);
-          g_autoptr (CbGraph) graph = gather_graph (rand, h, w, n_rows, c, cout);
-          g_autoptr (CbTensor) rows = cb_tensor_new (1, h, w);
-          g_autoptr (CbTensor) table = random_tensor (rand, 1, n_rows, c, -1.5, 1.5);
-          g_autoptr (GError) error = NULL;
-          for (guint p = 0; p < h * w; p++)
-            rows->data[p] = (float)g_rand_int_range (rand, -1, (gint32)n_rows + 1); /* and void's */
-          CbTensor *inputs[2] = { rows, table };
-          g_autoptr (CbTensor) ref = cb_graph_run_reference (graph, inputs, 2, &error);
-          g_assert_no_error (error);
-          g_autofree char *what = g_strdup_printf ("gather %u rows × %u -> %u at %u×%u, subgroup size %u", n_rows, c,
-                                                   cout, w, h, dev->subgroup_size);
-          /* CPU devices (lavapipe) use it only when asked */
-          const char *on_env[] = { "CATBRUSH_VK_SUBGROUPS", "1", NULL };
-          const char *off_env[] = { "CATBRUSH_VK_SUBGROUPS", "1", "CATBRUSH_VK_NO_SUBGROUPS", "1", NULL };
-          g_autoptr (CbTensor) on = run_vk (graph, inputs, 2, ref, tol, CB_VK_VARIANT_GATHER_SUBGROUP, 1, what, on_env);
-          g_autoptr (CbTensor) off
-            = run_vk (graph, inputs, 2, ref, tol, CB_VK_VARIANT_GATHER_SUBGROUP, 0, "  switched off", off_env);
-        }
-    }
-  g_unsetenv ("CATBRUSH_FP16");
+  each_precision (G_N_ELEMENTS (gather_shapes), gather_subgroup_case);
 }
 
 /* ----------------------------------------- double buffering, vec4 loads */
 
+/* cin, h, w, cout, k: K % 4 == 0 (vec4) and not; one K step and many */
+static const guint tile_shapes[][5] = {
+  { 12, 9, 7, 19, 3 },  /* K = 108 */
+  { 13, 9, 7, 19, 3 },  /* K = 117: no vec4 */
+  { 4, 17, 15, 70, 1 }, /* K = 4: one partial step */
+  { 48, 20, 13, 5, 3 }, /* K = 432, conv_img-like tile */
+};
+
+static void
+tiles_case (guint i, double tol)
+{
+  guint cin = tile_shapes[i][0], h = tile_shapes[i][1], w = tile_shapes[i][2], cout = tile_shapes[i][3],
+        k = tile_shapes[i][4];
+  gboolean vec4 = (cin * k * k) % 4 == 0;
+  g_autoptr (GRand) rand = g_rand_new_with_seed (600 + i);
+  g_autoptr (CbTensor) in = NULL;
+  g_autoptr (CbGraph) graph = conv_graph (rand, cin, h, w, cout, k, TRUE, CB_ACT_LEAKY_RELU, &in);
+  CbTensor *inputs[1] = { in };
+  g_autoptr (CbTensor) ref = run_reference (graph, inputs, 1);
+  g_autofree char *what = g_strdup_printf ("conv %u -> %u %ux%u at %u×%u", cin, cout, k, k, w, h);
+  const char *plain_env[]
+    = { "CATBRUSH_VK_NO_DOUBLE_BUFFER", "1", "CATBRUSH_VK_NO_VEC4", "1", "CATBRUSH_VK_NO_SPLIT_K", "1", NULL };
+  const char *db_env[] = { "CATBRUSH_VK_NO_VEC4", "1", "CATBRUSH_VK_NO_SPLIT_K", "1", NULL };
+  const char *v4_env[] = { "CATBRUSH_VK_NO_DOUBLE_BUFFER", "1", "CATBRUSH_VK_NO_SPLIT_K", "1", NULL };
+  const char *both_env[] = { "CATBRUSH_VK_NO_SPLIT_K", "1", NULL };
+  g_autoptr (CbTensor) plain = run_vk (graph, inputs, 1, ref, tol, CB_VK_VARIANT_DOUBLE_BUFFER, 0, what, plain_env);
+  g_autoptr (CbTensor) db
+    = run_vk (graph, inputs, 1, ref, tol, CB_VK_VARIANT_DOUBLE_BUFFER, 1, "  double-buffered", db_env);
+  g_autoptr (CbTensor) v4
+    = run_vk (graph, inputs, 1, ref, tol, CB_VK_VARIANT_VEC4, vec4 ? 1 : 0, "  vec4 weights", v4_env);
+  g_autoptr (CbTensor) both = run_vk (graph, inputs, 1, ref, tol, CB_VK_VARIANT_VEC4, vec4 ? 1 : 0, "  both", both_env);
+  /* the same sum in the same order: the same bits */
+  gsize bytes = cb_tensor_n_elements (plain) * sizeof (float);
+  g_assert_cmpmem (plain->data, bytes, db->data, bytes);
+  g_assert_cmpmem (plain->data, bytes, v4->data, bytes);
+  g_assert_cmpmem (plain->data, bytes, both->data, bytes);
+}
+
 static void
 test_tiles (void)
 {
-  /* cin, h, w, cout, k: K % 4 == 0 (vec4) and not; one K step and many */
-  static const guint shapes[][5] = {
-    { 12, 9, 7, 19, 3 },  /* K = 108 */
-    { 13, 9, 7, 19, 3 },  /* K = 117: no vec4 */
-    { 4, 17, 15, 70, 1 }, /* K = 4: one partial step */
-    { 48, 20, 13, 5, 3 }, /* K = 432, conv_img-like tile */
-  };
-
-  if (!have_device ())
-    return;
-  for (guint pass = 0; pass < 2; pass++)
-    {
-      double tol;
-      if (!begin_precision (pass, &tol))
-        continue;
-      for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
-        {
-          guint cin = shapes[i][0], h = shapes[i][1], w = shapes[i][2], cout = shapes[i][3], k = shapes[i][4];
-          gboolean vec4 = (cin * k * k) % 4 == 0;
-          g_autoptr (GRand) rand = g_rand_new_with_seed (600 + i);
-          g_autoptr (CbGraph) graph = cb_graph_new ();
-          guint x = cb_graph_add_input (graph, "x", cin, h, w);
-          add_conv (graph, rand, "conv", x, cout, k, TRUE, CB_ACT_LEAKY_RELU);
-          g_autoptr (CbTensor) in = random_tensor (rand, cin, h, w, -1, 1);
-          g_autoptr (GError) error = NULL;
-          CbTensor *inputs[1] = { in };
-          g_autoptr (CbTensor) ref = cb_graph_run_reference (graph, inputs, 1, &error);
-          g_assert_no_error (error);
-          g_autofree char *what = g_strdup_printf ("conv %u -> %u %ux%u at %u×%u", cin, cout, k, k, w, h);
-          const char *plain_env[]
-            = { "CATBRUSH_VK_NO_DOUBLE_BUFFER", "1", "CATBRUSH_VK_NO_VEC4", "1", "CATBRUSH_VK_NO_SPLIT_K", "1", NULL };
-          const char *db_env[] = { "CATBRUSH_VK_NO_VEC4", "1", "CATBRUSH_VK_NO_SPLIT_K", "1", NULL };
-          const char *v4_env[] = { "CATBRUSH_VK_NO_DOUBLE_BUFFER", "1", "CATBRUSH_VK_NO_SPLIT_K", "1", NULL };
-          const char *both_env[] = { "CATBRUSH_VK_NO_SPLIT_K", "1", NULL };
-          g_autoptr (CbTensor) plain
-            = run_vk (graph, inputs, 1, ref, tol, CB_VK_VARIANT_DOUBLE_BUFFER, 0, what, plain_env);
-          g_autoptr (CbTensor) db
-            = run_vk (graph, inputs, 1, ref, tol, CB_VK_VARIANT_DOUBLE_BUFFER, 1, "  double-buffered", db_env);
-          g_autoptr (CbTensor) v4
-            = run_vk (graph, inputs, 1, ref, tol, CB_VK_VARIANT_VEC4, vec4 ? 1 : 0, "  vec4 weights", v4_env);
-          g_autoptr (CbTensor) both
-            = run_vk (graph, inputs, 1, ref, tol, CB_VK_VARIANT_VEC4, vec4 ? 1 : 0, "  both", both_env);
-          /* the same sum in the same order: the same bits */
-          gsize bytes = cb_tensor_n_elements (plain) * sizeof (float);
-          g_assert_cmpmem (plain->data, bytes, db->data, bytes);
-          g_assert_cmpmem (plain->data, bytes, v4->data, bytes);
-          g_assert_cmpmem (plain->data, bytes, both->data, bytes);
-        }
-    }
-  g_unsetenv ("CATBRUSH_FP16");
+  if (have_device ())
+    each_precision (G_N_ELEMENTS (tile_shapes), tiles_case);
 }
 
 int
 main (int argc, char **argv)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *cache_dir = g_dir_make_tmp ("catbrush-test-XXXXXX", &error);
+  g_autofree char *cache_dir = private_cache_dir_new ();
   int status;
 
-  g_assert_no_error (error);
-  g_setenv ("XDG_CACHE_HOME", cache_dir, TRUE);
   g_test_init (&argc, &argv, NULL);
-  dev = cb_vk_device_new (NULL, &error);
-  if (dev == NULL)
-    g_assert_error (error, CB_ERROR, CB_ERROR_DEVICE); /* only a missing device skips */
-  else
-    g_test_message ("device: %s; subgroup size %u, arithmetic %s; ~%u compute units", dev->description,
-                    dev->subgroup_size, dev->subgroup_arith ? "yes" : "no", dev->compute_units);
   g_test_add_func ("/render/vk/kernels/fused-spade", test_fused_spade);
   g_test_add_func ("/render/vk/kernels/split-k", test_split_k);
   g_test_add_func ("/render/vk/kernels/split-k-choice", test_split_k_choice);
   g_test_add_func ("/render/vk/kernels/gather-subgroup", test_gather_subgroup);
   g_test_add_func ("/render/vk/kernels/tiles", test_tiles);
-  status = g_test_run ();
-  cb_vk_device_free (dev);
+  status = run_tests_on_vk_device (&dev, &no_device);
   cb_test_remove_tree (cache_dir);
   return status;
 }

@@ -35,21 +35,30 @@ need_vulkan (void)
   return FALSE;
 }
 
+/* graph's output on inputs from a plan of backend; prepare and run must succeed */
+static CbTensor *
+run_on (CbBackend *backend, const CbGraph *graph, CbTensor *const *inputs, guint n_inputs)
+{
+  g_autoptr (GError) error = NULL;
+  const CbValue *outv = cb_graph_value (graph, graph->output);
+  g_autoptr (CbPlan) plan = cb_backend_prepare (backend, graph, &error);
+  g_assert_no_error (error);
+  CbTensor *out = cb_tensor_new (outv->c, outv->h, outv->w);
+  g_assert_true (cb_plan_run (plan, inputs, n_inputs, out, &error));
+  g_assert_no_error (error);
+  return out;
+}
+
 /* Runs the case on Vulkan and on the CPU reference (op-case.h) with the same
  * tensors; returns the two outputs. */
 static void
 run_op_case (OpCase *oc, CbTensor **out_vk, CbTensor **out_ref)
 {
-  g_autoptr (GError) error = NULL;
   CbTensor *run_inputs[CB_OP_MAX_INPUTS];
   guint n_run_inputs;
   g_autoptr (CbGraph) graph = op_case_build (oc, run_inputs, &n_run_inputs, out_ref);
 
-  g_autoptr (CbPlan) plan = cb_backend_prepare (vulkan, graph, &error);
-  g_assert_no_error (error);
-  *out_vk = cb_tensor_new (oc->out_c, oc->out_h, oc->out_w);
-  g_assert_true (cb_plan_run (plan, run_inputs, n_run_inputs, *out_vk, &error));
-  g_assert_no_error (error);
+  *out_vk = run_on (vulkan, graph, run_inputs, n_run_inputs);
 }
 
 static void
@@ -59,9 +68,15 @@ check_op_case (OpCase *oc, const char *what)
   g_autoptr (CbTensor) ref = NULL;
 
   run_op_case (oc, &vk, &ref);
-  double err = cb_tensor_rel_error (vk, ref);
-  if (!(err <= tolerance))
-    g_error ("%s: relative error %g > %g", what, err, tolerance);
+  if (oc->op.kind == CB_OP_TO_RGBA8)
+    /* packed bytes (often NaN patterns as floats): compare bits */
+    g_assert_cmpmem (vk->data, cb_tensor_n_elements (vk) * 4, ref->data, cb_tensor_n_elements (ref) * 4);
+  else
+    {
+      double err = cb_tensor_rel_error (vk, ref);
+      if (!(err <= tolerance))
+        g_error ("%s: relative error %g > %g", what, err, tolerance);
+    }
   op_case_clear (oc);
 }
 
@@ -93,14 +108,10 @@ test_conv_shapes (void)
     /* cin, cout, h, w */
     { 1, 1, 1, 1 }, { 1, 3, 7, 5 }, { 3, 1, 13, 11 }, { 5, 9, 7, 5 }, { 16, 17, 6, 9 }, { 2, 8, 1, 7 }, { 7, 4, 9, 1 },
   };
-  g_autoptr (GRand) rand = g_rand_new_with_seed (3);
 
   if (!need_vulkan ())
     return;
-  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
-    for (guint k = 1; k <= 3; k += 2)
-      op_case_check_conv (check_op_case, rand, cases[i][0], cases[i][1], cases[i][2], cases[i][3], k, i % 2 == 0,
-                          CB_ACT_NONE, CB_ACT_NONE, 0.2f);
+  op_cases_conv_shapes (cases, G_N_ELEMENTS (cases), check_op_case);
 }
 
 static void
@@ -179,16 +190,9 @@ test_add (void)
     return;
   for (gsize s = 0; s < G_N_ELEMENTS (shapes); s++)
     {
-      guint c = shapes[s][0], h = shapes[s][1], w = shapes[s][2];
       OpCase oc = { 0 };
-      cb_op_init (&oc.op, CB_OP_ADD, "add");
-      oc.op.act = (CbActivation)(s % 4);
-      oc.op.n_inputs = 2;
-      oc.in[0] = random_tensor (rand, c, h, w, -2, 2);
-      oc.in[1] = random_tensor (rand, c, h, w, -2, 2);
-      oc.is_input[0] = TRUE;
-      oc.is_input[1] = s % 2 == 0; /* also a constant operand */
-      oc.out_c = c, oc.out_h = h, oc.out_w = w;
+      /* also a constant operand */
+      op_case_add (&oc, rand, shapes[s][0], shapes[s][1], shapes[s][2], (CbActivation)(s % 4), s % 2 != 0);
       check_op_case (&oc, "add");
     }
 }
@@ -205,16 +209,9 @@ test_activation (void)
       {
         guint c = shapes[s][0], h = shapes[s][1], w = shapes[s][2];
         OpCase oc = { 0 };
-        cb_op_init (&oc.op, CB_OP_ACTIVATION, "act");
-        oc.op.act = act;
-        oc.op.slope = 0.01f * (float)(s + 1);
-        oc.op.n_inputs = 1;
-        /* tanh out to where a naive sinh/cosh overflows */
-        oc.in[0] = random_tensor (rand, c, h, w, -100, 100);
+        op_case_activation (&oc, rand, c, h, w, act, 0.01f * (float)(s + 1));
         if (c * h * w > 1)
           oc.in[0]->data[1] = 0.0f;
-        oc.is_input[0] = TRUE;
-        oc.out_c = c, oc.out_h = h, oc.out_w = w;
         check_op_case (&oc, "activation");
       }
 }
@@ -222,52 +219,17 @@ test_activation (void)
 static void
 test_to_rgba8 (void)
 {
-  g_autoptr (GRand) rand = g_rand_new_with_seed (8);
-
   if (!need_vulkan ())
     return;
-  for (gsize s = 0; s < G_N_ELEMENTS (shapes); s++)
-    {
-      guint h = shapes[s][1], w = shapes[s][2];
-      OpCase oc = { 0 };
-      g_autoptr (CbTensor) vk = NULL;
-      g_autoptr (CbTensor) ref = NULL;
-      cb_op_init (&oc.op, CB_OP_TO_RGBA8, "rgba");
-      oc.op.n_inputs = 1;
-      oc.in[0] = random_tensor (rand, 3, h, w, -1.5, 1.5);
-      /* edges: clamping, exact ends, NaN */
-      static const float edges[] = { -1.0f, 1.0f, 0.0f, NAN, -7.0f, 3.0f, 1.0f / 255.0f - 1.0f };
-      for (guint i = 0; i < G_N_ELEMENTS (edges) && i < 3 * h * w; i++)
-        oc.in[0]->data[i] = edges[i];
-      oc.is_input[0] = TRUE;
-      oc.out_c = 1, oc.out_h = h, oc.out_w = w;
-      run_op_case (&oc, &vk, &ref);
-      /* packed bytes (often NaN patterns as floats): compare bits */
-      g_assert_cmpmem (vk->data, h * w * 4, ref->data, h * w * 4);
-      op_case_clear (&oc);
-    }
+  op_cases_to_rgba8 (shapes, G_N_ELEMENTS (shapes), check_op_case);
 }
 
+/* a convolution with weights in ±0.3 and a small bias */
 static guint
-add_conv (CbGraph *g, GRand *rand, const char *name, guint in, guint cin, guint cout, guint k, guint oh, guint ow,
-          CbActivation act_in, CbActivation act)
+add_conv (CbGraph *g, GRand *rand, const char *name, guint in, guint cout, guint k, CbActivation act_in,
+          CbActivation act)
 {
-  g_autofree char *wname = g_strconcat (name, ".weight", NULL);
-  g_autofree char *bname = g_strconcat (name, ".bias", NULL);
-  CbOp op;
-
-  cb_op_init (&op, CB_OP_CONV2D, name);
-  op.kernel = k;
-  op.act_in = act_in;
-  op.act = act;
-  op.inputs[0] = in;
-  op.inputs[1]
-    = cb_graph_add_const (g, wname, 1, cout, cin * k * k, random_data (rand, (gsize)cout * cin * k * k, -0.3, 0.3));
-  op.inputs[2] = cb_graph_add_const (g, bname, 1, 1, cout, random_data (rand, cout, -0.1, 0.1));
-  op.n_inputs = 3;
-  op.output = cb_graph_add_temp (g, name, cout, oh, ow);
-  cb_graph_add_op (g, &op);
-  return op.output;
+  return graph_add_conv (g, rand, name, in, cout, k, 0.3, 0.1, act_in, act);
 }
 
 /* A small generator-like graph: embed, resizes, convs with fused
@@ -275,58 +237,23 @@ add_conv (CbGraph *g, GRand *rand, const char *name, guint in, guint cin, guint 
 static CbGraph *
 small_graph (GRand *rand, guint h, guint w, guint n_rows, guint n_ch)
 {
-  CbGraph *g = cb_graph_new ();
-  CbOp op;
   guint hidden = 6, c0 = 8, c1 = 5;
   guint h2 = h / 2, w2 = w / 2;
+  guint seg_half;
+  CbGraph *g = seg_graph_new (h, w, n_rows, n_ch, h2, w2, &seg_half);
 
-  guint rows = cb_graph_add_input (g, "rows", 1, h, w);
-  guint table = cb_graph_add_input (g, "table", 1, n_rows, n_ch);
+  guint x = add_conv (g, rand, "fc", seg_half, c0, 3, CB_ACT_NONE, CB_ACT_NONE);
+  guint shared = add_conv (g, rand, "mlp_shared", seg_half, hidden, 3, CB_ACT_NONE, CB_ACT_RELU);
+  guint gamma = add_conv (g, rand, "mlp_gamma", shared, c0, 3, CB_ACT_NONE, CB_ACT_NONE);
+  guint beta = add_conv (g, rand, "mlp_beta", shared, c0, 3, CB_ACT_NONE, CB_ACT_NONE);
+  guint a0 = graph_add_spade_norm (g, rand, "norm_0", x, gamma, beta, CB_ACT_LEAKY_RELU, 0.5, 0.5, 2);
 
-  cb_op_init (&op, CB_OP_EMBED, "seg");
-  op.inputs[0] = rows, op.inputs[1] = table, op.n_inputs = 2;
-  op.output = cb_graph_add_temp (g, "seg", n_ch, h, w);
-  cb_graph_add_op (g, &op);
-  guint seg = op.output;
+  guint dx = add_conv (g, rand, "conv_0", a0, c1, 3, CB_ACT_NONE, CB_ACT_NONE);
+  guint xs = add_conv (g, rand, "conv_s", x, c1, 1, CB_ACT_NONE, CB_ACT_NONE);
+  guint sum = graph_add_add (g, "body.0", xs, dx);
+  guint up = graph_add_resize (g, "body.0.up", sum, h2 * 2, w2 * 2);
 
-  cb_op_init (&op, CB_OP_RESIZE_NEAREST, "seg_half");
-  op.inputs[0] = seg, op.n_inputs = 1;
-  op.output = cb_graph_add_temp (g, "seg_half", n_ch, h2, w2);
-  cb_graph_add_op (g, &op);
-  guint seg_half = op.output;
-
-  guint x = add_conv (g, rand, "fc", seg_half, n_ch, c0, 3, h2, w2, CB_ACT_NONE, CB_ACT_NONE);
-  guint shared = add_conv (g, rand, "mlp_shared", seg_half, n_ch, hidden, 3, h2, w2, CB_ACT_NONE, CB_ACT_RELU);
-  guint gamma = add_conv (g, rand, "mlp_gamma", shared, hidden, c0, 3, h2, w2, CB_ACT_NONE, CB_ACT_NONE);
-  guint beta = add_conv (g, rand, "mlp_beta", shared, hidden, c0, 3, h2, w2, CB_ACT_NONE, CB_ACT_NONE);
-
-  cb_op_init (&op, CB_OP_SPADE_NORM, "norm_0");
-  op.act = CB_ACT_LEAKY_RELU;
-  op.inputs[0] = x, op.inputs[1] = gamma, op.inputs[2] = beta;
-  op.inputs[3] = cb_graph_add_const (g, "mean", 1, 1, c0, random_data (rand, c0, -0.5, 0.5));
-  op.inputs[4] = cb_graph_add_const (g, "var", 1, 1, c0, random_data (rand, c0, 0.5, 2));
-  op.n_inputs = 5;
-  op.output = cb_graph_add_temp (g, "norm_0", c0, h2, w2);
-  cb_graph_add_op (g, &op);
-  guint a0 = op.output;
-
-  guint dx = add_conv (g, rand, "conv_0", a0, c0, c1, 3, h2, w2, CB_ACT_NONE, CB_ACT_NONE);
-  guint xs = add_conv (g, rand, "conv_s", x, c0, c1, 1, h2, w2, CB_ACT_NONE, CB_ACT_NONE);
-
-  cb_op_init (&op, CB_OP_ADD, "body.0");
-  op.inputs[0] = xs, op.inputs[1] = dx, op.n_inputs = 2;
-  op.output = cb_graph_add_temp (g, "body.0", c1, h2, w2);
-  cb_graph_add_op (g, &op);
-  guint sum = op.output;
-
-  cb_op_init (&op, CB_OP_RESIZE_NEAREST, "body.0.up");
-  op.inputs[0] = sum, op.n_inputs = 1;
-  op.output = cb_graph_add_temp (g, "body.0.up", c1, h2 * 2, w2 * 2);
-  cb_graph_add_op (g, &op);
-  guint up = op.output;
-
-  guint img = add_conv (g, rand, "conv_img", up, c1, 3, 3, h2 * 2, w2 * 2, CB_ACT_LEAKY_RELU, CB_ACT_TANH);
-  g->output = img;
+  g->output = add_conv (g, rand, "conv_img", up, 3, 3, CB_ACT_LEAKY_RELU, CB_ACT_TANH);
   return g;
 }
 
@@ -353,8 +280,7 @@ test_graph (void)
   random_graph_inputs (rand, h, w, n_rows, n_ch, inputs);
   random_graph_inputs (rand, h, w, n_rows, n_ch, other);
 
-  g_autoptr (CbTensor) ref = cb_graph_run_reference (graph, inputs, 2, &error);
-  g_assert_no_error (error);
+  g_autoptr (CbTensor) ref = run_reference (graph, inputs, 2);
   g_autoptr (CbPlan) plan = cb_backend_prepare (vulkan, graph, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (cb_plan_get_device_memory (plan), >, 0);
@@ -371,7 +297,7 @@ test_graph (void)
   g_assert_true (cb_plan_run (plan, inputs, 2, again, &error));
   g_assert_no_error (error);
   g_assert_cmpmem (first->data, 3 * h * w * 4, again->data, 3 * h * w * 4);
-  g_autoptr (CbTensor) ref_other = cb_graph_run_reference (graph, other, 2, &error);
+  g_autoptr (CbTensor) ref_other = run_reference (graph, other, 2);
   g_assert_cmpfloat (cb_tensor_rel_error (between, ref_other), <=, TOLERANCE);
 
   /* profiling: one timing per op, the same result */
@@ -407,41 +333,53 @@ test_graph (void)
     }
 }
 
-/* The real generator builder on the tiny fixture model: Vulkan vs reference. */
+/* The real generator builder on the tiny fixture model, with its inputs */
+typedef struct
+{
+  CbGraph *graph;
+  CbTensor *inputs[2]; /* rows, table */
+} TinyGenerator;
+
+static void
+tiny_generator_clear (TinyGenerator *tg)
+{
+  g_clear_pointer (&tg->graph, cb_graph_free);
+  for (guint i = 0; i < G_N_ELEMENTS (tg->inputs); i++)
+    g_clear_pointer (&tg->inputs[i], cb_tensor_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TinyGenerator, tiny_generator_clear)
+
+/* FALSE where the fixture is missing (the test skips). The table is seed's,
+ * the rows stripes `stripe` pixels wide that take every class and void. */
+static gboolean
+tiny_generator_init (TinyGenerator *tg, guint64 seed, guint stripe)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CbModel) model = load_tiny_model ();
+
+  if (model == NULL)
+    return FALSE;
+  guint n_classes = cb_class_set_get_n_classes (model->classes), w = model->gen.width, h = model->gen.height;
+  tg->graph = cb_oasis_build_generator (model, n_classes + 1, &error);
+  g_assert_no_error (error);
+  tg->inputs[0] = cb_tensor_new (1, h, w);
+  for (guint i = 0; i < h * w; i++)
+    tg->inputs[0]->data[i] = (float)((i / stripe + i / w) % (n_classes + 1));
+  tg->inputs[1] = embed_table_tensor (model, n_classes, seed);
+  return TRUE;
+}
+
+/* Vulkan vs reference */
 static void
 test_tiny_generator (void)
 {
-  g_autoptr (GError) error = NULL;
-  CbSeeds seeds = { .seed = 7 };
+  g_auto (TinyGenerator) tg = { 0 };
 
-  if (!need_vulkan ())
+  if (!need_vulkan () || !tiny_generator_init (&tg, 7, 5))
     return;
-  g_autofree char *path = g_build_filename (g_getenv ("CB_SOURCE_DIR") ? g_getenv ("CB_SOURCE_DIR") : ".", "tests",
-                                            "fixtures", "tiny-model.safetensors", NULL);
-  g_autoptr (CbModel) model = cb_model_load (path, &error);
-  if (model == NULL)
-    {
-      g_test_skip_printf ("no fixture model: %s", error->message);
-      return;
-    }
-  guint n_classes = cb_class_set_get_n_classes (model->classes);
-  g_autoptr (CbGraph) graph = cb_oasis_build_generator (model, n_classes + 1, &error);
-  g_assert_no_error (error);
-  g_autoptr (CbEmbedTable) embed = cb_embed_table_new (model, NULL, n_classes, &seeds);
-  g_autoptr (CbTensor) table = cb_tensor_new (1, embed->n_rows, embed->n_channels);
-  memcpy (table->data, embed->table, sizeof (float) * embed->n_rows * embed->n_channels);
-  g_autoptr (CbTensor) rows = cb_tensor_new (1, model->gen.height, model->gen.width);
-  for (guint i = 0; i < model->gen.height * model->gen.width; i++)
-    rows->data[i] = (float)((i / 5 + i / model->gen.width) % (n_classes + 1)); /* void rows too */
-  CbTensor *inputs[2] = { rows, table };
-
-  g_autoptr (CbTensor) ref = cb_graph_run_reference (graph, inputs, 2, &error);
-  g_assert_no_error (error);
-  g_autoptr (CbPlan) plan = cb_backend_prepare (vulkan, graph, &error);
-  g_assert_no_error (error);
-  g_autoptr (CbTensor) out = cb_tensor_new (3, model->gen.height, model->gen.width);
-  g_assert_true (cb_plan_run (plan, inputs, 2, out, &error));
-  g_assert_no_error (error);
+  g_autoptr (CbTensor) ref = run_reference (tg.graph, tg.inputs, 2);
+  g_autoptr (CbTensor) out = run_on (vulkan, tg.graph, tg.inputs, 2);
   g_assert_cmpfloat (cb_tensor_rel_error (out, ref), <=, TOLERANCE);
 }
 
@@ -452,46 +390,14 @@ test_tiny_generator (void)
 static void
 test_fp16 (void)
 {
-  g_autoptr (GError) error = NULL;
-  CbSeeds seeds = { .seed = 3 };
+  g_auto (TinyGenerator) tg = { 0 };
 
-  if (!need_vulkan ())
+  if (!need_vulkan () || !tiny_generator_init (&tg, 3, 7))
     return;
-  g_autofree char *path = g_build_filename (g_getenv ("CB_SOURCE_DIR") ? g_getenv ("CB_SOURCE_DIR") : ".", "tests",
-                                            "fixtures", "tiny-model.safetensors", NULL);
-  g_autoptr (CbModel) model = cb_model_load (path, &error);
-  if (model == NULL)
-    {
-      g_test_skip_printf ("no fixture model: %s", error->message);
-      return;
-    }
-  guint n_classes = cb_class_set_get_n_classes (model->classes);
-  g_autoptr (CbGraph) graph = cb_oasis_build_generator (model, n_classes + 1, &error);
-  g_assert_no_error (error);
-  g_autoptr (CbEmbedTable) embed = cb_embed_table_new (model, NULL, n_classes, &seeds);
-  g_autoptr (CbTensor) table = cb_tensor_new (1, embed->n_rows, embed->n_channels);
-  memcpy (table->data, embed->table, sizeof (float) * embed->n_rows * embed->n_channels);
-  g_autoptr (CbTensor) rows = cb_tensor_new (1, model->gen.height, model->gen.width);
-  for (guint i = 0; i < model->gen.height * model->gen.width; i++)
-    rows->data[i] = (float)((i / 7 + i / model->gen.width) % (n_classes + 1));
-  CbTensor *inputs[2] = { rows, table };
-  g_autoptr (CbTensor) fp32 = cb_tensor_new (3, model->gen.height, model->gen.width);
-  g_autoptr (CbTensor) fp16 = cb_tensor_new (3, model->gen.height, model->gen.width);
-
   g_setenv ("CATBRUSH_FP16", "0", TRUE);
-  {
-    g_autoptr (CbPlan) plan = cb_backend_prepare (vulkan, graph, &error);
-    g_assert_no_error (error);
-    g_assert_true (cb_plan_run (plan, inputs, 2, fp32, &error));
-    g_assert_no_error (error);
-  }
+  g_autoptr (CbTensor) fp32 = run_on (vulkan, tg.graph, tg.inputs, 2);
   g_setenv ("CATBRUSH_FP16", "1", TRUE);
-  {
-    g_autoptr (CbPlan) plan = cb_backend_prepare (vulkan, graph, &error);
-    g_assert_no_error (error);
-    g_assert_true (cb_plan_run (plan, inputs, 2, fp16, &error));
-    g_assert_no_error (error);
-  }
+  g_autoptr (CbTensor) fp16 = run_on (vulkan, tg.graph, tg.inputs, 2);
   double err = cb_tensor_rel_error (fp16, fp32);
   g_test_message ("fp16 vs fp32 image: %g", err);
   g_assert_cmpfloat (err, <=, 1e-2);
@@ -532,7 +438,6 @@ static void
 test_fp16_default_model (void)
 {
   g_autoptr (GError) error = NULL;
-  CbSeeds seeds = { .seed = 5 };
 
   if (!need_vulkan ())
     return;
@@ -545,26 +450,19 @@ test_fp16_default_model (void)
   guint n_classes = cb_class_set_get_n_classes (model->classes), w = model->gen.width, h = model->gen.height;
   g_autoptr (CbGraph) graph = cb_oasis_build_generator (model, n_classes + 1, &error);
   g_assert_no_error (error);
-  g_autoptr (CbEmbedTable) embed = cb_embed_table_new (model, NULL, n_classes, &seeds);
-  g_autoptr (CbTensor) table = cb_tensor_new (1, embed->n_rows, embed->n_channels);
-  memcpy (table->data, embed->table, sizeof (float) * embed->n_rows * embed->n_channels);
+  g_autoptr (CbTensor) table = embed_table_tensor (model, n_classes, 5);
   g_autoptr (CbTensor) rows = cb_tensor_new (1, h, w);
   /* regions of every class and void, with boundaries in both directions */
   for (guint y = 0; y < h; y++)
     for (guint x = 0; x < w; x++)
       rows->data[y * w + x] = (float)((x / 11 + 3 * (y / 9)) % (n_classes + 1));
   CbTensor *inputs[2] = { rows, table };
-  g_autoptr (CbTensor) cpu = cb_tensor_new (3, h, w);
   g_autoptr (CbTensor) fp32 = cb_tensor_new (3, h, w);
   g_autoptr (CbTensor) fp16 = cb_tensor_new (3, h, w);
 
   g_autoptr (CbBackend) cpu_backend = cb_backend_new (CB_BACKEND_CPU, NULL, &error);
   g_assert_no_error (error);
-  {
-    g_autoptr (CbPlan) plan = cb_backend_prepare (cpu_backend, graph, &error);
-    g_assert_no_error (error);
-    g_assert_true (cb_plan_run (plan, inputs, 2, cpu, &error));
-  }
+  g_autoptr (CbTensor) cpu = run_on (cpu_backend, graph, inputs, 2);
   for (int half = 0; half <= 1; half++)
     {
       g_setenv ("CATBRUSH_FP16", half ? "1" : "0", TRUE);
@@ -606,37 +504,13 @@ test_fp16_fallback (void)
     return;
   g_autoptr (CbGraph) graph = cb_graph_new ();
   guint x = cb_graph_add_input (graph, "x", c, h, w);
-  CbOp op;
-  cb_op_init (&op, CB_OP_CONV2D, "gamma");
-  op.kernel = 3;
-  op.n_inputs = 2;
-  op.inputs[0] = x;
-  op.inputs[1] = cb_graph_add_const (graph, "w", 1, c, c * 9, random_data (rand, c * c * 9, -0.3, 0.3));
-  op.output = cb_graph_add_temp (graph, "gamma", c, h, w);
-  cb_graph_add_op (graph, &op);
-  guint gamma = op.output;
-  cb_op_init (&op, CB_OP_SPADE_NORM, "norm");
-  op.eps = 1e-5f;
-  op.n_inputs = 5;
-  op.inputs[0] = x;
-  op.inputs[1] = gamma;
-  op.inputs[2] = gamma;
-  op.inputs[3] = cb_graph_add_const (graph, "mean", 1, 1, c, random_data (rand, c, -0.1, 0.1));
-  op.inputs[4] = cb_graph_add_const (graph, "var", 1, 1, c, random_data (rand, c, 0.5, 1.5));
-  op.output = cb_graph_add_temp (graph, "norm", c, h, w);
-  cb_graph_add_op (graph, &op);
-  guint norm = op.output;
-  cb_op_init (&op, CB_OP_ADD, "add"); /* reads gamma outside SPADE */
-  op.n_inputs = 2;
-  op.inputs[0] = norm;
-  op.inputs[1] = gamma;
-  op.output = cb_graph_add_temp (graph, "out", c, h, w);
-  cb_graph_add_op (graph, &op);
+  guint gamma = graph_add_conv (graph, rand, "gamma", x, c, 3, 0.3, 0, CB_ACT_NONE, CB_ACT_NONE);
+  guint norm = graph_add_spade_norm (graph, rand, "norm", x, gamma, gamma, CB_ACT_NONE, 0.1, 0.5, 1.5);
+  graph->output = graph_add_add (graph, "add", norm, gamma); /* reads gamma outside SPADE */
 
   g_autoptr (CbTensor) in = random_tensor (rand, c, h, w, -1, 1);
   CbTensor *inputs[1] = { in };
-  g_autoptr (CbTensor) ref = cb_graph_run_reference (graph, inputs, 1, &error);
-  g_assert_no_error (error);
+  g_autoptr (CbTensor) ref = run_reference (graph, inputs, 1);
   g_setenv ("CATBRUSH_FP16", "1", TRUE);
   g_autoptr (CbPlan) plan = cb_backend_prepare (vulkan, graph, &error);
   g_unsetenv ("CATBRUSH_FP16");
@@ -662,7 +536,7 @@ test_reference_backend (void)
   g_assert_true (cb_backend_is_cpu_device (backend));
   g_autoptr (CbGraph) graph = small_graph (rand, h, w, n_rows, n_ch);
   random_graph_inputs (rand, h, w, n_rows, n_ch, inputs);
-  g_autoptr (CbTensor) ref = cb_graph_run_reference (graph, inputs, 2, &error);
+  g_autoptr (CbTensor) ref = run_reference (graph, inputs, 2);
   g_autoptr (CbPlan) plan = cb_backend_prepare (backend, graph, &error);
   g_assert_no_error (error);
   g_autoptr (CbTensor) out = cb_tensor_new (3, h, w);
@@ -818,7 +692,7 @@ test_pipeline_cache (void)
       g_test_message ("this driver's cache holds no pipelines: only reading back and acceptance are checked");
     g_autoptr (CbTensor) out = cb_tensor_new (3, 4, 4);
     g_assert_true (cb_plan_run (plan, inputs, 2, out, &error));
-    g_autoptr (CbTensor) ref = cb_graph_run_reference (graph, inputs, 2, &error);
+    g_autoptr (CbTensor) ref = run_reference (graph, inputs, 2);
     g_assert_cmpfloat (cb_tensor_rel_error (out, ref), <=, TOLERANCE);
     cb_tensor_free (inputs[0]);
     cb_tensor_free (inputs[1]);
@@ -840,24 +714,14 @@ test_pipeline_cache (void)
 int
 main (int argc, char **argv)
 {
-  g_autoptr (GError) error = NULL;
   int status;
 
-  /* the pipeline cache goes to a private directory, not the user's */
-  cache_dir = g_dir_make_tmp ("catbrush-test-XXXXXX", &error);
-  g_assert_no_error (error);
-  g_setenv ("XDG_CACHE_HOME", cache_dir, TRUE);
+  cache_dir = private_cache_dir_new ();
   g_test_init (&argc, &argv, NULL);
 
-  vulkan = cb_backend_new (CB_BACKEND_VULKAN, NULL, &error);
+  vulkan = vulkan_backend_or_reason (&no_vulkan_reason);
   if (vulkan == NULL)
-    {
-      /* only a missing device is a reason to skip; anything else fails */
-      g_assert_error (error, CB_ERROR, CB_ERROR_DEVICE);
-      no_vulkan_reason = g_strdup_printf ("No Vulkan device: %s", error->message);
-      g_printerr ("%s\n", no_vulkan_reason);
-      g_clear_error (&error);
-    }
+    g_printerr ("%s\n", no_vulkan_reason);
   else
     g_printerr ("# device: %s\n", cb_backend_get_description (vulkan));
 
