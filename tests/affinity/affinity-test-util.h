@@ -13,6 +13,7 @@
 #include "render/cb-cpu-backend.h"
 #include "tests/test-model-copy.h"
 #include "tests/test-util.h"
+#include "tests/test-vulkan.h"
 
 #include <glib/gstdio.h>
 #include <jpeglib.h>
@@ -72,20 +73,6 @@ backend_runner (CbBackend *backend)
   };
 }
 
-/* A Vulkan backend, or NULL with the reason in *why (only a missing device is a reason). */
-G_GNUC_UNUSED static CbBackend *
-vulkan_or_reason (char **why)
-{
-  g_autoptr (GError) error = NULL;
-  CbBackend *vk = cb_backend_new (CB_BACKEND_VULKAN, NULL, &error);
-  if (vk == NULL)
-    {
-      g_assert_error (error, CB_ERROR, CB_ERROR_DEVICE);
-      *why = g_strdup_printf ("No Vulkan device: %s", error->message);
-    }
-  return vk;
-}
-
 /* g_test_init() with the pipeline cache in a private directory, not the
  * user's; returns that directory (cb_test_remove_tree() it at the end). */
 G_GNUC_UNUSED static char *
@@ -105,7 +92,7 @@ affinity_test_init (int *argc, char ***argv)
 G_GNUC_UNUSED static int
 affinity_test_run_with_vulkan (char *cache_dir, CbBackend **vulkan, char **why)
 {
-  *vulkan = vulkan_or_reason (why);
+  *vulkan = cb_test_vulkan_or_reason (why);
   if (*vulkan != NULL)
     g_printerr ("# device: %s\n", cb_backend_get_description (*vulkan));
 

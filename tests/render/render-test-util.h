@@ -15,6 +15,7 @@
 #include "render/cb-cpu-conv.h"
 #include "render/cb-vk.h"
 #include "tests/test-util.h"
+#include "tests/test-vulkan.h"
 
 #include <math.h>
 #include <string.h>
@@ -246,21 +247,6 @@ run_tests_on_vk_device (CbVkDevice **dev, char **why)
   g_clear_pointer (dev, cb_vk_device_free);
   g_clear_pointer (why, g_free);
   return status;
-}
-
-/* The same for a Vulkan backend */
-G_GNUC_UNUSED static CbBackend *
-vulkan_backend_or_reason (char **why)
-{
-  g_autoptr (GError) error = NULL;
-  CbBackend *backend = cb_backend_new (CB_BACKEND_VULKAN, NULL, &error);
-
-  if (backend == NULL)
-    {
-      g_assert_error (error, CB_ERROR, CB_ERROR_DEVICE);
-      *why = g_strdup_printf ("No Vulkan device: %s", error->message);
-    }
-  return backend;
 }
 
 /* ---- CPU kernel sets ---- */

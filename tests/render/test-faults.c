@@ -358,7 +358,7 @@ main (int argc, char **argv)
   }
   /* whether the Vulkan tests can run: a backend made and let go */
   if (!g_test_subprocess ())
-    cb_backend_free (vulkan_backend_or_reason (&no_vulkan));
+    cb_backend_free (cb_test_vulkan_or_reason (&no_vulkan));
 
   g_test_add_func ("/faults/none", test_no_fault);
   g_test_add_func ("/faults/per-thread", test_fault_per_thread);

@@ -719,7 +719,7 @@ main (int argc, char **argv)
   cache_dir = private_cache_dir_new ();
   g_test_init (&argc, &argv, NULL);
 
-  vulkan = vulkan_backend_or_reason (&no_vulkan_reason);
+  vulkan = cb_test_vulkan_or_reason (&no_vulkan_reason);
   if (vulkan == NULL)
     g_printerr ("%s\n", no_vulkan_reason);
   else
