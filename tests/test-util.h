@@ -45,6 +45,19 @@ cb_test_remove_tree (const char *path)
     g_unlink (path);
 }
 
+/* Points the pipeline cache at a new private directory, not the user's:
+ * call before any device is made; cb_test_remove_tree() it at the end. */
+G_GNUC_UNUSED static char *
+cb_test_private_cache_dir_new (void)
+{
+  g_autoptr (GError) error = NULL;
+  char *dir = g_dir_make_tmp ("catbrush-test-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  g_setenv ("XDG_CACHE_HOME", dir, TRUE);
+  return dir;
+}
+
 /* g_test_run() with *dir a new temporary directory (tmpl as for
  * g_dir_make_tmp()), removed with everything below it afterwards. */
 G_GNUC_UNUSED static int

@@ -78,10 +78,8 @@ backend_runner (CbBackend *backend)
 G_GNUC_UNUSED static char *
 affinity_test_init (int *argc, char ***argv)
 {
-  g_autoptr (GError) error = NULL;
-  char *cache_dir = g_dir_make_tmp ("catbrush-test-XXXXXX", &error);
-  g_assert_no_error (error);
-  g_setenv ("XDG_CACHE_HOME", cache_dir, TRUE);
+  char *cache_dir = cb_test_private_cache_dir_new ();
+
   g_test_init (argc, argv, NULL);
   return cache_dir;
 }

@@ -1,7 +1,7 @@
 /* render-test-util.h: helpers the render tests share (header-only): random
  * data, graphs built op by op, the CPU reference's output, the tiny fixture
- * model and its embedding table, a private pipeline cache, the Vulkan device
- * or backend (or why there is none), the CPU kernel set a run asks for.
+ * model and its embedding table, the Vulkan device or backend (or why there
+ * is none), the CPU kernel set a run asks for.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -202,19 +202,6 @@ embed_table_tensor (const CbModel *model, guint n_classes, guint64 seed)
 }
 
 /* ---- devices ---- */
-
-/* Points the pipeline cache at a new private directory, not the user's:
- * call before any device is made; cb_test_remove_tree() it at the end. */
-G_GNUC_UNUSED static char *
-private_cache_dir_new (void)
-{
-  g_autoptr (GError) error = NULL;
-  char *dir = g_dir_make_tmp ("catbrush-test-XXXXXX", &error);
-
-  g_assert_no_error (error);
-  g_setenv ("XDG_CACHE_HOME", dir, TRUE);
-  return dir;
-}
 
 /* The Vulkan device; NULL with *why (to g_free) where there is none: only a
  * missing device is a reason to skip, any other error fails */

@@ -327,7 +327,7 @@ test_auto_warmup (void)
 int
 main (int argc, char **argv)
 {
-  g_autofree char *cache_dir = private_cache_dir_new ();
+  g_autofree char *cache_dir = cb_test_private_cache_dir_new ();
   int status;
 
   g_test_init (&argc, &argv, NULL);

@@ -716,7 +716,7 @@ main (int argc, char **argv)
 {
   int status;
 
-  cache_dir = private_cache_dir_new ();
+  cache_dir = cb_test_private_cache_dir_new ();
   g_test_init (&argc, &argv, NULL);
 
   vulkan = cb_test_vulkan_or_reason (&no_vulkan_reason);
