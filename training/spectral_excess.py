@@ -19,6 +19,21 @@ only where the excess persists:
 It pushes power down only at the frequencies of a persistent excess, so a
 generator without such a peak feels nothing, and fine detail that real
 photos have is not asked to go.
+
+It does not ask for fine detail either, and the cheapest way down at one
+peak is less power at every high frequency: with it alone the images went
+soft (docs/MODEL_CARD.md, stage 6).  The radial gap term (--lambda-radial)
+holds the other side:
+
+  ring(x)   the batch's mean power, radially averaged (linear) over the
+            rings of training/spectrum.py's upper half (centres 0.25 to 0.5
+            cycles per pixel, 1/64 wide), in dB
+  loss      mean over the rings of relu(|ring(fake) - ring(real)| - margin)
+
+against the real photos of the same batch, whose label maps the fakes were
+drawn from (so the scenes match and no running mean is needed).  Two-sided:
+too little detail is pushed up, too much down, but only as whole rings, so
+the cheap way is no longer cheap and a narrow peak is left to the 2-D term.
 """
 
 import math
@@ -50,6 +65,45 @@ def power_db(images):
     p = F.pad(p[None, None], (1, 1, 1, 1), mode="circular")
     p = F.avg_pool2d(p, 3, stride=1)[0, 0]
     return 10 * torch.log10(p + 1e-10)
+
+
+def _power(images):
+    # linear, unsmoothed, batch mean: what training/spectrum.py averages
+    x = images.float()
+    lum = sum(c * x[:, i] for i, c in enumerate(LUMA))
+    lum = lum - lum.mean(dim=(1, 2), keepdim=True)
+    h, w = lum.shape[1:]
+    win = torch.outer(_hann(h, x.device), _hann(w, x.device))
+    return torch.fft.fft2(lum * win).abs().pow(2).mean(0)
+
+
+UPPER_BANDS = 16       # spectrum.py's 32 bands from 0 to 0.5, upper half
+
+
+def upper_rings(h, w, device=None):
+    """(UPPER_BANDS, H, W) float masks of the upper half's rings, each
+    normalised to sum 1 (so a product with the power is the ring's mean)."""
+    r = radius(h, w, device)
+    edges = torch.linspace(0.25, 0.5, UPPER_BANDS + 1)
+    rings = torch.stack([((r >= lo) & (r < hi)).float()
+                         for lo, hi in zip(edges[:-1], edges[1:])])
+    return rings / rings.sum(dim=(1, 2), keepdim=True)
+
+
+def ring_db(images, rings):
+    p = _power(images)
+    return 10 * torch.log10((rings * p).sum(dim=(1, 2)) + 1e-10)
+
+
+def radial_gap(fake, real, margin_db=1.0):
+    """The radial gap term of the module docstring (differentiable in
+    fake): real holds the photos of fake's label maps, row by row."""
+    h, w = fake.shape[2:]
+    rings = upper_rings(h, w, fake.device)
+    with torch.no_grad():
+        target = ring_db(real, rings)
+    gap = ring_db(fake, rings) - target
+    return F.relu(gap.abs() - margin_db).mean(), gap.detach().mean().item()
 
 
 def radius(h, w, device=None):

@@ -555,6 +555,68 @@ class SpectralExcessTest(unittest.TestCase):
         self.assertLess(se.peak()[0], 6.0)
 
 
+class RadialGapTest(unittest.TestCase):
+    """--lambda-radial: the upper half's rings as training/spectrum.py
+    measures them, no loss within the margin, and its gradient brings too
+    little and too much fine detail back to the real photos'."""
+
+    H, W = 48, 64
+
+    def photos(self, n, seed):
+        gen = torch.Generator().manual_seed(seed)
+        return torch.rand(n, 3, self.H, self.W, generator=gen) * 2 - 1
+
+    @staticmethod
+    def blur(x):
+        return F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), 3, 1)
+
+    def test_rings_are_spectrum_py_bands(self):
+        import spectral_excess
+        import spectrum
+        a, b = self.photos(3, 0), self.blur(self.photos(3, 1))
+        rings = spectral_excess.upper_rings(self.H, self.W)
+        ours = (spectral_excess.ring_db(b, rings)
+                - spectral_excess.ring_db(a, rings)).numpy()
+
+        def to_u8(x):
+            return x.permute(0, 2, 3, 1).add(1).mul(127.5).round().clamp(
+                0, 255).to(torch.uint8).numpy()
+
+        centres, rb = spectrum.radial(spectrum.power_spectrum(to_u8(b)))
+        _, ra = spectrum.radial(spectrum.power_spectrum(to_u8(a)))
+        theirs = 10 * np.log10(rb / ra)[centres >= 0.25]
+        self.assertEqual(len(ours), len(theirs))
+        # 8-bit rounding is the only difference
+        np.testing.assert_allclose(ours, theirs, atol=0.3)
+
+    def test_within_margin_no_loss(self):
+        import spectral_excess
+        real = self.photos(4, 2)
+        loss, gap = spectral_excess.radial_gap(real.clone(), real, 1.0)
+        self.assertEqual(loss.item(), 0.0)
+        self.assertAlmostEqual(gap, 0.0, places=4)
+
+    def test_both_ways(self):
+        import spectral_excess
+        real = self.photos(4, 3)
+        base = self.blur(real)
+        detail = real - base
+        for start in (0.2, 2.5):
+            s = torch.tensor(start, requires_grad=True)
+            opt = torch.optim.Adam([s], 0.05)
+            for i in range(200):
+                loss, gap = spectral_excess.radial_gap(
+                    base + s * detail, real, 0.5)
+                if i == 0:
+                    self.assertGreater(loss.item(), 1.0)
+                    self.assertEqual(gap < 0, start < 1)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            self.assertLess(loss.item(), 0.05, start)
+            self.assertAlmostEqual(s.item(), 1.0, delta=0.15)
+
+
 if __name__ == "__main__":
     torch.set_num_threads(1)
     unittest.main()

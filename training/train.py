@@ -14,6 +14,9 @@ Per iteration (OASIS losses, no VGG loss):
           a second noise for the first half of the batch, same labels)
           + lambda_spec * persistent 2-D spectral excess over the real
           photos (spectral_excess.py, off by default)
+          + lambda_radial * the upper half's radially averaged spectrum's
+          gap to the batch's real photos beyond a margin, both ways
+          (spectral_excess.py, off by default)
   EMA of G's weights; BatchNorm statistics of the EMA generator are
   re-estimated before every sample grid and checkpoint.
 The D step reuses the fake of the G forward pass (detached), which saves one
@@ -73,6 +76,13 @@ def parse_args(argv=None):
     p.add_argument("--spec-margin", type=float, default=2.0,
                    help="dB of excess over the real photos' 2-D spectrum "
                    "that the spectral term lets pass")
+    p.add_argument("--lambda-radial", type=float, default=0.0,
+                   help="weight of the two-sided radial gap G term on the "
+                   "upper half of the frequencies (0: off; "
+                   "spectral_excess.py)")
+    p.add_argument("--radial-margin", type=float, default=1.0,
+                   help="dB of radial gap to the batch's real photos that "
+                   "the radial term lets pass, either way")
     p.add_argument("--ema-decay", type=float, default=0.999)
     p.add_argument("--bn-batches", type=int, default=16,
                    help="batches used to re-estimate the EMA's BN stats")
@@ -260,6 +270,8 @@ class Trainer:
               "div_tau": getattr(self.args, "div_tau", 0.5),
               "lambda_spec": getattr(self.args, "lambda_spec", 0.0),
               "spec_margin": getattr(self.args, "spec_margin", 2.0),
+              "lambda_radial": getattr(self.args, "lambda_radial", 0.0),
+              "radial_margin": getattr(self.args, "radial_margin", 1.0),
               "EMA": self.EMA.state_dict(), "D": self.D.state_dict()}
         if full:
             st.update({"G": self.G.state_dict(),
@@ -384,7 +396,16 @@ class Trainer:
         loss_spec = torch.zeros((), device=self.device)
         if lambda_spec > 0:
             loss_spec = lambda_spec * self.spec.loss(both)
-        (loss_g + loss_div + loss_spec).float().backward()
+        lambda_radial = getattr(a, "lambda_radial", 0.0)
+        loss_radial = torch.zeros((), device=self.device)
+        gap = 0.0
+        if lambda_radial > 0:
+            # the second noise's rows are drawn from the first rows' maps
+            paired = torch.cat((real, real[:len(both) - len(real)]))
+            loss_radial, gap = spectral_excess.radial_gap(
+                both, paired, getattr(a, "radial_margin", 1.0))
+            loss_radial = lambda_radial * loss_radial
+        (loss_g + loss_div + loss_spec + loss_radial).float().backward()
         for p in self.D.parameters():
             p.requires_grad_(True)
         self.opt_g.step()
@@ -395,12 +416,14 @@ class Trainer:
         return [loss_g.item(), loss_fake.item(), loss_real.item(),
                 loss_lm.item(), -loss_div.item() / lambda_div
                 if lambda_div > 0 else 0.0,
-                loss_spec.item() / lambda_spec if lambda_spec > 0 else 0.0]
+                loss_spec.item() / lambda_spec if lambda_spec > 0 else 0.0,
+                loss_radial.item() / lambda_radial
+                if lambda_radial > 0 else 0.0, gap]
 
     def run(self):
         a = self.args
         win_t, win_n = time.time(), 0
-        sums = np.zeros(6)
+        sums = np.zeros(8)
         last = time.time()
         # finetune.py's FineTuner runs this loop with its own arguments
         max_seconds = getattr(a, "max_seconds", 0)
@@ -424,6 +447,8 @@ class Trainer:
                 if peak:
                     div += ("  spec %.2f dB (peak %+.1f dB at %+.3f, %+.3f)"
                             % (m[5], *peak))
+                if getattr(a, "lambda_radial", 0.0) > 0:
+                    div += "  radial %.2f dB (gap %+.2f dB)" % (m[6], m[7])
                 print("iter %d  G %.3f  D_fake %.3f  D_real %.3f  LM %.3f%s  "
                       "%.3f it/s  %.2f h"
                       % (self.iter, m[0], m[1], m[2], m[3], div,
