@@ -14,6 +14,11 @@ Reported, in dB (10 log10 generated / real):
               frequency bins) above a radius of 0.1 cycles per pixel, and
               its wave vector (fx, fy) in cycles per pixel: a narrow peak
               here is a periodic texture, a grid or a stripe.
+  classes     the same peak, per class, on 32x32 patches that lie (90 % of
+              their pixels) inside one class of the label map: a texture
+              drawn only in trees or on facades covers too little of the
+              frame to show in peak2d, and shows here.  Generated and real
+              patches come from the same places of the same maps.
 The reference line "real vs real" compares two sets of real photos the
 same way: the first half of the split's photos against the second half
 (other scenes; neighbouring frames, as even against odd would be, are
@@ -107,6 +112,63 @@ def compare(p_gen, p_real):
     }
 
 
+PATCH = 32           # class patches: side, stride half of it
+PURITY = 0.9         # share of a patch's pixels in its class
+MIN_PATCHES = 40     # fewer: the class is not reported
+
+
+def class_patches(images, labels, cls):
+    """Luma patches (n, PATCH, PATCH) of (N, H, W, 3) uint8 images at the
+    places where (N, H, W) labels are cls on PURITY of the patch."""
+    y = luma(images)
+    step = PATCH // 2
+    out = []
+    _, h, w = y.shape
+    for y0 in range(0, h - PATCH + 1, step):
+        for x0 in range(0, w - PATCH + 1, step):
+            lab = labels[:, y0:y0 + PATCH, x0:x0 + PATCH]
+            keep = (lab == cls).mean(axis=(1, 2)) >= PURITY
+            out.append(y[keep, y0:y0 + PATCH, x0:x0 + PATCH])
+    return np.concatenate(out) if out else np.zeros((0, PATCH, PATCH))
+
+
+def patch_spectrum(patches):
+    """Mean 2-D power spectrum (fftshifted) of luma patches (n, P, P)."""
+    win = np.outer(np.hanning(PATCH), np.hanning(PATCH))
+    y = (patches - patches.mean(axis=(1, 2), keepdims=True)) * win
+    return np.fft.fftshift((np.abs(np.fft.fft2(y)) ** 2).mean(0))
+
+
+def peak2d(p_gen, p_real):
+    """(dB, fx, fy) of the largest 3x3-smoothed excess above
+    PEAK_MIN_RADIUS."""
+    h, w = p_gen.shape
+    fx, fy = frequencies(h, w)
+    ratio = 10 * np.log10(smooth3(p_gen) / smooth3(p_real))
+    ratio[np.hypot(fx, fy) < PEAK_MIN_RADIUS] = -np.inf
+    k = np.unravel_index(np.argmax(ratio), ratio.shape)
+    return float(ratio[k]), float(fx[k]), float(fy[k])
+
+
+def class_peaks(gen, gen_labels, real, real_labels, classes):
+    """{class name: {patches, peak_db, fx, fy}} for the (id, name) classes
+    with at least MIN_PATCHES patches on both sides."""
+    out = {}
+    for cls, name in classes:
+        pg = class_patches(gen, gen_labels, cls)
+        pr = class_patches(real, real_labels, cls)
+        if min(len(pg), len(pr)) < MIN_PATCHES:
+            continue
+        db, fx, fy = peak2d(patch_spectrum(pg), patch_spectrum(pr))
+        out[name] = {"patches": len(pg), "peak_db": round(db, 2),
+                     "fx": round(fx, 3), "fy": round(fy, 3)}
+    return out
+
+
+def class_ids(ds):
+    return [(c["id"], c["name"]) for c in ds.classes["classes"]]
+
+
 def generate(model, ds, seed_base=0, batch=8):
     gen, cfg = modelfile.load_generator(model)
     return images_of(gen, cfg, ds, seed_base, batch), cfg["generator"]
@@ -157,6 +219,10 @@ def main():
                 name = "real %s: first vs second half" % a.split
                 r = compare(power_spectrum(ds.images[:half]),
                             power_spectrum(ds.images[half:]))
+            half = len(ds) // 2
+            r["classes"] = class_peaks(ds.images[:half], ds.labels[:half],
+                                       ds.images[half:], ds.labels[half:],
+                                       class_ids(ds))
             reals[(w, h)] = (ds, p_real)
             rows.append((name, "%dx%d" % (w, h), r))
         return reals[(w, h)]
@@ -166,8 +232,10 @@ def main():
         w, h = cfg["generator"]["width"], cfg["generator"]["height"]
         ds, p_real = real_spectrum(w, h)
         images, _ = generate(model, ds)
-        rows.append((os.path.basename(model), "%dx%d" % (w, h),
-                     compare(power_spectrum(images), p_real)))
+        r = compare(power_spectrum(images), p_real)
+        r["classes"] = class_peaks(images, ds.labels, ds.images, ds.labels,
+                                   class_ids(ds))
+        rows.append((os.path.basename(model), "%dx%d" % (w, h), r))
     print("| images | size | upper half: mean abs dB | worst band dB | "
           "2-D peak dB at (fx, fy) |")
     print("|---|---|---|---|---|")
@@ -175,6 +243,18 @@ def main():
         print("| %s | %s | %.2f | %+.1f | %+.1f at (%+.3f, %+.3f) |"
               % (name, size, r["upper_mean_abs_db"], r["upper_worst_db"],
                  r["peak2d_db"], r["peak2d_fx"], r["peak2d_fy"]))
+    names = [n for n in rows[0][2]["classes"]] if rows else []
+    print("\nPer class (32x32 patches inside one class; real vs real "
+          "compares the split's halves): largest 2-D excess, dB at (fx, fy)")
+    print("| class | " + " | ".join(n for n, _, _ in rows) + " |")
+    print("|---|" + "---|" * len(rows))
+    for c in names:
+        cells = []
+        for _, _, r in rows:
+            e = r["classes"].get(c)
+            cells.append("%+.1f at (%+.3f, %+.3f)" % (e["peak_db"], e["fx"],
+                                                      e["fy"]) if e else "—")
+        print("| %s | %s |" % (c, " | ".join(cells)))
     if a.out:
         with open(a.out, "w") as f:
             json.dump([{"images": n, "size": s, **r} for n, s, r in rows], f,

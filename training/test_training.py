@@ -280,6 +280,36 @@ class SpectrumTest(unittest.TestCase):
                              spectrum.power_spectrum(real))
         self.assertLess(r["upper_mean_db"], -3)
 
+    def test_class_peaks_find_a_texture_in_one_class(self):
+        # a stripe drawn only where the map says class 7 ("tree") is
+        # found there, at its wave vector, and not in class 2 beside it
+        import spectrum
+        real = self._noise(8, 3)
+        labels = np.full((8, 48, 64), 2, np.uint8)
+        labels[:, :, 32:] = 7
+        labels[:, :4, :] = 255      # void is nobody's
+        yy, xx = np.mgrid[0:48, 0:64]
+        stripe = 40 * np.cos(2 * np.pi * (0.375 * xx + 0.25 * yy))
+        fake = real.astype(np.float64)
+        fake[:, :, 32:] += stripe[None, :, 32:, None]
+        fake = fake.clip(0, 255).astype(np.uint8)
+        spectrum.MIN_PATCHES, keep = 8, spectrum.MIN_PATCHES
+        try:
+            r = spectrum.class_peaks(fake, labels, real, labels,
+                                     [(2, "road"), (7, "tree"), (9, "car")])
+        finally:
+            spectrum.MIN_PATCHES = keep
+        self.assertEqual(sorted(r), ["road", "tree"])  # no car patches
+        # 3 x 2 places for 32x32 patches at stride 16: the top row is 1/8
+        # void and the middle column mixed, which leaves one patch per
+        # image and class
+        self.assertEqual(r["tree"]["patches"], 8)
+        self.assertGreater(r["tree"]["peak_db"], 10)
+        self.assertAlmostEqual(abs(r["tree"]["fx"]), 0.375, delta=1 / 32)
+        self.assertAlmostEqual(abs(r["tree"]["fy"]), 0.25, delta=1 / 32)
+        self.assertGreater(r["tree"]["fx"] * r["tree"]["fy"], 0)
+        self.assertLess(abs(r["road"]["peak_db"]), 1e-9)
+
 
 class GrowTest(unittest.TestCase):
     def test_grown_generator_starts_as_the_source(self):
