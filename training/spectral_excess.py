@@ -168,5 +168,123 @@ class SpectralExcess:
                 "real": self.real, "fake": self.fake}
 
     def load_state_dict(self, st):
+        # a per-class term's state (ClassSpectralExcess) starts afresh
+        if "seen_real" in st:
+            return
         self.margin, self.decay = st["margin"], st["decay"]
         self.real, self.fake = st["real"], st["fake"]
+
+
+PATCH = 32          # class patches, as training/spectrum.py measures them
+PURITY = 0.9
+
+
+def patch_power_db(images, label, dontcare):
+    """Per class, the mean 2-D power spectrum (dB, unshifted, 3x3-smoothed)
+    of the 32x32 luma patches (stride 16) that lie on PURITY of their pixels
+    inside that class of the one-hot label (N, C, H, W).  Returns (C, P, P)
+    and a (C,) bool of the classes that had a patch."""
+    x = images.float()
+    lum = sum(c * x[:, i] for i, c in enumerate(LUMA))[:, None]
+    step = PATCH // 2
+    patches = F.unfold(lum, PATCH, stride=step)           # N, P*P, L
+    patches = patches.transpose(1, 2).reshape(-1, PATCH, PATCH)
+    share = F.avg_pool2d(label.float(), PATCH, stride=step)  # N, C, h, w
+    share = share.flatten(2).transpose(1, 2).reshape(-1, share.shape[1])
+    patches = patches - patches.mean(dim=(1, 2), keepdim=True)
+    win = torch.outer(_hann(PATCH, x.device), _hann(PATCH, x.device))
+    power = torch.fft.fft2(patches * win).abs().pow(2)   # L', P, P
+    keep = (share >= PURITY).float()                      # L', C
+    if 0 <= dontcare < keep.shape[1]:
+        keep[:, dontcare] = 0
+    count = keep.sum(0)
+    mean = torch.einsum("lc,lij->cij", keep, power) / count.clamp(min=1)[
+        :, None, None]
+    mean = F.pad(mean[:, None], (1, 1, 1, 1), mode="circular")
+    mean = F.avg_pool2d(mean, 3, stride=1)[:, 0]
+    return 10 * torch.log10(mean + 1e-10), count > 0
+
+
+class ClassSpectralExcess:
+    """SpectralExcess per class on class patches (--spec-classes): the
+    texture sits in trees, on roads and facades, which cover too little of
+    the frame for the whole-frame spectrum to see it (training/spectrum.py's
+    per-class measure).  Running means per class, updated only by batches
+    that have patches of the class; the loss is the mean over the classes
+    of this batch of the mean excess over their persistent-excess bins."""
+
+    def __init__(self, margin_db=2.0, decay=0.99, dontcare=-1):
+        self.margin = margin_db
+        self.decay = decay
+        self.dontcare = dontcare
+        self.real = self.fake = None
+        self.seen_real = self.seen_fake = None
+
+    def _ema(self, old, seen, new, present):
+        if old is None or old.shape != new.shape:
+            return new.clone(), present.clone()
+        first = present & ~seen
+        upd = present & seen
+        out = old.clone()
+        out[first] = new[first]
+        out[upd] = self.decay * old[upd] + (1 - self.decay) * new[upd]
+        return out, seen | present
+
+    @torch.no_grad()
+    def observe_real(self, real, label):
+        p, present = patch_power_db(real, label, self.dontcare)
+        self.real, self.seen_real = self._ema(self.real, self.seen_real, p,
+                                              present)
+
+    def mask(self):
+        """(C, P, P) bool of the bins of persistent excess, or None."""
+        if self.real is None or self.fake is None:
+            return None
+        far = radius(PATCH, PATCH, self.real.device) >= MIN_RADIUS
+        both = (self.seen_real & self.seen_fake)[:, None, None]
+        return far[None] & both & (self.fake - self.real > self.margin)
+
+    def loss(self, fake, label):
+        p, present = patch_power_db(fake, label, self.dontcare)
+        self.fake, self.seen_fake = self._ema(self.fake, self.seen_fake,
+                                              p.detach(), present)
+        m = self.mask()
+        if m is None:
+            return p.sum() * 0.0
+        m = m & present[:, None, None]
+        classes = m.flatten(1).any(1)
+        if not bool(classes.any()):
+            return p.sum() * 0.0
+        excess = F.relu(p - self.real - self.margin) * m
+        per_class = excess.flatten(1).sum(1) / m.flatten(1).sum(1).clamp(
+            min=1)
+        return per_class[classes].mean()
+
+    def peak(self):
+        """(excess dB, fx, fy, class) of the largest running excess."""
+        if self.real is None or self.fake is None:
+            return None
+        d = self.fake - self.real
+        far = radius(PATCH, PATCH, d.device) >= MIN_RADIUS
+        both = (self.seen_real & self.seen_fake)[:, None, None]
+        d = d.masked_fill(~(far[None] & both), -math.inf)
+        k = int(torch.argmax(d))
+        c, k = divmod(k, PATCH * PATCH)
+        f = torch.fft.fftfreq(PATCH)
+        return d.flatten()[c * PATCH * PATCH + k].item(), \
+            f[k % PATCH].item(), f[k // PATCH].item(), c
+
+    def state_dict(self):
+        return {"margin": self.margin, "decay": self.decay,
+                "dontcare": self.dontcare, "real": self.real,
+                "fake": self.fake, "seen_real": self.seen_real,
+                "seen_fake": self.seen_fake}
+
+    def load_state_dict(self, st):
+        # a whole-frame term's state (no "seen_real") starts afresh
+        if "seen_real" not in st:
+            return
+        self.margin, self.decay = st["margin"], st["decay"]
+        self.dontcare = st["dontcare"]
+        self.real, self.fake = st["real"], st["fake"]
+        self.seen_real, self.seen_fake = st["seen_real"], st["seen_fake"]

@@ -585,6 +585,58 @@ class SpectralExcessTest(unittest.TestCase):
         self.assertLess(se.peak()[0], 6.0)
 
 
+class ClassSpectralExcessTest(SpectralExcessTest):
+    """--spec-classes: the same term per class finds a stripe drawn in one
+    class only, names that class, and its gradient removes it."""
+
+    H, W, FX, FY = 64, 96, 0.25, -0.1875
+
+    def label(self, n):
+        # classes 0 | 1 side by side, a void band (channel 2) on top
+        lab = torch.zeros(n, 3, self.H, self.W)
+        lab[:, 0, :, :48] = 1
+        lab[:, 1, :, 48:] = 1
+        lab[:, :, :8] = 0
+        lab[:, 2, :8] = 1
+        return lab
+
+    def test_no_excess_no_loss(self):
+        import spectral_excess
+        gen = torch.Generator().manual_seed(0)
+        se = spectral_excess.ClassSpectralExcess(2.0, 0.9, dontcare=2)
+        lab = self.label(4)
+        for _ in range(40):
+            se.observe_real(self.photos(4, gen), lab)
+            loss = se.loss(self.photos(4, gen), lab)
+        self.assertLess(se.peak()[0], 2.0)
+        self.assertEqual(loss.item(), 0.0)
+        self.assertEqual(se.seen_real.tolist(), [True, True, False])
+
+    def test_finds_and_removes_a_stripe(self):
+        import spectral_excess
+        gen = torch.Generator().manual_seed(1)
+        se = spectral_excess.ClassSpectralExcess(2.0, 0.9, dontcare=2)
+        lab = self.label(4)
+        amp = torch.tensor(0.3, requires_grad=True)
+        opt = torch.optim.Adam([amp], 0.02)
+        stripe = self.stripe() * lab[:, 1:2]
+        for i in range(150):
+            se.observe_real(self.photos(4, gen), lab)
+            loss = se.loss(self.photos(4, gen) + amp * stripe, lab)
+            if i == 0:
+                db, fx, fy, cls = se.peak()
+                self.assertEqual(cls, 1)
+                self.assertGreater(db, 10.0)
+                self.assertAlmostEqual(abs(fx), self.FX, delta=1 / 32)
+                self.assertAlmostEqual(abs(fy), abs(self.FY), delta=1 / 32)
+                self.assertGreater(loss.item(), 1.0)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        self.assertLess(abs(amp.item()), 0.05)
+        self.assertLess(se.peak()[0], 6.0)
+
+
 class RadialGapTest(unittest.TestCase):
     """--lambda-radial: the upper half's rings as training/spectrum.py
     measures them, no loss within the margin, and its gradient brings too

@@ -76,6 +76,9 @@ def parse_args(argv=None):
     p.add_argument("--spec-margin", type=float, default=2.0,
                    help="dB of excess over the real photos' 2-D spectrum "
                    "that the spectral term lets pass")
+    p.add_argument("--spec-classes", action="store_true",
+                   help="the spectral-excess term per class, on 32x32 "
+                   "patches inside one class (spectral_excess.py)")
     p.add_argument("--lambda-radial", type=float, default=0.0,
                    help="weight of the two-sided radial gap G term on the "
                    "upper half of the frequencies (0: off; "
@@ -229,8 +232,12 @@ class Trainer:
         self.iter = 0
         self.train_seconds = 0.0
         self.commands = []
-        self.spec = spectral_excess.SpectralExcess(
-            getattr(args, "spec_margin", 2.0))
+        if getattr(args, "spec_classes", False):
+            self.spec = spectral_excess.ClassSpectralExcess(
+                getattr(args, "spec_margin", 2.0), dontcare=self.dontcare)
+        else:
+            self.spec = spectral_excess.SpectralExcess(
+                getattr(args, "spec_margin", 2.0))
         if ckpt is not None:
             self._load(ckpt)
         self.commands.append(common.command_line())
@@ -270,6 +277,7 @@ class Trainer:
               "div_tau": getattr(self.args, "div_tau", 0.5),
               "lambda_spec": getattr(self.args, "lambda_spec", 0.0),
               "spec_margin": getattr(self.args, "spec_margin", 2.0),
+              "spec_classes": getattr(self.args, "spec_classes", False),
               "lambda_radial": getattr(self.args, "lambda_radial", 0.0),
               "radial_margin": getattr(self.args, "radial_margin", 1.0),
               "EMA": self.EMA.state_dict(), "D": self.D.state_dict()}
@@ -364,8 +372,12 @@ class Trainer:
         else:
             fake = both = self.G(label, z)
         lambda_spec = getattr(a, "lambda_spec", 0.0)
+        per_class = getattr(a, "spec_classes", False)
         if lambda_spec > 0:
-            self.spec.observe_real(real)
+            if per_class:
+                self.spec.observe_real(real, label)
+            else:
+                self.spec.observe_real(real)
 
         # discriminator
         self.opt_d.zero_grad(set_to_none=True)
@@ -395,7 +407,11 @@ class Trainer:
                 fake[:h], fake2, z[:h], z2, getattr(a, "div_tau", 0.5))
         loss_spec = torch.zeros((), device=self.device)
         if lambda_spec > 0:
-            loss_spec = lambda_spec * self.spec.loss(both)
+            if per_class:
+                loss_spec = lambda_spec * self.spec.loss(
+                    both, torch.cat((label, label[:len(both) - len(label)])))
+            else:
+                loss_spec = lambda_spec * self.spec.loss(both)
         lambda_radial = getattr(a, "lambda_radial", 0.0)
         loss_radial = torch.zeros((), device=self.device)
         gap = 0.0
@@ -445,8 +461,10 @@ class Trainer:
                 peak = (self.spec.peak() if self.spec is not None
                         and getattr(a, "lambda_spec", 0.0) > 0 else None)
                 if peak:
-                    div += ("  spec %.2f dB (peak %+.1f dB at %+.3f, %+.3f)"
-                            % (m[5], *peak))
+                    div += ("  spec %.2f dB (peak %+.1f dB at %+.3f, %+.3f"
+                            % (m[5], *peak[:3]))
+                    div += (" in class %d)" % peak[3] if len(peak) > 3
+                            else ")")
                 if getattr(a, "lambda_radial", 0.0) > 0:
                     div += "  radial %.2f dB (gap %+.2f dB)" % (m[6], m[7])
                 print("iter %d  G %.3f  D_fake %.3f  D_real %.3f  LM %.3f%s  "
