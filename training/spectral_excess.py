@@ -53,22 +53,22 @@ def _hann(n, device):
     return 0.5 - 0.5 * torch.cos(2 * math.pi * k / (n - 1))
 
 
+def _smooth_db(p):
+    # (K, H, W) linear spectra -> 3x3-smoothed dB, circularly: the
+    # unshifted spectrum wraps around
+    p = F.pad(p[:, None], (1, 1, 1, 1), mode="circular")
+    return 10 * torch.log10(F.avg_pool2d(p, 3, stride=1)[:, 0] + 1e-10)
+
+
 def power_db(images):
     """(N, 3, H, W) images in [-1, 1] -> (H, W) mean power spectrum in dB,
-    unshifted, 3x3-smoothed (circularly: the spectrum wraps around)."""
-    x = images.float()
-    lum = sum(c * x[:, i] for i, c in enumerate(LUMA))
-    lum = lum - lum.mean(dim=(1, 2), keepdim=True)
-    h, w = lum.shape[1:]
-    win = torch.outer(_hann(h, x.device), _hann(w, x.device))
-    p = torch.fft.fft2(lum * win).abs().pow(2).mean(0)
-    p = F.pad(p[None, None], (1, 1, 1, 1), mode="circular")
-    p = F.avg_pool2d(p, 3, stride=1)[0, 0]
-    return 10 * torch.log10(p + 1e-10)
+    unshifted, 3x3-smoothed."""
+    return _smooth_db(_power(images)[None])[0]
 
 
 def _power(images):
-    # linear, unsmoothed, batch mean: what training/spectrum.py averages
+    # linear, unsmoothed, batch mean of the windowed luma: what
+    # training/spectrum.py averages
     x = images.float()
     lum = sum(c * x[:, i] for i, c in enumerate(LUMA))
     lum = lum - lum.mean(dim=(1, 2), keepdim=True)
@@ -200,9 +200,7 @@ def patch_power_db(images, label, dontcare):
     count = keep.sum(0)
     mean = torch.einsum("lc,lij->cij", keep, power) / count.clamp(min=1)[
         :, None, None]
-    mean = F.pad(mean[:, None], (1, 1, 1, 1), mode="circular")
-    mean = F.avg_pool2d(mean, 3, stride=1)[:, 0]
-    return 10 * torch.log10(mean + 1e-10), count > 0
+    return _smooth_db(mean), count > 0
 
 
 class ClassSpectralExcess:
