@@ -246,6 +246,13 @@ class Trainer:
               % (oasis.count_params(self.G), oasis.count_params(self.D),
                  len(self.ds), json.dumps(self.config)), flush=True)
 
+    def class_name(self, channel):
+        cs = self.ds.classes["classes"]
+        chans = lbl.class_channels([c["id"] for c in cs],
+                                   self.ds.semantic_nc, self.ds.dontcare)
+        names = {chans[c["id"]]: c["name"] for c in cs}
+        return names.get(channel, "channel %d" % channel)
+
     # ------------------------------------------------------------ state
     def _load(self, ck):
         self.G.load_state_dict(ck["G"])
@@ -463,8 +470,8 @@ class Trainer:
                 if peak:
                     div += ("  spec %.2f dB (peak %+.1f dB at %+.3f, %+.3f"
                             % (m[5], *peak[:3]))
-                    div += (" in class %d)" % peak[3] if len(peak) > 3
-                            else ")")
+                    div += (" in %s)" % self.class_name(peak[3])
+                            if len(peak) > 3 else ")")
                 if getattr(a, "lambda_radial", 0.0) > 0:
                     div += "  radial %.2f dB (gap %+.2f dB)" % (m[6], m[7])
                 print("iter %d  G %.3f  D_fake %.3f  D_real %.3f  LM %.3f%s  "
