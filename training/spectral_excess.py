@@ -179,11 +179,11 @@ PATCH = 32          # class patches, as training/spectrum.py measures them
 PURITY = 0.9
 
 
-def patch_power_db(images, label, dontcare):
-    """Per class, the mean 2-D power spectrum (dB, unshifted, 3x3-smoothed)
-    of the 32x32 luma patches (stride 16) that lie on PURITY of their pixels
-    inside that class of the one-hot label (N, C, H, W).  Returns (C, P, P)
-    and a (C,) bool of the classes that had a patch."""
+def patch_power(images, label, dontcare):
+    """Per class, the mean 2-D power spectrum (linear, unshifted) of the
+    32x32 luma patches (stride 16) that lie on PURITY of their pixels inside
+    that class of the one-hot label (N, C, H, W).  Returns (C, P, P) and a
+    (C,) bool of the classes that had a patch."""
     x = images.float()
     lum = sum(c * x[:, i] for i, c in enumerate(LUMA))[:, None]
     step = PATCH // 2
@@ -200,16 +200,20 @@ def patch_power_db(images, label, dontcare):
     count = keep.sum(0)
     mean = torch.einsum("lc,lij->cij", keep, power) / count.clamp(min=1)[
         :, None, None]
-    return _smooth_db(mean), count > 0
+    return mean, count > 0
 
 
 class ClassSpectralExcess:
     """SpectralExcess per class on class patches (--spec-classes): the
     texture sits in trees, on roads and facades, which cover too little of
     the frame for the whole-frame spectrum to see it (training/spectrum.py's
-    per-class measure).  Running means per class, updated only by batches
-    that have patches of the class; the loss is the mean over the classes
-    of this batch of the mean excess over their persistent-excess bins."""
+    per-class measure).  Running means of power per class, updated only by
+    batches that have patches of the class, and taken to dB after, as
+    spectrum.py averages: a running mean of each batch's dB counted a
+    texture strong in some images and absent in others for about 5 dB less
+    than the measure does (docs/MODEL_CARD.md, stage 6c).  The loss is the
+    mean over the classes of this batch of the mean excess of the batch's
+    dB over the running real dB, over their persistent-excess bins."""
 
     def __init__(self, margin_db=2.0, decay=0.99, dontcare=-1):
         self.margin = margin_db
@@ -230,9 +234,13 @@ class ClassSpectralExcess:
 
     @torch.no_grad()
     def observe_real(self, real, label):
-        p, present = patch_power_db(real, label, self.dontcare)
+        p, present = patch_power(real, label, self.dontcare)
         self.real, self.seen_real = self._ema(self.real, self.seen_real, p,
                                               present)
+
+    def _excess(self):
+        # running excess in dB, from the running means of power
+        return _smooth_db(self.fake) - _smooth_db(self.real)
 
     def mask(self):
         """(C, P, P) bool of the bins of persistent excess, or None."""
@@ -240,10 +248,10 @@ class ClassSpectralExcess:
             return None
         far = radius(PATCH, PATCH, self.real.device) >= MIN_RADIUS
         both = (self.seen_real & self.seen_fake)[:, None, None]
-        return far[None] & both & (self.fake - self.real > self.margin)
+        return far[None] & both & (self._excess() > self.margin)
 
     def loss(self, fake, label):
-        p, present = patch_power_db(fake, label, self.dontcare)
+        p, present = patch_power(fake, label, self.dontcare)
         self.fake, self.seen_fake = self._ema(self.fake, self.seen_fake,
                                               p.detach(), present)
         m = self.mask()
@@ -253,7 +261,8 @@ class ClassSpectralExcess:
         classes = m.flatten(1).any(1)
         if not bool(classes.any()):
             return p.sum() * 0.0
-        excess = F.relu(p - self.real - self.margin) * m
+        excess = F.relu(_smooth_db(p) - _smooth_db(self.real)
+                        - self.margin) * m
         per_class = excess.flatten(1).sum(1) / m.flatten(1).sum(1).clamp(
             min=1)
         return per_class[classes].mean()
@@ -262,7 +271,7 @@ class ClassSpectralExcess:
         """(excess dB, fx, fy, class) of the largest running excess."""
         if self.real is None or self.fake is None:
             return None
-        d = self.fake - self.real
+        d = self._excess()
         far = radius(PATCH, PATCH, d.device) >= MIN_RADIUS
         both = (self.seen_real & self.seen_fake)[:, None, None]
         d = d.masked_fill(~(far[None] & both), -math.inf)
@@ -273,14 +282,15 @@ class ClassSpectralExcess:
             f[k % PATCH].item(), f[k // PATCH].item(), c
 
     def state_dict(self):
-        return {"margin": self.margin, "decay": self.decay,
+        return {"margin": self.margin, "decay": self.decay, "linear": True,
                 "dontcare": self.dontcare, "real": self.real,
                 "fake": self.fake, "seen_real": self.seen_real,
                 "seen_fake": self.seen_fake}
 
     def load_state_dict(self, st):
-        # a whole-frame term's state (no "seen_real") starts afresh
-        if "seen_real" not in st:
+        # a whole-frame term's state (no "seen_real"), or running means
+        # of dB (no "linear"), start afresh
+        if "seen_real" not in st or not st.get("linear"):
             return
         self.margin, self.decay = st["margin"], st["decay"]
         self.dontcare = st["dontcare"]
