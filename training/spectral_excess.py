@@ -66,14 +66,19 @@ def power_db(images):
     return _smooth_db(_power(images)[None])[0]
 
 
+def _luma(images):
+    # (N, 3, H, W) -> (N, H, W), in fp32 whatever the autocast
+    x = images.float()
+    return sum(c * x[:, i] for i, c in enumerate(LUMA))
+
+
 def _power(images):
     # linear, unsmoothed, batch mean of the windowed luma: what
     # training/spectrum.py averages
-    x = images.float()
-    lum = sum(c * x[:, i] for i, c in enumerate(LUMA))
+    lum = _luma(images)
     lum = lum - lum.mean(dim=(1, 2), keepdim=True)
     h, w = lum.shape[1:]
-    win = torch.outer(_hann(h, x.device), _hann(w, x.device))
+    win = torch.outer(_hann(h, lum.device), _hann(w, lum.device))
     return torch.fft.fft2(lum * win).abs().pow(2).mean(0)
 
 
@@ -184,15 +189,14 @@ def patch_power(images, label, dontcare):
     32x32 luma patches (stride 16) that lie on PURITY of their pixels inside
     that class of the one-hot label (N, C, H, W).  Returns (C, P, P) and a
     (C,) bool of the classes that had a patch."""
-    x = images.float()
-    lum = sum(c * x[:, i] for i, c in enumerate(LUMA))[:, None]
+    lum = _luma(images)[:, None]
     step = PATCH // 2
     patches = F.unfold(lum, PATCH, stride=step)           # N, P*P, L
     patches = patches.transpose(1, 2).reshape(-1, PATCH, PATCH)
     share = F.avg_pool2d(label.float(), PATCH, stride=step)  # N, C, h, w
     share = share.flatten(2).transpose(1, 2).reshape(-1, share.shape[1])
     patches = patches - patches.mean(dim=(1, 2), keepdim=True)
-    win = torch.outer(_hann(PATCH, x.device), _hann(PATCH, x.device))
+    win = torch.outer(_hann(PATCH, lum.device), _hann(PATCH, lum.device))
     power = torch.fft.fft2(patches * win).abs().pow(2)   # L', P, P
     keep = (share >= PURITY).float()                      # L', C
     if 0 <= dontcare < keep.shape[1]:

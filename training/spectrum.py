@@ -91,23 +91,29 @@ def smooth3(p):
                for dy in (-1, 0, 1) for dx in (-1, 0, 1)) / 9.0
 
 
+def peak2d(p_gen, p_real):
+    """(dB, fx, fy) of the largest 3x3-smoothed excess above
+    PEAK_MIN_RADIUS."""
+    h, w = p_gen.shape
+    fx, fy = frequencies(h, w)
+    ratio = 10 * np.log10(smooth3(p_gen) / smooth3(p_real))
+    ratio[np.hypot(fx, fy) < PEAK_MIN_RADIUS] = -np.inf
+    k = np.unravel_index(np.argmax(ratio), ratio.shape)
+    return float(ratio[k]), float(fx[k]), float(fy[k])
+
+
 def compare(p_gen, p_real):
     """The measures of the docstring for two mean power spectra."""
     centres, rg = radial(p_gen)
     _, rr = radial(p_real)
     db = 10 * np.log10(rg / rr)
     upper = centres >= 0.25
-    h, w = p_gen.shape
-    fx, fy = frequencies(h, w)
-    ratio = 10 * np.log10(smooth3(p_gen) / smooth3(p_real))
-    ratio[np.hypot(fx, fy) < PEAK_MIN_RADIUS] = -np.inf
-    k = np.unravel_index(np.argmax(ratio), ratio.shape)
+    peak_db, peak_fx, peak_fy = peak2d(p_gen, p_real)
     return {
         "upper_mean_abs_db": float(np.mean(np.abs(db[upper]))),
         "upper_worst_db": float(db[upper][np.argmax(np.abs(db[upper]))]),
         "upper_mean_db": float(np.mean(db[upper])),
-        "peak2d_db": float(ratio[k]),
-        "peak2d_fx": float(fx[k]), "peak2d_fy": float(fy[k]),
+        "peak2d_db": peak_db, "peak2d_fx": peak_fx, "peak2d_fy": peak_fy,
         "radial_db": [round(float(v), 2) for v in db],
     }
 
@@ -137,17 +143,6 @@ def patch_spectrum(patches):
     win = np.outer(np.hanning(PATCH), np.hanning(PATCH))
     y = (patches - patches.mean(axis=(1, 2), keepdims=True)) * win
     return np.fft.fftshift((np.abs(np.fft.fft2(y)) ** 2).mean(0))
-
-
-def peak2d(p_gen, p_real):
-    """(dB, fx, fy) of the largest 3x3-smoothed excess above
-    PEAK_MIN_RADIUS."""
-    h, w = p_gen.shape
-    fx, fy = frequencies(h, w)
-    ratio = 10 * np.log10(smooth3(p_gen) / smooth3(p_real))
-    ratio[np.hypot(fx, fy) < PEAK_MIN_RADIUS] = -np.inf
-    k = np.unravel_index(np.argmax(ratio), ratio.shape)
-    return float(ratio[k]), float(fx[k]), float(fy[k])
 
 
 def class_peaks(gen, gen_labels, real, real_labels, classes):

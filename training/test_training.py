@@ -558,31 +558,38 @@ class SpectralExcessTest(unittest.TestCase):
         self.assertLess(se.peak()[0], 2.0)
         self.assertEqual(loss.item(), 0.0)
 
-    def test_finds_and_removes_a_stripe(self):
-        import spectral_excess
+    def remove_stripe(self, se, stripe, first, *label):
+        """Trains a stripe's amplitude against the term se (label: the
+        per-class term's one-hot); first(peak, loss) checks the start."""
         gen = torch.Generator().manual_seed(1)
-        se = spectral_excess.SpectralExcess(margin_db=2.0, decay=0.9)
         amp = torch.tensor(0.3, requires_grad=True)
         opt = torch.optim.Adam([amp], 0.02)
-        stripe = self.stripe()
         for i in range(150):
-            se.observe_real(self.photos(4, gen))
-            fake = self.photos(4, gen) + amp * stripe
-            loss = se.loss(fake)
+            se.observe_real(self.photos(4, gen), *label)
+            loss = se.loss(self.photos(4, gen) + amp * stripe, *label)
             if i == 0:
-                db, fx, fy = se.peak()
-                self.assertGreater(db, 10.0)
-                # the stripe's wave vector (or its mirror image), within a
-                # frequency bin (the window and the smoothing spread it)
-                self.assertAlmostEqual(abs(fx), self.FX, delta=0.022)
-                self.assertAlmostEqual(abs(fy), abs(self.FY), delta=0.022)
-                self.assertEqual(np.sign(fx * fy), np.sign(self.FX * self.FY))
-                self.assertGreater(loss.item(), 1.0)
+                first(se.peak(), loss)
             opt.zero_grad()
             loss.backward()
             opt.step()
         self.assertLess(abs(amp.item()), 0.05)
         self.assertLess(se.peak()[0], 6.0)
+
+    def test_finds_and_removes_a_stripe(self):
+        import spectral_excess
+
+        def first(peak, loss):
+            db, fx, fy = peak
+            self.assertGreater(db, 10.0)
+            # the stripe's wave vector (or its mirror image), within a
+            # frequency bin (the window and the smoothing spread it)
+            self.assertAlmostEqual(abs(fx), self.FX, delta=0.022)
+            self.assertAlmostEqual(abs(fy), abs(self.FY), delta=0.022)
+            self.assertEqual(np.sign(fx * fy), np.sign(self.FX * self.FY))
+            self.assertGreater(loss.item(), 1.0)
+
+        self.remove_stripe(spectral_excess.SpectralExcess(2.0, 0.9),
+                           self.stripe(), first)
 
 
 class ClassSpectralExcessTest(SpectralExcessTest):
@@ -614,27 +621,19 @@ class ClassSpectralExcessTest(SpectralExcessTest):
 
     def test_finds_and_removes_a_stripe(self):
         import spectral_excess
-        gen = torch.Generator().manual_seed(1)
-        se = spectral_excess.ClassSpectralExcess(2.0, 0.9, dontcare=2)
         lab = self.label(4)
-        amp = torch.tensor(0.3, requires_grad=True)
-        opt = torch.optim.Adam([amp], 0.02)
-        stripe = self.stripe() * lab[:, 1:2]
-        for i in range(150):
-            se.observe_real(self.photos(4, gen), lab)
-            loss = se.loss(self.photos(4, gen) + amp * stripe, lab)
-            if i == 0:
-                db, fx, fy, cls = se.peak()
-                self.assertEqual(cls, 1)
-                self.assertGreater(db, 10.0)
-                self.assertAlmostEqual(abs(fx), self.FX, delta=1 / 32)
-                self.assertAlmostEqual(abs(fy), abs(self.FY), delta=1 / 32)
-                self.assertGreater(loss.item(), 1.0)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        self.assertLess(abs(amp.item()), 0.05)
-        self.assertLess(se.peak()[0], 6.0)
+
+        def first(peak, loss):
+            db, fx, fy, cls = peak
+            self.assertEqual(cls, 1)
+            self.assertGreater(db, 10.0)
+            self.assertAlmostEqual(abs(fx), self.FX, delta=1 / 32)
+            self.assertAlmostEqual(abs(fy), abs(self.FY), delta=1 / 32)
+            self.assertGreater(loss.item(), 1.0)
+
+        self.remove_stripe(
+            spectral_excess.ClassSpectralExcess(2.0, 0.9, dontcare=2),
+            self.stripe() * lab[:, 1:2], first, lab)
 
 
 class RadialGapTest(unittest.TestCase):
