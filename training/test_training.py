@@ -311,6 +311,34 @@ class SpectrumTest(unittest.TestCase):
         self.assertLess(abs(r["road"]["peak_db"]), 1e-9)
 
 
+class SeedGridTest(unittest.TestCase):
+    def test_boxes_rows_and_cells(self):
+        import seed_grid
+        self.assertEqual(seed_grid.parse_box(None, 256, 192), (0, 0, 256, 192))
+        self.assertEqual(seed_grid.parse_box("8,4,64,48", 256, 192),
+                         (8, 4, 64, 48))
+        for bad in ("200,0,64,48", "0,0,0,48", "-1,0,8,8"):
+            with self.assertRaises(SystemExit):
+                seed_grid.parse_box(bad, 256, 192)
+
+        class Split:
+            stems = ["a", "b", "c", "d", "e", "f", "g"]
+
+            def __len__(self):
+                return len(self.stems)
+
+        self.assertEqual(seed_grid.row_indices(Split(), ["c", "a"], 3), [2, 0])
+        self.assertEqual(seed_grid.row_indices(Split(), None, 3), [0, 2, 4])
+        with self.assertRaises(SystemExit):
+            seed_grid.row_indices(Split(), ["z"], 3)
+        cells = [np.zeros((6, 8, 3), np.uint8)] * 3
+        row = seed_grid.hstack(cells)
+        self.assertEqual(row.shape, (6, 3 * 8 + 2 * seed_grid.GAP, 3))
+        self.assertEqual(seed_grid.vstack([row, row]).shape,
+                         (2 * 6 + seed_grid.GAP, row.shape[1], 3))
+        self.assertTrue((row[:, 8:8 + seed_grid.GAP] == 255).all())
+
+
 class GrowTest(unittest.TestCase):
     def test_grown_generator_starts_as_the_source(self):
         import grow
@@ -634,6 +662,30 @@ class ClassSpectralExcessTest(SpectralExcessTest):
         self.remove_stripe(
             spectral_excess.ClassSpectralExcess(2.0, 0.9, dontcare=2),
             self.stripe() * lab[:, 1:2], first, lab)
+
+
+    def test_texture_gap_reads_the_terms_running_excess(self):
+        # texture_gap.py's last row: a stripe in class 1's running fake
+        # spectrum shows under that class's name, and not in class 0
+        import spectral_excess
+        import texture_gap
+        gen = torch.Generator().manual_seed(1)
+        se = spectral_excess.ClassSpectralExcess(2.0, 0.9, dontcare=2)
+        lab = self.label(4)
+        for _ in range(10):
+            se.observe_real(self.photos(4, gen), lab)
+            se.loss(self.photos(4, gen) + self.stripe() * lab[:, 1:2], lab)
+
+        class Split:
+            classes = {"classes": [{"id": 3, "name": "road"},
+                                   {"id": 5, "name": "tree"}]}
+            semantic_nc, dontcare = 3, 2
+
+        row = texture_gap.term_row({"spec": se.state_dict()}, Split())
+        self.assertEqual(sorted(row), ["road", "tree"])
+        self.assertGreater(row["tree"]["peak_db"], 10.0)
+        self.assertLess(row["road"]["peak_db"], 3.0)
+        self.assertIsNone(texture_gap.term_row({"spec": None}, Split()))
 
 
 class RadialGapTest(unittest.TestCase):

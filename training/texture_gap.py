@@ -20,8 +20,35 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import common  # noqa: E402
 import data  # noqa: E402
+import labels as lbl  # noqa: E402
 import modelfile  # noqa: E402
+import spectral_excess  # noqa: E402
 import spectrum  # noqa: E402
+
+
+def term_row(ck, ds):
+    """The --spec-classes term's own running excess per class (training
+    photos, the trained G with batch statistics, bf16 where the run had
+    it), as the loss sees it; None when the run had no per-class term."""
+    st = ck.get("spec")
+    if not st or "seen_real" not in st or not st.get("linear"):
+        return None
+    term = spectral_excess.ClassSpectralExcess()
+    term.load_state_dict(st)
+    if term.real is None or term.fake is None:
+        return None
+    d = term._excess()
+    far = spectral_excess.radius(spectral_excess.PATCH, spectral_excess.PATCH)
+    far = far >= spectral_excess.MIN_RADIUS
+    cs = ds.classes["classes"]
+    chans = lbl.class_channels([c["id"] for c in cs], ds.semantic_nc,
+                               ds.dontcare)
+    row = {}
+    for c in cs:
+        ch = chans[c["id"]]
+        if bool(term.seen_real[ch]) and bool(term.seen_fake[ch]):
+            row[c["name"]] = {"peak_db": d[ch][far].max().item()}
+    return row
 
 
 def main():
@@ -52,6 +79,9 @@ def main():
             rows.append(("%s, %s statistics" % (weights, mode),
                          spectrum.class_peaks(images, ds.labels, ds.images,
                                               ds.labels, ids)))
+    term = term_row(ck, ds)
+    if term is not None:
+        rows.append(("the term's running excess (train, G, batch)", term))
     names = list(rows[0][1])
     print("| generator | " + " | ".join(names) + " |")
     print("|---|" + "---|" * len(names))
