@@ -24,9 +24,9 @@ py=/usr/bin/python3
 data=../shared/datasets/camvid
 case $iter in
 latest) ck=$run/latest.pt ;;
-*) ck=$run/iter_$iter.pt ;;
+*) ck=$run/iter_$(printf %07d "$iter").pt ;;
 esac
-[ -f "$ck" ] || { echo "$0: no snapshot $ck (train.py --snapshot-every writes iter_N.pt)" >&2; exit 1; }
+[ -f "$ck" ] || { echo "$0: no snapshot $ck (train.py --snapshot-every writes iter_NNNNNNN.pt)" >&2; exit 1; }
 [ -f "$carry" ] || { echo "$0: no model file $carry to carry the encoder from" >&2; exit 1; }
 out=/work/runs/eval
 mkdir -p "$out"
@@ -42,7 +42,8 @@ $py training/spectrum.py --data $data --split val --model "$model" --threads 2 \
 $py training/diversity.py --data $data --split val --model "$model" --limit 30 \
   --threads 2 > "$tag-div.txt"
 
-# one row: mIoU (ratio) | Fréchet | upper half | whole-frame peak | per class | seeds
+# one row: mIoU (ratio) | Fréchet | upper half | whole-frame peak and
+# prominence | per-class peak | per-class prominence | seeds
 $py - "$tag" "$iter" <<'EOF'
 import json, sys
 tag, it = sys.argv[1], sys.argv[2]
@@ -51,13 +52,21 @@ spec = json.load(open(tag + "-spec.json"))[-1]
 div = [l for l in open(tag + "-div.txt") if l.startswith("| ") and "model" not in l][-1]
 px, col = [c.strip() for c in div.strip().strip("|").split("|")][-2:]
 order = ["sky", "building", "road", "pavement", "tree"]
-cls = " / ".join("%+.1f" % spec["classes"][c]["peak_db"] if c in spec["classes"] else "—"
-                 for c in order)
-print("| %s | %.3f (%.2f) | %.2f | %.2f | %+.1f at (%.3f, %.3f) | %s | %s / %s |"
+cls = spec["classes"]
+
+
+def per_class(key):
+    return " / ".join("%+.1f" % cls[c][key] if c in cls else "—" for c in order)
+
+
+print("| %s | %.3f (%.2f) | %.2f | %.2f | %+.1f at (%.3f, %.3f); %+.1f | %s | %s | %s / %s |"
       % (it, v["miou_generated"], v["miou_generated"] / v["miou_real"],
          v["frechet_segmenter"], spec["upper_mean_abs_db"], spec["peak2d_db"],
-         abs(spec["peak2d_fx"]), abs(spec["peak2d_fy"]), cls, px, col))
+         abs(spec["peak2d_fx"]), abs(spec["peak2d_fy"]), spec["prominence_db"],
+         per_class("peak_db"), per_class("prominence_db"), px, col))
 print("per class (%s): %s" % (", ".join(order), ", ".join(
-    "%s %+.1f at (%.3f, %.3f)" % (c, e["peak_db"], abs(e["fx"]), abs(e["fy"]))
-    for c, e in spec["classes"].items())))
+    "%s %+.1f at (%.3f, %.3f), prominence %+.1f at (%.3f, %.3f)"
+    % (c, e["peak_db"], abs(e["fx"]), abs(e["fy"]), e["prominence_db"],
+       abs(e["prominence_fx"]), abs(e["prominence_fy"]))
+    for c, e in cls.items())))
 EOF

@@ -16,6 +16,15 @@ only where the excess persists:
             again, not one batch's noise
   loss      mean over the mask of relu(P(fake) - real - margin), in dB
 
+Per class with prominence (--spec-classes --spec-prominence): the excess
+fk - real is measured against its own surround (the median excess of the
+7x7 bins around, spectrum.py's prominence), the mask is where that height
+exceeds the margin, and the loss is relu(P(fake) - real - surround -
+margin) there.  A narrow peak is pushed down to the level of its
+surround, whatever that level: a broad difference of content between the
+generated and the real patches (more or less fine detail in general) is
+neither pushed nor does it hide a peak that sits on top of it.
+
 It pushes power down only at the frequencies of a persistent excess, so a
 generator without such a peak feels nothing, and fine detail that real
 photos have is not asked to go.
@@ -207,6 +216,23 @@ def patch_power(images, label, dontcare):
     return mean, count > 0
 
 
+SURROUND = 3        # prominence: the surround is the 7x7 bins around
+
+
+def surround_db(e):
+    """(K, P, P) dB excess -> the median of each bin's surround (the 7x7
+    bins around it, circularly, its 3x3 centre left out), as
+    training/spectrum.py's prominence2d takes it."""
+    r = SURROUND
+    k, h, w = e.shape
+    q = F.pad(e[:, None], (r, r, r, r), mode="circular")
+    win = F.unfold(q, 2 * r + 1).reshape(k, (2 * r + 1) ** 2, h, w)
+    ring = torch.ones(2 * r + 1, 2 * r + 1, dtype=torch.bool)
+    ring[r - 1:r + 2, r - 1:r + 2] = False
+    # quantile 0.5 is numpy's median (the mean of the two middle values)
+    return torch.quantile(win[:, ring.flatten()], 0.5, dim=1)
+
+
 class ClassSpectralExcess:
     """SpectralExcess per class on class patches (--spec-classes): the
     texture sits in trees, on roads and facades, which cover too little of
@@ -219,10 +245,12 @@ class ClassSpectralExcess:
     mean over the classes of this batch of the mean excess of the batch's
     dB over the running real dB, over their persistent-excess bins."""
 
-    def __init__(self, margin_db=2.0, decay=0.99, dontcare=-1):
+    def __init__(self, margin_db=2.0, decay=0.99, dontcare=-1,
+                 prominence=False):
         self.margin = margin_db
         self.decay = decay
         self.dontcare = dontcare
+        self.prominence = prominence
         self.real = self.fake = None
         self.seen_real = self.seen_fake = None
 
@@ -246,13 +274,24 @@ class ClassSpectralExcess:
         # running excess in dB, from the running means of power
         return _smooth_db(self.fake) - _smooth_db(self.real)
 
+    def _floor(self):
+        """(C, P, P) dB above the real photos' that passes free: the
+        surround's excess with prominence, else 0."""
+        if not self.prominence:
+            return torch.zeros_like(self.real)
+        return surround_db(self._excess())
+
+    def height(self):
+        """(C, P, P) running excess above the floor, in dB."""
+        return self._excess() - self._floor()
+
     def mask(self):
         """(C, P, P) bool of the bins of persistent excess, or None."""
         if self.real is None or self.fake is None:
             return None
         far = radius(PATCH, PATCH, self.real.device) >= MIN_RADIUS
         both = (self.seen_real & self.seen_fake)[:, None, None]
-        return far[None] & both & (self._excess() > self.margin)
+        return far[None] & both & (self.height() > self.margin)
 
     def loss(self, fake, label):
         p, present = patch_power(fake, label, self.dontcare)
@@ -266,16 +305,17 @@ class ClassSpectralExcess:
         if not bool(classes.any()):
             return p.sum() * 0.0
         excess = F.relu(_smooth_db(p) - _smooth_db(self.real)
-                        - self.margin) * m
+                        - self._floor() - self.margin) * m
         per_class = excess.flatten(1).sum(1) / m.flatten(1).sum(1).clamp(
             min=1)
         return per_class[classes].mean()
 
     def peak(self):
-        """(excess dB, fx, fy, class) of the largest running excess."""
+        """(excess dB, fx, fy, class) of the largest running excess (its
+        height above the surround with prominence)."""
         if self.real is None or self.fake is None:
             return None
-        d = self._excess()
+        d = self.height()
         far = radius(PATCH, PATCH, d.device) >= MIN_RADIUS
         both = (self.seen_real & self.seen_fake)[:, None, None]
         d = d.masked_fill(~(far[None] & both), -math.inf)
@@ -287,6 +327,7 @@ class ClassSpectralExcess:
 
     def state_dict(self):
         return {"margin": self.margin, "decay": self.decay, "linear": True,
+                "prominence": self.prominence,
                 "dontcare": self.dontcare, "real": self.real,
                 "fake": self.fake, "seen_real": self.seen_real,
                 "seen_fake": self.seen_fake}

@@ -280,6 +280,29 @@ class SpectrumTest(unittest.TestCase):
                              spectrum.power_spectrum(real))
         self.assertLess(r["upper_mean_db"], -3)
 
+    def test_prominence_tells_a_stripe_from_a_broad_difference(self):
+        # a stripe stands above its surround; a broadband difference (the
+        # same photos with their fine detail amplified) lifts peak2d as
+        # much but not the prominence
+        import spectrum
+        real = self._noise(8, 4)
+        p_real = spectrum.power_spectrum(real)
+        yy, xx = np.mgrid[0:48, 0:64]
+        stripe = 25 * np.cos(2 * np.pi * (0.3125 * xx + 0.1875 * yy))
+        striped = (real.astype(np.float64) + stripe[None, :, :, None])
+        striped = striped.clip(0, 255).astype(np.uint8)
+        r = spectrum.compare(spectrum.power_spectrum(striped), p_real)
+        self.assertGreater(r["prominence_db"], 8)
+        self.assertAlmostEqual(abs(r["prominence_fx"]), 0.3125, delta=1 / 64)
+        self.assertAlmostEqual(abs(r["prominence_fy"]), 0.1875, delta=1 / 48)
+        t = torch.from_numpy(real).permute(0, 3, 1, 2).float()
+        blur = F.avg_pool2d(F.pad(t, (1, 1, 1, 1), mode="replicate"), 3, 1)
+        sharp = (t + 1.5 * (t - blur)).clamp(0, 255).round().byte()
+        sharp = sharp.permute(0, 2, 3, 1).numpy()
+        b = spectrum.compare(spectrum.power_spectrum(sharp), p_real)
+        self.assertGreater(b["peak2d_db"], 8)
+        self.assertLess(b["prominence_db"], 3)
+
     def test_class_peaks_find_a_texture_in_one_class(self):
         # a stripe drawn only where the map says class 7 ("tree") is
         # found there, at its wave vector, and not in class 2 beside it
@@ -309,6 +332,9 @@ class SpectrumTest(unittest.TestCase):
         self.assertAlmostEqual(abs(r["tree"]["fy"]), 0.25, delta=1 / 32)
         self.assertGreater(r["tree"]["fx"] * r["tree"]["fy"], 0)
         self.assertLess(abs(r["road"]["peak_db"]), 1e-9)
+        self.assertGreater(r["tree"]["prominence_db"], 8)
+        self.assertAlmostEqual(abs(r["tree"]["prominence_fx"]), 0.375,
+                               delta=1 / 32)
 
 
 class SeedGridTest(unittest.TestCase):
@@ -586,15 +612,17 @@ class SpectralExcessTest(unittest.TestCase):
         self.assertLess(se.peak()[0], 2.0)
         self.assertEqual(loss.item(), 0.0)
 
-    def remove_stripe(self, se, stripe, first, *label):
+    def remove_stripe(self, se, stripe, first, *label, fake=None):
         """Trains a stripe's amplitude against the term se (label: the
-        per-class term's one-hot); first(peak, loss) checks the start."""
+        per-class term's one-hot) on top of fake(n, gen) (default: photos
+        like the real ones); first(peak, loss) checks the start."""
         gen = torch.Generator().manual_seed(1)
         amp = torch.tensor(0.3, requires_grad=True)
         opt = torch.optim.Adam([amp], 0.02)
+        fake = fake or self.photos
         for i in range(150):
             se.observe_real(self.photos(4, gen), *label)
-            loss = se.loss(self.photos(4, gen) + amp * stripe, *label)
+            loss = se.loss(fake(4, gen) + amp * stripe, *label)
             if i == 0:
                 first(se.peak(), loss)
             opt.zero_grad()
@@ -663,6 +691,54 @@ class ClassSpectralExcessTest(SpectralExcessTest):
             spectral_excess.ClassSpectralExcess(2.0, 0.9, dontcare=2),
             self.stripe() * lab[:, 1:2], first, lab)
 
+
+    def test_prominence_removes_a_stripe_on_a_broad_excess(self):
+        # --spec-prominence: the stripe sits on generated photos that have
+        # more fine detail than the real ones everywhere (a broad excess
+        # of several dB); the plain term pushes that whole excess, the
+        # prominence term only the stripe, down to its surround
+        import spectral_excess
+        lab = self.label(4)
+
+        def sharp(n, gen):
+            x = self.photos(n, gen)
+            return x + 1.5 * (x - F.avg_pool2d(
+                F.pad(x, (1, 1, 1, 1), mode="circular"), 3, 1))
+
+        def first(peak, loss):
+            db, fx, fy, cls = peak
+            self.assertEqual(cls, 1)
+            self.assertGreater(db, 8.0)
+            self.assertAlmostEqual(abs(fx), self.FX, delta=1 / 32)
+            self.assertAlmostEqual(abs(fy), abs(self.FY), delta=1 / 32)
+
+        se = spectral_excess.ClassSpectralExcess(2.0, 0.9, dontcare=2,
+                                                 prominence=True)
+        self.remove_stripe(se, self.stripe() * lab[:, 1:2], first, lab,
+                           fake=sharp)
+        # the broad excess stays: it is over the margin without the
+        # surround, and nobody pushed it
+        self.assertGreater(se._excess()[0].max().item(), 4.0)
+        plain = spectral_excess.ClassSpectralExcess(2.0, 0.9, dontcare=2)
+        plain.real, plain.fake = se.real, se.fake
+        plain.seen_real, plain.seen_fake = se.seen_real, se.seen_fake
+        self.assertGreater(int(plain.mask()[0].sum()), 50)
+        self.assertEqual(int(se.mask()[0].sum()), 0)
+
+    def test_surround_is_spectrum_pys(self):
+        import spectral_excess
+        import spectrum
+        e = torch.randn(2, 32, 32, generator=torch.Generator().manual_seed(3))
+        got = spectral_excess.surround_db(e).numpy()
+        r = spectrum.SURROUND
+        for k in range(2):
+            q = np.pad(e[k].numpy(), r, mode="wrap")
+            win = np.lib.stride_tricks.sliding_window_view(
+                q, (2 * r + 1, 2 * r + 1))
+            ring = np.ones((2 * r + 1, 2 * r + 1), bool)
+            ring[r - 1:r + 2, r - 1:r + 2] = False
+            want = np.median(win[:, :, ring], axis=2)
+            np.testing.assert_allclose(got[k], want, atol=1e-5)
 
     def test_texture_gap_reads_the_terms_running_excess(self):
         # texture_gap.py's last row: a stripe in class 1's running fake

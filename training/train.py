@@ -79,6 +79,10 @@ def parse_args(argv=None):
     p.add_argument("--spec-classes", action="store_true",
                    help="the spectral-excess term per class, on 32x32 "
                    "patches inside one class (spectral_excess.py)")
+    p.add_argument("--spec-prominence", action="store_true",
+                   help="with --spec-classes: measure the excess against "
+                   "its own surround, so that only narrow peaks (periodic "
+                   "textures) are pushed down (spectral_excess.py)")
     p.add_argument("--lambda-radial", type=float, default=0.0,
                    help="weight of the two-sided radial gap G term on the "
                    "upper half of the frequencies (0: off; "
@@ -117,7 +121,11 @@ def parse_args(argv=None):
                    help="keep a G/EMA/D copy every N iterations (0: never)")
     p.add_argument("--out", required=True, help="run directory")
     p.add_argument("--resume", action="store_true")
-    return p.parse_args(argv)
+    a = p.parse_args(argv)
+    if a.spec_prominence and not a.spec_classes:
+        p.error("--spec-prominence works on class patches: add "
+                "--spec-classes")
+    return a
 
 
 def ints(text):
@@ -234,7 +242,8 @@ class Trainer:
         self.commands = []
         if getattr(args, "spec_classes", False):
             self.spec = spectral_excess.ClassSpectralExcess(
-                getattr(args, "spec_margin", 2.0), dontcare=self.dontcare)
+                getattr(args, "spec_margin", 2.0), dontcare=self.dontcare,
+                prominence=getattr(args, "spec_prominence", False))
         else:
             self.spec = spectral_excess.SpectralExcess(
                 getattr(args, "spec_margin", 2.0))
@@ -269,6 +278,11 @@ class Trainer:
         if ck.get("spec") is not None:
             self.spec.load_state_dict(ck["spec"])
             self.spec.margin = getattr(self.args, "spec_margin", 2.0)
+            # the running means carry over; how they are read is the
+            # command line's
+            if hasattr(self.spec, "prominence"):
+                self.spec.prominence = getattr(self.args, "spec_prominence",
+                                               False)
         print("resumed from %s at iteration %d (%.2f h trained)"
               % (self.ckpt_path, self.iter, self.train_seconds / 3600),
               flush=True)
@@ -285,6 +299,8 @@ class Trainer:
               "lambda_spec": getattr(self.args, "lambda_spec", 0.0),
               "spec_margin": getattr(self.args, "spec_margin", 2.0),
               "spec_classes": getattr(self.args, "spec_classes", False),
+              "spec_prominence": getattr(self.args, "spec_prominence",
+                                         False),
               "lambda_radial": getattr(self.args, "lambda_radial", 0.0),
               "radial_margin": getattr(self.args, "radial_margin", 1.0),
               "EMA": self.EMA.state_dict(), "D": self.D.state_dict()}
@@ -468,8 +484,10 @@ class Trainer:
                 peak = (self.spec.peak() if self.spec is not None
                         and getattr(a, "lambda_spec", 0.0) > 0 else None)
                 if peak:
-                    div += ("  spec %.2f dB (peak %+.1f dB at %+.3f, %+.3f"
-                            % (m[5], *peak[:3]))
+                    what = ("prominence" if getattr(a, "spec_prominence",
+                                                    False) else "peak")
+                    div += ("  spec %.2f dB (%s %+.1f dB at %+.3f, %+.3f"
+                            % (m[5], what, *peak[:3]))
                     div += (" in %s)" % self.class_name(peak[3])
                             if len(peak) > 3 else ")")
                 if getattr(a, "lambda_radial", 0.0) > 0:
