@@ -63,6 +63,12 @@ class SegDataset:
     def __len__(self):
         return len(self.stems)
 
+    def keep(self, indices):
+        """Only these maps, in this order."""
+        self.stems = [self.stems[i] for i in indices]
+        self.images = self.images[indices]
+        self.labels = self.labels[indices]
+
     def item(self, i, flip=False, x0=0, y0=0):
         """(image (3,H,W) in [-1,1], ids (H,W)) with optional flip/crop."""
         im = self.images[i, y0:y0 + self.height, x0:x0 + self.width]

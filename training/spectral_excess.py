@@ -341,3 +341,4 @@ class ClassSpectralExcess:
         self.dontcare = st["dontcare"]
         self.real, self.fake = st["real"], st["fake"]
         self.seen_real, self.seen_fake = st["seen_real"], st["seen_fake"]
+        self.prominence = st.get("prominence", self.prominence)

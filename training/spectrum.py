@@ -232,6 +232,13 @@ def main():
                    "(default: the split's first half against its second)")
     p.add_argument("--model", action="append", default=[],
                    help="model file (repeat for several)")
+    p.add_argument("--limit", type=int, default=0,
+                   help="only N maps of the split: its first N, or with "
+                   "--spread N spread evenly over it")
+    p.add_argument("--spread", action="store_true",
+                   help="with --limit: every (len/N)-th map, so that "
+                   "several drives are in (CamVid's splits are drives "
+                   "filmed frame by frame)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out", help="write the results as JSON here")
     a = p.parse_args()
@@ -241,7 +248,11 @@ def main():
 
     def real_spectrum(w, h):
         if (w, h) not in reals:
-            ds = data.SegDataset(a.data, a.split, w, h)
+            ds = data.SegDataset(a.data, a.split, w, h,
+                                 limit=None if a.spread else a.limit)
+            if a.limit and a.spread:
+                ds.keep(np.linspace(0, len(ds) - 1, a.limit).round()
+                        .astype(int))
             p_real = power_spectrum(ds.images)
             if a.ref_split:
                 ref = data.SegDataset(a.data, a.ref_split, w, h,

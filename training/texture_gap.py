@@ -29,7 +29,8 @@ import spectrum  # noqa: E402
 def term_row(ck, ds):
     """The --spec-classes term's own running excess per class (training
     photos, the trained G with batch statistics, bf16 where the run had
-    it), as the loss sees it; None when the run had no per-class term."""
+    it), as the loss sees it (with --spec-prominence: its height above the
+    surround); None when the run had no per-class term."""
     st = ck.get("spec")
     if not st or "seen_real" not in st or not st.get("linear"):
         return None
@@ -37,7 +38,7 @@ def term_row(ck, ds):
     term.load_state_dict(st)
     if term.real is None or term.fake is None:
         return None
-    d = term._excess()
+    d = term.height()      # the excess, above its surround with prominence
     far = spectral_excess.radius(spectral_excess.PATCH, spectral_excess.PATCH)
     far = far >= spectral_excess.MIN_RADIUS
     cs = ds.classes["classes"]
