@@ -10,6 +10,7 @@
 #include "model/cb-error.h"
 #include "model/cb-graph.h"
 #include "model/cb-oasis.h"
+#include "model/cb-pth.h"
 #include "render/cb-backend.h"
 #include "render/cb-devices.h"
 #include "tests/render/op-case.h"
@@ -430,29 +431,22 @@ test_fp16 (void)
   g_unsetenv ("CATBRUSH_FP16");
 }
 
-/* The bundled model (its weights and batch-norm statistics; 64x32, a size
- * its five up-samplings divide, to keep lavapipe short): Vulkan fp32 and fp16 against the CPU backend, within
- * the tolerances of docs/PERFORMANCE.md (fp16: gamma, beta and the
- * statistics stay fp32). */
+/* A model's generator at w x h (regions of every class and void, with
+ * boundaries in both directions): Vulkan fp32 and fp16 against the CPU
+ * backend, within the tolerances of docs/PERFORMANCE.md (fp16: gamma, beta
+ * and the statistics stay fp32). */
 static void
-test_fp16_default_model (void)
+check_fp16_model (CbModel *model, guint w, guint h, const char *what)
 {
   g_autoptr (GError) error = NULL;
 
-  if (!need_vulkan ())
-    return;
-  g_autofree char *path = g_build_filename (g_getenv ("CB_SOURCE_DIR") ? g_getenv ("CB_SOURCE_DIR") : ".", "resources",
-                                            "models", "default.safetensors", NULL);
-  g_autoptr (CbModel) model = cb_model_load (path, &error);
-  g_assert_no_error (error);
-  model->gen.width = 64;
-  model->gen.height = 32;
-  guint n_classes = cb_class_set_get_n_classes (model->classes), w = model->gen.width, h = model->gen.height;
+  model->gen.width = w;
+  model->gen.height = h;
+  guint n_classes = cb_class_set_get_n_classes (model->classes);
   g_autoptr (CbGraph) graph = cb_oasis_build_generator (model, n_classes + 1, &error);
   g_assert_no_error (error);
   g_autoptr (CbTensor) table = embed_table_tensor (model, n_classes, 5);
   g_autoptr (CbTensor) rows = cb_tensor_new (1, h, w);
-  /* regions of every class and void, with boundaries in both directions */
   for (guint y = 0; y < h; y++)
     for (guint x = 0; x < w; x++)
       rows->data[y * w + x] = (float)((x / 11 + 3 * (y / 9)) % (n_classes + 1));
@@ -484,11 +478,67 @@ test_fp16_default_model (void)
   for (gsize i = 0; i < cb_tensor_n_elements (cpu); i++)
     mean16 += fabs (fp16->data[i] - cpu->data[i]);
   mean16 /= (double)cb_tensor_n_elements (cpu);
-  g_test_message ("bundled model 64x32: fp32 vs CPU %.3g, fp16 vs CPU %.3g (mean |diff| %.3g)", e32, e16, mean16);
+  g_test_message ("%s %ux%u: fp32 vs CPU %.3g, fp16 vs CPU %.3g (mean |diff| %.3g)", what, w, h, e32, e16, mean16);
   g_assert_cmpfloat (e32, <=, 1e-4);
   /* pixels are (y + 1) / 2: 1e-2 is 1.3/255 at worst, 1e-3 is 1/8 of 1/255 on average */
   g_assert_cmpfloat (e16, <=, 1e-2);
   g_assert_cmpfloat (mean16, <=, 1e-3);
+}
+
+/* The bundled model (its weights and batch-norm statistics) at 64x32, a
+ * size its five up-samplings divide, to keep lavapipe short. */
+static void
+test_fp16_default_model (void)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!need_vulkan ())
+    return;
+  g_autofree char *path = g_build_filename (g_getenv ("CB_SOURCE_DIR") ? g_getenv ("CB_SOURCE_DIR") : ".", "resources",
+                                            "models", "default.safetensors", NULL);
+  g_autoptr (CbModel) model = cb_model_load (path, &error);
+  g_assert_no_error (error);
+  check_fp16_model (model, 64, 32, "bundled model");
+}
+
+/* An ADE20K-shaped OASIS checkpoint in the official layout (151 label
+ * channels, 6 blocks, z 64, small widths; PyTorch's random weights and
+ * statistics: no trained one is at hand without a network), through the
+ * importer of `catbrush-cli import-oasis`; skipped without python3-torch. */
+static void
+test_fp16_imported_ade20k (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *std_err = NULL;
+  int status = 0;
+
+  if (!need_vulkan ())
+    return;
+  g_autofree char *script = g_build_filename (g_getenv ("CB_SOURCE_DIR") ? g_getenv ("CB_SOURCE_DIR") : ".", "training",
+                                              "make_pth_fixture.py", NULL);
+  g_autofree char *dir = g_build_filename (cache_dir, "ade", NULL);
+  const char *argv[] = { "/usr/bin/python3", script, "--ade20k", dir, NULL };
+  if (!g_file_test (argv[0], G_FILE_TEST_IS_EXECUTABLE)
+      || !g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &std_err, &status,
+                        NULL)
+      || !g_spawn_check_wait_status (status, NULL))
+    {
+      g_test_skip_printf ("no ADE20K-shaped checkpoint (python3-torch): %s", std_err ? std_err : "");
+      return;
+    }
+  g_autofree char *pth = g_build_filename (dir, "oasis-ade-EMA.pth", NULL);
+  g_autofree char *out = g_build_filename (dir, "ade.safetensors", NULL);
+  CbOasisImportOptions o;
+  cb_oasis_import_options_init (&o);
+  o.generator_path = pth;
+  o.dataset = "ade20k";
+  o.width = 64;
+  o.height = 64;
+  g_assert_true (cb_oasis_import (&o, out, &error));
+  g_assert_no_error (error);
+  g_autoptr (CbModel) model = cb_model_load (out, &error);
+  g_assert_no_error (error);
+  check_fp16_model (model, 64, 64, "imported ADE20K-shaped checkpoint");
 }
 
 /* A value fp16 plans keep in fp32 that another op also reads: no shader
@@ -739,6 +789,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/vk/tiny-generator", test_tiny_generator);
   g_test_add_func ("/render/vk/fp16", test_fp16);
   g_test_add_func ("/render/vk/fp16/default-model", test_fp16_default_model);
+  g_test_add_func ("/render/vk/fp16/imported-ade20k", test_fp16_imported_ade20k);
   g_test_add_func ("/render/vk/fp16/fallback", test_fp16_fallback);
   g_test_add_func ("/render/vk/devices", test_devices);
   g_test_add_func ("/render/vk/pipeline-cache", test_pipeline_cache);
