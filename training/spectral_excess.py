@@ -217,6 +217,13 @@ def patch_power(images, label, dontcare):
 
 
 SURROUND = 3        # prominence: the surround is the 7x7 bins around
+# Prominence reads the running excess clamped at this deficit: where the
+# generated class is far below the photos (flat, or black), the dB of its
+# near-zero power is noise, whose peaks stand above their surround and were
+# pushed down further, a runaway that turned roads and trees black
+# (docs/MODEL_CARD.md, stage 6c at --lambda-spec 2).  A texture stands on
+# power the photos have too, within this many dB.
+DEFICIT_DB = 10.0
 
 
 def surround_db(e):
@@ -271,8 +278,10 @@ class ClassSpectralExcess:
                                               present)
 
     def _excess(self):
-        # running excess in dB, from the running means of power
-        return _smooth_db(self.fake) - _smooth_db(self.real)
+        # running excess in dB, from the running means of power; deficits
+        # beyond DEFICIT_DB count as that (prominence must not read noise)
+        return (_smooth_db(self.fake) - _smooth_db(self.real)).clamp(
+            min=-DEFICIT_DB)
 
     def _floor(self):
         """(C, P, P) dB above the real photos' that passes free: the

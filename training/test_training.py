@@ -725,6 +725,28 @@ class ClassSpectralExcessTest(SpectralExcessTest):
         self.assertGreater(int(plain.mask()[0].sum()), 50)
         self.assertEqual(int(se.mask()[0].sum()), 0)
 
+    def test_prominence_leaves_a_flat_class_alone(self):
+        # a class drawn flat (near-black: faint noise and a faint stripe,
+        # 60 dB under the photos) has a "peak" above its noise surround;
+        # pushing it down made stage 6c's roads black.  The deficit clamp
+        # leaves it alone; the unclamped excess would have pushed it.
+        import spectral_excess
+        gen = torch.Generator().manual_seed(5)
+        lab = self.label(4)
+        se = spectral_excess.ClassSpectralExcess(2.0, 0.9, dontcare=2,
+                                                 prominence=True)
+        for _ in range(30):
+            se.observe_real(self.photos(4, gen), lab)
+            flat = 1e-4 * torch.randn(4, 3, self.H, self.W, generator=gen)
+            fake = flat + 1e-3 * self.stripe() * lab[:, 1:2]
+            loss = se.loss(fake, lab)
+        self.assertEqual(int(se.mask().sum()), 0)
+        self.assertEqual(loss.item(), 0.0)
+        raw = spectral_excess._smooth_db(se.fake) - \
+            spectral_excess._smooth_db(se.real)
+        unclamped = raw - spectral_excess.surround_db(raw)
+        self.assertGreater(unclamped[1].max().item(), 10.0)
+
     def test_surround_is_spectrum_pys(self):
         import spectral_excess
         import spectrum
