@@ -217,13 +217,6 @@ def patch_power(images, label, dontcare):
 
 
 SURROUND = 3        # prominence: the surround is the 7x7 bins around
-# Prominence reads the running excess clamped at this deficit: where the
-# generated class is far below the photos (flat, or black), the dB of its
-# near-zero power is noise, whose peaks stand above their surround and were
-# pushed down further, a runaway that turned roads and trees black
-# (docs/MODEL_CARD.md, stage 6c at --lambda-spec 2).  A texture stands on
-# power the photos have too, within this many dB.
-DEFICIT_DB = 10.0
 
 
 def surround_db(e):
@@ -278,10 +271,8 @@ class ClassSpectralExcess:
                                               present)
 
     def _excess(self):
-        # running excess in dB, from the running means of power; deficits
-        # beyond DEFICIT_DB count as that (prominence must not read noise)
-        return (_smooth_db(self.fake) - _smooth_db(self.real)).clamp(
-            min=-DEFICIT_DB)
+        # running excess in dB, from the running means of power
+        return _smooth_db(self.fake) - _smooth_db(self.real)
 
     def _floor(self):
         """(C, P, P) dB above the real photos' that passes free: the
@@ -313,8 +304,16 @@ class ClassSpectralExcess:
         classes = m.flatten(1).any(1)
         if not bool(classes.any()):
             return p.sum() * 0.0
-        excess = F.relu(_smooth_db(p) - _smooth_db(self.real)
-                        - self._floor() - self.margin) * m
+        e = _smooth_db(p) - _smooth_db(self.real)
+        if self.prominence:
+            # the batch's height above its own surround, not above the
+            # running one: against a fixed floor the cheapest way down was
+            # less power everywhere, the surround followed, and the peak
+            # stood again; a ratchet that drew roads and trees black
+            # (docs/MODEL_CARD.md, stage 6c at --lambda-spec 2).  A change
+            # of power that the surround shares leaves this loss alone.
+            e = e - surround_db(e)
+        excess = F.relu(e - self.margin) * m
         per_class = excess.flatten(1).sum(1) / m.flatten(1).sum(1).clamp(
             min=1)
         return per_class[classes].mean()
