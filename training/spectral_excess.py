@@ -233,6 +233,24 @@ def surround_db(e):
     return torch.quantile(win[:, ring.flatten()], 0.5, dim=1)
 
 
+def streak_heights(e):
+    """(K, P, P) dB excess (unshifted) -> (K, 2): the mean excess on the
+    fy axis (horizontal streaks) and on the fx axis (vertical ones), within
+    one bin of it and above MIN_RADIUS, minus the median excess off both
+    axes; training/spectrum.py's streaks2d on class patches."""
+    k, h, w = e.shape
+    fy = torch.fft.fftfreq(h, device=e.device)[:, None].expand(h, w)
+    fx = torch.fft.fftfreq(w, device=e.device)[None, :].expand(h, w)
+    far = radius(h, w, e.device) >= MIN_RADIUS
+    hor = far & (fx.abs() <= 1.0 / w)
+    ver = far & (fy.abs() <= 1.0 / h)
+    off = far & ~hor & ~ver
+    flat = e.flatten(1)
+    base = torch.quantile(flat[:, off.flatten()], 0.5, dim=1)
+    return torch.stack([flat[:, hor.flatten()].mean(1) - base,
+                        flat[:, ver.flatten()].mean(1) - base], dim=1)
+
+
 class ClassSpectralExcess:
     """SpectralExcess per class on class patches (--spec-classes): the
     texture sits in trees, on roads and facades, which cover too little of
@@ -246,11 +264,12 @@ class ClassSpectralExcess:
     dB over the running real dB, over their persistent-excess bins."""
 
     def __init__(self, margin_db=2.0, decay=0.99, dontcare=-1,
-                 prominence=False):
+                 prominence=False, streaks=False):
         self.margin = margin_db
         self.decay = decay
         self.dontcare = dontcare
         self.prominence = prominence
+        self.streaks = streaks
         self.real = self.fake = None
         self.seen_real = self.seen_fake = None
 
@@ -293,6 +312,25 @@ class ClassSpectralExcess:
         both = (self.seen_real & self.seen_fake)[:, None, None]
         return far[None] & both & (self.height() > self.margin)
 
+    def streak_mask(self):
+        """(C, 2) bool: classes whose running spectra carry horizontal /
+        vertical streaks beyond the margin (--spec-streaks), or None."""
+        if not self.streaks or self.real is None or self.fake is None:
+            return None
+        both = (self.seen_real & self.seen_fake)[:, None]
+        return both & (streak_heights(self._excess()) > self.margin)
+
+    def streak_heights_now(self):
+        """(dB, "horizontal" or "vertical", class) of the largest running
+        streak height, for the log."""
+        if self.real is None or self.fake is None:
+            return None
+        h = streak_heights(self._excess())
+        both = (self.seen_real & self.seen_fake)[:, None]
+        h = h.masked_fill(~both, -math.inf)
+        c, axis = divmod(int(torch.argmax(h)), 2)
+        return h[c, axis].item(), ("horizontal", "vertical")[axis], c
+
     def loss(self, fake, label):
         p, present = patch_power(fake, label, self.dontcare)
         self.fake, self.seen_fake = self._ema(self.fake, self.seen_fake,
@@ -302,9 +340,17 @@ class ClassSpectralExcess:
             return p.sum() * 0.0
         m = m & present[:, None, None]
         classes = m.flatten(1).any(1)
+        sm = self.streak_mask()
+        if sm is not None:
+            sm = sm & present[:, None]
+            classes = classes | sm.any(1)
         if not bool(classes.any()):
             return p.sum() * 0.0
         e = _smooth_db(p) - _smooth_db(self.real)
+        # streaks: the batch's ridge on an axis above its off-axis median,
+        # a uniform drop of power leaves it as the peaks' height
+        streak = (F.relu(streak_heights(e) - self.margin) * sm).sum(1) \
+            if sm is not None else 0.0
         if self.prominence:
             # the batch's height above its own surround, not above the
             # running one: against a fixed floor the cheapest way down was
@@ -315,7 +361,7 @@ class ClassSpectralExcess:
             e = e - surround_db(e)
         excess = F.relu(e - self.margin) * m
         per_class = excess.flatten(1).sum(1) / m.flatten(1).sum(1).clamp(
-            min=1)
+            min=1) + streak
         return per_class[classes].mean()
 
     def peak(self):
@@ -335,7 +381,7 @@ class ClassSpectralExcess:
 
     def state_dict(self):
         return {"margin": self.margin, "decay": self.decay, "linear": True,
-                "prominence": self.prominence,
+                "prominence": self.prominence, "streaks": self.streaks,
                 "dontcare": self.dontcare, "real": self.real,
                 "fake": self.fake, "seen_real": self.seen_real,
                 "seen_fake": self.seen_fake}

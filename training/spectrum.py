@@ -23,7 +23,14 @@ Reported, in dB (10 log10 generated / real):
               on the val split, one street filmed frame by frame, one
               checkpoint's per-class peak2d read 9-12 dB where on 100
               training photos drawn at random it read 1-4 (MODEL_CARD).
-  classes     peak2d and prominence, per class, on 32x32 patches that lie
+  streaks     horizontal / vertical: the mean excess on the fy axis
+              (|fx| within one bin) / on the fx axis, above a radius of
+              0.1, minus the median excess off both axes.  Streaks, a
+              road drawn in horizontal bands or a facade in vertical ones,
+              put their power along an axis at many frequencies, a ridge
+              that no single bin's prominence shows (MODEL_CARD: stage
+              6c's branch from 750 drew them at +3.6 dB of prominence).
+  classes     peak2d, prominence and streaks, per class, on 32x32 patches that lie
               (90 % of their pixels) inside one class of the label map: a
               texture drawn only in trees or on facades covers too little
               of the frame to show in peak2d, and shows here.  Generated
@@ -141,7 +148,9 @@ def compare(p_gen, p_real):
     upper = centres >= 0.25
     peak_db, peak_fx, peak_fy = peak2d(p_gen, p_real)
     prom_db, prom_fx, prom_fy = prominence2d(p_gen, p_real)
+    hor, ver = streaks2d(p_gen, p_real)
     return {
+        "streaks_h_db": hor, "streaks_v_db": ver,
         "prominence_db": prom_db, "prominence_fx": prom_fx,
         "prominence_fy": prom_fy,
         "upper_mean_abs_db": float(np.mean(np.abs(db[upper]))),
@@ -155,6 +164,20 @@ def compare(p_gen, p_real):
 PATCH = 32           # class patches: side, stride half of it
 PURITY = 0.9         # share of a patch's pixels in its class
 MIN_PATCHES = 40     # fewer: the class is not reported
+
+
+def streaks2d(p_gen, p_real):
+    """(horizontal, vertical) streak excess in dB: the mean 3x3-smoothed
+    excess on the fy axis and on the fx axis (within one bin of it),
+    above PEAK_MIN_RADIUS, minus the median excess off both axes."""
+    h, w = p_gen.shape
+    fx, fy = frequencies(h, w)
+    e = 10 * np.log10(smooth3(p_gen) / smooth3(p_real))
+    far = np.hypot(fx, fy) >= PEAK_MIN_RADIUS
+    hor = far & (np.abs(fx) <= 1.0 / w)
+    ver = far & (np.abs(fy) <= 1.0 / h)
+    base = np.median(e[far & ~hor & ~ver])
+    return float(e[hor].mean() - base), float(e[ver].mean() - base)
 
 
 def class_patches(images, labels, cls):
@@ -191,11 +214,14 @@ def class_peaks(gen, gen_labels, real, real_labels, classes):
         sg, sr = patch_spectrum(pg), patch_spectrum(pr)
         db, fx, fy = peak2d(sg, sr)
         pdb, pfx, pfy = prominence2d(sg, sr)
+        hor, ver = streaks2d(sg, sr)
         out[name] = {"patches": len(pg), "peak_db": round(db, 2),
                      "fx": round(fx, 3), "fy": round(fy, 3),
                      "prominence_db": round(pdb, 2),
                      "prominence_fx": round(pfx, 3),
-                     "prominence_fy": round(pfy, 3)}
+                     "prominence_fy": round(pfy, 3),
+                     "streaks_h_db": round(hor, 2),
+                     "streaks_v_db": round(ver, 2)}
     return out
 
 
@@ -282,15 +308,16 @@ def main():
                                    class_ids(ds))
         rows.append((os.path.basename(model), "%dx%d" % (w, h), r))
     print("| images | size | upper half: mean abs dB | worst band dB | "
-          "2-D peak dB at (fx, fy) | prominence dB at (fx, fy) |")
-    print("|---|---|---|---|---|---|")
+          "2-D peak dB at (fx, fy) | prominence dB at (fx, fy) | "
+          "streaks dB, horizontal / vertical |")
+    print("|---|---|---|---|---|---|---|")
     for name, size, r in rows:
         print("| %s | %s | %.2f | %+.1f | %+.1f at (%+.3f, %+.3f) | "
-              "%+.1f at (%+.3f, %+.3f) |"
+              "%+.1f at (%+.3f, %+.3f) | %+.1f / %+.1f |"
               % (name, size, r["upper_mean_abs_db"], r["upper_worst_db"],
                  r["peak2d_db"], r["peak2d_fx"], r["peak2d_fy"],
                  r["prominence_db"], r["prominence_fx"],
-                 r["prominence_fy"]))
+                 r["prominence_fy"], r["streaks_h_db"], r["streaks_v_db"]))
     names = [n for n in rows[0][2]["classes"]] if rows else []
     for (db, fx, fy), what in ((("peak_db", "fx", "fy"),
                                 "largest 2-D excess"),
@@ -307,6 +334,14 @@ def main():
                 cells.append("%+.1f at (%+.3f, %+.3f)" % (e[db], e[fx], e[fy])
                              if e else "—")
             print("| %s | %s |" % (c, " | ".join(cells)))
+    print("\nPer class: streaks, horizontal / vertical, dB")
+    print("| class | " + " | ".join(n for n, _, _ in rows) + " |")
+    print("|---|" + "---|" * len(rows))
+    for c in names:
+        cells = ["%+.1f / %+.1f" % (r["classes"][c]["streaks_h_db"],
+                                    r["classes"][c]["streaks_v_db"])
+                 if c in r["classes"] else "—" for _, _, r in rows]
+        print("| %s | %s |" % (c, " | ".join(cells)))
     if a.out:
         with open(a.out, "w") as f:
             json.dump([{"images": n, "size": s, **r} for n, s, r in rows], f,

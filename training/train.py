@@ -83,6 +83,10 @@ def parse_args(argv=None):
                    help="with --spec-classes: measure the excess against "
                    "its own surround, so that only narrow peaks (periodic "
                    "textures) are pushed down (spectral_excess.py)")
+    p.add_argument("--spec-streaks", action="store_true",
+                   help="with --spec-classes: also push down streaks, a "
+                   "class's excess along the fx or fy axis above its "
+                   "off-axis median (spectral_excess.py)")
     p.add_argument("--lambda-radial", type=float, default=0.0,
                    help="weight of the two-sided radial gap G term on the "
                    "upper half of the frequencies (0: off; "
@@ -122,9 +126,9 @@ def parse_args(argv=None):
     p.add_argument("--out", required=True, help="run directory")
     p.add_argument("--resume", action="store_true")
     a = p.parse_args(argv)
-    if a.spec_prominence and not a.spec_classes:
-        p.error("--spec-prominence works on class patches: add "
-                "--spec-classes")
+    if (a.spec_prominence or a.spec_streaks) and not a.spec_classes:
+        p.error("--spec-prominence and --spec-streaks work on class "
+                "patches: add --spec-classes")
     return a
 
 
@@ -243,7 +247,8 @@ class Trainer:
         if getattr(args, "spec_classes", False):
             self.spec = spectral_excess.ClassSpectralExcess(
                 getattr(args, "spec_margin", 2.0), dontcare=self.dontcare,
-                prominence=getattr(args, "spec_prominence", False))
+                prominence=getattr(args, "spec_prominence", False),
+                streaks=getattr(args, "spec_streaks", False))
         else:
             self.spec = spectral_excess.SpectralExcess(
                 getattr(args, "spec_margin", 2.0))
@@ -283,6 +288,7 @@ class Trainer:
             if hasattr(self.spec, "prominence"):
                 self.spec.prominence = getattr(self.args, "spec_prominence",
                                                False)
+                self.spec.streaks = getattr(self.args, "spec_streaks", False)
         print("resumed from %s at iteration %d (%.2f h trained)"
               % (self.ckpt_path, self.iter, self.train_seconds / 3600),
               flush=True)
@@ -301,6 +307,7 @@ class Trainer:
               "spec_classes": getattr(self.args, "spec_classes", False),
               "spec_prominence": getattr(self.args, "spec_prominence",
                                          False),
+              "spec_streaks": getattr(self.args, "spec_streaks", False),
               "lambda_radial": getattr(self.args, "lambda_radial", 0.0),
               "radial_margin": getattr(self.args, "radial_margin", 1.0),
               "EMA": self.EMA.state_dict(), "D": self.D.state_dict()}
@@ -490,6 +497,11 @@ class Trainer:
                             % (m[5], what, *peak[:3]))
                     div += (" in %s)" % self.class_name(peak[3])
                             if len(peak) > 3 else ")")
+                st = (self.spec.streak_heights_now() if peak and getattr(
+                    self.spec, "streaks", False) else None)
+                if st is not None:
+                    div += "  streaks %+.1f dB (%s in %s)" % (
+                        st[0], st[1], self.class_name(st[2]))
                 if getattr(a, "lambda_radial", 0.0) > 0:
                     div += "  radial %.2f dB (gap %+.2f dB)" % (m[6], m[7])
                 print("iter %d  G %.3f  D_fake %.3f  D_real %.3f  LM %.3f%s  "
