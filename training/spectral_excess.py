@@ -19,11 +19,20 @@ only where the excess persists:
 Per class with prominence (--spec-classes --spec-prominence): the excess
 fk - real is measured against its own surround (the median excess of the
 7x7 bins around, spectrum.py's prominence), the mask is where that height
-exceeds the margin, and the loss is relu(P(fake) - real - surround -
-margin) there.  A narrow peak is pushed down to the level of its
-surround, whatever that level: a broad difference of content between the
-generated and the real patches (more or less fine detail in general) is
-neither pushed nor does it hide a peak that sits on top of it.
+exceeds the margin, and the loss is relu(e - surround(e) - margin) there,
+e = P(fake) - real with the batch's own surround (taken with gradient).
+A narrow peak is pushed down to the level of its surround, whatever that
+level: a broad difference of content between the generated and the real
+patches (more or less fine detail in general) is neither pushed nor does
+it hide a peak that sits on top of it, and less power everywhere does not
+pay (against the running surround it did, and the generator went black).
+
+Streaks (--spec-streaks, with --spec-classes): a class whose running
+excess has a ridge along the fx or fy axis (its mean on the axis minus
+the median off both axes, spectrum.py's streaks) beyond the margin adds
+relu(that height of e - margin) to its loss: a band across a road puts
+its power on an axis at many frequencies, which no single bin's
+prominence shows.
 
 It pushes power down only at the frequencies of a persistent excess, so a
 generator without such a peak feels nothing, and fine detail that real
@@ -261,7 +270,9 @@ class ClassSpectralExcess:
     texture strong in some images and absent in others for about 5 dB less
     than the measure does (docs/MODEL_CARD.md, stage 6c).  The loss is the
     mean over the classes of this batch of the mean excess of the batch's
-    dB over the running real dB, over their persistent-excess bins."""
+    dB over the running real dB (with prominence: its height above the
+    batch's surround), over their persistent-excess bins, plus their
+    streak heights (with streaks); the module docstring has the terms."""
 
     def __init__(self, margin_db=2.0, decay=0.99, dontcare=-1,
                  prominence=False, streaks=False):
