@@ -30,11 +30,12 @@ Reported, in dB (10 log10 generated / real):
               put their power along an axis at many frequencies, a ridge
               that no single bin's prominence shows (MODEL_CARD: stage
               6c's branch from 750 drew them at +3.6 dB of prominence).
-  classes     peak2d, prominence and streaks, per class, on 32x32 patches that lie
-              (90 % of their pixels) inside one class of the label map: a
-              texture drawn only in trees or on facades covers too little
-              of the frame to show in peak2d, and shows here.  Generated
-              and real patches come from the same places of the same maps.
+  classes     peak2d, prominence and streaks, per class, on 32x32
+              patches that lie (90 % of their pixels) inside one class of
+              the label map: a texture drawn only in trees or on facades
+              covers too little of the frame to show in peak2d, and shows
+              here.  Generated and real patches come from the same places
+              of the same maps.
 The reference line "real vs real" compares two sets of real photos the
 same way: the first half of the split's photos against the second half
 (other scenes; neighbouring frames, as even against odd would be, are
