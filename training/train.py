@@ -43,6 +43,7 @@ import labels as lbl  # noqa: E402
 import oasis  # noqa: E402
 import safetensors_io  # noqa: E402
 import spectral_excess  # noqa: E402
+import texture_d  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -94,6 +95,12 @@ def parse_args(argv=None):
     p.add_argument("--radial-margin", type=float, default=1.0,
                    help="dB of radial gap to the batch's real photos that "
                    "the radial term lets pass, either way")
+    p.add_argument("--lambda-tex", type=float, default=0.0,
+                   help="weight of a second, local discriminator that "
+                   "sees every pixel (12-px patches, no labels) in G's "
+                   "loss (0: off; texture_d.py)")
+    p.add_argument("--tex-width", type=int, default=32,
+                   help="the local discriminator's first layer's channels")
     p.add_argument("--ema-decay", type=float, default=0.999)
     p.add_argument("--bn-batches", type=int, default=16,
                    help="batches used to re-estimate the EMA's BN stats")
@@ -163,6 +170,8 @@ class Trainer:
     # the spectral-excess term's running spectra; finetune.py's FineTuner,
     # which builds its own state, has none
     spec = None
+    # the local discriminator (--lambda-tex); None when off
+    tex = None
 
     def __init__(self, args):
         self.args = args
@@ -252,6 +261,13 @@ class Trainer:
         else:
             self.spec = spectral_excess.SpectralExcess(
                 getattr(args, "spec_margin", 2.0))
+        if getattr(args, "lambda_tex", 0.0) > 0:
+            self.tex = texture_d.TextureDiscriminator(args.tex_width)
+            self.tex.to(self.device)
+            if self.precision == "bf16":
+                self.tex.to(memory_format=torch.channels_last)
+            self.opt_t = torch.optim.Adam(self.tex.parameters(), args.lr_d,
+                                          betas=betas)
         if ckpt is not None:
             self._load(ckpt)
         self.commands.append(common.command_line())
@@ -280,6 +296,13 @@ class Trainer:
         self.iter = ck["iter"]
         self.train_seconds = ck["train_seconds"]
         self.commands = ck.get("commands", [])
+        if self.tex is not None:
+            if ck.get("T") is not None:
+                self.tex.load_state_dict(ck["T"])
+                self.opt_t.load_state_dict(ck["opt_t"])
+            else:
+                print("local discriminator: new, the checkpoint has none",
+                      flush=True)
         if ck.get("spec") is not None:
             self.spec.load_state_dict(ck["spec"])
             self.spec.margin = getattr(self.args, "spec_margin", 2.0)
@@ -310,6 +333,7 @@ class Trainer:
               "spec_streaks": getattr(self.args, "spec_streaks", False),
               "lambda_radial": getattr(self.args, "lambda_radial", 0.0),
               "radial_margin": getattr(self.args, "radial_margin", 1.0),
+              "lambda_tex": getattr(self.args, "lambda_tex", 0.0),
               "EMA": self.EMA.state_dict(), "D": self.D.state_dict()}
         if full:
             st.update({"G": self.G.state_dict(),
@@ -319,7 +343,11 @@ class Trainer:
                        "aug_rng": self.aug_rng.bit_generator.state,
                        "torch_rng": torch.get_rng_state(),
                        "spec": self.spec.state_dict()
-                       if self.spec is not None else None})
+                       if self.spec is not None else None,
+                       "T": self.tex.state_dict()
+                       if self.tex is not None else None,
+                       "opt_t": self.opt_t.state_dict()
+                       if self.tex is not None else None})
         return st
 
     def refresh_ema_bn(self):
@@ -425,12 +453,27 @@ class Trainer:
             loss_d = loss_d + loss_lm
         loss_d.float().backward()
         self.opt_d.step()
+        tex_acc = 0.0
+        if self.tex is not None:
+            self.opt_t.zero_grad(set_to_none=True)
+            t_real, t_fake = self.tex(real), self.tex(fk)
+            texture_d.d_loss(t_real, t_fake).backward()
+            self.opt_t.step()
+            tex_acc = texture_d.accuracy(t_real, t_fake)
 
         # generator
         self.opt_g.zero_grad(set_to_none=True)
-        for p in self.D.parameters():
+        frozen = list(self.D.parameters())
+        if self.tex is not None:
+            frozen += list(self.tex.parameters())
+        for p in frozen:
             p.requires_grad_(False)
         loss_g = oasis.d_loss(self.D(fake), label, True, self.dontcare)
+        loss_tex = torch.zeros((), device=self.device)
+        if self.tex is not None:
+            # both noises' images: the second noise's rows are fakes too
+            loss_tex = self.args.lambda_tex * texture_d.g_loss(
+                self.tex(both))
         loss_div = torch.zeros((), device=self.device)
         if lambda_div > 0:
             loss_div = -lambda_div * oasis.diversity_ratio(
@@ -451,8 +494,9 @@ class Trainer:
             loss_radial, gap = spectral_excess.radial_gap(
                 both, paired, getattr(a, "radial_margin", 1.0))
             loss_radial = lambda_radial * loss_radial
-        (loss_g + loss_div + loss_spec + loss_radial).float().backward()
-        for p in self.D.parameters():
+        (loss_g + loss_div + loss_spec + loss_radial
+         + loss_tex).float().backward()
+        for p in frozen:
             p.requires_grad_(True)
         self.opt_g.step()
 
@@ -464,12 +508,14 @@ class Trainer:
                 if lambda_div > 0 else 0.0,
                 loss_spec.item() / lambda_spec if lambda_spec > 0 else 0.0,
                 loss_radial.item() / lambda_radial
-                if lambda_radial > 0 else 0.0, gap]
+                if lambda_radial > 0 else 0.0, gap,
+                loss_tex.item() / self.args.lambda_tex
+                if self.tex is not None else 0.0, tex_acc]
 
     def run(self):
         a = self.args
         win_t, win_n = time.time(), 0
-        sums = np.zeros(8)
+        sums = np.zeros(10)
         last = time.time()
         # finetune.py's FineTuner runs this loop with its own arguments
         max_seconds = getattr(a, "max_seconds", 0)
@@ -504,6 +550,9 @@ class Trainer:
                         st[0], st[1], self.class_name(st[2]))
                 if getattr(a, "lambda_radial", 0.0) > 0:
                     div += "  radial %.2f dB (gap %+.2f dB)" % (m[6], m[7])
+                if self.tex is not None:
+                    div += "  tex G %.3f (local D right %.0f%%)" % (
+                        m[8], 100 * m[9])
                 print("iter %d  G %.3f  D_fake %.3f  D_real %.3f  LM %.3f%s  "
                       "%.3f it/s  %.2f h"
                       % (self.iter, m[0], m[1], m[2], m[3], div,
