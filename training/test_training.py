@@ -679,6 +679,35 @@ class TextureDiscriminatorTest(unittest.TestCase):
         self.assertEqual(len(rows), texture_d.receptive_field())
 
 
+class PatchC2stTest(unittest.TestCase):
+    """patch_c2st.py: the two-sample classifier finds a dot grid in one
+    class of one set, and tells two sets of the same kind apart no better
+    than chance."""
+
+    def test_grid_found_in_its_class_and_same_sets_at_chance(self):
+        import patch_c2st
+        gen = torch.Generator().manual_seed(3)
+
+        def smooth(n):
+            x = torch.randn(n, 3, 8, 8, generator=gen)
+            return 0.5 * torch.tanh(F.interpolate(
+                x, size=(32, 32), mode="bilinear", align_corners=False))
+
+        ids = torch.zeros(8, 32, 32, dtype=torch.long)
+        ids[:, :, 16:] = 1                        # class 1: the right half
+        grid = torch.zeros(8, 3, 32, 32)
+        grid[:, :, ::3, 16::3] = 0.3              # dots in class 1 only
+        names = {"left": 0, "right": 1}
+        res = patch_c2st.run(smooth(8) + grid, smooth(8),
+                             smooth(8) + grid, smooth(8), ids, ids, names,
+                             60, 1, size=32)
+        self.assertGreater(res["right"], 90)
+        self.assertLess(res["left"], 70)
+        same = patch_c2st.run(smooth(8), smooth(8), smooth(8), smooth(8),
+                              ids, ids, names, 60, 1, size=32)
+        self.assertLess(same["all"], 65)
+
+
 class SpectralExcessTest(unittest.TestCase):
     """--lambda-spec: the persistent 2-D spectral excess finds a periodic
     stripe, leaves images without one alone, and its gradient removes it."""

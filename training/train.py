@@ -97,7 +97,7 @@ def parse_args(argv=None):
                    "the radial term lets pass, either way")
     p.add_argument("--lambda-tex", type=float, default=0.0,
                    help="weight of a second, local discriminator that "
-                   "sees every pixel (12-px patches, no labels) in G's "
+                   "sees every pixel (16-px patches, no labels) in G's "
                    "loss (0: off; texture_d.py)")
     p.add_argument("--tex-width", type=int, default=32,
                    help="the local discriminator's first layer's channels")
