@@ -8,7 +8,8 @@
 # the encoder and prototypes of CARRY_FROM (default RUN_DIR/v2-2500.safetensors,
 # the model file a train.py --init-from run went on from), then runs on
 # CamVid val: evaluate.py (mIoU, Fréchet distance), spectrum.py (upper half,
-# whole-frame and per-class 2-D excess) and diversity.py (seeds, 30 maps).
+# whole-frame and per-class 2-D excess), diversity.py (seeds, 30 maps) and
+# patch_c2st.py (local texture told from photos', per class).
 # The JSON and the text of each land in /work/runs/eval/RUN-ITER-*, named by
 # the run's folder, so that two runs' snapshots do not overwrite each other.
 # About 2.5 minutes on two idle cores of an AMD EPYC Zen 4 (12 beside training).
@@ -41,6 +42,8 @@ $py training/spectrum.py --data $data --split val --model "$model" --threads 2 \
   --out "$tag-spec.json" > "$tag-spec.txt"
 $py training/diversity.py --data $data --split val --model "$model" --limit 30 \
   --threads 2 > "$tag-div.txt"
+$py training/patch_c2st.py --data $data --model "$model" --threads 2 \
+  --out "$tag-c2st.json" > "$tag-c2st.txt"
 
 # one row: mIoU (ratio) | Fréchet | upper half | whole-frame peak and
 # prominence | per-class peak | per-class prominence | seeds
@@ -73,4 +76,7 @@ print("streaks, horizontal / vertical: whole frame %+.1f / %+.1f; %s"
       % (spec["streaks_h_db"], spec["streaks_v_db"], ", ".join(
           "%s %+.1f / %+.1f" % (c, cls[c]["streaks_h_db"], cls[c]["streaks_v_db"])
           for c in order if c in cls)))
+c2 = json.load(open(tag + "-c2st.json"))[-1]["accuracy"]
+print("local texture told from photos (patch_c2st.py, %%; real vs real 52): %s"
+      % ", ".join("%s %.1f" % (k, a) for k, a in c2.items()))
 EOF

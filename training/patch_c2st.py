@@ -108,6 +108,28 @@ def run(a_train, b_train, a_val, b_val, ids_a, ids_b, names, steps, seed,
     return res
 
 
+def oasis_d_accuracy(model_path, fake_va, real_va, ids_va, names):
+    """The model's own OASIS discriminator on the same val images: how
+    often its fake channel wins on generated pixels and loses on photos'
+    (the N+1 decision), per class.  Set against the classifier's row, it
+    says whether the texture is one the GAN's D sees."""
+    disc, _ = modelfile.load_discriminator(model_path)
+    with torch.no_grad():
+        fake_a = torch.cat([disc(fake_va[i:i + 8]).softmax(1)[:, 0]
+                            for i in range(0, len(fake_va), 8)])
+        fake_b = torch.cat([disc(real_va[i:i + 8]).softmax(1)[:, 0]
+                            for i in range(0, len(real_va), 8)])
+    right_a, right_b = fake_a > 0.5, fake_b <= 0.5
+    res = {"all": 100 * 0.5 * (right_a.float().mean()
+                               + right_b.float().mean()).item()}
+    for name, cid in names.items():
+        m = ids_va == cid
+        if m.sum() >= 200:
+            res[name] = 100 * 0.5 * (right_a[m].float().mean()
+                                     + right_b[m].float().mean()).item()
+    return res
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data", required=True)
@@ -120,6 +142,9 @@ def main():
     p.add_argument("--steps", type=int, default=300)
     p.add_argument("--seeds", default="1",
                    help="classifier seeds; the table gives their mean")
+    p.add_argument("--oasis-d", action="store_true",
+                   help="also score each model's own discriminator on the "
+                   "same val images")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out", help="JSON of the rows")
     args = p.parse_args()
@@ -147,6 +172,9 @@ def main():
         rows.append((os.path.basename(path), [
             run(fake_tr, real_tr, fake_va, real_va, ids_va, ids_va, names,
                 args.steps, s) for s in seeds]))
+        if args.oasis_d:
+            rows.append((os.path.basename(path) + ", its own OASIS D", [
+                oasis_d_accuracy(path, fake_va, real_va, ids_va, names)]))
     cols = ["all"] + list(names)
     print("Local texture, classifier two-sample test (%% of val patches "
           "told right; 50 = indistinguishable), %d steps, seeds %s, %s"
