@@ -29,8 +29,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import common  # noqa: E402
 
-WEIGHTS = ("G", "EMA", "D")
-OPTIMIZERS = ("opt_g", "opt_d")
+WEIGHTS = ("G", "EMA", "D", "T")  # T: the local discriminator, if any
+OPTIMIZERS = ("opt_g", "opt_d", "opt_t")
 
 
 def _convert(obj, dtype):

@@ -614,6 +614,11 @@ class MaxSecondsTest(unittest.TestCase):
                 if v.is_floating_point():
                     self.assertLess((w - v).abs().max().item(),
                                     1e-3 * (1 + v.abs().max().item()), k)
+            for k, v in tr.tex.state_dict().items():
+                w = moved.tex.state_dict()[k]
+                if v.is_floating_point():
+                    self.assertLess((w - v).abs().max().item(),
+                                    1e-3 * (1 + v.abs().max().item()), k)
             os.remove(os.path.join(parts, names[0]))
             with self.assertRaises(Exception):
                 ckpt_parts.unpack(parts, os.path.join(out, "x.pt"))
