@@ -12,7 +12,7 @@
 # patch_c2st.py (local texture told from photos', per class).
 # The JSON and the text of each land in /work/runs/eval/RUN-ITER-*, named by
 # the run's folder, so that two runs' snapshots do not overwrite each other.
-# About 2.5 minutes on two idle cores of an AMD EPYC Zen 4 (12 beside training).
+# About 4 minutes on two idle cores of an AMD EPYC Zen 4 (15 beside training).
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -eu
