@@ -96,8 +96,13 @@ def run(a_train, b_train, a_val, b_val, ids_a, ids_b, names, steps, seed,
         la = torch.cat([judge(a_val[i:i + 8]) for i in range(0, len(a_val), 8)])
         lb = torch.cat([judge(b_val[i:i + 8]) for i in range(0, len(b_val), 8)])
     # each logit covers 2×2 pixels: the class of its top-left one
-    cls_a, cls_b = ids_a[:, ::2, ::2], ids_b[:, ::2, ::2]
-    right_a, right_b = la[:, 0] > 0, lb[:, 0] < 0
+    return scores(la[:, 0] > 0, lb[:, 0] < 0, ids_a[:, ::2, ::2],
+                  ids_b[:, ::2, ::2], names)
+
+
+def scores(right_a, right_b, cls_a, cls_b, names):
+    """% told right, the mean of both sets' shares, overall and per class
+    (a class needs 200 outputs on each side)."""
     res = {"all": 100 * 0.5 * (right_a.float().mean()
                                + right_b.float().mean()).item()}
     for name, cid in names.items():
@@ -119,15 +124,7 @@ def oasis_d_accuracy(model_path, fake_va, real_va, ids_va, names):
                             for i in range(0, len(fake_va), 8)])
         fake_b = torch.cat([disc(real_va[i:i + 8]).softmax(1)[:, 0]
                             for i in range(0, len(real_va), 8)])
-    right_a, right_b = fake_a > 0.5, fake_b <= 0.5
-    res = {"all": 100 * 0.5 * (right_a.float().mean()
-                               + right_b.float().mean()).item()}
-    for name, cid in names.items():
-        m = ids_va == cid
-        if m.sum() >= 200:
-            res[name] = 100 * 0.5 * (right_a[m].float().mean()
-                                     + right_b[m].float().mean()).item()
-    return res
+    return scores(fake_a > 0.5, fake_b <= 0.5, ids_va, ids_va, names)
 
 
 def main():
