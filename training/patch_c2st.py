@@ -4,7 +4,8 @@
 A classifier two-sample test (Lopez-Paz & Oquab, ICLR 2017) on texture: a
 fresh convolutional classifier with a 17-pixel receptive field sees the
 high-pass of the image (what texture_d.py's discriminator sees) and learns
-to tell random 64×64 crops of generated images (one per `train` map) from
+to tell random 64×64 crops of generated images (one per `train` map, with the app's noise as
+spectrum.py makes them, seed = the map's index) from
 crops of the `train` photos; it is then scored, per output pixel, on whole
 generated `val` images against the `val` photos.  50 % means the textures
 cannot be told apart, 100 % that every patch gives itself away.  Scored per
@@ -35,6 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 import data  # noqa: E402
 import modelfile  # noqa: E402
+import spectrum  # noqa: E402
 import texture_d  # noqa: E402
 
 CLASSES = ["sky", "building", "road", "pavement", "tree", "car"]
@@ -61,13 +63,10 @@ def generated(model_path, ds, idx):
         raise SystemExit("%s generates %dx%d; pass --width %d --height %d"
                          % (model_path, g["width"], g["height"], g["width"],
                             g["height"]))
-    _, label, _ = ds.batch(idx, augment=False)
-    out = []
     with torch.no_grad():
-        for i in range(0, len(idx), 8):
-            z = common.seeded_z(range(i, i + len(label[i:i + 8])), g["z_dim"])
-            out.append(gen(label[i:i + 8], z).clamp(-1, 1))
-    return torch.cat(out)
+        imgs = spectrum.images_of(gen, cfg, ds, indices=idx)
+    return torch.from_numpy(
+        imgs.transpose(0, 3, 1, 2).astype(np.float32) / 127.5 - 1.0)
 
 
 def crops(rng, x, n, size):

@@ -236,11 +236,13 @@ def generate(model, ds, seed_base=0, batch=8):
 
 
 @torch.no_grad()
-def images_of(gen, cfg, ds, seed_base=0, batch=8):
-    """One uint8 image per map of ds (seed = seed_base + index)."""
+def images_of(gen, cfg, ds, seed_base=0, batch=8, indices=None):
+    """One uint8 image per map of ds, or of its maps at indices, with the
+    app's noise (seed = seed_base + the map's index in ds)."""
+    indices = list(range(len(ds))) if indices is None else list(indices)
     out = []
-    for i0 in range(0, len(ds), batch):
-        items = range(i0, min(len(ds), i0 + batch))
+    for i0 in range(0, len(indices), batch):
+        items = indices[i0:i0 + batch]
         labs, zs = zip(*(modelfile.generator_inputs(cfg, ds.labels[i],
                                                     seed_base + i)
                          for i in items))

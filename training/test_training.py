@@ -172,6 +172,34 @@ class FixtureTest(unittest.TestCase):
         np.testing.assert_allclose(y, ref, atol=1e-6)
 
 
+class ImagesOfTest(unittest.TestCase):
+    """spectrum.images_of: a map's image follows from its index in the set
+    (its seed), not from which other maps are drawn with it, so a subset
+    (patch_c2st.py's train maps) gets the images the whole set would."""
+
+    def test_subset_matches_whole(self):
+        import spectrum
+        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                            "tests", "fixtures")
+        path = os.path.join(root, "tiny-model.safetensors")
+        if not os.path.exists(path):
+            self.skipTest("no fixtures")
+        gen, cfg = modelfile.load_generator(path)
+        ids = lbl.load_label_png(os.path.join(root, "tiny-labels.png"))
+
+        class Maps:
+            labels = np.stack([ids, ids, np.ascontiguousarray(ids[:, ::-1])])
+
+            def __len__(self):
+                return 3
+
+        with torch.no_grad():
+            whole = spectrum.images_of(gen, cfg, Maps())
+            part = spectrum.images_of(gen, cfg, Maps(), indices=[2, 0])
+        np.testing.assert_array_equal(part, whole[[2, 0]])
+        self.assertFalse(np.array_equal(whole[0], whole[1]))  # seed = index
+
+
 class CompareTest(unittest.TestCase):
     """Run names and the aggregated table of compare.py; the device and
     checkpoint helpers of common.py."""
