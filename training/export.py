@@ -66,6 +66,9 @@ def model_card(ck, args, cfg):
         div += ("; persistent 2-D spectral excess term against periodic "
                 "textures, weight %g, margin %g dB"
                 % (ck["lambda_spec"], ck.get("spec_margin", 2.0)))
+    if ck.get("lambda_tex"):
+        div += ("; local texture discriminator on the image's high-pass "
+                "(training/texture_d.py), weight %g" % ck["lambda_tex"])
     card = {
         "name": args.name or "OASIS %dx%d on %s" % (g["width"], g["height"],
                                                    classes.get("name", "")),

@@ -624,6 +624,15 @@ class MaxSecondsTest(unittest.TestCase):
             # and so does the local discriminator
             for k, v in tr.tex.state_dict().items():
                 torch.testing.assert_close(again.tex.state_dict()[k], v)
+            # the model card names every G term the run used
+            import argparse
+            import export
+            ck = common.torch_load(os.path.join(out, "latest.pt"))
+            card = export.model_card(
+                ck, argparse.Namespace(name=None, metrics=None),
+                ck["config"])
+            self.assertIn("diversity-sensitive", card["training"])
+            self.assertIn("texture_d.py), weight 0.5", card["training"])
             # the GPU chunk's way home: small parts, then --resume
             import ckpt_parts
             parts = os.path.join(out, "parts")
