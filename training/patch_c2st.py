@@ -4,8 +4,8 @@
 A classifier two-sample test (Lopez-Paz & Oquab, ICLR 2017) on texture: a
 fresh convolutional classifier with a 17-pixel receptive field sees the
 high-pass of the image (what texture_d.py's discriminator sees) and learns
-to tell random 64×64 crops of generated images (one per `train` map, with the app's noise as
-spectrum.py makes them, seed = the map's index) from
+to tell random 64×64 crops of generated images (one per `train` map, with
+the app's noise as spectrum.py makes them, seed = the map's index) from
 crops of the `train` photos; it is then scored, per output pixel, on whole
 generated `val` images against the `val` photos.  50 % means the textures
 cannot be told apart, 100 % that every patch gives itself away.  Scored per
