@@ -155,13 +155,19 @@ class OasisTest(unittest.TestCase):
             self.assertEqual(len(mask[b, 0, 2:].unique()), 1)
 
 
+def tiny_fixture(test):
+    """tests/fixtures and its tiny model file; skips the test without them."""
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                        "tests", "fixtures")
+    path = os.path.join(root, "tiny-model.safetensors")
+    if not os.path.exists(path):
+        test.skipTest("no fixtures")
+    return root, path
+
+
 class FixtureTest(unittest.TestCase):
     def test_fixture_reproduces(self):
-        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
-                            "tests", "fixtures")
-        path = os.path.join(root, "tiny-model.safetensors")
-        if not os.path.exists(path):
-            self.skipTest("no fixtures")
+        root, path = tiny_fixture(self)
         gen, cfg = modelfile.load_generator(path, torch.float64)
         ids = lbl.load_label_png(os.path.join(root, "tiny-labels.png"))
         label, zmap = modelfile.generator_inputs(cfg, ids, 7, {2: 1234})
@@ -179,11 +185,7 @@ class ImagesOfTest(unittest.TestCase):
 
     def test_subset_matches_whole(self):
         import spectrum
-        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
-                            "tests", "fixtures")
-        path = os.path.join(root, "tiny-model.safetensors")
-        if not os.path.exists(path):
-            self.skipTest("no fixtures")
+        root, path = tiny_fixture(self)
         gen, cfg = modelfile.load_generator(path)
         ids = lbl.load_label_png(os.path.join(root, "tiny-labels.png"))
 

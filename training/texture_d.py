@@ -6,8 +6,9 @@ is average-pooled before anything else sees it; its decoder comes back to
 full resolution by nearest up-sampling from half resolution.  A texture a
 few pixels in period (v2's 2.7-px cross-hatch in trees, the branch runs'
 bands) costs the generator nothing there, which is why it survives any
-amount of OASIS training (docs/MODEL_CARD.md, "Stage 7", measures it).  This discriminator has a 16-pixel receptive field, no pooling
-before its last layer and no label input: it asks only "is this 16×16
+amount of OASIS training (docs/MODEL_CARD.md, "Stage 7", measures it).
+This discriminator has a 16-pixel receptive field, no pooling before its
+last layer and no label input: it asks only "is this 16×16
 patch from a photo?", so a dot grid, a stripe or a band that no photo has
 is what it learns to see, wherever it is (above about 0.1 cycles per
 pixel, what the high-pass below lets through).
@@ -22,8 +23,9 @@ times GAIN, not the image.  Spectral norm makes each layer 1-Lipschitz, so
 a texture of amplitude 0.05 can move a logit by little more than that: on
 raw pixels this network told v2's images from photos no better than chance
 after 400 steps, on the amplified high-pass 87 % after 100 (a one-off
-probe on CamVid crops, trained and scored as patch_c2st.py does).  The high-pass also leaves
-colour and lighting, which the seeds are meant to change, to OASIS's D.
+probe on CamVid crops, trained and scored as patch_c2st.py does).  The
+high-pass also leaves colour and lighting, which the seeds are meant to
+change, to OASIS's D.
 
 Losses: the logistic (non-saturating) GAN loss, per output pixel.
 """
