@@ -268,6 +268,9 @@ def main():
                    help="with --limit: every (len/N)-th map, so that "
                    "several drives are in (CamVid's splits are drives "
                    "filmed frame by frame)")
+    p.add_argument("--seed-base", type=int, default=0,
+                   help="seed = this + the map's index: another draw of "
+                   "the noise, to see a measure's own spread over seeds")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out", help="write the results as JSON here")
     a = p.parse_args()
@@ -305,8 +308,9 @@ def main():
         _, cfg = modelfile.load_generator(model)
         w, h = cfg["generator"]["width"], cfg["generator"]["height"]
         ds, p_real = real_spectrum(w, h)
-        images, _ = generate(model, ds)
+        images, _ = generate(model, ds, a.seed_base)
         r = compare(power_spectrum(images), p_real)
+        r["seed_base"] = a.seed_base
         r["classes"] = class_peaks(images, ds.labels, ds.images, ds.labels,
                                    class_ids(ds))
         rows.append((os.path.basename(model), "%dx%d" % (w, h), r))

@@ -200,6 +200,10 @@ class ImagesOfTest(unittest.TestCase):
             part = spectrum.images_of(gen, cfg, Maps(), indices=[2, 0])
         np.testing.assert_array_equal(part, whole[[2, 0]])
         self.assertFalse(np.array_equal(whole[0], whole[1]))  # seed = index
+        # --seed-base shifts every seed: map 0 at base 1 is map 1 at base 0
+        with torch.no_grad():
+            shifted = spectrum.images_of(gen, cfg, Maps(), seed_base=1)
+        np.testing.assert_array_equal(shifted[0], whole[1])
 
 
 class CompareTest(unittest.TestCase):
