@@ -230,11 +230,6 @@ def class_ids(ds):
     return [(c["id"], c["name"]) for c in ds.classes["classes"]]
 
 
-def generate(model, ds, seed_base=0, batch=8):
-    gen, cfg = modelfile.load_generator(model)
-    return images_of(gen, cfg, ds, seed_base, batch), cfg["generator"]
-
-
 @torch.no_grad()
 def images_of(gen, cfg, ds, seed_base=0, batch=8, indices=None):
     """One uint8 image per map of ds, or of its maps at indices, with the
@@ -305,10 +300,10 @@ def main():
         return reals[(w, h)]
 
     for model in a.model:
-        _, cfg = modelfile.load_generator(model)
+        gen, cfg = modelfile.load_generator(model)
         w, h = cfg["generator"]["width"], cfg["generator"]["height"]
         ds, p_real = real_spectrum(w, h)
-        images, _ = generate(model, ds, a.seed_base)
+        images = images_of(gen, cfg, ds, a.seed_base)
         r = compare(power_spectrum(images), p_real)
         r["seed_base"] = a.seed_base
         r["classes"] = class_peaks(images, ds.labels, ds.images, ds.labels,
