@@ -8,11 +8,13 @@
 # the encoder and prototypes of CARRY_FROM (default RUN_DIR/v2-2500.safetensors,
 # the model file a train.py --init-from run went on from), then runs on
 # CamVid val: evaluate.py (mIoU, Fréchet distance), spectrum.py (upper half,
-# whole-frame and per-class 2-D excess), diversity.py (seeds, 30 maps) and
-# patch_c2st.py (local texture told from photos', per class).
+# whole-frame and per-class 2-D excess) at --seed-base 0, 1000 and 2000 with
+# seed_spread.py's mean and spread of the texture rows over the three,
+# diversity.py (seeds, the 101 maps) and patch_c2st.py (local texture told
+# from photos', per class): the bundle rule's rows (docs/MODEL_CARD.md).
 # The JSON and the text of each land in /work/runs/eval/RUN-ITER-*, named by
 # the run's folder, so that two runs' snapshots do not overwrite each other.
-# About 4 minutes on two idle cores of an AMD EPYC Zen 4 (15 beside training).
+# About 7 minutes on two idle cores of an AMD EPYC Zen 4.
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -eu
@@ -38,20 +40,25 @@ $py training/export.py "$ck" "$model.tmp" --f16 --carry-from "$carry" --threads 
 mv "$model.tmp" "$model"
 $py training/evaluate.py --model "$model" --segmenter training/judges/camvid-segmenter.pt \
   --data $data --split val --threads 2 --out "$tag-val.json" > "$tag-val.txt"
-$py training/spectrum.py --data $data --split val --model "$model" --threads 2 \
-  --out "$tag-spec.json" > "$tag-spec.txt"
-$py training/diversity.py --data $data --split val --model "$model" --limit 30 \
+for base in 0 1000 2000; do
+  $py training/spectrum.py --data $data --split val --model "$model" --threads 2 \
+    --seed-base $base --out "$tag-spec-$base.json" > "$tag-spec-$base.txt"
+done
+$py training/seed_spread.py "$tag-spec-0.json" "$tag-spec-1000.json" "$tag-spec-2000.json" \
+  > "$tag-spread.txt"
+$py training/diversity.py --data $data --split val --model "$model" \
   --threads 2 > "$tag-div.txt"
 $py training/patch_c2st.py --data $data --model "$model" --threads 2 \
   --out "$tag-c2st.json" > "$tag-c2st.txt"
 
 # one row: mIoU (ratio) | Fréchet | upper half | whole-frame peak and
-# prominence | per-class peak | per-class prominence | seeds
+# prominence | per-class peak | per-class prominence (seed base 0; the
+# three-base means follow, from seed_spread.py) | seeds (101 maps)
 $py - "$tag" "$iter" <<'EOF'
 import json, sys
 tag, it = sys.argv[1], sys.argv[2]
 v = json.load(open(tag + "-val.json"))
-spec = json.load(open(tag + "-spec.json"))[-1]
+spec = json.load(open(tag + "-spec-0.json"))[-1]
 div = [l for l in open(tag + "-div.txt") if l.startswith("| ") and "model" not in l][-1]
 px, col = [c.strip() for c in div.strip().strip("|").split("|")][-2:]
 order = ["sky", "building", "road", "pavement", "tree"]
@@ -80,3 +87,4 @@ c2 = json.load(open(tag + "-c2st.json"))[-1]["accuracy"]
 print("local texture told from photos (patch_c2st.py, %%; real vs real 52): %s"
       % ", ".join("%s %.1f" % (k, a) for k, a in c2.items()))
 EOF
+cat "$tag-spread.txt"

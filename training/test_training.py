@@ -206,6 +206,39 @@ class ImagesOfTest(unittest.TestCase):
         np.testing.assert_array_equal(shifted[0], whole[1])
 
 
+class SeedSpreadTest(unittest.TestCase):
+    """seed_spread.py: the texture rows' mean and spread over spectrum.py
+    runs with different --seed-base, per model; real photos left out."""
+
+    @staticmethod
+    def result(base, prom, only_sky=False):
+        e = {"prominence_db": prom, "streaks_h_db": prom - 1,
+             "streaks_v_db": -prom}
+        classes = {"sky": e} if only_sky else {"sky": e, "tree": e}
+        return [{"images": "real val: first vs second half",
+                 "classes": {"sky": e}},
+                {"images": "m.safetensors", "seed_base": base,
+                 "classes": classes}]
+
+    def test_mean_and_spread(self):
+        import seed_spread
+        t = seed_spread.spread([self.result(0, 6.0), self.result(1000, 7.0),
+                                self.result(2000, 9.5, only_sky=True)])
+        self.assertEqual(list(t), ["m.safetensors"])
+        m, sp = t["m.safetensors"]["prominence_db"]["sky"]
+        self.assertAlmostEqual(m, 7.5)
+        self.assertAlmostEqual(sp, 3.5)
+        self.assertAlmostEqual(t["m.safetensors"]["streaks_v_db"]["sky"][0],
+                               -7.5)
+        # a class that one run lacks has no mean
+        self.assertNotIn("tree", t["m.safetensors"]["prominence_db"])
+
+    def test_repeated_base_refused(self):
+        import seed_spread
+        with self.assertRaises(ValueError):
+            seed_spread.spread([self.result(0, 6.0), self.result(0, 7.0)])
+
+
 class CompareTest(unittest.TestCase):
     """Run names and the aggregated table of compare.py; the device and
     checkpoint helpers of common.py."""
